@@ -1,0 +1,99 @@
+# airlock: one plain Makefile.  `make` builds airlockd and airlock-worker;
+# `make check` installs what the tests need and runs them all; `make demo`
+# shows airlock in front of a throwaway PostgreSQL.
+
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+LIBEXECDIR	?= $(PREFIX)/libexec/airlock
+MANDIR		?= $(PREFIX)/share/man
+DESTDIR		?=
+
+CC		?= cc
+PKG_CONFIG	?= pkg-config
+VERSION		 = 0.1.0
+
+MON_PKGS	 = libevent openssl libsodium yaml-0.1 libidn
+WRK_PKGS	 = openssl libsodium libseccomp libcap-ng
+ALL_PKGS	 = $(sort $(MON_PKGS) $(WRK_PKGS))
+
+OPT		?= -O2 -g
+SANITIZE	?=
+CFLAGS_HARDEN	 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
+		   -fno-strict-aliasing
+CFLAGS		+= $(OPT) -std=gnu11 -Wall -Wextra -Werror -Wshadow \
+		   -Wpointer-arith -Wmissing-prototypes -Wstrict-prototypes \
+		   -Wformat=2 $(CFLAGS_HARDEN) $(SANITIZE) \
+		   -D_GNU_SOURCE -Iinclude -DAIRLOCK_VERSION='"$(VERSION)"' \
+		   -DAIRLOCK_LIBEXECDIR='"$(LIBEXECDIR)"' \
+		   $(shell $(PKG_CONFIG) --cflags $(ALL_PKGS))
+LDFLAGS		+= -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANITIZE)
+MON_LIBS	 = $(shell $(PKG_CONFIG) --libs $(MON_PKGS))
+WRK_LIBS	 = $(shell $(PKG_CONFIG) --libs $(WRK_PKGS))
+ALL_LIBS	 = $(shell $(PKG_CONFIG) --libs $(ALL_PKGS))
+
+COMMON_SRCS	 = $(wildcard privsep/*.c)
+MON_SRCS	 = $(filter-out monitor/main.c, $(wildcard monitor/*.c)) \
+		   $(wildcard providers/*.c)
+WRK_SRCS	 = $(filter-out worker/main.c, $(wildcard worker/*.c))
+UNIT_SRCS	 = $(wildcard regress/unit/*.c)
+TOOL_SRCS	 = $(wildcard regress/tools/*.c)
+
+COMMON_OBJS	 = $(COMMON_SRCS:.c=.o)
+MON_OBJS	 = $(MON_SRCS:.c=.o)
+WRK_OBJS	 = $(WRK_SRCS:.c=.o)
+UNIT_OBJS	 = $(UNIT_SRCS:.c=.o)
+TOOLS		 = $(TOOL_SRCS:.c=)
+
+PROGS		 = airlockd airlock-worker
+
+all: $(PROGS) regress/unit/unittest $(TOOLS)
+
+libcommon.a: $(COMMON_OBJS)
+	$(AR) rcs $@ $^
+libmonitor.a: $(MON_OBJS)
+	$(AR) rcs $@ $^
+libworker.a: $(WRK_OBJS)
+	$(AR) rcs $@ $^
+
+airlockd: monitor/main.o libmonitor.a libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(MON_LIBS)
+
+airlock-worker: worker/main.o libworker.a libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(WRK_LIBS)
+
+regress/unit/unittest: $(UNIT_OBJS) libmonitor.a libworker.a libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
+regress/tools/%: regress/tools/%.c libcommon.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
+%.o: %.c $(wildcard include/*.h monitor/*.h worker/*.h regress/unit/*.h)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -Imonitor -Iworker -c -o $@ $<
+
+# Everything the tests need, installed with apt-get (idempotent).
+deps:
+	sh contrib/install-deps.sh
+
+check: deps
+	$(MAKE) all
+	sh regress/run.sh
+
+demo: deps
+	$(MAKE) all
+	sh regress/demo.sh
+
+bench: deps
+	$(MAKE) all
+	sh regress/bench/pg.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR)
+	install -m 0755 airlockd $(DESTDIR)$(SBINDIR)/airlockd
+	install -m 0755 airlock-worker $(DESTDIR)$(LIBEXECDIR)/airlock-worker
+
+clean:
+	rm -f $(PROGS) $(TOOLS) regress/unit/unittest *.a \
+	    privsep/*.o monitor/*.o worker/*.o providers/*.o regress/unit/*.o
+
+.PHONY: all deps check demo bench install clean

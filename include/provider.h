@@ -1,0 +1,41 @@
+/*
+ * Credential providers.  They run in the monitor only.  Every provider has
+ * the same asynchronous interface: a get of a list of references that calls
+ * back once, from the event loop, with the values (in guarded memory) or an
+ * error, within the timeout.  Synchronous providers (literal, env, file)
+ * still call back from the loop, never from inside provider_get, so that the
+ * caller's code path is the same for all.
+ */
+#ifndef AIRLOCK_PROVIDER_H
+#define AIRLOCK_PROVIDER_H
+
+#include <stddef.h>
+
+struct event_base;
+struct secret;
+
+/*
+ * values[i] answers refs[i]; on error values is NULL and err is a message
+ * that names the reference but never a value.  The callee owns values and
+ * frees them (secret_free) after the callback returns: copy what you keep.
+ */
+typedef void	 provider_cb(void *arg, int error, const char *err,
+		    struct secret **values, size_t n);
+
+struct provider_req;
+
+/* Is there a provider of this name?  (Used by the configuration check.) */
+int		 provider_exists(const char *name);
+/*
+ * Start a get.  Returns a request handle (for provider_cancel) or NULL when
+ * the request could not even be started (among other reasons: timeout_ms
+ * not above 0, more than 64 references); the callback is then not called.
+ * The handle is invalid once its callback has run.
+ */
+struct provider_req *provider_get(struct event_base *, const char *provider,
+		    const char *const *refs, size_t n, int timeout_ms,
+		    provider_cb *, void *arg);
+/* Forget a pending request: its callback will not be called. */
+void		 provider_cancel(struct provider_req *);
+
+#endif

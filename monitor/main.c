@@ -1,0 +1,286 @@
+/*
+ * airlockd, the monitor: the only privileged process of airlock.
+ *
+ * It reads the configuration, binds the listeners, and for every client
+ * connection starts a sandboxed worker and answers its requests, from one
+ * libevent loop that never blocks.  See DESIGN.md and airlockd(8).
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/dns.h>
+#include <event2/event.h>
+
+#include "config.h"
+#include "errors.h"
+#include "log.h"
+#include "monitor.h"
+#include "secret.h"
+
+#define DEFAULT_WORKER_USER	"_airlock"
+#define FALLBACK_WORKER_USER	"nobody"
+
+struct monitor	 mon;
+
+static struct event	*ev_drain;
+
+static __attribute__((noreturn)) void
+usage(void)
+{
+	fprintf(stderr, "usage: airlockd [-dDtV] [-f file]\n");
+	exit(1);
+}
+
+/* Secretless Broker's search order when no -f is given. */
+static char *
+default_config_path(void)
+{
+	static char	 home_path[PATH_MAX];
+	const char	*home = getenv("HOME");
+
+	if (access("secretless.yml", R_OK) == 0)
+		return "secretless.yml";
+	if (home != NULL && (size_t)snprintf(home_path, sizeof(home_path),
+	    "%s/.secretless.yml", home) < sizeof(home_path) &&
+	    access(home_path, R_OK) == 0)
+		return home_path;
+	return "/etc/secretless.yml";
+}
+
+/* The worker executable: configured, else beside airlockd, else libexec. */
+static char *
+find_worker(const struct config *conf)
+{
+	char	 self[PATH_MAX], *slash, *path;
+	ssize_t	 n;
+
+	if (conf->worker_path != NULL)
+		return strdup(conf->worker_path);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			if (asprintf(&path, "%s/airlock-worker", self) != -1) {
+				if (access(path, X_OK) == 0)
+					return path;
+				free(path);
+			}
+		}
+	}
+	return strdup(AIRLOCK_LIBEXECDIR "/airlock-worker");
+}
+
+static void
+resolve_worker_user(const struct config *conf)
+{
+	struct passwd	*pw;
+
+	mon.privileged = geteuid() == 0;
+	if (!mon.privileged) {
+		log_warn("not running as root: workers cannot chroot or change "
+		    "user; they still get no_new_privs and the seccomp filter");
+		mon.worker_uid = geteuid();
+		mon.worker_gid = getegid();
+		return;
+	}
+	if ((pw = getpwnam(conf->user)) == NULL &&
+	    strcmp(conf->user, DEFAULT_WORKER_USER) == 0) {
+		log_warn("user %s does not exist; workers run as %s",
+		    DEFAULT_WORKER_USER, FALLBACK_WORKER_USER);
+		pw = getpwnam(FALLBACK_WORKER_USER);
+	}
+	if (pw == NULL)
+		fatal("worker user %s does not exist", conf->user);
+	if (pw->pw_uid == 0 || pw->pw_gid == 0)
+		fatal("worker user %s is privileged (uid or gid 0)",
+		    conf->user);
+	mon.worker_uid = pw->pw_uid;
+	mon.worker_gid = pw->pw_gid;
+}
+
+/* The workers' root: created if missing; must be empty and root's. */
+static void
+check_chroot(const struct config *conf)
+{
+	struct stat	 st;
+
+	if (!mon.privileged)
+		return;
+	if (mkdir(conf->chroot_dir, 0755) == -1 && errno != EEXIST)
+		fatal_errno("mkdir %s", conf->chroot_dir);
+	if (stat(conf->chroot_dir, &st) == -1)
+		fatal_errno("%s", conf->chroot_dir);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		fatal("%s must be a directory owned by root and writable by "
+		    "no one else", conf->chroot_dir);
+}
+
+static void
+sigchld_cb(int sig, short ev, void *arg)
+{
+	(void)sig;
+	(void)ev;
+	(void)arg;
+	worker_reap();
+	if (mon.draining && mon.nworkers == 0)
+		event_base_loopexit(mon.base, NULL);
+}
+
+static void
+drain_deadline_cb(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	log_warn("drain deadline passed with %zu connection(s); ending them",
+	    mon.nworkers);
+	worker_kill_all();
+	event_base_loopexit(mon.base, NULL);
+}
+
+static void
+sigterm_cb(int sig, short ev, void *arg)
+{
+	struct timeval	 tv;
+
+	(void)ev;
+	(void)arg;
+	if (mon.draining) {
+		log_info("signal %d again: stopping now", sig);
+		worker_kill_all();
+		event_base_loopexit(mon.base, NULL);
+		return;
+	}
+	mon.draining = 1;
+	listeners_close();
+	log_info("signal %d: not accepting; %zu connection(s) to finish", sig,
+	    mon.nworkers);
+	if (mon.nworkers == 0) {
+		event_base_loopexit(mon.base, NULL);
+		return;
+	}
+	tv.tv_sec = mon.conf->drain_timeout_ms / 1000;
+	tv.tv_usec = (mon.conf->drain_timeout_ms % 1000) * 1000;
+	if ((ev_drain = evtimer_new(mon.base, drain_deadline_cb, NULL)) != NULL)
+		evtimer_add(ev_drain, &tv);
+}
+
+static void
+sighup_cb(int sig, short ev, void *arg)
+{
+	(void)sig;
+	(void)ev;
+	(void)arg;
+	log_warn("reload is not implemented yet; the configuration in use "
+	    "stays");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct event	*ev_sig[5];
+	const char	*path = NULL;
+	char		 err[1024];
+	int		 ch, test_only = 0, foreground = 0, debug = 0, i;
+
+	log_init("airlockd", LOG_LVL_INFO);
+	/* Secretless Broker's "-debug" spelling, for drop-in use. */
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-debug") == 0)
+			argv[i] = "-d";
+	while ((ch = getopt(argc, argv, "dDf:tV")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = foreground = 1;
+			break;
+		case 'D':
+			foreground = 1;
+			break;
+		case 'f':
+			path = optarg;
+			break;
+		case 't':
+			test_only = 1;
+			break;
+		case 'V':
+			printf("airlockd %s\n", AIRLOCK_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (path == NULL)
+		path = default_config_path();
+	if (secret_init() != 0)
+		fatal("libsodium cannot be initialised");
+	if ((mon.conf = config_load(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (test_only) {
+		fprintf(stderr, "%s: configuration OK, %zu service(s)\n", path,
+		    mon.conf->nservices);
+		return 0;
+	}
+	log_set_level(debug ? LOG_LVL_DEBUG : mon.conf->log_level);
+	resolve_worker_user(mon.conf);
+	check_chroot(mon.conf);
+	if ((mon.worker_path = find_worker(mon.conf)) == NULL ||
+	    access(mon.worker_path, X_OK) == -1)
+		fatal("worker executable %s: %s", mon.worker_path ?
+		    mon.worker_path : "?", strerror(errno));
+	TAILQ_INIT(&mon.workers);
+
+	/* A write to a closed peer is an error to handle, not a death. */
+	signal(SIGPIPE, SIG_IGN);
+	if (!foreground && daemon(0, 0) == -1)
+		fatal_errno("daemon");
+	if ((mon.base = event_base_new()) == NULL)
+		fatal("cannot create the event loop");
+	if ((mon.dns = evdns_base_new(mon.base,
+	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
+	    (mon.dns = evdns_base_new(mon.base, 0)) == NULL)
+		fatal("cannot create the resolver");
+	if (listeners_open(mon.conf, err, sizeof(err)) != 0)
+		fatal("cannot listen: %s", err);
+	ev_sig[0] = evsignal_new(mon.base, SIGCHLD, sigchld_cb, NULL);
+	ev_sig[1] = evsignal_new(mon.base, SIGTERM, sigterm_cb, NULL);
+	ev_sig[2] = evsignal_new(mon.base, SIGINT, sigterm_cb, NULL);
+	ev_sig[3] = evsignal_new(mon.base, SIGHUP, sighup_cb, NULL);
+	ev_sig[4] = evsignal_new(mon.base, SIGUSR1, sighup_cb, NULL);
+	for (i = 0; i < 5; i++)
+		if (ev_sig[i] == NULL || evsignal_add(ev_sig[i], NULL) == -1)
+			fatal("cannot install signal handlers");
+	log_info("airlockd ready: %zu service(s)", mon.conf->nservices);
+
+	event_base_dispatch(mon.base);
+
+	log_info("airlockd exiting");
+	worker_kill_all();
+	worker_reap();
+	listeners_close();
+	for (i = 0; i < 5; i++)
+		event_free(ev_sig[i]);
+	if (ev_drain != NULL)
+		event_free(ev_drain);
+	evdns_base_free(mon.dns, 0);
+	event_base_free(mon.base);
+	config_free(mon.conf);
+	free(mon.worker_path);
+	return 0;
+}

@@ -1,0 +1,286 @@
+/*
+ * The monitor's side of the PostgreSQL connector: where to dial, which
+ * non-secret parameters the worker gets, and the authentication answers
+ * computed here so that the password never leaves the monitor (MD5,
+ * SCRAM-SHA-256).  Only a cleartext password request, which puts the
+ * password itself on the wire, hands it to the worker, and only as the
+ * service's policy allows.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "errors.h"
+#include "log.h"
+#include "monitor.h"
+#include "msg.h"
+#include "pgauth.h"
+#include "secret.h"
+
+#define PG_DEFAULT_PORT		"5432"
+#define SCRAM_MSG_MAX		1024
+
+/* Credentials that go to the worker only on request, as bits of a mask. */
+static const char *const worker_secrets[] = { "password", "sslkey" };
+
+/* Credentials the worker never sees in any form. */
+static const char *const monitor_only[] = { "password", "sslkey", "port" };
+
+/* Non-secret credentials passed under their own name; others are startup.* */
+static const char *const known_params[] = {
+	"host", "username", "sslmode", "sslhost", "sslrootcert", "sslcert",
+};
+
+static int
+in_list(const char *name, const char *const *list, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(name, list[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+#define IN(name, list)	in_list(name, list, sizeof(list) / sizeof(list[0]))
+
+int
+pg_worker_secret(const char *name)
+{
+	return IN(name, worker_secrets);
+}
+
+int
+pg_dial_target(const struct worker *w, struct target *t, char *err,
+    size_t errlen)
+{
+	const struct secret	*host, *port;
+	const char		*p;
+
+	memset(t, 0, sizeof(*t));
+	host = creds_get(w->creds, "host");
+	port = creds_get(w->creds, "port");
+	p = port != NULL ? (const char *)port->data : PG_DEFAULT_PORT;
+	if (host == NULL || host->len == 0 ||
+	    memchr(host->data, '\0', host->len) != NULL) {
+		snprintf(err, errlen, "service %s has no usable host "
+		    "credential", w->svc->name);
+		return ERR_INVAL;
+	}
+	if (port != NULL && (port->len == 0 || port->len > 5 ||
+	    strspn(p, "0123456789") != port->len || atoi(p) < 1 ||
+	    atoi(p) > 65535)) {
+		snprintf(err, errlen, "service %s has an invalid port",
+		    w->svc->name);
+		return ERR_INVAL;
+	}
+	/* As libpq: a host that is a directory holds the server's socket. */
+	if (host->data[0] == '/') {
+		if ((size_t)snprintf(t->unix_path, sizeof(t->unix_path),
+		    "%s/.s.PGSQL.%s", host->data, p) >= sizeof(t->unix_path)) {
+			snprintf(err, errlen, "backend socket path too long");
+			return ERR_TOOBIG;
+		}
+		return 0;
+	}
+	if (host->len >= sizeof(t->host)) {
+		snprintf(err, errlen, "backend host name too long");
+		return ERR_TOOBIG;
+	}
+	memcpy(t->host, host->data, host->len);
+	snprintf(t->port, sizeof(t->port), "%s", p);
+	return 0;
+}
+
+int
+pg_dial_params(const struct worker *w, struct kvlist *params)
+{
+	const struct creds	*c = w->creds;
+	char			 key[128];
+	size_t			 i;
+	int			 r;
+
+	for (i = 0; i < c->n; i++) {
+		if (IN(c->names[i], monitor_only) >= 0)
+			continue;
+		if (IN(c->names[i], known_params) >= 0)
+			r = kv_set(params, c->names[i], c->values[i]->data,
+			    c->values[i]->len);
+		else {
+			/* Secretless: any other credential is a startup
+			 * parameter for the backend. */
+			if ((size_t)snprintf(key, sizeof(key), "startup.%s",
+			    c->names[i]) >= sizeof(key))
+				return ERR_TOOBIG;
+			r = kv_set(params, key, c->values[i]->data,
+			    c->values[i]->len);
+		}
+		if (r != 0)
+			return r;
+	}
+	if (creds_get(c, "sslkey") != NULL &&
+	    (r = kv_set_str(params, "sslkey", "1")) != 0)
+		return r;
+	return 0;
+}
+
+int
+pg_check_cleartext(struct worker *w, char *why, size_t len)
+{
+	const struct secret	*mode = creds_get(w->creds, "sslmode");
+	int			 tls;
+
+	/* require is the default, as in Secretless Broker. */
+	tls = mode == NULL || strcmp((const char *)mode->data, "disable") != 0;
+	switch (w->svc->cleartext) {
+	case CLEARTEXT_ALWAYS:
+		return 0;
+	case CLEARTEXT_NEVER:
+		snprintf(why, len, "the backend asked for a cleartext "
+		    "password, which service %s refuses (cleartextPassword: "
+		    "never)", w->svc->name);
+		return ERR_DENIED;
+	case CLEARTEXT_TLS:
+	default:
+		if (tls)
+			return 0;
+		snprintf(why, len, "the backend asked for a cleartext "
+		    "password over a connection without TLS; airlock refuses "
+		    "to send it (set sslmode, or cleartextPassword: always)");
+		return ERR_DENIED;
+	}
+}
+
+static const struct secret *
+password_of(struct worker *w)
+{
+	const struct secret	*pw = creds_get(w->creds, "password");
+
+	if (pw == NULL)
+		worker_fail(w, "the backend asked for a password and service "
+		    "%s has none", w->svc->name);
+	return pw;
+}
+
+static int
+reply_string(struct worker *w, uint32_t type, const void *v, size_t len)
+{
+	struct buf	*out;
+	int		 r;
+
+	if ((out = buf_new(MSG_MAX_PAYLOAD)) == NULL)
+		return ERR_NOMEM;
+	if ((r = buf_put_string(out, v, len)) == 0)
+		r = worker_send(w, type, out, -1);
+	buf_free(out);
+	return r == ERR_EOF ? 0 : r;
+}
+
+int
+pg_answer_md5(struct worker *w, struct buf *b)
+{
+	const struct secret	*pw, *user;
+	const unsigned char	*salt;
+	char			 out[PG_MD5_LEN + 1];
+	size_t			 len;
+	int			 r;
+
+	if ((r = buf_get_string_direct(b, &salt, &len)) != 0 ||
+	    (r = buf_expect_end(b)) != 0)
+		return r;
+	if (len != 4)
+		return ERR_FORMAT;
+	if ((pw = password_of(w)) == NULL)
+		return 0;
+	if ((user = creds_get(w->creds, "username")) == NULL ||
+	    memchr(user->data, '\0', user->len) != NULL)
+		return worker_fail(w, "service %s has no usable username",
+		    w->svc->name);
+	if ((r = pgauth_md5(pw, (const char *)user->data, salt, out)) != 0)
+		return worker_fail(w, "MD5 computation failed");
+	r = reply_string(w, MSG_PG_MD5, out, PG_MD5_LEN);
+	secret_wipe(out, sizeof(out));
+	return r;
+}
+
+int
+pg_answer_scram_start(struct worker *w, struct buf *b)
+{
+	const unsigned char	*mech;
+	struct buf		*out;
+	size_t			 len;
+	int			 r;
+
+	if ((r = buf_get_string_direct(b, &mech, &len)) != 0 ||
+	    (r = buf_expect_end(b)) != 0)
+		return r;
+	if (len != strlen("SCRAM-SHA-256") ||
+	    memcmp(mech, "SCRAM-SHA-256", len) != 0)
+		return worker_fail(w, "SASL mechanism not supported");
+	if (password_of(w) == NULL)
+		return 0;
+	if ((w->scram = scram_new()) == NULL ||
+	    (out = buf_new(SCRAM_MSG_MAX)) == NULL)
+		return ERR_NOMEM;
+	if ((r = scram_client_first(w->scram, out)) == 0)
+		r = reply_string(w, MSG_SCRAM_START, buf_ptr(out),
+		    buf_len(out));
+	buf_free(out);
+	return r;
+}
+
+int
+pg_answer_scram_final(struct worker *w, struct buf *b)
+{
+	const unsigned char	*msg;
+	const struct secret	*pw;
+	struct buf		*out;
+	size_t			 len;
+	int			 r;
+
+	if ((r = buf_get_string_direct(b, &msg, &len)) != 0 ||
+	    (r = buf_expect_end(b)) != 0)
+		return r;
+	if (w->scram == NULL || (pw = password_of(w)) == NULL)
+		return ERR_PROTO;
+	if ((out = buf_new(SCRAM_MSG_MAX)) == NULL)
+		return ERR_NOMEM;
+	/*
+	 * The server-first-message is the backend's, relayed by the worker:
+	 * a bad one is the backend's fault, so the worker lives and is told.
+	 */
+	if ((r = scram_client_final(w->scram, pw, msg, len, out)) != 0)
+		r = worker_fail(w, "the backend sent an unacceptable SCRAM "
+		    "challenge (%s)", err_str(r));
+	else
+		r = reply_string(w, MSG_SCRAM_FINAL, buf_ptr(out),
+		    buf_len(out));
+	buf_free(out);
+	return r;
+}
+
+int
+pg_answer_scram_verify(struct worker *w, struct buf *b)
+{
+	const unsigned char	*msg;
+	struct buf		*out;
+	size_t			 len;
+	int			 r, ok;
+
+	if ((r = buf_get_string_direct(b, &msg, &len)) != 0 ||
+	    (r = buf_expect_end(b)) != 0)
+		return r;
+	if (w->scram == NULL)
+		return ERR_PROTO;
+	ok = scram_verify(w->scram, msg, len) == 0;
+	if (!ok)
+		log_warn("%s: the backend's SCRAM server signature is wrong",
+		    w->label);
+	if ((out = buf_new(16)) == NULL)
+		return ERR_NOMEM;
+	if ((r = buf_put_u8(out, ok)) == 0)
+		r = worker_send(w, MSG_SCRAM_VERIFY, out, -1);
+	buf_free(out);
+	return r == ERR_EOF ? 0 : r;
+}

@@ -1,0 +1,137 @@
+/*
+ * The monitor's internals: the worker table, the per-worker state machine,
+ * credential resolution, the dialer and the listeners.  Everything here
+ * runs in airlockd, the privileged process.
+ */
+#ifndef AIRLOCK_MONITOR_H
+#define AIRLOCK_MONITOR_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <stdint.h>
+
+#include "config.h"
+
+struct buf;
+struct event;
+struct event_base;
+struct evdns_base;
+struct secret;
+struct scram;
+
+/* What a worker may do next; see the dispatch table in dispatch.c. */
+enum wstate {
+	W_ASSIGNED = 0,		/* has its client; may ask to dial */
+	W_DIALING,		/* we resolve credentials and dial */
+	W_HANDSHAKE,		/* authenticating the backend leg */
+	W_CANCEL,		/* dialed for a CancelRequest only */
+	W_RELAY,		/* authenticated; credentials are gone */
+	W_DONE,			/* said BYE, failed, or was killed */
+};
+
+/* The credentials of one service, resolved for one connection. */
+struct creds {
+	size_t		  n;
+	char		**names;
+	struct secret	**values;
+};
+
+struct worker {
+	TAILQ_ENTRY(worker) entry;
+	pid_t		 pid;
+	int		 chan;		/* -1 once closed */
+	struct event	*ev_chan;
+	struct event	*ev_deadline;
+	const struct service *svc;
+	uint64_t	 id;
+	char		 label[128];	/* "service#id", for log lines */
+	enum wstate	 state;
+	uint32_t	 used;		/* once-only requests already made */
+	uint32_t	 creds_given;	/* worker secrets already handed out */
+	int		 purpose;	/* DIAL_SESSION or DIAL_CANCEL */
+	int		 killed;
+	struct cred_req	*creq;		/* pending credential resolution */
+	struct dial	*dial;		/* pending backend dial */
+	struct creds	*creds;		/* held until the handshake ends */
+	struct scram	*scram;
+	uint64_t	 bytes_c2b, bytes_b2c;
+};
+
+TAILQ_HEAD(workerlist, worker);
+
+/* The monitor's global state (main.c). */
+struct monitor {
+	struct event_base	*base;
+	struct evdns_base	*dns;
+	struct config		*conf;
+	struct workerlist	 workers;
+	size_t			 nworkers;
+	uint64_t		 next_id;
+	char			*worker_path;
+	uid_t			 worker_uid;
+	gid_t			 worker_gid;
+	int			 privileged;
+	int			 draining;
+};
+
+extern struct monitor	 mon;
+
+/* workers.c: spawn, kill, reap. */
+int		 worker_spawn(const struct service *, int client_fd);
+void		 worker_kill(struct worker *, const char *reason, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 worker_reap(void);
+/* Send a message to a worker; a worker that cannot take it is killed. */
+int		 worker_send(struct worker *, uint32_t, const struct buf *,
+		    int fd);
+/* Send MSG_FAILED with a reason fit for the client. */
+int		 worker_fail(struct worker *, const char *reason, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* Drop the connection's credentials and protocol state (zeroing them). */
+void		 worker_forget_secrets(struct worker *);
+void		 worker_kill_all(void);
+
+/* dispatch.c: the state table and the generic handlers. */
+void		 dispatch_message(struct worker *, uint32_t, struct buf *,
+		    int fd);
+
+/* Where to dial: a host and port, or a Unix socket path. */
+struct target {
+	char		 host[256];
+	char		 port[16];
+	char		 unix_path[108];
+};
+
+/* mon_pg.c: PostgreSQL specifics of the monitor. */
+int		 pg_dial_target(const struct worker *, struct target *,
+		    char *err, size_t errlen);
+int		 pg_dial_params(const struct worker *, struct kvlist *);
+int		 pg_worker_secret(const char *name);
+int		 pg_answer_md5(struct worker *, struct buf *);
+int		 pg_answer_scram_start(struct worker *, struct buf *);
+int		 pg_answer_scram_final(struct worker *, struct buf *);
+int		 pg_answer_scram_verify(struct worker *, struct buf *);
+int		 pg_check_cleartext(struct worker *, char *, size_t);
+
+/* creds.c: resolve a service's credentials through the providers. */
+struct cred_req;
+typedef void	 creds_cb(void *arg, const char *err, struct creds *);
+struct cred_req	*creds_resolve(const struct service *, creds_cb *, void *);
+void		 creds_cancel(struct cred_req *);
+const struct secret *creds_get(const struct creds *, const char *);
+void		 creds_free(struct creds *);
+
+/* dial.c: asynchronous connect with a deadline. */
+struct dial;
+typedef void	 dial_cb(void *arg, int fd, const char *err);
+struct dial	*dial_start(const char *host, const char *port,
+		    const char *unix_path, int timeout_ms, dial_cb *, void *);
+void		 dial_cancel(struct dial *);
+
+/* listen.c */
+int		 listeners_open(struct config *, char *err, size_t errlen);
+void		 listeners_close(void);
+void		 listeners_pause(int ms);
+
+#endif

@@ -1,0 +1,372 @@
+/*
+ * The worker table: spawning a worker for each client connection, its
+ * channel, its deadline, killing and reaping.
+ *
+ * A worker is a fresh image (posix_spawn of airlock-worker), never a fork
+ * of the monitor that would carry its memory: provider tokens, other
+ * services' credentials, the configuration.  It gets an empty environment,
+ * its channel at WORKER_CHANNEL_FD and nothing else.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "buf.h"
+#include "errors.h"
+#include "log.h"
+#include "monitor.h"
+#include "msg.h"
+#include "pgauth.h"
+#include "secret.h"
+
+/* Grace beyond the worker's own handshake deadline before we kill it. */
+#define DEADLINE_GRACE_MS	2000
+
+static void	 worker_chan_cb(int, short, void *);
+static void	 worker_deadline_cb(int, short, void *);
+
+static int
+spawn_process(struct worker *w, int child_chan)
+{
+	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 attr;
+	sigset_t			 none, all;
+	char				 uid[16], gid[16], lvl[4];
+	char				 hs[16], idle[16];
+	char				*argv[20];
+	char				*envp[] = { NULL };
+	int				 argc = 0, r;
+
+	snprintf(uid, sizeof(uid), "%u", (unsigned)mon.worker_uid);
+	snprintf(gid, sizeof(gid), "%u", (unsigned)mon.worker_gid);
+	snprintf(lvl, sizeof(lvl), "%d", log_level());
+	snprintf(hs, sizeof(hs), "%d", mon.conf->handshake_timeout_ms);
+	snprintf(idle, sizeof(idle), "%d", mon.conf->idle_timeout_ms);
+	argv[argc++] = "airlock-worker";
+	argv[argc++] = "-u";
+	argv[argc++] = uid;
+	argv[argc++] = "-g";
+	argv[argc++] = gid;
+	argv[argc++] = "-c";
+	argv[argc++] = mon.conf->chroot_dir;
+	argv[argc++] = "-l";
+	argv[argc++] = lvl;
+	argv[argc++] = "-h";
+	argv[argc++] = hs;
+	argv[argc++] = "-i";
+	argv[argc++] = idle;
+	if (!mon.privileged)
+		argv[argc++] = "-n";
+	if (mon.conf->sandbox_debug)
+		argv[argc++] = "-T";
+	argv[argc] = NULL;
+
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&attr);
+	/* The channel at its fixed number; every other fd is close-on-exec. */
+	posix_spawn_file_actions_adddup2(&fa, child_chan, WORKER_CHANNEL_FD);
+	posix_spawn_file_actions_addclosefrom_np(&fa, WORKER_CHANNEL_FD + 1);
+	/* libevent blocks and catches signals; the worker starts clean. */
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF);
+	r = posix_spawn(&w->pid, mon.worker_path, &fa, &attr, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (r != 0) {
+		errno = r;
+		return ERR_SYS;
+	}
+	return 0;
+}
+
+static void
+worker_free(struct worker *w)
+{
+	worker_forget_secrets(w);
+	if (w->ev_chan != NULL)
+		event_free(w->ev_chan);
+	if (w->ev_deadline != NULL)
+		event_free(w->ev_deadline);
+	if (w->chan != -1)
+		close(w->chan);
+	free(w);
+}
+
+int
+worker_spawn(const struct service *svc, int client_fd)
+{
+	struct worker	*w;
+	struct buf	*b = NULL;
+	struct timeval	 tv;
+	int		 sv[2] = { -1, -1 }, r, ms;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return ERR_NOMEM;
+	w->chan = -1;
+	w->svc = svc;
+	w->id = ++mon.next_id;
+	w->state = W_ASSIGNED;
+	snprintf(w->label, sizeof(w->label), "%s#%llu", svc->name,
+	    (unsigned long long)w->id);
+
+	if ((r = msg_channel(sv)) != 0)
+		goto fail;
+	if ((r = spawn_process(w, sv[1])) != 0) {
+		log_error("%s: cannot start worker %s: %s", w->label,
+		    mon.worker_path, strerror(errno));
+		goto fail;
+	}
+	close(sv[1]);
+	sv[1] = -1;
+	w->chan = sv[0];
+	if (fcntl(w->chan, F_SETFL, O_NONBLOCK) == -1) {
+		r = ERR_SYS;
+		goto killit;
+	}
+	w->ev_chan = event_new(mon.base, w->chan, EV_READ | EV_PERSIST,
+	    worker_chan_cb, w);
+	w->ev_deadline = evtimer_new(mon.base, worker_deadline_cb, w);
+	if (w->ev_chan == NULL || w->ev_deadline == NULL ||
+	    event_add(w->ev_chan, NULL) == -1) {
+		r = ERR_NOMEM;
+		goto killit;
+	}
+	ms = mon.conf->handshake_timeout_ms + DEADLINE_GRACE_MS;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(w->ev_deadline, &tv);
+	TAILQ_INSERT_TAIL(&mon.workers, w, entry);
+	mon.nworkers++;
+
+	/*
+	 * The assignment waits in the channel while the worker locks itself
+	 * in; it reads it, and so the client fd, only once sandboxed.
+	 */
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_cstring(b, svc->name) != 0 ||
+	    buf_put_cstring(b, svc->connector) != 0 ||
+	    buf_put_u64(b, w->id) != 0 ||
+	    kv_put(b, &svc->config) != 0) {
+		buf_free(b);
+		worker_kill(w, "cannot build its assignment");
+		return ERR_NOMEM;
+	}
+	r = worker_send(w, MSG_ASSIGN, b, client_fd);
+	buf_free(b);
+	log_debug("%s: worker %ld started", w->label, (long)w->pid);
+	return r;
+
+ killit:
+	kill(w->pid, SIGKILL);
+	waitpid(w->pid, NULL, 0);
+ fail:
+	if (sv[1] != -1)
+		close(sv[1]);
+	if (sv[0] != -1 && w->chan == -1)
+		close(sv[0]);
+	worker_free(w);
+	return r;
+}
+
+int
+worker_send(struct worker *w, uint32_t type, const struct buf *b, int fd)
+{
+	int	 r;
+
+	if (w->chan == -1 || w->killed)
+		return ERR_EOF;
+	/*
+	 * The monitor never blocks on a worker: a worker whose channel is
+	 * full is not reading what it asked for, so it is misbehaving.
+	 */
+	if ((r = msg_send(w->chan, type, b, fd)) != 0) {
+		worker_kill(w, "cannot send %s: %s", msg_type_name(type),
+		    err_str(r));
+		return r;
+	}
+	return 0;
+}
+
+int
+worker_fail(struct worker *w, const char *fmt, ...)
+{
+	char		 reason[512];
+	struct buf	*b;
+	va_list		 ap;
+	int		 r;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	log_info("%s: %s", w->label, reason);
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_cstring(b, reason) != 0) {
+		buf_free(b);
+		worker_kill(w, "out of memory");
+		return ERR_NOMEM;
+	}
+	r = worker_send(w, MSG_FAILED, b, -1);
+	buf_free(b);
+	return r;
+}
+
+void
+worker_forget_secrets(struct worker *w)
+{
+	if (w->creq != NULL) {
+		creds_cancel(w->creq);
+		w->creq = NULL;
+	}
+	if (w->dial != NULL) {
+		dial_cancel(w->dial);
+		w->dial = NULL;
+	}
+	creds_free(w->creds);
+	w->creds = NULL;
+	scram_free(w->scram);
+	w->scram = NULL;
+}
+
+static void
+worker_close_chan(struct worker *w)
+{
+	if (w->ev_chan != NULL)
+		event_del(w->ev_chan);
+	if (w->ev_deadline != NULL)
+		event_del(w->ev_deadline);
+	if (w->chan != -1)
+		close(w->chan);
+	w->chan = -1;
+}
+
+void
+worker_kill(struct worker *w, const char *fmt, ...)
+{
+	char	 reason[256];
+	va_list	 ap;
+
+	if (w->killed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	log_warn("%s: worker %ld killed: %s", w->label, (long)w->pid, reason);
+	w->killed = 1;
+	w->state = W_DONE;
+	kill(w->pid, SIGKILL);
+	worker_close_chan(w);
+	worker_forget_secrets(w);
+}
+
+void
+worker_kill_all(void)
+{
+	struct worker	*w;
+
+	TAILQ_FOREACH(w, &mon.workers, entry)
+		if (!w->killed)
+			worker_kill(w, "airlockd is stopping");
+}
+
+static void
+worker_deadline_cb(int fd, short ev, void *arg)
+{
+	struct worker	*w = arg;
+
+	(void)fd;
+	(void)ev;
+	if (w->state != W_RELAY && w->state != W_DONE)
+		worker_kill(w, "handshake not finished within %d ms",
+		    mon.conf->handshake_timeout_ms);
+}
+
+static void
+worker_chan_cb(int fd, short ev, void *arg)
+{
+	struct worker	*w = arg;
+	struct buf	*b;
+	uint32_t	 type;
+	int		 r, mfd;
+
+	(void)ev;
+	if ((b = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL) {
+		worker_kill(w, "out of memory");
+		return;
+	}
+	/* Drain what is there; every message is handled or kills. */
+	while (w->chan == fd && !w->killed) {
+		r = msg_recv(fd, &type, b, &mfd);
+		if (r == ERR_AGAIN)
+			break;
+		if (r == ERR_EOF) {
+			log_debug("%s: channel closed", w->label);
+			worker_close_chan(w);
+			worker_forget_secrets(w);
+			break;
+		}
+		if (r != 0) {
+			worker_kill(w, "malformed message: %s", err_str(r));
+			break;
+		}
+		dispatch_message(w, type, b, mfd);
+	}
+	buf_free(b);
+}
+
+static const char *
+signal_note(int sig)
+{
+	switch (sig) {
+	case SIGSYS:	return " (SIGSYS, sandbox violation)";
+	case SIGKILL:	return " (SIGKILL)";
+	case SIGSEGV:	return " (SIGSEGV)";
+	case SIGABRT:	return " (SIGABRT)";
+	default:	return "";
+	}
+}
+
+void
+worker_reap(void)
+{
+	struct worker	*w;
+	pid_t		 pid;
+	int		 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		TAILQ_FOREACH(w, &mon.workers, entry)
+			if (w->pid == pid)
+				break;
+		if (w == NULL)
+			continue;
+		if (WIFSIGNALED(status) && !w->killed)
+			log_warn("%s: worker %ld died of signal %d%s", w->label,
+			    (long)pid, WTERMSIG(status),
+			    signal_note(WTERMSIG(status)));
+		else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+			log_info("%s: worker %ld exited with status %d",
+			    w->label, (long)pid, WEXITSTATUS(status));
+		if (w->state == W_RELAY || w->state == W_DONE)
+			log_info("%s: closed (%llu bytes in, %llu out)",
+			    w->label, (unsigned long long)w->bytes_c2b,
+			    (unsigned long long)w->bytes_b2c);
+		worker_close_chan(w);
+		TAILQ_REMOVE(&mon.workers, w, entry);
+		mon.nworkers--;
+		worker_free(w);
+	}
+}

@@ -1,0 +1,71 @@
+/*
+ * Secrets in libsodium guarded memory.  One allocation holds the struct
+ * and the bytes, so a secret is freed (and zeroed) in one step.
+ */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "errors.h"
+#include "secret.h"
+
+int
+secret_init(void)
+{
+	return sodium_init() < 0 ? ERR_SYS : 0;
+}
+
+struct secret *
+secret_alloc(size_t len)
+{
+	struct secret	*s;
+	size_t		 size;
+
+	if (len > SIZE_MAX - sizeof(*s) - 32)
+		return NULL;
+	/*
+	 * sodium_malloc puts the region's end against a guard page, so its
+	 * start is aligned only if the size is a multiple of the alignment.
+	 */
+	size = (sizeof(*s) + len + 1 + 15) & ~(size_t)15;
+	if ((s = sodium_malloc(size)) == NULL)
+		return NULL;
+	/* sodium_malloc fills with 0xdb to catch uninitialised use. */
+	sodium_memzero(s, size);
+	s->len = len;
+	s->data = (unsigned char *)(s + 1);
+	return s;
+}
+
+struct secret *
+secret_new(const void *v, size_t len)
+{
+	struct secret	*s;
+
+	if ((s = secret_alloc(len)) == NULL)
+		return NULL;
+	if (len > 0)
+		memcpy(s->data, v, len);
+	return s;
+}
+
+void
+secret_free(struct secret *s)
+{
+	/* sodium_free zeroes the whole region before unmapping it. */
+	if (s != NULL)
+		sodium_free(s);
+}
+
+void
+secret_wipe(void *p, size_t len)
+{
+	if (p != NULL && len > 0)
+		sodium_memzero(p, len);
+}
+
+int
+secret_cmp(const void *a, const void *b, size_t len)
+{
+	return sodium_memcmp(a, b, len) == 0 ? 0 : 1;
+}

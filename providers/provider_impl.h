@@ -1,0 +1,71 @@
+/*
+ * What one provider implements, and what the generic layer (provider.c)
+ * offers it.  Private to providers/ (and to the unit tests).
+ *
+ * A synchronous provider (literal, env, file) answers one reference at a
+ * time with get_one; the generic layer loops over the references and
+ * delivers the answer from the event loop.
+ *
+ * An asynchronous provider (vault, ...) has start instead: it must answer
+ * the request exactly once with provider_done() or provider_fail(), now or
+ * later from the event loop.  refs are valid only during start: copy what
+ * is needed later.  When the caller cancels or the deadline passes first,
+ * abort (if set) is called, and from then on the provider must not touch
+ * the request; without abort, the provider still answers once, and that
+ * late answer is dropped.
+ */
+#ifndef AIRLOCK_PROVIDER_IMPL_H
+#define AIRLOCK_PROVIDER_IMPL_H
+
+#include <stddef.h>
+
+#include "provider.h"
+
+struct secret;
+
+/* Error messages name the reference (never a value) and fit in this. */
+#define PROVIDER_ERRLEN		256
+#define PROVIDER_MAX_REFS	64
+
+typedef int	 provider_one_fn(const char *ref, struct secret **out,
+		    char *err, size_t errlen);
+typedef void	 provider_start_fn(struct provider_req *,
+		    const char *const *refs, size_t n);
+typedef void	 provider_abort_fn(struct provider_req *);
+
+struct provider_ops {
+	const char		*name;
+	provider_one_fn		*get_one;	/* synchronous */
+	provider_start_fn	*start;		/* asynchronous */
+	provider_abort_fn	*abort;		/* optional */
+};
+
+/* Answer with n values (n as requested); the request takes them over. */
+void		 provider_done(struct provider_req *, struct secret **);
+/* Answer with an error; the message must not contain any value. */
+void		 provider_fail(struct provider_req *, int error,
+		    const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+struct event_base *provider_req_base(const struct provider_req *);
+/* One pointer of the provider's own per-request state. */
+void		 provider_req_set_state(struct provider_req *, void *);
+void		*provider_req_state(const struct provider_req *);
+
+/*
+ * Add a provider to the registry (tests, and providers that are not
+ * built in).  Returns ERR_INVAL when the name is taken, ERR_TOOBIG when
+ * the table is full.
+ */
+int		 provider_register(const struct provider_ops *);
+
+/* The built-in synchronous providers. */
+int		 literal_get_one(const char *, struct secret **, char *,
+		    size_t);
+int		 env_get_one(const char *, struct secret **, char *, size_t);
+int		 file_get_one(const char *, struct secret **, char *,
+		    size_t);
+
+/* Largest file that the file provider reads. */
+#define FILE_PROVIDER_MAX	(1024 * 1024)
+
+#endif

@@ -1,0 +1,229 @@
+# Shared helpers for the scripts in regress/t/ (sourced, POSIX sh).
+#
+# A test script does:
+#	. "$(dirname "$0")/../lib.sh"
+# and gets: $TOP (the repository), $T (a temporary directory, removed at
+# exit unless KEEP=1), $AIRLOCKD, $AIRLOCK_USER, and the functions below.
+# Everything a test starts with these helpers is stopped when it exits,
+# whichever way it exits.  Exit status: 0 pass, 1 fail, 77 skip.
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+TEST_NAME=$(basename "$0" .sh)
+AIRLOCKD=${AIRLOCKD:-$TOP/airlockd}
+
+# No ambient libpq settings: each test says what it means.
+unset PGHOST PGHOSTADDR PGPORT PGUSER PGPASSWORD PGDATABASE PGSERVICE \
+    PGSERVICEFILE PGSSLMODE PGSSLROOTCERT PGSSLCERT PGSSLKEY PGOPTIONS \
+    PGREQUIRESSL PGTZ PGDATESTYLE PGAPPNAME PGTARGETSESSIONATTRS
+PGCONNECT_TIMEOUT=10
+export PGCONNECT_TIMEOUT
+
+if getent passwd _airlock >/dev/null 2>&1; then
+	AIRLOCK_USER=_airlock
+else
+	AIRLOCK_USER=nobody
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/airlock-$TEST_NAME.XXXXXX") || exit 1
+# Other users (postgres, the worker user) must be able to reach into it.
+chmod 0755 "$T"
+# No password file either (a file that does not exist: libpq warns about
+# /dev/null).
+PGPASSFILE=$T/no-pgpass
+export PGPASSFILE
+
+AIRLOCK_PID=
+AIRLOCK_PIDS=
+AIRLOCK_LOG=$T/airlock.log
+CLEANUP=
+
+# at_exit CMD: run CMD (a string) at exit, most recently added first.
+at_exit()
+{
+	CLEANUP="$1
+$CLEANUP"
+}
+
+cleanup()
+{
+	rc=$?
+	trap - EXIT INT TERM HUP
+	for p in $AIRLOCK_PIDS; do
+		stop_airlock_pid "$p"
+	done
+	echo "$CLEANUP" | while IFS= read -r c; do
+		[ -n "$c" ] && eval "$c" >/dev/null 2>&1
+	done
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "kept $T"
+	else
+		rm -rf "$T"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+say()
+{
+	echo "$TEST_NAME: $*"
+}
+
+ok()
+{
+	echo "ok: $*"
+}
+
+fail()
+{
+	echo "FAIL: $*" >&2
+	if [ -n "$AIRLOCK_PIDS" ] && [ -s "$AIRLOCK_LOG" ]; then
+		echo "--- last lines of $AIRLOCK_LOG:" >&2
+		tail -n 20 "$AIRLOCK_LOG" >&2
+	fi
+	exit 1
+}
+
+skip()
+{
+	echo "skip: $*"
+	exit 77
+}
+
+# require_root: the sandbox needs it (chroot, setuid).
+require_root()
+{
+	[ "$(id -u)" -eq 0 ] || skip "must run as root"
+}
+
+# free_port: print a TCP port on 127.0.0.1 that nothing uses now and that
+# this test has not handed out before (remembered in a file: callers use
+# $(free_port)).  Below the usual ephemeral range, so that outgoing
+# connections do not take it in the meantime.
+free_port()
+{
+	touch "$T/ports.given"
+	_used=$(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+	    awk 'NR > 1 { split($2, a, ":"); print a[2] }')
+	for _i in $(seq 1 200); do
+		_r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+		_p=$((20000 + _r % 12000))
+		_hex=$(printf '%04X' "$_p")
+		grep -qx "$_p" "$T/ports.given" && continue
+		if ! echo "$_used" | grep -qx "$_hex"; then
+			echo "$_p" >>"$T/ports.given"
+			echo "$_p"
+			return 0
+		fi
+	done
+	fail "no free TCP port found"
+}
+
+# make_chroot [DIR]: an empty directory for the worker's chroot (root-owned,
+# 0755); prints its path.  Default $T/empty.
+make_chroot()
+{
+	_d=${1:-$T/empty}
+	mkdir -p "$_d" && chown root:root "$_d" && chmod 0755 "$_d" ||
+	    fail "cannot create chroot $_d"
+	echo "$_d"
+}
+
+# airlock_head [SETTING...]: the start of a configuration file (up to
+# "services:"), with a fresh chroot, debug logging, and SETTINGs ("key:
+# value") added to the airlock: section.
+airlock_head()
+{
+	_chroot=$(make_chroot)
+	cat <<EOF
+version: 2
+airlock:
+  user: $AIRLOCK_USER
+  chroot: $_chroot
+  handshakeTimeout: 10s
+  drainTimeout: 5s
+  logLevel: debug
+EOF
+	for _s in "$@"; do
+		echo "  $_s"
+	done
+	echo "services:"
+}
+
+# wait_for_log PATTERN [TIMEOUT [FILE]]: wait until an extended regular
+# expression appears in the log (default: airlockd's), 10 s by default.
+wait_for_log()
+{
+	_pat=$1
+	_n=$(( ${2:-10} * 10 ))
+	_f=${3:-$AIRLOCK_LOG}
+	while [ "$_n" -gt 0 ]; do
+		grep -Eq -- "$_pat" "$_f" 2>/dev/null && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	return 1
+}
+
+# start_airlock CONFIG [LOG]: start airlockd in the foreground with debug
+# logging, in the background of this script, and wait for it to be ready.
+# Sets AIRLOCK_PID and AIRLOCK_LOG.
+start_airlock()
+{
+	[ -x "$AIRLOCKD" ] || fail "$AIRLOCKD not built"
+	AIRLOCK_LOG=${2:-$T/airlock.log}
+	: >"$AIRLOCK_LOG"
+	"$AIRLOCKD" -d -f "$1" >>"$AIRLOCK_LOG" 2>&1 </dev/null &
+	AIRLOCK_PID=$!
+	AIRLOCK_PIDS="$AIRLOCK_PIDS $AIRLOCK_PID"
+	_n=100
+	while [ "$_n" -gt 0 ]; do
+		if grep -q "airlockd ready" "$AIRLOCK_LOG" 2>/dev/null; then
+			return 0
+		fi
+		kill -0 "$AIRLOCK_PID" 2>/dev/null || break
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	if kill -0 "$AIRLOCK_PID" 2>/dev/null; then
+		fail "airlockd not ready after 10 s"
+	fi
+	wait "$AIRLOCK_PID"
+	_rc=$?
+	AIRLOCK_PIDS=$(echo "$AIRLOCK_PIDS" | sed "s/ $AIRLOCK_PID\$//")
+	fail "airlockd exited with status $_rc before it was ready"
+}
+
+# stop_airlock_pid PID: SIGTERM, wait up to 10 s, then SIGKILL.
+stop_airlock_pid()
+{
+	kill -TERM "$1" 2>/dev/null || return 0
+	_n=100
+	while [ "$_n" -gt 0 ] && kill -0 "$1" 2>/dev/null; do
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		echo "airlockd $1 still running 10 s after SIGTERM; SIGKILL" >&2
+		kill -KILL "$1" 2>/dev/null
+	fi
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# stop_airlock: stop the airlockd started last.
+stop_airlock()
+{
+	[ -n "$AIRLOCK_PID" ] || return 0
+	stop_airlock_pid "$AIRLOCK_PID"
+	AIRLOCK_PIDS=$(echo "$AIRLOCK_PIDS" | sed "s/ $AIRLOCK_PID\$//")
+	AIRLOCK_PID=
+}
+
+# airlock_alive: airlockd (the last one started) is still running.
+airlock_alive()
+{
+	[ -n "$AIRLOCK_PID" ] && kill -0 "$AIRLOCK_PID" 2>/dev/null
+}

@@ -1,0 +1,211 @@
+# A throwaway PostgreSQL server for the tests (sourced after lib.sh).
+#
+# pg_start [EXTRA_CONF_LINE...] creates and starts a cluster in $T/pg, run
+# by the postgres OS user, listening on 127.0.0.1:$PG_PORT and on a Unix
+# socket in $PG_SOCKDIR, with TLS on.  Roles, by authentication method:
+#
+#	trust_user	trust				host (TLS or not)
+#	md5_user	md5 ($PG_MD5_PASSWORD)		host
+#	scram_user	scram-sha-256 ($PG_SCRAM_PASSWORD) host
+#	clear_user	password, cleartext ($PG_CLEAR_PASSWORD) host
+#	tls_user	scram-sha-256 ($PG_TLS_PASSWORD) hostssl only
+#	cert_user	cert, client certificate	hostssl only
+#	postgres	trust				local socket and host
+#
+# Passwords are random per run.  TLS material, made with the openssl CLI:
+# $PG_CA (the CA), $PG_WRONG_CA (another CA), $PG_CLIENT_CERT and
+# $PG_CLIENT_KEY (CN=cert_user, signed by the CA); the server certificate
+# is for DNS:localhost and IP:127.0.0.1.  pg_stop stops the server; it is
+# also called at exit.
+
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+
+# pg_psql CONNINFO SQL: run one statement, print the bare result; never
+# prompt for a password, never hang.
+pg_psql()
+{
+	timeout -k 5 60 psql -X -A -t -q -w -v ON_ERROR_STOP=1 -d "$1" -c "$2"
+}
+
+# airlock_psql PORT SQL [CONNINFO...]: through airlock's TCP listener on
+# 127.0.0.1:PORT as a client that knows no password and claims to be
+# someone else (airlock ignores the client's user).
+airlock_psql()
+{
+	_port=$1
+	_sql=$2
+	shift 2
+	pg_psql "host=127.0.0.1 port=$_port dbname=postgres user=someoneelse $*" \
+	    "$_sql"
+}
+
+PG_SSL_SQL="select ssl from pg_stat_ssl where pid = pg_backend_pid()"
+
+# pg_admin SQL: as the superuser over the Unix socket.
+pg_admin()
+{
+	pg_psql "host=$PG_SOCKDIR port=$PG_PORT dbname=postgres user=postgres" "$1"
+}
+
+pg_password()
+{
+	# Letters and digits, with a prefix that grep cannot confuse.
+	echo "pw-$(openssl rand -hex 12)"
+}
+
+# _pg_tls DIR: a CA, a server certificate and a client certificate.
+_pg_tls()
+{
+	_d=$1
+	cat >"$_d/openssl.cnf" <<'EOF'
+[ req ]
+distinguished_name = dn
+prompt = no
+[ dn ]
+CN = airlock test
+[ ca ]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[ server ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+[ client ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+EOF
+	_ossl()
+	{
+		openssl "$@" >>"$_d/openssl.log" 2>&1 ||
+		    fail "openssl $1 failed: $(tail -n 5 "$_d/openssl.log")"
+	}
+	_key()
+	{
+		_ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+		    -out "$1"
+	}
+	for _ca in ca wrong-ca; do
+		_key "$_d/$_ca.key"
+		_ossl req -config "$_d/openssl.cnf" -new -x509 -days 2 \
+		    -key "$_d/$_ca.key" -subj "/CN=airlock test $_ca" \
+		    -extensions ca -out "$_d/$_ca.crt"
+	done
+	# name CN extensions
+	for _c in "server localhost server" "client cert_user client"; do
+		set -- $_c
+		_key "$_d/$1.key"
+		_ossl req -config "$_d/openssl.cnf" -new -key "$_d/$1.key" \
+		    -subj "/CN=$2" -out "$_d/$1.csr"
+		_ossl x509 -req -days 2 -in "$_d/$1.csr" -CA "$_d/ca.crt" \
+		    -CAkey "$_d/ca.key" -CAcreateserial -extfile "$_d/openssl.cnf" \
+		    -extensions "$3" -out "$_d/$1.crt"
+	done
+	chmod 0600 "$_d"/*.key
+	chmod 0644 "$_d"/*.crt
+}
+
+pg_start()
+{
+	[ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ] ||
+	    skip "no PostgreSQL server in /usr/lib/postgresql/*/bin"
+	require_root
+	PG_DIR=$T/pg
+	PG_DATA=$PG_DIR/data
+	PG_SOCKDIR=$PG_DIR
+	PG_HOST=127.0.0.1
+	PG_PORT=$(free_port)
+	[ -n "$PG_PORT" ] || fail "no free port for PostgreSQL"
+	PG_TLS=$T/pgtls
+	mkdir -p "$PG_DIR" "$PG_TLS" || fail "mkdir $PG_DIR"
+
+	_pg_tls "$PG_TLS"
+	PG_CA=$PG_TLS/ca.crt
+	PG_WRONG_CA=$PG_TLS/wrong-ca.crt
+	PG_CLIENT_CERT=$PG_TLS/client.crt
+	PG_CLIENT_KEY=$PG_TLS/client.key
+	# The server's own copies, owned by the server's user (it refuses a
+	# key that others can read).
+	cp "$PG_TLS/server.crt" "$PG_TLS/server.key" "$PG_CA" "$PG_DIR/"
+	chown -R postgres:postgres "$PG_DIR"
+	chmod 0700 "$PG_DIR"
+	chmod 0600 "$PG_DIR/server.key"
+
+	runuser -u postgres -- "$PGBIN/initdb" -D "$PG_DATA" -U postgres \
+	    -A trust -E UTF8 --locale=C -N >"$T/initdb.log" 2>&1 ||
+	    fail "initdb failed: $(tail -n 20 "$T/initdb.log")"
+
+	cat >>"$PG_DATA/postgresql.conf" <<EOF
+
+# regress/pg.sh
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PG_SOCKDIR'
+max_connections = 120
+ssl = on
+ssl_cert_file = '$PG_DIR/server.crt'
+ssl_key_file = '$PG_DIR/server.key'
+ssl_ca_file = '$PG_DIR/ca.crt'
+password_encryption = 'scram-sha-256'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+log_connections = on
+log_disconnections = on
+log_line_prefix = '%m [%p] %u@%d '
+EOF
+	for _l in "$@"; do
+		echo "$_l" >>"$PG_DATA/postgresql.conf"
+	done
+
+	# First match wins: the users that need TLS come before "host".
+	cat >"$PG_DATA/pg_hba.conf" <<EOF
+# TYPE	DATABASE USER		ADDRESS		METHOD
+local	all	postgres			trust
+local	all	all				reject
+hostssl	all	cert_user	127.0.0.1/32	cert
+hostssl	all	tls_user	127.0.0.1/32	scram-sha-256
+host	all	cert_user	127.0.0.1/32	reject
+host	all	tls_user	127.0.0.1/32	reject
+host	all	postgres	127.0.0.1/32	trust
+host	all	trust_user	127.0.0.1/32	trust
+host	all	md5_user	127.0.0.1/32	md5
+host	all	scram_user	127.0.0.1/32	scram-sha-256
+host	all	clear_user	127.0.0.1/32	password
+EOF
+
+	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PG_DATA" -l "$PG_DIR/log" \
+	    -w -t 30 start >"$T/pg_ctl.log" 2>&1 ||
+	    fail "PostgreSQL did not start: $(tail -n 20 "$PG_DIR/log")"
+	at_exit pg_stop
+
+	PG_MD5_PASSWORD=$(pg_password)
+	PG_SCRAM_PASSWORD=$(pg_password)
+	PG_CLEAR_PASSWORD=$(pg_password)
+	PG_TLS_PASSWORD=$(pg_password)
+	export PG_HOST PG_PORT PG_SOCKDIR PG_CA PG_WRONG_CA PG_CLIENT_CERT \
+	    PG_CLIENT_KEY PG_MD5_PASSWORD PG_SCRAM_PASSWORD PG_CLEAR_PASSWORD \
+	    PG_TLS_PASSWORD
+
+	# An md5 role's password must be stored as MD5, or md5 auth fails.
+	pg_admin "
+	    SET password_encryption = 'md5';
+	    CREATE ROLE md5_user LOGIN PASSWORD '$PG_MD5_PASSWORD';
+	    SET password_encryption = 'scram-sha-256';
+	    CREATE ROLE scram_user LOGIN PASSWORD '$PG_SCRAM_PASSWORD';
+	    CREATE ROLE clear_user LOGIN PASSWORD '$PG_CLEAR_PASSWORD';
+	    CREATE ROLE tls_user LOGIN PASSWORD '$PG_TLS_PASSWORD';
+	    CREATE ROLE trust_user LOGIN;
+	    CREATE ROLE cert_user LOGIN;
+	    GRANT CREATE ON SCHEMA public TO PUBLIC;" >"$T/pg_roles.log" 2>&1 ||
+	    fail "creating roles failed: $(cat "$T/pg_roles.log")"
+}
+
+pg_stop()
+{
+	[ -n "${PG_DATA:-}" ] && [ -f "$PG_DATA/postmaster.pid" ] || return 0
+	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PG_DATA" -m immediate \
+	    -w stop >/dev/null 2>&1
+}

@@ -1,0 +1,67 @@
+# Query cancellation through airlock: psql runs a long query and gets
+# SIGINT, so it sends a CancelRequest (on a new connection, with the key it
+# got from BackendKeyData) to airlock, which must deliver it to the right
+# backend.  The query ends at once with PostgreSQL's "canceling statement
+# due to user request".  Both with a plain and with a TLS backend leg.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/regress/pg.sh"
+
+pg_start
+PP=$(free_port)
+PT=$(free_port)
+{
+	airlock_head
+	for s in "pg-plain $PP disable" "pg-tls $PT require"; do
+		set -- $s
+		cat <<EOF
+  $1:
+    connector: pg
+    listenOn: tcp://127.0.0.1:$2
+    credentials:
+      host: 127.0.0.1
+      port: $PG_PORT
+      username: scram_user
+      password: {from: env, get: PG_SCRAM_PASSWORD}
+      sslmode: $3
+EOF
+	done
+} >"$T/airlock.yml"
+start_airlock "$T/airlock.yml"
+
+ACTIVE="select count(*) from pg_stat_activity where usename = 'scram_user'
+    and state = 'active' and query like 'select pg_sleep(30)%'"
+
+for p in "$PP" "$PT"; do
+	psql -X -A -t -w -d "host=127.0.0.1 port=$p dbname=postgres" \
+	    -c "select pg_sleep(30)" >"$T/cancel.out" 2>&1 &
+	psql_pid=$!
+
+	n=100
+	while [ "$n" -gt 0 ] && [ "$(pg_admin "$ACTIVE")" != 1 ]; do
+		kill -0 "$psql_pid" 2>/dev/null || break
+		sleep 0.1
+		n=$((n - 1))
+	done
+	[ "$(pg_admin "$ACTIVE")" = 1 ] ||
+	    fail "port $p: the query did not start: $(cat "$T/cancel.out")"
+
+	kill -INT "$psql_pid"
+	n=100
+	while [ "$n" -gt 0 ] && kill -0 "$psql_pid" 2>/dev/null; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	if kill -0 "$psql_pid" 2>/dev/null; then
+		kill -KILL "$psql_pid"
+		wait "$psql_pid"
+		fail "port $p: the query was not cancelled within 10 s: $(cat "$T/cancel.out")"
+	fi
+	wait "$psql_pid" && fail "port $p: psql exited 0: $(cat "$T/cancel.out")"
+	grep -q "canceling statement due to user request" "$T/cancel.out" ||
+	    fail "port $p: unexpected output: $(cat "$T/cancel.out")"
+	ok "port $p: $(tail -n 1 "$T/cancel.out")"
+	[ "$(pg_admin "$ACTIVE")" = 0 ] || fail "port $p: the query still runs"
+done
+
+airlock_alive || fail "airlockd died"
+exit 0

@@ -1,0 +1,54 @@
+# MD5 password authentication to the backend, with the password from the
+# environment and from a file; the client sends none, and the password
+# never appears in airlockd's log.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/regress/pg.sh"
+
+pg_start
+printf '%s' "$PG_MD5_PASSWORD" >"$T/md5.pw"
+chmod 0600 "$T/md5.pw"
+PE=$(free_port)
+PF=$(free_port)
+{
+	airlock_head
+	cat <<EOF
+  pg-md5-env:
+    connector: pg
+    listenOn: tcp://127.0.0.1:$PE
+    credentials:
+      host: 127.0.0.1
+      port: $PG_PORT
+      username: md5_user
+      password:
+        from: env
+        get: PG_MD5_PASSWORD
+      sslmode: disable
+  pg-md5-file:
+    connector: pg
+    listenOn: tcp://127.0.0.1:$PF
+    credentials:
+      host: 127.0.0.1
+      port: $PG_PORT
+      username: md5_user
+      password:
+        from: file
+        get: $T/md5.pw
+      sslmode: disable
+EOF
+} >"$T/airlock.yml"
+start_airlock "$T/airlock.yml"
+
+for p in "$PE" "$PF"; do
+	out=$(airlock_psql "$p" "select current_user" 2>&1) ||
+	    fail "psql through airlock port $p: $out"
+	[ "$out" = md5_user ] || fail "port $p: current_user is '$out'"
+done
+ok "md5_user with the password from env and from file"
+
+# Wait for both connections to be logged as closed before looking.
+wait_for_log "pg-md5-file#[0-9]+: closed" 5 || true
+if grep -F -q -- "$PG_MD5_PASSWORD" "$AIRLOCK_LOG"; then
+	fail "the password appears in airlockd's log"
+fi
+ok "the password is not in the (debug) log"
+exit 0

@@ -1,0 +1,319 @@
+/*
+ * memscan: look for a secret in the memory of a live process.
+ *
+ *	memscan [-v] PID FILE	search every readable mapping of PID
+ *	memscan -s FILE FILE2	search the regular file FILE2 (logs)
+ *
+ * The bytes to look for come from FILE (one trailing newline is dropped), so
+ * that they never appear in our argv, where a scan of ourselves or a ps
+ * listing would see them.  The tests use this to show that a credential never
+ * rests in a worker's memory.  Reading another process's memory needs
+ * CAP_SYS_PTRACE, or root, since the worker is not dumpable.
+ *
+ * Exit: 0 not found, 1 found (one line per match on stdout), 2 on error;
+ * scanning nothing at all is an error, never a pass.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* memmem */
+#endif
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CHUNK		(1024 * 1024)
+#define NEEDLE_MAX	4096
+#define MAX_REPORTS	32
+
+struct scan {
+	const unsigned char *needle;
+	size_t		 nlen;
+	unsigned char	*buf;		/* carry (nlen - 1) + CHUNK */
+	size_t		 carry;		/* bytes kept from the previous read */
+	uint64_t	 carry_end;	/* address just after the carried bytes */
+	unsigned long	 found;
+	uint64_t	 scanned;
+};
+
+static int	verbose;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: memscan [-v] pid file\n"
+	    "       memscan -s file file2\n");
+	exit(2);
+}
+
+/* The needle: FILE's bytes without one trailing newline (CRLF too). */
+static int
+read_needle(const char *path, unsigned char *out, size_t *outlen)
+{
+	ssize_t	 n;
+	size_t	 len = 0;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "memscan: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (len == NEEDLE_MAX) {
+			fprintf(stderr, "memscan: %s: longer than %d bytes\n",
+			    path, NEEDLE_MAX);
+			close(fd);
+			return -1;
+		}
+		n = read(fd, out + len, NEEDLE_MAX - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			fprintf(stderr, "memscan: %s: %s\n", path,
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len > 0 && out[len - 1] == '\n')
+		len--;
+	if (len > 0 && out[len - 1] == '\r')
+		len--;
+	/* A very short needle would match by chance and prove nothing. */
+	if (len < 4) {
+		fprintf(stderr, "memscan: %s: needle shorter than 4 bytes\n",
+		    path);
+		return -1;
+	}
+	*outlen = len;
+	return 0;
+}
+
+/*
+ * Search one block that starts at address addr and directly follows the
+ * carried bytes when addr == carry_end, so that a match split across two
+ * reads (or two adjacent mappings) is still seen.
+ */
+static void
+scan_block(struct scan *s, uint64_t addr, size_t len, const char *where)
+{
+	unsigned char	*hay, *p;
+	size_t		 hlen, keep;
+	uint64_t	 base;
+
+	if (s->carry > 0 && s->carry_end == addr) {
+		hay = s->buf + (s->nlen - 1) - s->carry;
+		hlen = s->carry + len;
+		base = addr - s->carry;
+	} else {
+		/* Not contiguous: drop the carry, use the bytes as read. */
+		hay = s->buf + (s->nlen - 1);
+		hlen = len;
+		base = addr;
+	}
+	s->scanned += len;
+
+	for (p = hay; (size_t)(hay + hlen - p) >= s->nlen; p++) {
+		p = memmem(p, (size_t)(hay + hlen - p), s->needle, s->nlen);
+		if (p == NULL)
+			break;
+		if (s->found < MAX_REPORTS)
+			printf("found at 0x%" PRIx64 " in %s\n",
+			    base + (uint64_t)(p - hay), where);
+		s->found++;
+	}
+
+	/* Keep the last nlen - 1 bytes just in front of the next read. */
+	keep = s->nlen - 1;
+	if (keep > hlen)
+		keep = hlen;
+	memmove(s->buf + (s->nlen - 1) - keep, hay + hlen - keep, keep);
+	s->carry = keep;
+	s->carry_end = base + hlen;
+}
+
+/* Read [start, end) of fd in chunks; returns bytes read or -1 at once. */
+static long long
+scan_range(struct scan *s, int fd, uint64_t start, uint64_t end,
+    const char *where)
+{
+	unsigned char	*dst = s->buf + (s->nlen - 1);
+	uint64_t	 addr = start;
+	long long	 total = 0;
+	size_t		 want;
+	ssize_t		 n;
+
+	while (addr < end) {
+		want = end - addr > CHUNK ? CHUNK : (size_t)(end - addr);
+		n = pread(fd, dst, want, (off_t)addr);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/*
+			 * [vvar], [vsyscall], device mappings, or memory that
+			 * vanished while we read: skip the rest of the region.
+			 */
+			if (verbose)
+				fprintf(stderr, "memscan: skip %s at 0x%"
+				    PRIx64 ": %s\n", where, addr,
+				    n == 0 ? "eof" : strerror(errno));
+			s->carry = 0;
+			return total == 0 ? -1 : total;
+		}
+		scan_block(s, addr, (size_t)n, where);
+		addr += (uint64_t)n;
+		total += n;
+	}
+	return total;
+}
+
+static int
+scan_process(struct scan *s, const char *pidarg)
+{
+	char		 path[64], line[PATH_MAX + 256], where[PATH_MAX + 64];
+	char		 perms[8], *name, *end;
+	unsigned long	 regions = 0, skipped = 0;
+	unsigned long long start, stop;
+	long		 pid;
+	FILE		*maps;
+	int		 fd, consumed;
+	size_t		 l;
+
+	errno = 0;
+	pid = strtol(pidarg, &end, 10);
+	if (errno != 0 || *end != '\0' || pid <= 0 || pid > INT_MAX) {
+		fprintf(stderr, "memscan: bad pid %s\n", pidarg);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/maps", pid);
+	if ((maps = fopen(path, "re")) == NULL) {
+		fprintf(stderr, "memscan: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/mem", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "memscan: %s: %s\n", path, strerror(errno));
+		fclose(maps);
+		return 2;
+	}
+
+	while (fgets(line, sizeof(line), maps) != NULL) {
+		l = strlen(line);
+		if (l > 0 && line[l - 1] == '\n')
+			line[--l] = '\0';
+		consumed = 0;
+		if (sscanf(line, "%llx-%llx %7s %*s %*s %*s%n", &start, &stop,
+		    perms, &consumed) != 3 || consumed == 0) {
+			fprintf(stderr, "memscan: cannot parse maps line: "
+			    "%s\n", line);
+			fclose(maps);
+			close(fd);
+			return 2;
+		}
+		if (perms[0] != 'r')
+			continue;
+		name = line + consumed;
+		name += strspn(name, " \t");
+		snprintf(where, sizeof(where), "%s %s", perms,
+		    *name != '\0' ? name : "[anon]");
+		regions++;
+		if (scan_range(s, fd, start, stop, where) < 0)
+			skipped++;
+	}
+	fclose(maps);
+	close(fd);
+
+	if (verbose || s->scanned == 0)
+		fprintf(stderr, "memscan: pid %ld: %lu readable regions, "
+		    "%lu skipped, %" PRIu64 " bytes scanned\n", pid, regions,
+		    skipped, s->scanned);
+	if (s->scanned == 0) {
+		fprintf(stderr, "memscan: nothing could be read: no "
+		    "verdict\n");
+		return 2;
+	}
+	return s->found > 0 ? 1 : 0;
+}
+
+static int
+scan_file(struct scan *s, const char *path)
+{
+	struct stat	 st;
+	long long	 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "memscan: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "memscan: %s: not a regular file\n", path);
+		close(fd);
+		return 2;
+	}
+	/* Offsets in the file play the part of addresses. */
+	n = scan_range(s, fd, 0, (uint64_t)st.st_size, path);
+	close(fd);
+	if (n < 0 && st.st_size > 0) {
+		fprintf(stderr, "memscan: %s: read failed\n", path);
+		return 2;
+	}
+	return s->found > 0 ? 1 : 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static unsigned char needle[NEEDLE_MAX];
+	struct scan	 s;
+	int		 ch, filemode = 0, rv;
+
+	while ((ch = getopt(argc, argv, "sv")) != -1) {
+		switch (ch) {
+		case 's':
+			filemode = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 2)
+		usage();
+
+	memset(&s, 0, sizeof(s));
+	if (read_needle(argv[1], needle, &s.nlen) == -1)
+		return 2;
+	s.needle = needle;
+	if ((s.buf = malloc(s.nlen - 1 + CHUNK)) == NULL) {
+		fprintf(stderr, "memscan: out of memory\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	rv = filemode ? scan_file(&s, argv[0]) : scan_process(&s, argv[0]);
+	if (s.found > MAX_REPORTS)
+		printf("... %lu matches in all\n", s.found);
+
+	/* Our own copy of the needle is not the point; wipe it anyway. */
+	explicit_bzero(needle, sizeof(needle));
+	explicit_bzero(s.buf, s.nlen - 1 + CHUNK);
+	free(s.buf);
+	return rv;
+}

@@ -1,0 +1,657 @@
+/*
+ * rogueworker: a compromised worker, for regress/t/rogue-worker.sh.
+ *
+ * airlockd executes it in place of airlock-worker when the configuration
+ * says `airlock: worker: .../regress/tools/rogueworker`.  It peeks at the
+ * MSG_ASSIGN waiting on the privsep channel (fd 3) without consuming it: for
+ * a service whose name does not start with "rogue-" it executes the real
+ * worker (../../airlock-worker from its own directory) with the channel
+ * untouched, so that honest connections on the same airlockd are served as
+ * usual.  A rogue service names the misbehaviour to play (see rogues[]).
+ *
+ * Everything it sends and receives is written, one line each, to the report
+ * file named by the service's `config: rogueReport:` option (else stderr):
+ *
+ *	assigned SERVICE
+ *	sent DIAL
+ *	received DIALED
+ *	sent CREDENTIAL password (violation)
+ *	eof
+ *
+ * The monitor must kill the worker at the line marked "(violation)" and
+ * answer nothing to it: the test checks that no "received" line follows.
+ * After the violation the rogue listens for up to WAIT_MS and then exits.
+ *
+ * It is a test program: not sandboxed, and it needs no privilege.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "errors.h"
+#include "msg.h"
+
+#define CHAN		WORKER_CHANNEL_FD
+#define WAIT_MS		3000	/* how long to listen after a violation */
+#define REPLY_MS	10000	/* how long to wait for a permitted answer */
+#define FLOOD_FDS	200	/* below the kernel's SCM_MAX_FD (253) */
+#define UNKNOWN_TYPE	9999
+
+struct rogue_ctx {
+	int		 chan;
+	int		 report;	/* report file, or 2 */
+	int		 client;	/* the client connection, kept open */
+	char		*service;
+	struct buf	*in;
+};
+
+struct rogue {
+	const char	*name;
+	void		 (*play)(struct rogue_ctx *);
+};
+
+static void
+report(struct rogue_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+report(struct rogue_ctx *c, const char *fmt, ...)
+{
+	char	 line[512];
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	/* One write per line, unbuffered: a SIGKILL may come at any time. */
+	if (write(c->report, line, (size_t)n) != n)
+		return;		/* nowhere left to say so */
+}
+
+/* Send a well-formed message and note it. */
+static void
+send_msg(struct rogue_ctx *c, uint32_t type, const struct buf *payload,
+    int fd, const char *what, int violation)
+{
+	int	 r;
+
+	report(c, "sent %s%s", what, violation ? " (violation)" : "");
+	if ((r = msg_send(c->chan, type, payload, fd)) != 0)
+		report(c, "send failed: %s", err_str(r));
+}
+
+/* Send bytes as one datagram, bypassing msg_send's checks. */
+static void
+send_raw(struct rogue_ctx *c, const void *p, size_t len, const int *fds,
+    size_t nfds, const char *what, int violation)
+{
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	unsigned char	*ctl = NULL;
+	size_t		 ctllen = 0;
+	ssize_t		 n;
+
+	report(c, "sent %s%s", what, violation ? " (violation)" : "");
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = (void *)p;
+	iov.iov_len = len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (nfds > 0) {
+		ctllen = CMSG_SPACE(nfds * sizeof(int));
+		if ((ctl = calloc(1, ctllen)) == NULL) {
+			report(c, "send failed: out of memory");
+			return;
+		}
+		mh.msg_control = ctl;
+		mh.msg_controllen = ctllen;
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+	}
+	do {
+		n = sendmsg(c->chan, &mh, MSG_NOSIGNAL);
+	} while (n == -1 && errno == EINTR);
+	if (n == -1)
+		report(c, "send failed: %s", strerror(errno));
+	else if ((size_t)n != len)
+		report(c, "sent only %zd of %zu bytes", n, len);
+	free(ctl);
+}
+
+static void
+put_hdr(unsigned char *h, uint32_t type, uint32_t len)
+{
+	h[0] = type >> 24; h[1] = type >> 16; h[2] = type >> 8; h[3] = type;
+	h[4] = len >> 24; h[5] = len >> 16; h[6] = len >> 8; h[7] = len;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Receive one message within timeout_ms and note it.  Returns its type, 0
+ * on timeout, -1 on end of channel or error.
+ */
+static int
+receive(struct rogue_ctx *c, int timeout_ms)
+{
+	uint32_t	 type;
+	int		 fd, r;
+
+	r = msg_recv_timeout(c->chan, timeout_ms, &type, c->in, &fd);
+	if (r == ERR_TIMEOUT)
+		return 0;
+	if (r == ERR_EOF) {
+		report(c, "eof");
+		return -1;
+	}
+	if (r != 0) {
+		report(c, "receive failed: %s", err_str(r));
+		return -1;
+	}
+	report(c, "received %s%s", msg_type_name(type),
+	    fd != -1 ? " with fd" : "");
+	if (fd != -1)
+		close(fd);
+	buf_reset(c->in);
+	return (int)type;
+}
+
+/* Wait for the answer to a permitted request. */
+static int
+expect(struct rogue_ctx *c, uint32_t want)
+{
+	int	 t;
+
+	if ((t = receive(c, REPLY_MS)) == 0)
+		report(c, "timeout waiting for %s", msg_type_name(want));
+	return t == (int)want ? 0 : -1;
+}
+
+/* After a violation: note whatever still arrives, for WAIT_MS. */
+static void
+listen_after(struct rogue_ctx *c)
+{
+	uint64_t	 end = now_ms() + WAIT_MS, t;
+
+	while ((t = now_ms()) < end)
+		if (receive(c, (int)(end - t)) < 0)
+			return;
+	report(c, "still alive after %d ms", WAIT_MS);
+}
+
+static void
+dial(struct rogue_ctx *c, uint8_t purpose, const char *what, int violation)
+{
+	struct buf	*b;
+
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_u8(b, purpose) != 0)
+		_exit(2);
+	send_msg(c, MSG_DIAL, b, -1, what, violation);
+	buf_free(b);
+}
+
+static int
+dial_ok(struct rogue_ctx *c)
+{
+	dial(c, DIAL_SESSION, "DIAL", 0);
+	return expect(c, MSG_DIALED);
+}
+
+static void
+credential(struct rogue_ctx *c, const char *name, int violation)
+{
+	char		 what[128];
+	struct buf	*b;
+
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_cstring(b, name) != 0)
+		_exit(2);
+	snprintf(what, sizeof(what), "CREDENTIAL %s", name);
+	send_msg(c, MSG_CREDENTIAL, b, -1, what, violation);
+	buf_free(b);
+}
+
+static void
+log_with_fds(struct rogue_ctx *c, size_t nfds, int violation)
+{
+	unsigned char	 hdr[MSG_HDR_LEN];
+	char		 what[64];
+	struct buf	*b;
+	int		 fds[FLOOD_FDS];
+	size_t		 i, n;
+
+	if (nfds > FLOOD_FDS)
+		_exit(2);
+	for (i = 0; i < nfds; i++)
+		if ((fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
+			report(c, "open /dev/null: %s", strerror(errno));
+			_exit(2);
+		}
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put(b, hdr, sizeof(hdr)) != 0 ||
+	    buf_put_u8(b, 2) != 0 ||
+	    buf_put_cstring(b, "a log line with descriptors attached") != 0)
+		_exit(2);
+	/* A valid LOG message in every respect but the descriptors. */
+	n = buf_len(b);
+	put_hdr((unsigned char *)buf_ptr(b), MSG_LOG,
+	    (uint32_t)(n - MSG_HDR_LEN));
+	snprintf(what, sizeof(what), "LOG with %zu fds", nfds);
+	send_raw(c, buf_ptr(b), n, fds, nfds, what, violation);
+	buf_free(b);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+}
+
+/* The rogues. */
+
+static void
+play_after_authdone(struct rogue_ctx *c)
+{
+	struct buf	*b;
+
+	if (dial_ok(c) != 0)
+		return;
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL || buf_put_u8(b, 1) != 0)
+		_exit(2);
+	send_msg(c, MSG_AUTHDONE, b, -1, "AUTHDONE 1", 0);
+	buf_free(b);
+	credential(c, "password", 1);
+	listen_after(c);
+}
+
+static void
+play_other_cred(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	/* A name the pg connector knows, but this service does not have. */
+	credential(c, "sslkey", 1);
+	listen_after(c);
+}
+
+static void
+play_unknown_cred(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	credential(c, "aws_secret", 1);
+	listen_after(c);
+}
+
+static void
+play_cred_twice(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	/* The first is permitted (cleartext allowed): proof that we see it. */
+	credential(c, "password", 0);
+	if (expect(c, MSG_CREDENTIAL) != 0)
+		return;
+	credential(c, "password", 1);
+	listen_after(c);
+}
+
+static void
+play_plain_password(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	/*
+	 * The service's backend leg is plaintext and cleartext passwords are
+	 * allowed over TLS only: the monitor must not hand it out, whatever
+	 * the worker claims.  (Killing or MSG_FAILED are both right.)
+	 */
+	credential(c, "password", 1);
+	listen_after(c);
+}
+
+static void
+play_oversized(struct rogue_ctx *c)
+{
+	size_t		 len = MSG_HDR_LEN + MSG_MAX_PAYLOAD + 16;
+	unsigned char	*p;
+
+	if ((p = calloc(1, len)) == NULL)
+		_exit(2);
+	put_hdr(p, MSG_LOG, MSG_MAX_PAYLOAD + 16);
+	send_raw(c, p, len, NULL, 0, "LOG of MSG_MAX_PAYLOAD+16 bytes", 1);
+	free(p);
+	listen_after(c);
+}
+
+static void
+play_truncated(struct rogue_ctx *c)
+{
+	unsigned char	 p[MSG_HDR_LEN + 10];
+
+	memset(p, 'A', sizeof(p));
+	put_hdr(p, MSG_LOG, 100);
+	send_raw(c, p, sizeof(p), NULL, 0, "LOG announcing 100 bytes with 10",
+	    1);
+	listen_after(c);
+}
+
+static void
+play_short_header(struct rogue_ctx *c)
+{
+	unsigned char	 p[5] = { 0, 0, 0, MSG_DIAL, 0 };
+
+	send_raw(c, p, sizeof(p), NULL, 0, "5-byte message", 1);
+	listen_after(c);
+}
+
+static void
+play_unknown_type(struct rogue_ctx *c)
+{
+	unsigned char	 p[MSG_HDR_LEN];
+
+	put_hdr(p, UNKNOWN_TYPE, 0);
+	send_raw(c, p, sizeof(p), NULL, 0, "type 9999", 1);
+	listen_after(c);
+}
+
+static void
+play_fd_flood(struct rogue_ctx *c)
+{
+	log_with_fds(c, FLOOD_FDS, 1);
+	log_with_fds(c, 1, 1);
+	listen_after(c);
+}
+
+static void
+play_log_fd(struct rogue_ctx *c)
+{
+	log_with_fds(c, 1, 1);
+	listen_after(c);
+}
+
+static void
+play_twice(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	dial(c, DIAL_SESSION, "DIAL again", 1);
+	listen_after(c);
+}
+
+static void
+play_before_dial(struct rogue_ctx *c)
+{
+	credential(c, "password", 1);
+	listen_after(c);
+}
+
+static void
+play_bad_purpose(struct rogue_ctx *c)
+{
+	dial(c, 77, "DIAL purpose 77", 1);
+	listen_after(c);
+}
+
+static void
+play_trailing(struct rogue_ctx *c)
+{
+	struct buf	*b;
+
+	/* A DIAL followed by bytes its parser must not accept. */
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_u8(b, DIAL_SESSION) != 0 ||
+	    buf_put(b, "xyz", 3) != 0)
+		_exit(2);
+	send_msg(c, MSG_DIAL, b, -1, "DIAL with 3 trailing bytes", 1);
+	buf_free(b);
+	listen_after(c);
+}
+
+static void
+play_md5_badsalt(struct rogue_ctx *c)
+{
+	struct buf	*b;
+
+	if (dial_ok(c) != 0)
+		return;
+	/* The salt is 4 bytes (PostgreSQL 55.2, AuthenticationMD5Password). */
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_string(b, "12345", 5) != 0)
+		_exit(2);
+	send_msg(c, MSG_PG_MD5, b, -1, "PG_MD5 with a 5-byte salt", 1);
+	buf_free(b);
+	listen_after(c);
+}
+
+static void
+play_scram_verify_first(struct rogue_ctx *c)
+{
+	struct buf	*b;
+
+	if (dial_ok(c) != 0)
+		return;
+	/* A server-final-message for an exchange that never started. */
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_cstring(b, "v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+	    != 0)
+		_exit(2);
+	send_msg(c, MSG_SCRAM_VERIFY, b, -1, "SCRAM_VERIFY before START", 1);
+	buf_free(b);
+	listen_after(c);
+}
+
+static void
+play_from_monitor(struct rogue_ctx *c)
+{
+	struct buf	*b;
+
+	/* A message only the monitor sends. */
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_u32(b, 0) != 0)
+		_exit(2);
+	send_msg(c, MSG_DIALED, b, -1, "DIALED (a monitor's message)", 1);
+	buf_free(b);
+	listen_after(c);
+}
+
+static const struct rogue rogues[] = {
+	{ "rogue-after-authdone",	play_after_authdone },
+	{ "rogue-other-cred",		play_other_cred },
+	{ "rogue-unknown-cred",		play_unknown_cred },
+	{ "rogue-cred-twice",		play_cred_twice },
+	{ "rogue-plain-password",	play_plain_password },
+	{ "rogue-oversized",		play_oversized },
+	{ "rogue-truncated",		play_truncated },
+	{ "rogue-short-header",		play_short_header },
+	{ "rogue-unknown-type",		play_unknown_type },
+	{ "rogue-fd-flood",		play_fd_flood },
+	{ "rogue-log-fd",		play_log_fd },
+	{ "rogue-twice",		play_twice },
+	{ "rogue-before-dial",		play_before_dial },
+	{ "rogue-bad-purpose",		play_bad_purpose },
+	{ "rogue-trailing",		play_trailing },
+	{ "rogue-md5-badsalt",		play_md5_badsalt },
+	{ "rogue-scram-verify-first",	play_scram_verify_first },
+	{ "rogue-from-monitor",		play_from_monitor },
+};
+
+/*
+ * Read the service name of the MSG_ASSIGN waiting on the channel without
+ * consuming it.  A peek installs the attached descriptor in our table too;
+ * close that copy.
+ */
+static char *
+peek_service(int chan)
+{
+	union {
+		struct cmsghdr	 hdr;
+		unsigned char	 buf[CMSG_SPACE(4 * sizeof(int))];
+	} cm;
+	static unsigned char msg[MSG_HDR_LEN + MSG_MAX_PAYLOAD];
+	struct cmsghdr	*c;
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	struct pollfd	 pfd;
+	struct buf	 b;
+	uint32_t	 type, len;
+	size_t		 i, nfds;
+	ssize_t		 n;
+	char		*name = NULL;
+	int		 fd;
+
+	pfd.fd = chan;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, REPLY_MS) != 1)
+		return NULL;
+	memset(&mh, 0, sizeof(mh));
+	memset(&cm, 0, sizeof(cm));
+	iov.iov_base = msg;
+	iov.iov_len = sizeof(msg);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof(cm.buf);
+	do {
+		n = recvmsg(chan, &mh, MSG_PEEK | MSG_CMSG_CLOEXEC);
+	} while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return NULL;
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfds; i++) {
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			close(fd);
+		}
+	}
+
+	buf_view(&b, msg, (size_t)n);
+	if (buf_get_u32(&b, &type) != 0 || buf_get_u32(&b, &len) != 0 ||
+	    type != MSG_ASSIGN || len != buf_len(&b) ||
+	    buf_get_cstring(&b, &name, MSG_MAX_STRING) != 0)
+		return NULL;
+	return name;
+}
+
+static void __attribute__((noreturn))
+exec_real_worker(char *argv[])
+{
+	char	 self[PATH_MAX], path[PATH_MAX + 32], *slash;
+	ssize_t	 n;
+	int	 flags;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1) {
+		perror("rogueworker: /proc/self/exe");
+		_exit(1);
+	}
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) != NULL)
+		*slash = '\0';
+	/* regress/tools/ -> the repository root, where make puts it. */
+	snprintf(path, sizeof(path), "%s/../../airlock-worker", self);
+
+	/* The channel must survive the exec as it survived ours. */
+	if ((flags = fcntl(CHAN, F_GETFD)) != -1)
+		(void)fcntl(CHAN, F_SETFD, flags & ~FD_CLOEXEC);
+	argv[0] = path;
+	execv(path, argv);
+	fprintf(stderr, "rogueworker: exec %s: %s\n", path, strerror(errno));
+	_exit(1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct rogue_ctx c;
+	struct kvlist	 opts;
+	const char	*rpath;
+	char		*service, *connector = NULL;
+	uint64_t	 id;
+	uint32_t	 type;
+	size_t		 i;
+	int		 fd, r;
+
+	(void)argc;
+	if ((service = peek_service(CHAN)) == NULL) {
+		fprintf(stderr, "rogueworker: no MSG_ASSIGN on fd %d\n", CHAN);
+		return 1;
+	}
+	if (strncmp(service, "rogue-", 6) != 0)
+		exec_real_worker(argv);
+
+	memset(&c, 0, sizeof(c));
+	c.chan = CHAN;
+	c.report = 2;
+	c.client = -1;
+	c.service = service;
+	kv_init(&opts);
+	if ((c.in = buf_new(MSG_HDR_LEN + MSG_MAX_PAYLOAD + 1)) == NULL)
+		return 1;
+
+	/* Now take the ASSIGN for real; keep the client until we exit. */
+	if ((r = msg_recv(CHAN, &type, c.in, &fd)) != 0 ||
+	    type != MSG_ASSIGN) {
+		fprintf(stderr, "rogueworker: ASSIGN: %s\n", err_str(r));
+		return 1;
+	}
+	c.client = fd;
+	free(service);
+	if ((r = buf_get_cstring(c.in, &c.service, MSG_MAX_STRING)) != 0 ||
+	    (r = buf_get_cstring(c.in, &connector, MSG_MAX_STRING)) != 0 ||
+	    (r = buf_get_u64(c.in, &id)) != 0 ||
+	    (r = kv_get_list(c.in, &opts)) != 0 ||
+	    (r = buf_expect_end(c.in)) != 0) {
+		fprintf(stderr, "rogueworker: ASSIGN: %s\n", err_str(r));
+		return 1;
+	}
+	buf_reset(c.in);
+	if ((rpath = kv_get(&opts, "rogueReport", NULL)) != NULL &&
+	    (c.report = open(rpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+	    0644)) == -1) {
+		fprintf(stderr, "rogueworker: %s: %s\n", rpath,
+		    strerror(errno));
+		c.report = 2;
+	}
+	report(&c, "assigned %s#%llu (%s)", c.service, (unsigned long long)id,
+	    connector);
+
+	for (i = 0; i < sizeof(rogues) / sizeof(rogues[0]); i++)
+		if (strcmp(rogues[i].name, c.service) == 0)
+			break;
+	if (i == sizeof(rogues) / sizeof(rogues[0])) {
+		report(&c, "no such rogue");
+		return 1;
+	}
+	rogues[i].play(&c);
+	report(&c, "exit");
+	return 0;
+}

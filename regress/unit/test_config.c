@@ -1,0 +1,719 @@
+/*
+ * The configuration loader: Secretless Broker v2 files as they are, the
+ * airlock section, and an error with FILE:LINE:COLUMN for every mistake,
+ * none of which may repeat a literal credential.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "test.h"
+
+/* Every literal password in these files; no message may contain it. */
+#define SECRET	"hunter2-Zq9"
+
+static char	 tmppath[64];
+
+static struct config *
+load(const char *text, char *err, size_t errlen)
+{
+	struct config	*cf;
+	size_t		 len = strlen(text);
+	int		 fd;
+
+	snprintf(tmppath, sizeof(tmppath), "/tmp/airlock-cfg-XXXXXX");
+	if ((fd = mkstemp(tmppath)) == -1)
+		return NULL;
+	if (write(fd, text, len) != (ssize_t)len) {
+		close(fd);
+		unlink(tmppath);
+		return NULL;
+	}
+	close(fd);
+	err[0] = '\0';
+	cf = config_load(tmppath, err, errlen);
+	unlink(tmppath);
+	return cf;
+}
+
+/*
+ * The file must be refused with an error at line:col that contains want,
+ * and the error must not contain the secret.
+ */
+static void
+expect_error(const char *text, int line, int col, const char *want)
+{
+	struct config	*cf;
+	char		 err[1024], prefix[128];
+
+	cf = load(text, err, sizeof(err));
+	CHECK(cf == NULL);
+	config_free(cf);
+	snprintf(prefix, sizeof(prefix), "%s:%d:%d: ", tmppath, line, col);
+	if (strncmp(err, prefix, strlen(prefix)) != 0 ||
+	    strstr(err, want) == NULL) {
+		printf("    got:  %s\n    want: %s...%s\n", err, prefix, want);
+		CHECK(!"error message as expected");
+	}
+	CHECK(strstr(err, SECRET) == NULL);
+}
+
+static const char good_v2[] =
+    "version: 2\n"
+    "services:\n"
+    "  orders-db:\n"
+    "    connector: pg\n"
+    "    listenOn: tcp://127.0.0.1:5432\n"
+    "    credentials:\n"
+    "      host: db.example.com\n"
+    "      port: 5433\n"
+    "      username: orders\n"
+    "      password: " SECRET "\n"
+    "      sslmode:\n"
+    "        from: env\n"
+    "        get: PGSSLMODE\n"
+    "      sslrootcert:\n"
+    "        from: file\n"
+    "        get: /etc/ssl/ca.pem\n"
+    "    config:\n"
+    "      cleartextPassword: never\n"
+    "      application_name: airlock\n"
+    "  billing-db:\n"
+    "    connector: pg\n"
+    "    listenOn: tcp://[::1]:6432\n"
+    "    credentials:\n"
+    "      host: {from: literal, get: billing.internal}\n"
+    "      username: {from: env, get: BILLING_USER}\n"
+    "  0-local:\n"
+    "    connector: pg\n"
+    "    listenOn: tcp://localhost:7432\n"
+    "    credentials: {host: h, username: u}\n";
+
+TEST(config_good_v2)
+{
+	struct config		*cf;
+	const struct credential	*cr;
+	const struct service	*s;
+	char			 err[1024];
+
+	cf = load(good_v2, err, sizeof(err));
+	if (cf == NULL)
+		printf("    %s\n", err);
+	REQUIRE(cf != NULL);
+	REQUIRE(cf->nservices == 3);
+
+	/* File order, not name order. */
+	s = &cf->services[0];
+	CHECK_STR(s->name, "orders-db");
+	CHECK_STR(s->connector, "pg");
+	CHECK_STR(s->listen, "tcp://127.0.0.1:5432");
+	CHECK_INT(s->listen_kind, LISTEN_TCP);
+	CHECK_STR(s->listen_host, "127.0.0.1");
+	CHECK_STR(s->listen_port, "5432");
+	CHECK(s->listen_path == NULL);
+	CHECK_INT(s->line, 3);
+	CHECK_INT(s->col, 3);
+	CHECK_INT(s->ncreds, 6);
+	CHECK_STR(s->creds[0].name, "host");
+	CHECK_STR(s->creds[0].provider, "literal");
+	CHECK_STR(s->creds[0].ref, "db.example.com");
+	cr = service_credential(s, "password");
+	REQUIRE(cr != NULL);
+	CHECK_STR(cr->provider, "literal");
+	CHECK_STR(cr->ref, SECRET);
+	CHECK_INT(cr->line, 10);
+	CHECK_INT(cr->col, 17);
+	cr = service_credential(s, "sslmode");
+	REQUIRE(cr != NULL);
+	CHECK_STR(cr->provider, "env");
+	CHECK_STR(cr->ref, "PGSSLMODE");
+	cr = service_credential(s, "sslrootcert");
+	REQUIRE(cr != NULL);
+	CHECK_STR(cr->provider, "file");
+	CHECK_STR(cr->ref, "/etc/ssl/ca.pem");
+	CHECK(service_credential(s, "nope") == NULL);
+	CHECK_STR(kv_get(&s->config, "application_name", NULL), "airlock");
+	CHECK_STR(kv_get(&s->config, "cleartextPassword", NULL), "never");
+	CHECK_INT(s->cleartext, CLEARTEXT_NEVER);
+	CHECK_INT(s->allow_nonloopback, 0);
+
+	s = &cf->services[1];
+	CHECK_STR(s->name, "billing-db");
+	CHECK_STR(s->listen_host, "::1");
+	CHECK_STR(s->listen_port, "6432");
+	CHECK_INT(s->cleartext, CLEARTEXT_TLS);
+	cr = service_credential(s, "host");
+	REQUIRE(cr != NULL);
+	CHECK_STR(cr->provider, "literal");
+	CHECK_STR(cr->ref, "billing.internal");
+	CHECK_INT(s->config.n, 0);
+
+	s = &cf->services[2];
+	CHECK_STR(s->name, "0-local");
+	CHECK_STR(s->listen_host, "localhost");
+
+	/* The airlock section's defaults. */
+	CHECK_STR(cf->user, "_airlock");
+	CHECK_STR(cf->chroot_dir, "/var/empty/airlock");
+	CHECK(cf->worker_path == NULL);
+	CHECK_INT(cf->handshake_timeout_ms, 30000);
+	CHECK_INT(cf->dial_timeout_ms, 10000);
+	CHECK_INT(cf->provider_timeout_ms, 10000);
+	CHECK_INT(cf->idle_timeout_ms, 0);
+	CHECK_INT(cf->drain_timeout_ms, 30000);
+	CHECK_INT(cf->max_workers, 1000);
+	CHECK_INT(cf->sandbox_debug, 0);
+	CHECK_INT(cf->log_level, LOG_LVL_INFO);
+	CHECK(strstr(cf->path, "/tmp/airlock-cfg-") == cf->path);
+	config_free(cf);
+}
+
+TEST(config_version_string)
+{
+	struct config	*cf;
+	char		 err[1024];
+
+	cf = load("version: \"2\"\n"
+	    "services:\n"
+	    "  db:\n"
+	    "    connector: pg\n"
+	    "    listenOn: tcp://127.0.0.1:5432\n"
+	    "    credentials: {host: h, username: u}\n", err, sizeof(err));
+	CHECK(cf != NULL);
+	config_free(cf);
+	cf = load("version: '2'\n"
+	    "services: {db: {connector: pg, listenOn: 'tcp://127.0.0.2:1',\n"
+	    "  credentials: {host: h, username: u}}}\n", err, sizeof(err));
+	CHECK(cf != NULL);
+	config_free(cf);
+}
+
+TEST(config_literal_scalars)
+{
+	struct config		*cf;
+	const struct credential	*cr;
+	char			 err[1024];
+
+	cf = load("version: 2\n"
+	    "services:\n"
+	    "  db:\n"
+	    "    connector: pg\n"
+	    "    listenOn: tcp://127.0.0.1:5432\n"
+	    "    credentials:\n"
+	    "      host: 10.0.0.5\n"
+	    "      username: \"app\"\n"
+	    "      password: ''\n"
+	    "      sslmode: verify-full\n"
+	    "      port: 5432\n"
+	    "      options: \"-c search_path=app\"\n", err, sizeof(err));
+	REQUIRE(cf != NULL);
+	REQUIRE(cf->nservices == 1);
+	CHECK_INT(cf->services[0].ncreds, 6);
+	cr = service_credential(&cf->services[0], "password");
+	REQUIRE(cr != NULL);
+	CHECK_STR(cr->provider, "literal");
+	CHECK_STR(cr->ref, "");
+	cr = service_credential(&cf->services[0], "options");
+	REQUIRE(cr != NULL);
+	CHECK_STR(cr->ref, "-c search_path=app");
+	config_free(cf);
+}
+
+TEST(config_from_get)
+{
+	struct config		*cf;
+	const struct credential	*cr;
+	char			 err[1024];
+
+	cf = load("version: 2\n"
+	    "services:\n"
+	    "  db:\n"
+	    "    connector: pg\n"
+	    "    listenOn: tcp://127.0.0.1:5432\n"
+	    "    credentials:\n"
+	    "      host:\n"
+	    "        from: literal\n"
+	    "        get: db\n"
+	    "      username:\n"
+	    "        get: PGUSER\n"
+	    "        from: env\n"
+	    "      password:\n"
+	    "        from: file\n"
+	    "        get: /run/secrets/db.yml#postgres.password\n",
+	    err, sizeof(err));
+	if (cf == NULL)
+		printf("    %s\n", err);
+	REQUIRE(cf != NULL);
+	cr = service_credential(&cf->services[0], "username");
+	REQUIRE(cr != NULL);
+	CHECK_STR(cr->provider, "env");
+	CHECK_STR(cr->ref, "PGUSER");
+	cr = service_credential(&cf->services[0], "password");
+	REQUIRE(cr != NULL);
+	CHECK_STR(cr->provider, "file");
+	CHECK_STR(cr->ref, "/run/secrets/db.yml#postgres.password");
+	CHECK_INT(cr->line, 15);
+	CHECK_INT(cr->col, 14);
+	config_free(cf);
+}
+
+TEST(config_protocol_spelling)
+{
+	struct config	*cf;
+	char		 err[1024];
+
+	cf = load("version: 2\n"
+	    "services:\n"
+	    "  db:\n"
+	    "    protocol: pg\n"
+	    "    listenOn: tcp://127.0.0.1:5432\n"
+	    "    credentials: {host: h, username: u}\n", err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_STR(cf->services[0].connector, "pg");
+	config_free(cf);
+}
+
+TEST(config_unix_listen)
+{
+	struct config	*cf;
+	struct passwd	*pw;
+	struct group	*gr;
+	char		 text[1024], err[1024], user[64], group[64];
+
+	REQUIRE((pw = getpwuid(getuid())) != NULL);
+	snprintf(user, sizeof(user), "%s", pw->pw_name);
+	REQUIRE((gr = getgrgid(getgid())) != NULL);
+	snprintf(group, sizeof(group), "%s", gr->gr_name);
+
+	snprintf(text, sizeof(text), "version: 2\n"
+	    "services:\n"
+	    "  db:\n"
+	    "    connector: pg\n"
+	    "    listenOn: unix:///run/airlock/.s.PGSQL.5432\n"
+	    "    credentials: {host: h, username: u}\n"
+	    "    config:\n"
+	    "      socketMode: \"0600\"\n"
+	    "      socketOwner: %s\n"
+	    "      socketGroup: %s\n", user, group);
+	cf = load(text, err, sizeof(err));
+	if (cf == NULL)
+		printf("    %s\n", err);
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->services[0].listen_kind, LISTEN_UNIX);
+	CHECK_STR(cf->services[0].listen_path, "/run/airlock/.s.PGSQL.5432");
+	CHECK(cf->services[0].listen_host == NULL);
+	CHECK_INT(cf->services[0].socket_mode, 0600);
+	CHECK_STR(cf->services[0].socket_owner, user);
+	CHECK_STR(cf->services[0].socket_group, group);
+	CHECK_STR(kv_get(&cf->services[0].config, "socketMode", NULL), "0600");
+	config_free(cf);
+
+	/* Default mode, and a plain 0660 (a YAML int for others). */
+	cf = load("version: 2\n"
+	    "services:\n"
+	    "  a:\n"
+	    "    connector: pg\n"
+	    "    listenOn: unix:///tmp/a.sock\n"
+	    "    credentials: {host: h, username: u}\n"
+	    "  b:\n"
+	    "    connector: pg\n"
+	    "    listenOn: unix:///tmp/b.sock\n"
+	    "    credentials: {host: h, username: u}\n"
+	    "    config: {socketMode: 0640}\n", err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->services[0].socket_mode, 0660);
+	CHECK_INT(cf->services[1].socket_mode, 0640);
+	config_free(cf);
+}
+
+TEST(config_nonloopback_allowed)
+{
+	struct config	*cf;
+	char		 err[1024];
+
+	cf = load("version: 2\n"
+	    "services:\n"
+	    "  db:\n"
+	    "    connector: pg\n"
+	    "    listenOn: tcp://0.0.0.0:5432\n"
+	    "    credentials: {host: h, username: u}\n"
+	    "    config:\n"
+	    "      allowNonLoopback: yes\n"
+	    "      cleartextPassword: always\n", err, sizeof(err));
+	if (cf == NULL)
+		printf("    %s\n", err);
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->services[0].allow_nonloopback, 1);
+	CHECK_INT(cf->services[0].cleartext, CLEARTEXT_ALWAYS);
+	CHECK_STR(kv_get(&cf->services[0].config, "allowNonLoopback", NULL),
+	    "yes");
+	config_free(cf);
+}
+
+TEST(config_airlock_section)
+{
+	struct config	*cf;
+	char		 err[1024];
+
+	cf = load("version: 2\n"
+	    "airlock:\n"
+	    "  user: nobody\n"
+	    "  chroot: /var/empty\n"
+	    "  worker: /usr/libexec/airlock/airlock-worker\n"
+	    "  handshakeTimeout: 250ms\n"
+	    "  dialTimeout: 5\n"
+	    "  providerTimeout: 2m\n"
+	    "  idleTimeout: 0\n"
+	    "  drainTimeout: 1h\n"
+	    "  maxWorkers: 100000\n"
+	    "  sandboxDebug: true\n"
+	    "  logLevel: debug\n"
+	    "services:\n"
+	    "  db:\n"
+	    "    connector: pg\n"
+	    "    listenOn: tcp://127.0.0.1:5432\n"
+	    "    credentials: {host: h, username: u}\n", err, sizeof(err));
+	if (cf == NULL)
+		printf("    %s\n", err);
+	REQUIRE(cf != NULL);
+	CHECK_STR(cf->user, "nobody");
+	CHECK_STR(cf->chroot_dir, "/var/empty");
+	CHECK_STR(cf->worker_path, "/usr/libexec/airlock/airlock-worker");
+	CHECK_INT(cf->handshake_timeout_ms, 250);
+	CHECK_INT(cf->dial_timeout_ms, 5000);
+	CHECK_INT(cf->provider_timeout_ms, 120000);
+	CHECK_INT(cf->idle_timeout_ms, 0);
+	CHECK_INT(cf->drain_timeout_ms, 3600000);
+	CHECK_INT(cf->max_workers, 100000);
+	CHECK_INT(cf->sandbox_debug, 1);
+	CHECK_INT(cf->log_level, LOG_LVL_DEBUG);
+	config_free(cf);
+
+	cf = load("version: 2\n"
+	    "airlock: {idleTimeout: 24h, dialTimeout: 1ms, logLevel: error}\n"
+	    "services:\n"
+	    "  db:\n"
+	    "    connector: pg\n"
+	    "    listenOn: tcp://127.0.0.1:5432\n"
+	    "    credentials: {host: h, username: u}\n", err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->idle_timeout_ms, 86400000);
+	CHECK_INT(cf->dial_timeout_ms, 1);
+	CHECK_INT(cf->log_level, LOG_LVL_ERROR);
+	config_free(cf);
+}
+
+TEST(config_merge_keys)
+{
+	struct config		*cf;
+	const struct credential	*cr;
+	char			 err[1024];
+
+	cf = load("version: 2\n"
+	    "x-creds: &creds\n"
+	    "  host: db\n"
+	    "  username: app\n"
+	    "  password: " SECRET "\n"
+	    "services:\n"
+	    "  a:\n"
+	    "    connector: pg\n"
+	    "    listenOn: tcp://127.0.0.1:5432\n"
+	    "    credentials: *creds\n", err, sizeof(err));
+	/* Unknown top-level keys stay errors, anchors or not. */
+	CHECK(cf == NULL);
+	CHECK(strstr(err, "unknown top-level key x-creds") != NULL);
+	CHECK(strstr(err, SECRET) == NULL);
+
+	cf = load("version: 2\n"
+	    "services:\n"
+	    "  a:\n"
+	    "    connector: pg\n"
+	    "    listenOn: tcp://127.0.0.1:5432\n"
+	    "    credentials: &creds\n"
+	    "      host: db\n"
+	    "      username: app\n"
+	    "      password: " SECRET "\n"
+	    "  b:\n"
+	    "    connector: pg\n"
+	    "    listenOn: tcp://127.0.0.1:5433\n"
+	    "    credentials:\n"
+	    "      <<: *creds\n"
+	    "      username: other\n", err, sizeof(err));
+	if (cf == NULL)
+		printf("    %s\n", err);
+	REQUIRE(cf != NULL);
+	REQUIRE(cf->nservices == 2);
+	CHECK_INT(cf->services[1].ncreds, 3);
+	cr = service_credential(&cf->services[1], "username");
+	REQUIRE(cr != NULL);
+	CHECK_STR(cr->ref, "other");
+	cr = service_credential(&cf->services[1], "password");
+	REQUIRE(cr != NULL);
+	CHECK_STR(cr->ref, SECRET);
+	config_free(cf);
+}
+
+/* The head of a valid file, for errors further down. */
+#define HEAD	"version: 2\nservices:\n  db:\n"
+#define PG	"    connector: pg\n"
+#define LOCAL	"    listenOn: tcp://127.0.0.1:5432\n"
+#define CREDS	"    credentials: {host: h, username: u, password: " SECRET "}\n"
+
+TEST(config_errors_top)
+{
+	char	 err[256];
+
+	CHECK(config_load("/nonexistent/airlock.yml", err, sizeof(err)) ==
+	    NULL);
+	CHECK(strstr(err, "/nonexistent/airlock.yml: ") == err);
+
+	expect_error("", 1, 1, "empty");
+	expect_error("- 1\n- 2\n", 1, 1, "must be a mapping");
+	expect_error("services:\n  db:\n    connector: pg\n", 1, 1,
+	    "no version");
+	expect_error("listeners: []\nhandlers: []\n", 1, 1, "version 1");
+	expect_error("version: 1\nservices: {}\n", 1, 10,
+	    "version 1 is not supported");
+	expect_error("version: \"1\"\n", 1, 10, "version 1 is not supported");
+	expect_error("version: 3\n", 1, 10, "unsupported version 3");
+	expect_error("version: 2\n", 1, 1, "at least one service");
+	expect_error("version: 2\nservices:\n", 2, 10,
+	    "at least one service");
+	expect_error("version: 2\nservices: {}\n", 2, 11,
+	    "at least one service");
+	expect_error("version: 2\nservices: []\n", 2, 11, "must be a mapping");
+	expect_error("version: 2\nextra: 1\nservices: {}\n", 2, 1,
+	    "unknown top-level key extra");
+	expect_error("version: 2\nversion: 2\n", 2, 1, "duplicate key version");
+	expect_error(HEAD PG LOCAL CREDS "---\nversion: 2\n", 8, 1,
+	    "more than one YAML document");
+	/* A YAML syntax error, right after a literal password. */
+	expect_error(HEAD PG LOCAL "    credentials:\n"
+	    "      password: " SECRET "\n"
+	    "     host: x\n", 8, 6, "");
+	expect_error(HEAD PG LOCAL "    credentials:\n"
+	    "      password: \"" SECRET "\n", 8, 1, "");
+}
+
+TEST(config_errors_service)
+{
+	expect_error(HEAD, 3, 3, "service db has no settings");
+	expect_error(HEAD "    - pg\n", 4, 5, "service db must be a mapping");
+	expect_error(HEAD PG LOCAL CREDS "    color: blue\n", 7, 5,
+	    "unknown key color");
+	expect_error(HEAD LOCAL CREDS, 3, 3, "service db needs a connector");
+	expect_error(HEAD PG "    protocol: pg\n" LOCAL CREDS, 5, 15,
+	    "both connector and protocol");
+	expect_error(HEAD "    connector: mysql\n" LOCAL CREDS, 4, 16,
+	    "connector mysql is not supported yet");
+	expect_error(HEAD "    connector: ssh-agent\n" LOCAL CREDS, 4, 16,
+	    "connector ssh-agent is not supported yet");
+	expect_error(HEAD "    connector: oracle\n" LOCAL CREDS, 4, 16,
+	    "unknown connector oracle (known: pg, mysql, mssql");
+	expect_error(HEAD "    connector: {x: 1}\n" LOCAL CREDS, 4, 16,
+	    "connector must be a scalar");
+	expect_error(HEAD PG CREDS, 3, 3, "service db needs listenOn");
+	expect_error(HEAD PG LOCAL CREDS
+	    "  db2:\n" PG LOCAL CREDS, 9, 15,
+	    "listenOn tcp://127.0.0.1:5432 is already used by service db");
+	expect_error(HEAD PG "    listenOn: unix:///tmp/x\n" CREDS
+	    "  db2:\n" PG "    listenOn: unix:///tmp/x\n" CREDS, 9, 15,
+	    "already used by service db");
+	expect_error(HEAD PG LOCAL CREDS "    config: [1]\n", 7, 13,
+	    "config must be a mapping");
+	expect_error(HEAD PG LOCAL CREDS "    config:\n      opts: {a: 1}\n",
+	    8, 13, "config.opts: connector pg takes only scalar settings");
+	expect_error(HEAD PG LOCAL CREDS "    config:\n      a: 1\n      a: 2\n",
+	    9, 7, "duplicate key a");
+}
+
+TEST(config_errors_listen)
+{
+	expect_error(HEAD PG "    listenOn: 127.0.0.1:5432\n" CREDS, 5, 15,
+	    "expected tcp://HOST:PORT");
+	expect_error(HEAD PG "    listenOn: http://127.0.0.1:5432\n" CREDS,
+	    5, 15, "expected tcp://HOST:PORT");
+	expect_error(HEAD PG "    listenOn: tcp://127.0.0.1\n" CREDS, 5, 15,
+	    "no port");
+	expect_error(HEAD PG "    listenOn: tcp://127.0.0.1:0\n" CREDS, 5, 15,
+	    "port must be a number from 1 to 65535");
+	expect_error(HEAD PG "    listenOn: tcp://127.0.0.1:65536\n" CREDS,
+	    5, 15, "port must be");
+	expect_error(HEAD PG "    listenOn: tcp://127.0.0.1:54x\n" CREDS,
+	    5, 15, "port must be");
+	expect_error(HEAD PG "    listenOn: tcp://:5432\n" CREDS, 5, 15,
+	    "no host");
+	expect_error(HEAD PG "    listenOn: tcp://::1:5432\n" CREDS, 5, 15,
+	    "in brackets");
+	expect_error(HEAD PG "    listenOn: tcp://[::1:5432\n" CREDS, 5, 15,
+	    "expected tcp://[IPV6]:PORT");
+	expect_error(HEAD PG "    listenOn: tcp://[nope]:5432\n" CREDS, 5, 15,
+	    "not an IPv6 address");
+	expect_error(HEAD PG "    listenOn: tcp://127.1:5432\n" CREDS, 5, 15,
+	    "not a valid host name");
+	expect_error(HEAD PG "    listenOn: tcp://a_b:5432\n" CREDS, 5, 15,
+	    "not a valid host name");
+	expect_error(HEAD PG "    listenOn: unix://tmp/x\n" CREDS, 5, 15,
+	    "must be absolute");
+	expect_error(HEAD PG "    listenOn: unix:///tmp/"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n" CREDS, 5, 15,
+	    "longer than 107 bytes");
+	expect_error(HEAD PG "    listenOn: tcp://0.0.0.0:5432\n" CREDS, 5, 15,
+	    "listenOn 0.0.0.0:5432 is not a loopback address; clients there "
+	    "would get the service's credentials without authenticating; set "
+	    "config.allowNonLoopback: true if that is intended");
+	expect_error(HEAD PG "    listenOn: tcp://[::]:5432\n" CREDS, 5, 15,
+	    "listenOn [::]:5432 is not a loopback address");
+	expect_error(HEAD PG "    listenOn: tcp://db.example.com:5432\n" CREDS,
+	    5, 15, "not a loopback address");
+	expect_error(HEAD PG "    listenOn: tcp://0.0.0.0:5432\n" CREDS
+	    "    config: {allowNonLoopback: false}\n", 5, 15,
+	    "not a loopback address");
+	expect_error(HEAD PG LOCAL CREDS "    config: {allowNonLoopback: 1}\n",
+	    7, 32, "config.allowNonLoopback must be true or false");
+	expect_error(HEAD PG LOCAL CREDS "    config: {cleartextPassword: x}\n",
+	    7, 33, "must be one of tls, always, never");
+	expect_error(HEAD PG LOCAL CREDS "    config: {socketMode: \"0660\"}\n",
+	    7, 14, "socketMode applies to unix listeners only");
+	expect_error(HEAD PG "    listenOn: unix:///tmp/s\n" CREDS
+	    "    config: {socketMode: \"rw\"}\n", 7, 26,
+	    "octal mode");
+	expect_error(HEAD PG "    listenOn: unix:///tmp/s\n" CREDS
+	    "    config: {socketMode: \"4755\"}\n", 7, 26, "octal mode");
+	expect_error(HEAD PG "    listenOn: unix:///tmp/s\n" CREDS
+	    "    config: {socketOwner: no-such-user-zz}\n", 7, 27,
+	    "no user no-such-user-zz");
+	expect_error(HEAD PG "    listenOn: unix:///tmp/s\n" CREDS
+	    "    config: {socketGroup: no-such-group-zz}\n", 7, 27,
+	    "no group no-such-group-zz");
+}
+
+TEST(config_errors_credentials)
+{
+	expect_error(HEAD PG LOCAL "    credentials: [" SECRET "]\n", 6, 18,
+	    "credentials must be a mapping");
+	expect_error(HEAD PG LOCAL "    credentials:\n      password: [" SECRET
+	    "]\n", 7, 17, "credential password of service db must be a value "
+	    "or a mapping");
+	expect_error(HEAD PG LOCAL "    credentials:\n      password:\n", 7, 16,
+	    "credential password of service db has no value");
+	expect_error(HEAD PG LOCAL "    credentials:\n"
+	    "      password: {from: literal, get: " SECRET ", as: x}\n",
+	    7, 51, "unknown key as (known: from, get)");
+	expect_error(HEAD PG LOCAL "    credentials:\n"
+	    "      password: {get: " SECRET "}\n", 7, 17,
+	    "needs both from and get");
+	expect_error(HEAD PG LOCAL "    credentials:\n"
+	    "      password: {from: env}\n", 7, 17, "needs both from and get");
+	expect_error(HEAD PG LOCAL "    credentials:\n"
+	    "      password: {from: vault, get: secret/db#password}\n", 7, 24,
+	    "provider vault is not supported yet");
+	expect_error(HEAD PG LOCAL "    credentials:\n"
+	    "      password: {from: keychain, get: x}\n", 7, 24,
+	    "provider keychain is not supported yet");
+	expect_error(HEAD PG LOCAL "    credentials:\n"
+	    "      password: {from: magic, get: x}\n", 7, 24,
+	    "unknown provider magic (known: literal, env, file)");
+	expect_error(HEAD PG LOCAL "    credentials:\n"
+	    "      password: {from: literal, get: [" SECRET "]}\n", 7, 38,
+	    "get needs a scalar value");
+	expect_error(HEAD PG LOCAL "    credentials:\n"
+	    "      password: " SECRET "\n"
+	    "      password: " SECRET "\n", 8, 7, "duplicate key password");
+	expect_error(HEAD PG LOCAL "    credentials:\n"
+	    "      password: \"" SECRET "\\0x\"\n", 7, 17, "NUL byte");
+	/* pg's own needs. */
+	expect_error(HEAD PG LOCAL "    credentials: {username: u, password: "
+	    SECRET "}\n", 3, 3, "service db (pg) needs credential host");
+	expect_error(HEAD PG LOCAL "    credentials: {host: h, password: "
+	    SECRET "}\n", 3, 3, "service db (pg) needs credential username");
+	expect_error(HEAD PG LOCAL "    credentials:\n"
+	    "      host: h\n      username: u\n"
+	    "      sslmode: " SECRET "\n", 9, 16,
+	    "credential sslmode of service db must be one of disable, require, "
+	    "verify-ca, verify-full");
+	expect_error(HEAD PG LOCAL "    credentials:\n"
+	    "      host: h\n      username: u\n"
+	    "      port: " SECRET "\n", 9, 13,
+	    "credential port of service db must be a number from 1 to 65535");
+	expect_error(HEAD PG LOCAL "    credentials:\n"
+	    "      host: h\n      username: u\n"
+	    "      port: {from: literal, get: 70000}\n", 9, 34,
+	    "credential port");
+}
+
+TEST(config_errors_airlock)
+{
+	expect_error("version: 2\nairlock: [1]\n", 2, 10,
+	    "the airlock section must be a mapping");
+	expect_error("version: 2\nairlock: {color: blue}\n", 2, 11,
+	    "unknown key color in the airlock section");
+	expect_error("version: 2\nairlock: {handshakeTimeout: 0}\n", 2, 29,
+	    "airlock.handshakeTimeout must lie between 1ms and 1h");
+	expect_error("version: 2\nairlock: {dialTimeout: 61m}\n", 2, 24,
+	    "airlock.dialTimeout must lie between 1ms and 1h");
+	expect_error("version: 2\nairlock: {idleTimeout: 25h}\n", 2, 24,
+	    "airlock.idleTimeout must lie between 0 and 24h");
+	expect_error("version: 2\nairlock: {drainTimeout: 10 s}\n", 2, 25,
+	    "expected a duration");
+	expect_error("version: 2\nairlock: {drainTimeout: -1}\n", 2, 25,
+	    "expected a duration");
+	expect_error("version: 2\nairlock: {drainTimeout: 9999999999}\n", 2,
+	    25, "expected a duration");
+	expect_error("version: 2\nairlock: {maxWorkers: 0}\n", 2, 23,
+	    "airlock.maxWorkers must be a number from 1 to 100000");
+	expect_error("version: 2\nairlock: {maxWorkers: 100001}\n", 2, 23,
+	    "maxWorkers must be");
+	expect_error("version: 2\nairlock: {logLevel: loud}\n", 2, 21,
+	    "airlock.logLevel must be one of error, warn, info, debug");
+	expect_error("version: 2\nairlock: {sandboxDebug: maybe}\n", 2, 25,
+	    "airlock.sandboxDebug must be true or false");
+	expect_error("version: 2\nairlock: {chroot: var/empty}\n", 2, 19,
+	    "airlock.chroot must be an absolute path");
+	expect_error("version: 2\nairlock: {worker: }\n", 2, 19,
+	    "airlock.worker needs a value");
+}
+
+TEST(config_errors_aliases)
+{
+	struct config	*cf;
+	char		 err[1024], fifo[64];
+
+	/* A mapping that merges itself. */
+	expect_error(HEAD PG LOCAL "    credentials: &c\n"
+	    "      password: " SECRET "\n"
+	    "      <<: *c\n", 6, 18, "nested too deeply");
+	/* An alias cycle through a credential. */
+	expect_error(HEAD PG LOCAL "    credentials: &c\n"
+	    "      password: *c\n", 7, 7,
+	    "credential password of service db: unknown key password");
+	/* Merges that multiply: 4 levels of 8 would be 4681 merges. */
+	cf = load("version: 2\n"
+	    "services:\n"
+	    "  a: &a {x: 1}\n"
+	    "  b: &b {<<: [*a, *a, *a, *a, *a, *a, *a, *a]}\n"
+	    "  c: &c {<<: [*b, *b, *b, *b, *b, *b, *b, *b]}\n"
+	    "  d: &d {<<: [*c, *c, *c, *c, *c, *c, *c, *c]}\n"
+	    "airlock: {<<: [*d, *d, *d, *d, *d, *d, *d, *d]}\n",
+	    err, sizeof(err));
+	CHECK(cf == NULL);
+	CHECK(strstr(err, "more than 1024 merges") != NULL);
+
+	/* A FIFO must not block the loader. */
+	snprintf(fifo, sizeof(fifo), "/tmp/airlock-fifo-%d", (int)getpid());
+	unlink(fifo);
+	REQUIRE(mkfifo(fifo, 0600) == 0);
+	cf = config_load(fifo, err, sizeof(err));
+	CHECK(cf == NULL);
+	CHECK(strstr(err, "not a regular file") != NULL);
+	unlink(fifo);
+}

@@ -1,0 +1,83 @@
+/*
+ * One side of a worker's connection: a non-blocking socket, possibly wrapped
+ * in TLS.  The handshake code reads and writes exact amounts with a deadline;
+ * the relay moves bytes between two endpoints.  Plaintext and TLS share one
+ * interface so that no connector needs to know which it has.
+ */
+#ifndef AIRLOCK_ENDPOINT_H
+#define AIRLOCK_ENDPOINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ssl_st SSL;
+typedef struct ssl_ctx_st SSL_CTX;
+struct secret;
+
+struct endpoint {
+	int		 fd;		/* -1 when closed */
+	SSL		*ssl;		/* NULL for plaintext */
+	SSL_CTX		*ctx;
+	const char	*name;		/* "client" or "backend", for logs */
+};
+
+/* Milliseconds on CLOCK_MONOTONIC, for deadlines. */
+uint64_t	 now_ms(void);
+/* A deadline timeout_ms from now. */
+uint64_t	 deadline_in(int timeout_ms);
+
+void		 ep_init(struct endpoint *, int fd, const char *name);
+/* Make the socket non-blocking and set TCP_NODELAY / keepalive if TCP. */
+int		 ep_prepare(struct endpoint *);
+/* Exactly len bytes, or ERR_EOF / ERR_TIMEOUT / ERR_SYS / ERR_PROTO (TLS). */
+int		 ep_read_full(struct endpoint *, void *, size_t,
+		    uint64_t deadline);
+int		 ep_write_full(struct endpoint *, const void *, size_t,
+		    uint64_t deadline);
+/* Is at least one byte readable right now (without waiting)? */
+int		 ep_has_pending(struct endpoint *);
+/* Shut TLS down politely if possible, close, free. */
+void		 ep_close(struct endpoint *);
+
+enum sslmode {
+	SSLMODE_DISABLE = 0,
+	SSLMODE_REQUIRE,	/* encrypt; verify-ca when a root cert is given */
+	SSLMODE_VERIFY_CA,
+	SSLMODE_VERIFY_FULL,
+};
+
+/* The Secretless/libpq word for an sslmode, or -1. */
+int		 sslmode_parse(const char *);
+
+struct tls_params {
+	enum sslmode	 mode;
+	const char	*host;		/* verify-full name and SNI */
+	const unsigned char *rootcert;	/* PEM bytes, may be NULL */
+	size_t		 rootcertlen;
+	const unsigned char *cert;	/* client certificate, PEM */
+	size_t		 certlen;
+	const struct secret *key;	/* its private key, PEM */
+};
+
+/* OpenSSL set-up that must happen before the sandbox closes the files. */
+int		 tls_global_init(void);
+/*
+ * Client TLS handshake over ep->fd (no byte may have been buffered).  On
+ * failure err holds a reason fit to show the client (no secret).
+ */
+int		 tls_client_start(struct endpoint *, const struct tls_params *,
+		    uint64_t deadline, char *err, size_t errlen);
+
+struct relay_stats {
+	uint64_t	 c2b;		/* bytes client -> backend */
+	uint64_t	 b2c;		/* bytes backend -> client */
+};
+
+/*
+ * Pump bytes both ways until one side closes (and what it sent has been
+ * delivered), an error, or no byte moved for idle_timeout_ms (0: never).
+ */
+int		 relay_run(struct endpoint *client, struct endpoint *backend,
+		    int idle_timeout_ms, struct relay_stats *);
+
+#endif

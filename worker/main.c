@@ -1,0 +1,195 @@
+/*
+ * airlock-worker: serves exactly one client connection, sandboxed.
+ *
+ * The monitor executes it with the channel at WORKER_CHANNEL_FD, an empty
+ * environment and non-secret arguments.  It initialises what cannot be
+ * initialised later (libsodium, OpenSSL), locks itself in (sandbox.c), and
+ * only then reads its assignment and with it the client's socket.  After
+ * the connector's handshake it relays bytes until either side closes.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "errors.h"
+#include "log.h"
+#include "msg.h"
+#include "sandbox.h"
+#include "secret.h"
+#include "worker.h"
+
+/* channel, stdio, client, backend, a pipe pair, and spares for libraries */
+#define WORKER_MAX_FDS		16
+#define ASSIGN_TIMEOUT_MS	30000
+
+extern const struct connector pg_connector;
+
+static const struct connector *const connectors[] = {
+	&pg_connector,
+};
+
+const struct connector *
+connector_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(connectors) / sizeof(connectors[0]); i++)
+		if (strcmp(connectors[i]->name, name) == 0)
+			return connectors[i];
+	return NULL;
+}
+
+/* Log lines go to the monitor, which prefixes the connection. */
+static void
+log_to_monitor(int level, const char *line, void *arg)
+{
+	int		 chan = *(int *)arg;
+	struct buf	*b;
+
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL)
+		return;
+	if (buf_put_u8(b, level) == 0 && buf_put_cstring(b, line) == 0)
+		msg_send(chan, MSG_LOG, b, -1);
+	buf_free(b);
+}
+
+static long
+number_arg(const char *s, long min, long max)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || v < min || v > max) {
+		fprintf(stderr, "airlock-worker: bad number %s\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+static int
+receive_assignment(struct wconn *c)
+{
+	struct buf	*b;
+	uint32_t	 type;
+	int		 r, fd = -1;
+
+	if ((b = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
+		return ERR_NOMEM;
+	r = msg_recv_timeout(c->chan, ASSIGN_TIMEOUT_MS, &type, b, &fd);
+	if (r == 0 && (type != MSG_ASSIGN || fd == -1))
+		r = ERR_PROTO;
+	if (r == 0 && ((r = buf_get_cstring(b, &c->service, 256)) != 0 ||
+	    (r = buf_get_cstring(b, &c->connector, 64)) != 0 ||
+	    (r = buf_get_u64(b, &c->id)) != 0 ||
+	    (r = kv_get_list(b, &c->opts)) != 0 ||
+	    (r = buf_expect_end(b)) != 0))
+		r = ERR_PROTO;
+	buf_free(b);
+	if (r != 0) {
+		if (fd != -1)
+			close(fd);
+		return r;
+	}
+	ep_init(&c->client, fd, "client");
+	return ep_prepare(&c->client);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sandbox_opts	 sb;
+	struct wconn		 c;
+	struct relay_stats	 st;
+	struct stat		 sst;
+	const struct connector	*conn;
+	char			 err[256];
+	int			 ch, handshake_ms = 30000, r;
+
+	memset(&sb, 0, sizeof(sb));
+	memset(&c, 0, sizeof(c));
+	memset(&st, 0, sizeof(st));
+	sb.privileged = 1;
+	sb.max_fds = WORKER_MAX_FDS;
+	log_init("airlock-worker", LOG_LVL_INFO);
+	while ((ch = getopt(argc, argv, "c:g:h:i:l:nTu:")) != -1) {
+		switch (ch) {
+		case 'c':
+			sb.chroot_dir = optarg;
+			break;
+		case 'g':
+			sb.gid = number_arg(optarg, 1, INT_MAX);
+			break;
+		case 'h':
+			handshake_ms = number_arg(optarg, 1, 3600000);
+			break;
+		case 'i':
+			c.idle_timeout_ms = number_arg(optarg, 0, 86400000);
+			break;
+		case 'l':
+			log_set_level(number_arg(optarg, 0, LOG_LVL_DEBUG));
+			break;
+		case 'n':
+			sb.privileged = 0;
+			break;
+		case 'T':
+			sb.trap_debug = 1;
+			break;
+		case 'u':
+			sb.uid = number_arg(optarg, 1, INT_MAX);
+			break;
+		default:
+			fprintf(stderr, "airlock-worker: started by airlockd "
+			    "only\n");
+			return 2;
+		}
+	}
+	c.chan = WORKER_CHANNEL_FD;
+	if (fstat(c.chan, &sst) == -1 || !S_ISSOCK(sst.st_mode)) {
+		fprintf(stderr, "airlock-worker: no channel at fd %d; this "
+		    "program is started by airlockd\n", WORKER_CHANNEL_FD);
+		return 2;
+	}
+	log_set_sink(log_to_monitor, &c.chan);
+
+	/* Everything that may touch a file happens before the sandbox. */
+	if (secret_init() != 0 || tls_global_init() != 0) {
+		log_error("cannot initialise the crypto libraries");
+		return 1;
+	}
+	if (sandbox_apply(&sb, err, sizeof(err)) != 0) {
+		log_error("sandbox: %s", err);
+		return 1;
+	}
+
+	if (receive_assignment(&c) != 0) {
+		log_error("no valid assignment from the monitor");
+		return 1;
+	}
+	c.deadline = deadline_in(handshake_ms);
+	if ((conn = connector_find(c.connector)) == NULL) {
+		log_error("connector %s is not built in", c.connector);
+		return 1;
+	}
+	if ((r = conn->handshake(&c)) != 0)
+		return 1;
+	/* A CancelRequest leaves nothing to relay. */
+	if (c.client.fd != -1 && c.backend.fd != -1) {
+		r = relay_run(&c.client, &c.backend, c.idle_timeout_ms, &st);
+		if (r == ERR_TIMEOUT)
+			log_info("idle for %d ms; closing", c.idle_timeout_ms);
+		wchan_stats(&c, &st);
+	}
+	ep_close(&c.client);
+	ep_close(&c.backend);
+	msg_send(c.chan, MSG_BYE, NULL, -1);
+	return 0;
+}

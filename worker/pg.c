@@ -1,0 +1,775 @@
+/*
+ * The PostgreSQL connector: the client's start-up is answered here, the
+ * backend is dialed by the monitor, and the backend's authentication is
+ * done with answers that the monitor computes (MD5, SCRAM-SHA-256) or, for
+ * cleartext only, with the password itself in guarded memory.  When the
+ * backend says AuthenticationOk the client hears the same, and the rest of
+ * the start-up (ParameterStatus, BackendKeyData, ReadyForQuery) reaches it
+ * through the relay.
+ *
+ * References are to the PostgreSQL documentation, chapter "Frontend/Backend
+ * Protocol", section "Message Flow" unless said otherwise.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "errors.h"
+#include "log.h"
+#include "msg.h"
+#include "secret.h"
+#include "endpoint.h"
+#include "worker.h"
+#include "pgproto.h"
+
+#define PG_SCRAM		"SCRAM-SHA-256"
+#define PG_MD5_RESPONSE_LEN	35		/* "md5" + 32 hex digits */
+#define PG_STARTUP_PREFIX	"startup."
+/* An error for the client is worth a short wait even past the deadline. */
+#define PG_ERROR_WRITE_MS	1000
+#define PG_ERRLEN		256
+#define PG_TEXTLEN		512
+
+/* Which authentication request may come next ("Start-up", "SASL"). */
+enum pg_auth_state {
+	AUTH_START,		/* nothing asked yet */
+	AUTH_PASSWORD,		/* a PasswordMessage was sent */
+	AUTH_SASL,		/* SASLInitialResponse sent */
+	AUTH_SASL_CONT,		/* SASLResponse sent */
+	AUTH_SASL_DONE,		/* the server signature was verified */
+};
+
+struct pg {
+	struct wconn		*c;
+	int			 dialed;	/* the monitor has dialed */
+	int			 reported;	/* AUTHDONE was sent */
+	int			 state;		/* enum pg_auth_state */
+	int			 negotiated;	/* NegotiateProtocolVersion */
+	struct pgp_startup	 su;		/* points into pkt */
+	unsigned char		 pkt[PG_STARTUP_MAX_LEN];
+	unsigned char		 msg[PG_HDR_LEN + PG_AUTH_MAX_BODY];
+};
+
+static int	 pg_handshake(struct wconn *);
+
+const struct connector pg_connector = { "pg", pg_handshake };
+
+/*
+ * Text from a peer on its way to our log: no control characters (a forged
+ * log line), and short.
+ */
+static void
+clean(char *dst, size_t dstlen, const char *src)
+{
+	size_t	 i;
+
+	for (i = 0; i + 1 < dstlen && src != NULL && src[i] != '\0'; i++)
+		dst[i] = (src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
+	dst[i] = '\0';
+}
+
+static void
+report(struct pg *pg, int ok)
+{
+	if (pg->dialed && !pg->reported) {
+		pg->reported = 1;
+		(void)wchan_authdone(pg->c, ok);
+	}
+}
+
+/*
+ * Every failure ends here: a FATAL ErrorResponse for the client, a line in
+ * the log, AUTHDONE failed for the monitor.  The text never holds a secret:
+ * it is made of our own words and reasons the monitor wrote for the client.
+ */
+static int __attribute__((format(printf, 4, 5)))
+pg_fail(struct pg *pg, int error, const char *sqlstate, const char *fmt, ...)
+{
+	struct wconn	*c = pg->c;
+	struct buf	*b;
+	char		 text[PG_TEXTLEN], logtext[PG_TEXTLEN];
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	clean(logtext, sizeof(logtext), text);
+	log_warn("pg: %s (SQLSTATE %s)", logtext, sqlstate);
+
+	if (c->client.fd != -1 && (b = buf_new(PG_TEXTLEN + 64)) != NULL) {
+		if (pgp_put_error(b, "FATAL", sqlstate, text) == 0)
+			(void)ep_write_full(&c->client, buf_ptr(b), buf_len(b),
+			    deadline_in(PG_ERROR_WRITE_MS));
+		buf_free(b);
+	}
+	report(pg, 0);
+	return error < 0 ? error : ERR_PROTO;
+}
+
+/*
+ * The reasons that wchan_* and tls_* give are already fit for the client,
+ * some with our prefix: say it once.
+ */
+static const char *
+reason(const char *err)
+{
+	if (strncmp(err, "airlock: ", 9) == 0)
+		return err + 9;
+	return err;
+}
+
+static int
+backend_io_fail(struct pg *pg, int r)
+{
+	if (r == ERR_EOF)
+		return pg_fail(pg, r, "08006",
+		    "airlock: the backend closed the connection");
+	if (r == ERR_TIMEOUT)
+		return pg_fail(pg, r, "08006",
+		    "airlock: timeout while talking to the backend");
+	return pg_fail(pg, r, "08006",
+	    "airlock: could not talk to the backend: %s", err_str(r));
+}
+
+static int
+backend_write(struct pg *pg, const void *p, size_t len)
+{
+	int	 r;
+
+	if ((r = ep_write_full(&pg->c->backend, p, len, pg->c->deadline)) != 0)
+		return backend_io_fail(pg, r);
+	return 0;
+}
+
+static int
+backend_write_buf(struct pg *pg, struct buf *b)
+{
+	return backend_write(pg, buf_ptr(b), buf_len(b));
+}
+
+/* A value from the credentials that must be a C string, or NULL. */
+static const char *
+param_str(struct wconn *c, const char *key)
+{
+	const char	*v;
+	size_t		 vlen;
+
+	if ((v = kv_get(&c->params, key, &vlen)) == NULL ||
+	    strlen(v) != vlen)
+		return NULL;
+	return v;
+}
+
+static uint32_t
+len32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/*
+ * "Start-up", "SSL Session Encryption", "GSSAPI Session Encryption": read
+ * startup packets until one that is not an encryption request.  Each
+ * encryption request is answered 'N' at most once, as the server does; a
+ * client may try GSSAPI and then SSL or the reverse.  Exactly the announced
+ * length is read, so bytes sent after a request are the next packet.
+ */
+static int
+client_startup(struct pg *pg)
+{
+	struct wconn		*c = pg->c;
+	struct pgp_startup	*su = &pg->su;
+	uint32_t		 len;
+	int			 r, ssl_done = 0, gss_done = 0;
+
+	for (;;) {
+		r = ep_read_full(&c->client, pg->pkt, 4, c->deadline);
+		if (r == ERR_EOF) {
+			/* Nothing to tell a client that has gone. */
+			log_debug("pg: the client closed the connection");
+			return r;
+		}
+		if (r != 0)
+			goto ioerr;
+		len = len32(pg->pkt);
+		if ((r = pgp_startup_len(len)) != 0)
+			return pg_fail(pg, r, "08P01",
+			    "invalid length of startup packet");
+		r = ep_read_full(&c->client, pg->pkt + 4, len - 4,
+		    c->deadline);
+		if (r == ERR_EOF) {
+			log_warn("pg: incomplete startup packet");
+			return r;
+		}
+		if (r != 0)
+			goto ioerr;
+		if ((r = pgp_startup_parse(pg->pkt, len, su)) != 0)
+			return pg_fail(pg, r, "08P01",
+			    "invalid startup packet layout");
+
+		switch (su->kind) {
+		case PGP_SSL:
+		case PGP_GSSENC:
+			if ((su->kind == PGP_SSL && ssl_done) ||
+			    (su->kind == PGP_GSSENC && gss_done))
+				return pg_fail(pg, ERR_PROTO, "08P01",
+				    "%s sent twice", su->kind == PGP_SSL ?
+				    "SSLRequest" : "GSSENCRequest");
+			if (su->kind == PGP_SSL)
+				ssl_done = 1;
+			else
+				gss_done = 1;
+			if ((r = ep_write_full(&c->client, "N", 1,
+			    c->deadline)) != 0)
+				goto ioerr;
+			continue;
+		case PGP_CANCEL:
+			return 0;
+		case PGP_STARTUP:
+			/* The server says the same for a packet without user. */
+			if (pgp_startup_get(su, "user") == NULL)
+				return pg_fail(pg, ERR_PROTO, "28000",
+				    "no PostgreSQL user name specified in "
+				    "startup packet");
+			return 0;
+		default:
+			return pg_fail(pg, ERR_PROTO, "0A000",
+			    "unsupported frontend protocol %u.%u: airlock "
+			    "supports 3.0 and later 3.x",
+			    PG_PROTO_MAJOR(su->code), PG_PROTO_MINOR(su->code));
+		}
+	}
+ ioerr:
+	if (r == ERR_TIMEOUT)
+		return pg_fail(pg, r, "08006",
+		    "airlock: timeout waiting for the startup packet");
+	log_warn("pg: reading the startup packet: %s", err_str(r));
+	return r;
+}
+
+/*
+ * "Canceling Requests in Progress": the request goes to the backend on a
+ * connection of its own, in plaintext as libpq sent it before version 17
+ * (the server accepts it there whatever its SSL settings).  Nothing is ever
+ * sent back.  As libpq does, wait for the server to close its end: it has
+ * then acted on the request, and only then do we close the client's.
+ */
+static int
+pg_cancel(struct pg *pg)
+{
+	struct wconn	*c = pg->c;
+	struct buf	*b = NULL;
+	char		 err[PG_ERRLEN];
+	unsigned char	 byte;
+	int		 r;
+
+	if ((r = wchan_dial(c, DIAL_CANCEL, err, sizeof(err))) != 0) {
+		clean(err, sizeof(err), err);
+		log_warn("pg: cancel request: %s", reason(err));
+		ep_close(&c->client);
+		return r;
+	}
+	if ((b = buf_new(12 + PG_CANCEL_KEY_MAX)) == NULL)
+		r = ERR_NOMEM;
+	else if ((r = pgp_put_cancel(b, pg->su.pid, pg->su.key,
+	    pg->su.keylen)) == 0 &&
+	    (r = ep_write_full(&c->backend, buf_ptr(b), buf_len(b),
+	    c->deadline)) == 0) {
+		r = ep_read_full(&c->backend, &byte, 1, c->deadline);
+		r = r == ERR_EOF ? 0 : r == 0 ? ERR_PROTO : r;
+	}
+	buf_free(b);
+	if (r != 0)
+		log_warn("pg: cancel request: %s", err_str(r));
+	else
+		log_debug("pg: cancel request forwarded");
+	ep_close(&c->backend);
+	ep_close(&c->client);
+	return r;
+}
+
+static int
+backend_dial(struct pg *pg)
+{
+	char	 err[PG_ERRLEN];
+	int	 r;
+
+	if ((r = wchan_dial(pg->c, DIAL_SESSION, err, sizeof(err))) != 0)
+		return pg_fail(pg, r, "08006", "airlock: %s", reason(err));
+	pg->dialed = 1;
+	return 0;
+}
+
+/*
+ * "SSL Session Encryption", frontend side.  The single response byte is
+ * read alone, and nothing may follow it before the TLS handshake: bytes
+ * there would come from a man in the middle (CVE-2021-23222).
+ */
+static int
+backend_tls(struct pg *pg)
+{
+	struct wconn		*c = pg->c;
+	struct tls_params	 tp;
+	struct secret		*key = NULL;
+	struct buf		*b;
+	const char		*modename, *host, *v;
+	char			 err[PG_ERRLEN];
+	unsigned char		 resp;
+	size_t			 vlen;
+	int			 mode, r;
+
+	if ((modename = param_str(c, "sslmode")) == NULL)
+		modename = "require";
+	if ((mode = sslmode_parse(modename)) < 0)
+		return pg_fail(pg, ERR_INVAL, "08006",
+		    "airlock: invalid sslmode in the service's credentials");
+	if (mode == SSLMODE_DISABLE)
+		return 0;
+
+	if ((b = buf_new(8)) == NULL)
+		return pg_fail(pg, ERR_NOMEM, "08006", "airlock: out of memory");
+	if ((r = pgp_put_ssl_request(b)) == 0)
+		r = backend_write_buf(pg, b);
+	else
+		r = pg_fail(pg, r, "08006", "airlock: internal error");
+	buf_free(b);
+	if (r != 0)
+		return r;
+	if ((r = ep_read_full(&c->backend, &resp, 1, c->deadline)) != 0)
+		return backend_io_fail(pg, r);
+	switch (resp) {
+	case 'S':
+		break;
+	case 'N':
+		return pg_fail(pg, ERR_DENIED, "08006",
+		    "airlock: the backend does not support TLS, and sslmode "
+		    "is %s", modename);
+	case 'E':
+		/* An old server's ErrorResponse, unauthenticated: not shown. */
+		return pg_fail(pg, ERR_PROTO, "08006",
+		    "airlock: the backend refused the SSLRequest");
+	default:
+		return pg_fail(pg, ERR_PROTO, "08P01",
+		    "airlock: invalid response to SSLRequest from the backend");
+	}
+	if (ep_has_pending(&c->backend) > 0)
+		return pg_fail(pg, ERR_PROTO, "08006",
+		    "airlock: the backend sent unencrypted data after its "
+		    "SSL response");
+
+	memset(&tp, 0, sizeof(tp));
+	tp.mode = mode;
+	if ((host = param_str(c, "sslhost")) == NULL || *host == '\0')
+		host = param_str(c, "host");
+	tp.host = host;
+	if ((v = kv_get(&c->params, "sslrootcert", &vlen)) != NULL &&
+	    vlen > 0) {
+		tp.rootcert = (const unsigned char *)v;
+		tp.rootcertlen = vlen;
+	}
+	if ((v = kv_get(&c->params, "sslcert", &vlen)) != NULL && vlen > 0) {
+		tp.cert = (const unsigned char *)v;
+		tp.certlen = vlen;
+	}
+	if ((v = param_str(c, "sslkey")) != NULL && strcmp(v, "1") == 0) {
+		if ((r = wchan_credential(c, "sslkey", &key, err,
+		    sizeof(err))) != 0)
+			return pg_fail(pg, r, "08006", "airlock: %s",
+			    reason(err));
+		tp.key = key;
+	}
+	r = tls_client_start(&c->backend, &tp, c->deadline, err, sizeof(err));
+	secret_free(key);
+	if (r != 0)
+		return pg_fail(pg, r, "08006", "airlock: %s", reason(err));
+	return 0;
+}
+
+/*
+ * "StartupMessage" for the backend: the client's protocol version, the user
+ * from the credentials, the credentials' startup.* parameters that the
+ * client did not give, then the client's own parameters but its user.
+ */
+static int
+backend_startup(struct pg *pg)
+{
+	struct wconn		*c = pg->c;
+	struct pgp_startup	*su = &pg->su;
+	struct pgp_param	 v[1 + MSG_MAX_KV + PG_MAX_PARAMS];
+	const struct kv		*kv;
+	const char		*user, *name;
+	struct buf		*b;
+	size_t			 i, n = 0;
+	int			 r;
+
+	if ((user = param_str(c, "username")) == NULL || *user == '\0')
+		return pg_fail(pg, ERR_NOTFOUND, "28000",
+		    "airlock: the service has no username credential");
+	v[n].key = "user";
+	v[n].keylen = 4;
+	v[n].val = user;
+	v[n++].vallen = strlen(user);
+
+	for (i = 0; i < c->params.n && i < MSG_MAX_KV; i++) {
+		kv = &c->params.v[i];
+		if (strncmp(kv->key, PG_STARTUP_PREFIX,
+		    strlen(PG_STARTUP_PREFIX)) != 0)
+			continue;
+		name = kv->key + strlen(PG_STARTUP_PREFIX);
+		if (*name == '\0' || strcmp(name, "user") == 0 ||
+		    pgp_startup_get(su, name) != NULL)
+			continue;
+		v[n].key = name;
+		v[n].keylen = strlen(name);
+		v[n].val = (const char *)kv->val;
+		v[n++].vallen = kv->vlen;
+	}
+	for (i = 0; i < su->nparams; i++) {
+		if (strcmp(su->params[i].key, "user") == 0)
+			continue;
+		v[n++] = su->params[i];
+	}
+
+	if ((b = buf_new(PG_STARTUP_MAX_LEN)) == NULL)
+		return pg_fail(pg, ERR_NOMEM, "08006", "airlock: out of memory");
+	if ((r = pgp_put_startup(b, su->code, v, n)) == 0)
+		r = backend_write_buf(pg, b);
+	else if (r == ERR_TOOBIG)
+		r = pg_fail(pg, r, "08P01", "airlock: the startup packet "
+		    "for the backend would be too long");
+	else
+		r = pg_fail(pg, r, "08P01", "airlock: a startup parameter "
+		    "in the service's credentials is malformed");
+	buf_free(b);
+	return r;
+}
+
+/* "AuthenticationCleartextPassword": the one case where the secret travels. */
+static int
+auth_cleartext(struct pg *pg)
+{
+	struct secret	*pw = NULL, *m = NULL;
+	char		 err[PG_ERRLEN];
+	int		 r;
+
+	if ((r = wchan_credential(pg->c, "password", &pw, err,
+	    sizeof(err))) != 0)
+		return pg_fail(pg, r, "28000", "airlock: %s", reason(err));
+	if (pw->len > PGP_PASSWORD_MAX)
+		r = ERR_TOOBIG;
+	else if ((m = secret_alloc(PGP_PASSWORD_MSG_LEN(pw->len))) == NULL)
+		r = ERR_NOMEM;
+	else
+		r = pgp_password_msg(m->data, m->len, pw->data, pw->len);
+	secret_free(pw);
+	if (r != 0) {
+		secret_free(m);
+		return pg_fail(pg, r, "28000", "airlock: the password cannot "
+		    "be sent as a PasswordMessage");
+	}
+	r = backend_write(pg, m->data, m->len);
+	secret_free(m);
+	return r;
+}
+
+/* "AuthenticationMD5Password": the monitor hashes; we frame. */
+static int
+auth_md5(struct pg *pg, const struct pgp_auth *a)
+{
+	unsigned char	 m[PGP_PASSWORD_MSG_LEN(PG_MD5_RESPONSE_LEN)];
+	char		 out[PG_MD5_RESPONSE_LEN + 1], err[PG_ERRLEN];
+	int		 r;
+
+	if ((r = wchan_pg_md5(pg->c, a->salt, out, err, sizeof(err))) != 0)
+		return pg_fail(pg, r, "28000", "airlock: %s", reason(err));
+	if (strnlen(out, sizeof(out)) != PG_MD5_RESPONSE_LEN)
+		r = ERR_FORMAT;
+	else
+		r = pgp_password_msg(m, sizeof(m), out, PG_MD5_RESPONSE_LEN);
+	if (r == 0)
+		r = backend_write(pg, m, sizeof(m));
+	else
+		r = pg_fail(pg, r, "28000", "airlock: internal error");
+	secret_wipe(out, sizeof(out));
+	secret_wipe(m, sizeof(m));
+	return r;
+}
+
+/*
+ * "SASL Authentication", "SCRAM-SHA-256 Authentication": the monitor writes
+ * the client-first and client-final messages and checks the server's
+ * signature; the worker only frames them.  No channel binding: a -PLUS
+ * mechanism on offer is passed over for the plain one, which the
+ * client-first's gs2 header "n,," announces.
+ */
+static int
+auth_sasl(struct pg *pg, const struct pgp_auth *a)
+{
+	struct buf	*out = NULL, *m = NULL;
+	char		 err[PG_ERRLEN];
+	int		 r;
+
+	if (a->code == PG_AUTH_SASL && !pgp_sasl_has(a, PG_SCRAM))
+		return pg_fail(pg, ERR_AUTH, "28000", "airlock: the backend "
+		    "offers no SASL mechanism that airlock supports");
+	if ((out = buf_new(MSG_MAX_STRING)) == NULL ||
+	    (m = buf_new(MSG_MAX_STRING + 64)) == NULL) {
+		r = pg_fail(pg, ERR_NOMEM, "08006", "airlock: out of memory");
+		goto out;
+	}
+	switch (a->code) {
+	case PG_AUTH_SASL:
+		r = wchan_scram_start(pg->c, PG_SCRAM, out, err, sizeof(err));
+		break;
+	case PG_AUTH_SASL_CONT:
+	default:
+		r = wchan_scram_final(pg->c, a->data, a->datalen, out, err,
+		    sizeof(err));
+		break;
+	}
+	if (r != 0) {
+		r = pg_fail(pg, r, "28000", "airlock: %s", reason(err));
+		goto out;
+	}
+	if (a->code == PG_AUTH_SASL)
+		r = pgp_put_sasl_initial(m, PG_SCRAM, buf_ptr(out),
+		    buf_len(out));
+	else
+		r = pgp_put_sasl_response(m, buf_ptr(out), buf_len(out));
+	if (r != 0)
+		r = pg_fail(pg, r, "08006", "airlock: internal error");
+	else
+		r = backend_write_buf(pg, m);
+ out:
+	buf_free(out);
+	buf_free(m);
+	return r;
+}
+
+static int
+auth_ok(struct pg *pg)
+{
+	struct wconn	*c = pg->c;
+	struct buf	*b;
+	int		 r;
+
+	/* Credentials are no longer needed, whatever the client does now. */
+	pg->reported = 1;
+	if ((r = wchan_authdone(c, 1)) != 0) {
+		log_warn("pg: reporting authentication: %s", err_str(r));
+		return r;
+	}
+	if ((b = buf_new(16)) == NULL)
+		return ERR_NOMEM;
+	if ((r = pgp_put_auth_ok(b)) == 0)
+		r = ep_write_full(&c->client, buf_ptr(b), buf_len(b),
+		    c->deadline);
+	buf_free(b);
+	if (r != 0) {
+		log_warn("pg: writing AuthenticationOk to the client: %s",
+		    err_str(r));
+		return r;
+	}
+	log_debug("pg: authenticated to the backend");
+	return 0;
+}
+
+/*
+ * One 'R' message.  The requests must follow one another as the protocol
+ * orders them; in particular AuthenticationOk after SASL only counts once
+ * the server has proven that it knows the password (SASLFinal verified).
+ * Returns 1 when authentication is complete.
+ */
+static int
+auth_request(struct pg *pg, const unsigned char *body, size_t len)
+{
+	struct pgp_auth	 a;
+	char		 err[PG_ERRLEN];
+	int		 r;
+
+	if ((r = pgp_auth_parse(body, len, &a)) != 0)
+		return pg_fail(pg, r, "08P01", "airlock: invalid "
+		    "authentication request from the backend");
+	switch (a.code) {
+	case PG_AUTH_OK:
+		if (pg->state != AUTH_START && pg->state != AUTH_PASSWORD &&
+		    pg->state != AUTH_SASL_DONE)
+			break;
+		if ((r = auth_ok(pg)) != 0)
+			return r;
+		return 1;
+	case PG_AUTH_CLEARTEXT:
+	case PG_AUTH_MD5:
+		if (pg->state != AUTH_START)
+			break;
+		pg->state = AUTH_PASSWORD;
+		if (a.code == PG_AUTH_CLEARTEXT)
+			return auth_cleartext(pg);
+		return auth_md5(pg, &a);
+	case PG_AUTH_SASL:
+		if (pg->state != AUTH_START)
+			break;
+		pg->state = AUTH_SASL;
+		return auth_sasl(pg, &a);
+	case PG_AUTH_SASL_CONT:
+		if (pg->state != AUTH_SASL)
+			break;
+		pg->state = AUTH_SASL_CONT;
+		return auth_sasl(pg, &a);
+	case PG_AUTH_SASL_FINAL:
+		if (pg->state != AUTH_SASL_CONT)
+			break;
+		if ((r = wchan_scram_verify(pg->c, a.data, a.datalen, err,
+		    sizeof(err))) != 0) {
+			clean(err, sizeof(err), err);
+			log_warn("pg: SCRAM verification: %s", err);
+			return pg_fail(pg, ERR_AUTH, "28000", "airlock: the "
+			    "backend failed SCRAM server verification");
+		}
+		pg->state = AUTH_SASL_DONE;
+		return 0;
+	default:
+		return pg_fail(pg, ERR_DENIED, "28000", "airlock: the backend "
+		    "asked for an authentication method airlock does not "
+		    "support (%u)", a.code);
+	}
+	return pg_fail(pg, ERR_PROTO, "08P01", "airlock: authentication "
+	    "request %u from the backend out of order", a.code);
+}
+
+/* Forward a backend message the client may see as it is. */
+static int
+client_forward(struct pg *pg, size_t len)
+{
+	int	 r;
+
+	r = ep_write_full(&pg->c->client, pg->msg, PG_HDR_LEN + len,
+	    pg->c->deadline);
+	if (r != 0) {
+		log_warn("pg: writing to the client: %s", err_str(r));
+		report(pg, 0);
+	}
+	return r;
+}
+
+/*
+ * "ErrorResponse" during authentication: the backend's own words (which
+ * never echo a password) go to the client as they are, if well formed.
+ */
+static int
+backend_error(struct pg *pg, const unsigned char *body, size_t len)
+{
+	struct pgp_fields	 f;
+	char			 code[8], text[PG_TEXTLEN];
+	int			 r;
+
+	if ((r = pgp_fields_parse(body, len, &f)) != 0)
+		return pg_fail(pg, r, "08P01",
+		    "airlock: the backend sent a malformed ErrorResponse");
+	clean(code, sizeof(code), f.code);
+	clean(text, sizeof(text), f.message);
+	log_warn("pg: the backend refused: %s (SQLSTATE %s)", text, code);
+	(void)ep_write_full(&pg->c->client, pg->msg, PG_HDR_LEN + len,
+	    deadline_in(PG_ERROR_WRITE_MS));
+	report(pg, 0);
+	return ERR_AUTH;
+}
+
+/* The backend's side of "Start-up", up to AuthenticationOk. */
+static int
+backend_auth(struct pg *pg)
+{
+	struct wconn		*c = pg->c;
+	struct pgp_fields	 f;
+	const unsigned char	*body = pg->msg + PG_HDR_LEN;
+	uint32_t		 version;
+	size_t			 len, nopt;
+	uint8_t			 type;
+	int			 r;
+
+	for (;;) {
+		r = ep_read_full(&c->backend, pg->msg, PG_HDR_LEN, c->deadline);
+		if (r != 0)
+			return backend_io_fail(pg, r);
+		r = pgp_header_parse(pg->msg, &type, &len, PG_AUTH_MAX_BODY);
+		if (r != 0)
+			return pg_fail(pg, r, "08P01", "airlock: invalid "
+			    "message length from the backend");
+		r = ep_read_full(&c->backend, pg->msg + PG_HDR_LEN, len,
+		    c->deadline);
+		if (r != 0)
+			return backend_io_fail(pg, r);
+
+		switch (type) {
+		case 'R':
+			if ((r = auth_request(pg, body, len)) < 0)
+				return r;
+			if (r == 1)
+				return 0;
+			break;
+		case 'E':
+			return backend_error(pg, body, len);
+		case 'N':
+			if (pgp_fields_parse(body, len, &f) != 0)
+				return pg_fail(pg, ERR_PROTO, "08P01",
+				    "airlock: the backend sent a malformed "
+				    "NoticeResponse");
+			if ((r = client_forward(pg, len)) != 0)
+				return r;
+			break;
+		case 'v':
+			/* Sent once, before any authentication request. */
+			if (pg->negotiated || pg->state != AUTH_START ||
+			    pgp_negotiate_parse(body, len, &version,
+			    &nopt) != 0)
+				return pg_fail(pg, ERR_PROTO, "08P01",
+				    "airlock: invalid NegotiateProtocolVersion "
+				    "from the backend");
+			pg->negotiated = 1;
+			if ((r = client_forward(pg, len)) != 0)
+				return r;
+			break;
+		default:
+			return pg_fail(pg, ERR_PROTO, "08P01", "airlock: "
+			    "unexpected message type 0x%02x from the backend "
+			    "during authentication", type);
+		}
+	}
+}
+
+static int
+pg_run(struct pg *pg)
+{
+	int	 r;
+
+	if ((r = client_startup(pg)) != 0)
+		return r;
+	if (pg->su.kind == PGP_CANCEL)
+		return pg_cancel(pg);
+	if ((r = backend_dial(pg)) != 0 ||
+	    (r = backend_tls(pg)) != 0 ||
+	    (r = backend_startup(pg)) != 0)
+		return r;
+	return backend_auth(pg);
+}
+
+static int
+pg_handshake(struct wconn *c)
+{
+	struct pg	*pg;
+	int		 r;
+
+	if ((pg = calloc(1, sizeof(*pg))) == NULL) {
+		log_error("pg: out of memory");
+		return ERR_NOMEM;
+	}
+	pg->c = c;
+	pg->state = AUTH_START;
+	r = pg_run(pg);
+	secret_wipe(pg, sizeof(*pg));
+	free(pg);
+	return r;
+}

@@ -1,0 +1,369 @@
+/*
+ * The relay: after the handshake the worker is a byte pump between the
+ * client and the backend.  Each direction ("half") has one buffer; a half
+ * reads from one endpoint and writes to the other, and carries an EOF over
+ * as a half-close, because PostgreSQL and MySQL clients send their goodbye
+ * and close, and the backend's last words must still reach them.
+ *
+ * Either endpoint may be TLS.  OpenSSL can need to write while reading and
+ * read while writing (a handshake message, a key update), so each half keeps
+ * the poll events that its blocked read or write is really waiting for,
+ * and decrypted bytes held inside OpenSSL are read without asking poll(),
+ * which cannot see them: a read is retried whenever it is not known to
+ * block, not only when poll() says so.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "endpoint.h"
+#include "errors.h"
+
+#define RELAY_BUFSZ	(64 * 1024)
+#define RELAY_END	1	/* the connection is over, no error of ours */
+
+struct half {
+	struct endpoint	*from;
+	struct endpoint	*to;
+	uint64_t	 moved;		/* bytes delivered to "to" */
+	size_t		 off;		/* buf[off..len) is still to write */
+	size_t		 len;
+	short		 rwant;		/* poll events a blocked read needs */
+	short		 wwant;		/* the same for a write or shutdown */
+	int		 eof;		/* "from" will send no more */
+	int		 shut;		/* the EOF has been passed on to "to" */
+	unsigned char	 buf[RELAY_BUFSZ];
+};
+
+struct relay {
+	struct half	 c2b;
+	struct half	 b2c;
+};
+
+/*
+ * A failed TLS call as ERR_AGAIN (with the events to wait for), ERR_EOF,
+ * ERR_SYS (errno set) or ERR_PROTO.  A TCP close without close_notify is an
+ * EOF here too: HTTP servers commonly close that way, and the client-side
+ * protocol's own framing is what tells a truncated message.
+ */
+static int
+ssl_error(SSL *ssl, short *want)
+{
+	unsigned long	 e;
+	int		 saved = errno, r;
+
+	switch (SSL_get_error(ssl, 0)) {
+	case SSL_ERROR_WANT_READ:
+		*want = POLLIN;
+		return ERR_AGAIN;
+	case SSL_ERROR_WANT_WRITE:
+		*want = POLLOUT;
+		return ERR_AGAIN;
+	case SSL_ERROR_ZERO_RETURN:
+		r = ERR_EOF;
+		break;
+	case SSL_ERROR_SYSCALL:
+		r = saved == 0 ? ERR_EOF : ERR_SYS;
+		break;
+	case SSL_ERROR_SSL:
+		e = ERR_peek_last_error();
+		if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
+		    ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+			r = ERR_EOF;
+		else
+			r = ERR_PROTO;
+		break;
+	default:
+		r = ERR_PROTO;
+		break;
+	}
+	ERR_clear_error();
+	errno = saved;
+	return r;
+}
+
+static int
+io_read(struct endpoint *ep, void *p, size_t len, size_t *got, short *want)
+{
+	ssize_t	 n;
+
+	*got = 0;
+	if (ep->ssl != NULL) {
+		ERR_clear_error();
+		errno = 0;
+		if (SSL_read_ex(ep->ssl, p, len, got) == 1)
+			return 0;
+		return ssl_error(ep->ssl, want);
+	}
+	for (;;) {
+		if ((n = read(ep->fd, p, len)) > 0) {
+			*got = (size_t)n;
+			return 0;
+		}
+		if (n == 0)
+			return ERR_EOF;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			*want = POLLIN;
+			return ERR_AGAIN;
+		}
+		return ERR_SYS;
+	}
+}
+
+static int
+io_write(struct endpoint *ep, const void *p, size_t len, size_t *put,
+    short *want)
+{
+	ssize_t	 n;
+
+	*put = 0;
+	if (ep->ssl != NULL) {
+		ERR_clear_error();
+		errno = 0;
+		if (SSL_write_ex(ep->ssl, p, len, put) == 1)
+			return 0;
+		return ssl_error(ep->ssl, want);
+	}
+	for (;;) {
+		if ((n = send(ep->fd, p, len, MSG_NOSIGNAL)) >= 0) {
+			*put = (size_t)n;
+			return 0;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			*want = POLLOUT;
+			return ERR_AGAIN;
+		}
+		return ERR_SYS;
+	}
+}
+
+/*
+ * Pass an EOF on: close_notify for TLS (RFC 8446 section 6.1 lets the peer
+ * go on sending after it), then a TCP half-close.
+ */
+static int
+io_shutdown(struct endpoint *ep, short *want)
+{
+	if (ep->ssl != NULL) {
+		ERR_clear_error();
+		errno = 0;
+		if (SSL_shutdown(ep->ssl) < 0) {
+			switch (SSL_get_error(ep->ssl, -1)) {
+			case SSL_ERROR_WANT_WRITE:
+				*want = POLLOUT;
+				return ERR_AGAIN;
+			case SSL_ERROR_WANT_READ:
+				/* Sent; it wants the peer's, not awaited. */
+				break;
+			default:
+				return ssl_error(ep->ssl, want);
+			}
+		}
+		ERR_clear_error();
+	}
+	if (shutdown(ep->fd, SHUT_WR) == -1)
+		return ERR_SYS;
+	return 0;
+}
+
+/*
+ * The end of the relay because of the network or the peer (a reset, a
+ * broken pipe) is no error of ours; anything else is.
+ */
+static int
+classify(int r)
+{
+	if (r == ERR_SYS) {
+		switch (errno) {
+		case ECONNRESET:
+		case ECONNABORTED:
+		case EPIPE:
+		case ENOTCONN:
+		case ETIMEDOUT:
+		case EHOSTUNREACH:
+		case EHOSTDOWN:
+		case ENETUNREACH:
+		case ENETDOWN:
+			return RELAY_END;
+		}
+	}
+	return r;
+}
+
+/* Move what can be moved now without blocking; *moved says whether any. */
+static int
+half_step(struct half *h, int *moved)
+{
+	size_t	 n;
+	short	 want = 0;
+	int	 r;
+
+	if (!h->eof && h->rwant == 0 && h->len < sizeof(h->buf)) {
+		r = io_read(h->from, h->buf + h->len, sizeof(h->buf) - h->len,
+		    &n, &want);
+		if (r == 0) {
+			h->len += n;
+			*moved = 1;
+		} else if (r == ERR_AGAIN)
+			h->rwant = want;
+		else if (r == ERR_EOF) {
+			h->eof = 1;
+			*moved = 1;
+		} else
+			return classify(r);
+	}
+	if (h->off < h->len && h->wwant == 0) {
+		/*
+		 * After WANT_WRITE, OpenSSL wants the same bytes again; it may
+		 * get more (partial writes), never fewer, since off stays put.
+		 */
+		r = io_write(h->to, h->buf + h->off, h->len - h->off, &n,
+		    &want);
+		if (r == 0) {
+			h->off += n;
+			h->moved += n;
+			if (h->off == h->len)
+				h->off = h->len = 0;
+			*moved = 1;
+		} else if (r == ERR_AGAIN)
+			h->wwant = want;
+		else if (r == ERR_EOF)
+			return RELAY_END;	/* TLS peer gone while we wrote */
+		else
+			return classify(r);
+	}
+	if (h->eof && h->off == h->len && !h->shut && h->wwant == 0) {
+		r = io_shutdown(h->to, &want);
+		if (r == 0) {
+			h->shut = 1;
+			*moved = 1;
+		} else if (r == ERR_AGAIN)
+			h->wwant = want;
+		else
+			return classify(r);
+	}
+	return 0;
+}
+
+static int
+half_done(const struct half *h)
+{
+	return h->eof && h->off == h->len && h->shut;
+}
+
+/* Let the halves waiting on fd try again if poll() reported anything. */
+static void
+wake(struct relay *rl, int fd, short revents)
+{
+	struct half	*h[2] = { &rl->c2b, &rl->b2c };
+	short		 any = POLLERR | POLLHUP;
+	int		 i;
+
+	for (i = 0; i < 2; i++) {
+		if (h[i]->from->fd == fd && (revents & (h[i]->rwant | any)))
+			h[i]->rwant = 0;
+		if (h[i]->to->fd == fd && (revents & (h[i]->wwant | any)))
+			h[i]->wwant = 0;
+	}
+}
+
+static int
+relay_loop(struct relay *rl, int idle_timeout_ms)
+{
+	struct pollfd	 pfd[2];
+	struct endpoint	*ep[2] = { rl->c2b.from, rl->b2c.from };
+	uint64_t	 last = now_ms(), now;
+	int		 moved, timeout, r, i, n;
+
+	for (;;) {
+		do {
+			moved = 0;
+			if ((r = half_step(&rl->c2b, &moved)) != 0 ||
+			    (r = half_step(&rl->b2c, &moved)) != 0)
+				return r;
+			if (moved)
+				last = now_ms();
+		} while (moved);
+		if (half_done(&rl->c2b) && half_done(&rl->b2c))
+			return RELAY_END;
+
+		/* An fd with nothing to wait for is left out: no POLLHUP spin. */
+		n = 0;
+		for (i = 0; i < 2; i++) {
+			pfd[i].fd = ep[i]->fd;
+			pfd[i].events = 0;
+			pfd[i].revents = 0;
+		}
+		pfd[0].events = rl->c2b.rwant | rl->b2c.wwant;
+		pfd[1].events = rl->b2c.rwant | rl->c2b.wwant;
+		for (i = 0; i < 2; i++) {
+			if (pfd[i].events == 0)
+				pfd[i].fd = -1;
+			else
+				n++;
+		}
+		if (n == 0)
+			return ERR_INVAL;	/* a half neither done nor waiting */
+
+		timeout = -1;
+		if (idle_timeout_ms > 0) {
+			now = now_ms();
+			if (now - last >= (uint64_t)idle_timeout_ms)
+				return ERR_TIMEOUT;
+			timeout = (int)(last + idle_timeout_ms - now);
+		}
+		if ((r = poll(pfd, 2, timeout)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return ERR_SYS;
+		}
+		for (i = 0; i < 2; i++) {
+			if (pfd[i].revents & POLLNVAL) {
+				errno = EBADF;
+				return ERR_SYS;
+			}
+			if (pfd[i].revents != 0)
+				wake(rl, pfd[i].fd, pfd[i].revents);
+		}
+	}
+}
+
+int
+relay_run(struct endpoint *client, struct endpoint *backend,
+    int idle_timeout_ms, struct relay_stats *stats)
+{
+	struct relay	*rl;
+	int		 r;
+
+	if (stats != NULL)
+		memset(stats, 0, sizeof(*stats));
+	if (client->fd == -1 || backend->fd == -1)
+		return 0;
+	if (ep_prepare(client) != 0 || ep_prepare(backend) != 0)
+		return ERR_SYS;
+	if ((rl = calloc(1, sizeof(*rl))) == NULL)
+		return ERR_NOMEM;
+	rl->c2b.from = rl->b2c.to = client;
+	rl->c2b.to = rl->b2c.from = backend;
+
+	r = relay_loop(rl, idle_timeout_ms);
+	if (stats != NULL) {
+		stats->c2b = rl->c2b.moved;
+		stats->b2c = rl->b2c.moved;
+	}
+	free(rl);
+	return r == RELAY_END ? 0 : r;
+}

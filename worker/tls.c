@@ -1,0 +1,428 @@
+/*
+ * The backend leg's TLS client.  Certificates and keys arrive as PEM bytes
+ * over the privsep channel and are loaded from memory: the worker cannot
+ * open a file, so nothing here may name one, and everything OpenSSL would
+ * otherwise initialise lazily from disk is done by tls_global_init() before
+ * the sandbox closes.
+ *
+ * sslmode follows libpq (PostgreSQL documentation, section 34.19.1 "SSL
+ * Support", table "SSL Mode Descriptions"): require encrypts and verifies
+ * nothing unless a root certificate is given, in which case it behaves as
+ * verify-ca; verify-ca verifies the chain; verify-full also the host name.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "endpoint.h"
+#include "errors.h"
+#include "secret.h"
+
+#define TLS_FAILED	"TLS handshake with the backend failed"
+
+/*
+ * OPENSSL_INIT_LOAD_CONFIG: the system's openssl.cnf (providers, the
+ * distribution's minimum protocol and security level) is read now, while
+ * files can still be opened.  The RAND_bytes calls instantiate the primary,
+ * public and private DRBGs (later reseeds use getrandom(2), not a file), and
+ * one SSL_CTX makes the library fetch its ciphers, digests and groups from
+ * the providers, which it would otherwise do on the first connection.
+ * Certificate validity checks call gmtime_r(), and glibc reads
+ * /etc/localtime on the first time conversion of a process, even a UTC one:
+ * one conversion now, or the first verify-ca handshake meets the filter.
+ */
+int
+tls_global_init(void)
+{
+	unsigned char	 b[16];
+	struct tm	 tm;
+	time_t		 now;
+	SSL_CTX		*ctx;
+
+	if (OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS |
+	    OPENSSL_INIT_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_LOAD_CONFIG,
+	    NULL) != 1)
+		goto fail;
+	if (RAND_bytes(b, sizeof(b)) != 1 || RAND_priv_bytes(b, sizeof(b)) != 1)
+		goto fail;
+	secret_wipe(b, sizeof(b));
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		goto fail;
+	SSL_CTX_free(ctx);
+	now = time(NULL);
+	if (OPENSSL_gmtime(&now, &tm) == NULL)
+		goto fail;
+	return 0;
+ fail:
+	ERR_clear_error();
+	return ERR_SYS;
+}
+
+/* Encrypted keys are not supported: never prompt on a terminal. */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *arg)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)arg;
+	return -1;
+}
+
+static int
+is_ip_literal(const char *host)
+{
+	unsigned char	 a[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, host, a) == 1 ||
+	    inet_pton(AF_INET6, host, a) == 1;
+}
+
+/* Every certificate in the PEM bytes becomes a trust anchor. */
+static int
+load_roots(SSL_CTX *ctx, const unsigned char *pem, size_t len, char *err,
+    size_t errlen)
+{
+	X509_STORE	*store = SSL_CTX_get_cert_store(ctx);
+	BIO		*bio;
+	X509		*x;
+	unsigned long	 e;
+	int		 n = 0, ok;
+
+	if (len > INT_MAX || (bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
+		snprintf(err, errlen, "cannot read sslrootcert");
+		return ERR_INVAL;
+	}
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		ok = X509_STORE_add_cert(store, x);
+		X509_free(x);
+		if (!ok)
+			break;
+		n++;
+	}
+	BIO_free(bio);
+	/* Reading ends with "no start line" once the bytes are used up. */
+	e = ERR_peek_last_error();
+	if (n == 0 || (e != 0 && !(ERR_GET_LIB(e) == ERR_LIB_PEM &&
+	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE))) {
+		snprintf(err, errlen, "sslrootcert holds no valid certificate");
+		return ERR_FORMAT;
+	}
+	ERR_clear_error();
+	return 0;
+}
+
+/*
+ * The client certificate: the first certificate in the PEM bytes is the
+ * leaf, any others its chain, sent to the server as they come.
+ */
+static int
+load_client_cert(SSL_CTX *ctx, const struct tls_params *p, char *err,
+    size_t errlen)
+{
+	BIO		*bio;
+	X509		*x;
+	EVP_PKEY	*pkey;
+	unsigned long	 e;
+	int		 n = 0, ok;
+
+	if (p->key == NULL || p->key->len == 0) {
+		snprintf(err, errlen, "sslcert needs sslkey");
+		return ERR_INVAL;
+	}
+	if (p->certlen > INT_MAX ||
+	    (bio = BIO_new_mem_buf(p->cert, (int)p->certlen)) == NULL) {
+		snprintf(err, errlen, "cannot read sslcert");
+		return ERR_INVAL;
+	}
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (n == 0)
+			ok = SSL_CTX_use_certificate(ctx, x);
+		else
+			ok = SSL_CTX_add1_chain_cert(ctx, x);
+		X509_free(x);
+		if (!ok)
+			break;
+		n++;
+	}
+	BIO_free(bio);
+	e = ERR_peek_last_error();
+	if (n == 0 || (e != 0 && !(ERR_GET_LIB(e) == ERR_LIB_PEM &&
+	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE))) {
+		snprintf(err, errlen, "sslcert holds no valid certificate");
+		return ERR_FORMAT;
+	}
+	ERR_clear_error();
+
+	/*
+	 * A read-only memory BIO reads the secret in place and copies
+	 * nothing; OpenSSL decodes private keys in memory it clears itself.
+	 */
+	if (p->key->len > INT_MAX ||
+	    (bio = BIO_new_mem_buf(p->key->data, (int)p->key->len)) == NULL) {
+		snprintf(err, errlen, "cannot read sslkey");
+		return ERR_INVAL;
+	}
+	pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	BIO_free(bio);
+	if (pkey == NULL) {
+		snprintf(err, errlen, "sslkey is not an unencrypted PEM "
+		    "private key");
+		return ERR_FORMAT;
+	}
+	ok = SSL_CTX_use_PrivateKey(ctx, pkey);
+	EVP_PKEY_free(pkey);
+	if (!ok || SSL_CTX_check_private_key(ctx) != 1) {
+		snprintf(err, errlen, "sslkey does not match sslcert");
+		return ERR_FORMAT;
+	}
+	return 0;
+}
+
+static int
+wait_fd(int fd, short events, uint64_t deadline)
+{
+	struct pollfd	 pfd;
+	uint64_t	 now;
+	int		 r;
+
+	for (;;) {
+		if ((now = now_ms()) >= deadline)
+			return ERR_TIMEOUT;
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		r = poll(&pfd, 1, deadline - now > INT_MAX ? INT_MAX :
+		    (int)(deadline - now));
+		if (r == -1 && errno != EINTR)
+			return ERR_SYS;
+		if (r > 0)
+			return 0;
+	}
+}
+
+/* A reason for a failed SSL_connect, from what OpenSSL left behind. */
+static int
+handshake_error(SSL *ssl, int ret, char *err, size_t errlen)
+{
+	unsigned long	 e;
+	const char	*reason;
+	long		 v;
+	int		 saved = errno;
+
+	v = SSL_get_verify_result(ssl);
+	e = ERR_peek_last_error();
+	if (v != X509_V_OK) {
+		snprintf(err, errlen, "%s: certificate verify failed (%s)",
+		    TLS_FAILED, X509_verify_cert_error_string(v));
+		return ERR_AUTH;
+	}
+	switch (SSL_get_error(ssl, ret)) {
+	case SSL_ERROR_SYSCALL:
+		if (saved != 0 && e == 0) {
+			snprintf(err, errlen, "%s: %s", TLS_FAILED,
+			    strerror(saved));
+			return ERR_SYS;
+		}
+		if (e == 0) {
+			snprintf(err, errlen, "%s: the backend closed the "
+			    "connection", TLS_FAILED);
+			return ERR_EOF;
+		}
+		break;
+	case SSL_ERROR_ZERO_RETURN:
+		snprintf(err, errlen, "%s: the backend closed the connection",
+		    TLS_FAILED);
+		return ERR_EOF;
+	}
+	if ((reason = ERR_reason_error_string(e)) == NULL)
+		reason = "protocol error";
+	snprintf(err, errlen, "%s: %s", TLS_FAILED, reason);
+	return ERR_PROTO;
+}
+
+static SSL_CTX *
+make_ctx(const struct tls_params *p, char *err, size_t errlen, int *rp)
+{
+	SSL_CTX		*ctx;
+	int		 verify;
+
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		snprintf(err, errlen, "cannot set up TLS");
+		*rp = ERR_NOMEM;
+		return NULL;
+	}
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+		snprintf(err, errlen, "cannot set up TLS");
+		*rp = ERR_SYS;
+		goto fail;
+	}
+	/*
+	 * No renegotiation: PostgreSQL turned it off long ago, and a byte pump
+	 * gains nothing from a server that wants to change keys mid-stream.
+	 */
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+
+	verify = p->mode == SSLMODE_VERIFY_CA ||
+	    p->mode == SSLMODE_VERIFY_FULL;
+	if (p->rootcert != NULL && p->rootcertlen > 0) {
+		if ((*rp = load_roots(ctx, p->rootcert, p->rootcertlen, err,
+		    errlen)) != 0)
+			goto fail;
+		verify = 1;
+	}
+	SSL_CTX_set_verify(ctx, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,
+	    NULL);
+
+	if (p->cert != NULL && p->certlen > 0) {
+		if ((*rp = load_client_cert(ctx, p, err, errlen)) != 0)
+			goto fail;
+	} else if (p->key != NULL) {
+		snprintf(err, errlen, "sslkey needs sslcert");
+		*rp = ERR_INVAL;
+		goto fail;
+	}
+	return ctx;
+ fail:
+	ERR_clear_error();
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+static int
+check_params(const struct tls_params *p, char *err, size_t errlen)
+{
+	const char	*mode = p->mode == SSLMODE_VERIFY_FULL ?
+	    "verify-full" : "verify-ca";
+
+	switch (p->mode) {
+	case SSLMODE_REQUIRE:
+		return 0;
+	case SSLMODE_VERIFY_CA:
+	case SSLMODE_VERIFY_FULL:
+		if (p->rootcert == NULL || p->rootcertlen == 0) {
+			snprintf(err, errlen, "sslmode %s needs sslrootcert",
+			    mode);
+			return ERR_INVAL;
+		}
+		if (p->mode == SSLMODE_VERIFY_FULL &&
+		    (p->host == NULL || *p->host == '\0')) {
+			snprintf(err, errlen, "sslmode verify-full needs "
+			    "a host name");
+			return ERR_INVAL;
+		}
+		return 0;
+	default:
+		snprintf(err, errlen, "TLS is not enabled for this backend");
+		return ERR_INVAL;
+	}
+}
+
+int
+tls_client_start(struct endpoint *ep, const struct tls_params *p,
+    uint64_t deadline, char *err, size_t errlen)
+{
+	SSL_CTX		*ctx;
+	SSL		*ssl = NULL;
+	short		 want;
+	int		 r, ret, ip;
+
+	if (errlen > 0)
+		*err = '\0';
+	if (ep->fd == -1 || ep->ssl != NULL) {
+		snprintf(err, errlen, "cannot set up TLS");
+		return ERR_INVAL;
+	}
+	if ((r = check_params(p, err, errlen)) != 0)
+		return r;
+	if ((ctx = make_ctx(p, err, errlen, &r)) == NULL)
+		return r;
+	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, ep->fd) != 1) {
+		snprintf(err, errlen, "cannot set up TLS");
+		r = ERR_NOMEM;
+		goto fail;
+	}
+
+	ip = p->host != NULL && is_ip_literal(p->host);
+	/* RFC 6066 section 3: no IP literals in server_name. */
+	if (p->host != NULL && *p->host != '\0' && !ip &&
+	    SSL_set_tlsext_host_name(ssl, p->host) != 1) {
+		snprintf(err, errlen, "invalid backend host name for TLS");
+		r = ERR_INVAL;
+		goto fail;
+	}
+	if (p->mode == SSLMODE_VERIFY_FULL) {
+		if (ip)
+			ret = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
+			    p->host);
+		else
+			ret = SSL_set1_host(ssl, p->host);
+		if (ret != 1) {
+			snprintf(err, errlen, "invalid backend host name "
+			    "for TLS");
+			r = ERR_INVAL;
+			goto fail;
+		}
+	}
+
+	for (;;) {
+		ERR_clear_error();
+		errno = 0;
+		if ((ret = SSL_connect(ssl)) == 1)
+			break;
+		switch (SSL_get_error(ssl, ret)) {
+		case SSL_ERROR_WANT_READ:
+			want = POLLIN;
+			break;
+		case SSL_ERROR_WANT_WRITE:
+			want = POLLOUT;
+			break;
+		default:
+			r = handshake_error(ssl, ret, err, errlen);
+			goto fail;
+		}
+		if ((r = wait_fd(ep->fd, want, deadline)) != 0) {
+			snprintf(err, errlen, r == ERR_TIMEOUT ?
+			    "TLS handshake with the backend timed out" :
+			    "TLS handshake with the backend failed");
+			goto fail;
+		}
+	}
+
+	/* Belt and braces: SSL_VERIFY_PEER has already insisted on both. */
+	if (SSL_get_verify_mode(ssl) != SSL_VERIFY_NONE &&
+	    (SSL_get0_peer_certificate(ssl) == NULL ||
+	    SSL_get_verify_result(ssl) != X509_V_OK)) {
+		snprintf(err, errlen, "%s: no verified server certificate",
+		    TLS_FAILED);
+		r = ERR_AUTH;
+		goto fail;
+	}
+	ep->ssl = ssl;
+	ep->ctx = ctx;
+	return 0;
+ fail:
+	ERR_clear_error();
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	return r;
+}

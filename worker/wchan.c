@@ -1,0 +1,282 @@
+/*
+ * The worker's side of the privsep channel: one function per request, each
+ * sending the request and waiting for its answer until the handshake
+ * deadline, as OpenSSH's monitor_wrap.c does for its child.  The monitor
+ * answers a permitted request with the same type, or with MSG_FAILED and a
+ * reason for the client; anything else means the channel is broken.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "errors.h"
+#include "log.h"
+#include "msg.h"
+#include "secret.h"
+#include "worker.h"
+
+static int
+remaining_ms(const struct wconn *c)
+{
+	uint64_t	 now = now_ms();
+
+	if (now >= c->deadline)
+		return 0;
+	return c->deadline - now > 600000 ? 600000 : (int)(c->deadline - now);
+}
+
+/*
+ * Send one request and receive its answer into reply.  The answer has the
+ * request's type, except that DIAL is answered by DIALED.  On MSG_FAILED
+ * the reason goes into err and ERR_DENIED is returned.
+ */
+static int
+request(struct wconn *c, uint32_t type, const struct buf *req,
+    struct buf *reply, int *fd, char *err, size_t errlen)
+{
+	const unsigned char	*why;
+	uint32_t		 rtype;
+	size_t			 len;
+	int			 r, rfd;
+
+	if (fd != NULL)
+		*fd = -1;
+	if ((r = msg_send(c->chan, type, req, -1)) != 0) {
+		snprintf(err, errlen, "airlock: internal channel error");
+		return r;
+	}
+	r = msg_recv_timeout(c->chan, remaining_ms(c), &rtype, reply, &rfd);
+	if (r != 0) {
+		snprintf(err, errlen, r == ERR_TIMEOUT ?
+		    "airlock: timed out waiting for the broker" :
+		    "airlock: internal channel error");
+		return r;
+	}
+	if (rtype == MSG_FAILED) {
+		if (rfd != -1)
+			close(rfd);
+		if (buf_get_string_direct(reply, &why, &len) != 0 ||
+		    buf_expect_end(reply) != 0)
+			len = 0;
+		snprintf(err, errlen, "airlock: %.*s", (int)len,
+		    len ? (const char *)why : "request refused");
+		return ERR_DENIED;
+	}
+	if (rtype != (type == MSG_DIAL ? MSG_DIALED : type)) {
+		if (rfd != -1)
+			close(rfd);
+		snprintf(err, errlen, "airlock: internal channel error");
+		return ERR_PROTO;
+	}
+	if (fd != NULL)
+		*fd = rfd;
+	else if (rfd != -1) {
+		close(rfd);
+		snprintf(err, errlen, "airlock: internal channel error");
+		return ERR_PROTO;
+	}
+	return 0;
+}
+
+/* A request whose payload is one string and whose answer is one string. */
+static int
+request_string(struct wconn *c, uint32_t type, const void *v, size_t vlen,
+    struct buf *reply, const unsigned char **ans, size_t *anslen, char *err,
+    size_t errlen)
+{
+	struct buf	*req;
+	int		 r;
+
+	if ((req = buf_new(MSG_MAX_PAYLOAD)) == NULL)
+		return ERR_NOMEM;
+	if ((r = buf_put_string(req, v, vlen)) == 0)
+		r = request(c, type, req, reply, NULL, err, errlen);
+	buf_free(req);
+	if (r != 0)
+		return r;
+	if ((r = buf_get_string_direct(reply, ans, anslen)) != 0 ||
+	    (r = buf_expect_end(reply)) != 0)
+		snprintf(err, errlen, "airlock: internal channel error");
+	return r;
+}
+
+int
+wchan_dial(struct wconn *c, int purpose, char *err, size_t errlen)
+{
+	struct buf	*req, *reply;
+	int		 r, fd;
+
+	req = buf_new(16);
+	reply = buf_new(MSG_MAX_PAYLOAD + 1);
+	if (req == NULL || reply == NULL) {
+		r = ERR_NOMEM;
+		goto out;
+	}
+	if ((r = buf_put_u8(req, purpose)) != 0 ||
+	    (r = request(c, MSG_DIAL, req, reply, &fd, err, errlen)) != 0)
+		goto out;
+	if (fd == -1) {
+		snprintf(err, errlen, "airlock: internal channel error");
+		r = ERR_PROTO;
+		goto out;
+	}
+	ep_init(&c->backend, fd, "backend");
+	if ((r = ep_prepare(&c->backend)) != 0) {
+		snprintf(err, errlen, "airlock: cannot use the backend socket");
+		goto out;
+	}
+	kv_clear(&c->params);
+	/* A cancel dial carries no parameters at all. */
+	if (buf_len(reply) > 0 && (r = kv_get_list(reply, &c->params)) != 0)
+		snprintf(err, errlen, "airlock: internal channel error");
+	else if ((r = buf_expect_end(reply)) != 0)
+		snprintf(err, errlen, "airlock: internal channel error");
+ out:
+	buf_free(req);
+	buf_free(reply);
+	return r;
+}
+
+int
+wchan_credential(struct wconn *c, const char *name, struct secret **out,
+    char *err, size_t errlen)
+{
+	const unsigned char	*v;
+	struct buf		*reply;
+	size_t			 len;
+	int			 r;
+
+	*out = NULL;
+	if ((reply = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
+		return ERR_NOMEM;
+	r = request_string(c, MSG_CREDENTIAL, name, strlen(name), reply, &v,
+	    &len, err, errlen);
+	if (r == 0 && (*out = secret_new(v, len)) == NULL)
+		r = ERR_NOMEM;
+	buf_free(reply);	/* wipes the plain copy of the value */
+	return r;
+}
+
+int
+wchan_pg_md5(struct wconn *c, const unsigned char salt[4], char out[36],
+    char *err, size_t errlen)
+{
+	const unsigned char	*v;
+	struct buf		*reply;
+	size_t			 len;
+	int			 r;
+
+	if ((reply = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
+		return ERR_NOMEM;
+	r = request_string(c, MSG_PG_MD5, salt, 4, reply, &v, &len, err,
+	    errlen);
+	if (r == 0 && len != 35) {
+		snprintf(err, errlen, "airlock: internal channel error");
+		r = ERR_PROTO;
+	}
+	if (r == 0) {
+		memcpy(out, v, 35);
+		out[35] = '\0';
+	}
+	buf_free(reply);
+	return r;
+}
+
+static int
+scram_step(struct wconn *c, uint32_t type, const void *v, size_t vlen,
+    struct buf *out, char *err, size_t errlen)
+{
+	const unsigned char	*ans;
+	struct buf		*reply;
+	size_t			 len;
+	int			 r;
+
+	if ((reply = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
+		return ERR_NOMEM;
+	r = request_string(c, type, v, vlen, reply, &ans, &len, err, errlen);
+	if (r == 0 && (r = buf_put(out, ans, len)) != 0)
+		snprintf(err, errlen, "airlock: SCRAM message too long");
+	buf_free(reply);
+	return r;
+}
+
+int
+wchan_scram_start(struct wconn *c, const char *mech, struct buf *out,
+    char *err, size_t errlen)
+{
+	return scram_step(c, MSG_SCRAM_START, mech, strlen(mech), out, err,
+	    errlen);
+}
+
+int
+wchan_scram_final(struct wconn *c, const unsigned char *v, size_t len,
+    struct buf *out, char *err, size_t errlen)
+{
+	return scram_step(c, MSG_SCRAM_FINAL, v, len, out, err, errlen);
+}
+
+int
+wchan_scram_verify(struct wconn *c, const unsigned char *v, size_t len,
+    char *err, size_t errlen)
+{
+	struct buf	*req, *reply;
+	uint8_t		 ok = 0;
+	int		 r;
+
+	req = buf_new(MSG_MAX_PAYLOAD);
+	reply = buf_new(MSG_MAX_PAYLOAD + 1);
+	if (req == NULL || reply == NULL)
+		r = ERR_NOMEM;
+	else if ((r = buf_put_string(req, v, len)) == 0 &&
+	    (r = request(c, MSG_SCRAM_VERIFY, req, reply, NULL, err,
+	    errlen)) == 0 &&
+	    ((r = buf_get_u8(reply, &ok)) != 0 ||
+	    (r = buf_expect_end(reply)) != 0))
+		snprintf(err, errlen, "airlock: internal channel error");
+	buf_free(req);
+	buf_free(reply);
+	if (r == 0 && ok != 1) {
+		snprintf(err, errlen, "airlock: the backend failed SCRAM "
+		    "server verification");
+		r = ERR_AUTH;
+	}
+	return r;
+}
+
+/* A notice to the monitor that needs no answer. */
+static int
+notify(struct wconn *c, uint32_t type, const struct buf *b)
+{
+	return msg_send(c->chan, type, b, -1);
+}
+
+int
+wchan_authdone(struct wconn *c, int ok)
+{
+	struct buf	*b;
+	int		 r;
+
+	if ((b = buf_new(16)) == NULL)
+		return ERR_NOMEM;
+	if ((r = buf_put_u8(b, ok ? 1 : 0)) == 0)
+		r = notify(c, MSG_AUTHDONE, b);
+	buf_free(b);
+	return r;
+}
+
+int
+wchan_stats(struct wconn *c, const struct relay_stats *st)
+{
+	struct buf	*b;
+	int		 r;
+
+	if ((b = buf_new(32)) == NULL)
+		return ERR_NOMEM;
+	if ((r = buf_put_u64(b, st->c2b)) == 0 &&
+	    (r = buf_put_u64(b, st->b2c)) == 0)
+		r = notify(c, MSG_STATS, b);
+	buf_free(b);
+	return r;
+}

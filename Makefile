@@ -49,23 +49,27 @@ PROGS		 = airlockd airlock-worker
 all: $(PROGS) regress/unit/unittest $(TOOLS)
 
 libcommon.a: $(COMMON_OBJS)
-	$(AR) rcs $@ $^
+	@$(AR) rcs $@ $^
 libmonitor.a: $(MON_OBJS)
-	$(AR) rcs $@ $^
+	@$(AR) rcs $@ $^
 libworker.a: $(WRK_OBJS)
-	$(AR) rcs $@ $^
+	@$(AR) rcs $@ $^
 
 airlockd: monitor/main.o libmonitor.a libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(MON_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(MON_LIBS)
 
 airlock-worker: worker/main.o libworker.a libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(WRK_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(WRK_LIBS)
 
 regress/unit/unittest: $(UNIT_OBJS) libmonitor.a libworker.a libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
 regress/tools/%: regress/tools/%.c libcommon.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+	@echo "  CCLD    $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
 %.o: %.c $(wildcard include/*.h monitor/*.h worker/*.h regress/unit/*.h)
 	@echo "  CC      $<"
@@ -83,6 +87,10 @@ demo: deps
 	$(MAKE) all
 	sh regress/demo.sh
 
+# libFuzzer harnesses (clang), FUZZ_SECONDS each (default 60).
+fuzz: deps
+	sh regress/fuzz/run.sh
+
 bench: deps
 	$(MAKE) all
 	sh regress/bench/pg.sh
@@ -96,4 +104,4 @@ clean:
 	rm -f $(PROGS) $(TOOLS) regress/unit/unittest *.a \
 	    privsep/*.o monitor/*.o worker/*.o providers/*.o regress/unit/*.o
 
-.PHONY: all deps check demo bench install clean
+.PHONY: all deps check demo fuzz bench install clean

@@ -256,6 +256,8 @@ main(int argc, char **argv)
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
 	    (mon.dns = evdns_base_new(mon.base, 0)) == NULL)
 		fatal("cannot create the resolver");
+	if (worker_stderr_open() != 0)
+		fatal("cannot create the workers' log pipe");
 	if (listeners_open(mon.conf, err, sizeof(err)) != 0)
 		fatal("cannot listen: %s", err);
 	ev_sig[0] = evsignal_new(mon.base, SIGCHLD, sigchld_cb, NULL);
@@ -274,6 +276,7 @@ main(int argc, char **argv)
 	worker_kill_all();
 	worker_reap();
 	listeners_close();
+	worker_stderr_close();
 	for (i = 0; i < 5; i++)
 		event_free(ev_sig[i]);
 	if (ev_drain != NULL)

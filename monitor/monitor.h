@@ -129,6 +129,11 @@ struct dial	*dial_start(const char *host, const char *port,
 		    const char *unix_path, int timeout_ms, dial_cb *, void *);
 void		 dial_cancel(struct dial *);
 
+/* stderr.c: the pipe that is every worker's stderr. */
+int		 worker_stderr_open(void);
+int		 worker_stderr_fd(void);
+void		 worker_stderr_close(void);
+
 /* listen.c */
 int		 listeners_open(struct config *, char *err, size_t errlen);
 void		 listeners_close(void);

@@ -76,7 +76,13 @@ spawn_process(struct worker *w, int child_chan)
 	sigfillset(&all);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
-	/* The channel at its fixed number; every other fd is close-on-exec. */
+	/*
+	 * stdin and stdout lead nowhere, stderr to the monitor's log pipe,
+	 * the channel at its fixed number; every other fd is close-on-exec.
+	 */
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, worker_stderr_fd(), 2);
 	posix_spawn_file_actions_adddup2(&fa, child_chan, WORKER_CHANNEL_FD);
 	posix_spawn_file_actions_addclosefrom_np(&fa, WORKER_CHANNEL_FD + 1);
 	/* libevent blocks and catches signals; the worker starts clean. */

@@ -61,14 +61,19 @@
  */
 const struct sandbox_syscall sandbox_allowed[] = {
 	/* I/O on the descriptors the worker already holds */
-	{ "read",		"the channel, the client and backend sockets, the splice pipe" },
-	{ "write",		"the same descriptors; the SIGSYS report in debug mode" },
+	{ "read",
+	    "the channel, the client and backend sockets, the splice pipe" },
+	{ "write",
+	    "the same descriptors; the SIGSYS report in debug mode" },
 	{ "readv",		"scatter/gather reads (channel, OpenSSL)" },
 	{ "writev",		"gather writes (channel, OpenSSL)" },
-	{ "recvmsg",		"the channel: a message and the fd riding on it" },
-	{ "sendmsg",		"the channel: messages to the monitor (connected, no address)" },
+	{ "recvmsg",
+	    "the channel: a message and the fd riding on it" },
+	{ "sendmsg",
+	    "the channel: messages to the monitor (connected, no address)" },
 	{ "recvfrom",		"recv(2) on a connected socket" },
-	{ "sendto",		"send(2) on a connected socket: without an address only" },
+	{ "sendto",
+	    "send(2) on a connected socket: without an address only" },
 	{ "poll",		"waiting for readiness with a deadline" },
 	{ "ppoll",		"waiting for readiness with a deadline" },
 	{ "ppoll_time64",	"ppoll on 32-bit architectures" },
@@ -78,12 +83,15 @@ const struct sandbox_syscall sandbox_allowed[] = {
 	{ "fcntl64",		"fcntl on 32-bit architectures" },
 	{ "getsockopt",		"SO_ERROR, SO_DOMAIN, SO_TYPE: read-only" },
 	{ "setsockopt",		"TCP_NODELAY and keepalive only" },
-	{ "splice",		"the plaintext relay: socket to pipe to socket" },
+	{ "splice",
+	    "the plaintext relay: socket to pipe to socket" },
 	{ "pipe2",		"the splice pipe" },
-	{ "fstat",		"glibc stdio asks what a descriptor is before buffering" },
+	{ "fstat",
+	    "glibc stdio asks what a descriptor is before buffering" },
 	{ "fstat64",		"fstat on 32-bit architectures" },
 	{ "newfstatat",		"glibc's fstat(): AT_EMPTY_PATH only" },
-	{ "fstatat64",		"glibc's fstat() on 32-bit architectures: AT_EMPTY_PATH only" },
+	{ "fstatat64",
+	    "glibc's fstat() on 32-bit architectures: AT_EMPTY_PATH only" },
 
 	/* time, when the vDSO cannot answer */
 	{ "clock_gettime",	"deadlines; certificate validity" },
@@ -98,7 +106,8 @@ const struct sandbox_syscall sandbox_allowed[] = {
 	{ "getpid",		"OpenSSL's DRBG reseeds when the pid changes" },
 	{ "gettid",		"glibc internals" },
 	{ "getrandom",		"OpenSSL's DRBG, libsodium's randombytes" },
-	{ "futex",		"OpenSSL's locks and once-initialisation (no PI operations)" },
+	{ "futex",
+	    "OpenSSL's locks and once-initialisation (no PI operations)" },
 	{ "sched_yield",	"lock back-off in OpenSSL" },
 	{ "rt_sigreturn",	"return from a signal handler" },
 	{ "rt_sigprocmask",	"glibc blocks signals around some operations" },
@@ -108,12 +117,16 @@ const struct sandbox_syscall sandbox_allowed[] = {
 
 	/* memory: glibc malloc, libsodium guarded memory */
 	{ "brk",		"glibc malloc" },
-	{ "mmap",		"glibc malloc, sodium_malloc: never executable" },
-	{ "mmap2",		"mmap on 32-bit architectures: never executable" },
+	{ "mmap",
+	    "glibc malloc, sodium_malloc: never executable" },
+	{ "mmap2",
+	    "mmap on 32-bit architectures: never executable" },
 	{ "munmap",		"free, sodium_free" },
 	{ "mremap",		"realloc of large blocks" },
-	{ "mprotect",		"sodium_malloc guard pages, sodium_mprotect_*: never executable" },
-	{ "madvise",		"malloc trimming, MADV_DONTDUMP/DODUMP of sodium_malloc" },
+	{ "mprotect",
+	    "sodium_malloc guard pages, sodium_mprotect_*: never executable" },
+	{ "madvise",
+	    "malloc trimming, MADV_DONTDUMP/DODUMP of sodium_malloc" },
 	{ "mlock",		"sodium_malloc keeps secrets out of swap" },
 	{ "munlock",		"sodium_free" },
 };
@@ -126,8 +139,10 @@ const size_t sandbox_nallowed =
  * are compared on their low 32 bits only: the ABI leaves the upper half of
  * the register undefined.
  */
-#define A32(n, v)	{ (n), SCMP_CMP_MASKED_EQ, 0xffffffffULL, (scmp_datum_t)(v) }
-#define AMASK(n, m, v)	{ (n), SCMP_CMP_MASKED_EQ, (scmp_datum_t)(m), (scmp_datum_t)(v) }
+#define A32(n, v)	\
+	{ (n), SCMP_CMP_MASKED_EQ, 0xffffffffULL, (scmp_datum_t)(v) }
+#define AMASK(n, m, v)	\
+	{ (n), SCMP_CMP_MASKED_EQ, (scmp_datum_t)(m), (scmp_datum_t)(v) }
 #define AEQ(n, v)	{ (n), SCMP_CMP_EQ, (scmp_datum_t)(v), 0 }
 
 /* FUTEX_CMD_MASK, as the unsigned 32-bit value the kernel masks with. */

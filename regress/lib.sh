@@ -1,13 +1,17 @@
 # Shared helpers for the scripts in regress/t/ (sourced, POSIX sh).
 #
-# A test script does:
+# A test script in regress/t/ does:
 #	. "$(dirname "$0")/../lib.sh"
 # and gets: $TOP (the repository), $T (a temporary directory, removed at
 # exit unless KEEP=1), $AIRLOCKD, $AIRLOCK_USER, and the functions below.
 # Everything a test starts with these helpers is stopped when it exits,
 # whichever way it exits.  Exit status: 0 pass, 1 fail, 77 skip.
 
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# The repository: the nearest directory above the script with regress/lib.sh.
+TOP=$(cd "$(dirname "$0")" && pwd)
+while [ "$TOP" != / ] && [ ! -f "$TOP/regress/lib.sh" ]; do
+	TOP=$(dirname "$TOP")
+done
 TEST_NAME=$(basename "$0" .sh)
 AIRLOCKD=${AIRLOCKD:-$TOP/airlockd}
 
@@ -47,7 +51,7 @@ $CLEANUP"
 cleanup()
 {
 	rc=$?
-	trap - EXIT INT TERM HUP
+	trap - EXIT INT TERM HUP PIPE
 	for p in $AIRLOCK_PIDS; do
 		stop_airlock_pid "$p"
 	done
@@ -65,6 +69,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
+# Output piped into head(1) must not leave servers behind.
+trap 'exit 141' PIPE
 
 say()
 {

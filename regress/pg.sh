@@ -21,10 +21,16 @@
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 
 # pg_psql CONNINFO SQL: run one statement, print the bare result; never
-# prompt for a password, never hang.
+# prompt for a password, never hang.  SQL "-" reads standard input (keeps
+# passwords off command lines).
 pg_psql()
 {
-	timeout -k 5 60 psql -X -A -t -q -w -v ON_ERROR_STOP=1 -d "$1" -c "$2"
+	if [ "$2" = - ]; then
+		set -- "$1" -f -
+	else
+		set -- "$1" -c "$2"
+	fi
+	timeout -k 5 60 psql -X -A -t -q -w -v ON_ERROR_STOP=1 -d "$@"
 }
 
 # airlock_psql PORT SQL [CONNINFO...]: through airlock's TCP listener on
@@ -190,16 +196,17 @@ EOF
 	    PG_TLS_PASSWORD
 
 	# An md5 role's password must be stored as MD5, or md5 auth fails.
-	pg_admin "
-	    SET password_encryption = 'md5';
-	    CREATE ROLE md5_user LOGIN PASSWORD '$PG_MD5_PASSWORD';
-	    SET password_encryption = 'scram-sha-256';
-	    CREATE ROLE scram_user LOGIN PASSWORD '$PG_SCRAM_PASSWORD';
-	    CREATE ROLE clear_user LOGIN PASSWORD '$PG_CLEAR_PASSWORD';
-	    CREATE ROLE tls_user LOGIN PASSWORD '$PG_TLS_PASSWORD';
-	    CREATE ROLE trust_user LOGIN;
-	    CREATE ROLE cert_user LOGIN;
-	    GRANT CREATE ON SCHEMA public TO PUBLIC;" >"$T/pg_roles.log" 2>&1 ||
+	pg_admin - >"$T/pg_roles.log" 2>&1 <<EOF ||
+SET password_encryption = 'md5';
+CREATE ROLE md5_user LOGIN PASSWORD '$PG_MD5_PASSWORD';
+SET password_encryption = 'scram-sha-256';
+CREATE ROLE scram_user LOGIN PASSWORD '$PG_SCRAM_PASSWORD';
+CREATE ROLE clear_user LOGIN PASSWORD '$PG_CLEAR_PASSWORD';
+CREATE ROLE tls_user LOGIN PASSWORD '$PG_TLS_PASSWORD';
+CREATE ROLE trust_user LOGIN;
+CREATE ROLE cert_user LOGIN;
+GRANT CREATE ON SCHEMA public TO PUBLIC;
+EOF
 	    fail "creating roles failed: $(cat "$T/pg_roles.log")"
 }
 

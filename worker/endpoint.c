@@ -71,7 +71,7 @@ ep_prepare(struct endpoint *ep)
  * Wait until fd is ready for events or the deadline passes.  An error or
  * hang-up counts as ready: the next read or write reports what happened.
  */
-static int
+int
 ep_wait(int fd, short events, uint64_t deadline)
 {
 	struct pollfd	 pfd;
@@ -104,16 +104,20 @@ ep_wait(int fd, short events, uint64_t deadline)
 }
 
 /*
- * Map a failed SSL_read_ex/SSL_write_ex to an error code, or to ERR_AGAIN
- * with *want set to the poll events that will let it progress.  The error
- * queue is left for the caller to inspect, then clear.
+ * A failed TLS call as ERR_AGAIN (with the poll events that let it go on in
+ * *want), ERR_EOF, ERR_SYS (errno kept) or ERR_PROTO; the error queue is
+ * emptied.  OpenSSL 3 reports a TCP close without close_notify as
+ * SSL_R_UNEXPECTED_EOF_WHILE_READING: an EOF too, since HTTP servers
+ * commonly close that way and the relayed protocol's own framing is what
+ * tells a truncated message.
  */
 static int
-ep_ssl_error(SSL *ssl, int ret, short *want)
+ep_ssl_error(SSL *ssl, short *want)
 {
 	unsigned long	 e;
+	int		 saved = errno, r;
 
-	switch (SSL_get_error(ssl, ret)) {
+	switch (SSL_get_error(ssl, 0)) {
 	case SSL_ERROR_WANT_READ:
 		*want = POLLIN;
 		return ERR_AGAIN;
@@ -121,39 +125,66 @@ ep_ssl_error(SSL *ssl, int ret, short *want)
 		*want = POLLOUT;
 		return ERR_AGAIN;
 	case SSL_ERROR_ZERO_RETURN:
-		return ERR_EOF;
+		r = ERR_EOF;
+		break;
 	case SSL_ERROR_SYSCALL:
-		if (errno == 0)
-			return ERR_EOF;
-		return ERR_SYS;
+		r = saved == 0 ? ERR_EOF : ERR_SYS;
+		break;
 	case SSL_ERROR_SSL:
-		/*
-		 * OpenSSL 3 reports a TCP close without close_notify this
-		 * way.  For an exact read it is an EOF all the same; the relay
-		 * treats it as the end of the connection, never as a clean
-		 * half-close, so a truncated stream is not passed off as a
-		 * complete one.
-		 */
 		e = ERR_peek_last_error();
 		if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
 		    ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
-			return ERR_EOF;
-		return ERR_PROTO;
+			r = ERR_EOF;
+		else
+			r = ERR_PROTO;
+		break;
 	default:
-		return ERR_PROTO;
+		r = ERR_PROTO;
+		break;
 	}
+	ERR_clear_error();
+	errno = saved;
+	return r;
 }
 
 /*
- * One non-blocking read: the number of bytes read in *got, or ERR_AGAIN with
- * the events to wait for in *want, or ERR_EOF, ERR_SYS, ERR_PROTO.
+ * Pass an EOF on: close_notify for TLS (RFC 8446 section 6.1 lets the peer
+ * go on sending after it), then a TCP half-close.
  */
-static int
+int
+ep_shutdown_write(struct endpoint *ep, short *want)
+{
+	if (ep->ssl != NULL) {
+		ERR_clear_error();
+		errno = 0;
+		if (SSL_shutdown(ep->ssl) < 0) {
+			switch (SSL_get_error(ep->ssl, -1)) {
+			case SSL_ERROR_WANT_WRITE:
+				*want = POLLOUT;
+				return ERR_AGAIN;
+			case SSL_ERROR_WANT_READ:
+				/* Sent; it wants the peer's, not awaited. */
+				break;
+			default:
+				return ep_ssl_error(ep->ssl, want);
+			}
+		}
+		ERR_clear_error();
+	}
+	if (shutdown(ep->fd, SHUT_WR) == -1)
+		return ERR_SYS;
+	return 0;
+}
+
+/*
+ * One non-blocking read: the byte count in *got, or ERR_AGAIN with the
+ * events to wait for in *want, or ERR_EOF, ERR_SYS, ERR_PROTO.
+ */
+int
 ep_read_some(struct endpoint *ep, void *p, size_t len, size_t *got,
     short *want)
 {
 	ssize_t	 n;
-	int	 r;
 
 	*got = 0;
 	if (ep->ssl != NULL) {
@@ -161,14 +192,10 @@ ep_read_some(struct endpoint *ep, void *p, size_t len, size_t *got,
 		errno = 0;
 		if (SSL_read_ex(ep->ssl, p, len, got) == 1)
 			return 0;
-		r = ep_ssl_error(ep->ssl, 0, want);
-		if (r != ERR_AGAIN)
-			ERR_clear_error();
-		return r;
+		return ep_ssl_error(ep->ssl, want);
 	}
 	for (;;) {
-		n = read(ep->fd, p, len);
-		if (n > 0) {
+		if ((n = read(ep->fd, p, len)) > 0) {
 			*got = (size_t)n;
 			return 0;
 		}
@@ -184,13 +211,12 @@ ep_read_some(struct endpoint *ep, void *p, size_t len, size_t *got,
 	}
 }
 
-/* As ep_read_some, for writing; never raises SIGPIPE on a plain socket. */
-static int
+/* As ep_read_some, for writing; a plain socket never raises SIGPIPE. */
+int
 ep_write_some(struct endpoint *ep, const void *p, size_t len, size_t *put,
     short *want)
 {
 	ssize_t	 n;
-	int	 r;
 
 	*put = 0;
 	if (ep->ssl != NULL) {
@@ -198,16 +224,10 @@ ep_write_some(struct endpoint *ep, const void *p, size_t len, size_t *put,
 		errno = 0;
 		if (SSL_write_ex(ep->ssl, p, len, put) == 1)
 			return 0;
-		r = ep_ssl_error(ep->ssl, 0, want);
-		if (r != ERR_AGAIN)
-			ERR_clear_error();
-		return r;
+		return ep_ssl_error(ep->ssl, want);
 	}
 	for (;;) {
-		n = send(ep->fd, p, len, MSG_NOSIGNAL);
-		if (n == -1 && errno == ENOTSOCK)
-			n = write(ep->fd, p, len);
-		if (n >= 0) {
+		if ((n = send(ep->fd, p, len, MSG_NOSIGNAL)) >= 0) {
 			*put = (size_t)n;
 			return 0;
 		}

@@ -27,13 +27,31 @@ uint64_t	 now_ms(void);
 uint64_t	 deadline_in(int timeout_ms);
 
 void		 ep_init(struct endpoint *, int fd, const char *name);
-/* Make the socket non-blocking and set TCP_NODELAY / keepalive if TCP. */
+/* Make the socket non-blocking (the monitor has set the TCP options). */
 int		 ep_prepare(struct endpoint *);
 /* Exactly len bytes, or ERR_EOF / ERR_TIMEOUT / ERR_SYS / ERR_PROTO (TLS). */
 int		 ep_read_full(struct endpoint *, void *, size_t,
 		    uint64_t deadline);
 int		 ep_write_full(struct endpoint *, const void *, size_t,
 		    uint64_t deadline);
+/*
+ * Wait until fd is ready for events or the deadline passes: 0, ERR_TIMEOUT
+ * or ERR_SYS.  An error or hang-up counts as ready.
+ */
+int		 ep_wait(int fd, short events, uint64_t deadline);
+/*
+ * One non-blocking read or write: 0 with the byte count in *n, or ERR_AGAIN
+ * with the poll events to wait for in *want, ERR_EOF, ERR_SYS, ERR_PROTO.
+ */
+int		 ep_read_some(struct endpoint *, void *, size_t, size_t *n,
+		    short *want);
+int		 ep_write_some(struct endpoint *, const void *, size_t,
+		    size_t *n, short *want);
+/*
+ * Pass an EOF on: close_notify for TLS, then a TCP half-close.  0, or
+ * ERR_AGAIN with *want, or an error.
+ */
+int		 ep_shutdown_write(struct endpoint *, short *want);
 /* Is at least one byte readable right now (without waiting)? */
 int		 ep_has_pending(struct endpoint *);
 /* Shut TLS down politely if possible, close, free. */
@@ -74,8 +92,9 @@ struct relay_stats {
 };
 
 /*
- * Pump bytes both ways until one side closes (and what it sent has been
- * delivered), an error, or no byte moved for idle_timeout_ms (0: never).
+ * Pump bytes both ways until both directions have ended (an EOF on one
+ * side is passed on as a half-close), an error, or no byte moved for
+ * idle_timeout_ms (0: never).
  */
 int		 relay_run(struct endpoint *client, struct endpoint *backend,
 		    int idle_timeout_ms, struct relay_stats *);

@@ -12,9 +12,11 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -117,6 +119,8 @@ main(int argc, char **argv)
 	memset(&sb, 0, sizeof(sb));
 	memset(&c, 0, sizeof(c));
 	memset(&st, 0, sizeof(st));
+	ep_init(&c.client, -1, "client");
+	ep_init(&c.backend, -1, "backend");
 	sb.privileged = 1;
 	sb.max_fds = WORKER_MAX_FDS;
 	log_init("airlock-worker", LOG_LVL_INFO);
@@ -160,7 +164,14 @@ main(int argc, char **argv)
 	}
 	log_set_sink(log_to_monitor, &c.chan);
 
-	/* Everything that may touch a file happens before the sandbox. */
+	/*
+	 * Everything that may touch a file happens before the sandbox.  glibc
+	 * reads /etc/localtime the first time a time is converted, which
+	 * OpenSSL does when it checks a certificate's validity: read it now.
+	 */
+	tzset();
+	/* OpenSSL writes with write(2): a gone peer is EPIPE, not death. */
+	signal(SIGPIPE, SIG_IGN);
 	if (secret_init() != 0 || tls_global_init() != 0) {
 		log_error("cannot initialise the crypto libraries");
 		return 1;

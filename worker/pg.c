@@ -67,7 +67,8 @@ clean(char *dst, size_t dstlen, const char *src)
 	size_t	 i;
 
 	for (i = 0; i + 1 < dstlen && src != NULL && src[i] != '\0'; i++)
-		dst[i] = (src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
+		dst[i] = ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) ?
+		    '?' : src[i];
 	dst[i] = '\0';
 }
 
@@ -78,6 +79,18 @@ report(struct pg *pg, int ok)
 		pg->reported = 1;
 		(void)wchan_authdone(pg->c, ok);
 	}
+}
+
+/*
+ * The reasons that wchan_* and tls_* give are already fit for the client,
+ * some with our prefix: say it once.
+ */
+static const char *
+reason(const char *err)
+{
+	if (strncmp(err, "airlock: ", 9) == 0)
+		return err + 9;
+	return err;
 }
 
 /*
@@ -97,7 +110,7 @@ pg_fail(struct pg *pg, int error, const char *sqlstate, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	clean(logtext, sizeof(logtext), text);
-	log_warn("pg: %s (SQLSTATE %s)", logtext, sqlstate);
+	log_warn("pg: %s (SQLSTATE %s)", reason(logtext), sqlstate);
 
 	if (c->client.fd != -1 && (b = buf_new(PG_TEXTLEN + 64)) != NULL) {
 		if (pgp_put_error(b, "FATAL", sqlstate, text) == 0)
@@ -107,18 +120,6 @@ pg_fail(struct pg *pg, int error, const char *sqlstate, const char *fmt, ...)
 	}
 	report(pg, 0);
 	return error < 0 ? error : ERR_PROTO;
-}
-
-/*
- * The reasons that wchan_* and tls_* give are already fit for the client,
- * some with our prefix: say it once.
- */
-static const char *
-reason(const char *err)
-{
-	if (strncmp(err, "airlock: ", 9) == 0)
-		return err + 9;
-	return err;
 }
 
 static int
@@ -520,16 +521,11 @@ auth_sasl(struct pg *pg, const struct pgp_auth *a)
 		r = pg_fail(pg, ERR_NOMEM, "08006", "airlock: out of memory");
 		goto out;
 	}
-	switch (a->code) {
-	case PG_AUTH_SASL:
+	if (a->code == PG_AUTH_SASL)
 		r = wchan_scram_start(pg->c, PG_SCRAM, out, err, sizeof(err));
-		break;
-	case PG_AUTH_SASL_CONT:
-	default:
+	else
 		r = wchan_scram_final(pg->c, a->data, a->datalen, out, err,
 		    sizeof(err));
-		break;
-	}
 	if (r != 0) {
 		r = pg_fail(pg, r, "28000", "airlock: %s", reason(err));
 		goto out;

@@ -15,7 +15,6 @@
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -50,142 +49,14 @@ struct relay {
 };
 
 /*
- * A failed TLS call as ERR_AGAIN (with the events to wait for), ERR_EOF,
- * ERR_SYS (errno set) or ERR_PROTO.  A TCP close without close_notify is an
- * EOF here too: HTTP servers commonly close that way, and the client-side
- * protocol's own framing is what tells a truncated message.
- */
-static int
-ssl_error(SSL *ssl, short *want)
-{
-	unsigned long	 e;
-	int		 saved = errno, r;
-
-	switch (SSL_get_error(ssl, 0)) {
-	case SSL_ERROR_WANT_READ:
-		*want = POLLIN;
-		return ERR_AGAIN;
-	case SSL_ERROR_WANT_WRITE:
-		*want = POLLOUT;
-		return ERR_AGAIN;
-	case SSL_ERROR_ZERO_RETURN:
-		r = ERR_EOF;
-		break;
-	case SSL_ERROR_SYSCALL:
-		r = saved == 0 ? ERR_EOF : ERR_SYS;
-		break;
-	case SSL_ERROR_SSL:
-		e = ERR_peek_last_error();
-		if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
-		    ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
-			r = ERR_EOF;
-		else
-			r = ERR_PROTO;
-		break;
-	default:
-		r = ERR_PROTO;
-		break;
-	}
-	ERR_clear_error();
-	errno = saved;
-	return r;
-}
-
-static int
-io_read(struct endpoint *ep, void *p, size_t len, size_t *got, short *want)
-{
-	ssize_t	 n;
-
-	*got = 0;
-	if (ep->ssl != NULL) {
-		ERR_clear_error();
-		errno = 0;
-		if (SSL_read_ex(ep->ssl, p, len, got) == 1)
-			return 0;
-		return ssl_error(ep->ssl, want);
-	}
-	for (;;) {
-		if ((n = read(ep->fd, p, len)) > 0) {
-			*got = (size_t)n;
-			return 0;
-		}
-		if (n == 0)
-			return ERR_EOF;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			*want = POLLIN;
-			return ERR_AGAIN;
-		}
-		return ERR_SYS;
-	}
-}
-
-static int
-io_write(struct endpoint *ep, const void *p, size_t len, size_t *put,
-    short *want)
-{
-	ssize_t	 n;
-
-	*put = 0;
-	if (ep->ssl != NULL) {
-		ERR_clear_error();
-		errno = 0;
-		if (SSL_write_ex(ep->ssl, p, len, put) == 1)
-			return 0;
-		return ssl_error(ep->ssl, want);
-	}
-	for (;;) {
-		if ((n = send(ep->fd, p, len, MSG_NOSIGNAL)) >= 0) {
-			*put = (size_t)n;
-			return 0;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			*want = POLLOUT;
-			return ERR_AGAIN;
-		}
-		return ERR_SYS;
-	}
-}
-
-/*
- * Pass an EOF on: close_notify for TLS (RFC 8446 section 6.1 lets the peer
- * go on sending after it), then a TCP half-close.
- */
-static int
-io_shutdown(struct endpoint *ep, short *want)
-{
-	if (ep->ssl != NULL) {
-		ERR_clear_error();
-		errno = 0;
-		if (SSL_shutdown(ep->ssl) < 0) {
-			switch (SSL_get_error(ep->ssl, -1)) {
-			case SSL_ERROR_WANT_WRITE:
-				*want = POLLOUT;
-				return ERR_AGAIN;
-			case SSL_ERROR_WANT_READ:
-				/* Sent; it wants the peer's, not awaited. */
-				break;
-			default:
-				return ssl_error(ep->ssl, want);
-			}
-		}
-		ERR_clear_error();
-	}
-	if (shutdown(ep->fd, SHUT_WR) == -1)
-		return ERR_SYS;
-	return 0;
-}
-
-/*
  * The end of the relay because of the network or the peer (a reset, a
  * broken pipe) is no error of ours; anything else is.
  */
 static int
 classify(int r)
 {
+	if (r == ERR_EOF)
+		return RELAY_END;	/* a TLS peer gone while we wrote */
 	if (r == ERR_SYS) {
 		switch (errno) {
 		case ECONNRESET:
@@ -212,8 +83,8 @@ half_step(struct half *h, int *moved)
 	int	 r;
 
 	if (!h->eof && h->rwant == 0 && h->len < sizeof(h->buf)) {
-		r = io_read(h->from, h->buf + h->len, sizeof(h->buf) - h->len,
-		    &n, &want);
+		r = ep_read_some(h->from, h->buf + h->len,
+		    sizeof(h->buf) - h->len, &n, &want);
 		if (r == 0) {
 			h->len += n;
 			*moved = 1;
@@ -230,8 +101,8 @@ half_step(struct half *h, int *moved)
 		 * After WANT_WRITE, OpenSSL wants the same bytes again; it may
 		 * get more (partial writes), never fewer, since off stays put.
 		 */
-		r = io_write(h->to, h->buf + h->off, h->len - h->off, &n,
-		    &want);
+		r = ep_write_some(h->to, h->buf + h->off, h->len - h->off,
+		    &n, &want);
 		if (r == 0) {
 			h->off += n;
 			h->moved += n;
@@ -240,13 +111,11 @@ half_step(struct half *h, int *moved)
 			*moved = 1;
 		} else if (r == ERR_AGAIN)
 			h->wwant = want;
-		else if (r == ERR_EOF)
-			return RELAY_END;	/* TLS peer gone while we wrote */
 		else
 			return classify(r);
 	}
 	if (h->eof && h->off == h->len && !h->shut && h->wwant == 0) {
-		r = io_shutdown(h->to, &want);
+		r = ep_shutdown_write(h->to, &want);
 		if (r == 0) {
 			h->shut = 1;
 			*moved = 1;
@@ -300,7 +169,7 @@ relay_loop(struct relay *rl, int idle_timeout_ms)
 		if (half_done(&rl->c2b) && half_done(&rl->b2c))
 			return RELAY_END;
 
-		/* An fd with nothing to wait for is left out: no POLLHUP spin. */
+		/* Leave out an fd with nothing to wait for: POLLHUP spins. */
 		n = 0;
 		for (i = 0; i < 2; i++) {
 			pfd[i].fd = ep[i]->fd;
@@ -315,8 +184,8 @@ relay_loop(struct relay *rl, int idle_timeout_ms)
 			else
 				n++;
 		}
-		if (n == 0)
-			return ERR_INVAL;	/* a half neither done nor waiting */
+		if (n == 0)	/* a half neither done nor waiting: a bug */
+			return ERR_INVAL;
 
 		timeout = -1;
 		if (idle_timeout_ms > 0) {

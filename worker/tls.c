@@ -196,28 +196,6 @@ load_client_cert(SSL_CTX *ctx, const struct tls_params *p, char *err,
 	return 0;
 }
 
-static int
-wait_fd(int fd, short events, uint64_t deadline)
-{
-	struct pollfd	 pfd;
-	uint64_t	 now;
-	int		 r;
-
-	for (;;) {
-		if ((now = now_ms()) >= deadline)
-			return ERR_TIMEOUT;
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, deadline - now > INT_MAX ? INT_MAX :
-		    (int)(deadline - now));
-		if (r == -1 && errno != EINTR)
-			return ERR_SYS;
-		if (r > 0)
-			return 0;
-	}
-}
-
 /* A reason for a failed SSL_connect, from what OpenSSL left behind. */
 static int
 handshake_error(SSL *ssl, int ret, char *err, size_t errlen)
@@ -236,17 +214,16 @@ handshake_error(SSL *ssl, int ret, char *err, size_t errlen)
 	}
 	switch (SSL_get_error(ssl, ret)) {
 	case SSL_ERROR_SYSCALL:
-		if (saved != 0 && e == 0) {
-			snprintf(err, errlen, "%s: %s", TLS_FAILED,
-			    strerror(saved));
+		if (e != 0)
+			break;
+		/* No strerror(): message catalogues are files. */
+		if (saved != 0 && saved != ECONNRESET && saved != EPIPE) {
+			snprintf(err, errlen, "%s: network error (errno %d)",
+			    TLS_FAILED, saved);
+			errno = saved;
 			return ERR_SYS;
 		}
-		if (e == 0) {
-			snprintf(err, errlen, "%s: the backend closed the "
-			    "connection", TLS_FAILED);
-			return ERR_EOF;
-		}
-		break;
+		/* FALLTHROUGH */
 	case SSL_ERROR_ZERO_RETURN:
 		snprintf(err, errlen, "%s: the backend closed the connection",
 		    TLS_FAILED);
@@ -354,6 +331,11 @@ tls_client_start(struct endpoint *ep, const struct tls_params *p,
 	}
 	if ((r = check_params(p, err, errlen)) != 0)
 		return r;
+	/* The deadline holds only if no call can block. */
+	if ((r = ep_prepare(ep)) != 0) {
+		snprintf(err, errlen, "cannot set up TLS");
+		return r;
+	}
 	if ((ctx = make_ctx(p, err, errlen, &r)) == NULL)
 		return r;
 	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, ep->fd) != 1) {
@@ -374,8 +356,12 @@ tls_client_start(struct endpoint *ep, const struct tls_params *p,
 		if (ip)
 			ret = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
 			    p->host);
-		else
+		else {
+			/* As libpq: a wildcard is a whole left-most label. */
+			SSL_set_hostflags(ssl,
+			    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 			ret = SSL_set1_host(ssl, p->host);
+		}
 		if (ret != 1) {
 			snprintf(err, errlen, "invalid backend host name "
 			    "for TLS");
@@ -400,7 +386,7 @@ tls_client_start(struct endpoint *ep, const struct tls_params *p,
 			r = handshake_error(ssl, ret, err, errlen);
 			goto fail;
 		}
-		if ((r = wait_fd(ep->fd, want, deadline)) != 0) {
+		if ((r = ep_wait(ep->fd, want, deadline)) != 0) {
 			snprintf(err, errlen, r == ERR_TIMEOUT ?
 			    "TLS handshake with the backend timed out" :
 			    "TLS handshake with the backend failed");

@@ -31,9 +31,9 @@ EOF
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"
 
-for i in 1 2; do
+for attempt in 1 2; do
 	out=$(airlock_psql "$PD" "select 1" 2>&1) &&
-	    fail "connected to a backend that is down: $out"
+	    fail "attempt $attempt: connected to a backend that is down: $out"
 	echo "$out" | grep -q "closed the connection unexpectedly" &&
 	    fail "no clean error: $out"
 	echo "$out" | grep -qi airlock && echo "$out" | grep -qi backend ||

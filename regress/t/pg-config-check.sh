@@ -82,7 +82,7 @@ echo "$out" | grep -F -q -- "$SECRET" && fail "good.yml: the secret is in the ou
 ok "good config accepted"
 
 # The start of each bad file; the line numbers below count from here.
-head()
+bad_start()
 {
 	cat <<EOF
 version: 2
@@ -92,7 +92,7 @@ services:
 EOF
 }
 
-{ head; cat <<EOF
+{ bad_start; cat <<EOF
     connector: nosuch
     credentials:
       username: u
@@ -102,7 +102,7 @@ EOF
 bad connector 5 3
 
 # A YAML syntax error on the password's own line.
-{ head; cat <<EOF
+{ bad_start; cat <<EOF
     connector: pg
     credentials:
       username: u
@@ -113,7 +113,7 @@ EOF
 bad syntax
 
 # A sequence where a scalar belongs.
-{ head; cat <<EOF
+{ bad_start; cat <<EOF
     connector: pg
     credentials:
       username: u
@@ -123,7 +123,7 @@ EOF
 bad sequence 8
 
 # An unknown provider; its reference is the secret.
-{ head; cat <<EOF
+{ bad_start; cat <<EOF
     connector: pg
     credentials:
       username: u

@@ -245,7 +245,7 @@ credential(struct rogue_ctx *c, const char *name, int violation)
 static void
 log_with_fds(struct rogue_ctx *c, size_t nfds, int violation)
 {
-	unsigned char	 hdr[MSG_HDR_LEN];
+	unsigned char	*raw;
 	char		 what[64];
 	struct buf	*b;
 	int		 fds[FLOOD_FDS];
@@ -258,17 +258,19 @@ log_with_fds(struct rogue_ctx *c, size_t nfds, int violation)
 			report(c, "open /dev/null: %s", strerror(errno));
 			_exit(2);
 		}
+	/* A valid LOG message in every respect but the descriptors. */
 	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
-	    buf_put(b, hdr, sizeof(hdr)) != 0 ||
 	    buf_put_u8(b, 2) != 0 ||
 	    buf_put_cstring(b, "a log line with descriptors attached") != 0)
 		_exit(2);
-	/* A valid LOG message in every respect but the descriptors. */
 	n = buf_len(b);
-	put_hdr((unsigned char *)buf_ptr(b), MSG_LOG,
-	    (uint32_t)(n - MSG_HDR_LEN));
+	if ((raw = malloc(MSG_HDR_LEN + n)) == NULL)
+		_exit(2);
+	put_hdr(raw, MSG_LOG, (uint32_t)n);
+	memcpy(raw + MSG_HDR_LEN, buf_ptr(b), n);
 	snprintf(what, sizeof(what), "LOG with %zu fds", nfds);
-	send_raw(c, buf_ptr(b), n, fds, nfds, what, violation);
+	send_raw(c, raw, MSG_HDR_LEN + n, fds, nfds, what, violation);
+	free(raw);
 	buf_free(b);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);

@@ -168,7 +168,7 @@ static int
 act_clone3(void)
 {
 #ifdef SYS_clone3
-	/* struct clone_args, version 0: flags .. tls, all zero but the signal. */
+	/* struct clone_args, version 0 (flags .. tls): only the signal set. */
 	uint64_t	 args[8];
 	long		 r;
 
@@ -220,13 +220,14 @@ act_malloc(void)
 	free(big);					/* munmap */
 	free(small);
 
-	if ((p = sodium_malloc(100)) == NULL)		/* mmap, mprotect, mlock, madvise */
+	/* mmap, mprotect, mlock, madvise; then the same undone. */
+	if ((p = sodium_malloc(100)) == NULL)
 		return result(-1);
 	memset(p, 2, 100);
 	if (sodium_mprotect_readonly(p) != 0 ||
 	    sodium_mprotect_readwrite(p) != 0)
 		return result(-1);
-	sodium_free(p);				/* madvise, munlock, munmap */
+	sodium_free(p);
 
 	page = mmap(NULL, pagesz, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -42,6 +42,7 @@ static struct pki {
 	int		 ready;
 	EVP_PKEY	*cakey, *otherkey, *srvkey, *clikey;
 	X509		*ca, *other, *srv, *cli;
+	X509		*wild, *partial, *selfsigned;	/* with srvkey */
 	unsigned char	*ca_pem, *other_pem, *cli_pem, *clikey_pem, *srvkey_pem;
 	size_t		 ca_len, other_len, cli_len, clikey_len, srvkey_len;
 } pki;
@@ -151,7 +152,14 @@ pki_setup(void)
 	pki.srv = make_cert(SERVER_NAME, pki.srvkey, pki.ca, pki.cakey, 0,
 	    "DNS:" SERVER_NAME ",IP:127.0.0.1");
 	pki.cli = make_cert(CLIENT_CN, pki.clikey, pki.ca, pki.cakey, 0, NULL);
-	if (pki.srv == NULL || pki.cli == NULL)
+	pki.wild = make_cert("wildcard", pki.srvkey, pki.ca, pki.cakey, 0,
+	    "DNS:*.example.test");
+	pki.partial = make_cert("partial", pki.srvkey, pki.ca, pki.cakey, 0,
+	    "DNS:d*.example.test");
+	pki.selfsigned = make_cert(SERVER_NAME, pki.srvkey, NULL, NULL, 0,
+	    "DNS:" SERVER_NAME);
+	if (pki.srv == NULL || pki.cli == NULL || pki.wild == NULL ||
+	    pki.partial == NULL || pki.selfsigned == NULL)
 		return -1;
 	pki.ca_pem = to_pem(pki.ca, NULL, &pki.ca_len);
 	pki.other_pem = to_pem(pki.other, NULL, &pki.other_len);
@@ -166,6 +174,7 @@ pki_setup(void)
 }
 
 struct server_opts {
+	X509		*cert;		/* NULL: pki.srv */
 	int		 client_cert;	/* require one, signed by the CA */
 	int		 max_version;	/* 0: the library's maximum */
 	const char	*sni;		/* the server name expected, or NULL */
@@ -199,7 +208,8 @@ server_main(int fd, const struct server_opts *o)
 		_exit(SRV_OK);
 	}
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
-	    SSL_CTX_use_certificate(ctx, pki.srv) != 1 ||
+	    SSL_CTX_use_certificate(ctx, o->cert != NULL ? o->cert :
+	    pki.srv) != 1 ||
 	    SSL_CTX_use_PrivateKey(ctx, pki.srvkey) != 1)
 		_exit(SRV_SETUP);
 	if (o->max_version != 0)
@@ -511,6 +521,51 @@ TEST(tls_verify_full_wrong_name)
 	o.sni = "example.test";
 	CHECK_INT(run(&p, &o, err, sizeof(err), &st), ERR_AUTH);
 	CHECK_INT(st, SRV_HANDSHAKE);
+}
+
+/* libpq's rule: a wildcard stands for a whole left-most label only. */
+TEST(tls_verify_full_wildcards)
+{
+	struct tls_params	 p = { .mode = SSLMODE_VERIFY_FULL,
+	    .host = SERVER_NAME };
+	struct server_opts	 o = { .sni = SERVER_NAME };
+	char			 err[256];
+	int			 st;
+
+	REQUIRE(pki_setup() == 0);
+	p.rootcert = pki.ca_pem;
+	p.rootcertlen = pki.ca_len;
+	o.cert = pki.wild;
+	CHECK_INT(run(&p, &o, err, sizeof(err), &st), 0);
+	CHECK_INT(st, SRV_OK);
+	o.cert = pki.partial;
+	CHECK_INT(run(&p, &o, err, sizeof(err), &st), ERR_AUTH);
+	CHECK_STR(err, "TLS handshake with the backend failed: certificate "
+	    "verify failed (hostname mismatch)");
+	CHECK_INT(st, SRV_HANDSHAKE);
+}
+
+TEST(tls_self_signed_server)
+{
+	struct tls_params	 p = { .mode = SSLMODE_VERIFY_CA };
+	struct server_opts	 o = { 0 };
+	char			 err[256];
+	int			 st;
+
+	REQUIRE(pki_setup() == 0);
+	o.cert = pki.selfsigned;
+	p.rootcert = pki.ca_pem;
+	p.rootcertlen = pki.ca_len;
+	CHECK_INT(run(&p, &o, err, sizeof(err), &st), ERR_AUTH);
+	CHECK_STR(err, "TLS handshake with the backend failed: certificate "
+	    "verify failed (self-signed certificate)");
+	CHECK_INT(st, SRV_HANDSHAKE);
+	/* require without a root certificate takes it, as libpq does. */
+	p.mode = SSLMODE_REQUIRE;
+	p.rootcert = NULL;
+	p.rootcertlen = 0;
+	CHECK_INT(run(&p, &o, err, sizeof(err), &st), 0);
+	CHECK_INT(st, SRV_OK);
 }
 
 TEST(tls_missing_parameters)

@@ -1,0 +1,47 @@
+#!/bin/sh
+# Build every libFuzzer harness in regress/fuzz/ with clang (ASan + UBSan)
+# and run each for FUZZ_SECONDS (default 60) on its seed corpus.  New
+# inputs go to a scratch corpus, never into the repository; a crash leaves
+# its input in regress/fuzz/out/ and fails the run.
+#   sh regress/fuzz/run.sh [harness-name...]
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+SECONDS_EACH=${FUZZ_SECONDS:-60}
+OUT=regress/fuzz/out
+CC=${FUZZ_CC:-clang}
+mkdir -p "$OUT"
+command -v "$CC" >/dev/null || { echo "fuzz: $CC not found"; exit 1; }
+
+# The parsers and what they need; no main(), no sandbox.
+SRCS="privsep/buf.c privsep/errors.c privsep/kv.c privsep/log.c privsep/msg.c
+    privsep/secret.c monitor/config.c monitor/pgauth.c providers/*.c
+    worker/pgproto.c"
+LIBS=$(pkg-config --libs libevent openssl libsodium yaml-0.1 libidn)
+CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+    -D_GNU_SOURCE -Iinclude -Imonitor -Iworker"
+
+names=${*:-$(ls regress/fuzz/fuzz_*.c | sed 's,.*/fuzz_,,; s,\.c$,,')}
+failed=0
+for name in $names; do
+	bin=$OUT/fuzz_$name
+	# shellcheck disable=SC2086
+	if ! $CC $CFLAGS -o "$bin" "regress/fuzz/fuzz_$name.c" $SRCS $LIBS \
+	    2>"$OUT/$name.build.log"; then
+		echo "FAIL build $name"; cat "$OUT/$name.build.log"
+		failed=$((failed + 1)); continue
+	fi
+	scratch=$(mktemp -d)
+	seeds=regress/fuzz/corpus/$name
+	[ -d "$seeds" ] || seeds=
+	if "$bin" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix="$OUT/$name-" -print_final_stats=1 \
+	    "$scratch" $seeds >"$OUT/$name.log" 2>&1; then
+		echo "ok   fuzz $name ($(grep -m1 -o 'stat::number_of_executed_units: [0-9]*' \
+		    "$OUT/$name.log" | sed 's/.*: //') runs in ${SECONDS_EACH}s)"
+	else
+		echo "FAIL fuzz $name"; tail -40 "$OUT/$name.log"
+		failed=$((failed + 1))
+	fi
+	rm -rf "$scratch"
+done
+[ "$failed" -eq 0 ]

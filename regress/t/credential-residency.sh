@@ -1,0 +1,150 @@
+# A credential does not rest where it does not belong.  With a unique canary
+# password on the SCRAM, MD5 and cleartext (over TLS) roles, a worker that
+# has authenticated and is relaying holds no copy of it in any readable
+# mapping: for SCRAM and MD5 it never had one (the monitor answers the
+# challenge), for cleartext it had one briefly and wiped it.  The monitor
+# drops its own copy once the handshake is over.  The canary is in no log
+# line (debug level), and in neither argv nor environment of airlockd.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/regress/pg.sh"
+
+require_root
+MEMSCAN=$TOP/regress/tools/memscan
+[ -x "$MEMSCAN" ] || fail "$MEMSCAN not built (make)"
+
+pg_start
+CANARY=canary-$(head -c 512 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 24)
+[ "${#CANARY}" -eq 31 ] || fail "could not make a canary"
+# memscan reads the needle from a file, so it is not in its argv.
+printf '%s' "$CANARY" >"$T/canary"
+chmod 0600 "$T/canary"
+pg_admin "
+    SET password_encryption = 'md5';
+    ALTER ROLE md5_user PASSWORD '$CANARY';
+    SET password_encryption = 'scram-sha-256';
+    ALTER ROLE scram_user PASSWORD '$CANARY';
+    ALTER ROLE clear_user PASSWORD '$CANARY';" >"$T/alter.log" 2>&1 ||
+    fail "ALTER ROLE: $(cat "$T/alter.log")"
+
+# service NAME PORT USER SSLMODE: the password comes from a file, so that
+# airlockd's environment does not legitimately hold it (as env would).
+service()
+{
+	cat <<EOF
+  $1:
+    connector: pg
+    listenOn: tcp://127.0.0.1:$2
+    credentials:
+      host: 127.0.0.1
+      port: $PG_PORT
+      username: $3
+      password:
+        from: file
+        get: $T/canary
+      sslmode: $4
+EOF
+	if [ "$4" != disable ]; then
+		cat <<EOF
+      sslrootcert:
+        from: file
+        get: $PG_CA
+      sslhost: localhost
+EOF
+	fi
+}
+
+PS=$(free_port)
+PM=$(free_port)
+PC=$(free_port)
+PT=$(free_port)
+{
+	airlock_head
+	service pg-scram "$PS" scram_user disable
+	service pg-md5 "$PM" md5_user disable
+	service pg-clear "$PC" clear_user verify-full
+	service pg-scram-tls "$PT" scram_user verify-full
+} >"$T/airlock.yml"
+start_airlock "$T/airlock.yml"
+
+# The scan can find what is there: a shell that holds the canary in a
+# variable, and a cat whose buffer holds it.
+sh -c 'c=$(cat "$1"); sleep 30; echo "$c" >/dev/null' _ "$T/canary" &
+HOLDER=$!
+at_exit "kill $HOLDER"
+sleep 0.3
+"$MEMSCAN" "$HOLDER" "$T/canary" >"$T/scan.holder" 2>&1
+rc=$?
+[ "$rc" -eq 1 ] ||
+    fail "sanity: memscan did not find the canary in a process holding it" \
+    "(exit $rc): $(cat "$T/scan.holder")"
+kill "$HOLDER" 2>/dev/null
+ok "sanity: memscan finds the canary in a process that holds it" \
+    "($(head -n 1 "$T/scan.holder"))"
+
+# scan WHAT PID: the canary must not be in PID's memory.
+scan()
+{
+	"$MEMSCAN" "$2" "$T/canary" >"$T/scan.out" 2>&1
+	_rc=$?
+	case $_rc in
+	0)	;;
+	1)	fail "$1: the canary is in the memory of pid $2:" \
+		    "$(cat "$T/scan.out")" ;;
+	*)	fail "$1: memscan failed (exit $_rc): $(cat "$T/scan.out")" ;;
+	esac
+}
+
+for s in "pg-scram $PS scram_user" "pg-md5 $PM md5_user" \
+    "pg-clear $PC clear_user" "pg-scram-tls $PT scram_user"; do
+	set -- $s
+	# The query carries a marker that the worker relays: finding it
+	# shows that the scan reads the (undumpable) worker's memory.
+	marker=marker-$1-$(openssl rand -hex 8)
+	printf '%s' "$marker" >"$T/marker"
+	airlock_psql "$2" "select current_user || ' ' || pg_sleep(5) ||
+	    '$marker'" >"$T/psql.$1" 2>&1 &
+	psql=$!
+	wait_for_log "\] $1#[0-9]+: authenticated" 10 ||
+	    fail "$1: did not authenticate: $(cat "$T/psql.$1")"
+	# The handshake is over; give the worker a moment to settle into
+	# the relay.
+	sleep 0.5
+	# This connection's worker (the last one may not be reaped yet).
+	w=$(sed -nE "s/.*\] $1#[0-9]+: worker ([0-9]+) started.*/\1/p" \
+	    "$AIRLOCK_LOG" | tail -n 1)
+	[ -n "$w" ] && [ "$(cat "/proc/$w/comm" 2>/dev/null)" = \
+	    airlock-worker ] || fail "$1: no live worker (pid '$w')"
+	kill -0 "$psql" 2>/dev/null || fail "$1: the session ended too soon"
+	"$MEMSCAN" "$w" "$T/marker" >"$T/scan.marker" 2>&1
+	rc=$?
+	[ "$rc" -eq 1 ] || fail "$1: control: the relayed marker is not" \
+	    "found in worker $w (exit $rc): $(cat "$T/scan.marker")"
+	scan "$1 worker" "$w"
+	ok "$1: the canary is not in the memory of worker $w, which does" \
+	    "hold the query it relays ($(head -n 1 "$T/scan.marker"))"
+	scan "$1 monitor" "$AIRLOCK_PID"
+	ok "$1: nor in airlockd's, once the handshake is over"
+	wait "$psql" || fail "$1: session failed: $(cat "$T/psql.$1")"
+	out=$(cat "$T/psql.$1")
+	[ "$out" = "$3 $marker" ] || fail "$1: session returned '$out'"
+done
+
+wait_for_log "\] pg-scram-tls#[0-9]+: closed" 5 || true
+scan "monitor, all sessions closed" "$AIRLOCK_PID"
+ok "airlockd holds no copy after the sessions closed"
+
+for f in cmdline environ; do
+	grep -F -q -f "$T/canary" "/proc/$AIRLOCK_PID/$f" &&
+	    fail "the canary is in airlockd's $f"
+done
+ok "the canary is in neither argv nor environment of airlockd"
+
+grep -q "\[DEBUG\]" "$AIRLOCK_LOG" || fail "the log has no debug lines"
+for f in "$AIRLOCK_LOG" "$T"/psql.*; do
+	"$MEMSCAN" -s "$f" "$T/canary" >/dev/null ||
+	    fail "the canary is in $f"
+done
+ok "the canary is in no log line ($(wc -l <"$AIRLOCK_LOG") lines, debug)" \
+    "and no client output"
+airlock_alive || fail "airlockd died"
+exit 0

@@ -1,0 +1,147 @@
+# The sandbox of a real worker, seen from outside while it serves a live
+# session: unprivileged user and group, no capability in any set,
+# no_new_privs, a seccomp filter, not dumpable, chrooted to the configured
+# empty directory, tight limits, no secret in its argv or environment, and
+# nothing open but its sockets and pipes.  (regress/t/sandbox-syscalls.sh
+# tests the sandbox on a probe; this tests the worker airlockd starts.)
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/regress/pg.sh"
+
+require_root
+pg_start
+PA=$(free_port)
+{
+	airlock_head
+	cat <<EOF
+  pg-scram:
+    connector: pg
+    listenOn: tcp://127.0.0.1:$PA
+    credentials:
+      host: 127.0.0.1
+      port: $PG_PORT
+      username: scram_user
+      password:
+        from: env
+        get: PG_SCRAM_PASSWORD
+      sslmode: require
+      sslrootcert:
+        from: file
+        get: $PG_CA
+      sslhost: localhost
+EOF
+} >"$T/airlock.yml"
+CHROOT=$T/empty
+start_airlock "$T/airlock.yml"
+
+# The password is in airlockd's environment (the env provider's source),
+# which makes it a fair test that none of it reaches the worker's.
+printf '%s' "$PG_SCRAM_PASSWORD" >"$T/needle"
+
+airlock_psql "$PA" "select pg_sleep(6)" >"$T/psql.out" 2>&1 &
+PSQL=$!
+at_exit "kill $PSQL"
+wait_for_log "pg-scram#[0-9]+: authenticated" 10 ||
+    fail "the session did not authenticate: $(cat "$T/psql.out")"
+W=$(pgrep -P "$AIRLOCK_PID")
+[ -n "$W" ] || fail "no worker under airlockd $AIRLOCK_PID"
+[ "$(echo "$W" | wc -l)" -eq 1 ] || fail "more than one worker: $W"
+S=/proc/$W/status
+[ -r "$S" ] || fail "worker $W vanished"
+say "worker $W ($(cat "/proc/$W/comm"))"
+[ "$(cat "/proc/$W/comm")" = airlock-worker ] || fail "not airlock-worker"
+
+field()
+{
+	awk -v f="$1:" '$1 == f { $1 = ""; sub(/^ /, ""); print; exit }' "$S"
+}
+
+uid=$(id -u "$AIRLOCK_USER")
+gid=$(id -g "$AIRLOCK_USER")
+[ "$uid" -ne 0 ] && [ "$gid" -ne 0 ] || fail "$AIRLOCK_USER is root?"
+for f in Uid Gid; do
+	want=$uid
+	[ "$f" = Gid ] && want=$gid
+	v=$(field "$f")
+	# real, effective, saved, filesystem: all four the worker user's.
+	echo "$v" | awk -v w="$want" '{ for (i = 1; i <= 4; i++)
+	    if ($i != w) exit 1; exit NF == 4 ? 0 : 1 }' ||
+	    fail "$f: $v (want $want in all four)"
+	ok "$f: $v ($AIRLOCK_USER)"
+done
+groups=$(field Groups)
+for g in $groups; do
+	[ "$g" = "$gid" ] || fail "supplementary group $g (Groups: $groups)"
+done
+ok "Groups: ${groups:-none}"
+
+for f in CapInh CapPrm CapEff CapBnd CapAmb; do
+	v=$(field "$f")
+	[ "$v" = 0000000000000000 ] || fail "$f: $v"
+done
+ok "no capability in any set (CapInh CapPrm CapEff CapBnd CapAmb all 0)"
+
+[ "$(field NoNewPrivs)" = 1 ] || fail "NoNewPrivs: $(field NoNewPrivs)"
+ok "NoNewPrivs: 1"
+[ "$(field Seccomp)" = 2 ] || fail "Seccomp: $(field Seccomp) (want 2, filter)"
+n=$(field Seccomp_filters)
+ok "Seccomp: 2 (filter mode, ${n:-?} filter(s))"
+[ "$(field Threads)" = 1 ] || fail "Threads: $(field Threads)"
+ok "Threads: 1"
+
+# proc(5): the files of a process that is not dumpable belong to root.
+owner=$(stat -c %u "/proc/$W/status")
+[ "$owner" = 0 ] || fail "/proc/$W is owned by uid $owner: the worker is dumpable"
+ok "not dumpable (/proc/$W owned by root while the worker runs as $uid)"
+
+root=$(readlink "/proc/$W/root")
+[ "$root" = "$CHROOT" ] || fail "root directory is '$root', not $CHROOT"
+cwd=$(readlink "/proc/$W/cwd")
+[ "$cwd" = "$CHROOT" ] || fail "working directory is '$cwd', not in the chroot"
+ok "chrooted to $root, working directory $cwd"
+[ -z "$(ls -A "$CHROOT")" ] || fail "the chroot is not empty: $(ls -A "$CHROOT")"
+ok "the chroot is still empty"
+
+limit()
+{
+	awk -v l="$1" 'index($0, l) == 1 { print $(NF - 2); exit }' \
+	    "/proc/$W/limits"
+}
+grep -E "^(Max (core|file size|processes|open files))" "/proc/$W/limits" |
+    sed 's/^/  /'
+[ "$(limit "Max core file size")" = 0 ] || fail "core files allowed"
+[ "$(limit "Max file size")" = 0 ] || fail "RLIMIT_FSIZE is not 0"
+[ "$(limit "Max processes")" = 0 ] || fail "RLIMIT_NPROC is not 0"
+nofile=$(limit "Max open files")
+[ "$nofile" -le 64 ] || fail "RLIMIT_NOFILE is $nofile"
+ok "limits: no core, no file growth, no process, $nofile descriptors"
+
+tr '\0' ' ' <"/proc/$W/cmdline" >"$T/cmdline"
+say "cmdline: $(cat "$T/cmdline")"
+tr '\0' '\n' <"/proc/$W/environ" >"$T/environ"
+say "environ: $(wc -l <"$T/environ") variable(s)$(sed 's/^/ /' "$T/environ" |
+    tr '\n' ' ')"
+for f in cmdline environ; do
+	grep -F -q -f "$T/needle" "/proc/$W/$f" &&
+	    fail "the password is in the worker's $f"
+done
+[ "$(wc -l <"$T/environ")" -le 2 ] ||
+    fail "the worker's environment is not (nearly) empty"
+# The check above can fail: airlockd's own environment holds the password.
+grep -F -q -f "$T/needle" "/proc/$AIRLOCK_PID/environ" ||
+    fail "sanity: the password is not in airlockd's environ either"
+ok "no password in the worker's argv or environment (airlockd's has it)"
+
+ls -l "/proc/$W/fd" | awk 'NR > 1 { print $9, $10, $11 }' >"$T/fds"
+sed 's/^/  /' "$T/fds"
+# Sockets (channel, client, backend), pipes (splice, log), epoll and
+# eventfds; stdin and stdout are /dev/null, opened before the exec.
+bad=$(awk '$3 !~ /^(socket|pipe|anon_inode):/ && $3 != "/dev/null"' "$T/fds")
+[ -z "$bad" ] || fail "the worker holds files: $bad"
+nfds=$(wc -l <"$T/fds")
+[ "$nfds" -le "$nofile" ] || fail "$nfds descriptors over the limit $nofile"
+ok "$nfds descriptors, only sockets, pipes and anonymous inodes"
+
+wait "$PSQL" || fail "the session failed: $(cat "$T/psql.out")"
+ok "the session finished normally"
+airlock_alive || fail "airlockd died"
+exit 0

@@ -35,6 +35,7 @@ struct listener {
 static struct listener	*listeners;
 static size_t		 nlisteners;
 static struct event	*ev_resume;
+static int		 full;		/* paused at maxWorkers */
 
 static void
 accept_cb(int fd, short ev, void *arg)
@@ -62,12 +63,6 @@ accept_cb(int fd, short ev, void *arg)
 			close(c);
 			continue;
 		}
-		if (mon.nworkers >= (size_t)mon.conf->max_workers) {
-			log_warn("%s: %zu workers, the maximum; connection "
-			    "refused", l->svc->name, mon.nworkers);
-			close(c);
-			continue;
-		}
 		if (l->svc->listen_kind == LISTEN_TCP) {
 			setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one,
 			    sizeof(one));
@@ -76,7 +71,32 @@ accept_cb(int fd, short ev, void *arg)
 		}
 		worker_spawn(l->svc, c);
 		close(c);
+		if (mon.nworkers >= (size_t)mon.conf->max_workers) {
+			/*
+			 * Stop accepting rather than accept and drop: further
+			 * clients wait in the listen backlog until a worker
+			 * exits (listeners_worker_gone).
+			 */
+			log_warn("%zu workers, the maximum: not accepting until "
+			    "one exits", mon.nworkers);
+			full = 1;
+			listeners_pause(0);
+			return;
+		}
 	}
+}
+
+void
+listeners_worker_gone(void)
+{
+	size_t	 i;
+
+	if (!full || mon.nworkers >= (size_t)mon.conf->max_workers)
+		return;
+	full = 0;
+	log_info("below maxWorkers again: accepting");
+	for (i = 0; i < nlisteners; i++)
+		event_add(listeners[i].ev, NULL);
 }
 
 static int
@@ -250,10 +270,13 @@ resume_cb(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
+	if (full)
+		return;		/* listeners_worker_gone resumes */
 	for (i = 0; i < nlisteners; i++)
 		event_add(listeners[i].ev, NULL);
 }
 
+/* Stop accepting; for ms milliseconds, or until a worker exits if 0. */
 void
 listeners_pause(int ms)
 {
@@ -262,6 +285,8 @@ listeners_pause(int ms)
 
 	for (i = 0; i < nlisteners; i++)
 		event_del(listeners[i].ev);
+	if (ms == 0)
+		return;
 	if (ev_resume == NULL &&
 	    (ev_resume = evtimer_new(mon.base, resume_cb, NULL)) == NULL)
 		return;

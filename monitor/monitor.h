@@ -138,5 +138,7 @@ void		 worker_stderr_close(void);
 int		 listeners_open(struct config *, char *err, size_t errlen);
 void		 listeners_close(void);
 void		 listeners_pause(int ms);
+/* A worker has exited: accept again if maxWorkers had stopped us. */
+void		 listeners_worker_gone(void);
 
 #endif

@@ -374,5 +374,7 @@ worker_reap(void)
 		TAILQ_REMOVE(&mon.workers, w, entry);
 		mon.nworkers--;
 		worker_free(w);
+		if (!mon.draining)
+			listeners_worker_gone();
 	}
 }

@@ -78,16 +78,24 @@ classify(int r)
 static int
 half_step(struct half *h, int *moved)
 {
-	size_t	 n;
+	size_t	 n, room;
 	short	 want = 0;
 	int	 r;
 
 	if (!h->eof && h->rwant == 0 && h->len < sizeof(h->buf)) {
-		r = ep_read_some(h->from, h->buf + h->len,
-		    sizeof(h->buf) - h->len, &n, &want);
+		room = sizeof(h->buf) - h->len;
+		r = ep_read_some(h->from, h->buf + h->len, room, &n, &want);
 		if (r == 0) {
 			h->len += n;
 			*moved = 1;
+			/*
+			 * A short read from a plain socket took all there was:
+			 * wait for poll() rather than read again into EAGAIN,
+			 * a syscall saved per message.  Not for TLS, which may
+			 * hold decrypted bytes that poll() cannot see.
+			 */
+			if (n < room && h->from->ssl == NULL)
+				h->rwant = POLLIN;
 		} else if (r == ERR_AGAIN)
 			h->rwant = want;
 		else if (r == ERR_EOF) {

@@ -1,0 +1,63 @@
+# airlockd started as an ordinary user says that it is not root, skips the
+# chroot and the change of user, and its workers still run with
+# no_new_privs and the seccomp filter.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/regress/pg.sh"
+
+require_root
+command -v setpriv >/dev/null || skip "setpriv (util-linux) not found"
+
+# The binaries where nobody may run them: a fresh clone may sit in a
+# directory that only root can enter.
+mkdir "$T/bin"
+cp "$TOP/airlockd" "$TOP/airlock-worker" "$T/bin/"
+cat >"$T/bin/airlockd-as-nobody" <<EOF
+#!/bin/sh
+exec setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    --inh-caps=-all --bounding-set=-all -- $T/bin/airlockd "\$@"
+EOF
+chmod 0755 "$T/bin" "$T/bin/airlockd-as-nobody"
+AIRLOCKD=$T/bin/airlockd-as-nobody
+
+pg_start
+P=$(free_port)
+{
+	airlock_head
+	cat <<EOF
+  pg-trust:
+    connector: pg
+    listenOn: tcp://127.0.0.1:$P
+    credentials:
+      host: 127.0.0.1
+      port: $PG_PORT
+      username: trust_user
+      sslmode: disable
+EOF
+} >"$T/airlock.yml"
+chmod 0644 "$T/airlock.yml"
+start_airlock "$T/airlock.yml"
+
+grep -q "not running as root" "$AIRLOCK_LOG" ||
+    fail "airlockd did not say that it is not root"
+ok "airlockd says it is not root"
+
+airlock_psql "$P" "select pg_sleep(3)" >"$T/s1" 2>&1 &
+s1=$!
+w=
+for _ in $(seq 50); do
+	w=$(pgrep -P "$AIRLOCK_PID" -x airlock-worker | head -n 1)
+	[ -n "$w" ] && break
+	sleep 0.1
+done
+[ -n "$w" ] || fail "no worker found under airlockd $AIRLOCK_PID"
+st=/proc/$w/status
+nobody_uid=$(id -u nobody)
+grep -Eq "^Uid:[[:space:]]+$nobody_uid[[:space:]]+$nobody_uid[[:space:]]+$nobody_uid[[:space:]]+$nobody_uid\$" "$st" ||
+    fail "worker uid: $(grep ^Uid "$st")"
+grep -Eq '^NoNewPrivs:[[:space:]]+1$' "$st" || fail "worker NoNewPrivs: $(grep NoNewPrivs "$st")"
+grep -Eq '^Seccomp:[[:space:]]+2$' "$st" || fail "worker Seccomp: $(grep ^Seccomp: "$st")"
+grep -Eq '^CapEff:[[:space:]]+0+$' "$st" || fail "worker CapEff: $(grep CapEff "$st")"
+ok "worker $w: uid nobody, NoNewPrivs 1, Seccomp 2, no capabilities"
+wait "$s1" || fail "the session failed: $(cat "$T/s1")"
+ok "the session through an unprivileged airlockd worked"
+exit 0

@@ -481,6 +481,41 @@ abs_path(struct ctx *c, const yaml_node_t *n, const char *what, char **out)
 	return dup_str(c, n, s, out);
 }
 
+/*
+ * maxStartups, as OpenSSH's: "start:rate:full" (unauthenticated
+ * connections of a service beyond start are dropped with a probability
+ * that grows from rate percent to 100 at full), or one number N for
+ * "drop every one beyond N".
+ */
+static int
+parse_startups(struct ctx *c, const yaml_node_t *n, const char *s,
+    struct config *cf)
+{
+	long long		 start, rate = 100, full;
+	const char		*end;
+
+	if (parse_uint(s, &end, &start) != 0 || start < 1 || start > 100000)
+		goto bad;
+	full = start;
+	if (*end == ':') {
+		if (parse_uint(end + 1, &end, &rate) != 0 || rate < 1 ||
+		    rate > 100 || *end != ':' ||
+		    parse_uint(end + 1, &end, &full) != 0 || full <= start ||
+		    full > 100000)
+			goto bad;
+	}
+	if (*end != '\0')
+		goto bad;
+	cf->startups_begin = (int)start;
+	cf->startups_rate = (int)rate;
+	cf->startups_full = (int)full;
+	return 0;
+ bad:
+	return cerr(c, n, "airlock.maxStartups must be a number N or "
+	    "start:rate:full with 1 <= start < full <= 100000 and rate a "
+	    "percentage from 1 to 100");
+}
+
 /* The optional "airlock:" section; defaults are already in place. */
 static int
 parse_airlock(struct ctx *c, yaml_node_t *node)
@@ -537,6 +572,11 @@ parse_airlock(struct ctx *c, yaml_node_t *node)
 				    "be a number from 1 to 100000");
 			else
 				cf->max_workers = (int)v;
+		} else if (key_is(p, "maxStartups")) {
+			if ((r = get_string(c, p->val, "airlock.maxStartups",
+			    &s)) != 0)
+				break;
+			r = parse_startups(c, p->val, s, cf);
 		} else if (key_is(p, "sandboxDebug"))
 			r = get_bool(c, p->val, "airlock.sandboxDebug",
 			    &cf->sandbox_debug);
@@ -560,7 +600,7 @@ parse_airlock(struct ctx *c, yaml_node_t *node)
 			    "airlock section (known: user, chroot, worker, "
 			    "handshakeTimeout, dialTimeout, providerTimeout, "
 			    "idleTimeout, drainTimeout, maxWorkers, "
-			    "sandboxDebug, logLevel)", p->name);
+			    "maxStartups, sandboxDebug, logLevel)", p->name);
 	}
  out:
 	pairs_free(&ps);
@@ -1374,6 +1414,9 @@ config_new(const char *path)
 	cf->idle_timeout_ms = 0;
 	cf->drain_timeout_ms = 30 * MS_SECOND;
 	cf->max_workers = 1000;
+	cf->startups_begin = 100;
+	cf->startups_rate = 30;
+	cf->startups_full = 200;
 	cf->sandbox_debug = 0;
 	cf->log_level = LOG_LVL_INFO;
 	if (cf->path == NULL || cf->user == NULL || cf->chroot_dir == NULL) {

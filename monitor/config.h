@@ -64,6 +64,9 @@ struct config {
 	int		 idle_timeout_ms;	/* idleTimeout: 0 (none) */
 	int		 drain_timeout_ms;	/* drainTimeout: 30s */
 	int		 max_workers;		/* maxWorkers: 1000 */
+	int		 startups_begin;	/* maxStartups: 100:30:200 */
+	int		 startups_rate;
+	int		 startups_full;
 	int		 sandbox_debug;		/* sandboxDebug: false */
 	int		 log_level;		/* logLevel: info */
 };

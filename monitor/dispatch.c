@@ -257,6 +257,8 @@ answer_authdone(struct worker *w, struct buf *b)
 		return ERR_PROTO;
 	/* The handshake is over either way: nothing secret is needed now. */
 	worker_forget_secrets(w);
+	if (ok)
+		worker_startup_over(w);
 	w->state = ok ? W_RELAY : W_DONE;
 	if (ok)
 		log_info("%s: authenticated", w->label);

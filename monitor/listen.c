@@ -16,9 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <sodium.h>
 
 #include "errors.h"
 #include "log.h"
@@ -36,6 +38,45 @@ static struct listener	*listeners;
 static size_t		 nlisteners;
 static struct event	*ev_resume;
 static int		 full;		/* paused at maxWorkers */
+
+/*
+ * OpenSSH's MaxStartups, per service: beyond start unauthenticated
+ * connections a new one is dropped with a probability rising from rate
+ * percent to 100 at full, so that slow or junk clients cannot hold every
+ * worker while real clients still get through.
+ */
+static int
+startups_drop(const struct service *svc)
+{
+	const struct config	*cf = mon.conf;
+	int			 n = mon.startups[svc - cf->services], p;
+
+	if (n < cf->startups_begin)
+		return 0;
+	if (n >= cf->startups_full)
+		return 1;
+	p = cf->startups_rate + (100 - cf->startups_rate) *
+	    (n - cf->startups_begin) / (cf->startups_full - cf->startups_begin);
+	return (int)randombytes_uniform(100) < p;
+}
+
+/* One line for the first drop, then a count at most every ten seconds. */
+static void
+startups_log(const struct service *svc)
+{
+	static time_t		 last;
+	static unsigned long	 dropped;
+	time_t			 now = time(NULL);
+
+	dropped++;
+	if (last != 0 && now - last < 10)
+		return;
+	log_warn("%s: %d connections not yet authenticated (maxStartups); "
+	    "dropped %lu connection(s)", svc->name,
+	    mon.startups[svc - mon.conf->services], dropped);
+	last = now;
+	dropped = 0;
+}
 
 static void
 accept_cb(int fd, short ev, void *arg)
@@ -60,6 +101,11 @@ accept_cb(int fd, short ev, void *arg)
 			return;
 		}
 		if (mon.draining) {
+			close(c);
+			continue;
+		}
+		if (startups_drop(l->svc)) {
+			startups_log(l->svc);
 			close(c);
 			continue;
 		}

@@ -245,6 +245,9 @@ main(int argc, char **argv)
 		fatal("worker executable %s: %s", mon.worker_path ?
 		    mon.worker_path : "?", strerror(errno));
 	TAILQ_INIT(&mon.workers);
+	if ((mon.startups = calloc(mon.conf->nservices,
+	    sizeof(*mon.startups))) == NULL)
+		fatal("out of memory");
 
 	/* A write to a closed peer is an error to handle, not a death. */
 	signal(SIGPIPE, SIG_IGN);
@@ -285,5 +288,6 @@ main(int argc, char **argv)
 	event_base_free(mon.base);
 	config_free(mon.conf);
 	free(mon.worker_path);
+	free(mon.startups);
 	return 0;
 }

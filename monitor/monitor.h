@@ -51,6 +51,7 @@ struct worker {
 	uint32_t	 creds_given;	/* worker secrets already handed out */
 	int		 purpose;	/* DIAL_SESSION or DIAL_CANCEL */
 	int		 killed;
+	int		 unauthenticated;	/* counted in mon.startups */
 	struct cred_req	*creq;		/* pending credential resolution */
 	struct dial	*dial;		/* pending backend dial */
 	struct creds	*creds;		/* held until the handshake ends */
@@ -69,6 +70,8 @@ struct monitor {
 	size_t			 nworkers;
 	uint64_t		 next_id;
 	char			*worker_path;
+	int			*startups;	/* per service: workers
+						   not yet authenticated */
 	uid_t			 worker_uid;
 	gid_t			 worker_gid;
 	int			 privileged;
@@ -91,6 +94,8 @@ int		 worker_fail(struct worker *, const char *reason, ...)
 /* Drop the connection's credentials and protocol state (zeroing them). */
 void		 worker_forget_secrets(struct worker *);
 void		 worker_kill_all(void);
+/* The worker is authenticated or gone: it no longer counts as a startup. */
+void		 worker_startup_over(struct worker *);
 
 /* dispatch.c: the state table and the generic handlers. */
 void		 dispatch_message(struct worker *, uint32_t, struct buf *,

@@ -100,9 +100,19 @@ spawn_process(struct worker *w, int child_chan)
 	return 0;
 }
 
+void
+worker_startup_over(struct worker *w)
+{
+	if (w->unauthenticated) {
+		w->unauthenticated = 0;
+		mon.startups[w->svc - mon.conf->services]--;
+	}
+}
+
 static void
 worker_free(struct worker *w)
 {
+	worker_startup_over(w);
 	worker_forget_secrets(w);
 	if (w->ev_chan != NULL)
 		event_free(w->ev_chan);
@@ -158,6 +168,8 @@ worker_spawn(const struct service *svc, int client_fd)
 	evtimer_add(w->ev_deadline, &tv);
 	TAILQ_INSERT_TAIL(&mon.workers, w, entry);
 	mon.nworkers++;
+	w->unauthenticated = 1;
+	mon.startups[svc - mon.conf->services]++;
 
 	/*
 	 * The assignment waits in the channel while the worker locks itself

@@ -139,7 +139,8 @@ make_chroot()
 
 # airlock_head [SETTING...]: the start of a configuration file (up to
 # "services:"), with a fresh chroot, debug logging, and SETTINGs ("key:
-# value") added to the airlock: section.
+# value") added to the airlock: section; a SETTING replaces the default of
+# the same key (handshakeTimeout, drainTimeout, logLevel).
 airlock_head()
 {
 	_chroot=$(make_chroot)
@@ -148,10 +149,15 @@ version: 2
 airlock:
   user: $AIRLOCK_USER
   chroot: $_chroot
-  handshakeTimeout: 10s
-  drainTimeout: 5s
-  logLevel: debug
 EOF
+	# Defaults for tests, unless an argument sets the same key.
+	for _d in "handshakeTimeout: 10s" "drainTimeout: 5s" "logLevel: debug"; do
+		_k=${_d%%:*}
+		case " $* " in
+		*" $_k:"*) ;;
+		*) echo "  $_d" ;;
+		esac
+	done
 	for _s in "$@"; do
 		echo "  $_s"
 	done
@@ -174,14 +180,16 @@ wait_for_log()
 }
 
 # start_airlock CONFIG [LOG]: start airlockd in the foreground with debug
-# logging, in the background of this script, and wait for it to be ready.
+# logging (AIRLOCK_FLAGS, default -d), in the background of this script, and
+# wait for it to be ready.
 # Sets AIRLOCK_PID and AIRLOCK_LOG.
 start_airlock()
 {
 	[ -x "$AIRLOCKD" ] || fail "$AIRLOCKD not built"
 	AIRLOCK_LOG=${2:-$T/airlock.log}
 	: >"$AIRLOCK_LOG"
-	"$AIRLOCKD" -d -f "$1" >>"$AIRLOCK_LOG" 2>&1 </dev/null &
+	# shellcheck disable=SC2086
+	"$AIRLOCKD" ${AIRLOCK_FLAGS:--d} -f "$1" >>"$AIRLOCK_LOG" 2>&1 </dev/null &
 	AIRLOCK_PID=$!
 	AIRLOCK_PIDS="$AIRLOCK_PIDS $AIRLOCK_PID"
 	_n=100

@@ -45,6 +45,70 @@ airlock_psql()
 	    "$_sql"
 }
 
+# pg_service NAME LISTEN USER SSLMODE [CREDENTIAL-LINE...]: a pg service of
+# the test server for an airlock.yml.  LISTEN is a port on 127.0.0.1 or a
+# whole listenOn URL; an empty SSLMODE leaves sslmode out (the connector's
+# default); each further argument is one more line under credentials, such
+# as "password: {from: env, get: PG_SCRAM_PASSWORD}".  A config: section
+# may follow, in the caller's own lines.
+pg_service()
+{
+	_name=$1 _listen=$2 _user=$3 _mode=$4
+	shift 4
+	case "$_listen" in
+	*://*) ;;
+	*) _listen=tcp://127.0.0.1:$_listen ;;
+	esac
+	cat <<EOF
+  $_name:
+    connector: pg
+    listenOn: $_listen
+    credentials:
+      host: 127.0.0.1
+      port: $PG_PORT
+      username: $_user
+EOF
+	[ -z "$_mode" ] || echo "      sslmode: $_mode"
+	for _line in "$@"; do
+		echo "      $_line"
+	done
+}
+
+# airlock_session PORT SERVICE SQL OUTPUT [TIMEOUT]: run SQL through
+# airlock_psql PORT in the background (its output in the file OUTPUT) and
+# wait, TIMEOUT seconds at most (default 10), until this session has
+# authenticated with SERVICE.  Sets SESSION_PID (psql, killed at exit if
+# still running) and WORKER_PID: the session's worker, from airlockd's
+# debug log, checked to be a live airlock-worker whose parent is airlockd.
+airlock_session()
+{
+	_from=$(($(wc -l <"$AIRLOCK_LOG") + 1))
+	airlock_psql "$1" "$3" >"$4" 2>&1 &
+	SESSION_PID=$!
+	at_exit "kill $SESSION_PID"
+	# The session's label (SERVICE#ID) from its own "authenticated" line:
+	# earlier sessions of the service do not count.
+	_n=$(( ${5:-10} * 10 ))
+	_label=
+	while [ "$_n" -gt 0 ]; do
+		_label=$(tail -n "+$_from" "$AIRLOCK_LOG" |
+		    sed -nE "s/.*\] ($2#[0-9]+): authenticated.*/\1/p" |
+		    head -n 1)
+		[ -n "$_label" ] && break
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	[ -n "$_label" ] ||
+	    fail "$2: the session did not authenticate: $(cat "$4")"
+	WORKER_PID=$(sed -nE "s/.*\] $_label: worker ([0-9]+) started.*/\1/p" \
+	    "$AIRLOCK_LOG" | tail -n 1)
+	[ -n "$WORKER_PID" ] &&
+	    [ "$(cat "/proc/$WORKER_PID/comm" 2>/dev/null)" = airlock-worker ] &&
+	    [ "$(ps -o ppid= -p "$WORKER_PID" | tr -d ' ')" = "$AIRLOCK_PID" ] ||
+	    fail "$_label: no live worker of airlockd $AIRLOCK_PID" \
+	    "(pid '$WORKER_PID')"
+}
+
 PG_SSL_SQL="select ssl from pg_stat_ssl where pid = pg_backend_pid()"
 
 # pg_admin SQL: as the superuser over the Unix socket.

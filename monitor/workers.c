@@ -34,6 +34,7 @@
 #define DEADLINE_GRACE_MS	2000
 
 static void	 worker_chan_cb(int, short, void *);
+static void	 worker_close_chan(struct worker *);
 static void	 worker_deadline_cb(int, short, void *);
 
 static int
@@ -208,16 +209,22 @@ worker_send(struct worker *w, uint32_t type, const struct buf *b, int fd)
 
 	if (w->chan == -1 || w->killed)
 		return ERR_EOF;
+	if ((r = msg_send(w->chan, type, b, fd)) == 0)
+		return 0;
+	if (r == ERR_EOF) {
+		/* It has gone (its client left): nothing to answer. */
+		log_debug("%s: worker gone before %s", w->label,
+		    msg_type_name(type));
+		worker_close_chan(w);
+		worker_forget_secrets(w);
+		return r;
+	}
 	/*
 	 * The monitor never blocks on a worker: a worker whose channel is
 	 * full is not reading what it asked for, so it is misbehaving.
 	 */
-	if ((r = msg_send(w->chan, type, b, fd)) != 0) {
-		worker_kill(w, "cannot send %s: %s", msg_type_name(type),
-		    err_str(r));
-		return r;
-	}
-	return 0;
+	worker_kill(w, "cannot send %s: %s", msg_type_name(type), err_str(r));
+	return r;
 }
 
 int

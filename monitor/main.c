@@ -5,6 +5,8 @@
  * connection starts a sandboxed worker and answers its requests, from one
  * libevent loop that never blocks.  See DESIGN.md and airlockd(8).
  */
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -40,6 +42,20 @@ usage(void)
 {
 	fprintf(stderr, "usage: airlockd [-dDtV] [-f file]\n");
 	exit(1);
+}
+
+/*
+ * The monitor holds every credential it resolves: it must never write them
+ * into a core file, and no process of its user may read its memory.
+ */
+static void
+no_core_dumps(void)
+{
+	struct rlimit	 rl = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &rl) == -1 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		fatal_errno("cannot disable core dumps");
 }
 
 /* Secretless Broker's search order when no -f is given. */
@@ -197,6 +213,7 @@ main(int argc, char **argv)
 	int		 ch, test_only = 0, foreground = 0, debug = 0, i;
 
 	log_init("airlockd", LOG_LVL_INFO);
+	no_core_dumps();
 	/* Secretless Broker's "-debug" spelling, for drop-in use. */
 	for (i = 1; i < argc; i++)
 		if (strcmp(argv[i], "-debug") == 0)

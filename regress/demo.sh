@@ -13,21 +13,9 @@ pg_start
 P=$(free_port)
 {
 	airlock_head
-	cat <<EOF
-  demo:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$P
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: scram_user
-      password:
-        from: env
-        get: PG_SCRAM_PASSWORD
-      sslmode: verify-full
-      sslrootcert: {from: file, get: $PG_CA}
-      sslhost: localhost
-EOF
+	pg_service demo "$P" scram_user verify-full \
+	    "password: {from: env, get: PG_SCRAM_PASSWORD}" \
+	    "sslrootcert: {from: file, get: $PG_CA}" "sslhost: localhost"
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"
 V=$(pg_admin "show server_version" | cut -d ' ' -f 1)

@@ -23,32 +23,14 @@ pg_start "max_connections = 200"
 PA=$(free_port)
 PB=$(free_port)
 
-# airlock, started by hand: start_airlock uses -d, whose debug lines on
-# every connection would be part of what we measure.
-cat >"$T/airlock.yml" <<EOF
-version: 2
-airlock:
-  user: $AIRLOCK_USER
-  chroot: $(make_chroot)
-  logLevel: info
-services:
-  pg-scram:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$PA
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: scram_user
-      password:
-        from: env
-        get: PG_SCRAM_PASSWORD
-      sslmode: disable
-EOF
-"$AIRLOCKD" -D -f "$T/airlock.yml" >"$AIRLOCK_LOG" 2>&1 </dev/null &
-AIRLOCK_PID=$!
-AIRLOCK_PIDS="$AIRLOCK_PIDS $AIRLOCK_PID"
-wait_for_log "airlockd ready" 10 ||
-    fail "airlockd did not start: $(tail -n 20 "$AIRLOCK_LOG")"
+# -D and logLevel info, not -d: debug lines on every connection would be
+# part of what we measure.
+{
+	airlock_head "logLevel: info"
+	pg_service pg-scram "$PA" scram_user disable \
+	    "password: {from: env, get: PG_SCRAM_PASSWORD}"
+} >"$T/airlock.yml"
+AIRLOCK_FLAGS=-D start_airlock "$T/airlock.yml"
 
 # PgBouncer runs as postgres (it refuses root), in the foreground of a
 # background job so that $! is its pid.

@@ -26,43 +26,22 @@ pg_admin "
     ALTER ROLE clear_user PASSWORD '$CANARY';" >"$T/alter.log" 2>&1 ||
     fail "ALTER ROLE: $(cat "$T/alter.log")"
 
-# service NAME PORT USER SSLMODE: the password comes from a file, so that
-# airlockd's environment does not legitimately hold it (as env would).
-service()
-{
-	cat <<EOF
-  $1:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$2
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: $3
-      password:
-        from: file
-        get: $T/canary
-      sslmode: $4
-EOF
-	if [ "$4" != disable ]; then
-		cat <<EOF
-      sslrootcert:
-        from: file
-        get: $PG_CA
-      sslhost: localhost
-EOF
-	fi
-}
-
+# The password comes from a file, so that airlockd's environment does not
+# legitimately hold it (as env would).
+PW="password: {from: file, get: $T/canary}"
+CA="sslrootcert: {from: file, get: $PG_CA}"
 PS=$(free_port)
 PM=$(free_port)
 PC=$(free_port)
 PT=$(free_port)
 {
 	airlock_head
-	service pg-scram "$PS" scram_user disable
-	service pg-md5 "$PM" md5_user disable
-	service pg-clear "$PC" clear_user verify-full
-	service pg-scram-tls "$PT" scram_user verify-full
+	pg_service pg-scram "$PS" scram_user disable "$PW"
+	pg_service pg-md5 "$PM" md5_user disable "$PW"
+	pg_service pg-clear "$PC" clear_user verify-full "$PW" "$CA" \
+	    "sslhost: localhost"
+	pg_service pg-scram-tls "$PT" scram_user verify-full "$PW" "$CA" \
+	    "sslhost: localhost"
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"
 
@@ -101,19 +80,15 @@ for s in "pg-scram $PS scram_user" "pg-md5 $PM md5_user" \
 	# shows that the scan reads the (undumpable) worker's memory.
 	marker=marker-$1-$(openssl rand -hex 8)
 	printf '%s' "$marker" >"$T/marker"
-	airlock_psql "$2" "select current_user || ' ' || pg_sleep(5) ||
-	    '$marker'" >"$T/psql.$1" 2>&1 &
-	psql=$!
-	wait_for_log "\] $1#[0-9]+: authenticated" 10 ||
-	    fail "$1: did not authenticate: $(cat "$T/psql.$1")"
+	airlock_session "$2" "$1" "select current_user || ' ' || pg_sleep(5) ||
+	    '$marker'" "$T/psql.$1"
+	psql=$SESSION_PID
+	w=$WORKER_PID
 	# The handshake is over; give the worker a moment to settle into
 	# the relay.
 	sleep 0.5
-	# This connection's worker (the last one may not be reaped yet).
-	w=$(sed -nE "s/.*\] $1#[0-9]+: worker ([0-9]+) started.*/\1/p" \
-	    "$AIRLOCK_LOG" | tail -n 1)
-	[ -n "$w" ] && [ "$(cat "/proc/$w/comm" 2>/dev/null)" = \
-	    airlock-worker ] || fail "$1: no live worker (pid '$w')"
+	[ "$(cat "/proc/$w/comm" 2>/dev/null)" = airlock-worker ] ||
+	    fail "$1: worker $w has gone"
 	kill -0 "$psql" 2>/dev/null || fail "$1: the session ended too soon"
 	"$MEMSCAN" "$w" "$T/marker" >"$T/scan.marker" 2>&1
 	rc=$?

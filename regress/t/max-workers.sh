@@ -8,16 +8,7 @@ pg_start
 P=$(free_port)
 {
 	airlock_head "maxWorkers: 2"
-	cat <<EOF
-  pg-trust:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$P
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: trust_user
-      sslmode: disable
-EOF
+	pg_service pg-trust "$P" trust_user disable
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"
 

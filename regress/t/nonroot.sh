@@ -23,16 +23,7 @@ pg_start
 P=$(free_port)
 {
 	airlock_head
-	cat <<EOF
-  pg-trust:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$P
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: trust_user
-      sslmode: disable
-EOF
+	pg_service pg-trust "$P" trust_user disable
 } >"$T/airlock.yml"
 chmod 0644 "$T/airlock.yml"
 start_airlock "$T/airlock.yml"
@@ -41,15 +32,9 @@ grep -q "not running as root" "$AIRLOCK_LOG" ||
     fail "airlockd did not say that it is not root"
 ok "airlockd says it is not root"
 
-airlock_psql "$P" "select pg_sleep(3)" >"$T/s1" 2>&1 &
-s1=$!
-w=
-for _ in $(seq 50); do
-	w=$(pgrep -P "$AIRLOCK_PID" -x airlock-worker | head -n 1)
-	[ -n "$w" ] && break
-	sleep 0.1
-done
-[ -n "$w" ] || fail "no worker found under airlockd $AIRLOCK_PID"
+airlock_session "$P" pg-trust "select pg_sleep(3)" "$T/s1" 5
+s1=$SESSION_PID
+w=$WORKER_PID
 st=/proc/$w/status
 nobody_uid=$(id -u nobody)
 grep -Eq "^Uid:[[:space:]]+$nobody_uid[[:space:]]+$nobody_uid[[:space:]]+$nobody_uid[[:space:]]+$nobody_uid\$" "$st" ||

@@ -19,15 +19,8 @@ NOBODY=$(free_port)	# nothing listens here
       port: $NOBODY
       username: trust_user
       sslmode: disable
-  pg-good:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$PG
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: trust_user
-      sslmode: disable
 EOF
+	pg_service pg-good "$PG" trust_user disable
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"
 

@@ -13,17 +13,8 @@ PT=$(free_port)
 	airlock_head
 	for s in "pg-plain $PP disable" "pg-tls $PT require"; do
 		set -- $s
-		cat <<EOF
-  $1:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$2
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: scram_user
-      password: {from: env, get: PG_SCRAM_PASSWORD}
-      sslmode: $3
-EOF
+		pg_service "$1" "$2" scram_user "$3" \
+		    "password: {from: env, get: PG_SCRAM_PASSWORD}"
 	done
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"

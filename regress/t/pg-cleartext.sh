@@ -11,31 +11,15 @@ PD=$(free_port)
 PA=$(free_port)
 PN=$(free_port)
 
-# service NAME PORT SSLMODE [CLEARTEXT]
-service()
-{
-	cat <<EOF
-  $1:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$2
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: clear_user
-      password:
-        from: env
-        get: PG_CLEAR_PASSWORD
-      sslmode: $3
-EOF
-	[ -n "${4:-}" ] && printf '    config:\n      cleartextPassword: %s\n' "$4"
-	return 0
-}
+PW="password: {from: env, get: PG_CLEAR_PASSWORD}"
 {
 	airlock_head
-	service pg-clear-tls "$PT" require
-	service pg-clear-plain "$PD" disable
-	service pg-clear-always "$PA" disable always
-	service pg-clear-never "$PN" require never
+	pg_service pg-clear-tls "$PT" clear_user require "$PW"
+	pg_service pg-clear-plain "$PD" clear_user disable "$PW"
+	pg_service pg-clear-always "$PA" clear_user disable "$PW"
+	printf '    config:\n      cleartextPassword: always\n'
+	pg_service pg-clear-never "$PN" clear_user require "$PW"
+	printf '    config:\n      cleartextPassword: never\n'
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"
 

@@ -11,30 +11,10 @@ PE=$(free_port)
 PF=$(free_port)
 {
 	airlock_head
-	cat <<EOF
-  pg-md5-env:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$PE
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: md5_user
-      password:
-        from: env
-        get: PG_MD5_PASSWORD
-      sslmode: disable
-  pg-md5-file:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$PF
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: md5_user
-      password:
-        from: file
-        get: $T/md5.pw
-      sslmode: disable
-EOF
+	pg_service pg-md5-env "$PE" md5_user disable \
+	    "password: {from: env, get: PG_MD5_PASSWORD}"
+	pg_service pg-md5-file "$PF" md5_user disable \
+	    "password: {from: file, get: $T/md5.pw}"
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"
 

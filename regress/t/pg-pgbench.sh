@@ -11,17 +11,8 @@ pg_start
 P=$(free_port)
 {
 	airlock_head "maxWorkers: 100"
-	cat <<EOF
-  pg-bench:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$P
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: scram_user
-      password: {from: env, get: PG_SCRAM_PASSWORD}
-      sslmode: disable
-EOF
+	pg_service pg-bench "$P" scram_user disable \
+	    "password: {from: env, get: PG_SCRAM_PASSWORD}"
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"
 

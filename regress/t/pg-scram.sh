@@ -11,30 +11,10 @@ PE=$(free_port)
 PF=$(free_port)
 {
 	airlock_head
-	cat <<EOF
-  pg-scram-env:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$PE
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: scram_user
-      password:
-        from: env
-        get: PG_SCRAM_PASSWORD
-      sslmode: disable
-  pg-scram-file:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$PF
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: scram_user
-      password:
-        from: file
-        get: $T/scram.pw
-      sslmode: disable
-EOF
+	pg_service pg-scram-env "$PE" scram_user disable \
+	    "password: {from: env, get: PG_SCRAM_PASSWORD}"
+	pg_service pg-scram-file "$PF" scram_user disable \
+	    "password: {from: file, get: $T/scram.pw}"
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"
 

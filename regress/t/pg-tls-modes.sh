@@ -8,45 +8,34 @@
 
 pg_start
 
-# service NAME USER PASSWORD_VARIABLE|- SSLMODE|"" [CREDENTIAL LINE...];
-# sets PORT_<NAME> (dashes as underscores) to the port of the service.
+# service NAME USER SSLMODE|"" [CREDENTIAL LINE...]: pg_service on a free
+# port; sets PORT_<NAME> (dashes as underscores) to that port.
 service()
 {
 	_p=$(free_port)
 	eval "PORT_$(echo "$1" | tr - _)=$_p"
-	cat <<EOF >>"$T/airlock.yml"
-  $1:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$_p
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: $2
-EOF
-	[ "$3" != - ] &&
-	    echo "      password: {from: env, get: $3}" >>"$T/airlock.yml"
-	[ -n "$4" ] && echo "      sslmode: $4" >>"$T/airlock.yml"
-	shift 4
-	for _l in "$@"; do
-		echo "      $_l" >>"$T/airlock.yml"
-	done
+	_s=$1 _u=$2 _m=$3
+	shift 3
+	pg_service "$_s" "$_p" "$_u" "$_m" "$@" >>"$T/airlock.yml"
 }
 CA="sslrootcert: {from: file, get: $PG_CA}"
 WRONG_CA="sslrootcert: {from: file, get: $PG_WRONG_CA}"
-S=PG_SCRAM_PASSWORD
+S="password: {from: env, get: PG_SCRAM_PASSWORD}"
 
 airlock_head >"$T/airlock.yml"
-service disable scram_user $S disable
-service require scram_user $S require
-service default scram_user $S ""
-service verify-ca scram_user $S verify-ca "$CA"
-service verify-ca-wrong scram_user $S verify-ca "$WRONG_CA"
-service verify-full scram_user $S verify-full "$CA" "sslhost: localhost"
-service verify-full-ip scram_user $S verify-full "$CA"
-service verify-full-wrong scram_user $S verify-full "$CA" "sslhost: wrong.example"
+service disable scram_user disable "$S"
+service require scram_user require "$S"
+service default scram_user "" "$S"
+service verify-ca scram_user verify-ca "$S" "$CA"
+service verify-ca-wrong scram_user verify-ca "$S" "$WRONG_CA"
+service verify-full scram_user verify-full "$S" "$CA" "sslhost: localhost"
+service verify-full-ip scram_user verify-full "$S" "$CA"
+service verify-full-wrong scram_user verify-full "$S" "$CA" \
+    "sslhost: wrong.example"
 # tls_user may log in only over TLS (hostssl).
-service tls-only tls_user PG_TLS_PASSWORD require
-service cert cert_user - verify-full "$CA" "sslhost: localhost" \
+service tls-only tls_user require \
+    "password: {from: env, get: PG_TLS_PASSWORD}"
+service cert cert_user verify-full "$CA" "sslhost: localhost" \
     "sslcert: {from: file, get: $PG_CLIENT_CERT}" \
     "sslkey: {from: file, get: $PG_CLIENT_KEY}"
 start_airlock "$T/airlock.yml"

@@ -12,23 +12,9 @@ PA=$(free_port)		# only part of a file name: .s.PGSQL.PORT
 PB=$(free_port)
 {
 	airlock_head
+	pg_service pg-unix "unix://$S/.s.PGSQL.$PA" trust_user disable
+	pg_service pg-unix-0600 "unix://$S/.s.PGSQL.$PB" trust_user disable
 	cat <<EOF
-  pg-unix:
-    connector: pg
-    listenOn: unix://$S/.s.PGSQL.$PA
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: trust_user
-      sslmode: disable
-  pg-unix-0600:
-    connector: pg
-    listenOn: unix://$S/.s.PGSQL.$PB
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: trust_user
-      sslmode: disable
     config:
       socketMode: "0600"
 EOF

@@ -10,35 +10,12 @@ PM=$(free_port)
 PG=$(free_port)
 {
 	airlock_head
-	cat <<EOF
-  pg-scram-wrong:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$PS
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: scram_user
-      password: not-the-password
-      sslmode: disable
-  pg-md5-wrong:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$PM
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: md5_user
-      password: not-the-password
-      sslmode: disable
-  pg-good:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$PG
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: scram_user
-      password: {from: env, get: PG_SCRAM_PASSWORD}
-      sslmode: disable
-EOF
+	pg_service pg-scram-wrong "$PS" scram_user disable \
+	    "password: not-the-password"
+	pg_service pg-md5-wrong "$PM" md5_user disable \
+	    "password: not-the-password"
+	pg_service pg-good "$PG" scram_user disable \
+	    "password: {from: env, get: PG_SCRAM_PASSWORD}"
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"
 

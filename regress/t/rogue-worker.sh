@@ -45,18 +45,9 @@ PH=$(free_port)
 # only the state makes the difference) allow cleartext without TLS.
 rogue_service()
 {
+	pg_service "$1" "$2" scram_user disable \
+	    "password: {from: file, get: $T/scram.pw}"
 	cat <<EOF
-  $1:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$2
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: scram_user
-      password:
-        from: file
-        get: $T/scram.pw
-      sslmode: disable
     config:
       rogueReport: $T/report.$1
 EOF
@@ -68,16 +59,7 @@ EOF
 
 {
 	airlock_head "worker: $ROGUE"
-	cat <<EOF
-  honest:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$PH
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: trust_user
-      sslmode: disable
-EOF
+	pg_service honest "$PH" trust_user disable
 	for r in $ROGUE_NAMES; do
 		p=$(free_port)
 		echo "$r $p" >>"$T/ports"

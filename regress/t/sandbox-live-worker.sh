@@ -12,23 +12,9 @@ pg_start
 PA=$(free_port)
 {
 	airlock_head
-	cat <<EOF
-  pg-scram:
-    connector: pg
-    listenOn: tcp://127.0.0.1:$PA
-    credentials:
-      host: 127.0.0.1
-      port: $PG_PORT
-      username: scram_user
-      password:
-        from: env
-        get: PG_SCRAM_PASSWORD
-      sslmode: require
-      sslrootcert:
-        from: file
-        get: $PG_CA
-      sslhost: localhost
-EOF
+	pg_service pg-scram "$PA" scram_user require \
+	    "password: {from: env, get: PG_SCRAM_PASSWORD}" \
+	    "sslrootcert: {from: file, get: $PG_CA}" "sslhost: localhost"
 } >"$T/airlock.yml"
 CHROOT=$T/empty
 start_airlock "$T/airlock.yml"
@@ -37,14 +23,12 @@ start_airlock "$T/airlock.yml"
 # which makes it a fair test that none of it reaches the worker's.
 printf '%s' "$PG_SCRAM_PASSWORD" >"$T/needle"
 
-airlock_psql "$PA" "select pg_sleep(6)" >"$T/psql.out" 2>&1 &
-PSQL=$!
-at_exit "kill $PSQL"
-wait_for_log "pg-scram#[0-9]+: authenticated" 10 ||
-    fail "the session did not authenticate: $(cat "$T/psql.out")"
-W=$(pgrep -P "$AIRLOCK_PID")
-[ -n "$W" ] || fail "no worker under airlockd $AIRLOCK_PID"
-[ "$(echo "$W" | wc -l)" -eq 1 ] || fail "more than one worker: $W"
+airlock_session "$PA" pg-scram "select pg_sleep(6)" "$T/psql.out"
+PSQL=$SESSION_PID
+W=$WORKER_PID
+kids=$(pgrep -P "$AIRLOCK_PID")
+[ "$kids" = "$W" ] ||
+    fail "more than one worker: $(echo "$kids" | tr '\n' ' ')"
 S=/proc/$W/status
 [ -r "$S" ] || fail "worker $W vanished"
 say "worker $W ($(cat "/proc/$W/comm"))"

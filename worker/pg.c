@@ -620,10 +620,9 @@ auth_request(struct pg *pg, const unsigned char *body, size_t len)
 			break;
 		if ((r = wchan_scram_verify(pg->c, a.data, a.datalen, err,
 		    sizeof(err))) != 0) {
-			clean(err, sizeof(err), err);
-			log_warn("pg: SCRAM verification: %s", err);
-			return pg_fail(pg, ERR_AUTH, "28000", "airlock: the "
-			    "backend failed SCRAM server verification");
+			/* A wrong signature, or the channel failed: say which. */
+			return pg_fail(pg, ERR_AUTH, "28000", "airlock: %s",
+			    reason(err));
 		}
 		pg->state = AUTH_SASL_DONE;
 		return 0;

@@ -131,10 +131,12 @@ load_roots(SSL_CTX *ctx, const unsigned char *pem, size_t len, char *err,
 
 /*
  * The client certificate: the first certificate in the PEM bytes is the
- * leaf, any others its chain, sent to the server as they come.
+ * leaf, any others its chain, sent to the server as they come.  They go on
+ * the SSL object, not on its context, so that SSL_certs_clear can drop the
+ * private key once the handshake no longer needs it.
  */
 static int
-load_client_cert(SSL_CTX *ctx, const struct tls_params *p, char *err,
+load_client_cert(SSL *ssl, const struct tls_params *p, char *err,
     size_t errlen)
 {
 	BIO		*bio;
@@ -154,9 +156,9 @@ load_client_cert(SSL_CTX *ctx, const struct tls_params *p, char *err,
 	}
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
 		if (n == 0)
-			ok = SSL_CTX_use_certificate(ctx, x);
+			ok = SSL_use_certificate(ssl, x);
 		else
-			ok = SSL_CTX_add1_chain_cert(ctx, x);
+			ok = SSL_add1_chain_cert(ssl, x);
 		X509_free(x);
 		if (!ok)
 			break;
@@ -187,9 +189,9 @@ load_client_cert(SSL_CTX *ctx, const struct tls_params *p, char *err,
 		    "private key");
 		return ERR_FORMAT;
 	}
-	ok = SSL_CTX_use_PrivateKey(ctx, pkey);
+	ok = SSL_use_PrivateKey(ssl, pkey);
 	EVP_PKEY_free(pkey);
-	if (!ok || SSL_CTX_check_private_key(ctx) != 1) {
+	if (!ok || SSL_check_private_key(ssl) != 1) {
 		snprintf(err, errlen, "sslkey does not match sslcert");
 		return ERR_FORMAT;
 	}
@@ -270,10 +272,7 @@ make_ctx(const struct tls_params *p, char *err, size_t errlen, int *rp)
 	SSL_CTX_set_verify(ctx, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,
 	    NULL);
 
-	if (p->cert != NULL && p->certlen > 0) {
-		if ((*rp = load_client_cert(ctx, p, err, errlen)) != 0)
-			goto fail;
-	} else if (p->key != NULL) {
+	if ((p->cert == NULL || p->certlen == 0) && p->key != NULL) {
 		snprintf(err, errlen, "sslkey needs sslcert");
 		*rp = ERR_INVAL;
 		goto fail;
@@ -343,6 +342,9 @@ tls_client_start(struct endpoint *ep, const struct tls_params *p,
 		r = ERR_NOMEM;
 		goto fail;
 	}
+	if (p->cert != NULL && p->certlen > 0 &&
+	    (r = load_client_cert(ssl, p, err, errlen)) != 0)
+		goto fail;
 
 	ip = p->host != NULL && is_ip_literal(p->host);
 	/* RFC 6066 section 3: no IP literals in server_name. */
@@ -403,6 +405,13 @@ tls_client_start(struct endpoint *ep, const struct tls_params *p,
 		r = ERR_AUTH;
 		goto fail;
 	}
+	/*
+	 * The client's private key signs in the handshake only (we offer
+	 * no post-handshake authentication and no renegotiation): drop it
+	 * now, so that it does not stay in the worker while it relays.
+	 * OpenSSL clears a private key's numbers when it frees it.
+	 */
+	SSL_certs_clear(ssl);
 	ep->ssl = ssl;
 	ep->ctx = ctx;
 	return 0;

@@ -83,6 +83,17 @@ check: deps
 	$(MAKE) all
 	sh regress/run.sh
 
+# The suite again in a copy of the tree built elsewhere (the tree's own
+# build is left alone): with ASan and UBSan (clang; workers keep their real
+# sandbox), or with airlockd and the unit tests under valgrind memcheck.
+# Each ends with its own "N passed, N failed"; .ci/run runs all three.
+# regress/sanitize.sh says why each piece is there.
+check-asan: deps
+	sh regress/sanitize.sh asan
+
+check-valgrind: deps
+	sh regress/sanitize.sh valgrind
+
 demo: deps
 	$(MAKE) all
 	sh regress/demo.sh
@@ -104,4 +115,5 @@ clean:
 	rm -f $(PROGS) $(TOOLS) regress/unit/unittest *.a \
 	    privsep/*.o monitor/*.o worker/*.o providers/*.o regress/unit/*.o
 
-.PHONY: all deps check demo fuzz bench install clean
+.PHONY: all deps check check-asan check-valgrind demo fuzz bench install \
+	clean

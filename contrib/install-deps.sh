@@ -15,7 +15,7 @@ PKGS="build-essential gcc make pkg-config
 	libevent-dev libssl-dev libsodium-dev libyaml-dev libseccomp-dev
 	libcap-ng-dev libidn-dev
 	postgresql postgresql-client pgbouncer
-	openssl procps util-linux coreutils clang libclang-rt-14-dev"
+	openssl procps util-linux coreutils clang libclang-rt-14-dev valgrind"
 
 WORKER_USER=_airlock
 CHROOT_DIR=/var/empty/airlock

@@ -30,7 +30,8 @@ void		 log_write(int level, const char *line);
 
 void		 log_msg(int, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
-void		 log_vmsg(int, const char *, va_list);
+void		 log_vmsg(int, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
 #define log_error(...)	log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warn(...)	log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_info(...)	log_msg(LOG_LVL_INFO, __VA_ARGS__)

@@ -23,6 +23,11 @@ struct secret	*secret_alloc(size_t);
 void		 secret_free(struct secret *);
 /* Zero ordinary memory in a way the compiler cannot elide. */
 void		 secret_wipe(void *, size_t);
+/*
+ * Make OpenSSL wipe every block it frees or moves.  Must run before
+ * OpenSSL's first allocation.
+ */
+int		 secret_openssl_hooks(void);
 /* Constant-time comparison of equal-length byte strings: 0 when equal. */
 int		 secret_cmp(const void *, const void *, size_t);
 

@@ -214,6 +214,8 @@ main(int argc, char **argv)
 
 	log_init("airlockd", LOG_LVL_INFO);
 	no_core_dumps();
+	if (secret_openssl_hooks() != 0)
+		fatal("cannot install OpenSSL's wiping allocator");
 	/* Secretless Broker's "-debug" spelling, for drop-in use. */
 	for (i = 1; i < argc; i++)
 		if (strcmp(argv[i], "-debug") == 0)

@@ -66,7 +66,8 @@ buf_len(const struct buf *b)
 const unsigned char *
 buf_ptr(const struct buf *b)
 {
-	return b->data + b->off;
+	/* An empty buffer may have no memory yet: NULL + 0 is undefined. */
+	return b->data == NULL ? NULL : b->data + b->off;
 }
 
 int

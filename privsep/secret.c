@@ -2,8 +2,11 @@
  * Secrets in libsodium guarded memory.  One allocation holds the struct
  * and the bytes, so a secret is freed (and zeroed) in one step.
  */
+#include <malloc.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <sodium.h>
 
 #include "errors.h"
@@ -68,4 +71,58 @@ int
 secret_cmp(const void *a, const void *b, size_t len)
 {
 	return sodium_memcmp(a, b, len) == 0 ? 0 : 1;
+}
+
+/*
+ * OpenSSL's allocations, wiped when freed.  Its PEM and DER decoders copy
+ * a private key into temporary buffers and free them without cleansing,
+ * and the key derivations of SCRAM leave password-derived state behind in
+ * the same way; with these hooks nothing OpenSSL frees keeps its bytes.
+ */
+static void *
+wipe_malloc(size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return malloc(n);
+}
+
+static void
+wipe_free(void *p, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	if (p != NULL) {
+		sodium_memzero(p, malloc_usable_size(p));
+		free(p);
+	}
+}
+
+/* Not realloc: it could move the block and free the old one unwiped. */
+static void *
+wipe_realloc(void *p, size_t n, const char *file, int line)
+{
+	size_t	 old;
+	void	*q;
+
+	if (p == NULL)
+		return malloc(n);
+	if (n == 0) {
+		wipe_free(p, file, line);
+		return NULL;
+	}
+	old = malloc_usable_size(p);
+	if ((q = malloc(n)) == NULL)
+		return NULL;
+	memcpy(q, p, old < n ? old : n);
+	wipe_free(p, file, line);
+	return q;
+}
+
+int
+secret_openssl_hooks(void)
+{
+	/* Refused once OpenSSL has allocated anything: call it first. */
+	return CRYPTO_set_mem_functions(wipe_malloc, wipe_realloc,
+	    wipe_free) == 1 ? 0 : ERR_INVAL;
 }

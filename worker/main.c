@@ -31,6 +31,32 @@
 #define WORKER_MAX_FDS		16
 #define ASSIGN_TIMEOUT_MS	30000
 
+#ifdef AIRLOCK_SANITIZER
+/*
+ * Sanitizer builds only (regress/sanitize.sh).  The monitor starts the
+ * worker with an empty environment, so ASAN_OPTIONS and UBSAN_OPTIONS never
+ * reach it: these are its options.  No leak check: LeakSanitizer stops the
+ * world with prctl, clone and ptrace at exit, which the filter kills.  No
+ * symbolizer: it would have to be executed; reports name module+offset,
+ * which regress/sanitize.sh turns into file:line.
+ */
+const char	*__asan_default_options(void);
+const char	*__ubsan_default_options(void);
+
+const char *
+__asan_default_options(void)
+{
+	return "detect_leaks=0:halt_on_error=1:symbolize=0:"
+	    "detect_stack_use_after_return=1:strict_string_checks=1";
+}
+
+const char *
+__ubsan_default_options(void)
+{
+	return "halt_on_error=1:print_stacktrace=1:symbolize=0";
+}
+#endif
+
 extern const struct connector pg_connector;
 
 static const struct connector *const connectors[] = {
@@ -172,7 +198,8 @@ main(int argc, char **argv)
 	tzset();
 	/* OpenSSL writes with write(2): a gone peer is EPIPE, not death. */
 	signal(SIGPIPE, SIG_IGN);
-	if (secret_init() != 0 || tls_global_init() != 0) {
+	if (secret_openssl_hooks() != 0 || secret_init() != 0 ||
+	    tls_global_init() != 0) {
 		log_error("cannot initialise the crypto libraries");
 		return 1;
 	}

@@ -222,6 +222,14 @@ scan_process(struct scan *s, const char *pidarg)
 			close(fd);
 			return 2;
 		}
+		/*
+		 * A readable mapping of 64 GiB or more is a sanitizer shadow
+		 * (AddressSanitizer reserves terabytes of it, untouched and
+		 * zero): no process of ours holds data there, and reading it
+		 * would take hours.
+		 */
+		if (stop - start >= (1ULL << 36))
+			continue;
 		if (perms[0] != 'r')
 			continue;
 		name = line + consumed;

@@ -655,5 +655,9 @@ main(int argc, char *argv[])
 	}
 	rogues[i].play(&c);
 	report(&c, "exit");
+	kv_clear(&opts);
+	free(connector);
+	free(c.service);
+	buf_free(c.in);
 	return 0;
 }

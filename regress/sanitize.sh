@@ -63,10 +63,6 @@ skip_reason()
 	valgrind:sandbox-syscalls)
 		echo "runs the sandbox probe only, never airlockd; ran in the" \
 		    "plain and asan runs" ;;
-	valgrind:pg-pgbench)
-		echo "a timed load test (50 clients for 5 s): airlockd under" \
-		    "valgrind has not finished the 50 SCRAM logins by then;" \
-		    "ran in the plain and asan runs" ;;
 	valgrind:nonroot)
 		echo "starts its own copy of airlockd (through setpriv), not" \
 		    "through AIRLOCKD: nothing of it would run under valgrind" ;;

@@ -55,13 +55,18 @@ libmonitor.a: $(MON_OBJS)
 libworker.a: $(WRK_OBJS)
 	@$(AR) rcs $@ $^
 
+# The daemons are linked to a temporary name and renamed into place, so
+# that a running airlockd never finds its worker half-written.
+
 airlockd: monitor/main.o libmonitor.a libcommon.a
 	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(MON_LIBS)
+	@$(CC) $(LDFLAGS) -o $@.tmp $^ $(MON_LIBS)
+	@mv -f $@.tmp $@
 
 airlock-worker: worker/main.o libworker.a libcommon.a
 	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(WRK_LIBS)
+	@$(CC) $(LDFLAGS) -o $@.tmp $^ $(WRK_LIBS)
+	@mv -f $@.tmp $@
 
 regress/unit/unittest: $(UNIT_OBJS) libmonitor.a libworker.a libcommon.a
 	@echo "  LD      $@"

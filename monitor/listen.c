@@ -82,7 +82,7 @@ static void
 accept_cb(int fd, short ev, void *arg)
 {
 	struct listener	*l = arg;
-	int		 c, one = 1;
+	int		 c, one = 1, r;
 
 	(void)ev;
 	for (;;) {
@@ -115,8 +115,18 @@ accept_cb(int fd, short ev, void *arg)
 			setsockopt(c, SOL_SOCKET, SO_KEEPALIVE, &one,
 			    sizeof(one));
 		}
-		worker_spawn(l->svc, c);
+		r = worker_spawn(l->svc, c);
 		close(c);
+		if (r == ERR_SYS && (errno == EMFILE || errno == ENFILE ||
+		    errno == ENOMEM || errno == EAGAIN)) {
+			/*
+			 * Out of descriptors or processes: accepting more
+			 * would only drop them.  Let them wait in the backlog.
+			 */
+			log_warn("cannot start workers; pausing listeners");
+			listeners_pause(1000);
+			return;
+		}
 		if (mon.nworkers >= (size_t)mon.conf->max_workers) {
 			/*
 			 * Stop accepting rather than accept and drop: further

@@ -130,7 +130,7 @@ worker_spawn(const struct service *svc, int client_fd)
 	struct worker	*w;
 	struct buf	*b = NULL;
 	struct timeval	 tv;
-	int		 sv[2] = { -1, -1 }, r, ms;
+	int		 sv[2] = { -1, -1 }, r, ms, saved_errno = 0;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return ERR_NOMEM;
@@ -141,11 +141,16 @@ worker_spawn(const struct service *svc, int client_fd)
 	snprintf(w->label, sizeof(w->label), "%s#%llu", svc->name,
 	    (unsigned long long)w->id);
 
-	if ((r = msg_channel(sv)) != 0)
+	if ((r = msg_channel(sv)) != 0) {
+		saved_errno = errno;
+		log_error("%s: cannot create a worker's channel: %s", w->label,
+		    strerror(saved_errno));
 		goto fail;
+	}
 	if ((r = spawn_process(w, sv[1])) != 0) {
+		saved_errno = errno;
 		log_error("%s: cannot start worker %s: %s", w->label,
-		    mon.worker_path, strerror(errno));
+		    mon.worker_path, strerror(saved_errno));
 		goto fail;
 	}
 	close(sv[1]);
@@ -199,6 +204,8 @@ worker_spawn(const struct service *svc, int client_fd)
 	if (sv[0] != -1 && w->chan == -1)
 		close(sv[0]);
 	worker_free(w);
+	/* The caller decides on errno whether to back off. */
+	errno = saved_errno;
 	return r;
 }
 

@@ -13,9 +13,10 @@ set -eu
 
 PKGS="build-essential gcc make pkg-config
 	libevent-dev libssl-dev libsodium-dev libyaml-dev libseccomp-dev
-	libcap-ng-dev libidn-dev
+	libcap-ng-dev libidn-dev libjansson-dev libhttp-parser-dev
 	postgresql postgresql-client pgbouncer
-	openssl procps util-linux coreutils clang libclang-rt-14-dev valgrind"
+	openssl procps util-linux coreutils clang libclang-rt-14-dev valgrind
+	python3 mandoc curl systemd jq"
 
 WORKER_USER=_airlock
 CHROOT_DIR=/var/empty/airlock

@@ -140,7 +140,9 @@ make_chroot()
 # airlock_head [SETTING...]: the start of a configuration file (up to
 # "services:"), with a fresh chroot, debug logging, and SETTINGs ("key:
 # value") added to the airlock: section; a SETTING replaces the default of
-# the same key (handshakeTimeout, drainTimeout, logLevel).
+# the same key (handshakeTimeout, drainTimeout, logLevel, health).  The
+# health listener is off unless a test asks for it: its default address,
+# 127.0.0.1:5335, would be shared by every test that runs.
 airlock_head()
 {
 	_chroot=$(make_chroot)
@@ -151,7 +153,8 @@ airlock:
   chroot: $_chroot
 EOF
 	# Defaults for tests, unless an argument sets the same key.
-	for _d in "handshakeTimeout: 10s" "drainTimeout: 5s" "logLevel: debug"; do
+	for _d in "handshakeTimeout: 10s" "drainTimeout: 5s" "logLevel: debug" \
+	    "health: off"; do
 		_k=${_d%%:*}
 		case " $* " in
 		*" $_k:"*) ;;

@@ -111,6 +111,9 @@ hreq_feed(struct hreq *r, const void *p, size_t len)
 	if (r->complete) {
 		if (n > HREQ_MAX_BYTES - r->total)
 			return ERR_TOOBIG;
+		/* HTTP/0.9 (a request line without a version) is not served. */
+		if (r->parser.http_major < 1)
+			return ERR_FORMAT;
 		switch (r->parser.method) {
 		case HTTP_GET:
 			r->method = HREQ_GET;

@@ -244,3 +244,17 @@ airlock_alive()
 {
 	[ -n "$AIRLOCK_PID" ] && kill -0 "$AIRLOCK_PID" 2>/dev/null
 }
+
+# proc_field PID NAME: a field of /proc/PID/status ("Uid", "CapEff", ...).
+proc_field()
+{
+	awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ /, ""); print; exit }' \
+	    "/proc/$1/status"
+}
+
+# proc_limit PID NAME: the soft limit of /proc/PID/limits ("Max open files").
+proc_limit()
+{
+	awk -v l="$2" 'index($0, l) == 1 { print $(NF - 2); exit }' \
+	    "/proc/$1/limits"
+}

@@ -3,6 +3,9 @@
  * the request parser (worker/httpreq.c), the Prometheus and JSON
  * formatting (worker/healthfmt.c), and the airlock.health setting.
  */
+#include <sys/wait.h>
+
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,7 @@
 #include "errors.h"
 #include "figures.h"
 #include "health.h"
+#include "monitor.h"
 #include "msg.h"
 #include "test.h"
 
@@ -493,4 +497,103 @@ TEST(health_config)
 		CHECK(strstr(err, "airlock.health") != NULL);
 		config_free(cf);
 	}
+}
+
+/*
+ * The dispatch table's rule for health workers, on a stand-in worker whose
+ * process is a sleeping child (so that a kill is real and seen): it may
+ * ask for the figures once and nothing else, and no other worker may ask
+ * for them.
+ */
+/*
+ * airlockd defines the monitor's state in monitor/main.c, which the unit
+ * tests do not link.  Weak, so that another test file may define it too.
+ */
+struct monitor	 mon __attribute__((weak));
+
+static pid_t
+sleeper(void)
+{
+	pid_t	 pid = fork();
+
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+static int
+killed_by_sigkill(pid_t pid)
+{
+	int	 status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return 0;
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+}
+
+TEST(health_dispatch_rules)
+{
+	struct worker	 w;
+	struct figures	 f;
+	struct buf	*empty = buf_new(0), *in = buf_new(MSG_MAX_PAYLOAD + 1),
+			*dial = buf_new(0);
+	char		 err[1024];
+	uint32_t	 type;
+	int		 sv[2], fd;
+
+	REQUIRE(empty != NULL && in != NULL && dial != NULL);
+	REQUIRE(buf_put_u8(dial, DIAL_SESSION) == 0);
+	mon.conf = load_health("off", err, sizeof(err));
+	REQUIRE(mon.conf != NULL);
+
+	/* A health worker asks for the figures: answered, once. */
+	REQUIRE(msg_channel(sv) == 0);
+	memset(&w, 0, sizeof(w));
+	w.health = 1;
+	w.svc = &health_service;
+	w.chan = sv[0];
+	w.pid = sleeper();
+	dispatch_message(&w, MSG_HEALTH, empty, -1);
+	CHECK_INT(w.killed, 0);
+	CHECK_INT(w.state, W_DONE);
+	CHECK_INT(msg_recv(sv[1], &type, in, &fd), 0);
+	CHECK_INT(type, MSG_HEALTH);
+	REQUIRE(fig_decode(in, &f) == 0);
+	CHECK(f.nservices == 1 && strcmp(f.services[0].name, "db") == 0);
+	CHECK_INT(f.ready, 0);		/* nothing is bound here */
+	fig_free(&f);
+	buf_reset(empty);
+	dispatch_message(&w, MSG_HEALTH, empty, -1);
+	CHECK_INT(w.killed, 1);
+	CHECK(killed_by_sigkill(w.pid));
+	close(sv[1]);
+
+	/* A health worker asks to dial: killed. */
+	memset(&w, 0, sizeof(w));
+	w.health = 1;
+	w.svc = &health_service;
+	w.chan = -1;
+	w.pid = sleeper();
+	dispatch_message(&w, MSG_DIAL, dial, -1);
+	CHECK_INT(w.killed, 1);
+	CHECK(killed_by_sigkill(w.pid));
+
+	/* A client's worker asks for the figures: killed. */
+	memset(&w, 0, sizeof(w));
+	w.svc = &mon.conf->services[0];
+	w.chan = -1;
+	w.pid = sleeper();
+	buf_reset(empty);
+	dispatch_message(&w, MSG_HEALTH, empty, -1);
+	CHECK_INT(w.killed, 1);
+	CHECK(killed_by_sigkill(w.pid));
+
+	config_free(mon.conf);
+	mon.conf = NULL;
+	metrics_free();
+	buf_free(empty);
+	buf_free(in);
+	buf_free(dial);
 }

@@ -27,9 +27,11 @@ CFLAGS		+= $(OPT) -std=gnu11 -Wall -Wextra -Werror -Wshadow \
 		   -DAIRLOCK_LIBEXECDIR='"$(LIBEXECDIR)"' \
 		   $(shell $(PKG_CONFIG) --cflags $(ALL_PKGS))
 LDFLAGS		+= -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANITIZE)
+# Libraries without a pkg-config file.
+WRK_NOPC_LIBS	 = -lhttp_parser
 MON_LIBS	 = $(shell $(PKG_CONFIG) --libs $(MON_PKGS))
-WRK_LIBS	 = $(shell $(PKG_CONFIG) --libs $(WRK_PKGS))
-ALL_LIBS	 = $(shell $(PKG_CONFIG) --libs $(ALL_PKGS))
+WRK_LIBS	 = $(shell $(PKG_CONFIG) --libs $(WRK_PKGS)) $(WRK_NOPC_LIBS)
+ALL_LIBS	 = $(shell $(PKG_CONFIG) --libs $(ALL_PKGS)) $(WRK_NOPC_LIBS)
 
 COMMON_SRCS	 = $(wildcard privsep/*.c)
 MON_SRCS	 = $(filter-out monitor/main.c, $(wildcard monitor/*.c)) \

@@ -37,6 +37,8 @@
  *   MSG_LOG		W->M  u8 level, string text
  *   MSG_STATS		W->M  u64 bytes client->backend, u64 backend->client
  *   MSG_BYE		W->M  (empty) the worker is about to exit normally
+ *   MSG_HEALTH		W->M  (empty) a health worker's only request;
+ *			M->W  the figures (include/figures.h: fig_encode)
  *
  * Which request is permitted when is the monitor's business (its dispatch
  * table); a request it does not permit ends the worker.
@@ -68,6 +70,7 @@ enum msg_type {
 	MSG_LOG,
 	MSG_STATS,
 	MSG_BYE,
+	MSG_HEALTH,
 	MSG_TYPE_MAX		/* not a message; keep last */
 };
 

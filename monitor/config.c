@@ -516,6 +516,60 @@ parse_startups(struct ctx *c, const yaml_node_t *n, const char *s,
 	    "percentage from 1 to 100");
 }
 
+/*
+ * health: HOST:PORT or [IPV6]:PORT, or "off".  Any address may be given:
+ * Kubernetes probes come from outside the pod.  Declared before the
+ * helpers it uses are, hence the prototypes.
+ */
+static int	 valid_host(const char *);
+static int	 valid_port(const char *, unsigned int *);
+
+static int
+parse_health(struct ctx *c, const yaml_node_t *n, const char *s,
+    struct config *cf)
+{
+	struct in6_addr	 a6;
+	const char	*colon;
+	char		*host, portbuf[8];
+	unsigned int	 port;
+	int		 v6 = 0;
+
+	free(cf->health);
+	free(cf->health_host);
+	free(cf->health_port);
+	cf->health = cf->health_host = cf->health_port = NULL;
+	if (strcmp(s, "off") == 0)
+		return 0;
+	if (s[0] == '[') {
+		if ((colon = strchr(s, ']')) == NULL || colon[1] != ':')
+			goto bad;
+		host = strndup(s + 1, colon - s - 1);
+		colon++;
+		v6 = 1;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL)
+			goto bad;
+		host = strndup(s, colon - s);
+	}
+	if (host == NULL)
+		return cerr(c, n, "out of memory");
+	if (!(v6 ? inet_pton(AF_INET6, host, &a6) == 1 :
+	    strchr(host, ':') == NULL && valid_host(host)) ||
+	    !valid_port(colon + 1, &port)) {
+		free(host);
+		goto bad;
+	}
+	snprintf(portbuf, sizeof(portbuf), "%u", port);
+	cf->health_host = host;
+	if ((cf->health_port = strdup(portbuf)) == NULL ||
+	    (cf->health = strdup(s)) == NULL)
+		return cerr(c, n, "out of memory");
+	return 0;
+ bad:
+	return cerr(c, n, "airlock.health " NAMEFMT ": expected HOST:PORT, "
+	    "[IPV6]:PORT or off", s);
+}
+
 /* The optional "airlock:" section; defaults are already in place. */
 static int
 parse_airlock(struct ctx *c, yaml_node_t *node)
@@ -595,12 +649,17 @@ parse_airlock(struct ctx *c, yaml_node_t *node)
 			else
 				r = cerr(c, p->val, "airlock.logLevel must be "
 				    "one of error, warn, info, debug");
+		} else if (key_is(p, "health")) {
+			if ((r = get_string(c, p->val, "airlock.health",
+			    &s)) == 0)
+				r = parse_health(c, p->val, s, cf);
 		} else
 			r = cerr(c, p->key, "unknown key " NAMEFMT " in the "
 			    "airlock section (known: user, chroot, worker, "
 			    "handshakeTimeout, dialTimeout, providerTimeout, "
 			    "idleTimeout, drainTimeout, maxWorkers, "
-			    "maxStartups, sandboxDebug, logLevel)", p->name);
+			    "maxStartups, sandboxDebug, logLevel, health)",
+			    p->name);
 	}
  out:
 	pairs_free(&ps);
@@ -1383,6 +1442,9 @@ config_free(struct config *cf)
 	free(cf->user);
 	free(cf->chroot_dir);
 	free(cf->worker_path);
+	free(cf->health);
+	free(cf->health_host);
+	free(cf->health_port);
 	free(cf);
 }
 
@@ -1419,7 +1481,12 @@ config_new(const char *path)
 	cf->startups_full = 200;
 	cf->sandbox_debug = 0;
 	cf->log_level = LOG_LVL_INFO;
-	if (cf->path == NULL || cf->user == NULL || cf->chroot_dir == NULL) {
+	cf->health = strdup("127.0.0.1:5335");
+	cf->health_host = strdup("127.0.0.1");
+	cf->health_port = strdup("5335");
+	if (cf->path == NULL || cf->user == NULL || cf->chroot_dir == NULL ||
+	    cf->health == NULL || cf->health_host == NULL ||
+	    cf->health_port == NULL) {
 		config_free(cf);
 		return NULL;
 	}

@@ -69,6 +69,10 @@ struct config {
 	int		 startups_full;
 	int		 sandbox_debug;		/* sandboxDebug: false */
 	int		 log_level;		/* logLevel: info */
+	/* health: 127.0.0.1:5335; NULLs when "off" */
+	char		*health;		/* as written */
+	char		*health_host;		/* IPv6 without brackets */
+	char		*health_port;
 };
 
 /*

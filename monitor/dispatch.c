@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "errors.h"
+#include "figures.h"
 #include "log.h"
 #include "monitor.h"
 #include "msg.h"
@@ -23,6 +24,8 @@
 #define ANY_STATE	(S(W_ASSIGNED) | S(W_DIALING) | S(W_HANDSHAKE) | \
 			 S(W_CANCEL) | S(W_RELAY) | S(W_DONE))
 #define ONCE		0x1
+#define HEALTH_ONLY	0x2	/* only a health worker may ask it */
+#define ALSO_HEALTH	0x4	/* a health worker may ask it too */
 
 #define LOG_TEXT_MAX	1024
 
@@ -52,9 +55,11 @@ static const struct dispatch table[] = {
 	    pg_answer_scram_verify },
 	{ MSG_AUTHDONE,	    S(W_ASSIGNED) | S(W_HANDSHAKE) | S(W_CANCEL), ONCE,
 	    0, answer_authdone },
-	{ MSG_LOG,	    ANY_STATE, 0, 0, answer_log },
+	{ MSG_LOG,	    ANY_STATE, ALSO_HEALTH, 0, answer_log },
 	{ MSG_STATS,	    S(W_RELAY) | S(W_DONE), ONCE, 0, answer_stats },
-	{ MSG_BYE,	    ANY_STATE, ONCE, 0, answer_bye },
+	{ MSG_BYE,	    ANY_STATE, ONCE | ALSO_HEALTH, 0, answer_bye },
+	{ MSG_HEALTH,	    S(W_ASSIGNED), ONCE | HEALTH_ONLY, 0,
+	    health_answer },
 };
 
 static const char *const state_names[] = {
@@ -85,6 +90,13 @@ dispatch_message(struct worker *w, uint32_t type, struct buf *b, int fd)
 			d = &table[i];
 	if (d == NULL) {
 		worker_kill(w, "unknown request type %u", type);
+		return;
+	}
+	/* A health worker has no service: it may ask for figures only. */
+	if (w->health ? (d->flags & (HEALTH_ONLY | ALSO_HEALTH)) == 0 :
+	    (d->flags & HEALTH_ONLY) != 0) {
+		worker_kill(w, "%s not permitted for a %s worker",
+		    msg_type_name(type), w->health ? "health" : "session");
 		return;
 	}
 	if ((d->states & S(w->state)) == 0) {
@@ -118,7 +130,9 @@ creds_done(void *arg, const char *err, struct creds *creds)
 	char		 why[256];
 
 	w->creq = NULL;
+	metrics_provider(w);
 	if (err != NULL) {
+		metrics_failed(w, FIG_PROVIDER);
 		worker_fail(w, "could not fetch the credentials of service "
 		    "%s: %s", w->svc->name, err);
 		w->state = W_DONE;
@@ -126,6 +140,7 @@ creds_done(void *arg, const char *err, struct creds *creds)
 	}
 	w->creds = creds;
 	if (pg_dial_target(w, &t, why, sizeof(why)) != 0) {
+		metrics_failed(w, FIG_DIAL);
 		worker_fail(w, "%s", why);
 		w->state = W_DONE;
 		worker_forget_secrets(w);
@@ -135,6 +150,7 @@ creds_done(void *arg, const char *err, struct creds *creds)
 	    t.unix_path[0] ? NULL : t.port, t.unix_path[0] ? t.unix_path : NULL,
 	    mon.conf->dial_timeout_ms, dial_answered, w);
 	if (w->dial == NULL) {
+		metrics_failed(w, FIG_DIAL);
 		worker_fail(w, "could not start connecting to the backend");
 		w->state = W_DONE;
 		worker_forget_secrets(w);
@@ -155,7 +171,9 @@ answer_dial(struct worker *w, struct buf *b)
 	w->purpose = purpose;
 	w->state = W_DIALING;
 	/* Credentials are resolved for each connection, never cached. */
+	w->t_creds = metrics_now_us();
 	if ((w->creq = creds_resolve(w->svc, creds_done, w)) == NULL) {
+		metrics_failed(w, FIG_PROVIDER);
 		worker_fail(w, "could not fetch the credentials of service %s",
 		    w->svc->name);
 		w->state = W_DONE;
@@ -172,6 +190,7 @@ dial_answered(void *arg, int fd, const char *err)
 
 	w->dial = NULL;
 	if (fd == -1) {
+		metrics_failed(w, FIG_DIAL);
 		worker_fail(w, "could not connect to the backend: %s", err);
 		w->state = W_DONE;
 		worker_forget_secrets(w);
@@ -261,6 +280,10 @@ answer_authdone(struct worker *w, struct buf *b)
 		worker_startup_over(w);
 	w->state = ok ? W_RELAY : W_DONE;
 	if (ok)
+		metrics_authenticated(w);
+	else
+		metrics_failed(w, FIG_AUTH);
+	if (ok)
 		log_info("%s: authenticated", w->label);
 	else
 		log_info("%s: authentication failed", w->label);
@@ -301,9 +324,11 @@ answer_stats(struct worker *w, struct buf *b)
 	int	 r;
 
 	if ((r = buf_get_u64(b, &w->bytes_c2b)) != 0 ||
-	    (r = buf_get_u64(b, &w->bytes_b2c)) != 0)
+	    (r = buf_get_u64(b, &w->bytes_b2c)) != 0 ||
+	    (r = buf_expect_end(b)) != 0)
 		return r;
-	return buf_expect_end(b);
+	metrics_bytes(w);
+	return 0;
 }
 
 static int

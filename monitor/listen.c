@@ -100,11 +100,14 @@ accept_cb(int fd, short ev, void *arg)
 				    strerror(errno));
 			return;
 		}
+		metrics_accepted(l->svc);
 		if (mon.draining) {
+			metrics_refused(l->svc);
 			close(c);
 			continue;
 		}
 		if (startups_drop(l->svc)) {
+			metrics_refused(l->svc);
 			startups_log(l->svc);
 			close(c);
 			continue;
@@ -127,19 +130,38 @@ accept_cb(int fd, short ev, void *arg)
 			listeners_pause(1000);
 			return;
 		}
-		if (mon.nworkers >= (size_t)mon.conf->max_workers) {
-			/*
-			 * Stop accepting rather than accept and drop: further
-			 * clients wait in the listen backlog until a worker
-			 * exits (listeners_worker_gone).
-			 */
-			log_warn("%zu workers, the maximum: not accepting until "
-			    "one exits", mon.nworkers);
-			full = 1;
-			listeners_pause(0);
+		if (listeners_check_full())
 			return;
-		}
 	}
+}
+
+int
+listeners_check_full(void)
+{
+	if (mon.nworkers < (size_t)mon.conf->max_workers)
+		return 0;
+	if (full)
+		return 1;
+	/*
+	 * Stop accepting rather than accept and drop: further clients wait
+	 * in the listen backlog until a worker exits (listeners_worker_gone).
+	 */
+	log_warn("%zu workers, the maximum: not accepting until one exits",
+	    mon.nworkers);
+	full = 1;
+	listeners_pause(0);
+	return 1;
+}
+
+int
+listeners_is_bound(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < nlisteners; i++)
+		if (strcmp(listeners[i].svc->name, name) == 0)
+			return listeners[i].fd != -1;
+	return 0;
 }
 
 void
@@ -155,8 +177,9 @@ listeners_worker_gone(void)
 		event_add(listeners[i].ev, NULL);
 }
 
-static int
-open_tcp(const struct service *svc, char *err, size_t errlen)
+int
+listeners_tcp_socket(const char *host, const char *port, const char *label,
+    char *err, size_t errlen)
 {
 	struct addrinfo	 hints, *res, *ai;
 	int		 fd = -1, one = 1, r;
@@ -165,9 +188,8 @@ open_tcp(const struct service *svc, char *err, size_t errlen)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((r = getaddrinfo(svc->listen_host, svc->listen_port, &hints,
-	    &res)) != 0) {
-		snprintf(err, errlen, "%s: %s", svc->listen, gai_strerror(r));
+	if ((r = getaddrinfo(host, port, &hints, &res)) != 0) {
+		snprintf(err, errlen, "%s: %s", label, gai_strerror(r));
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -179,7 +201,7 @@ open_tcp(const struct service *svc, char *err, size_t errlen)
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
 		    listen(fd, LISTEN_BACKLOG) == 0)
 			break;
-		snprintf(err, errlen, "%s: %s", svc->listen, strerror(errno));
+		snprintf(err, errlen, "%s: %s", label, strerror(errno));
 		close(fd);
 		fd = -1;
 	}
@@ -284,7 +306,8 @@ listeners_open(struct config *conf, char *err, size_t errlen)
 		err[0] = '\0';
 		l->fd = l->svc->listen_kind == LISTEN_UNIX ?
 		    open_unix(l->svc, err, errlen) :
-		    open_tcp(l->svc, err, errlen);
+		    listeners_tcp_socket(l->svc->listen_host,
+		    l->svc->listen_port, l->svc->listen, err, errlen);
 		if (l->fd == -1)
 			return ERR_SYS;
 		nlisteners++;

@@ -151,7 +151,7 @@ sigchld_cb(int sig, short ev, void *arg)
 	(void)ev;
 	(void)arg;
 	worker_reap();
-	if (mon.draining && mon.nworkers == 0)
+	if (mon.draining && worker_sessions() == 0)
 		event_base_loopexit(mon.base, NULL);
 }
 
@@ -162,7 +162,7 @@ drain_deadline_cb(int fd, short ev, void *arg)
 	(void)ev;
 	(void)arg;
 	log_warn("drain deadline passed with %zu connection(s); ending them",
-	    mon.nworkers);
+	    worker_sessions());
 	worker_kill_all();
 	event_base_loopexit(mon.base, NULL);
 }
@@ -183,8 +183,8 @@ sigterm_cb(int sig, short ev, void *arg)
 	mon.draining = 1;
 	listeners_close();
 	log_info("signal %d: not accepting; %zu connection(s) to finish", sig,
-	    mon.nworkers);
-	if (mon.nworkers == 0) {
+	    worker_sessions());
+	if (worker_sessions() == 0) {
 		event_base_loopexit(mon.base, NULL);
 		return;
 	}
@@ -280,8 +280,11 @@ main(int argc, char **argv)
 		fatal("cannot create the resolver");
 	if (worker_stderr_open() != 0)
 		fatal("cannot create the workers' log pipe");
+	metrics_init();
 	if (listeners_open(mon.conf, err, sizeof(err)) != 0)
 		fatal("cannot listen: %s", err);
+	if (health_open(mon.conf, err, sizeof(err)) != 0)
+		fatal("cannot listen for health checks: %s", err);
 	ev_sig[0] = evsignal_new(mon.base, SIGCHLD, sigchld_cb, NULL);
 	ev_sig[1] = evsignal_new(mon.base, SIGTERM, sigterm_cb, NULL);
 	ev_sig[2] = evsignal_new(mon.base, SIGINT, sigterm_cb, NULL);
@@ -298,6 +301,8 @@ main(int argc, char **argv)
 	worker_kill_all();
 	worker_reap();
 	listeners_close();
+	health_close();
+	metrics_free();
 	worker_stderr_close();
 	for (i = 0; i < 5; i++)
 		event_free(ev_sig[i]);

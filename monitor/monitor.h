@@ -57,6 +57,11 @@ struct worker {
 	struct creds	*creds;		/* held until the handshake ends */
 	struct scram	*scram;
 	uint64_t	 bytes_c2b, bytes_b2c;
+	/* health and metrics (health.c, metrics.c) */
+	int		 health;	/* serves /live /ready /metrics */
+	int		 failure;	/* 1 + FIG_* once counted as failed */
+	uint64_t	 t_start;	/* metrics_now_us() at spawn */
+	uint64_t	 t_creds;	/* ... when credentials were asked */
 };
 
 TAILQ_HEAD(workerlist, worker);
@@ -68,6 +73,7 @@ struct monitor {
 	struct config		*conf;
 	struct workerlist	 workers;
 	size_t			 nworkers;
+	size_t			 nhealth;	/* of which health workers */
 	uint64_t		 next_id;
 	char			*worker_path;
 	int			*startups;	/* per service: workers
@@ -82,6 +88,10 @@ extern struct monitor	 mon;
 
 /* workers.c: spawn, kill, reap. */
 int		 worker_spawn(const struct service *, int client_fd);
+/* A worker for one connection to the health listener. */
+int		 worker_spawn_health(int client_fd);
+/* Workers that serve clients of services (health workers left out). */
+size_t		 worker_sessions(void);
 void		 worker_kill(struct worker *, const char *reason, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 worker_reap(void);
@@ -140,10 +150,51 @@ int		 worker_stderr_fd(void);
 void		 worker_stderr_close(void);
 
 /* listen.c */
+/* A listening TCP socket (non-blocking); -1 with err on failure. */
+int		 listeners_tcp_socket(const char *host, const char *port,
+		    const char *label, char *err, size_t errlen);
 int		 listeners_open(struct config *, char *err, size_t errlen);
 void		 listeners_close(void);
 void		 listeners_pause(int ms);
 /* A worker has exited: accept again if maxWorkers had stopped us. */
 void		 listeners_worker_gone(void);
+/* At maxWorkers: stop accepting until a worker exits; 1 when stopped. */
+int		 listeners_check_full(void);
+/* Does the service of this name have its listening socket? */
+int		 listeners_is_bound(const char *service);
+
+/*
+ * health.c: the listener of /live, /ready and /metrics.  Its connections
+ * go to sandboxed health workers (at most HEALTH_MAX_WORKERS at once, and
+ * within maxWorkers); a health worker may ask for the figures, once.
+ */
+#define HEALTH_MAX_WORKERS	8
+extern const struct service health_service;
+int		 health_open(const struct config *, char *err, size_t errlen);
+void		 health_close(void);
+void		 health_worker_gone(void);
+int		 health_answer(struct worker *, struct buf *);
+
+/*
+ * metrics.c: the counters behind /metrics, kept by service name (services
+ * come and go with reloads; their counters stay).  Each call is made where
+ * its event happens; calls about health workers count nothing.
+ */
+struct figures;
+uint64_t	 metrics_now_us(void);
+void		 metrics_init(void);
+void		 metrics_free(void);
+void		 metrics_accepted(const struct service *);
+void		 metrics_refused(const struct service *);
+void		 metrics_spawned(struct worker *);
+/* The first reason given for a worker is the one counted. */
+void		 metrics_failed(struct worker *, int reason);
+void		 metrics_authenticated(struct worker *);
+void		 metrics_provider(struct worker *);
+void		 metrics_bytes(struct worker *);
+void		 metrics_killed(struct worker *);
+void		 metrics_reaped(struct worker *, int status);
+/* Every service known, the configured ones first, with their counters. */
+int		 metrics_snapshot(struct figures *);
 
 #endif

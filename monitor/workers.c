@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "errors.h"
+#include "figures.h"
 #include "log.h"
 #include "monitor.h"
 #include "msg.h"
@@ -124,8 +125,28 @@ worker_free(struct worker *w)
 	free(w);
 }
 
+static int	 spawn(const struct service *, int, int);
+
 int
 worker_spawn(const struct service *svc, int client_fd)
+{
+	return spawn(svc, client_fd, 0);
+}
+
+int
+worker_spawn_health(int client_fd)
+{
+	return spawn(&health_service, client_fd, 1);
+}
+
+size_t
+worker_sessions(void)
+{
+	return mon.nworkers - mon.nhealth;
+}
+
+static int
+spawn(const struct service *svc, int client_fd, int health)
 {
 	struct worker	*w;
 	struct buf	*b = NULL;
@@ -136,6 +157,7 @@ worker_spawn(const struct service *svc, int client_fd)
 		return ERR_NOMEM;
 	w->chan = -1;
 	w->svc = svc;
+	w->health = health;
 	w->id = ++mon.next_id;
 	w->state = W_ASSIGNED;
 	snprintf(w->label, sizeof(w->label), "%s#%llu", svc->name,
@@ -174,8 +196,13 @@ worker_spawn(const struct service *svc, int client_fd)
 	evtimer_add(w->ev_deadline, &tv);
 	TAILQ_INSERT_TAIL(&mon.workers, w, entry);
 	mon.nworkers++;
-	w->unauthenticated = 1;
-	mon.startups[svc - mon.conf->services]++;
+	metrics_spawned(w);
+	if (health)
+		mon.nhealth++;
+	else {
+		w->unauthenticated = 1;
+		mon.startups[svc - mon.conf->services]++;
+	}
 
 	/*
 	 * The assignment waits in the channel while the worker locks itself
@@ -203,6 +230,7 @@ worker_spawn(const struct service *svc, int client_fd)
 		close(sv[1]);
 	if (sv[0] != -1 && w->chan == -1)
 		close(sv[0]);
+	metrics_failed(w, FIG_SPAWN);
 	worker_free(w);
 	/* The caller decides on errno whether to back off. */
 	errno = saved_errno;
@@ -298,6 +326,7 @@ worker_kill(struct worker *w, const char *fmt, ...)
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 	log_warn("%s: worker %ld killed: %s", w->label, (long)w->pid, reason);
+	metrics_killed(w);
 	w->killed = 1;
 	w->state = W_DONE;
 	kill(w->pid, SIGKILL);
@@ -322,9 +351,11 @@ worker_deadline_cb(int fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	if (w->state != W_RELAY && w->state != W_DONE)
+	if (w->state != W_RELAY && w->state != W_DONE) {
+		metrics_failed(w, FIG_TIMEOUT);
 		worker_kill(w, "handshake not finished within %d ms",
 		    mon.conf->handshake_timeout_ms);
+	}
 }
 
 static void
@@ -392,15 +423,21 @@ worker_reap(void)
 		else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
 			log_info("%s: worker %ld exited with status %d",
 			    w->label, (long)pid, WEXITSTATUS(status));
-		if (w->state == W_RELAY || w->state == W_DONE)
+		metrics_reaped(w, status);
+		if (w->health)
+			log_debug("%s: closed", w->label);
+		else if (w->state == W_RELAY || w->state == W_DONE)
 			log_info("%s: closed (%llu bytes in, %llu out)",
 			    w->label, (unsigned long long)w->bytes_c2b,
 			    (unsigned long long)w->bytes_b2c);
 		worker_close_chan(w);
 		TAILQ_REMOVE(&mon.workers, w, entry);
 		mon.nworkers--;
+		if (w->health)
+			mon.nhealth--;
 		worker_free(w);
 		if (!mon.draining)
 			listeners_worker_gone();
+		health_worker_gone();
 	}
 }

@@ -219,6 +219,7 @@ msg_type_name(uint32_t type)
 		[MSG_LOG] = "LOG",
 		[MSG_STATS] = "STATS",
 		[MSG_BYE] = "BYE",
+		[MSG_HEALTH] = "HEALTH",
 	};
 
 	if (type >= MSG_TYPE_MAX || names[type] == NULL)

@@ -140,7 +140,9 @@ make_chroot()
 # airlock_head [SETTING...]: the start of a configuration file (up to
 # "services:"), with a fresh chroot, debug logging, and SETTINGs ("key:
 # value") added to the airlock: section; a SETTING replaces the default of
-# the same key (handshakeTimeout, drainTimeout, logLevel).
+# the same key (handshakeTimeout, drainTimeout, logLevel, health).  The
+# health listener is off unless a test asks for it: its default address,
+# 127.0.0.1:5335, would be shared by every test that runs.
 airlock_head()
 {
 	_chroot=$(make_chroot)
@@ -151,7 +153,8 @@ airlock:
   chroot: $_chroot
 EOF
 	# Defaults for tests, unless an argument sets the same key.
-	for _d in "handshakeTimeout: 10s" "drainTimeout: 5s" "logLevel: debug"; do
+	for _d in "handshakeTimeout: 10s" "drainTimeout: 5s" "logLevel: debug" \
+	    "health: off"; do
 		_k=${_d%%:*}
 		case " $* " in
 		*" $_k:"*) ;;
@@ -240,4 +243,18 @@ stop_airlock()
 airlock_alive()
 {
 	[ -n "$AIRLOCK_PID" ] && kill -0 "$AIRLOCK_PID" 2>/dev/null
+}
+
+# proc_field PID NAME: a field of /proc/PID/status ("Uid", "CapEff", ...).
+proc_field()
+{
+	awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ /, ""); print; exit }' \
+	    "/proc/$1/status"
+}
+
+# proc_limit PID NAME: the soft limit of /proc/PID/limits ("Max open files").
+proc_limit()
+{
+	awk -v l="$2" 'index($0, l) == 1 { print $(NF - 2); exit }' \
+	    "/proc/$1/limits"
 }

@@ -58,9 +58,11 @@ __ubsan_default_options(void)
 #endif
 
 extern const struct connector pg_connector;
+extern const struct connector health_connector;
 
 static const struct connector *const connectors[] = {
 	&pg_connector,
+	&health_connector,
 };
 
 const struct connector *

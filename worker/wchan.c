@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "errors.h"
+#include "figures.h"
 #include "log.h"
 #include "msg.h"
 #include "secret.h"
@@ -278,5 +279,21 @@ wchan_stats(struct wconn *c, const struct relay_stats *st)
 	    (r = buf_put_u64(b, st->b2c)) == 0)
 		r = notify(c, MSG_STATS, b);
 	buf_free(b);
+	return r;
+}
+
+int
+wchan_health(struct wconn *c, struct figures *f, char *err, size_t errlen)
+{
+	struct buf	*reply;
+	int		 r;
+
+	fig_init(f);
+	if ((reply = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
+		return ERR_NOMEM;
+	if ((r = request(c, MSG_HEALTH, NULL, reply, NULL, err, errlen)) == 0 &&
+	    (r = fig_decode(reply, f)) != 0)
+		snprintf(err, errlen, "airlock: malformed figures");
+	buf_free(reply);
 	return r;
 }

@@ -55,5 +55,9 @@ int		 wchan_scram_verify(struct wconn *, const unsigned char *,
 		    size_t, char *err, size_t);
 int		 wchan_authdone(struct wconn *, int ok);
 int		 wchan_stats(struct wconn *, const struct relay_stats *);
+/* A health worker's one request: the figures (fig_free them). */
+struct figures;
+int		 wchan_health(struct wconn *, struct figures *, char *err,
+		    size_t);
 
 #endif

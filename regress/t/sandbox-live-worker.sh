@@ -36,7 +36,7 @@ say "worker $W ($(cat "/proc/$W/comm"))"
 
 field()
 {
-	awk -v f="$1:" '$1 == f { $1 = ""; sub(/^ /, ""); print; exit }' "$S"
+	proc_field "$W" "$1"
 }
 
 uid=$(id -u "$AIRLOCK_USER")
@@ -87,8 +87,7 @@ ok "the chroot is still empty"
 
 limit()
 {
-	awk -v l="$1" 'index($0, l) == 1 { print $(NF - 2); exit }' \
-	    "/proc/$W/limits"
+	proc_limit "$W" "$1"
 }
 grep -E "^(Max (core|file size|processes|open files))" "/proc/$W/limits" |
     sed 's/^/  /'

@@ -1,0 +1,108 @@
+/*
+ * The figures behind /live, /ready and /metrics, as the monitor hands them
+ * to a health worker (the answer to MSG_HEALTH).  The monitor counts
+ * (monitor/metrics.c) and encodes; the sandboxed worker decodes, checking
+ * every field as it would a peer's, and formats the Prometheus text and the
+ * JSON (worker/healthfmt.c).  The monitor never formats text for the
+ * network.
+ *
+ * Encoding (buf.h integers, big-endian; "string" is u32 length + bytes):
+ *
+ *   u64 start time (seconds since the epoch), string version,
+ *   u8 ready, u8 draining, u32 workers, u32 maxWorkers,
+ *   u32 health workers, u32 their maximum,
+ *   u32 services omitted, u32 n, then n times:
+ *	string name, string listenOn ("" once no longer configured),
+ *	u8 configured, u8 listening, u32 active, u64 accepted,
+ *	FIG_NREASONS x u64 failed, u64 bytes client->backend,
+ *	u64 bytes backend->client, u64 killed by the sandbox,
+ *	u64 killed by the monitor, then two histograms (handshake, provider):
+ *	(FIG_NBUCKETS + 1) x u64 count per bucket, the last one +Inf (not
+ *	cumulative), u64 sum in microseconds.
+ *
+ * Services are encoded in the order given (the configured ones first)
+ * until the next would overflow the message; those left out are counted
+ * in "omitted", which the worker reports rather than hiding.  Readiness is
+ * decided by the monitor over every service, so it never depends on what
+ * fitted.  A service takes 300 to 700 bytes: over a hundred fit in
+ * MSG_MAX_PAYLOAD.
+ */
+#ifndef AIRLOCK_FIGURES_H
+#define AIRLOCK_FIGURES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+
+/* Finite upper bounds of the latency histograms; +Inf is one more. */
+#define FIG_NBUCKETS		12
+extern const uint64_t	 fig_bucket_us[FIG_NBUCKETS];
+
+#define FIG_NAME_MAX		256	/* service name, as decoded */
+#define FIG_LISTEN_MAX		512	/* listenOn, as decoded */
+#define FIG_VERSION_MAX		64
+#define FIG_SERVICES_MAX	4096
+
+/* Why a connection ended before it was relayed (label "reason"). */
+enum fig_reason {
+	FIG_REFUSED = 0,	/* maxStartups, or draining */
+	FIG_SPAWN,		/* no worker could be started */
+	FIG_PROVIDER,		/* credentials could not be fetched */
+	FIG_DIAL,		/* the backend could not be reached */
+	FIG_AUTH,		/* the backend refused the credentials */
+	FIG_TIMEOUT,		/* handshake deadline */
+	FIG_SANDBOX,		/* the worker died of SIGSYS */
+	FIG_KILLED,		/* the monitor ended the worker */
+	FIG_CRASHED,		/* the worker died of another signal */
+	FIG_CLIENT,		/* the client left or spoke nonsense */
+	FIG_NREASONS
+};
+extern const char *const fig_reason_names[FIG_NREASONS];
+
+struct fig_hist {
+	uint64_t	 buckets[FIG_NBUCKETS + 1];	/* not cumulative */
+	uint64_t	 sum_us;
+};
+
+struct fig_service {
+	char		*name;
+	char		*listen;
+	uint8_t		 configured;
+	uint8_t		 listening;
+	uint32_t	 active;
+	uint64_t	 accepted;
+	uint64_t	 failed[FIG_NREASONS];
+	uint64_t	 bytes_c2b, bytes_b2c;
+	uint64_t	 killed_sandbox, killed_monitor;
+	struct fig_hist	 handshake, provider;
+};
+
+struct figures {
+	uint64_t	 start_time;
+	char		*version;
+	uint8_t		 ready, draining;
+	uint32_t	 workers, max_workers;
+	uint32_t	 health_workers, max_health_workers;
+	uint32_t	 omitted;
+	struct fig_service *services;
+	size_t		 nservices;
+};
+
+void		 fig_init(struct figures *);
+void		 fig_free(struct figures *);
+/* Append a zeroed service with these names (copied). */
+struct fig_service *fig_add_service(struct figures *, const char *name,
+		    const char *listen);
+void		 fig_hist_observe(struct fig_hist *, uint64_t us);
+uint64_t	 fig_hist_count(const struct fig_hist *);
+/*
+ * Encode into b, at most max bytes in all; services beyond that are left
+ * out and counted (in the message's "omitted", and in *omitted).
+ */
+int		 fig_encode(struct buf *, const struct figures *, size_t max,
+		    uint32_t *omitted);
+/* Decode a whole payload (buf_expect_end); on error f is left empty. */
+int		 fig_decode(struct buf *, struct figures *);
+
+#endif

@@ -1,0 +1,239 @@
+/*
+ * The counters behind /metrics.  They are kept per service NAME, not per
+ * index into the configuration: a reload may add, remove or reorder
+ * services, and a counter must never jump back or move to another service
+ * (Prometheus reads a decrease as a restart).  A service's counters stay
+ * after it is removed; they are few, and only the configuration adds names.
+ *
+ * Each metrics_* call sits where its event happens (listen.c, workers.c,
+ * dispatch.c).  A connection is counted as failed at most once, with the
+ * first reason given: a handshake timeout that ends in a kill is a
+ * timeout, not a kill.  Health workers are counted nowhere: a probe must
+ * not change what it measures.
+ */
+#include <sys/wait.h>
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "errors.h"
+#include "figures.h"
+#include "log.h"
+#include "monitor.h"
+
+/* worker->failure: not yet known, or authenticated (never a failure). */
+#define OUTCOME_OPEN		0
+#define OUTCOME_RELAYED		(-1)
+
+static struct fig_service *counters;
+static size_t		 ncounters;
+static uint64_t		 start_time;
+
+uint64_t
+metrics_now_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+void
+metrics_init(void)
+{
+	start_time = (uint64_t)time(NULL);
+}
+
+void
+metrics_free(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < ncounters; i++)
+		free(counters[i].name);
+	free(counters);
+	counters = NULL;
+	ncounters = 0;
+}
+
+/*
+ * The counters of a service, created on first use.  NULL only when out of
+ * memory: the event then goes uncounted, which is no reason to fail it.
+ */
+static struct fig_service *
+lookup(const char *name)
+{
+	struct fig_service	*v;
+	size_t			 i;
+
+	for (i = 0; i < ncounters; i++)
+		if (strcmp(counters[i].name, name) == 0)
+			return &counters[i];
+	if ((v = reallocarray(counters, ncounters + 1, sizeof(*v))) == NULL)
+		return NULL;
+	counters = v;
+	memset(&v[ncounters], 0, sizeof(*v));
+	if ((v[ncounters].name = strdup(name)) == NULL)
+		return NULL;
+	return &counters[ncounters++];
+}
+
+static struct fig_service *
+of_worker(const struct worker *w)
+{
+	return w->health ? NULL : lookup(w->svc->name);
+}
+
+void
+metrics_accepted(const struct service *svc)
+{
+	struct fig_service	*c;
+
+	if ((c = lookup(svc->name)) != NULL)
+		c->accepted++;
+}
+
+void
+metrics_refused(const struct service *svc)
+{
+	struct fig_service	*c;
+
+	if ((c = lookup(svc->name)) != NULL)
+		c->failed[FIG_REFUSED]++;
+}
+
+void
+metrics_spawned(struct worker *w)
+{
+	struct fig_service	*c;
+
+	w->t_start = metrics_now_us();
+	if ((c = of_worker(w)) != NULL)
+		c->active++;
+}
+
+void
+metrics_failed(struct worker *w, int reason)
+{
+	struct fig_service	*c;
+
+	if (w->failure != OUTCOME_OPEN || reason < 0 ||
+	    reason >= FIG_NREASONS)
+		return;
+	w->failure = 1 + reason;
+	if ((c = of_worker(w)) != NULL)
+		c->failed[reason]++;
+}
+
+void
+metrics_authenticated(struct worker *w)
+{
+	struct fig_service	*c;
+
+	if (w->failure != OUTCOME_OPEN)
+		return;
+	w->failure = OUTCOME_RELAYED;
+	if ((c = of_worker(w)) != NULL)
+		fig_hist_observe(&c->handshake, metrics_now_us() - w->t_start);
+}
+
+void
+metrics_provider(struct worker *w)
+{
+	struct fig_service	*c;
+
+	if (w->t_creds != 0 && (c = of_worker(w)) != NULL)
+		fig_hist_observe(&c->provider, metrics_now_us() - w->t_creds);
+}
+
+void
+metrics_bytes(struct worker *w)
+{
+	struct fig_service	*c;
+
+	if ((c = of_worker(w)) != NULL) {
+		c->bytes_c2b += w->bytes_c2b;
+		c->bytes_b2c += w->bytes_b2c;
+	}
+}
+
+void
+metrics_killed(struct worker *w)
+{
+	struct fig_service	*c;
+
+	if ((c = of_worker(w)) == NULL)
+		return;
+	c->killed_monitor++;
+	metrics_failed(w, FIG_KILLED);
+}
+
+void
+metrics_reaped(struct worker *w, int status)
+{
+	struct fig_service	*c;
+
+	if ((c = of_worker(w)) == NULL)
+		return;
+	if (c->active > 0)
+		c->active--;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
+		c->killed_sandbox++;
+		metrics_failed(w, FIG_SANDBOX);
+	} else if (WIFSIGNALED(status) && !w->killed)
+		metrics_failed(w, FIG_CRASHED);
+	/* A CancelRequest is never relayed and has not failed. */
+	if (w->purpose != DIAL_CANCEL)
+		metrics_failed(w, FIG_CLIENT);
+}
+
+static int
+snapshot_one(struct figures *f, const char *name, const char *listen,
+    int configured)
+{
+	struct fig_service	*s, *c;
+
+	if ((s = fig_add_service(f, name, listen)) == NULL)
+		return ERR_NOMEM;
+	if ((c = lookup(name)) != NULL) {
+		memcpy(s->failed, c->failed, sizeof(s->failed));
+		s->active = c->active;
+		s->accepted = c->accepted;
+		s->bytes_c2b = c->bytes_c2b;
+		s->bytes_b2c = c->bytes_b2c;
+		s->killed_sandbox = c->killed_sandbox;
+		s->killed_monitor = c->killed_monitor;
+		s->handshake = c->handshake;
+		s->provider = c->provider;
+	}
+	s->configured = configured;
+	s->listening = configured && listeners_is_bound(name);
+	return 0;
+}
+
+int
+metrics_snapshot(struct figures *f)
+{
+	const struct config	*cf = mon.conf;
+	size_t			 i, j;
+	int			 r;
+
+	f->start_time = start_time;
+	for (i = 0; i < cf->nservices; i++)
+		if ((r = snapshot_one(f, cf->services[i].name,
+		    cf->services[i].listen, 1)) != 0)
+			return r;
+	/* Services removed by a reload: their counters, not their state. */
+	for (i = 0; i < ncounters; i++) {
+		for (j = 0; j < cf->nservices; j++)
+			if (strcmp(counters[i].name, cf->services[j].name) == 0)
+				break;
+		if (j == cf->nservices &&
+		    (r = snapshot_one(f, counters[i].name, "", 0)) != 0)
+			return r;
+	}
+	return 0;
+}

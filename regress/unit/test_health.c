@@ -1,0 +1,599 @@
+/*
+ * The health endpoint's pieces: the figures' encoding (privsep/figures.c),
+ * the request parser (worker/httpreq.c), the Prometheus and JSON
+ * formatting (worker/healthfmt.c), and the airlock.health setting.
+ */
+#include <sys/wait.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "errors.h"
+#include "figures.h"
+#include "health.h"
+#include "monitor.h"
+#include "msg.h"
+#include "test.h"
+
+/* One service with a little of everything. */
+static void
+sample_figures(struct figures *f, const char *name)
+{
+	struct fig_service	*s;
+
+	fig_init(f);
+	f->start_time = 1700000000;
+	f->version = strdup("9.9.9");
+	f->ready = 1;
+	f->workers = 3;
+	f->max_workers = 1000;
+	f->health_workers = 1;
+	f->max_health_workers = 8;
+	s = fig_add_service(f, name, "tcp://127.0.0.1:5432");
+	s->configured = 1;
+	s->listening = 1;
+	s->active = 2;
+	s->accepted = 7;
+	s->failed[FIG_DIAL] = 4;
+	s->bytes_c2b = 100;
+	s->bytes_b2c = 2000;
+	s->killed_sandbox = 1;
+	fig_hist_observe(&s->handshake, 3000);		/* 0.005 */
+	fig_hist_observe(&s->handshake, 20000);		/* 0.025 */
+	fig_hist_observe(&s->handshake, 20000);
+	fig_hist_observe(&s->handshake, 60000000);	/* +Inf */
+	fig_hist_observe(&s->provider, 1000);
+}
+
+/* b's contents as a C string (the test owns the result). */
+static char *
+text(const struct buf *b)
+{
+	char	*s;
+
+	if ((s = malloc(buf_len(b) + 1)) == NULL)
+		return NULL;
+	memcpy(s, buf_ptr(b), buf_len(b));
+	s[buf_len(b)] = '\0';
+	return s;
+}
+
+TEST(health_hist_observe)
+{
+	struct fig_hist	 h;
+
+	memset(&h, 0, sizeof(h));
+	fig_hist_observe(&h, 0);
+	fig_hist_observe(&h, 5000);		/* on the bound: le="0.005" */
+	fig_hist_observe(&h, 5001);
+	fig_hist_observe(&h, 30000000);
+	fig_hist_observe(&h, 30000001);
+	CHECK_INT(h.buckets[0], 2);
+	CHECK_INT(h.buckets[1], 1);
+	CHECK_INT(h.buckets[FIG_NBUCKETS - 1], 1);
+	CHECK_INT(h.buckets[FIG_NBUCKETS], 1);
+	CHECK_INT(fig_hist_count(&h), 5);
+	CHECK_INT(h.sum_us, 60010002);
+}
+
+TEST(health_figures_roundtrip)
+{
+	struct figures	 f, g;
+	struct buf	*b = buf_new(MSG_MAX_PAYLOAD);
+	uint32_t	 omitted;
+
+	REQUIRE(b != NULL);
+	sample_figures(&f, "db");
+	REQUIRE(fig_add_service(&f, "gone", "") != NULL);
+	CHECK_INT(fig_encode(b, &f, MSG_MAX_PAYLOAD, &omitted), 0);
+	CHECK_INT(omitted, 0);
+	REQUIRE(fig_decode(b, &g) == 0);
+	CHECK_INT(g.start_time, 1700000000);
+	CHECK_STR(g.version, "9.9.9");
+	CHECK_INT(g.ready, 1);
+	CHECK_INT(g.workers, 3);
+	CHECK_INT(g.max_health_workers, 8);
+	REQUIRE(g.nservices == 2);
+	CHECK_STR(g.services[0].name, "db");
+	CHECK_STR(g.services[0].listen, "tcp://127.0.0.1:5432");
+	CHECK_INT(g.services[0].accepted, 7);
+	CHECK_INT(g.services[0].failed[FIG_DIAL], 4);
+	CHECK_INT(g.services[0].bytes_b2c, 2000);
+	CHECK_INT(g.services[0].killed_sandbox, 1);
+	CHECK(memcmp(&g.services[0].handshake, &f.services[0].handshake,
+	    sizeof(struct fig_hist)) == 0);
+	CHECK_STR(g.services[1].name, "gone");
+	CHECK_INT(g.services[1].configured, 0);
+	fig_free(&g);
+	fig_free(&f);
+	buf_free(b);
+}
+
+TEST(health_figures_truncated)
+{
+	struct figures	 f, g;
+	struct buf	*b = buf_new(MSG_MAX_PAYLOAD), v;
+	const unsigned char *p;
+	unsigned char	*copy;
+	size_t		 len, i;
+	uint32_t	 omitted;
+	int		 bad = 0;
+
+	REQUIRE(b != NULL);
+	sample_figures(&f, "db");
+	REQUIRE(fig_encode(b, &f, MSG_MAX_PAYLOAD, &omitted) == 0);
+	p = buf_ptr(b);
+	len = buf_len(b);
+	/* Every proper prefix is refused, and leaves nothing allocated. */
+	for (i = 0; i < len; i++) {
+		buf_view(&v, p, i);
+		if (fig_decode(&v, &g) == 0)
+			bad++;
+		CHECK(g.nservices == 0 && g.version == NULL);
+	}
+	CHECK_INT(bad, 0);
+	/* So is one byte too many. */
+	REQUIRE((copy = malloc(len + 1)) != NULL);
+	memcpy(copy, p, len);
+	copy[len] = 0;
+	buf_view(&v, copy, len + 1);
+	CHECK_INT(fig_decode(&v, &g), ERR_FORMAT);
+	/* A flag that is neither 0 nor 1 (ready, after u64 and version). */
+	buf_view(&v, copy, len);
+	copy[8 + 4 + 5] = 2;
+	CHECK_INT(fig_decode(&v, &g), ERR_FORMAT);
+	free(copy);
+	fig_free(&f);
+	buf_free(b);
+}
+
+TEST(health_figures_oversized)
+{
+	struct figures	 f, g;
+	struct buf	*b = buf_new(MSG_MAX_PAYLOAD), v;
+	char		 name[32];
+	size_t		 i, n;
+	uint32_t	 omitted;
+
+	REQUIRE(b != NULL);
+	/* More services than one message holds: the rest are counted. */
+	fig_init(&f);
+	f.version = strdup("1");
+	for (i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "service-%04zu", i);
+		REQUIRE(fig_add_service(&f, name, "tcp://127.0.0.1:1") != NULL);
+	}
+	CHECK_INT(fig_encode(b, &f, MSG_MAX_PAYLOAD, &omitted), 0);
+	CHECK(buf_len(b) <= MSG_MAX_PAYLOAD);
+	CHECK(omitted > 0 && omitted < 1000);
+	REQUIRE(fig_decode(b, &g) == 0);
+	CHECK_INT(g.omitted, omitted);
+	CHECK_INT(g.nservices + omitted, 1000);
+	n = g.nservices;
+	CHECK(n > 100);		/* the header's promise */
+	CHECK_STR(g.services[n - 1].name, f.services[n - 1].name);
+	fig_free(&g);
+
+	/* Not even the header fits. */
+	buf_reset(b);
+	CHECK_INT(fig_encode(b, &f, 16, &omitted), ERR_TOOBIG);
+	fig_free(&f);
+
+	/* A count of services beyond the limit is refused at once. */
+	buf_reset(b);
+	CHECK_INT(buf_put_u64(b, 0), 0);
+	CHECK_INT(buf_put_cstring(b, "v"), 0);
+	CHECK_INT(buf_put_u8(b, 0), 0);
+	CHECK_INT(buf_put_u8(b, 0), 0);
+	for (i = 0; i < 5; i++)
+		CHECK_INT(buf_put_u32(b, 0), 0);
+	CHECK_INT(buf_put_u32(b, FIG_SERVICES_MAX + 1), 0);
+	buf_view(&v, buf_ptr(b), buf_len(b));
+	CHECK_INT(fig_decode(&v, &g), ERR_TOOBIG);
+	buf_free(b);
+}
+
+TEST(health_figures_duplicate_names)
+{
+	struct figures	 f, g;
+	struct buf	*b = buf_new(MSG_MAX_PAYLOAD);
+	uint32_t	 omitted;
+
+	REQUIRE(b != NULL);
+	sample_figures(&f, "db");
+	REQUIRE(fig_add_service(&f, "db", "") != NULL);
+	REQUIRE(fig_encode(b, &f, MSG_MAX_PAYLOAD, &omitted) == 0);
+	CHECK_INT(fig_decode(b, &g), ERR_FORMAT);
+	fig_free(&f);
+	buf_free(b);
+}
+
+TEST(health_prom_label_escaping)
+{
+	struct buf	*b = buf_new(0);
+	char		*s;
+
+	REQUIRE(b != NULL);
+	CHECK_INT(hfmt_label(b, "a\"b\\c\nd\te"), 0);
+	s = text(b);
+	CHECK_STR(s, "a\\\"b\\\\c\\nd\te");
+	free(s);
+	buf_free(b);
+}
+
+TEST(health_prom_metrics)
+{
+	struct figures	 f;
+	struct buf	*b = buf_new(0);
+	char		*s;
+
+	REQUIRE(b != NULL);
+	sample_figures(&f, "we\"ird\\db\n");
+	CHECK_INT(hfmt_metrics(b, &f), 0);
+	s = text(b);
+	REQUIRE(s != NULL);
+#define HAS(line)	do { if (strstr(s, line "\n") == NULL) { \
+	printf("    missing: %s\n", line); CHECK(!"line present"); } } while (0)
+	HAS("# TYPE airlock_build_info gauge");
+	HAS("airlock_build_info{version=\"9.9.9\"} 1");
+	HAS("airlock_start_time_seconds 1700000000");
+	HAS("airlock_ready 1");
+	HAS("airlock_workers 3");
+	HAS("# TYPE airlock_connections_accepted_total counter");
+	HAS("airlock_connections_accepted_total{service=\"we\\\"ird\\\\db\\n\"} 7");
+	HAS("airlock_connections_failed_total{service=\"we\\\"ird\\\\db\\n\","
+	    "reason=\"dial\"} 4");
+	HAS("airlock_relayed_bytes_total{service=\"we\\\"ird\\\\db\\n\","
+	    "direction=\"backend_to_client\"} 2000");
+	HAS("airlock_workers_killed_total{service=\"we\\\"ird\\\\db\\n\","
+	    "by=\"sandbox\"} 1");
+	/* Cumulative buckets, +Inf equal to the count. */
+	HAS("# TYPE airlock_handshake_duration_seconds histogram");
+	HAS("airlock_handshake_duration_seconds_bucket{service=\"we\\\"ird\\\\db"
+	    "\\n\",le=\"0.005\"} 1");
+	HAS("airlock_handshake_duration_seconds_bucket{service=\"we\\\"ird\\\\db"
+	    "\\n\",le=\"0.01\"} 1");
+	HAS("airlock_handshake_duration_seconds_bucket{service=\"we\\\"ird\\\\db"
+	    "\\n\",le=\"0.025\"} 3");
+	HAS("airlock_handshake_duration_seconds_bucket{service=\"we\\\"ird\\\\db"
+	    "\\n\",le=\"30\"} 3");
+	HAS("airlock_handshake_duration_seconds_bucket{service=\"we\\\"ird\\\\db"
+	    "\\n\",le=\"+Inf\"} 4");
+	HAS("airlock_handshake_duration_seconds_sum{service=\"we\\\"ird\\\\db"
+	    "\\n\"} 60.043000");
+	HAS("airlock_handshake_duration_seconds_count{service=\"we\\\"ird\\\\db"
+	    "\\n\"} 4");
+	HAS("airlock_provider_duration_seconds_count{service=\"we\\\"ird\\\\db"
+	    "\\n\"} 1");
+#undef HAS
+	/* No raw line feed inside a sample: every line is a comment or a sample. */
+	CHECK(strstr(s, "db\n\"") == NULL);
+	free(s);
+	fig_free(&f);
+	buf_free(b);
+}
+
+TEST(health_json)
+{
+	struct figures	 f;
+	struct buf	*b = buf_new(0);
+	char		*s;
+
+	REQUIRE(b != NULL);
+	sample_figures(&f, "d\"b\x01");
+	REQUIRE(fig_add_service(&f, "removed", "") != NULL);
+	f.draining = 1;
+	f.ready = 0;
+	f.services[0].listening = 0;
+	CHECK_INT(hfmt_json(b, &f, 1), 0);
+	s = text(b);
+	CHECK_STR(s, "{\"status\":\"unavailable\",\"checks\":{"
+	    "\"configuration\":\"OK\",\"draining\":\"airlockd is draining\","
+	    "\"listener:d\\\"b\\u0001\":\"not listening\"},"
+	    "\"version\":\"9.9.9\",\"startTime\":1700000000,\"ready\":false,"
+	    "\"draining\":true,\"workers\":{\"active\":3,\"max\":1000,"
+	    "\"health\":1,\"healthMax\":8},\"services\":{\"d\\\"b\\u0001\":{"
+	    "\"listenOn\":\"tcp://127.0.0.1:5432\",\"listening\":false,"
+	    "\"active\":2,\"accepted\":7}},\"servicesOmitted\":0}\n");
+	free(s);
+	/* /live: the monitor answered, whatever readiness says. */
+	buf_reset(b);
+	CHECK_INT(hfmt_json(b, &f, 0), 0);
+	s = text(b);
+	CHECK(strncmp(s, "{\"status\":\"ok\",\"checks\":{\"monitor\":\"OK\"},",
+	    40) == 0);
+	free(s);
+	fig_free(&f);
+	buf_free(b);
+}
+
+/* Feed a whole request; the parser's verdict. */
+static int
+parse(struct hreq *r, const char *req)
+{
+	hreq_init(r);
+	return hreq_feed(r, req, strlen(req));
+}
+
+TEST(health_request_basic)
+{
+	struct hreq	 r;
+	const char	*req = "GET /ready?x=1&full=1 HTTP/1.1\r\nHost: a\r\n\r\n";
+	size_t		 i;
+	int		 v = ERR_AGAIN;
+
+	CHECK_INT(parse(&r, req), 0);
+	CHECK_INT(r.method, HREQ_GET);
+	CHECK_STR(r.path, "/ready");
+	CHECK_INT(r.full, 1);
+	/* One byte at a time: more wanted until the blank line. */
+	hreq_init(&r);
+	for (i = 0; req[i] != '\0'; i++) {
+		v = hreq_feed(&r, req + i, 1);
+		if (req[i + 1] != '\0')
+			CHECK_INT(v, ERR_AGAIN);
+	}
+	CHECK_INT(v, 0);
+	CHECK_STR(r.path, "/ready");
+
+	CHECK_INT(parse(&r, "HEAD /live HTTP/1.0\r\n\r\n"), 0);
+	CHECK_INT(r.method, HREQ_HEAD);
+	CHECK_INT(r.full, 0);
+	CHECK_INT(parse(&r, "GET /live?full=10&fully=1 HTTP/1.1\r\n\r\n"), 0);
+	CHECK_INT(r.full, 0);
+	CHECK_INT(parse(&r, "GET /live?full=true HTTP/1.1\r\n\r\n"), 0);
+	CHECK_INT(r.full, 1);
+	/* Absolute-form (RFC 9112 section 3.2.2). */
+	CHECK_INT(parse(&r, "GET http://h:5335/metrics HTTP/1.1\r\n\r\n"), 0);
+	CHECK_STR(r.path, "/metrics");
+	/* A second, pipelined request is not looked at. */
+	CHECK_INT(parse(&r, "GET /live HTTP/1.1\r\n\r\nPOST /x HTTP/1.1\r\n"),
+	    0);
+	CHECK_STR(r.path, "/live");
+	CHECK_INT(hreq_feed(&r, "junk", 4), 0);
+	CHECK_INT(parse(&r, "GET /live HTTP/1.1\r\nHost: a\r\n"), ERR_AGAIN);
+}
+
+TEST(health_request_methods)
+{
+	struct hreq	 r;
+
+	CHECK_INT(parse(&r, "POST /live HTTP/1.1\r\nContent-Length: 2\r\n\r\n"
+	    "ab"), 0);
+	CHECK_INT(r.method, HREQ_OTHER);
+	CHECK_INT(parse(&r, "CONNECT h:1 HTTP/1.1\r\n\r\n"), 0);
+	CHECK_INT(r.method, HREQ_OTHER);
+	CHECK_INT(parse(&r, "DELETE * HTTP/1.1\r\n\r\n"), 0);
+	CHECK_INT(r.method, HREQ_OTHER);
+	/* Not a method http-parser knows: malformed. */
+	CHECK_INT(parse(&r, "FROB /live HTTP/1.1\r\n\r\n"), ERR_FORMAT);
+}
+
+TEST(health_request_malformed)
+{
+	struct hreq	 r;
+	char		 nul[] = "GET /li\0ve HTTP/1.1\r\n\r\n";
+
+	CHECK_INT(parse(&r, "junk\r\n\r\n"), ERR_FORMAT);
+	CHECK_INT(parse(&r, "GET /live\r\n\r\n"), ERR_FORMAT);
+	CHECK_INT(parse(&r, "GET /live HTTP/9.9x\r\n\r\n"), ERR_FORMAT);
+	CHECK_INT(parse(&r, "GET /live HTTP/1.1\r\nNo colon\r\n\r\n"),
+	    ERR_FORMAT);
+	CHECK_INT(parse(&r, "GET /live HTTP/1.1\r\nContent-Length: x\r\n\r\n"),
+	    ERR_FORMAT);
+	hreq_init(&r);
+	CHECK_INT(hreq_feed(&r, nul, sizeof(nul) - 1), ERR_FORMAT);
+	/* An error stays an error. */
+	CHECK(hreq_feed(&r, "GET / HTTP/1.1\r\n\r\n", 18) != 0);
+}
+
+TEST(health_request_limits)
+{
+	struct hreq	 r;
+	char		*big;
+	size_t		 n;
+
+	/* A URL of HREQ_MAX_URL bytes is fine; one more is not. */
+	REQUIRE((big = malloc(2 * HREQ_MAX_BYTES)) != NULL);
+	n = (size_t)snprintf(big, 2 * HREQ_MAX_BYTES, "GET /%0*d HTTP/1.1\r\n\r\n",
+	    HREQ_MAX_URL - 1, 0);
+	hreq_init(&r);
+	CHECK_INT(hreq_feed(&r, big, n), 0);
+	n = (size_t)snprintf(big, 2 * HREQ_MAX_BYTES, "GET /%0*d HTTP/1.1\r\n\r\n",
+	    HREQ_MAX_URL, 0);
+	hreq_init(&r);
+	CHECK_INT(hreq_feed(&r, big, n), ERR_TOOBIG);
+
+	/* Headers beyond HREQ_MAX_BYTES, fed whole or in pieces. */
+	memcpy(big, "GET /live HTTP/1.1\r\nX: ", 23);
+	memset(big + 23, 'a', 2 * HREQ_MAX_BYTES - 23);
+	hreq_init(&r);
+	CHECK_INT(hreq_feed(&r, big, 2 * HREQ_MAX_BYTES), ERR_TOOBIG);
+	hreq_init(&r);
+	for (n = 0; n + 1000 <= HREQ_MAX_BYTES; n += 1000)
+		CHECK_INT(hreq_feed(&r, big + n, 1000), ERR_AGAIN);
+	CHECK_INT(hreq_feed(&r, big + n, 1000), ERR_TOOBIG);
+
+	/* A body that would take the request over the limit. */
+	CHECK_INT(parse(&r, "GET /live HTTP/1.1\r\nContent-Length: 100000\r\n"
+	    "\r\nab"), ERR_AGAIN);
+	memset(big, 'b', HREQ_MAX_BYTES);
+	CHECK_INT(hreq_feed(&r, big, HREQ_MAX_BYTES), ERR_TOOBIG);
+	free(big);
+}
+
+/* airlock.health, in a configuration file. */
+static struct config *
+load_health(const char *value, char *err, size_t errlen)
+{
+	char		 path[] = "/tmp/airlock-health-XXXXXX", text[512];
+	struct config	*cf;
+	int		 fd, n;
+
+	n = snprintf(text, sizeof(text), "version: 2\n%s%s%s"
+	    "services:\n  db:\n    connector: pg\n"
+	    "    listenOn: tcp://127.0.0.1:5432\n"
+	    "    credentials: {host: h, username: u}\n",
+	    value != NULL ? "airlock:\n  health: " : "",
+	    value != NULL ? value : "", value != NULL ? "\n" : "");
+	if ((fd = mkstemp(path)) == -1)
+		return NULL;
+	if (write(fd, text, (size_t)n) != n) {
+		close(fd);
+		unlink(path);
+		return NULL;
+	}
+	close(fd);
+	cf = config_load(path, err, errlen);
+	unlink(path);
+	return cf;
+}
+
+TEST(health_config)
+{
+	static const char *const bad[] = {
+		"5335", ":5335", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536",
+		"\"[::1]5335\"", "\"[nothost]:5335\"", "::1:5335", "on", "a b:1",
+		"127.0.0.1:53x",
+	};
+	struct config	*cf;
+	char		 err[1024];
+	size_t		 i;
+
+	cf = load_health(NULL, err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_STR(cf->health_host, "127.0.0.1");
+	CHECK_STR(cf->health_port, "5335");
+	config_free(cf);
+	cf = load_health("off", err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK(cf->health == NULL && cf->health_host == NULL);
+	config_free(cf);
+	cf = load_health("\"[::1]:8080\"", err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_STR(cf->health_host, "::1");
+	CHECK_STR(cf->health_port, "8080");
+	config_free(cf);
+	/* Probes come from outside the pod: any address is allowed. */
+	cf = load_health("0.0.0.0:5335", err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_STR(cf->health_host, "0.0.0.0");
+	config_free(cf);
+	cf = load_health("localhost:5335", err, sizeof(err));
+	CHECK(cf != NULL);
+	config_free(cf);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cf = load_health(bad[i], err, sizeof(err));
+		if (cf != NULL)
+			printf("    accepted: %s\n", bad[i]);
+		CHECK(cf == NULL);
+		if (strstr(err, "airlock.health") == NULL)
+			printf("    %s: %s\n", bad[i], err);
+		CHECK(strstr(err, "airlock.health") != NULL);
+		config_free(cf);
+	}
+}
+
+/*
+ * The dispatch table's rule for health workers, on a stand-in worker whose
+ * process is a sleeping child (so that a kill is real and seen): it may
+ * ask for the figures once and nothing else, and no other worker may ask
+ * for them.
+ */
+/*
+ * airlockd defines the monitor's state in monitor/main.c, which the unit
+ * tests do not link.  Weak, so that another test file may define it too.
+ */
+struct monitor	 mon __attribute__((weak));
+
+static pid_t
+sleeper(void)
+{
+	pid_t	 pid = fork();
+
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+static int
+killed_by_sigkill(pid_t pid)
+{
+	int	 status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return 0;
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+}
+
+TEST(health_dispatch_rules)
+{
+	struct worker	 w;
+	struct figures	 f;
+	struct buf	*empty = buf_new(0), *in = buf_new(MSG_MAX_PAYLOAD + 1),
+			*dial = buf_new(0);
+	char		 err[1024];
+	uint32_t	 type;
+	int		 sv[2], fd;
+
+	REQUIRE(empty != NULL && in != NULL && dial != NULL);
+	REQUIRE(buf_put_u8(dial, DIAL_SESSION) == 0);
+	mon.conf = load_health("off", err, sizeof(err));
+	REQUIRE(mon.conf != NULL);
+
+	/* A health worker asks for the figures: answered, once. */
+	REQUIRE(msg_channel(sv) == 0);
+	memset(&w, 0, sizeof(w));
+	w.health = 1;
+	w.svc = &health_service;
+	w.chan = sv[0];
+	w.pid = sleeper();
+	dispatch_message(&w, MSG_HEALTH, empty, -1);
+	CHECK_INT(w.killed, 0);
+	CHECK_INT(w.state, W_DONE);
+	CHECK_INT(msg_recv(sv[1], &type, in, &fd), 0);
+	CHECK_INT(type, MSG_HEALTH);
+	REQUIRE(fig_decode(in, &f) == 0);
+	CHECK(f.nservices == 1 && strcmp(f.services[0].name, "db") == 0);
+	CHECK_INT(f.ready, 0);		/* nothing is bound here */
+	fig_free(&f);
+	buf_reset(empty);
+	dispatch_message(&w, MSG_HEALTH, empty, -1);
+	CHECK_INT(w.killed, 1);
+	CHECK(killed_by_sigkill(w.pid));
+	close(sv[1]);
+
+	/* A health worker asks to dial: killed. */
+	memset(&w, 0, sizeof(w));
+	w.health = 1;
+	w.svc = &health_service;
+	w.chan = -1;
+	w.pid = sleeper();
+	dispatch_message(&w, MSG_DIAL, dial, -1);
+	CHECK_INT(w.killed, 1);
+	CHECK(killed_by_sigkill(w.pid));
+
+	/* A client's worker asks for the figures: killed. */
+	memset(&w, 0, sizeof(w));
+	w.svc = &mon.conf->services[0];
+	w.chan = -1;
+	w.pid = sleeper();
+	buf_reset(empty);
+	dispatch_message(&w, MSG_HEALTH, empty, -1);
+	CHECK_INT(w.killed, 1);
+	CHECK(killed_by_sigkill(w.pid));
+
+	config_free(mon.conf);
+	mon.conf = NULL;
+	metrics_free();
+	buf_free(empty);
+	buf_free(in);
+	buf_free(dial);
+}

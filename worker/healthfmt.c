@@ -1,0 +1,375 @@
+/*
+ * The figures as text, in the sandboxed worker: the Prometheus text
+ * exposition format 0.0.4 for /metrics, and JSON for ?full=1.  Service
+ * names come from the configuration and may hold any printable character,
+ * so every one is escaped for where it goes: label values as the
+ * exposition format says (backslash, double quote, line feed), JSON
+ * strings as RFC 8259 section 7 says.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "errors.h"
+#include "figures.h"
+#include "health.h"
+
+static int
+put_str(struct buf *b, const char *s)
+{
+	return buf_put(b, s, strlen(s));
+}
+
+static int __attribute__((format(printf, 2, 3)))
+put_fmt(struct buf *b, const char *fmt, ...)
+{
+	char	 tmp[128];
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return ERR_INVAL;
+	return buf_put(b, tmp, (size_t)n);
+}
+
+int
+hfmt_label(struct buf *b, const char *v)
+{
+	int	 r = 0;
+
+	for (; *v != '\0' && r == 0; v++) {
+		if (*v == '\\')
+			r = put_str(b, "\\\\");
+		else if (*v == '"')
+			r = put_str(b, "\\\"");
+		else if (*v == '\n')
+			r = put_str(b, "\\n");
+		else
+			r = buf_put_u8(b, (uint8_t)*v);
+	}
+	return r;
+}
+
+int
+hfmt_json_string(struct buf *b, const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	int			 r;
+
+	if ((r = buf_put_u8(b, '"')) != 0)
+		return r;
+	for (; *p != '\0' && r == 0; p++) {
+		if (*p == '"' || *p == '\\')
+			r = put_fmt(b, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			r = put_fmt(b, "\\u%04x", *p);
+		else
+			r = buf_put_u8(b, *p);
+	}
+	return r != 0 ? r : buf_put_u8(b, '"');
+}
+
+/* Microseconds as seconds, exactly. */
+static int
+put_seconds(struct buf *b, uint64_t us)
+{
+	return put_fmt(b, "%llu.%06llu", (unsigned long long)(us / 1000000),
+	    (unsigned long long)(us % 1000000));
+}
+
+static int
+family(struct buf *b, const char *name, const char *type, const char *help)
+{
+	return put_fmt(b, "# HELP %s ", name) ||
+	    put_str(b, help) || put_fmt(b, "\n# TYPE %s %s\n", name, type) ?
+	    ERR_TOOBIG : 0;
+}
+
+/* name{service="...",key="val"} (key may be NULL), without the value. */
+static int
+series(struct buf *b, const char *name, const char *service,
+    const char *key, const char *val)
+{
+	if (put_str(b, name) != 0)
+		return ERR_TOOBIG;
+	if (service == NULL && key == NULL)
+		return buf_put_u8(b, ' ');
+	if (put_str(b, "{") != 0)
+		return ERR_TOOBIG;
+	if (service != NULL && (put_str(b, "service=\"") != 0 ||
+	    hfmt_label(b, service) != 0 || put_str(b, "\"") != 0))
+		return ERR_TOOBIG;
+	if (key != NULL && (put_fmt(b, "%s%s=\"", service != NULL ? "," : "",
+	    key) != 0 || hfmt_label(b, val) != 0 || put_str(b, "\"") != 0))
+		return ERR_TOOBIG;
+	return put_str(b, "} ");
+}
+
+static int
+sample(struct buf *b, const char *name, const char *service,
+    const char *key, const char *val, uint64_t v)
+{
+	if (series(b, name, service, key, val) != 0)
+		return ERR_TOOBIG;
+	return put_fmt(b, "%llu\n", (unsigned long long)v);
+}
+
+/* A per-service counter or gauge: one family, one sample per service. */
+static int
+per_service(struct buf *b, const struct figures *f, const char *name,
+    const char *type, const char *help, size_t field_off, int width)
+{
+	const struct fig_service	*s;
+	const unsigned char		*p;
+	uint64_t			 v;
+	size_t				 i;
+	uint32_t			 v32;
+
+	if (family(b, name, type, help) != 0)
+		return ERR_TOOBIG;
+	for (i = 0; i < f->nservices; i++) {
+		s = &f->services[i];
+		p = (const unsigned char *)s + field_off;
+		if (width == 4) {
+			memcpy(&v32, p, sizeof(v32));
+			v = v32;
+		} else
+			memcpy(&v, p, sizeof(v));
+		if (sample(b, name, s->name, NULL, NULL, v) != 0)
+			return ERR_TOOBIG;
+	}
+	return 0;
+}
+
+/* Prometheus histograms: cumulative buckets, +Inf equal to _count. */
+static int
+histogram(struct buf *b, const struct figures *f, const char *name,
+    const char *help, int provider)
+{
+	const struct fig_service	*s;
+	const struct fig_hist		*h;
+	char				 le[32], bucket[96], sum[96], count[96];
+	uint64_t			 cum;
+	size_t				 i, k;
+
+	snprintf(bucket, sizeof(bucket), "%s_bucket", name);
+	snprintf(sum, sizeof(sum), "%s_sum", name);
+	snprintf(count, sizeof(count), "%s_count", name);
+	if (family(b, name, "histogram", help) != 0)
+		return ERR_TOOBIG;
+	for (i = 0; i < f->nservices; i++) {
+		s = &f->services[i];
+		h = provider ? &s->provider : &s->handshake;
+		cum = 0;
+		for (k = 0; k <= FIG_NBUCKETS; k++) {
+			cum += h->buckets[k];
+			if (k < FIG_NBUCKETS)
+				snprintf(le, sizeof(le), "%g",
+				    fig_bucket_us[k] / 1e6);
+			else
+				snprintf(le, sizeof(le), "+Inf");
+			if (sample(b, bucket, s->name, "le", le, cum) != 0)
+				return ERR_TOOBIG;
+		}
+		if (series(b, sum, s->name, NULL, NULL) != 0 ||
+		    put_seconds(b, h->sum_us) != 0 || put_str(b, "\n") != 0 ||
+		    sample(b, count, s->name, NULL, NULL, cum) != 0)
+			return ERR_TOOBIG;
+	}
+	return 0;
+}
+
+static int
+globals(struct buf *b, const struct figures *f)
+{
+	static const struct {
+		const char	*name;
+		const char	*help;
+		size_t		 off;
+		int		 width;
+	} g[] = {
+		{ "airlock_ready", "1 when every listener is bound and "
+		    "airlockd is not draining.",
+		    offsetof(struct figures, ready), 1 },
+		{ "airlock_draining", "1 after SIGTERM, while connections "
+		    "finish.", offsetof(struct figures, draining), 1 },
+		{ "airlock_workers", "Worker processes, health workers "
+		    "included.", offsetof(struct figures, workers), 4 },
+		{ "airlock_workers_max", "maxWorkers.",
+		    offsetof(struct figures, max_workers), 4 },
+		{ "airlock_health_workers", "Workers serving the health "
+		    "endpoint.", offsetof(struct figures, health_workers), 4 },
+		{ "airlock_health_workers_max", "Concurrent health workers "
+		    "at most.", offsetof(struct figures, max_health_workers),
+		    4 },
+		{ "airlock_metrics_services_omitted", "Services left out of "
+		    "this page: their figures did not fit in one message.",
+		    offsetof(struct figures, omitted), 4 },
+	};
+	const unsigned char	*p;
+	uint32_t		 v32;
+	uint64_t		 v;
+	size_t			 i;
+
+	if (family(b, "airlock_build_info", "gauge", "airlockd's version.") ||
+	    sample(b, "airlock_build_info", NULL, "version", f->version, 1) ||
+	    family(b, "airlock_start_time_seconds", "gauge", "When airlockd "
+	    "started, in seconds since the Unix epoch.") ||
+	    sample(b, "airlock_start_time_seconds", NULL, NULL, NULL,
+	    f->start_time))
+		return ERR_TOOBIG;
+	for (i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+		p = (const unsigned char *)f + g[i].off;
+		if (g[i].width == 1)
+			v = *p;
+		else {
+			memcpy(&v32, p, sizeof(v32));
+			v = v32;
+		}
+		if (family(b, g[i].name, "gauge", g[i].help) != 0 ||
+		    sample(b, g[i].name, NULL, NULL, NULL, v) != 0)
+			return ERR_TOOBIG;
+	}
+	return 0;
+}
+
+#define SVC_FIELD(f)	offsetof(struct fig_service, f)
+
+int
+hfmt_metrics(struct buf *b, const struct figures *f)
+{
+	const struct fig_service	*s;
+	size_t				 i, k;
+
+	if (globals(b, f) != 0 ||
+	    family(b, "airlock_service_listening", "gauge", "1 when the "
+	    "service's listener is bound (configured services only).") != 0)
+		return ERR_TOOBIG;
+	for (i = 0; i < f->nservices; i++)
+		if (f->services[i].configured &&
+		    sample(b, "airlock_service_listening",
+		    f->services[i].name, NULL, NULL,
+		    f->services[i].listening) != 0)
+			return ERR_TOOBIG;
+	if (per_service(b, f, "airlock_connections_accepted_total", "counter",
+	    "Client connections accepted.", SVC_FIELD(accepted), 8) != 0 ||
+	    per_service(b, f, "airlock_connections_active", "gauge",
+	    "Client connections with a worker now.", SVC_FIELD(active),
+	    4) != 0)
+		return ERR_TOOBIG;
+	if (family(b, "airlock_connections_failed_total", "counter",
+	    "Client connections that ended before they were relayed, "
+	    "by the first reason.") != 0)
+		return ERR_TOOBIG;
+	for (i = 0; i < f->nservices; i++)
+		for (k = 0; k < FIG_NREASONS; k++)
+			if (sample(b, "airlock_connections_failed_total",
+			    f->services[i].name, "reason",
+			    fig_reason_names[k], f->services[i].failed[k]) != 0)
+				return ERR_TOOBIG;
+	if (family(b, "airlock_relayed_bytes_total", "counter", "Bytes "
+	    "relayed, counted when a connection closes.") != 0)
+		return ERR_TOOBIG;
+	for (i = 0; i < f->nservices; i++) {
+		s = &f->services[i];
+		if (sample(b, "airlock_relayed_bytes_total", s->name,
+		    "direction", "client_to_backend", s->bytes_c2b) != 0 ||
+		    sample(b, "airlock_relayed_bytes_total", s->name,
+		    "direction", "backend_to_client", s->bytes_b2c) != 0)
+			return ERR_TOOBIG;
+	}
+	if (family(b, "airlock_workers_killed_total", "counter", "Workers "
+	    "killed by their seccomp sandbox (SIGSYS) or by the "
+	    "monitor.") != 0)
+		return ERR_TOOBIG;
+	for (i = 0; i < f->nservices; i++) {
+		s = &f->services[i];
+		if (sample(b, "airlock_workers_killed_total", s->name, "by",
+		    "sandbox", s->killed_sandbox) != 0 ||
+		    sample(b, "airlock_workers_killed_total", s->name, "by",
+		    "monitor", s->killed_monitor) != 0)
+			return ERR_TOOBIG;
+	}
+	if (histogram(b, f, "airlock_handshake_duration_seconds", "From "
+	    "accept to an authenticated backend connection.", 0) != 0 ||
+	    histogram(b, f, "airlock_provider_duration_seconds", "Fetching "
+	    "a connection's credentials from their providers.", 1) != 0)
+		return ERR_TOOBIG;
+	return 0;
+}
+
+static int
+json_kv_str(struct buf *b, const char *key, const char *val, int comma)
+{
+	if ((comma && put_str(b, ",") != 0) ||
+	    hfmt_json_string(b, key) != 0 || put_str(b, ":") != 0)
+		return ERR_TOOBIG;
+	return hfmt_json_string(b, val);
+}
+
+static int
+json_checks(struct buf *b, const struct figures *f, int ready)
+{
+	const struct fig_service	*s;
+	char				 key[FIG_NAME_MAX + 16];
+	size_t				 i;
+
+	if (!ready)
+		return json_kv_str(b, "monitor", "OK", 0);
+	if (json_kv_str(b, "configuration", "OK", 0) != 0 ||
+	    json_kv_str(b, "draining", f->draining ? "airlockd is draining" :
+	    "OK", 1) != 0)
+		return ERR_TOOBIG;
+	for (i = 0; i < f->nservices; i++) {
+		s = &f->services[i];
+		if (!s->configured)
+			continue;
+		snprintf(key, sizeof(key), "listener:%s", s->name);
+		if (json_kv_str(b, key, s->listening ? "OK" :
+		    "not listening", 1) != 0)
+			return ERR_TOOBIG;
+	}
+	return 0;
+}
+
+int
+hfmt_json(struct buf *b, const struct figures *f, int ready)
+{
+	const struct fig_service	*s;
+	size_t				 i;
+	int				 first = 1;
+
+	if (put_fmt(b, "{\"status\":\"%s\",\"checks\":{",
+	    !ready || f->ready ? "ok" : "unavailable") != 0 ||
+	    json_checks(b, f, ready) != 0 ||
+	    put_str(b, "},\"version\":") != 0 ||
+	    hfmt_json_string(b, f->version) != 0 ||
+	    put_fmt(b, ",\"startTime\":%llu,\"ready\":%s,\"draining\":%s,",
+	    (unsigned long long)f->start_time, f->ready ? "true" : "false",
+	    f->draining ? "true" : "false") != 0 ||
+	    put_fmt(b, "\"workers\":{\"active\":%u,\"max\":%u,", f->workers,
+	    f->max_workers) != 0 ||
+	    put_fmt(b, "\"health\":%u,\"healthMax\":%u},\"services\":{",
+	    f->health_workers, f->max_health_workers) != 0)
+		return ERR_TOOBIG;
+	for (i = 0; i < f->nservices; i++) {
+		s = &f->services[i];
+		if (!s->configured)
+			continue;
+		if ((!first && put_str(b, ",") != 0) ||
+		    hfmt_json_string(b, s->name) != 0 ||
+		    put_str(b, ":{") != 0 ||
+		    json_kv_str(b, "listenOn", s->listen, 0) != 0 ||
+		    put_fmt(b, ",\"listening\":%s,\"active\":%u,"
+		    "\"accepted\":%llu}", s->listening ? "true" : "false",
+		    s->active, (unsigned long long)s->accepted) != 0)
+			return ERR_TOOBIG;
+		first = 0;
+	}
+	return put_fmt(b, "},\"servicesOmitted\":%u}\n", f->omitted);
+}

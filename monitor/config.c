@@ -595,12 +595,43 @@ parse_airlock(struct ctx *c, yaml_node_t *node)
 			else
 				r = cerr(c, p->val, "airlock.logLevel must be "
 				    "one of error, warn, info, debug");
+		} else if (key_is(p, "logFormat")) {
+			if ((r = get_string(c, p->val, "airlock.logFormat",
+			    &s)) != 0)
+				break;
+			if (strcmp(s, "text") == 0)
+				cf->log_format = LOG_FMT_TEXT;
+			else if (strcmp(s, "json") == 0)
+				cf->log_format = LOG_FMT_JSON;
+			else
+				r = cerr(c, p->val, "airlock.logFormat must be "
+				    "text or json");
+		} else if (key_is(p, "logTarget")) {
+			if ((r = get_string(c, p->val, "airlock.logTarget",
+			    &s)) != 0)
+				break;
+			if (strcmp(s, "stderr") == 0)
+				cf->log_target = LOG_TGT_STDERR;
+			else if (strcmp(s, "syslog") == 0)
+				cf->log_target = LOG_TGT_SYSLOG;
+			else
+				r = cerr(c, p->val, "airlock.logTarget must be "
+				    "stderr or syslog");
+		} else if (key_is(p, "syslogFacility")) {
+			if ((r = get_string(c, p->val,
+			    "airlock.syslogFacility", &s)) != 0)
+				break;
+			if (log_facility(s, &cf->syslog_facility) != 0)
+				r = cerr(c, p->val, "airlock.syslogFacility "
+				    "must be one of daemon, user, auth, "
+				    "authpriv, local0 to local7");
 		} else
 			r = cerr(c, p->key, "unknown key " NAMEFMT " in the "
 			    "airlock section (known: user, chroot, worker, "
 			    "handshakeTimeout, dialTimeout, providerTimeout, "
 			    "idleTimeout, drainTimeout, maxWorkers, "
-			    "maxStartups, sandboxDebug, logLevel)", p->name);
+			    "maxStartups, sandboxDebug, logLevel, logFormat, "
+			    "logTarget, syslogFacility)", p->name);
 	}
  out:
 	pairs_free(&ps);
@@ -1419,7 +1450,10 @@ config_new(const char *path)
 	cf->startups_full = 200;
 	cf->sandbox_debug = 0;
 	cf->log_level = LOG_LVL_INFO;
-	if (cf->path == NULL || cf->user == NULL || cf->chroot_dir == NULL) {
+	cf->log_format = LOG_FMT_TEXT;
+	cf->log_target = LOG_TGT_STDERR;
+	if (log_facility("daemon", &cf->syslog_facility) != 0 ||
+	    cf->path == NULL || cf->user == NULL || cf->chroot_dir == NULL) {
 		config_free(cf);
 		return NULL;
 	}

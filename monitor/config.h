@@ -69,6 +69,9 @@ struct config {
 	int		 startups_full;
 	int		 sandbox_debug;		/* sandboxDebug: false */
 	int		 log_level;		/* logLevel: info */
+	int		 log_format;		/* logFormat: text */
+	int		 log_target;		/* logTarget: stderr */
+	int		 syslog_facility;	/* syslogFacility: daemon */
 };
 
 /*

@@ -649,6 +649,36 @@ parse_airlock(struct ctx *c, yaml_node_t *node)
 			else
 				r = cerr(c, p->val, "airlock.logLevel must be "
 				    "one of error, warn, info, debug");
+		} else if (key_is(p, "logFormat")) {
+			if ((r = get_string(c, p->val, "airlock.logFormat",
+			    &s)) != 0)
+				break;
+			if (strcmp(s, "text") == 0)
+				cf->log_format = LOG_FMT_TEXT;
+			else if (strcmp(s, "json") == 0)
+				cf->log_format = LOG_FMT_JSON;
+			else
+				r = cerr(c, p->val, "airlock.logFormat must be "
+				    "text or json");
+		} else if (key_is(p, "logTarget")) {
+			if ((r = get_string(c, p->val, "airlock.logTarget",
+			    &s)) != 0)
+				break;
+			if (strcmp(s, "stderr") == 0)
+				cf->log_target = LOG_TGT_STDERR;
+			else if (strcmp(s, "syslog") == 0)
+				cf->log_target = LOG_TGT_SYSLOG;
+			else
+				r = cerr(c, p->val, "airlock.logTarget must be "
+				    "stderr or syslog");
+		} else if (key_is(p, "syslogFacility")) {
+			if ((r = get_string(c, p->val,
+			    "airlock.syslogFacility", &s)) != 0)
+				break;
+			if (log_facility(s, &cf->syslog_facility) != 0)
+				r = cerr(c, p->val, "airlock.syslogFacility "
+				    "must be one of daemon, user, auth, "
+				    "authpriv, local0 to local7");
 		} else if (key_is(p, "health")) {
 			if ((r = get_string(c, p->val, "airlock.health",
 			    &s)) == 0)
@@ -658,8 +688,8 @@ parse_airlock(struct ctx *c, yaml_node_t *node)
 			    "airlock section (known: user, chroot, worker, "
 			    "handshakeTimeout, dialTimeout, providerTimeout, "
 			    "idleTimeout, drainTimeout, maxWorkers, "
-			    "maxStartups, sandboxDebug, logLevel, health)",
-			    p->name);
+			    "maxStartups, sandboxDebug, logLevel, logFormat, "
+			    "logTarget, syslogFacility, health)", p->name);
 	}
  out:
 	pairs_free(&ps);
@@ -1481,10 +1511,13 @@ config_new(const char *path)
 	cf->startups_full = 200;
 	cf->sandbox_debug = 0;
 	cf->log_level = LOG_LVL_INFO;
+	cf->log_format = LOG_FMT_TEXT;
+	cf->log_target = LOG_TGT_STDERR;
 	cf->health = strdup("127.0.0.1:5335");
 	cf->health_host = strdup("127.0.0.1");
 	cf->health_port = strdup("5335");
-	if (cf->path == NULL || cf->user == NULL || cf->chroot_dir == NULL ||
+	if (log_facility("daemon", &cf->syslog_facility) != 0 ||
+	    cf->path == NULL || cf->user == NULL || cf->chroot_dir == NULL ||
 	    cf->health == NULL || cf->health_host == NULL ||
 	    cf->health_port == NULL) {
 		config_free(cf);

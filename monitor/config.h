@@ -73,6 +73,9 @@ struct config {
 	char		*health;		/* as written */
 	char		*health_host;		/* IPv6 without brackets */
 	char		*health_port;
+	int		 log_format;		/* logFormat: text */
+	int		 log_target;		/* logTarget: stderr */
+	int		 syslog_facility;	/* syslogFacility: daemon */
 };
 
 /*

@@ -284,9 +284,9 @@ answer_authdone(struct worker *w, struct buf *b)
 	else
 		metrics_failed(w, FIG_AUTH);
 	if (ok)
-		log_info("%s: authenticated", w->label);
+		wlog_info(w, "authenticated");
 	else
-		log_info("%s: authentication failed", w->label);
+		wlog_info(w, "authentication failed");
 	return 0;
 }
 
@@ -314,7 +314,8 @@ answer_log(struct worker *w, struct buf *b)
 	/* A worker may not log louder than a warning. */
 	if (level < LOG_LVL_WARN)
 		level = LOG_LVL_WARN;
-	log_msg(level, "%s: %s", w->label, line);
+	/* Its service and id are ours, whatever its text claims. */
+	wlog(level, w, "%s", line);
 	return 0;
 }
 

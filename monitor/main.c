@@ -257,6 +257,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level(debug ? LOG_LVL_DEBUG : mon.conf->log_level);
+	log_set_output(mon.conf->log_format, mon.conf->log_target,
+	    mon.conf->syslog_facility);
 	resolve_worker_user(mon.conf);
 	check_chroot(mon.conf);
 	if ((mon.worker_path = find_worker(mon.conf)) == NULL ||

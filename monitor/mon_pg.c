@@ -275,8 +275,7 @@ pg_answer_scram_verify(struct worker *w, struct buf *b)
 		return ERR_PROTO;
 	ok = scram_verify(w->scram, msg, len) == 0;
 	if (!ok)
-		log_warn("%s: the backend's SCRAM server signature is wrong",
-		    w->label);
+		wlog_warn(w, "the backend's SCRAM server signature is wrong");
 	if ((out = buf_new(16)) == NULL)
 		return ERR_NOMEM;
 	if ((r = buf_put_u8(out, ok)) == 0)

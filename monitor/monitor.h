@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "log.h"
 
 struct buf;
 struct event;
@@ -44,8 +45,7 @@ struct worker {
 	struct event	*ev_chan;
 	struct event	*ev_deadline;
 	const struct service *svc;
-	uint64_t	 id;
-	char		 label[128];	/* "service#id", for log lines */
+	uint64_t	 id;		/* the connection id of log lines */
 	enum wstate	 state;
 	uint32_t	 used;		/* once-only requests already made */
 	uint32_t	 creds_given;	/* worker secrets already handed out */
@@ -65,6 +65,18 @@ struct worker {
 };
 
 TAILQ_HEAD(workerlist, worker);
+
+/*
+ * A log line about a worker's connection: its service and id become
+ * fields of the line (log_conn).  The level is checked before anything
+ * is formatted.
+ */
+#define wlog(lvl, w, ...)	do { if (log_level() >= (lvl))		\
+	log_conn((lvl), (w)->svc->name, (w)->id, __VA_ARGS__); } while (0)
+#define wlog_error(w, ...)	wlog(LOG_LVL_ERROR, w, __VA_ARGS__)
+#define wlog_warn(w, ...)	wlog(LOG_LVL_WARN, w, __VA_ARGS__)
+#define wlog_info(w, ...)	wlog(LOG_LVL_INFO, w, __VA_ARGS__)
+#define wlog_debug(w, ...)	wlog(LOG_LVL_DEBUG, w, __VA_ARGS__)
 
 /* The monitor's global state (main.c). */
 struct monitor {

@@ -160,19 +160,17 @@ spawn(const struct service *svc, int client_fd, int health)
 	w->health = health;
 	w->id = ++mon.next_id;
 	w->state = W_ASSIGNED;
-	snprintf(w->label, sizeof(w->label), "%s#%llu", svc->name,
-	    (unsigned long long)w->id);
 
 	if ((r = msg_channel(sv)) != 0) {
 		saved_errno = errno;
-		log_error("%s: cannot create a worker's channel: %s", w->label,
+		wlog_error(w, "cannot create a worker's channel: %s",
 		    strerror(saved_errno));
 		goto fail;
 	}
 	if ((r = spawn_process(w, sv[1])) != 0) {
 		saved_errno = errno;
-		log_error("%s: cannot start worker %s: %s", w->label,
-		    mon.worker_path, strerror(saved_errno));
+		wlog_error(w, "cannot start worker %s: %s", mon.worker_path,
+		    strerror(saved_errno));
 		goto fail;
 	}
 	close(sv[1]);
@@ -219,7 +217,7 @@ spawn(const struct service *svc, int client_fd, int health)
 	}
 	r = worker_send(w, MSG_ASSIGN, b, client_fd);
 	buf_free(b);
-	log_debug("%s: worker %ld started", w->label, (long)w->pid);
+	wlog_debug(w, "worker %ld started", (long)w->pid);
 	return r;
 
  killit:
@@ -248,8 +246,7 @@ worker_send(struct worker *w, uint32_t type, const struct buf *b, int fd)
 		return 0;
 	if (r == ERR_EOF) {
 		/* It has gone (its client left): nothing to answer. */
-		log_debug("%s: worker gone before %s", w->label,
-		    msg_type_name(type));
+		wlog_debug(w, "worker gone before %s", msg_type_name(type));
 		worker_close_chan(w);
 		worker_forget_secrets(w);
 		return r;
@@ -273,7 +270,7 @@ worker_fail(struct worker *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	log_info("%s: %s", w->label, reason);
+	wlog_info(w, "%s", reason);
 	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
 	    buf_put_cstring(b, reason) != 0) {
 		buf_free(b);
@@ -325,7 +322,7 @@ worker_kill(struct worker *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	log_warn("%s: worker %ld killed: %s", w->label, (long)w->pid, reason);
+	wlog_warn(w, "worker %ld killed: %s", (long)w->pid, reason);
 	metrics_killed(w);
 	w->killed = 1;
 	w->state = W_DONE;
@@ -377,7 +374,7 @@ worker_chan_cb(int fd, short ev, void *arg)
 		if (r == ERR_AGAIN)
 			break;
 		if (r == ERR_EOF) {
-			log_debug("%s: channel closed", w->label);
+			wlog_debug(w, "channel closed");
 			worker_close_chan(w);
 			worker_forget_secrets(w);
 			break;
@@ -417,18 +414,18 @@ worker_reap(void)
 		if (w == NULL)
 			continue;
 		if (WIFSIGNALED(status) && !w->killed)
-			log_warn("%s: worker %ld died of signal %d%s", w->label,
+			wlog_warn(w, "worker %ld died of signal %d%s",
 			    (long)pid, WTERMSIG(status),
 			    signal_note(WTERMSIG(status)));
 		else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-			log_info("%s: worker %ld exited with status %d",
-			    w->label, (long)pid, WEXITSTATUS(status));
+			wlog_info(w, "worker %ld exited with status %d",
+			    (long)pid, WEXITSTATUS(status));
 		metrics_reaped(w, status);
 		if (w->health)
-			log_debug("%s: closed", w->label);
+			wlog_debug(w, "closed");
 		else if (w->state == W_RELAY || w->state == W_DONE)
-			log_info("%s: closed (%llu bytes in, %llu out)",
-			    w->label, (unsigned long long)w->bytes_c2b,
+			wlog_info(w, "closed (%llu bytes in, %llu out)",
+			    (unsigned long long)w->bytes_c2b,
 			    (unsigned long long)w->bytes_b2c);
 		worker_close_chan(w);
 		TAILQ_REMOVE(&mon.workers, w, entry);

@@ -76,13 +76,19 @@ connector_find(const char *name)
 	return NULL;
 }
 
-/* Log lines go to the monitor, which prefixes the connection. */
+/*
+ * Log lines go to the monitor, which adds the service and the connection
+ * from its own table: what the worker would claim about itself is not
+ * trusted, so ctx is not sent.
+ */
 static void
-log_to_monitor(int level, const char *line, void *arg)
+log_to_monitor(int level, const struct log_ctx *ctx, const char *line,
+    void *arg)
 {
 	int		 chan = *(int *)arg;
 	struct buf	*b;
 
+	(void)ctx;
 	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL)
 		return;
 	if (buf_put_u8(b, level) == 0 && buf_put_cstring(b, line) == 0)

@@ -13,9 +13,9 @@ mkdir -p "$OUT"
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found"; exit 1; }
 
 # The parsers and what they need; no main(), no sandbox.
-SRCS="privsep/buf.c privsep/errors.c privsep/kv.c privsep/log.c privsep/msg.c
-    privsep/secret.c monitor/config.c monitor/pgauth.c providers/*.c
-    worker/pgproto.c"
+SRCS="privsep/buf.c privsep/errors.c privsep/kv.c privsep/log.c
+    privsep/logfmt.c privsep/msg.c privsep/secret.c monitor/config.c
+    monitor/pgauth.c providers/*.c worker/pgproto.c"
 LIBS=$(pkg-config --libs libevent openssl libsodium yaml-0.1 libidn)
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
     -D_GNU_SOURCE -Iinclude -Imonitor -Iworker"

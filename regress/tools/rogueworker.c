@@ -415,6 +415,28 @@ play_before_dial(struct rogue_ctx *c)
 	listen_after(c);
 }
 
+/*
+ * Not a violation: a log line that claims another service and connection
+ * and tries to close the JSON object it will be written into, with control
+ * and non-UTF-8 bytes.  The monitor logs it as this worker's, tamed.
+ */
+static void
+play_log_forge(struct rogue_ctx *c)
+{
+	static const char forged[] = "other-svc#999: \"},{\"service\":"
+	    "\"forged\",\"conn\":999,\"msg\":\"\\ \x01\xff\xc3\n"
+	    "{\"level\":\"error\"}";
+	struct buf	*b;
+
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_u8(b, 1) != 0 ||
+	    buf_put_string(b, forged, sizeof(forged) - 1) != 0)
+		_exit(2);
+	send_msg(c, MSG_LOG, b, -1, "LOG forged", 0);
+	buf_free(b);
+	send_msg(c, MSG_BYE, NULL, -1, "BYE", 0);
+}
+
 static void
 play_bad_purpose(struct rogue_ctx *c)
 {
@@ -503,6 +525,7 @@ static const struct rogue rogues[] = {
 	{ "rogue-md5-badsalt",		play_md5_badsalt },
 	{ "rogue-scram-verify-first",	play_scram_verify_first },
 	{ "rogue-from-monitor",		play_from_monitor },
+	{ "rogue-log-forge",		play_log_forge },
 };
 
 /*

@@ -683,6 +683,42 @@ TEST(config_errors_airlock)
 	    "airlock.worker needs a value");
 }
 
+/* logFormat, logTarget, syslogFacility: defaults, values, errors. */
+TEST(config_log_output)
+{
+	struct config	*cf;
+	char		 err[1024];
+	int		 daemon_fac, local5;
+
+	REQUIRE(log_facility("daemon", &daemon_fac) == 0);
+	REQUIRE(log_facility("local5", &local5) == 0);
+	cf = load(HEAD PG LOCAL CREDS, err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->log_format, LOG_FMT_TEXT);
+	CHECK_INT(cf->log_target, LOG_TGT_STDERR);
+	CHECK_INT(cf->syslog_facility, daemon_fac);
+	config_free(cf);
+	cf = load("version: 2\nairlock: {logFormat: json, logTarget: syslog, "
+	    "syslogFacility: local5}\nservices:\n  db:\n" PG LOCAL CREDS, err,
+	    sizeof(err));
+	if (cf == NULL)
+		printf("    %s\n", err);
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->log_format, LOG_FMT_JSON);
+	CHECK_INT(cf->log_target, LOG_TGT_SYSLOG);
+	CHECK_INT(cf->syslog_facility, local5);
+	config_free(cf);
+	expect_error("version: 2\nairlock: {logFormat: xml}\n", 2, 22,
+	    "airlock.logFormat must be text or json");
+	expect_error("version: 2\nairlock: {logTarget: file}\n", 2, 22,
+	    "airlock.logTarget must be stderr or syslog");
+	expect_error("version: 2\nairlock: {syslogFacility: kern}\n", 2, 27,
+	    "airlock.syslogFacility must be one of daemon, user, auth, "
+	    "authpriv, local0 to local7");
+	expect_error("version: 2\nairlock: {logTarget: [syslog]}\n", 2, 22,
+	    "airlock.logTarget");
+}
+
 TEST(config_errors_aliases)
 {
 	struct config	*cf;

@@ -43,6 +43,7 @@ struct worker {
 	int		 chan;		/* -1 once closed */
 	struct event	*ev_chan;
 	struct event	*ev_deadline;
+	struct config	*conf;		/* holds a reference: svc is in it */
 	const struct service *svc;
 	uint64_t	 id;
 	char		 label[128];	/* "service#id", for log lines */
@@ -51,7 +52,7 @@ struct worker {
 	uint32_t	 creds_given;	/* worker secrets already handed out */
 	int		 purpose;	/* DIAL_SESSION or DIAL_CANCEL */
 	int		 killed;
-	int		 unauthenticated;	/* counted in mon.startups */
+	int		 unauthenticated;	/* counted in startups.c */
 	struct cred_req	*creq;		/* pending credential resolution */
 	struct dial	*dial;		/* pending backend dial */
 	struct creds	*creds;		/* held until the handshake ends */
@@ -65,13 +66,11 @@ TAILQ_HEAD(workerlist, worker);
 struct monitor {
 	struct event_base	*base;
 	struct evdns_base	*dns;
-	struct config		*conf;
+	struct config		*conf;		/* for new connections */
 	struct workerlist	 workers;
 	size_t			 nworkers;
 	uint64_t		 next_id;
 	char			*worker_path;
-	int			*startups;	/* per service: workers
-						   not yet authenticated */
 	uid_t			 worker_uid;
 	gid_t			 worker_gid;
 	int			 privileged;
@@ -140,10 +139,34 @@ int		 worker_stderr_fd(void);
 void		 worker_stderr_close(void);
 
 /* listen.c */
+/*
+ * Listen for the services of conf: sockets already bound at the same
+ * address are kept, the new ones bound, the rest closed.  All or nothing:
+ * on error nothing has changed and err says "FILE:LINE:COL: ...".
+ */
 int		 listeners_open(struct config *, char *err, size_t errlen);
 void		 listeners_close(void);
 void		 listeners_pause(int ms);
 /* A worker has exited: accept again if maxWorkers had stopped us. */
 void		 listeners_worker_gone(void);
+
+/* startups.c: maxStartups, counted by service name across reloads. */
+int		 startups_add(const char *service);
+void		 startups_remove(const char *service);
+int		 startups_count(const char *service);
+/* Too many startups: drop this new connection of the service (logged). */
+int		 startups_drop(const struct service *);
+
+/* reload.c: SIGHUP, SIGUSR1 and the watch re-read the configuration. */
+/* What the command line fixed: -d's debug level, -watch. */
+void		 reload_init(int debug, int watch);
+/* Re-read mon.conf->path; a bad file changes nothing (logged). */
+int		 reload_config(const char *why);
+
+/* watch.c: inotify on the configuration's directory, debounced. */
+typedef void	 watch_cb(void *);
+int		 watch_start(const char *path, watch_cb *, void *);
+void		 watch_stop(void);
+int		 watch_active(void);
 
 #endif

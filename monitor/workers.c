@@ -106,7 +106,7 @@ worker_startup_over(struct worker *w)
 {
 	if (w->unauthenticated) {
 		w->unauthenticated = 0;
-		mon.startups[w->svc - mon.conf->services]--;
+		startups_remove(w->svc->name);
 	}
 }
 
@@ -121,6 +121,8 @@ worker_free(struct worker *w)
 		event_free(w->ev_deadline);
 	if (w->chan != -1)
 		close(w->chan);
+	/* The last worker of a configuration replaced by reload frees it. */
+	config_unref(w->conf);
 	free(w);
 }
 
@@ -135,6 +137,8 @@ worker_spawn(const struct service *svc, int client_fd)
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return ERR_NOMEM;
 	w->chan = -1;
+	/* svc is a service of mon.conf, which must outlive this worker. */
+	w->conf = config_ref(mon.conf);
 	w->svc = svc;
 	w->id = ++mon.next_id;
 	w->state = W_ASSIGNED;
@@ -168,14 +172,15 @@ worker_spawn(const struct service *svc, int client_fd)
 		r = ERR_NOMEM;
 		goto killit;
 	}
+	if ((r = startups_add(svc->name)) != 0)
+		goto killit;
+	w->unauthenticated = 1;
 	ms = mon.conf->handshake_timeout_ms + DEADLINE_GRACE_MS;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(w->ev_deadline, &tv);
 	TAILQ_INSERT_TAIL(&mon.workers, w, entry);
 	mon.nworkers++;
-	w->unauthenticated = 1;
-	mon.startups[svc - mon.conf->services]++;
 
 	/*
 	 * The assignment waits in the channel while the worker locks itself
@@ -324,7 +329,7 @@ worker_deadline_cb(int fd, short ev, void *arg)
 	(void)ev;
 	if (w->state != W_RELAY && w->state != W_DONE)
 		worker_kill(w, "handshake not finished within %d ms",
-		    mon.conf->handshake_timeout_ms);
+		    w->conf->handshake_timeout_ms);
 }
 
 static void

@@ -68,7 +68,7 @@ accept_cb(int fd, short ev, void *arg)
 			close(c);
 			continue;
 		}
-		if (startups_drop(l->svc)) {
+		if (startups_drop(mon.conf, l->svc)) {
 			close(c);
 			continue;
 		}

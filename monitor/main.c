@@ -40,8 +40,8 @@ static struct event	*ev_drain;
 static __attribute__((noreturn)) void
 usage(void)
 {
-	fprintf(stderr, "usage: airlockd [-dDtV] [-f file] [-debug] [-version] "
-	    "[-watch] [-config-mgr configfile]\n");
+	fprintf(stderr, "usage: airlockd [-dDtV] [-debug] [-version] [-watch]\n"
+	    "                [-config-mgr configfile] [-f file]\n");
 	exit(1);
 }
 
@@ -360,6 +360,9 @@ main(int argc, char **argv)
 	    access(mon.worker_path, X_OK) == -1)
 		fatal("worker executable %s: %s", mon.worker_path ?
 		    mon.worker_path : "?", strerror(errno));
+	log_debug("configuration %s; workers: %s as uid %u gid %u in %s",
+	    mon.conf->path, mon.worker_path, (unsigned)mon.worker_uid,
+	    (unsigned)mon.worker_gid, mon.conf->chroot_dir);
 	TAILQ_INIT(&mon.workers);
 
 	/* A write to a closed peer is an error to handle, not a death. */

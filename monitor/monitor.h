@@ -155,7 +155,7 @@ int		 startups_add(const char *service);
 void		 startups_remove(const char *service);
 int		 startups_count(const char *service);
 /* Too many startups: drop this new connection of the service (logged). */
-int		 startups_drop(const struct service *);
+int		 startups_drop(const struct config *, const struct service *);
 
 /* reload.c: SIGHUP, SIGUSR1 and the watch re-read the configuration. */
 /* What the command line fixed: -d's debug level, -watch. */

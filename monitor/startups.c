@@ -95,10 +95,9 @@ startups_remove(const char *name)
  * worker while real clients still get through.
  */
 static int
-startups_full(const struct service *svc)
+startups_full(const struct config *cf, const struct service *svc)
 {
-	const struct config	*cf = mon.conf;
-	int			 n = startups_count(svc->name), p;
+	int	 n = startups_count(svc->name), p;
 
 	if (n < cf->startups_begin)
 		return 0;
@@ -128,9 +127,9 @@ startups_log(const struct service *svc)
 }
 
 int
-startups_drop(const struct service *svc)
+startups_drop(const struct config *cf, const struct service *svc)
 {
-	if (!startups_full(svc))
+	if (!startups_full(cf, svc))
 		return 0;
 	startups_log(svc);
 	return 1;

@@ -373,7 +373,12 @@ listeners_open(struct config *conf, char *err, size_t errlen)
 		log_info("service %s (%s) listening on %s", l->svc->name,
 		    l->svc->connector, l->svc->listen);
 	}
-	listeners_accept();
+	/* A lower maxWorkers than the workers running: wait for them. */
+	if (mon.nworkers >= (size_t)conf->max_workers) {
+		full = 1;
+		listeners_pause(0);
+	} else
+		listeners_accept();
 	return 0;
 
  fail:

@@ -80,7 +80,8 @@ bool_value(const char *flag, const char *val)
  * Secretless Broker's flags, for drop-in use: -debug, -version, -watch and
  * -config-mgr, whose only value is configfile (the file manager: airlock
  * has no other).  They are taken out of argv, or rewritten to airlock's
- * letters, before getopt sees the rest; the new argc is returned.
+ * letters, before getopt sees the rest; the new argc is returned.  The
+ * vector only shrinks: every rewrite replaces one argument by at most one.
  */
 static int
 secretless_flags(int argc, char **argv, int *debug, int *watch)
@@ -92,7 +93,11 @@ secretless_flags(int argc, char **argv, int *debug, int *watch)
 		a = argv[i];
 		if (strcmp(a, "--") == 0)
 			break;
-		if (long_flag(a, "debug", &val)) {
+		if (long_flag(a, "f", &val) && val != NULL) {
+			/* Go's -f=FILE as getopt's -fFILE (kept till exit). */
+			if (asprintf(&argv[j++], "-f%s", val) == -1)
+				fatal("out of memory");
+		} else if (long_flag(a, "debug", &val)) {
 			*debug = bool_value("debug", val);
 		} else if (long_flag(a, "version", &val)) {
 			argv[j++] = "-V";

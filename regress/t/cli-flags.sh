@@ -44,6 +44,8 @@ badline=$(grep -n "connector: nosuch" "$T/bad.yml" | cut -d: -f1)
 
 run -t -f "$T/good.yml"
 [ "$rc" -eq 0 ] || fail "-t on a good file: status $rc: $out"
+run -t "-f=$T/good.yml"
+[ "$rc" -eq 0 ] || fail "-t on a good file: status $rc: $out"
 echo "$out" | grep -q "$T/good.yml: configuration OK" || fail "-t: '$out'"
 run -t -f "$T/bad.yml"
 [ "$rc" -eq 1 ] || fail "-t on a bad file: status $rc: $out"

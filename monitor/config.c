@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -631,7 +632,9 @@ parse_airlock(struct ctx *c, yaml_node_t *node)
 			    &s)) != 0)
 				break;
 			r = parse_startups(c, p->val, s, cf);
-		} else if (key_is(p, "sandboxDebug"))
+		} else if (key_is(p, "watch"))
+			r = get_bool(c, p->val, "airlock.watch", &cf->watch);
+		else if (key_is(p, "sandboxDebug"))
 			r = get_bool(c, p->val, "airlock.sandboxDebug",
 			    &cf->sandbox_debug);
 		else if (key_is(p, "logLevel")) {
@@ -689,7 +692,8 @@ parse_airlock(struct ctx *c, yaml_node_t *node)
 			    "handshakeTimeout, dialTimeout, providerTimeout, "
 			    "idleTimeout, drainTimeout, maxWorkers, "
 			    "maxStartups, sandboxDebug, logLevel, logFormat, "
-			    "logTarget, syslogFacility, health)", p->name);
+			    "logTarget, syslogFacility, health, watch)",
+			    p->name);
 	}
  out:
 	pairs_free(&ps);
@@ -1478,6 +1482,26 @@ config_free(struct config *cf)
 	free(cf);
 }
 
+struct config *
+config_ref(struct config *cf)
+{
+	if (cf->refs <= 0 || cf->refs == INT_MAX)
+		fatal("configuration reference count %d", cf->refs);
+	cf->refs++;
+	return cf;
+}
+
+void
+config_unref(struct config *cf)
+{
+	if (cf == NULL)
+		return;
+	if (cf->refs <= 0)
+		fatal("configuration reference count %d", cf->refs);
+	if (--cf->refs == 0)
+		config_free(cf);
+}
+
 const struct credential *
 service_credential(const struct service *svc, const char *name)
 {
@@ -1496,6 +1520,7 @@ config_new(const char *path)
 
 	if ((cf = calloc(1, sizeof(*cf))) == NULL)
 		return NULL;
+	cf->refs = 1;
 	cf->path = strdup(path);
 	cf->user = strdup("_airlock");
 	cf->chroot_dir = strdup("/var/empty/airlock");

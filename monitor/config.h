@@ -51,6 +51,7 @@ struct service {
 
 struct config {
 	char		*path;
+	int		 refs;		/* config_ref / config_unref */
 	struct service	*services;
 	size_t		 nservices;
 
@@ -76,6 +77,7 @@ struct config {
 	int		 log_format;		/* logFormat: text */
 	int		 log_target;		/* logTarget: stderr */
 	int		 syslog_facility;	/* syslogFacility: daemon */
+	int		 watch;			/* watch: false */
 };
 
 /*
@@ -83,6 +85,13 @@ struct config {
  * "FILE:LINE:COLUMN: what is wrong".
  */
 struct config	*config_load(const char *path, char *err, size_t errlen);
+/*
+ * A loaded configuration has one reference; every worker takes one more for
+ * its service (a reload replaces the configuration under running workers).
+ */
+struct config	*config_ref(struct config *);
+void		 config_unref(struct config *);	/* frees at the last one */
+/* Free now, whatever the count: for a configuration never shared. */
 void		 config_free(struct config *);
 /* The credential named name of a service, or NULL. */
 const struct credential *service_credential(const struct service *,

@@ -16,11 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <sodium.h>
 
 #include "errors.h"
 #include "log.h"
@@ -29,54 +27,20 @@
 #define LISTEN_BACKLOG	511
 
 struct listener {
-	const struct service	*svc;
+	TAILQ_ENTRY(listener)	 entry;
+	const struct service	*svc;	/* a service of mon.conf */
+	const struct service	*next;	/* its service after a switch */
 	int			 fd;
 	struct event		*ev;
+	char			*unix_path;	/* removed at close */
 };
 
-static struct listener	*listeners;
-static size_t		 nlisteners;
+TAILQ_HEAD(listenerlist, listener);
+
+static struct listenerlist listeners = TAILQ_HEAD_INITIALIZER(listeners);
 static struct event	*ev_resume;
 static int		 full;		/* paused at maxWorkers */
-
-/*
- * OpenSSH's MaxStartups, per service: beyond start unauthenticated
- * connections a new one is dropped with a probability rising from rate
- * percent to 100 at full, so that slow or junk clients cannot hold every
- * worker while real clients still get through.
- */
-static int
-startups_drop(const struct service *svc)
-{
-	const struct config	*cf = mon.conf;
-	int			 n = mon.startups[svc - cf->services], p;
-
-	if (n < cf->startups_begin)
-		return 0;
-	if (n >= cf->startups_full)
-		return 1;
-	p = cf->startups_rate + (100 - cf->startups_rate) *
-	    (n - cf->startups_begin) / (cf->startups_full - cf->startups_begin);
-	return (int)randombytes_uniform(100) < p;
-}
-
-/* One line for the first drop, then a count at most every ten seconds. */
-static void
-startups_log(const struct service *svc)
-{
-	static time_t		 last;
-	static unsigned long	 dropped;
-	time_t			 now = time(NULL);
-
-	dropped++;
-	if (last != 0 && now - last < 10)
-		return;
-	log_warn("%s: %d connections not yet authenticated (maxStartups); "
-	    "dropped %lu connection(s)", svc->name,
-	    mon.startups[svc - mon.conf->services], dropped);
-	last = now;
-	dropped = 0;
-}
+static int		 backoff;	/* paused until ev_resume */
 
 static void
 accept_cb(int fd, short ev, void *arg)
@@ -106,9 +70,8 @@ accept_cb(int fd, short ev, void *arg)
 			close(c);
 			continue;
 		}
-		if (startups_drop(l->svc)) {
+		if (startups_drop(mon.conf, l->svc)) {
 			metrics_refused(l->svc);
-			startups_log(l->svc);
 			close(c);
 			continue;
 		}
@@ -156,25 +119,34 @@ listeners_check_full(void)
 int
 listeners_is_bound(const char *name)
 {
-	size_t	 i;
+	struct listener	*l;
 
-	for (i = 0; i < nlisteners; i++)
-		if (strcmp(listeners[i].svc->name, name) == 0)
-			return listeners[i].fd != -1;
+	TAILQ_FOREACH(l, &listeners, entry)
+		if (strcmp(l->svc->name, name) == 0)
+			return l->fd != -1;
 	return 0;
+}
+
+/* Accept on every listener, unless paused or draining. */
+static void
+listeners_accept(void)
+{
+	struct listener	*l;
+
+	if (full || backoff || mon.draining)
+		return;
+	TAILQ_FOREACH(l, &listeners, entry)
+		event_add(l->ev, NULL);
 }
 
 void
 listeners_worker_gone(void)
 {
-	size_t	 i;
-
 	if (!full || mon.nworkers >= (size_t)mon.conf->max_workers)
 		return;
 	full = 0;
 	log_info("below maxWorkers again: accepting");
-	for (i = 0; i < nlisteners; i++)
-		event_add(listeners[i].ev, NULL);
+	listeners_accept();
 }
 
 int
@@ -237,16 +209,35 @@ remove_stale_socket(const char *path, char *err, size_t errlen)
 	return unlink(path);
 }
 
+/* socketMode, socketOwner and socketGroup of a bound Unix socket. */
+static int
+unix_perms(const struct service *svc)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	uid_t		 uid = (uid_t)-1;
+	gid_t		 gid = (gid_t)-1;
+
+	if (chmod(svc->listen_path, svc->socket_mode) == -1)
+		return -1;
+	if (svc->socket_owner != NULL &&
+	    (pw = getpwnam(svc->socket_owner)) != NULL)
+		uid = pw->pw_uid;
+	if (svc->socket_group != NULL &&
+	    (gr = getgrnam(svc->socket_group)) != NULL)
+		gid = gr->gr_gid;
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	    chown(svc->listen_path, uid, gid) == -1)
+		return -1;
+	return 0;
+}
+
 static int
 open_unix(const struct service *svc, char *err, size_t errlen)
 {
 	struct sockaddr_un	 sun;
-	struct passwd		*pw;
-	struct group		*gr;
-	uid_t			 uid = (uid_t)-1;
-	gid_t			 gid = (gid_t)-1;
 	mode_t			 old;
-	int			 fd;
+	int			 fd = -1;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -271,16 +262,7 @@ open_unix(const struct service *svc, char *err, size_t errlen)
 		goto fail;
 	}
 	umask(old);
-	if (chmod(svc->listen_path, svc->socket_mode) == -1)
-		goto fail;
-	if (svc->socket_owner != NULL &&
-	    (pw = getpwnam(svc->socket_owner)) != NULL)
-		uid = pw->pw_uid;
-	if (svc->socket_group != NULL &&
-	    (gr = getgrnam(svc->socket_group)) != NULL)
-		gid = gr->gr_gid;
-	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
-	    chown(svc->listen_path, uid, gid) == -1)
+	if (unix_perms(svc) == -1)
 		goto fail;
 	if (listen(fd, LISTEN_BACKLOG) == -1)
 		goto fail;
@@ -292,67 +274,170 @@ open_unix(const struct service *svc, char *err, size_t errlen)
 	return -1;
 }
 
+/* The same socket?  Then a switch keeps it rather than binding again. */
+static int
+same_address(const struct service *a, const struct service *b)
+{
+	if (a->listen_kind != b->listen_kind)
+		return 0;
+	if (a->listen_kind == LISTEN_UNIX)
+		return strcmp(a->listen_path, b->listen_path) == 0;
+	return strcmp(a->listen_host, b->listen_host) == 0 &&
+	    strcmp(a->listen_port, b->listen_port) == 0;
+}
+
+static void
+listener_free(struct listener *l)
+{
+	if (l->ev != NULL)
+		event_free(l->ev);
+	close(l->fd);
+	/* The socket file is ours: nothing else may be bound there. */
+	if (l->unix_path != NULL)
+		unlink(l->unix_path);
+	free(l->unix_path);
+	free(l);
+}
+
+/* Bind one service's socket; err says why not, at the service's place. */
+static struct listener *
+listener_new(const struct config *conf, const struct service *svc, char *err,
+    size_t errlen)
+{
+	struct listener	*l;
+	char		 why[512];
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		goto nomem;
+	l->svc = svc;
+	why[0] = '\0';
+	l->fd = svc->listen_kind == LISTEN_UNIX ?
+	    open_unix(svc, why, sizeof(why)) :
+	    listeners_tcp_socket(svc->listen_host, svc->listen_port,
+	    svc->listen, why, sizeof(why));
+	if (l->fd == -1) {
+		free(l);
+		snprintf(err, errlen, "%s:%d:%d: service %s: cannot listen: %s",
+		    conf->path, svc->line, svc->col, svc->name, why);
+		return NULL;
+	}
+	if (svc->listen_kind == LISTEN_UNIX &&
+	    (l->unix_path = strdup(svc->listen_path)) == NULL) {
+		close(l->fd);
+		unlink(svc->listen_path);
+		free(l);
+		goto nomem;
+	}
+	if ((l->ev = event_new(mon.base, l->fd, EV_READ | EV_PERSIST,
+	    accept_cb, l)) == NULL) {
+		listener_free(l);
+		goto nomem;
+	}
+	return l;
+ nomem:
+	snprintf(err, errlen, "%s: service %s: out of memory", conf->path,
+	    svc->name);
+	return NULL;
+}
+
+/*
+ * Bind what conf needs that is not bound yet, all or nothing: on the first
+ * failure every socket just bound is closed and nothing else has changed.
+ * Then commit: the sockets whose address is unchanged are kept for the
+ * services of conf (no moment in which clients are refused), the others
+ * are closed; the connections already accepted are workers' and live on.
+ */
 int
 listeners_open(struct config *conf, char *err, size_t errlen)
 {
-	struct listener	*l;
-	size_t		 i;
+	struct listenerlist	 fresh = TAILQ_HEAD_INITIALIZER(fresh);
+	struct listener		*l, *tmp;
+	const struct service	*svc;
+	size_t			 i;
 
-	if ((listeners = calloc(conf->nservices, sizeof(*listeners))) == NULL)
-		return ERR_NOMEM;
 	for (i = 0; i < conf->nservices; i++) {
-		l = &listeners[i];
-		l->svc = &conf->services[i];
-		err[0] = '\0';
-		l->fd = l->svc->listen_kind == LISTEN_UNIX ?
-		    open_unix(l->svc, err, errlen) :
-		    listeners_tcp_socket(l->svc->listen_host,
-		    l->svc->listen_port, l->svc->listen, err, errlen);
-		if (l->fd == -1)
-			return ERR_SYS;
-		nlisteners++;
-		l->ev = event_new(mon.base, l->fd, EV_READ | EV_PERSIST,
-		    accept_cb, l);
-		if (l->ev == NULL || event_add(l->ev, NULL) == -1)
-			return ERR_NOMEM;
+		svc = &conf->services[i];
+		TAILQ_FOREACH(l, &listeners, entry)
+			if (l->next == NULL && same_address(l->svc, svc))
+				break;
+		if (l != NULL) {
+			l->next = svc;
+			continue;
+		}
+		if ((l = listener_new(conf, svc, err, errlen)) == NULL)
+			goto fail;
+		TAILQ_INSERT_TAIL(&fresh, l, entry);
+	}
+
+	for (l = TAILQ_FIRST(&listeners); l != NULL; l = tmp) {
+		tmp = TAILQ_NEXT(l, entry);
+		if (l->next == NULL) {
+			log_info("service %s: no longer listening on %s",
+			    l->svc->name, l->svc->listen);
+			TAILQ_REMOVE(&listeners, l, entry);
+			listener_free(l);
+			continue;
+		}
+		svc = l->next;
+		if (svc->listen_kind == LISTEN_UNIX &&
+		    (svc->socket_mode != l->svc->socket_mode ||
+		    svc->socket_owner != NULL || svc->socket_group != NULL) &&
+		    unix_perms(svc) == -1)
+			log_warn("service %s: %s: %s", svc->name,
+			    svc->listen_path, strerror(errno));
+		if (strcmp(svc->name, l->svc->name) != 0)
+			log_info("service %s takes over %s from %s",
+			    svc->name, svc->listen, l->svc->name);
+		l->svc = svc;
+		l->next = NULL;
+	}
+	while ((l = TAILQ_FIRST(&fresh)) != NULL) {
+		TAILQ_REMOVE(&fresh, l, entry);
+		TAILQ_INSERT_TAIL(&listeners, l, entry);
 		log_info("service %s (%s) listening on %s", l->svc->name,
 		    l->svc->connector, l->svc->listen);
 	}
+	/* A lower maxWorkers than the workers running: wait for them. */
+	if (mon.nworkers >= (size_t)conf->max_workers) {
+		full = 1;
+		listeners_pause(0);
+	} else
+		listeners_accept();
 	return 0;
+
+ fail:
+	while ((l = TAILQ_FIRST(&fresh)) != NULL) {
+		TAILQ_REMOVE(&fresh, l, entry);
+		listener_free(l);
+	}
+	TAILQ_FOREACH(l, &listeners, entry)
+		l->next = NULL;
+	return ERR_SYS;
 }
 
 void
 listeners_close(void)
 {
-	size_t	 i;
+	struct listener	*l;
 
-	for (i = 0; i < nlisteners; i++) {
-		if (listeners[i].ev != NULL)
-			event_free(listeners[i].ev);
-		close(listeners[i].fd);
-		if (listeners[i].svc->listen_kind == LISTEN_UNIX)
-			unlink(listeners[i].svc->listen_path);
+	while ((l = TAILQ_FIRST(&listeners)) != NULL) {
+		TAILQ_REMOVE(&listeners, l, entry);
+		listener_free(l);
 	}
-	free(listeners);
-	listeners = NULL;
-	nlisteners = 0;
 	if (ev_resume != NULL)
 		event_free(ev_resume);
 	ev_resume = NULL;
+	backoff = 0;
 }
 
 static void
 resume_cb(int fd, short ev, void *arg)
 {
-	size_t	 i;
-
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	if (full)
-		return;		/* listeners_worker_gone resumes */
-	for (i = 0; i < nlisteners; i++)
-		event_add(listeners[i].ev, NULL);
+	backoff = 0;
+	listeners_accept();	/* unless full: listeners_worker_gone then */
 }
 
 /* Stop accepting; for ms milliseconds, or until a worker exits if 0. */
@@ -360,14 +445,15 @@ void
 listeners_pause(int ms)
 {
 	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
-	size_t		 i;
+	struct listener	*l;
 
-	for (i = 0; i < nlisteners; i++)
-		event_del(listeners[i].ev);
+	TAILQ_FOREACH(l, &listeners, entry)
+		event_del(l->ev);
 	if (ms == 0)
 		return;
 	if (ev_resume == NULL &&
 	    (ev_resume = evtimer_new(mon.base, resume_cb, NULL)) == NULL)
 		return;
+	backoff = 1;
 	evtimer_add(ev_resume, &tv);
 }

@@ -40,8 +40,109 @@ static struct event	*ev_drain;
 static __attribute__((noreturn)) void
 usage(void)
 {
-	fprintf(stderr, "usage: airlockd [-dDtV] [-f file]\n");
+	fprintf(stderr, "usage: airlockd [-dDtV] [-debug] [-version] [-watch]\n"
+	    "                [-config-mgr configfile] [-f file]\n");
 	exit(1);
+}
+
+/*
+ * Is a the long flag name, as Go's flag package spells it for Secretless
+ * Broker: one or two dashes, and maybe "=value" (*val, else NULL)?
+ */
+static int
+long_flag(const char *a, const char *name, const char **val)
+{
+	size_t	 n = strlen(name);
+
+	if (a[0] != '-')
+		return 0;
+	a += a[1] == '-' ? 2 : 1;
+	if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '='))
+		return 0;
+	*val = a[n] == '=' ? a + n + 1 : NULL;
+	return 1;
+}
+
+/* A Go boolean flag's value: none (true), true or false. */
+static int
+bool_value(const char *flag, const char *val)
+{
+	if (val == NULL || strcmp(val, "true") == 0 || strcmp(val, "1") == 0)
+		return 1;
+	if (strcmp(val, "false") == 0 || strcmp(val, "0") == 0)
+		return 0;
+	fprintf(stderr, "airlockd: -%s=%s: expected true or false\n", flag,
+	    val);
+	exit(1);
+}
+
+/*
+ * Secretless Broker's flags, for drop-in use: -debug, -version, -watch and
+ * -config-mgr, whose only value is configfile (the file manager: airlock
+ * has no other).  They are taken out of argv, or rewritten to airlock's
+ * letters, before getopt sees the rest; the new argc is returned.  The
+ * vector only shrinks: every rewrite replaces one argument by at most one.
+ */
+static int
+secretless_flags(int argc, char **argv, int *debug, int *watch)
+{
+	const char	*a, *val;
+	int		 i, j = 1;
+
+	for (i = 1; i < argc; i++) {
+		a = argv[i];
+		if (strcmp(a, "--") == 0)
+			break;
+		if (long_flag(a, "f", &val) && val != NULL) {
+			/* Go's -f=FILE as getopt's -fFILE (kept till exit). */
+			if (asprintf(&argv[j++], "-f%s", val) == -1)
+				fatal("out of memory");
+		} else if (long_flag(a, "debug", &val)) {
+			*debug = bool_value("debug", val);
+		} else if (long_flag(a, "version", &val)) {
+			argv[j++] = "-V";
+		} else if (long_flag(a, "watch", &val)) {
+			*watch = bool_value("watch", val);
+		} else if (long_flag(a, "config-mgr", &val)) {
+			if (val == NULL && (val = argv[++i]) == NULL)
+				usage();
+			if (strcmp(val, "configfile") != 0) {
+				fprintf(stderr, "airlockd: -config-mgr %s: "
+				    "not supported; the only configuration "
+				    "manager is configfile (-f FILE)\n", val);
+				exit(1);
+			}
+		} else {
+			argv[j++] = argv[i];
+			/* -f's file is a value, whatever it looks like. */
+			if (a[0] == '-' && a[1] != '-' && a[1] != '\0' &&
+			    a[strlen(a) - 1] == 'f' && i + 1 < argc)
+				argv[j++] = argv[++i];
+		}
+	}
+	while (i < argc)
+		argv[j++] = argv[i++];
+	argv[j] = NULL;
+	return j;
+}
+
+/*
+ * The configuration path as reloads will need it after daemon(3) has
+ * changed to "/": absolute, but with symbolic links left as they are (a
+ * Kubernetes ConfigMap's file is a link through "..data", which changes).
+ */
+static char *
+absolute_path(const char *path)
+{
+	char	 cwd[PATH_MAX], *p;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return NULL;
+	if (asprintf(&p, "%s/%s", cwd, path) == -1)
+		return NULL;
+	return p;
 }
 
 /*
@@ -197,11 +298,9 @@ sigterm_cb(int sig, short ev, void *arg)
 static void
 sighup_cb(int sig, short ev, void *arg)
 {
-	(void)sig;
 	(void)ev;
 	(void)arg;
-	log_warn("reload is not implemented yet; the configuration in use "
-	    "stays");
+	reload_config(sig == SIGUSR1 ? "SIGUSR1" : "SIGHUP");
 }
 
 int
@@ -209,17 +308,15 @@ main(int argc, char **argv)
 {
 	struct event	*ev_sig[5];
 	const char	*path = NULL;
-	char		 err[1024];
+	char		 err[1024], *abspath = NULL;
 	int		 ch, test_only = 0, foreground = 0, debug = 0, i;
+	int		 watch = 0;
 
 	log_init("airlockd", LOG_LVL_INFO);
 	no_core_dumps();
 	if (secret_openssl_hooks() != 0)
 		fatal("cannot install OpenSSL's wiping allocator");
-	/* Secretless Broker's "-debug" spelling, for drop-in use. */
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "-debug") == 0)
-			argv[i] = "-d";
+	argc = secretless_flags(argc, argv, &debug, &watch);
 	while ((ch = getopt(argc, argv, "dDf:tV")) != -1) {
 		switch (ch) {
 		case 'd':
@@ -243,8 +340,13 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	if (debug)
+		foreground = 1;
 	if (path == NULL)
 		path = default_config_path();
+	/* -t names the file as given; the daemon needs it after chdir. */
+	if (!test_only && (path = abspath = absolute_path(path)) == NULL)
+		fatal_errno("cannot make the configuration path absolute");
 	if (secret_init() != 0)
 		fatal("libsodium cannot be initialised");
 	if ((mon.conf = config_load(path, err, sizeof(err))) == NULL) {
@@ -265,10 +367,10 @@ main(int argc, char **argv)
 	    access(mon.worker_path, X_OK) == -1)
 		fatal("worker executable %s: %s", mon.worker_path ?
 		    mon.worker_path : "?", strerror(errno));
+	log_debug("configuration %s; workers: %s as uid %u gid %u in %s",
+	    mon.conf->path, mon.worker_path, (unsigned)mon.worker_uid,
+	    (unsigned)mon.worker_gid, mon.conf->chroot_dir);
 	TAILQ_INIT(&mon.workers);
-	if ((mon.startups = calloc(mon.conf->nservices,
-	    sizeof(*mon.startups))) == NULL)
-		fatal("out of memory");
 
 	/* A write to a closed peer is an error to handle, not a death. */
 	signal(SIGPIPE, SIG_IGN);
@@ -295,6 +397,7 @@ main(int argc, char **argv)
 	for (i = 0; i < 5; i++)
 		if (ev_sig[i] == NULL || evsignal_add(ev_sig[i], NULL) == -1)
 			fatal("cannot install signal handlers");
+	reload_init(debug, watch);
 	log_info("airlockd ready: %zu service(s)", mon.conf->nservices);
 
 	event_base_dispatch(mon.base);
@@ -305,6 +408,7 @@ main(int argc, char **argv)
 	listeners_close();
 	health_close();
 	metrics_free();
+	watch_stop();
 	worker_stderr_close();
 	for (i = 0; i < 5; i++)
 		event_free(ev_sig[i]);
@@ -312,8 +416,9 @@ main(int argc, char **argv)
 		event_free(ev_drain);
 	evdns_base_free(mon.dns, 0);
 	event_base_free(mon.base);
-	config_free(mon.conf);
+	/* Workers not reaped yet hold theirs; the process ends anyway. */
+	config_unref(mon.conf);
 	free(mon.worker_path);
-	free(mon.startups);
+	free(abspath);
 	return 0;
 }

@@ -44,6 +44,7 @@ struct worker {
 	int		 chan;		/* -1 once closed */
 	struct event	*ev_chan;
 	struct event	*ev_deadline;
+	struct config	*conf;		/* holds a reference: svc is in it */
 	const struct service *svc;
 	uint64_t	 id;		/* the connection id of log lines */
 	enum wstate	 state;
@@ -51,7 +52,7 @@ struct worker {
 	uint32_t	 creds_given;	/* worker secrets already handed out */
 	int		 purpose;	/* DIAL_SESSION or DIAL_CANCEL */
 	int		 killed;
-	int		 unauthenticated;	/* counted in mon.startups */
+	int		 unauthenticated;	/* counted in startups.c */
 	struct cred_req	*creq;		/* pending credential resolution */
 	struct dial	*dial;		/* pending backend dial */
 	struct creds	*creds;		/* held until the handshake ends */
@@ -82,14 +83,12 @@ TAILQ_HEAD(workerlist, worker);
 struct monitor {
 	struct event_base	*base;
 	struct evdns_base	*dns;
-	struct config		*conf;
+	struct config		*conf;		/* for new connections */
 	struct workerlist	 workers;
 	size_t			 nworkers;
 	size_t			 nhealth;	/* of which health workers */
 	uint64_t		 next_id;
 	char			*worker_path;
-	int			*startups;	/* per service: workers
-						   not yet authenticated */
 	uid_t			 worker_uid;
 	gid_t			 worker_gid;
 	int			 privileged;
@@ -165,6 +164,11 @@ void		 worker_stderr_close(void);
 /* A listening TCP socket (non-blocking); -1 with err on failure. */
 int		 listeners_tcp_socket(const char *host, const char *port,
 		    const char *label, char *err, size_t errlen);
+/*
+ * Listen for the services of conf: sockets already bound at the same
+ * address are kept, the new ones bound, the rest closed.  All or nothing:
+ * on error nothing has changed and err says "FILE:LINE:COL: ...".
+ */
 int		 listeners_open(struct config *, char *err, size_t errlen);
 void		 listeners_close(void);
 void		 listeners_pause(int ms);
@@ -208,5 +212,24 @@ void		 metrics_killed(struct worker *);
 void		 metrics_reaped(struct worker *, int status);
 /* Every service known, the configured ones first, with their counters. */
 int		 metrics_snapshot(struct figures *);
+
+/* startups.c: maxStartups, counted by service name across reloads. */
+int		 startups_add(const char *service);
+void		 startups_remove(const char *service);
+int		 startups_count(const char *service);
+/* Too many startups: drop this new connection of the service (logged). */
+int		 startups_drop(const struct config *, const struct service *);
+
+/* reload.c: SIGHUP, SIGUSR1 and the watch re-read the configuration. */
+/* What the command line fixed: -d's debug level, -watch. */
+void		 reload_init(int debug, int watch);
+/* Re-read mon.conf->path; a bad file changes nothing (logged). */
+int		 reload_config(const char *why);
+
+/* watch.c: inotify on the configuration's directory, debounced. */
+typedef void	 watch_cb(void *);
+int		 watch_start(const char *path, watch_cb *, void *);
+void		 watch_stop(void);
+int		 watch_active(void);
 
 #endif

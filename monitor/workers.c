@@ -107,7 +107,7 @@ worker_startup_over(struct worker *w)
 {
 	if (w->unauthenticated) {
 		w->unauthenticated = 0;
-		mon.startups[w->svc - mon.conf->services]--;
+		startups_remove(w->svc->name);
 	}
 }
 
@@ -122,6 +122,8 @@ worker_free(struct worker *w)
 		event_free(w->ev_deadline);
 	if (w->chan != -1)
 		close(w->chan);
+	/* The last worker of a configuration replaced by reload frees it. */
+	config_unref(w->conf);
 	free(w);
 }
 
@@ -156,6 +158,8 @@ spawn(const struct service *svc, int client_fd, int health)
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return ERR_NOMEM;
 	w->chan = -1;
+	/* svc is a service of mon.conf, which must outlive this worker. */
+	w->conf = config_ref(mon.conf);
 	w->svc = svc;
 	w->health = health;
 	w->id = ++mon.next_id;
@@ -188,6 +192,12 @@ spawn(const struct service *svc, int client_fd, int health)
 		r = ERR_NOMEM;
 		goto killit;
 	}
+	/* A health worker is no startup of any service. */
+	if (!health) {
+		if ((r = startups_add(svc->name)) != 0)
+			goto killit;
+		w->unauthenticated = 1;
+	}
 	ms = mon.conf->handshake_timeout_ms + DEADLINE_GRACE_MS;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
@@ -197,10 +207,6 @@ spawn(const struct service *svc, int client_fd, int health)
 	metrics_spawned(w);
 	if (health)
 		mon.nhealth++;
-	else {
-		w->unauthenticated = 1;
-		mon.startups[svc - mon.conf->services]++;
-	}
 
 	/*
 	 * The assignment waits in the channel while the worker locks itself
@@ -351,7 +357,7 @@ worker_deadline_cb(int fd, short ev, void *arg)
 	if (w->state != W_RELAY && w->state != W_DONE) {
 		metrics_failed(w, FIG_TIMEOUT);
 		worker_kill(w, "handshake not finished within %d ms",
-		    mon.conf->handshake_timeout_ms);
+		    w->conf->handshake_timeout_ms);
 	}
 }
 

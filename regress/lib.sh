@@ -239,6 +239,37 @@ stop_airlock()
 	AIRLOCK_PID=
 }
 
+# listen_inode PORT: the inode of the socket listening on 127.0.0.1:PORT
+# (empty if none): a socket kept across a reload keeps its inode.
+listen_inode()
+{
+	awk -v p="$(printf '%04X' "$1")" 'NR > 1 && $4 == "0A" {
+		split($2, a, ":"); if (a[1] == "0100007F" && a[2] == p) print $10
+	}' /proc/net/tcp
+}
+
+# reload_airlock SIGNAL: send SIGNAL (HUP, USR1) to airlockd and wait for
+# the reload to end, either way; true if it succeeded.  RELOAD_LINE is the
+# log line that said so.
+reload_airlock()
+{
+	_from=$(($(wc -l <"$AIRLOCK_LOG") + 1))
+	kill "-$1" "$AIRLOCK_PID" || fail "kill -$1 $AIRLOCK_PID"
+	_n=100
+	while [ "$_n" -gt 0 ]; do
+		RELOAD_LINE=$(tail -n "+$_from" "$AIRLOCK_LOG" |
+		    grep -E -m 1 "\] (reloaded |reload failed: )")
+		[ -n "$RELOAD_LINE" ] && break
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	[ -n "$RELOAD_LINE" ] || fail "SIG$1: no reload within 10 s"
+	case "$RELOAD_LINE" in
+	*"] reloaded "*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
 # airlock_alive: airlockd (the last one started) is still running.
 airlock_alive()
 {

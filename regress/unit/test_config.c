@@ -376,6 +376,7 @@ TEST(config_airlock_section)
 	    "  maxWorkers: 100000\n"
 	    "  sandboxDebug: true\n"
 	    "  logLevel: debug\n"
+	    "  watch: true\n"
 	    "services:\n"
 	    "  db:\n"
 	    "    connector: pg\n"
@@ -395,6 +396,7 @@ TEST(config_airlock_section)
 	CHECK_INT(cf->max_workers, 100000);
 	CHECK_INT(cf->sandbox_debug, 1);
 	CHECK_INT(cf->log_level, LOG_LVL_DEBUG);
+	CHECK_INT(cf->watch, 1);
 	config_free(cf);
 
 	cf = load("version: 2\n"
@@ -408,6 +410,7 @@ TEST(config_airlock_section)
 	CHECK_INT(cf->idle_timeout_ms, 86400000);
 	CHECK_INT(cf->dial_timeout_ms, 1);
 	CHECK_INT(cf->log_level, LOG_LVL_ERROR);
+	CHECK_INT(cf->watch, 0);
 	config_free(cf);
 }
 
@@ -677,6 +680,8 @@ TEST(config_errors_airlock)
 	    "airlock.logLevel must be one of error, warn, info, debug");
 	expect_error("version: 2\nairlock: {sandboxDebug: maybe}\n", 2, 25,
 	    "airlock.sandboxDebug must be true or false");
+	expect_error("version: 2\nairlock: {watch: often}\n", 2, 18,
+	    "airlock.watch must be true or false");
 	expect_error("version: 2\nairlock: {chroot: var/empty}\n", 2, 19,
 	    "airlock.chroot must be an absolute path");
 	expect_error("version: 2\nairlock: {worker: }\n", 2, 19,

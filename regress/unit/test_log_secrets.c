@@ -163,8 +163,13 @@ worker_new(const char *name, int *peer)
 	w->pid = NO_PID;
 	w->chan = sv[0];
 	w->state = W_ASSIGNED;
+	if (startups_add(w->svc->name) != 0) {
+		close(sv[0]);
+		close(sv[1]);
+		free(w);
+		return NULL;
+	}
 	w->unauthenticated = 1;
-	mon.startups[i]++;
 	TAILQ_INSERT_TAIL(&mon.workers, w, entry);
 	mon.nworkers++;
 	*peer = sv[1];
@@ -441,7 +446,6 @@ TEST(log_never_a_secret)
 		printf("    %s\n", err);
 	inspect("a configuration error", err);
 	if (mon.base == NULL || mon.conf == NULL ||
-	    (mon.startups = calloc(mon.conf->nservices, sizeof(int))) == NULL ||
 	    (b = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL) {
 		CHECK(!"monitor set up");
 		goto out;
@@ -502,7 +506,6 @@ TEST(log_never_a_secret)
 	if (lfd != -1)
 		close(lfd);
 	config_free(mon.conf);
-	free(mon.startups);
 	if (mon.base != NULL)
 		event_base_free(mon.base);
 	memset(&mon, 0, sizeof(mon));

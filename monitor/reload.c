@@ -1,0 +1,248 @@
+/*
+ * Reload: SIGHUP, SIGUSR1 (Secretless Broker's signal) or a change of the
+ * file seen by the watch re-read the configuration.
+ *
+ * All or nothing: the new file is loaded and checked, and every new
+ * listener bound, before anything changes; on any failure the running
+ * configuration stays as it was.  Then new connections get the new
+ * services, while each worker keeps the configuration it started with (it
+ * holds a reference) until its connection ends: nothing in flight is cut.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "errors.h"
+#include "log.h"
+#include "monitor.h"
+#include "msg.h"
+
+/*
+ * Settings used once at start: the workers' user and root, the worker
+ * executable and the health listener's address.  A reload keeps the
+ * running values and says so.  A row without a key is a field derived
+ * from the row above it: kept with it, and not reported twice.
+ */
+static const struct {
+	const char	*key;
+	size_t		 off;
+} fixed[] = {
+	{ "user",	offsetof(struct config, user) },
+	{ "chroot",	offsetof(struct config, chroot_dir) },
+	{ "worker",	offsetof(struct config, worker_path) },
+	{ "health",	offsetof(struct config, health) },
+	{ NULL,		offsetof(struct config, health_host) },
+	{ NULL,		offsetof(struct config, health_port) },
+};
+
+static int	 cli_debug;	/* -d: debug logging whatever the file says */
+static int	 cli_watch;	/* -watch: watch whatever the file says */
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+static int
+str_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static char **
+fixed_field(struct config *cf, size_t i)
+{
+	return (char **)(void *)((char *)cf + fixed[i].off);
+}
+
+/* Give nc the running values of the settings that need a restart. */
+static int
+keep_fixed(struct config *nc, struct config *old)
+{
+	char	**nv, **ov, *copy = NULL;
+	size_t	  i;
+
+	for (i = 0; i < NELEM(fixed); i++) {
+		nv = fixed_field(nc, i);
+		ov = fixed_field(old, i);
+		if (str_equal(*nv, *ov))
+			continue;
+		if (*ov != NULL && (copy = strdup(*ov)) == NULL)
+			return ERR_NOMEM;
+		if (fixed[i].key != NULL)
+			log_warn("reload: airlock.%s changed; it takes effect "
+			    "at the next restart, the running value stays",
+			    fixed[i].key);
+		free(*nv);
+		*nv = copy;
+	}
+	return 0;
+}
+
+static int
+kv_equal(const struct kvlist *a, const struct kvlist *b)
+{
+	size_t	 i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].key, b->v[i].key) != 0 ||
+		    a->v[i].vlen != b->v[i].vlen ||
+		    memcmp(a->v[i].val, b->v[i].val, a->v[i].vlen) != 0)
+			return 0;
+	return 1;
+}
+
+/* Would a connection of a get what one of b gets?  (Names are equal.) */
+static int
+service_equal(const struct service *a, const struct service *b)
+{
+	size_t	 i;
+
+	if (strcmp(a->connector, b->connector) != 0 ||
+	    strcmp(a->listen, b->listen) != 0 ||
+	    a->ncreds != b->ncreds || !kv_equal(&a->config, &b->config) ||
+	    a->allow_nonloopback != b->allow_nonloopback ||
+	    a->cleartext != b->cleartext ||
+	    a->socket_mode != b->socket_mode ||
+	    !str_equal(a->socket_owner, b->socket_owner) ||
+	    !str_equal(a->socket_group, b->socket_group))
+		return 0;
+	for (i = 0; i < a->ncreds; i++)
+		if (strcmp(a->creds[i].name, b->creds[i].name) != 0 ||
+		    strcmp(a->creds[i].provider, b->creds[i].provider) != 0 ||
+		    strcmp(a->creds[i].ref, b->creds[i].ref) != 0)
+			return 0;
+	return 1;
+}
+
+static const struct service *
+find_service(const struct config *cf, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < cf->nservices; i++)
+		if (strcmp(cf->services[i].name, name) == 0)
+			return &cf->services[i];
+	return NULL;
+}
+
+/* Connections of the service name that are still running. */
+static size_t
+in_flight(const char *name)
+{
+	const struct worker	*w;
+	size_t			 n = 0;
+
+	TAILQ_FOREACH(w, &mon.workers, entry)
+		if (strcmp(w->svc->name, name) == 0)
+			n++;
+	return n;
+}
+
+/* Say what the reload changes, service by service. */
+static void
+log_changes(const struct config *old, const struct config *nc, int *added,
+    int *removed, int *changed)
+{
+	const struct service	*a, *b;
+	size_t			 i;
+
+	*added = *removed = *changed = 0;
+	for (i = 0; i < nc->nservices; i++) {
+		b = &nc->services[i];
+		if ((a = find_service(old, b->name)) == NULL) {
+			log_info("reload: service %s added", b->name);
+			(*added)++;
+		} else if (!service_equal(a, b)) {
+			log_info("reload: service %s changed; new connections "
+			    "use it, %zu in flight keep the previous one",
+			    b->name, in_flight(b->name));
+			(*changed)++;
+		}
+	}
+	for (i = 0; i < old->nservices; i++) {
+		a = &old->services[i];
+		if (find_service(nc, a->name) != NULL)
+			continue;
+		log_info("reload: service %s removed; %zu connection(s) in "
+		    "flight go on", a->name, in_flight(a->name));
+		(*removed)++;
+	}
+}
+
+static void
+watch_fired(void *arg)
+{
+	(void)arg;
+	reload_config("the file changed");
+}
+
+/* Watch the file when -watch or the file asks for it. */
+static void
+reload_watch(const struct config *cf)
+{
+	int	 want = cli_watch || cf->watch;
+
+	if (want && !watch_active()) {
+		if (watch_start(cf->path, watch_fired, NULL) != 0)
+			log_warn("cannot watch %s: reload with SIGHUP",
+			    cf->path);
+	} else if (!want && watch_active()) {
+		watch_stop();
+		log_info("no longer watching %s", cf->path);
+	}
+}
+
+void
+reload_init(int debug, int watch)
+{
+	cli_debug = debug;
+	cli_watch = watch;
+	reload_watch(mon.conf);
+}
+
+int
+reload_config(const char *why)
+{
+	struct config	*nc, *old = mon.conf;
+	char		 err[1024];
+	int		 r, added, removed, changed;
+
+	if (mon.draining) {
+		log_info("%s: draining, no reload", why);
+		return ERR_DENIED;
+	}
+	log_info("%s: reloading %s", why, old->path);
+	if ((nc = config_load(old->path, err, sizeof(err))) == NULL) {
+		r = ERR_FORMAT;
+		goto fail;
+	}
+	if ((r = keep_fixed(nc, old)) != 0) {
+		snprintf(err, sizeof(err), "%s: out of memory", old->path);
+		goto fail;
+	}
+	if ((r = listeners_open(nc, err, sizeof(err))) != 0)
+		goto fail;
+
+	/* Committed: nothing below can fail. */
+	log_changes(old, nc, &added, &removed, &changed);
+	mon.conf = nc;
+	config_unref(old);
+	log_set_level(cli_debug ? LOG_LVL_DEBUG : nc->log_level);
+	log_set_output(nc->log_format, nc->log_target, nc->syslog_facility);
+	/* maxWorkers may have risen above what had stopped us. */
+	listeners_worker_gone();
+	reload_watch(nc);
+	log_info("reloaded %s: %zu service(s); %d added, %d removed, "
+	    "%d changed", nc->path, nc->nservices, added, removed, changed);
+	return 0;
+
+ fail:
+	config_unref(nc);
+	log_error("reload failed: %s; keeping the running configuration",
+	    err);
+	return r;
+}

@@ -15,6 +15,8 @@ VERSION		 = 0.1.0
 MON_PKGS	 = libevent openssl libsodium yaml-0.1 libidn
 WRK_PKGS	 = openssl libsodium libseccomp libcap-ng
 ALL_PKGS	 = $(sort $(MON_PKGS) $(WRK_PKGS))
+# The test tools' own: the seccomp profile loader reads JSON.
+TOOL_PKGS	 = jansson
 
 OPT		?= -O2 -g
 SANITIZE	?=
@@ -74,7 +76,8 @@ regress/unit/unittest: $(UNIT_OBJS) libmonitor.a libworker.a libcommon.a
 
 regress/tools/%: regress/tools/%.c libcommon.a
 	@echo "  CCLD    $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) \
+	    $(shell $(PKG_CONFIG) --libs $(TOOL_PKGS))
 
 %.o: %.c $(wildcard include/*.h monitor/*.h worker/*.h regress/unit/*.h)
 	@echo "  CC      $<"

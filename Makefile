@@ -6,6 +6,7 @@ PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
 LIBEXECDIR	?= $(PREFIX)/libexec/airlock
 MANDIR		?= $(PREFIX)/share/man
+CHROOTDIR	?= /var/empty/airlock
 DESTDIR		?=
 
 CC		?= cc
@@ -118,6 +119,11 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 airlockd $(DESTDIR)$(SBINDIR)/airlockd
 	install -m 0755 airlock-worker $(DESTDIR)$(LIBEXECDIR)/airlock-worker
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 man/airlock.yml.5 $(DESTDIR)$(MANDIR)/man5/airlock.yml.5
+	install -m 0644 man/airlockd.8 $(DESTDIR)$(MANDIR)/man8/airlockd.8
+	# The workers' empty root (airlock.chroot), as OpenSSH's /var/empty.
+	install -d -m 0755 $(DESTDIR)$(CHROOTDIR)
 
 clean:
 	rm -f $(PROGS) $(TOOLS) regress/unit/unittest *.a \

@@ -54,9 +54,13 @@ cat "$OUT"/trace.* 2>/dev/null |
 	-e 's/^[0-9][0-9]* *\([a-z0-9_]*\)(.*/\1/p' | sort -u >"$OUT/names"
 allowed=$(jq -r '.syscalls[] | select(.action == "SCMP_ACT_ALLOW") |
     .names[]' contrib/seccomp/airlockd.json 2>/dev/null | sort -u)
+soft=$(jq -r '.syscalls[] | select(.action == "SCMP_ACT_ERRNO") |
+    .names[]' contrib/seccomp/airlockd.json 2>/dev/null | sort -u)
 while read -r n; do
 	if echo "$allowed" | grep -qx "$n"; then
 		echo "$n"
+	elif echo "$soft" | grep -qx "$n"; then
+		echo "$n (refused with an errno, by design)"
 	else
 		echo "$n MISSING"
 	fi

@@ -6,6 +6,7 @@ PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
 LIBEXECDIR	?= $(PREFIX)/libexec/airlock
 MANDIR		?= $(PREFIX)/share/man
+CHROOTDIR	?= /var/empty/airlock
 DESTDIR		?=
 
 CC		?= cc
@@ -15,6 +16,8 @@ VERSION		 = 0.1.0
 MON_PKGS	 = libevent openssl libsodium yaml-0.1 libidn
 WRK_PKGS	 = openssl libsodium libseccomp libcap-ng
 ALL_PKGS	 = $(sort $(MON_PKGS) $(WRK_PKGS))
+# The test tools' own: the seccomp profile loader reads JSON.
+TOOL_PKGS	 = jansson
 
 OPT		?= -O2 -g
 SANITIZE	?=
@@ -76,7 +79,8 @@ regress/unit/unittest: $(UNIT_OBJS) libmonitor.a libworker.a libcommon.a
 
 regress/tools/%: regress/tools/%.c libcommon.a
 	@echo "  CCLD    $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) \
+	    $(shell $(PKG_CONFIG) --libs $(TOOL_PKGS))
 
 %.o: %.c $(wildcard include/*.h monitor/*.h worker/*.h regress/unit/*.h)
 	@echo "  CC      $<"
@@ -117,6 +121,11 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 airlockd $(DESTDIR)$(SBINDIR)/airlockd
 	install -m 0755 airlock-worker $(DESTDIR)$(LIBEXECDIR)/airlock-worker
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 man/airlock.yml.5 $(DESTDIR)$(MANDIR)/man5/airlock.yml.5
+	install -m 0644 man/airlockd.8 $(DESTDIR)$(MANDIR)/man8/airlockd.8
+	# The workers' empty root (airlock.chroot), as OpenSSH's /var/empty.
+	install -d -m 0755 $(DESTDIR)$(CHROOTDIR)
 
 clean:
 	rm -f $(PROGS) $(TOOLS) regress/unit/unittest *.a \

@@ -70,7 +70,7 @@ static const struct {
 /* Secretless Broker's providers; provider_exists() says which airlock has. */
 static const char *const provider_names[] = {
 	"literal", "env", "file", "vault", "conjur", "aws", "kubernetes",
-	"keychain",
+	"keychain", "credential", "systemd",
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))

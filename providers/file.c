@@ -24,9 +24,13 @@
 #define PATHFMT		"%.200s"	/* paths in messages */
 #define KEYFMT		"%.100s"
 
-/* The whole file in guarded memory. */
-static int
-file_read(const char *path, struct secret **out, char *err, size_t errlen)
+/*
+ * The whole file in guarded memory (provider_impl.h).  Shared with the
+ * credential provider, which names its files relative to a directory.
+ */
+int
+file_read_at(int dirfd, const char *path, int oflags, const char *who,
+    struct secret **out, char *err, size_t errlen)
 {
 	struct secret	*s, *t;
 	struct stat	 st;
@@ -37,35 +41,35 @@ file_read(const char *path, struct secret **out, char *err, size_t errlen)
 
 	*out = NULL;
 	/* O_NONBLOCK: a FIFO must not stall the monitor's loop in open. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK)) == -1) {
+	if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK | oflags)) == -1) {
 		saved = errno;
-		snprintf(err, errlen, "file provider: cannot open " PATHFMT
-		    ": %s", path, strerror(saved));
+		snprintf(err, errlen, "%s: cannot open " PATHFMT ": %s", who,
+		    path, strerror(saved));
 		return saved == ENOENT ? ERR_NOTFOUND : ERR_SYS;
 	}
 	if (fstat(fd, &st) == -1) {
 		saved = errno;
 		close(fd);
-		snprintf(err, errlen, "file provider: cannot stat " PATHFMT
-		    ": %s", path, strerror(saved));
+		snprintf(err, errlen, "%s: cannot stat " PATHFMT ": %s", who,
+		    path, strerror(saved));
 		return ERR_SYS;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		snprintf(err, errlen, "file provider: " PATHFMT " is not a "
-		    "regular file", path);
+		snprintf(err, errlen, "%s: " PATHFMT " is not a regular file",
+		    who, path);
 		return ERR_INVAL;
 	}
 	if (st.st_size < 0 || st.st_size > FILE_PROVIDER_MAX) {
 		close(fd);
-		snprintf(err, errlen, "file provider: " PATHFMT " is larger "
-		    "than %d bytes", path, FILE_PROVIDER_MAX);
+		snprintf(err, errlen, "%s: " PATHFMT " is larger than %d "
+		    "bytes", who, path, FILE_PROVIDER_MAX);
 		return ERR_TOOBIG;
 	}
 	if ((s = secret_alloc((size_t)st.st_size)) == NULL) {
 		close(fd);
-		snprintf(err, errlen, "file provider: out of memory");
+		snprintf(err, errlen, "%s: out of memory", who);
 		return ERR_NOMEM;
 	}
 	while (got < s->len) {
@@ -84,8 +88,8 @@ file_read(const char *path, struct secret **out, char *err, size_t errlen)
 		if (r > 0) {
 			close(fd);
 			secret_free(s);
-			snprintf(err, errlen, "file provider: " PATHFMT
-			    " changed while it was read", path);
+			snprintf(err, errlen, "%s: " PATHFMT " changed while it "
+			    "was read", who, path);
 			return ERR_AGAIN;
 		}
 	}
@@ -93,8 +97,8 @@ file_read(const char *path, struct secret **out, char *err, size_t errlen)
 	close(fd);
 	if (r == -1) {
 		secret_free(s);
-		snprintf(err, errlen, "file provider: cannot read " PATHFMT
-		    ": %s", path, strerror(saved));
+		snprintf(err, errlen, "%s: cannot read " PATHFMT ": %s", who,
+		    path, strerror(saved));
 		return ERR_SYS;
 	}
 	if (got < s->len) {
@@ -102,7 +106,7 @@ file_read(const char *path, struct secret **out, char *err, size_t errlen)
 		t = secret_new(s->data, got);
 		secret_free(s);
 		if ((s = t) == NULL) {
-			snprintf(err, errlen, "file provider: out of memory");
+			snprintf(err, errlen, "%s: out of memory", who);
 			return ERR_NOMEM;
 		}
 	}
@@ -254,7 +258,8 @@ file_get_one(const char *ref, struct secret **out, char *err, size_t errlen)
 		return ERR_INVAL;
 	}
 
-	if ((r = file_read(path, &contents, err, errlen)) == 0) {
+	if ((r = file_read_at(AT_FDCWD, path, 0, "file provider", &contents,
+	    err, errlen)) == 0) {
 		if (key == NULL)
 			*out = contents;
 		else {

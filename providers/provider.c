@@ -49,6 +49,8 @@ struct provider_req {
 static const struct provider_ops builtin[] = {
 	{ "literal",	literal_get_one,	NULL, NULL },
 	{ "env",	env_get_one,		NULL, NULL },
+	{ "credential",	credential_get_one,	NULL, NULL },
+	{ "systemd",	credential_get_one,	NULL, NULL },
 	{ "file",	file_get_one,		NULL, NULL },
 };
 

@@ -64,6 +64,19 @@ int		 literal_get_one(const char *, struct secret **, char *,
 int		 env_get_one(const char *, struct secret **, char *, size_t);
 int		 file_get_one(const char *, struct secret **, char *,
 		    size_t);
+/* systemd's credentials: a name in $CREDENTIALS_DIRECTORY. */
+int		 credential_get_one(const char *, struct secret **, char *,
+		    size_t);
+
+/*
+ * The file provider's reader, shared: the whole regular file at path
+ * (relative to dirfd, or AT_FDCWD; oflags are added to open's) in guarded
+ * memory, at most FILE_PROVIDER_MAX bytes.  Messages start with who and
+ * name the path, never the contents.  ENOENT is ERR_NOTFOUND.
+ */
+int		 file_read_at(int dirfd, const char *path, int oflags,
+		    const char *who, struct secret **out, char *err,
+		    size_t errlen);
 
 /* Largest file that the file provider reads. */
 #define FILE_PROVIDER_MAX	(1024 * 1024)

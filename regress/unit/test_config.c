@@ -625,7 +625,7 @@ TEST(config_errors_credentials)
 	    "provider keychain is not supported yet");
 	expect_error(HEAD PG LOCAL "    credentials:\n"
 	    "      password: {from: magic, get: x}\n", 7, 24,
-	    "unknown provider magic (known: literal, env, file)");
+	    "unknown provider magic (known: literal, env, file, credential, systemd)");
 	expect_error(HEAD PG LOCAL "    credentials:\n"
 	    "      password: {from: literal, get: [" SECRET "]}\n", 7, 38,
 	    "get needs a scalar value");

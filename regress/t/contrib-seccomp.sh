@@ -1,0 +1,110 @@
+# The container seccomp profile, contrib/seccomp/airlockd.json: it is what
+# contrib/seccomp/gen.sh makes from the monitor's list and the worker's
+# own allow-list (so the two cannot drift apart), it is valid JSON of the
+# runtimes' format, every name is a system call, and, the real proof,
+# airlockd runs under it (loaded by regress/tools/seccompload as a runtime
+# would, no_new_privs included): psql sessions over TCP and a Unix socket
+# with passwords from a file and from systemd's credentials, then a drain
+# on SIGTERM.  Calls that the profile does not allow fail with EPERM.
+. "$(dirname "$0")/../lib.sh"
+
+P=$TOP/contrib/seccomp/airlockd.json
+LOAD=$TOP/regress/tools/seccompload
+[ -x "$LOAD" ] && [ -x "$TOP/regress/tools/sandboxlist" ] ||
+    fail "regress/tools not built"
+
+sh "$TOP/contrib/seccomp/gen.sh" >"$T/gen.json" || fail "gen.sh failed"
+if ! cmp -s "$T/gen.json" "$P"; then
+	diff -u "$P" "$T/gen.json" | head -n 40 >&2
+	fail "airlockd.json is stale: run sh contrib/seccomp/gen.sh >$P"
+fi
+ok "the committed profile is what gen.sh makes"
+
+jq -e '.defaultAction == "SCMP_ACT_ERRNO" and .defaultErrnoRet == 1 and
+    (.archMap | length > 0) and
+    all(.syscalls[]; (.names | length > 0) and
+	(.action == "SCMP_ACT_ALLOW" or .action == "SCMP_ACT_ERRNO"))' \
+    "$P" >/dev/null || fail "jq: not a profile of the expected shape"
+ok "jq: valid, default EPERM, every entry with names and an action"
+
+out=$("$LOAD" -c "$P" 2>&1) || fail "seccompload -c: $out"
+ok "libseccomp knows every name and architecture ($out)"
+
+allowed=$(jq -r '.syscalls[] | select(.action == "SCMP_ACT_ALLOW" and
+    .args == null) | .names[]' "$P")
+for n in $("$TOP/regress/tools/sandboxlist" x86_64 aarch64); do
+	echo "$allowed" | grep -qx "$n" || fail "worker's $n is not allowed"
+done
+ok "every call of the worker's allow-list is allowed"
+
+# Calls that nothing in airlock makes.
+for c in unshare mount ptrace bpf; do
+	out=$("$LOAD" -p "$P" "$c" 2>&1)
+	[ "$out" = "$c: errno 1 (Operation not permitted)" ] ||
+	    fail "$c under the profile: $out"
+done
+out=$("$LOAD" -p "$P" clone 0x10000000 2>&1)	# CLONE_NEWUSER
+[ "$out" = "clone: errno 1 (Operation not permitted)" ] ||
+    fail "clone(CLONE_NEWUSER) under the profile: $out"
+out=$("$LOAD" -p "$P" clone3 2>&1)
+[ "$out" = "clone3: errno 38 (Function not implemented)" ] ||
+    fail "clone3 under the profile: $out (glibc needs ENOSYS to fall back)"
+out=$("$LOAD" -p "$P" getpid 2>&1)
+[ "$out" = "getpid: ok" ] || fail "getpid under the profile: $out"
+ok "unshare, mount, ptrace, bpf, clone(CLONE_NEWUSER) fail with EPERM; clone3 with ENOSYS"
+
+require_root
+. "$TOP/regress/pg.sh"
+pg_start
+C=$T/credentials
+mkdir -m 0700 "$C"
+printf '%s' "$PG_SCRAM_PASSWORD" >"$C/pg-password"
+printf '%s' "$PG_MD5_PASSWORD" >"$T/md5.pw"
+chmod 0600 "$T/md5.pw"
+S=$T/sock
+mkdir -m 0755 "$S"
+PT=$(free_port)
+PU=$(free_port)
+{
+	airlock_head
+	pg_service seccomp-tcp "$PT" scram_user require \
+	    "password: {from: credential, get: pg-password}"
+	pg_service seccomp-unix "unix://$S/.s.PGSQL.$PU" md5_user disable \
+	    "password: {from: file, get: $T/md5.pw}"
+} >"$T/airlock.yml"
+
+printf '#!/bin/sh\nexec "%s" "%s" "%s" "$@"\n' "$LOAD" "$P" "$AIRLOCKD" \
+    >"$T/airlockd"
+chmod 0755 "$T/airlockd"
+CREDENTIALS_DIRECTORY=$C
+export CREDENTIALS_DIRECTORY
+AIRLOCKD=$T/airlockd start_airlock "$T/airlock.yml"
+grep -q '^Seccomp:[[:space:]]*2' "/proc/$AIRLOCK_PID/status" ||
+    fail "airlockd is not under a seccomp filter"
+grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$AIRLOCK_PID/status" ||
+    fail "airlockd does not have no_new_privs"
+ok "airlockd runs under the filter, with no_new_privs"
+
+out=$(airlock_psql "$PT" "select current_user" 2>&1) ||
+    fail "psql over TCP (TLS to the backend) under the profile: $out"
+[ "$out" = scram_user ] || fail "TCP: current_user is '$out'"
+out=$(pg_psql "host=$S port=$PU dbname=postgres" "select current_user" 2>&1) ||
+    fail "psql over the Unix socket under the profile: $out"
+[ "$out" = md5_user ] || fail "Unix: current_user is '$out'"
+ok "psql through airlockd under the profile (SCRAM over TLS, MD5; credential and file)"
+
+# A session still open at SIGTERM: the drain waits for it, then exits 0.
+airlock_session "$PT" seccomp-tcp "select pg_sleep(1), 'drained'" "$T/s.out"
+kill -TERM "$AIRLOCK_PID"
+wait "$AIRLOCK_PID"
+rc=$?
+AIRLOCK_PIDS=
+wait "$SESSION_PID" || fail "the session was cut: $(cat "$T/s.out")"
+grep -q drained "$T/s.out" || fail "the session's answer: $(cat "$T/s.out")"
+[ "$rc" -eq 0 ] || fail "airlockd exited with status $rc after the drain"
+if grep -Eiq "not permitted|sandbox: |fatal" "$AIRLOCK_LOG"; then
+	grep -Ei "not permitted|sandbox: |fatal" "$AIRLOCK_LOG" | head -n 5 >&2
+	fail "airlockd's log shows a refused call"
+fi
+ok "a drain on SIGTERM under the profile; exit status 0, nothing refused"
+exit 0

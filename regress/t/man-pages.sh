@@ -1,0 +1,73 @@
+# The man pages: mandoc -Tlint -Wwarning has nothing to say about either;
+# airlockd(8) documents every option of airlockd's usage line and every
+# spelling that monitor/main.c accepts; airlock.yml(5) documents every key,
+# provider and connector that monitor/config.c knows.  A new option or key
+# without its documentation fails here.
+. "$(dirname "$0")/../lib.sh"
+
+M8=$TOP/man/airlockd.8
+M5=$TOP/man/airlock.yml.5
+command -v mandoc >/dev/null || skip "mandoc is not installed"
+
+for m in "$M8" "$M5"; do
+	out=$(mandoc -Tlint -Wwarning "$m" 2>&1) ||
+	    fail "mandoc -Tlint $(basename "$m"): $out"
+done
+ok "mandoc -Tlint -Wwarning: both pages clean"
+
+# documented PAGE NAME: NAME is a Cm or Fl argument on some macro line.
+documented()
+{
+	grep -Eq "^\\..*\\<(Cm|Fl|Ic|It)\\>[^\"]* $2( |,|\$)" "$1"
+}
+
+# The usage line: [-dDtV] is four flags; [-f file] and [-watch] are one.
+usage=$("$AIRLOCKD" -h 2>&1 | grep '^usage:')
+[ -n "$usage" ] || fail "airlockd -h prints no usage line"
+n=0
+for t in $(echo "$usage" | grep -oE '\[-[A-Za-z][-A-Za-z]*' | cut -c3-); do
+	if grep -Eq "^\.It Fl $t( |\$)" "$M8"; then
+		n=$((n + 1))
+		continue
+	fi
+	for l in $(echo "$t" | sed 's/./& /g'); do
+		grep -Eq "^\.It Fl $l( |\$)" "$M8" ||
+		    fail "airlockd(8) does not document -$l ($usage)"
+		n=$((n + 1))
+	done
+done
+# Spellings rewritten or compared by hand (Secretless Broker's).
+for t in $(grep -oE '"-[a-z][-a-z]+"' "$TOP/monitor/main.c" | tr -d '"' |
+    cut -c2- | sort -u); do
+	grep -Eq "^\.It Fl $t( |\$)" "$M8" ||
+	    fail "airlockd(8) does not document -$t (monitor/main.c)"
+	n=$((n + 1))
+done
+[ "$n" -ge 5 ] || fail "only $n options found in the usage and main.c"
+ok "airlockd(8) documents all $n options"
+
+C=$TOP/monitor/config.c
+keys=$(grep -oE 'key_is\([^,]+, "[A-Za-z<]+"\)' "$C" |
+    sed -E 's/.*"(.*)"\)/\1/' | sort -u)
+[ "$(echo "$keys" | wc -w)" -ge 20 ] || fail "too few keys found in $C"
+for k in $keys; do
+	documented "$M5" "$k" || fail "airlock.yml(5) does not document key $k"
+done
+ok "airlock.yml(5) documents all $(echo "$keys" | wc -w) keys of config.c"
+
+# The provider and connector tables of config.c.
+names=$(sed -n '/provider_names\[\] = {/,/^};/p;/^} connectors\[\] = {/,/^};/p' "$C" |
+    grep -oE '"[a-z_-]+"' | tr -d '"' | sort -u)
+[ "$(echo "$names" | wc -w)" -ge 15 ] || fail "too few names found in $C"
+for p in $names; do
+	documented "$M5" "$p" ||
+	    fail "airlock.yml(5) does not mention provider or connector $p"
+done
+ok "airlock.yml(5) names every provider and connector of config.c"
+
+# The decided settings of the airlock section, built in other branches.
+for k in health logFormat logTarget syslogFacility watch; do
+	documented "$M5" "$k" || fail "airlock.yml(5) lacks $k"
+done
+ok "airlock.yml(5) has health, logFormat, logTarget, syslogFacility, watch"
+exit 0

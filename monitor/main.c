@@ -28,7 +28,9 @@
 #include "errors.h"
 #include "log.h"
 #include "monitor.h"
+#include "provider.h"
 #include "secret.h"
+#include "../providers/https.h"
 
 #define DEFAULT_WORKER_USER	"_airlock"
 #define FALLBACK_WORKER_USER	"nobody"
@@ -216,6 +218,8 @@ main(int argc, char **argv)
 	no_core_dumps();
 	if (secret_openssl_hooks() != 0)
 		fatal("cannot install OpenSSL's wiping allocator");
+	/* libevent carries the Vault token and provider answers. */
+	https_wipe_hooks();
 	/* Secretless Broker's "-debug" spelling, for drop-in use. */
 	for (i = 1; i < argc; i++)
 		if (strcmp(argv[i], "-debug") == 0)
@@ -306,6 +310,7 @@ main(int argc, char **argv)
 	evdns_base_free(mon.dns, 0);
 	event_base_free(mon.base);
 	config_free(mon.conf);
+	provider_cleanup();
 	free(mon.worker_path);
 	free(mon.startups);
 	return 0;

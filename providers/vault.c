@@ -173,7 +173,7 @@ vault_setup(char *err, size_t errlen)
 		log_warn("provider vault: VAULT_SKIP_VERIFY is set: the "
 		    "certificate of %s is not verified, and whoever can "
 		    "intercept the connection gets the token", addr);
-	log_debug("provider vault: %s%s%s", addr, ns != NULL ?
+	log_info("provider vault: %s%s%s", addr, ns != NULL ?
 	    ", namespace " : "", vault.ns);
 	return 0;
 }

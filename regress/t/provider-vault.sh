@@ -1,13 +1,13 @@
 # The Vault provider against the stand-in Vault (regress/tools/fakevault.py)
 # over verified TLS: psql through airlock to PostgreSQL with the SCRAM
 # password from KV v1 and KV v2 (username and password from one path: one
-# GET per connection); Vault's 404, a number where a string is expected, a
-# wrong token (403) and a certificate of another CA each give the client a
-# clean ErrorResponse that names the reference and no secret, and airlockd
-# keeps serving; airlockd -t refuses http:// to a non-loopback address, a
-# missing token and an unreadable CA file; the token and the password are
-# in no log line (debug level), in no worker's environment, and no longer
-# in airlockd's.
+# GET per connection).  Vault's 404, a number where a string is expected,
+# a wrong token (403), a certificate of another CA and a standby's
+# redirect (307, not followed) each give the client a clean ErrorResponse
+# that names the reference and no secret, and airlockd keeps serving.
+# airlockd -t refuses http:// to a non-loopback address, a missing token,
+# an unreadable CA file.  The token and the password are in no log line
+# (debug level), in no worker's environment, and no longer in airlockd's.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
 . "$TOP/regress/vault.sh"
@@ -131,6 +131,16 @@ expect_error "$P1" "another CA" "vault: secret/db: TLS: the server's certificate
 airlock_alive || fail "airlockd died"
 stop_airlock
 VAULT_CACERT=$PG_CA
+
+# A standby node answers 307 to the active one: not followed, an error.
+NORMAL_PORT=$VAULT_PORT
+vault_start --mode standby
+VAULT_ADDR=https://127.0.0.1:$VAULT_PORT
+start_airlock "$T/airlock.yml" "$T/airlock-307.log"
+LOGS="$LOGS $AIRLOCK_LOG"
+expect_error "$P1" "a standby's redirect" "vault: secret/db: HTTP 307, a redirect"
+stop_airlock
+VAULT_ADDR=https://127.0.0.1:$NORMAL_PORT
 
 # Settings that cannot work fail airlockd -t, with a reason.
 # check_bad WHAT PATTERN ENV-ARG...: airlockd -t under env(1) ENV-ARGs.

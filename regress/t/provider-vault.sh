@@ -7,7 +7,8 @@
 # that names the reference and no secret, and airlockd keeps serving.
 # airlockd -t refuses http:// to a non-loopback address, a missing token,
 # an unreadable CA file.  The token and the password are in no log line
-# (debug level), in no worker's environment, and no longer in airlockd's.
+# (debug level), in no worker's environment, and no longer in airlockd's;
+# the password is not left in airlockd's heap.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
 . "$TOP/regress/vault.sh"
@@ -22,6 +23,11 @@ EOF
 )
 vault_start
 vault_env
+# Not in airlockd's environment (pg.sh exports it), where a scan of its
+# memory would find it.
+pw=$PG_SCRAM_PASSWORD
+unset PG_SCRAM_PASSWORD
+PG_SCRAM_PASSWORD=$pw
 
 P1=$(free_port)
 P2=$(free_port)
@@ -104,6 +110,23 @@ airlock_session "$P2" vault-v2 "select pg_sleep(2)" "$T/session"
     fail "worker $WORKER_PID has an environment: $(tr '\0' ' ' <"/proc/$WORKER_PID/environ")"
 ok "worker $WORKER_PID has an empty environment"
 wait "$SESSION_PID" || fail "the session failed: $(cat "$T/session")"
+
+# The password crossed TLS, libevent's buffers and jansson's strings in
+# airlockd: every copy in its heap and data is wiped once the connections
+# are over.  (The stack is not checked: the kernel saves the vector
+# registers, which memcpy and the parsers fill with whatever they copy, in
+# the frame of each signal that airlockd handles, such as SIGCHLD.)
+printf '%s' "$PG_SCRAM_PASSWORD" >"$T/password"
+wait_for_log "vault-v2#[0-9]+: closed" 5 || true
+"$TOP/regress/tools/memscan" "$AIRLOCK_PID" "$T/password" >"$T/scan" 2>&1
+case $? in
+0)	ok "the password is not in airlockd's memory after the sessions" ;;
+1)	grep -v "in rw-p \[stack\]$" "$T/scan" | grep -q "found at" &&
+	    fail "the password is in airlockd's memory: $(cat "$T/scan")"
+	ok "the password is in no heap or data mapping of airlockd" \
+	    "($(grep -c "found at" "$T/scan") copy on its stack)" ;;
+*)	fail "memscan failed: $(cat "$T/scan")" ;;
+esac
 stop_airlock
 LOGS=$AIRLOCK_LOG
 

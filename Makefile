@@ -13,7 +13,8 @@ CC		?= cc
 PKG_CONFIG	?= pkg-config
 VERSION		 = 0.1.0
 
-MON_PKGS	 = libevent openssl libsodium yaml-0.1 libidn
+MON_PKGS	 = libevent libevent_openssl openssl libsodium yaml-0.1 libidn \
+		   jansson
 WRK_PKGS	 = openssl libsodium libseccomp libcap-ng
 ALL_PKGS	 = $(sort $(MON_PKGS) $(WRK_PKGS))
 # The test tools' own: the seccomp profile loader reads JSON.
@@ -82,7 +83,8 @@ regress/tools/%: regress/tools/%.c libcommon.a
 	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) \
 	    $(shell $(PKG_CONFIG) --libs $(TOOL_PKGS))
 
-%.o: %.c $(wildcard include/*.h monitor/*.h worker/*.h regress/unit/*.h)
+%.o: %.c $(wildcard include/*.h monitor/*.h worker/*.h providers/*.h \
+    regress/unit/*.h)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -Imonitor -Iworker -c -o $@ $<
 

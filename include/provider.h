@@ -27,6 +27,16 @@ struct provider_req;
 /* Is there a provider of this name?  (Used by the configuration check.) */
 int		 provider_exists(const char *name);
 /*
+ * Make a provider ready, once per process: a provider that reads its own
+ * settings (vault: VAULT_ADDR, VAULT_TOKEN, ...) reads and checks them now.
+ * The configuration check calls it for every provider that a service
+ * uses, so that a provider that cannot work fails `airlockd -t` and
+ * start-up.  0, or an error with a message in err.
+ */
+int		 provider_setup(const char *name, char *err, size_t errlen);
+/* Release what provider_setup acquired (at exit). */
+void		 provider_cleanup(void);
+/*
  * Start a get.  Returns a request handle (for provider_cancel) or NULL when
  * the request could not even be started (among other reasons: timeout_ms
  * not above 0, more than 64 references); the callback is then not called.

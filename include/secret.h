@@ -24,6 +24,13 @@ void		 secret_free(struct secret *);
 /* Zero ordinary memory in a way the compiler cannot elide. */
 void		 secret_wipe(void *, size_t);
 /*
+ * Zero a whole malloc(3) block, then free it: a free function for
+ * libraries (OpenSSL, libevent, jansson) whose blocks may hold secrets.
+ */
+void		 secret_wipe_free(void *);
+/* realloc(3) that never leaves an unwiped copy behind. */
+void		*secret_wipe_realloc(void *, size_t);
+/*
  * Make OpenSSL wipe every block it frees or moves.  Must run before
  * OpenSSL's first allocation.
  */

@@ -724,11 +724,15 @@ check_connector(struct ctx *c, const yaml_node_t *n, const char *s)
 static int
 check_provider(struct ctx *c, const yaml_node_t *n, const char *s)
 {
-	char	 known[256];
+	char	 known[256], why[512];
 	size_t	 i;
 
-	if (provider_exists(s))
+	if (provider_exists(s)) {
+		/* A provider that cannot work fails the check (vault). */
+		if (provider_setup(s, why, sizeof(why)) != 0)
+			return cerr(c, n, "%s", why);
 		return 0;
+	}
 	for (i = 0; i < NELEM(provider_names); i++)
 		if (strcmp(provider_names[i], s) == 0)
 			return cerr(c, n, "provider %s is not supported yet",

@@ -28,7 +28,9 @@
 #include "errors.h"
 #include "log.h"
 #include "monitor.h"
+#include "provider.h"
 #include "secret.h"
+#include "../providers/https.h"
 
 #define DEFAULT_WORKER_USER	"_airlock"
 #define FALLBACK_WORKER_USER	"nobody"
@@ -316,6 +318,8 @@ main(int argc, char **argv)
 	no_core_dumps();
 	if (secret_openssl_hooks() != 0)
 		fatal("cannot install OpenSSL's wiping allocator");
+	/* libevent carries the Vault token and provider answers. */
+	https_wipe_hooks();
 	argc = secretless_flags(argc, argv, &debug, &watch);
 	while ((ch = getopt(argc, argv, "dDf:tV")) != -1) {
 		switch (ch) {
@@ -418,6 +422,7 @@ main(int argc, char **argv)
 	event_base_free(mon.base);
 	/* Workers not reaped yet hold theirs; the process ends anyway. */
 	config_unref(mon.conf);
+	provider_cleanup();
 	free(mon.worker_path);
 	free(abspath);
 	return 0;

@@ -67,6 +67,36 @@ secret_wipe(void *p, size_t len)
 		sodium_memzero(p, len);
 }
 
+void
+secret_wipe_free(void *p)
+{
+	if (p != NULL) {
+		sodium_memzero(p, malloc_usable_size(p));
+		free(p);
+	}
+}
+
+/* Not realloc: it could move the block and free the old one unwiped. */
+void *
+secret_wipe_realloc(void *p, size_t n)
+{
+	size_t	 old;
+	void	*q;
+
+	if (p == NULL)
+		return malloc(n);
+	if (n == 0) {
+		secret_wipe_free(p);
+		return NULL;
+	}
+	old = malloc_usable_size(p);
+	if ((q = malloc(n)) == NULL)
+		return NULL;
+	memcpy(q, p, old < n ? old : n);
+	secret_wipe_free(p);
+	return q;
+}
+
 int
 secret_cmp(const void *a, const void *b, size_t len)
 {
@@ -92,31 +122,15 @@ wipe_free(void *p, const char *file, int line)
 {
 	(void)file;
 	(void)line;
-	if (p != NULL) {
-		sodium_memzero(p, malloc_usable_size(p));
-		free(p);
-	}
+	secret_wipe_free(p);
 }
 
-/* Not realloc: it could move the block and free the old one unwiped. */
 static void *
 wipe_realloc(void *p, size_t n, const char *file, int line)
 {
-	size_t	 old;
-	void	*q;
-
-	if (p == NULL)
-		return malloc(n);
-	if (n == 0) {
-		wipe_free(p, file, line);
-		return NULL;
-	}
-	old = malloc_usable_size(p);
-	if ((q = malloc(n)) == NULL)
-		return NULL;
-	memcpy(q, p, old < n ? old : n);
-	wipe_free(p, file, line);
-	return q;
+	(void)file;
+	(void)line;
+	return secret_wipe_realloc(p, n);
 }
 
 int

@@ -47,11 +47,13 @@ struct provider_req {
 };
 
 static const struct provider_ops builtin[] = {
-	{ "literal",	literal_get_one,	NULL, NULL },
-	{ "env",	env_get_one,		NULL, NULL },
-	{ "credential",	credential_get_one,	NULL, NULL },
-	{ "systemd",	credential_get_one,	NULL, NULL },
-	{ "file",	file_get_one,		NULL, NULL },
+	{ "literal",	literal_get_one,	NULL, NULL, NULL, NULL },
+	{ "env",	env_get_one,		NULL, NULL, NULL, NULL },
+	{ "credential",	credential_get_one,	NULL, NULL, NULL, NULL },
+	{ "systemd",	credential_get_one,	NULL, NULL, NULL, NULL },
+	{ "file",	file_get_one,		NULL, NULL, NULL, NULL },
+	{ "vault",	NULL, vault_start, vault_abort, vault_setup,
+			    vault_cleanup },
 };
 
 #define MAX_EXTRA	8
@@ -78,6 +80,33 @@ int
 provider_exists(const char *name)
 {
 	return provider_find(name) != NULL;
+}
+
+int
+provider_setup(const char *name, char *err, size_t errlen)
+{
+	const struct provider_ops *ops;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	if ((ops = provider_find(name)) == NULL) {
+		snprintf(err, errlen, "no provider %.64s", name ? name : "");
+		return ERR_NOTFOUND;
+	}
+	return ops->setup != NULL ? ops->setup(err, errlen) : 0;
+}
+
+void
+provider_cleanup(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
+		if (builtin[i].cleanup != NULL)
+			builtin[i].cleanup();
+	for (i = 0; i < nextra; i++)
+		if (extra[i]->cleanup != NULL)
+			extra[i]->cleanup();
 }
 
 int
@@ -216,6 +245,12 @@ struct event_base *
 provider_req_base(const struct provider_req *req)
 {
 	return req->base;
+}
+
+int
+provider_req_timeout_ms(const struct provider_req *req)
+{
+	return req->timeout_ms;
 }
 
 void

@@ -32,12 +32,16 @@ typedef int	 provider_one_fn(const char *ref, struct secret **out,
 typedef void	 provider_start_fn(struct provider_req *,
 		    const char *const *refs, size_t n);
 typedef void	 provider_abort_fn(struct provider_req *);
+typedef int	 provider_setup_fn(char *err, size_t errlen);
+typedef void	 provider_cleanup_fn(void);
 
 struct provider_ops {
 	const char		*name;
 	provider_one_fn		*get_one;	/* synchronous */
 	provider_start_fn	*start;		/* asynchronous */
 	provider_abort_fn	*abort;		/* optional */
+	provider_setup_fn	*setup;		/* optional; see provider_setup */
+	provider_cleanup_fn	*cleanup;	/* optional */
 };
 
 /* Answer with n values (n as requested); the request takes them over. */
@@ -47,6 +51,8 @@ void		 provider_fail(struct provider_req *, int error,
 		    const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 struct event_base *provider_req_base(const struct provider_req *);
+/* The request's deadline, for the provider's own transport timeouts. */
+int		 provider_req_timeout_ms(const struct provider_req *);
 /* One pointer of the provider's own per-request state. */
 void		 provider_req_set_state(struct provider_req *, void *);
 void		*provider_req_state(const struct provider_req *);
@@ -77,6 +83,13 @@ int		 credential_get_one(const char *, struct secret **, char *,
 int		 file_read_at(int dirfd, const char *path, int oflags,
 		    const char *who, struct secret **out, char *err,
 		    size_t errlen);
+
+/* The Vault provider (vault.c). */
+void		 vault_start(struct provider_req *, const char *const *,
+		    size_t);
+void		 vault_abort(struct provider_req *);
+int		 vault_setup(char *, size_t);
+void		 vault_cleanup(void);
 
 /* Largest file that the file provider reads. */
 #define FILE_PROVIDER_MAX	(1024 * 1024)

@@ -16,7 +16,8 @@ command -v "$CC" >/dev/null || { echo "fuzz: $CC not found"; exit 1; }
 SRCS="privsep/buf.c privsep/errors.c privsep/kv.c privsep/log.c
     privsep/logfmt.c privsep/msg.c privsep/secret.c monitor/config.c
     monitor/pgauth.c providers/*.c worker/pgproto.c"
-LIBS=$(pkg-config --libs libevent openssl libsodium yaml-0.1 libidn)
+LIBS=$(pkg-config --libs libevent libevent_openssl openssl libsodium yaml-0.1 libidn \
+    jansson)
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
     -D_GNU_SOURCE -Iinclude -Imonitor -Iworker"
 

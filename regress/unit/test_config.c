@@ -617,15 +617,17 @@ TEST(config_errors_credentials)
 	    "needs both from and get");
 	expect_error(HEAD PG LOCAL "    credentials:\n"
 	    "      password: {from: env}\n", 7, 17, "needs both from and get");
+	/* A provider that cannot work fails the check where it is named. */
+	unsetenv("VAULT_TOKEN");
 	expect_error(HEAD PG LOCAL "    credentials:\n"
 	    "      password: {from: vault, get: secret/db#password}\n", 7, 24,
-	    "provider vault is not supported yet");
+	    "provider vault: VAULT_TOKEN is not set");
 	expect_error(HEAD PG LOCAL "    credentials:\n"
 	    "      password: {from: keychain, get: x}\n", 7, 24,
 	    "provider keychain is not supported yet");
 	expect_error(HEAD PG LOCAL "    credentials:\n"
 	    "      password: {from: magic, get: x}\n", 7, 24,
-	    "unknown provider magic (known: literal, env, file, credential, systemd)");
+	    "unknown provider magic (known: literal, env, file, vault, credential, systemd)");
 	expect_error(HEAD PG LOCAL "    credentials:\n"
 	    "      password: {from: literal, get: [" SECRET "]}\n", 7, 38,
 	    "get needs a scalar value");

@@ -92,7 +92,8 @@ TEST(providers_exists)
 	CHECK(provider_exists("literal"));
 	CHECK(provider_exists("env"));
 	CHECK(provider_exists("file"));
-	CHECK(!provider_exists("vault"));
+	CHECK(provider_exists("vault"));
+	CHECK(!provider_exists("conjur"));
 	CHECK(!provider_exists("nope"));
 	CHECK(!provider_exists(""));
 }
@@ -372,7 +373,7 @@ TEST(providers_bad_args)
 	REQUIRE((base = event_base_new()) != NULL);
 	CHECK(provider_get(base, "nope", refs, 1, 1000, collect, &res) ==
 	    NULL);
-	CHECK(provider_get(base, "vault", refs, 1, 1000, collect, &res) ==
+	CHECK(provider_get(base, "conjur", refs, 1, 1000, collect, &res) ==
 	    NULL);
 	CHECK(provider_get(base, "literal", refs, 2, 1000, collect, &res) ==
 	    NULL);
@@ -433,10 +434,10 @@ slow_abort(struct provider_req *req)
 }
 
 static const struct provider_ops slow_ops = {
-	"test-slow", NULL, slow_start, NULL
+	"test-slow", NULL, slow_start, NULL, NULL, NULL
 };
 static const struct provider_ops slow_abort_ops = {
-	"test-slow-abort", NULL, slow_start, slow_abort
+	"test-slow-abort", NULL, slow_start, slow_abort, NULL, NULL
 };
 
 TEST(providers_timeout)

@@ -1,0 +1,128 @@
+/*
+ * A string field of a JSON document (RFC 8259), with jansson.
+ *
+ * jansson's allocator is set to one that wipes what it frees, before every
+ * parse (the setting is global, and cheap to repeat): its lexer and its
+ * string values hold the document's secrets.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "errors.h"
+#include "secret.h"
+#include "jsonfield.h"
+
+#define PATHFMT		"%.100s"
+
+struct jfield_doc {
+	json_t	*root;
+};
+
+static const char *
+type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:	return "an object";
+	case JSON_ARRAY:	return "an array";
+	case JSON_STRING:	return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL:		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:	return "a boolean";
+	case JSON_NULL:		return "null";
+	default:		return "unknown";
+	}
+}
+
+int
+jfield_parse(const void *data, size_t len, struct jfield_doc **out,
+    char *err, size_t errlen)
+{
+	struct jfield_doc	*doc;
+	json_error_t		 jerr;
+
+	*out = NULL;
+	if (len > JFIELD_MAX) {
+		snprintf(err, errlen, "JSON document larger than %d bytes",
+		    JFIELD_MAX);
+		return ERR_TOOBIG;
+	}
+	if ((doc = calloc(1, sizeof(*doc))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return ERR_NOMEM;
+	}
+	json_set_alloc_funcs(malloc, secret_wipe_free);
+	/* Duplicate keys would make "the" value of a field ambiguous. */
+	doc->root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (doc->root == NULL) {
+		/* jerr.text can quote the input: only the position is used. */
+		snprintf(err, errlen, "invalid JSON (line %d, column %d)",
+		    jerr.line, jerr.column);
+		secret_wipe(&jerr, sizeof(jerr));
+		free(doc);
+		return ERR_FORMAT;
+	}
+	secret_wipe(&jerr, sizeof(jerr));
+	*out = doc;
+	return 0;
+}
+
+int
+jfield_string(const struct jfield_doc *doc, const char *path,
+    struct secret **out, char *err, size_t errlen)
+{
+	const json_t	*v;
+	const char	*part, *dot;
+	char		 key[256];
+	size_t		 len;
+
+	*out = NULL;
+	v = doc->root;
+	for (part = path;; part = dot + 1) {
+		dot = strchr(part, '.');
+		len = dot != NULL ? (size_t)(dot - part) : strlen(part);
+		if (len == 0 || len >= sizeof(key)) {
+			snprintf(err, errlen, "field path " PATHFMT " has an "
+			    "empty or too long component", path);
+			return ERR_INVAL;
+		}
+		if (!json_is_object(v)) {
+			snprintf(err, errlen, "no field " PATHFMT ": \"%.*s\" "
+			    "is looked up in %s, not an object", path,
+			    (int)(len > 64 ? 64 : len), part, type_name(v));
+			return ERR_FORMAT;
+		}
+		memcpy(key, part, len);
+		key[len] = '\0';
+		v = json_object_get(v, key);
+		if (v == NULL) {
+			snprintf(err, errlen, "no field " PATHFMT, path);
+			return ERR_NOTFOUND;
+		}
+		if (dot == NULL)
+			break;
+	}
+	if (!json_is_string(v)) {
+		snprintf(err, errlen, "field " PATHFMT " is %s, not a string",
+		    path, type_name(v));
+		return ERR_FORMAT;
+	}
+	if ((*out = secret_new(json_string_value(v),
+	    json_string_length(v))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return ERR_NOMEM;
+	}
+	return 0;
+}
+
+void
+jfield_free(struct jfield_doc *doc)
+{
+	if (doc == NULL)
+		return;
+	json_decref(doc->root);
+	free(doc);
+}

@@ -1,0 +1,32 @@
+/*
+ * A string field of a JSON document, found by a dotted path of object
+ * keys ("data.data.password"), with jansson.  The document holds secrets:
+ * every block that jansson frees is wiped first, and no message repeats a
+ * byte of the document (jansson's own error text quotes the input, so it
+ * is never used).  Private to providers/ (and the tests).
+ */
+#ifndef AIRLOCK_JSONFIELD_H
+#define AIRLOCK_JSONFIELD_H
+
+#include <stddef.h>
+
+struct secret;
+struct jfield_doc;
+
+/* The largest document parsed. */
+#define JFIELD_MAX	(1024 * 1024)
+
+/* Parse len bytes; an invalid or oversized document is an error. */
+int		 jfield_parse(const void *, size_t, struct jfield_doc **,
+		    char *err, size_t errlen);
+/*
+ * The string at path (keys separated by '.', none empty), copied to
+ * guarded memory.  A missing key is ERR_NOTFOUND; a value that is not a
+ * string, or a step through something that is not an object, ERR_FORMAT.
+ * Messages name the path and the JSON type, never a value.
+ */
+int		 jfield_string(const struct jfield_doc *, const char *path,
+		    struct secret **, char *err, size_t errlen);
+void		 jfield_free(struct jfield_doc *);
+
+#endif

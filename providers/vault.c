@@ -1,0 +1,486 @@
+/*
+ * The Vault provider, compatible with Secretless Broker's: its settings
+ * come from Vault's usual environment variables, read once (the first
+ * time the configuration names the provider, which is at start-up):
+ *
+ *	VAULT_ADDR		https://host:port (default https://127.0.0.1:8200);
+ *				http:// only to a loopback address
+ *	VAULT_TOKEN		required; copied to guarded memory, then wiped
+ *				from airlockd's environment
+ *	VAULT_CACERT		a PEM file of CA certificates
+ *	VAULT_CAPATH		a directory of them (c_rehash layout)
+ *	VAULT_NAMESPACE		sent as X-Vault-Namespace
+ *	VAULT_SKIP_VERIFY	true: no certificate check (warned about)
+ *
+ * One request of n references makes one GET per distinct path (KV v1:
+ * https://developer.hashicorp.com/vault/api-docs/secret/kv/kv-v1, "Read
+ * secret"; KV v2: .../kv-v2, "Read secret version"); the fields are read
+ * from the response's "data" object.  Messages name the reference and
+ * the HTTP status, never a value, never the token, and never what Vault
+ * said (its body may hold secrets).
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "log.h"
+#include "provider_impl.h"
+#include "secret.h"
+#include "https.h"
+#include "jsonfield.h"
+#include "vault.h"
+
+#define REFFMT		"%.200s"
+
+struct vault_state;
+
+/* One GET, for every reference to the same path. */
+struct vault_fetch {
+	struct vault_state	*st;
+	size_t			 first;		/* its first reference */
+	struct https_req	*hr;
+};
+
+struct vault_state {
+	struct provider_req	*req;
+	size_t			 n;
+	struct vault_ref	*refs;
+	size_t			*fetch_of;	/* per reference */
+	struct vault_fetch	*fetches;
+	size_t			 nfetches;
+	size_t			 pending;
+	struct secret		**values;
+};
+
+static struct {
+	int			 ready;
+	struct https_server	 srv;
+	struct secret		*token;
+	char			 ns[256];
+} vault;
+
+/* Bytes that can go into an HTTP header value (RFC 9110, 5.5), no space. */
+static int
+header_safe(const char *s, size_t max)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= max || s[i] < 0x21 || s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* Go's strconv.ParseBool, which Vault's client uses for VAULT_SKIP_VERIFY. */
+static int
+parse_bool(const char *s, int *v)
+{
+	static const char *const t[] = { "1", "t", "T", "TRUE", "true", "True" };
+	static const char *const f[] = { "0", "f", "F", "FALSE", "false",
+	    "False" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (strcmp(s, t[i]) == 0) {
+			*v = 1;
+			return 0;
+		}
+		if (strcmp(s, f[i]) == 0) {
+			*v = 0;
+			return 0;
+		}
+	}
+	return ERR_FORMAT;
+}
+
+static const char *
+env(const char *name)
+{
+	const char	*v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+int
+vault_setup(char *err, size_t errlen)
+{
+	struct https_server	 srv;
+	const char		*addr, *token, *skip, *ns;
+	char			*tokvar;
+	char			 why[256];
+	int			 r, noverify = 0;
+
+	if (vault.ready)
+		return 0;
+	if ((addr = env("VAULT_ADDR")) == NULL)
+		addr = VAULT_DEFAULT_ADDR;
+	if (https_parse_addr(addr, &srv, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "provider vault: VAULT_ADDR %s", why);
+		return ERR_INVAL;
+	}
+	if (!srv.tls && !https_is_loopback(&srv)) {
+		snprintf(err, errlen, "provider vault: VAULT_ADDR %.200s: "
+		    "plain http is allowed only to a loopback address "
+		    "(127.0.0.1, [::1]): elsewhere the token and the secrets "
+		    "would cross the network in clear; use https://", addr);
+		return ERR_DENIED;
+	}
+	if ((token = env("VAULT_TOKEN")) == NULL) {
+		snprintf(err, errlen, "provider vault: VAULT_TOKEN is not set "
+		    "(airlockd's Vault token, in its environment)");
+		return ERR_INVAL;
+	}
+	if (!header_safe(token, VAULT_TOKEN_MAX)) {
+		snprintf(err, errlen, "provider vault: VAULT_TOKEN is longer "
+		    "than %d bytes or has bytes that an HTTP header cannot "
+		    "carry", VAULT_TOKEN_MAX);
+		return ERR_INVAL;
+	}
+	if ((skip = env("VAULT_SKIP_VERIFY")) != NULL &&
+	    parse_bool(skip, &noverify) != 0) {
+		snprintf(err, errlen, "provider vault: VAULT_SKIP_VERIFY "
+		    "%.20s is not true or false", skip);
+		return ERR_INVAL;
+	}
+	if ((ns = env("VAULT_NAMESPACE")) != NULL &&
+	    !header_safe(ns, sizeof(vault.ns) - 1)) {
+		snprintf(err, errlen, "provider vault: VAULT_NAMESPACE is "
+		    "too long or has bytes that an HTTP header cannot carry");
+		return ERR_INVAL;
+	}
+	if ((r = https_ctx_new(&srv, env("VAULT_CACERT"), env("VAULT_CAPATH"),
+	    !noverify, why, sizeof(why))) != 0) {
+		snprintf(err, errlen, "provider vault: %s", why);
+		return r;
+	}
+	if ((vault.token = secret_new(token, strlen(token))) == NULL) {
+		https_server_clear(&srv);
+		snprintf(err, errlen, "provider vault: out of memory");
+		return ERR_NOMEM;
+	}
+	/* Nothing spawned later, and no reader of our environ, gets it. */
+	tokvar = getenv("VAULT_TOKEN");
+	secret_wipe(tokvar, strlen(tokvar));
+	unsetenv("VAULT_TOKEN");
+
+	vault.srv = srv;
+	snprintf(vault.ns, sizeof(vault.ns), "%s", ns != NULL ? ns : "");
+	vault.ready = 1;
+	if (noverify && srv.tls)
+		log_warn("provider vault: VAULT_SKIP_VERIFY is set: the "
+		    "certificate of %s is not verified, and whoever can "
+		    "intercept the connection gets the token", addr);
+	log_info("provider vault: %s%s%s", addr, ns != NULL ?
+	    ", namespace " : "", vault.ns);
+	return 0;
+}
+
+void
+vault_cleanup(void)
+{
+	if (!vault.ready)
+		return;
+	secret_free(vault.token);
+	https_server_clear(&vault.srv);
+	https_cleanup();
+	memset(&vault, 0, sizeof(vault));
+}
+
+/* A '/'-separated path with no empty, "." or ".." segment. */
+static int
+path_ok(const char *p, size_t len)
+{
+	const char	*seg, *end = p + len;
+	size_t		 n;
+
+	for (seg = p; seg <= end; seg += n + 1) {
+		n = strcspn(seg, "/");
+		if (seg + n > end)
+			n = end - seg;
+		if (n == 0 || (n == 1 && seg[0] == '.') ||
+		    (n == 2 && seg[0] == '.' && seg[1] == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+vault_ref_parse(const char *ref, struct vault_ref *vr, char *err,
+    size_t errlen)
+{
+	const char	*hash, *field, *p;
+	size_t		 plen, flen;
+
+	memset(vr, 0, sizeof(*vr));
+	for (p = ref; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			snprintf(err, errlen, "vault: reference " REFFMT
+			    " has a control character", ref);
+			return ERR_FORMAT;
+		}
+	/* The first '#' ends the path, as in Secretless Broker. */
+	if ((hash = strchr(ref, '#')) != NULL) {
+		plen = hash - ref;
+		field = hash + 1;
+		if (*field == '\0') {
+			snprintf(err, errlen, "vault: reference " REFFMT
+			    ": empty field after '#'", ref);
+			return ERR_FORMAT;
+		}
+	} else {
+		plen = strlen(ref);
+		field = VAULT_DEFAULT_FIELD;
+	}
+	if (plen == 0) {
+		snprintf(err, errlen, "vault: reference " REFFMT ": empty "
+		    "path", ref);
+		return ERR_FORMAT;
+	}
+	if (plen > VAULT_PATH_MAX) {
+		snprintf(err, errlen, "vault: reference " REFFMT ": path "
+		    "longer than %d bytes", ref, VAULT_PATH_MAX);
+		return ERR_TOOBIG;
+	}
+	if (!path_ok(ref, plen)) {
+		snprintf(err, errlen, "vault: reference " REFFMT ": the path "
+		    "has an empty, \".\" or \"..\" segment, or a '/' at "
+		    "either end", ref);
+		return ERR_FORMAT;
+	}
+	if ((flen = strlen(field)) > VAULT_FIELD_MAX) {
+		snprintf(err, errlen, "vault: reference " REFFMT ": field "
+		    "longer than %d bytes", ref, VAULT_FIELD_MAX);
+		return ERR_TOOBIG;
+	}
+	if (field[0] == '.' || field[flen - 1] == '.' ||
+	    strstr(field, "..") != NULL) {
+		snprintf(err, errlen, "vault: reference " REFFMT ": the field "
+		    "path has an empty component", ref);
+		return ERR_FORMAT;
+	}
+	memcpy(vr->path, ref, plen);
+	memcpy(vr->field, field, flen);
+	return 0;
+}
+
+int
+vault_uri(const char *path, char *uri, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	size_t		 o;
+
+	if (len < 5)
+		return ERR_TOOBIG;
+	memcpy(uri, "/v1/", 4);
+	o = 4;
+	for (p = (const unsigned char *)path; *p != '\0'; p++) {
+		if (o + 4 > len)
+			return ERR_TOOBIG;
+		/* RFC 3986, 2.3: unreserved, and '/' between segments. */
+		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' ||
+		    *p == '~' || *p == '/')
+			uri[o++] = *p;
+		else {
+			uri[o++] = '%';
+			uri[o++] = hex[*p >> 4];
+			uri[o++] = hex[*p & 15];
+		}
+	}
+	uri[o] = '\0';
+	return 0;
+}
+
+static void
+state_free(struct vault_state *st)
+{
+	size_t	 i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->nfetches; i++)
+		https_abort(st->fetches[i].hr);
+	if (st->values != NULL)
+		for (i = 0; i < st->n; i++)
+			secret_free(st->values[i]);
+	free(st->values);
+	free(st->fetches);
+	free(st->fetch_of);
+	free(st->refs);
+	free(st);
+}
+
+/* Everything stops at the first error: the request fails as a whole. */
+static void
+fail(struct vault_state *st, int error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+fail(struct vault_state *st, int error, const char *fmt, ...)
+{
+	struct provider_req	*req = st->req;
+	char			 msg[PROVIDER_ERRLEN];
+	va_list			 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	provider_req_set_state(req, NULL);
+	state_free(st);
+	provider_fail(req, error, "%s", msg);
+}
+
+static int
+status_error(int status, const char **why)
+{
+	switch (status) {
+	case 403:
+		*why = "permission denied: check VAULT_TOKEN and its policy";
+		return ERR_DENIED;
+	case 404:
+		*why = "no secret at this path";
+		return ERR_NOTFOUND;
+	case 301: case 302: case 303: case 307: case 308:
+		*why = "a redirect, which airlock does not follow (is "
+		    "VAULT_ADDR a standby node?)";
+		return ERR_PROTO;
+	case 429: case 503:
+		*why = "Vault is sealed, in standby or rate limiting";
+		return ERR_AGAIN;
+	default:
+		*why = "unexpected status";
+		return ERR_PROTO;
+	}
+}
+
+static void
+fetch_done(void *arg, int error, const char *err, int status,
+    const struct secret *body)
+{
+	struct vault_fetch	*f = arg;
+	struct vault_state	*st = f->st;
+	struct provider_req	*req;
+	struct secret		**values;
+	struct jfield_doc	*doc;
+	const char		*why, *path = st->refs[f->first].path;
+	char			 field[VAULT_FIELD_MAX + 8], msg[200];
+	size_t			 i, idx = f - st->fetches;
+	int			 r;
+
+	f->hr = NULL;
+	if (error != 0) {
+		fail(st, error, "vault: " REFFMT ": %s", path, err);
+		return;
+	}
+	if (status != 200) {
+		r = status_error(status, &why);
+		fail(st, r, "vault: " REFFMT ": HTTP %d, %s", path, status,
+		    why);
+		return;
+	}
+	if ((r = jfield_parse(body->data, body->len, &doc, msg,
+	    sizeof(msg))) != 0) {
+		fail(st, r, "vault: " REFFMT ": %s", path, msg);
+		return;
+	}
+	for (i = 0; i < st->n; i++) {
+		if (st->fetch_of[i] != idx)
+			continue;
+		snprintf(field, sizeof(field), "data.%s", st->refs[i].field);
+		if ((r = jfield_string(doc, field, &st->values[i], msg,
+		    sizeof(msg))) != 0) {
+			jfield_free(doc);
+			fail(st, r, "vault: " REFFMT "#%s: %s", path,
+			    st->refs[i].field, msg);
+			return;
+		}
+	}
+	jfield_free(doc);
+	if (--st->pending > 0)
+		return;
+	req = st->req;
+	values = st->values;
+	st->values = NULL;
+	provider_req_set_state(req, NULL);
+	state_free(st);
+	provider_done(req, values);
+}
+
+void
+vault_start(struct provider_req *req, const char *const *refs, size_t n)
+{
+	struct vault_state	*st;
+	struct https_header	 hdrs[3];
+	char			 err[PROVIDER_ERRLEN], uri[VAULT_URI_MAX + 1];
+	size_t			 i, j, nh = 0;
+	int			 r;
+
+	if (!vault.ready) {
+		provider_fail(req, ERR_INVAL, "provider vault is not set up");
+		return;
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->refs = calloc(n + 1, sizeof(*st->refs))) == NULL ||
+	    (st->fetch_of = calloc(n + 1, sizeof(*st->fetch_of))) == NULL ||
+	    (st->fetches = calloc(n + 1, sizeof(*st->fetches))) == NULL ||
+	    (st->values = calloc(n + 1, sizeof(*st->values))) == NULL) {
+		state_free(st);
+		provider_fail(req, ERR_NOMEM, "vault: out of memory");
+		return;
+	}
+	st->req = req;
+	st->n = n;
+	for (i = 0; i < n; i++) {
+		if ((r = vault_ref_parse(refs[i], &st->refs[i], err,
+		    sizeof(err))) != 0) {
+			state_free(st);
+			provider_fail(req, r, "%s", err);
+			return;
+		}
+		for (j = 0; j < st->nfetches; j++)
+			if (strcmp(st->refs[st->fetches[j].first].path,
+			    st->refs[i].path) == 0)
+				break;
+		if (j == st->nfetches) {
+			st->fetches[j].st = st;
+			st->fetches[j].first = i;
+			st->nfetches++;
+		}
+		st->fetch_of[i] = j;
+	}
+	st->pending = st->nfetches;
+	provider_req_set_state(req, st);
+
+	/* Vault's own client sends X-Vault-Request against SSRF. */
+	hdrs[nh].name = "X-Vault-Token";
+	hdrs[nh++].value = (const char *)vault.token->data;
+	hdrs[nh].name = "X-Vault-Request";
+	hdrs[nh++].value = "true";
+	if (vault.ns[0] != '\0') {
+		hdrs[nh].name = "X-Vault-Namespace";
+		hdrs[nh++].value = vault.ns;
+	}
+	for (j = 0; j < st->nfetches; j++) {
+		if (vault_uri(st->refs[st->fetches[j].first].path, uri,
+		    sizeof(uri)) != 0 ||
+		    (st->fetches[j].hr = https_get(provider_req_base(req),
+		    &vault.srv, uri, hdrs, nh, provider_req_timeout_ms(req),
+		    VAULT_MAX_BODY, fetch_done, &st->fetches[j])) == NULL) {
+			fail(st, ERR_SYS, "vault: " REFFMT ": cannot start "
+			    "the request", st->refs[st->fetches[j].first].path);
+			return;
+		}
+	}
+}
+
+void
+vault_abort(struct provider_req *req)
+{
+	struct vault_state	*st = provider_req_state(req);
+
+	provider_req_set_state(req, NULL);
+	state_free(st);
+}

@@ -1,0 +1,204 @@
+# The Vault provider against the stand-in Vault (regress/tools/fakevault.py)
+# over verified TLS: psql through airlock to PostgreSQL with the SCRAM
+# password from KV v1 and KV v2 (username and password from one path: one
+# GET per connection).  Vault's 404, a number where a string is expected,
+# a wrong token (403), a certificate of another CA and a standby's
+# redirect (307, not followed) each give the client a clean ErrorResponse
+# that names the reference and no secret, and airlockd keeps serving.
+# airlockd -t refuses http:// to a non-loopback address, a missing token,
+# an unreadable CA file.  The token and the password are in no log line
+# (debug level), in no worker's environment, and no longer in airlockd's;
+# the password is not left in airlockd's heap.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/regress/pg.sh"
+. "$TOP/regress/vault.sh"
+
+pg_start
+VAULT_SECRETS_JSON=$(cat <<EOF
+{"secret": {"version": 1, "secrets": {
+    "db": {"value": "$PG_SCRAM_PASSWORD", "n": 5}}},
+ "kv": {"version": 2, "secrets": {
+    "db": {"username": "scram_user", "password": "$PG_SCRAM_PASSWORD"}}}}
+EOF
+)
+vault_start
+vault_env
+# Not in airlockd's environment (pg.sh exports it), where a scan of its
+# memory would find it.
+pw=$PG_SCRAM_PASSWORD
+unset PG_SCRAM_PASSWORD
+PG_SCRAM_PASSWORD=$pw
+
+P1=$(free_port)
+P2=$(free_port)
+PM=$(free_port)
+PN=$(free_port)
+PT=$(free_port)
+{
+	airlock_head
+	pg_service vault-v1 "$P1" scram_user disable \
+	    "password: {from: vault, get: secret/db}"
+	cat <<EOF
+  vault-v2:
+    connector: pg
+    listenOn: tcp://127.0.0.1:$P2
+    credentials:
+      host: 127.0.0.1
+      port: $PG_PORT
+      username: {from: vault, get: kv/data/db#data.username}
+      password: {from: vault, get: kv/data/db#data.password}
+      sslmode: disable
+EOF
+	pg_service vault-missing "$PM" scram_user disable \
+	    "password: {from: vault, get: secret/nope#password}"
+	pg_service vault-number "$PN" scram_user disable \
+	    "password: {from: vault, get: secret/db#n}"
+	pg_service pg-trust "$PT" trust_user disable
+} >"$T/airlock.yml"
+
+out=$(timeout 30 "$AIRLOCKD" -t -f "$T/airlock.yml" 2>&1) ||
+    fail "airlockd -t refuses a good configuration: $out"
+ok "airlockd -t: $out"
+start_airlock "$T/airlock.yml"
+# The token went to guarded memory and out of airlockd's environment.
+tr '\0' '\n' <"/proc/$AIRLOCK_PID/environ" | grep -F -q -- "$VAULT_TEST_TOKEN" &&
+    fail "the token is still in airlockd's /proc/PID/environ"
+ok "the token is not in airlockd's environment any more"
+
+out=$(airlock_psql "$P1" "select current_user" 2>&1) ||
+    fail "KV v1: $out"
+[ "$out" = scram_user ] || fail "KV v1: current_user is '$out'"
+ok "KV v1: secret/db (field value) logs scram_user in"
+
+: >"$VAULT_REQLOG"
+out=$(airlock_psql "$P2" "select current_user" 2>&1) ||
+    fail "KV v2: $out"
+[ "$out" = scram_user ] || fail "KV v2: current_user is '$out'"
+n=$(grep -c "^GET /v1/kv/data/db 200$" "$VAULT_REQLOG")
+[ "$n" = 1 ] || fail "KV v2: $n GETs of kv/data/db for one connection:
+$(cat "$VAULT_REQLOG")"
+ok "KV v2: username and password from kv/data/db in one GET"
+
+# expect_error PORT WHAT PATTERN: the client fails with an ErrorResponse
+# matching PATTERN, naming neither the token nor the password.
+expect_error()
+{
+	out=$(airlock_psql "$1" "select 1" 2>&1) &&
+	    fail "$2: the query succeeded: $out"
+	echo "$out" | grep -q "FATAL" ||
+	    fail "$2: no ErrorResponse from airlock: $out"
+	echo "$out" | grep -E -q -- "$3" ||
+	    fail "$2: the error does not match '$3': $out"
+	echo "$out" | grep -F -q -e "$VAULT_TEST_TOKEN" -e "$PG_SCRAM_PASSWORD" &&
+	    fail "$2: a secret is in the client's error: $out"
+	ok "$2: $(echo "$out" | sed -n 's/.*FATAL: *//p' | head -n 1)"
+}
+
+expect_error "$PM" "HTTP 404" "vault: secret/nope: HTTP 404"
+expect_error "$PN" "a number" "vault: secret/db#n: field data.n is a number, not a string"
+out=$(airlock_psql "$PT" "select current_user" 2>&1) ||
+    fail "after the errors, pg-trust: $out"
+[ "$out" = trust_user ] || fail "pg-trust: current_user is '$out'"
+airlock_alive || fail "airlockd died"
+ok "airlockd keeps serving"
+
+# No secret in any process of the session: the worker has an empty
+# environment.
+airlock_session "$P2" vault-v2 "select pg_sleep(2)" "$T/session"
+[ -r "/proc/$WORKER_PID/environ" ] || fail "cannot read worker's environ"
+[ ! -s "/proc/$WORKER_PID/environ" ] ||
+    fail "worker $WORKER_PID has an environment: $(tr '\0' ' ' <"/proc/$WORKER_PID/environ")"
+ok "worker $WORKER_PID has an empty environment"
+wait "$SESSION_PID" || fail "the session failed: $(cat "$T/session")"
+
+# The password crossed TLS, libevent's buffers and jansson's strings in
+# airlockd: every copy in its heap and data is wiped once the connections
+# are over.  (The stack is not checked: the kernel saves the vector
+# registers, which memcpy and the parsers fill with whatever they copy, in
+# the frame of each signal that airlockd handles, such as SIGCHLD.)
+printf '%s' "$PG_SCRAM_PASSWORD" >"$T/password"
+wait_for_log "vault-v2#[0-9]+: closed" 5 || true
+"$TOP/regress/tools/memscan" "$AIRLOCK_PID" "$T/password" >"$T/scan" 2>&1
+case $? in
+0)	ok "the password is not in airlockd's memory after the sessions" ;;
+1)	grep -v "in rw-p \[stack\]$" "$T/scan" | grep -q "found at" &&
+	    fail "the password is in airlockd's memory: $(cat "$T/scan")"
+	ok "the password is in no heap or data mapping of airlockd" \
+	    "($(grep -c "found at" "$T/scan") copy on its stack)" ;;
+*)	fail "memscan failed: $(cat "$T/scan")" ;;
+esac
+stop_airlock
+LOGS=$AIRLOCK_LOG
+
+# A wrong token: 403, a clean error, and airlockd serves the next client.
+VAULT_TOKEN="hvs.wrong$(openssl rand -hex 8)"
+start_airlock "$T/airlock.yml" "$T/airlock-403.log"
+LOGS="$LOGS $AIRLOCK_LOG"
+expect_error "$P1" "wrong token" "vault: secret/db: HTTP 403, permission denied"
+out=$(airlock_psql "$PT" "select current_user" 2>&1) ||
+    fail "after the 403, pg-trust: $out"
+expect_error "$P2" "wrong token, KV v2" "vault: kv/data/db: HTTP 403"
+airlock_alive || fail "airlockd died after a 403"
+ok "after the 403s, airlockd serves pg-trust"
+stop_airlock
+
+# The server's certificate is not from the CA that airlock trusts.
+VAULT_TOKEN=$VAULT_TEST_TOKEN
+VAULT_CACERT=$PG_WRONG_CA
+start_airlock "$T/airlock.yml" "$T/airlock-ca.log"
+LOGS="$LOGS $AIRLOCK_LOG"
+: >"$VAULT_REQLOG"
+expect_error "$P1" "another CA" "vault: secret/db: TLS: the server's certificate is refused"
+[ ! -s "$VAULT_REQLOG" ] ||
+    fail "a request reached the server despite its certificate: $(cat "$VAULT_REQLOG")"
+airlock_alive || fail "airlockd died"
+stop_airlock
+VAULT_CACERT=$PG_CA
+
+# A standby node answers 307 to the active one: not followed, an error.
+NORMAL_PORT=$VAULT_PORT
+vault_start --mode standby
+VAULT_ADDR=https://127.0.0.1:$VAULT_PORT
+start_airlock "$T/airlock.yml" "$T/airlock-307.log"
+LOGS="$LOGS $AIRLOCK_LOG"
+expect_error "$P1" "a standby's redirect" "vault: secret/db: HTTP 307, a redirect"
+stop_airlock
+VAULT_ADDR=https://127.0.0.1:$NORMAL_PORT
+
+# Settings that cannot work fail airlockd -t, with a reason.
+# check_bad WHAT PATTERN ENV-ARG...: airlockd -t under env(1) ENV-ARGs.
+check_bad()
+{
+	_what=$1
+	_pat=$2
+	shift 2
+	out=$(env "$@" timeout 30 "$AIRLOCKD" -t -f "$T/airlock.yml" 2>&1) &&
+	    fail "$_what: airlockd -t accepted it: $out"
+	echo "$out" | grep -E -q -- "$T/airlock.yml:[0-9]+:[0-9]+: .*$_pat" ||
+	    fail "$_what: unexpected message: $out"
+	echo "$out" | grep -F -q -e "$VAULT_TEST_TOKEN" &&
+	    fail "$_what: the token is in the message: $out"
+	ok "$_what: $out"
+}
+check_bad "http:// to a non-loopback address" \
+    "plain http is allowed only to a loopback address" \
+    VAULT_ADDR=http://192.0.2.10:8200
+check_bad "a bad VAULT_ADDR" "invalid port" VAULT_ADDR=https://vault.example:x
+check_bad "a missing VAULT_CACERT" \
+    "cannot load CA certificates from $T/no-such-ca.pem" \
+    VAULT_CACERT="$T/no-such-ca.pem"
+check_bad "VAULT_SKIP_VERIFY=maybe" "is not true or false" \
+    VAULT_SKIP_VERIFY=maybe
+check_bad "no VAULT_TOKEN" "VAULT_TOKEN is not set" -u VAULT_TOKEN
+out=$(env VAULT_ADDR=http://127.0.0.1:8200 timeout 30 "$AIRLOCKD" -t \
+    -f "$T/airlock.yml" 2>&1) ||
+    fail "http:// to 127.0.0.1 is refused: $out"
+ok "http:// to 127.0.0.1 (Vault's dev mode) is accepted"
+
+# No secret in any log line, at debug level.
+for f in $LOGS "$T/fakevault.log"; do
+	grep -F -q -e "$VAULT_TEST_TOKEN" -e "$PG_SCRAM_PASSWORD" "$f" &&
+	    fail "a secret is in $f: $(grep -F -e "$VAULT_TEST_TOKEN" -e "$PG_SCRAM_PASSWORD" "$f")"
+done
+ok "neither the token nor the password is in any log"
+exit 0

@@ -39,6 +39,29 @@ struct monitor	 mon;
 
 static struct event	*ev_drain;
 
+/*
+ * libevent's own warnings (evdns, evhttp) go through our logging, so that
+ * they reach syslog and keep a JSON log one object per line.
+ */
+static void
+libevent_log(int severity, const char *msg)
+{
+	switch (severity) {
+	case EVENT_LOG_DEBUG:
+		log_debug("libevent: %s", msg);
+		break;
+	case EVENT_LOG_MSG:
+		log_info("libevent: %s", msg);
+		break;
+	case EVENT_LOG_WARN:
+		log_warn("libevent: %s", msg);
+		break;
+	default:
+		log_error("libevent: %s", msg);
+		break;
+	}
+}
+
 static __attribute__((noreturn)) void
 usage(void)
 {
@@ -320,6 +343,7 @@ main(int argc, char **argv)
 		fatal("cannot install OpenSSL's wiping allocator");
 	/* libevent carries the Vault token and provider answers. */
 	https_wipe_hooks();
+	event_set_log_callback(libevent_log);
 	argc = secretless_flags(argc, argv, &debug, &watch);
 	while ((ch = getopt(argc, argv, "dDf:tV")) != -1) {
 		switch (ch) {

@@ -1517,6 +1517,17 @@ service_credential(const struct service *svc, const char *name)
 	return NULL;
 }
 
+const struct service *
+config_service(const struct config *cf, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < cf->nservices; i++)
+		if (strcmp(cf->services[i].name, name) == 0)
+			return &cf->services[i];
+	return NULL;
+}
+
 static struct config *
 config_new(const char *path)
 {

@@ -93,6 +93,9 @@ struct config	*config_ref(struct config *);
 void		 config_unref(struct config *);	/* frees at the last one */
 /* Free now, whatever the count: for a configuration never shared. */
 void		 config_free(struct config *);
+/* The service of that name, or NULL. */
+const struct service *config_service(const struct config *,
+		    const char *name);
 /* The credential named name of a service, or NULL. */
 const struct credential *service_credential(const struct service *,
 		    const char *name);

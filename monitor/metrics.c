@@ -218,7 +218,7 @@ int
 metrics_snapshot(struct figures *f)
 {
 	const struct config	*cf = mon.conf;
-	size_t			 i, j;
+	size_t			 i;
 	int			 r;
 
 	f->start_time = start_time;
@@ -227,13 +227,9 @@ metrics_snapshot(struct figures *f)
 		    cf->services[i].listen, 1)) != 0)
 			return r;
 	/* Services removed by a reload: their counters, not their state. */
-	for (i = 0; i < ncounters; i++) {
-		for (j = 0; j < cf->nservices; j++)
-			if (strcmp(counters[i].name, cf->services[j].name) == 0)
-				break;
-		if (j == cf->nservices &&
+	for (i = 0; i < ncounters; i++)
+		if (config_service(cf, counters[i].name) == NULL &&
 		    (r = snapshot_one(f, counters[i].name, "", 0)) != 0)
 			return r;
-	}
 	return 0;
 }

@@ -118,17 +118,6 @@ service_equal(const struct service *a, const struct service *b)
 	return 1;
 }
 
-static const struct service *
-find_service(const struct config *cf, const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; i < cf->nservices; i++)
-		if (strcmp(cf->services[i].name, name) == 0)
-			return &cf->services[i];
-	return NULL;
-}
-
 /* Connections of the service name that are still running. */
 static size_t
 in_flight(const char *name)
@@ -153,7 +142,7 @@ log_changes(const struct config *old, const struct config *nc, int *added,
 	*added = *removed = *changed = 0;
 	for (i = 0; i < nc->nservices; i++) {
 		b = &nc->services[i];
-		if ((a = find_service(old, b->name)) == NULL) {
+		if ((a = config_service(old, b->name)) == NULL) {
 			log_info("reload: service %s added", b->name);
 			(*added)++;
 		} else if (!service_equal(a, b)) {
@@ -165,7 +154,7 @@ log_changes(const struct config *old, const struct config *nc, int *added,
 	}
 	for (i = 0; i < old->nservices; i++) {
 		a = &old->services[i];
-		if (find_service(nc, a->name) != NULL)
+		if (config_service(nc, a->name) != NULL)
 			continue;
 		log_info("reload: service %s removed; %zu connection(s) in "
 		    "flight go on", a->name, in_flight(a->name));

@@ -65,8 +65,9 @@ S=$T/sock
 mkdir -m 0755 "$S"
 PT=$(free_port)
 PU=$(free_port)
+PH=$(free_port)
 {
-	airlock_head
+	airlock_head "watch: true" "health: 127.0.0.1:$PH"
 	pg_service seccomp-tcp "$PT" scram_user require \
 	    "password: {from: credential, get: pg-password}"
 	pg_service seccomp-unix "unix://$S/.s.PGSQL.$PU" md5_user disable \
@@ -92,6 +93,14 @@ out=$(pg_psql "host=$S port=$PU dbname=postgres" "select current_user" 2>&1) ||
     fail "psql over the Unix socket under the profile: $out"
 [ "$out" = md5_user ] || fail "Unix: current_user is '$out'"
 ok "psql through airlockd under the profile (SCRAM over TLS, MD5; credential and file)"
+
+# The watch (inotify), a reload, and a health worker, under the profile.
+reload_airlock HUP || fail "a reload under the profile: $RELOAD_LINE"
+code=$(curl -s --max-time 10 -o "$T/metrics" -w '%{http_code}' \
+    "http://127.0.0.1:$PH/metrics") || fail "/metrics under the profile"
+[ "$code" = 200 ] || fail "/metrics under the profile: $code"
+grep -q "seccomp-tcp" "$T/metrics" || fail "/metrics names no service"
+ok "the file watch, a reload and /metrics under the profile"
 
 # A session still open at SIGTERM: the drain waits for it, then exits 0.
 airlock_session "$PT" seccomp-tcp "select pg_sleep(1), 'drained'" "$T/s.out"

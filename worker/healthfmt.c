@@ -9,12 +9,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "errors.h"
 #include "figures.h"
 #include "health.h"
+#include "logfmt.h"
+#include "msg.h"
 
 static int
 put_str(struct buf *b, const char *s)
@@ -58,20 +61,23 @@ hfmt_label(struct buf *b, const char *v)
 int
 hfmt_json_string(struct buf *b, const char *s)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	int			 r;
+	size_t	 len = strlen(s), size, n;
+	char	*tmp;
+	int	 cut, r;
 
-	if ((r = buf_put_u8(b, '"')) != 0)
-		return r;
-	for (; *p != '\0' && r == 0; p++) {
-		if (*p == '"' || *p == '\\')
-			r = put_fmt(b, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			r = put_fmt(b, "\\u%04x", *p);
-		else
-			r = buf_put_u8(b, *p);
-	}
-	return r != 0 ? r : buf_put_u8(b, '"');
+	/*
+	 * The log's escaper: the same JSON, invalid UTF-8 included.  No
+	 * string of the figures is longer than the channel's strings.
+	 */
+	if (len > MSG_MAX_STRING)
+		return ERR_TOOBIG;
+	size = len * 6 + 3;
+	if ((tmp = malloc(size)) == NULL)
+		return ERR_NOMEM;
+	n = logfmt_json_string(tmp, size, s, len, &cut);
+	r = cut ? ERR_TOOBIG : buf_put(b, tmp, n);
+	free(tmp);
+	return r;
 }
 
 /* Microseconds as seconds, exactly. */

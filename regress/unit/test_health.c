@@ -278,6 +278,20 @@ TEST(health_prom_metrics)
 	buf_free(b);
 }
 
+/* Names in JSON: escaped as the log escapes them, invalid UTF-8 too. */
+TEST(health_json_string)
+{
+	struct buf	*b = buf_new(0);
+	char		*s;
+
+	REQUIRE(b != NULL);
+	CHECK_INT(hfmt_json_string(b, "caf\xc3\xa9 \xff\"\n"), 0);
+	s = text(b);
+	CHECK_STR(s, "\"caf\xc3\xa9 \\ufffd\\\"\\n\"");
+	free(s);
+	buf_free(b);
+}
+
 TEST(health_json)
 {
 	struct figures	 f;

@@ -31,6 +31,10 @@
 #    report, reading /proc/self/exe and /proc/self/environ, which the
 #    filter kills; clang's is part of the ASan runtime, ready before the
 #    sandbox.
+#  - $AIRLOCKD_LOADER, when a test sets it, is a command that the wrapper
+#    runs airlockd (or valgrind) with, after its own set-up: a test that
+#    puts airlockd under a container's seccomp profile must not put the
+#    wrapper's shell, fifo and tee under it.
 #  - Tests skipped here are listed in skip_reason() with the reason.
 
 cd "$(dirname "$0")/.." || exit 2
@@ -171,10 +175,10 @@ no-core-dumps)
 	;;
 esac
 fifo=$LOGS/.fifo.\$\$
-mkfifo -m 0600 "\$fifo" || exec "$SRC/airlockd" "\$@"
+mkfifo -m 0600 "\$fifo" || exec \$AIRLOCKD_LOADER "$SRC/airlockd" "\$@"
 ( { rm -f "\$fifo"; exec tee -a "$LOGS/\$name.airlockd.\$\$" >&2; } \\
     <"\$fifo" & )
-exec "$SRC/airlockd" "\$@" 2>"\$fifo"
+exec \$AIRLOCKD_LOADER "$SRC/airlockd" "\$@" 2>"\$fifo"
 EOF
 	# Every other program gets its options from the environment.  The
 	# sandbox probe exits inside the filter, where LeakSanitizer cannot
@@ -203,7 +207,7 @@ else
 #!/bin/sh
 . "$WORK/bin/testname"
 echo "\$\$ \$name" >>"$LOGS/pids"
-exec $VG --child-silent-after-fork=yes \\
+exec \$AIRLOCKD_LOADER $VG --child-silent-after-fork=yes \\
     --log-file="$LOGS/\$name.valgrind.%p" "$SRC/airlockd" "\$@"
 EOF
 	# The unit tests run the monitor's code (configuration, providers,

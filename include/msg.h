@@ -82,6 +82,16 @@ enum dial_purpose {
 /* The fd number at which the worker finds its channel after exec. */
 #define WORKER_CHANNEL_FD	3
 
+/*
+ * A worker's exit status, for the monitor's failure counters: which deadline
+ * ended a handshake is known only in the worker.  It is the worker's claim,
+ * as "client" is, and changes nothing but the reason a failure is counted
+ * under.  2 is the usage error of a worker not started by airlockd.
+ */
+#define WORKER_EXIT_OK		0
+#define WORKER_EXIT_FAILED	1
+#define WORKER_EXIT_TIMEOUT	3
+
 /* A socketpair(AF_UNIX, SOCK_SEQPACKET) with close-on-exec on both ends. */
 int		 msg_channel(int fds[2]);
 /* Send one message; payload may be NULL (empty), fd -1 for none. */

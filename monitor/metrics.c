@@ -185,6 +185,9 @@ metrics_reaped(struct worker *w, int status)
 		metrics_failed(w, FIG_SANDBOX);
 	} else if (WIFSIGNALED(status) && !w->killed)
 		metrics_failed(w, FIG_CRASHED);
+	else if (WIFEXITED(status) &&
+	    WEXITSTATUS(status) == WORKER_EXIT_TIMEOUT)
+		metrics_failed(w, FIG_TIMEOUT);
 	/* A CancelRequest is never relayed and has not failed. */
 	if (w->purpose != DIAL_CANCEL)
 		metrics_failed(w, FIG_CLIENT);

@@ -209,24 +209,25 @@ main(int argc, char **argv)
 	if (secret_openssl_hooks() != 0 || secret_init() != 0 ||
 	    tls_global_init() != 0) {
 		log_error("cannot initialise the crypto libraries");
-		return 1;
+		return WORKER_EXIT_FAILED;
 	}
 	if (sandbox_apply(&sb, err, sizeof(err)) != 0) {
 		log_error("sandbox: %s", err);
-		return 1;
+		return WORKER_EXIT_FAILED;
 	}
 
 	if (receive_assignment(&c) != 0) {
 		log_error("no valid assignment from the monitor");
-		return 1;
+		return WORKER_EXIT_FAILED;
 	}
 	c.deadline = deadline_in(handshake_ms);
 	if ((conn = connector_find(c.connector)) == NULL) {
 		log_error("connector %s is not built in", c.connector);
-		return 1;
+		return WORKER_EXIT_FAILED;
 	}
 	if ((r = conn->handshake(&c)) != 0)
-		return 1;
+		return r == ERR_TIMEOUT ? WORKER_EXIT_TIMEOUT :
+		    WORKER_EXIT_FAILED;
 	/* A CancelRequest leaves nothing to relay. */
 	if (c.client.fd != -1 && c.backend.fd != -1) {
 		r = relay_run(&c.client, &c.backend, c.idle_timeout_ms, &st);
@@ -237,5 +238,5 @@ main(int argc, char **argv)
 	ep_close(&c.client);
 	ep_close(&c.backend);
 	msg_send(c.chan, MSG_BYE, NULL, -1);
-	return 0;
+	return WORKER_EXIT_OK;
 }

@@ -611,3 +611,72 @@ TEST(health_dispatch_rules)
 	buf_free(in);
 	buf_free(dial);
 }
+
+/*
+ * The reason a connection's failure is counted under, from how its worker
+ * ended: the first reason given wins, a worker's own timeout (its exit
+ * status) is a timeout, SIGSYS is the sandbox, any other end is the client.
+ */
+static uint64_t
+failed_of(const char *name, int reason)
+{
+	struct figures	 f;
+	uint64_t	 n = UINT64_MAX;
+	size_t		 i;
+
+	memset(&f, 0, sizeof(f));
+	if (metrics_snapshot(&f) != 0)
+		return n;
+	for (i = 0; i < f.nservices; i++)
+		if (strcmp(f.services[i].name, name) == 0)
+			n = f.services[i].failed[reason];
+	fig_free(&f);
+	return n;
+}
+
+static void
+reap_one(int status)
+{
+	struct worker	 w;
+
+	memset(&w, 0, sizeof(w));
+	w.svc = &mon.conf->services[0];
+	w.purpose = DIAL_SESSION;
+	metrics_spawned(&w);
+	metrics_reaped(&w, status);
+}
+
+TEST(health_failure_reasons)
+{
+	struct worker	 w;
+	char		 err[1024];
+
+	mon.conf = load_health("off", err, sizeof(err));
+	REQUIRE(mon.conf != NULL);
+
+	reap_one(WORKER_EXIT_TIMEOUT << 8);
+	CHECK(failed_of("db", FIG_TIMEOUT) == 1);
+	CHECK(failed_of("db", FIG_CLIENT) == 0);
+
+	reap_one(WORKER_EXIT_FAILED << 8);
+	CHECK(failed_of("db", FIG_CLIENT) == 1);
+	CHECK(failed_of("db", FIG_TIMEOUT) == 1);
+
+	reap_one(SIGSYS);
+	CHECK(failed_of("db", FIG_SANDBOX) == 1);
+	CHECK(failed_of("db", FIG_CLIENT) == 1);
+
+	/* The monitor's deadline came first: one timeout, whatever the exit. */
+	memset(&w, 0, sizeof(w));
+	w.svc = &mon.conf->services[0];
+	w.purpose = DIAL_SESSION;
+	metrics_spawned(&w);
+	metrics_failed(&w, FIG_TIMEOUT);
+	metrics_reaped(&w, WORKER_EXIT_FAILED << 8);
+	CHECK(failed_of("db", FIG_TIMEOUT) == 2);
+	CHECK(failed_of("db", FIG_CLIENT) == 1);
+
+	config_free(mon.conf);
+	mon.conf = NULL;
+	metrics_free();
+}

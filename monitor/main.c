@@ -271,11 +271,9 @@ check_chroot(const struct config *conf)
 }
 
 static void
-sigchld_cb(int sig, short ev, void *arg)
+sigchld_cb(int sig)
 {
 	(void)sig;
-	(void)ev;
-	(void)arg;
 	worker_reap();
 	if (mon.draining && worker_sessions() == 0)
 		event_base_loopexit(mon.base, NULL);
@@ -294,12 +292,10 @@ drain_deadline_cb(int fd, short ev, void *arg)
 }
 
 static void
-sigterm_cb(int sig, short ev, void *arg)
+sigterm_cb(int sig)
 {
 	struct timeval	 tv;
 
-	(void)ev;
-	(void)arg;
 	if (mon.draining) {
 		log_info("signal %d again: stopping now", sig);
 		worker_kill_all();
@@ -321,20 +317,24 @@ sigterm_cb(int sig, short ev, void *arg)
 }
 
 static void
-sighup_cb(int sig, short ev, void *arg)
+sighup_cb(int sig)
 {
-	(void)ev;
-	(void)arg;
 	reload_config(sig == SIGUSR1 ? "SIGUSR1" : "SIGHUP");
 }
 
 int
 main(int argc, char **argv)
 {
-	struct event	*ev_sig[5];
+	static const struct signal_action signals[] = {
+		{ SIGCHLD, sigchld_cb },
+		{ SIGTERM, sigterm_cb },
+		{ SIGINT, sigterm_cb },
+		{ SIGHUP, sighup_cb },
+		{ SIGUSR1, sighup_cb },
+	};
 	const char	*path = NULL;
 	char		 err[1024], *abspath = NULL;
-	int		 ch, test_only = 0, foreground = 0, debug = 0, i;
+	int		 ch, test_only = 0, foreground = 0, debug = 0;
 	int		 watch = 0;
 
 	log_init("airlockd", LOG_LVL_INFO);
@@ -417,14 +417,9 @@ main(int argc, char **argv)
 		fatal("cannot listen: %s", err);
 	if (health_open(mon.conf, err, sizeof(err)) != 0)
 		fatal("cannot listen for health checks: %s", err);
-	ev_sig[0] = evsignal_new(mon.base, SIGCHLD, sigchld_cb, NULL);
-	ev_sig[1] = evsignal_new(mon.base, SIGTERM, sigterm_cb, NULL);
-	ev_sig[2] = evsignal_new(mon.base, SIGINT, sigterm_cb, NULL);
-	ev_sig[3] = evsignal_new(mon.base, SIGHUP, sighup_cb, NULL);
-	ev_sig[4] = evsignal_new(mon.base, SIGUSR1, sighup_cb, NULL);
-	for (i = 0; i < 5; i++)
-		if (ev_sig[i] == NULL || evsignal_add(ev_sig[i], NULL) == -1)
-			fatal("cannot install signal handlers");
+	if (signals_open(mon.base, signals,
+	    sizeof(signals) / sizeof(signals[0])) != 0)
+		fatal_errno("cannot take the signals");
 	reload_init(debug, watch);
 	log_info("airlockd ready: %zu service(s)", mon.conf->nservices);
 
@@ -438,8 +433,7 @@ main(int argc, char **argv)
 	metrics_free();
 	watch_stop();
 	worker_stderr_close();
-	for (i = 0; i < 5; i++)
-		event_free(ev_sig[i]);
+	signals_close();
 	if (ev_drain != NULL)
 		event_free(ev_drain);
 	evdns_base_free(mon.dns, 0);

@@ -155,6 +155,18 @@ struct dial	*dial_start(const char *host, const char *port,
 		    const char *unix_path, int timeout_ms, dial_cb *, void *);
 void		 dial_cancel(struct dial *);
 
+/*
+ * signals.c: the monitor's signals, blocked and read from a signalfd (no
+ * handler ever runs on the monitor's stack), one action a signal.
+ */
+struct signal_action {
+	int	 sig;
+	void	(*fn)(int sig);
+};
+int		 signals_open(struct event_base *, const struct signal_action *,
+		    size_t);
+void		 signals_close(void);
+
 /* stderr.c: the pipe that is every worker's stderr. */
 int		 worker_stderr_open(void);
 int		 worker_stderr_fd(void);

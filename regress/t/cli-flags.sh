@@ -104,7 +104,8 @@ while [ "$n" -gt 0 ] && [ -z "$(listen_inode "$P")" ]; do
 	sleep 0.1
 	n=$((n - 1))
 done
-pid=$(ss -ltnpH "sport = :$P" | sed -n 's/.*"airlockd",pid=\([0-9]*\),.*/\1/p' |
+# Whoever listens on the port: under valgrind the command is its tool's.
+pid=$(ss -ltnpH "sport = :$P" | sed -n 's/.*",pid=\([0-9]*\),.*/\1/p' |
     head -n 1)
 [ -n "$pid" ] || fail "no daemon listens on $P"
 at_exit "kill $pid"

@@ -207,7 +207,10 @@ client_startup(struct pg *pg)
 		}
 		if (r != 0)
 			goto ioerr;
-		if ((r = pgp_startup_parse(pg->pkt, len, su)) != 0)
+		if ((r = pgp_startup_parse(pg->pkt, len, su)) == ERR_TOOBIG)
+			return pg_fail(pg, r, "08P01", "airlock: more than %d "
+			    "startup parameters", PG_MAX_PARAMS);
+		if (r != 0)
 			return pg_fail(pg, r, "08P01",
 			    "invalid startup packet layout");
 

@@ -210,7 +210,8 @@ done
 expect "64 parameters" "R 0
 E S=FATAL C=42704 M=unrecognized configuration parameter \"k00\"
 EOF" x:$(pkt 00030000$u${d}00${params}00) r
-expect "65 parameters" "$BAD_LAYOUT" \
+expect "65 parameters" "E S=FATAL C=08P01 M=airlock: more than 64 startup parameters
+EOF" \
     x:$(pkt 00030000$u${d}00${params}6b3632007600${d}00) r
 expect "10,000 parameters" "$BAD_LEN" \
     x:$(printf %08x $((4 + 4 + 10000 * 4 + 1)))00030000 R:10000 x:6b007600 z r

@@ -34,7 +34,14 @@ int		 provider_exists(const char *name);
  * start-up.  0, or an error with a message in err.
  */
 int		 provider_setup(const char *name, char *err, size_t errlen);
-/* Release what provider_setup acquired (at exit). */
+/*
+ * Called for each reference of a configuration as it is loaded, before any
+ * get: the env provider moves the variable out of the environment now.
+ * 0, or an error with a message in err (which names no value).
+ */
+int		 provider_prepare(const char *name, const char *ref, char *err,
+		    size_t errlen);
+/* Release what provider_setup and provider_prepare acquired (at exit). */
 void		 provider_cleanup(void);
 /*
  * Start a get.  Returns a request handle (for provider_cancel) or NULL when

@@ -1022,7 +1022,7 @@ parse_credential(struct ctx *c, const struct pair *cp, struct service *svc,
 	struct pairs	 ps;
 	yaml_node_t	*from = NULL, *get = NULL;
 	const char	*s;
-	char		 what[160];
+	char		 what[160], why[256];
 	size_t		 i;
 	int		 r;
 
@@ -1078,6 +1078,10 @@ parse_credential(struct ctx *c, const struct pair *cp, struct service *svc,
 	if ((r = get_scalar(c, get, what, &s)) != 0 ||
 	    (r = dup_str(c, get, s, &cr->ref)) != 0)
 		goto out;
+	if (provider_prepare(cr->provider, cr->ref, why, sizeof(why)) != 0) {
+		r = cerr(c, get, "%s: %s", what, why);
+		goto out;
+	}
 	cr->line = get->start_mark.line + 1;
 	cr->col = get->start_mark.column + 1;
  out:

@@ -47,13 +47,14 @@ struct provider_req {
 };
 
 static const struct provider_ops builtin[] = {
-	{ "literal",	literal_get_one,	NULL, NULL, NULL, NULL },
-	{ "env",	env_get_one,		NULL, NULL, NULL, NULL },
-	{ "credential",	credential_get_one,	NULL, NULL, NULL, NULL },
-	{ "systemd",	credential_get_one,	NULL, NULL, NULL, NULL },
-	{ "file",	file_get_one,		NULL, NULL, NULL, NULL },
+	{ "literal",	literal_get_one, NULL, NULL, NULL, NULL, NULL },
+	{ "env",	env_get_one, NULL, NULL, NULL, env_cleanup,
+			    env_prepare },
+	{ "credential",	credential_get_one, NULL, NULL, NULL, NULL, NULL },
+	{ "systemd",	credential_get_one, NULL, NULL, NULL, NULL, NULL },
+	{ "file",	file_get_one, NULL, NULL, NULL, NULL, NULL },
 	{ "vault",	NULL, vault_start, vault_abort, vault_setup,
-			    vault_cleanup },
+			    vault_cleanup, NULL },
 };
 
 #define MAX_EXTRA	8
@@ -94,6 +95,20 @@ provider_setup(const char *name, char *err, size_t errlen)
 		return ERR_NOTFOUND;
 	}
 	return ops->setup != NULL ? ops->setup(err, errlen) : 0;
+}
+
+int
+provider_prepare(const char *name, const char *ref, char *err, size_t errlen)
+{
+	const struct provider_ops *ops;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	if ((ops = provider_find(name)) == NULL) {
+		snprintf(err, errlen, "no provider %.64s", name ? name : "");
+		return ERR_NOTFOUND;
+	}
+	return ops->prepare != NULL ? ops->prepare(ref, err, errlen) : 0;
 }
 
 void

@@ -34,6 +34,8 @@ typedef void	 provider_start_fn(struct provider_req *,
 typedef void	 provider_abort_fn(struct provider_req *);
 typedef int	 provider_setup_fn(char *err, size_t errlen);
 typedef void	 provider_cleanup_fn(void);
+typedef int	 provider_prepare_fn(const char *ref, char *err,
+		    size_t errlen);
 
 struct provider_ops {
 	const char		*name;
@@ -42,6 +44,7 @@ struct provider_ops {
 	provider_abort_fn	*abort;		/* optional */
 	provider_setup_fn	*setup;		/* optional; see provider_setup */
 	provider_cleanup_fn	*cleanup;	/* optional */
+	provider_prepare_fn	*prepare;	/* optional; see provider_prepare */
 };
 
 /* Answer with n values (n as requested); the request takes them over. */
@@ -68,6 +71,8 @@ int		 provider_register(const struct provider_ops *);
 int		 literal_get_one(const char *, struct secret **, char *,
 		    size_t);
 int		 env_get_one(const char *, struct secret **, char *, size_t);
+int		 env_prepare(const char *, char *, size_t);
+void		 env_cleanup(void);
 int		 file_get_one(const char *, struct secret **, char *,
 		    size_t);
 /* systemd's credentials: a name in $CREDENTIALS_DIRECTORY. */

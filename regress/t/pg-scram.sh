@@ -1,6 +1,6 @@
 # SCRAM-SHA-256 authentication to the backend, with the password from the
 # environment and from a file; the client sends none, and the password
-# never appears in airlockd's log.
+# never appears in airlockd's log, and leaves its environment.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
 
@@ -24,6 +24,23 @@ for p in "$PE" "$PF"; do
 	[ "$out" = scram_user ] || fail "port $p: current_user is '$out'"
 done
 ok "scram_user with the password from env and from file"
+
+# The variable left airlockd's environment as the configuration was
+# loaded; a reload, which names it again, keeps serving its value.
+[ -r "/proc/$AIRLOCK_PID/environ" ] || fail "cannot read airlockd's environ"
+if [ "${AIRLOCK_SANITIZE:-}" = valgrind ]; then
+	echo "note: valgrind: /proc/PID/environ is valgrind's, not airlockd's"
+else
+	tr '\0' '\n' <"/proc/$AIRLOCK_PID/environ" |
+	    grep -F -q -- "$PG_SCRAM_PASSWORD" &&
+	    fail "the password is in airlockd's /proc/PID/environ"
+	ok "the password is not in airlockd's environment"
+fi
+reload_airlock HUP || fail "reload: $RELOAD_LINE"
+out=$(airlock_psql "$PE" "select current_user" 2>&1) ||
+    fail "psql after a reload, password from env: $out"
+[ "$out" = scram_user ] || fail "after the reload: current_user is '$out'"
+ok "after a reload, the password from env still logs in"
 
 # Wait for both connections to be logged as closed before looking.
 wait_for_log "pg-scram-file#[0-9]+: closed" 5 || true

@@ -140,6 +140,43 @@ TEST(providers_env)
 	unsetenv("AIRLOCK_TEST_E");
 }
 
+/*
+ * A variable that a configuration names leaves the environment as it is
+ * loaded: its bytes wiped, its name unset, its value served from guarded
+ * memory; a name prepared again (a reload) keeps the value.
+ */
+TEST(providers_env_prepare)
+{
+	struct result		 res;
+	const char *const	 refs[] = { "AIRLOCK_TEST_P" };
+	char			 err[256], *was;
+
+	setenv("AIRLOCK_TEST_P", "canary-7f3e", 1);
+	REQUIRE((was = getenv("AIRLOCK_TEST_P")) != NULL);
+	CHECK_INT(provider_prepare("env", "AIRLOCK_TEST_P", err, sizeof(err)),
+	    0);
+	CHECK(getenv("AIRLOCK_TEST_P") == NULL);
+	/* glibc keeps setenv's strings for reuse: the old bytes are there. */
+	CHECK(memcmp(was, "\0\0\0\0\0\0\0\0\0\0\0", 11) == 0);
+	REQUIRE(get("env", refs, 1, &res) == 0);
+	CHECK_INT(res.error, 0);
+	CHECK_STR(res.val[0], "canary-7f3e");
+
+	CHECK_INT(provider_prepare("env", "AIRLOCK_TEST_P", err, sizeof(err)),
+	    0);
+	REQUIRE(get("env", refs, 1, &res) == 0);
+	CHECK_STR(res.val[0], "canary-7f3e");
+
+	/* Unset, or not a name: no error now; the get says why. */
+	CHECK_INT(provider_prepare("env", "AIRLOCK_TEST_UNSET", err,
+	    sizeof(err)), 0);
+	CHECK_INT(provider_prepare("env", "PATH=/bin", err, sizeof(err)), 0);
+	CHECK(getenv("PATH") != NULL);
+	env_cleanup();
+	REQUIRE(get("env", refs, 1, &res) == 0);
+	CHECK_INT(res.error, ERR_NOTFOUND);
+}
+
 TEST(providers_file_whole)
 {
 	static const char	 pem[] = "-----BEGIN X-----\nAAAA\0BBBB\n";
@@ -434,10 +471,10 @@ slow_abort(struct provider_req *req)
 }
 
 static const struct provider_ops slow_ops = {
-	"test-slow", NULL, slow_start, NULL, NULL, NULL
+	"test-slow", NULL, slow_start, NULL, NULL, NULL, NULL
 };
 static const struct provider_ops slow_abort_ops = {
-	"test-slow-abort", NULL, slow_start, slow_abort, NULL, NULL
+	"test-slow-abort", NULL, slow_start, slow_abort, NULL, NULL, NULL
 };
 
 TEST(providers_timeout)

@@ -83,17 +83,26 @@ provider_exists(const char *name)
 	return provider_find(name) != NULL;
 }
 
-int
-provider_setup(const char *name, char *err, size_t errlen)
+/* The provider of this name, or NULL with a message in err. */
+static const struct provider_ops *
+provider_named(const char *name, char *err, size_t errlen)
 {
 	const struct provider_ops *ops;
 
 	if (errlen > 0)
 		err[0] = '\0';
-	if ((ops = provider_find(name)) == NULL) {
+	if ((ops = provider_find(name)) == NULL)
 		snprintf(err, errlen, "no provider %.64s", name ? name : "");
+	return ops;
+}
+
+int
+provider_setup(const char *name, char *err, size_t errlen)
+{
+	const struct provider_ops *ops;
+
+	if ((ops = provider_named(name, err, errlen)) == NULL)
 		return ERR_NOTFOUND;
-	}
 	return ops->setup != NULL ? ops->setup(err, errlen) : 0;
 }
 
@@ -102,12 +111,8 @@ provider_prepare(const char *name, const char *ref, char *err, size_t errlen)
 {
 	const struct provider_ops *ops;
 
-	if (errlen > 0)
-		err[0] = '\0';
-	if ((ops = provider_find(name)) == NULL) {
-		snprintf(err, errlen, "no provider %.64s", name ? name : "");
+	if ((ops = provider_named(name, err, errlen)) == NULL)
 		return ERR_NOTFOUND;
-	}
 	return ops->prepare != NULL ? ops->prepare(ref, err, errlen) : 0;
 }
 

@@ -276,6 +276,23 @@ airlock_alive()
 	[ -n "$AIRLOCK_PID" ] && kill -0 "$AIRLOCK_PID" 2>/dev/null
 }
 
+# airlock_environ_lacks VALUE WHAT: fail unless VALUE has left airlockd's
+# /proc/PID/environ.  Under valgrind that file is valgrind's own copy,
+# which airlockd never sees: a note instead.
+airlock_environ_lacks()
+{
+	if [ "${AIRLOCK_SANITIZE:-}" = valgrind ]; then
+		echo "note: valgrind: /proc/PID/environ is valgrind's, not" \
+		    "airlockd's"
+		return 0
+	fi
+	[ -r "/proc/$AIRLOCK_PID/environ" ] ||
+	    fail "cannot read airlockd's environ"
+	tr '\0' '\n' <"/proc/$AIRLOCK_PID/environ" | grep -F -q -- "$1" &&
+	    fail "$2 is in airlockd's /proc/PID/environ"
+	ok "$2 is not in airlockd's environment"
+}
+
 # proc_field PID NAME: a field of /proc/PID/status ("Uid", "CapEff", ...).
 proc_field()
 {

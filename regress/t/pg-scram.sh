@@ -27,15 +27,7 @@ ok "scram_user with the password from env and from file"
 
 # The variable left airlockd's environment as the configuration was
 # loaded; a reload, which names it again, keeps serving its value.
-[ -r "/proc/$AIRLOCK_PID/environ" ] || fail "cannot read airlockd's environ"
-if [ "${AIRLOCK_SANITIZE:-}" = valgrind ]; then
-	echo "note: valgrind: /proc/PID/environ is valgrind's, not airlockd's"
-else
-	tr '\0' '\n' <"/proc/$AIRLOCK_PID/environ" |
-	    grep -F -q -- "$PG_SCRAM_PASSWORD" &&
-	    fail "the password is in airlockd's /proc/PID/environ"
-	ok "the password is not in airlockd's environment"
-fi
+airlock_environ_lacks "$PG_SCRAM_PASSWORD" "the password"
 reload_airlock HUP || fail "reload: $RELOAD_LINE"
 out=$(airlock_psql "$PE" "select current_user" 2>&1) ||
     fail "psql after a reload, password from env: $out"

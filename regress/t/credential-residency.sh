@@ -3,7 +3,8 @@
 # has authenticated and is relaying holds no copy of it in any readable
 # mapping: for SCRAM and MD5 it never had one (the monitor answers the
 # challenge), for cleartext it had one briefly and wiped it.  The monitor
-# drops its own copy once the handshake is over.  The canary is in no log
+# drops its own copy, and SCRAM's keys derived from it, once the handshake
+# is over.  The canary is in no log
 # line (debug level), and in neither argv nor environment of airlockd.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
@@ -60,14 +61,15 @@ kill "$HOLDER" 2>/dev/null
 ok "sanity: memscan finds the canary in a process that holds it" \
     "($(head -n 1 "$T/scan.holder"))"
 
-# scan WHAT PID: the canary must not be in PID's memory.
+# scan WHAT PID [NEEDLE NAME]: the canary (or the bytes in file NEEDLE)
+# must not be in PID's memory.
 scan()
 {
-	"$MEMSCAN" "$2" "$T/canary" >"$T/scan.out" 2>&1
+	"$MEMSCAN" "$2" "${3:-$T/canary}" >"$T/scan.out" 2>&1
 	_rc=$?
 	case $_rc in
 	0)	;;
-	1)	fail "$1: the canary is in the memory of pid $2:" \
+	1)	fail "$1: ${4:-the canary} is in the memory of pid $2:" \
 		    "$(cat "$T/scan.out")" ;;
 	*)	fail "$1: memscan failed (exit $_rc): $(cat "$T/scan.out")" ;;
 	esac
@@ -107,6 +109,35 @@ done
 wait_for_log "\] pg-scram-tls#[0-9]+: closed" 5 || true
 scan "monitor, all sessions closed" "$AIRLOCK_PID"
 ok "airlockd holds no copy after the sessions closed"
+
+# Nor what the monitor derived from it: SCRAM's SaltedPassword, ClientKey
+# (either one logs in as scram_user) and ServerKey, and the HMAC pads
+# (the password, or SaltedPassword, XOR 0x36 and 0x5c) that SHA-256 had in
+# its message schedule.  The salt and iteration count are the server's.
+rp=$(pg_admin "SELECT rolpassword FROM pg_authid WHERE rolname = 'scram_user'" \
+    2>&1) || fail "pg_authid: $rp"
+python3 - "$T/canary" "$rp" "$T/derived" <<'EOF' || fail "deriving SCRAM's keys from $rp"
+import base64, hashlib, hmac, sys
+pw = open(sys.argv[1], "rb").read()
+# SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>
+iters, salt = sys.argv[2].strip().split("$")[1].split(":")
+salted = hashlib.pbkdf2_hmac("sha256", pw, base64.b64decode(salt), int(iters))
+key = lambda k: hmac.new(salted, k, hashlib.sha256).digest()
+pad = lambda b, p: bytes(x ^ p for x in b)
+# The server's StoredKey proves that these are the keys to look for.
+stored = sys.argv[2].strip().split("$")[2].split(":")[0]
+if base64.b64encode(hashlib.sha256(key(b"Client Key")).digest()).decode() != stored:
+    sys.exit("StoredKey does not match")
+for name, v in (("SaltedPassword", salted), ("ClientKey", key(b"Client Key")),
+    ("ServerKey", key(b"Server Key")), ("password^0x36", pad(pw, 0x36)),
+    ("password^0x5c", pad(pw, 0x5C)), ("SaltedPassword^0x36", pad(salted, 0x36)),
+    ("SaltedPassword^0x5c", pad(salted, 0x5C))):
+    open(sys.argv[3] + "." + name, "wb").write(v)
+EOF
+for f in "$T"/derived.*; do
+	scan "monitor, all sessions closed" "$AIRLOCK_PID" "$f" "${f#"$T"/derived.}"
+done
+ok "nor SCRAM's SaltedPassword, ClientKey, ServerKey, or the HMAC pads"
 
 for f in cmdline environ; do
 	grep -F -q -f "$T/canary" "/proc/$AIRLOCK_PID/$f" &&

@@ -4,8 +4,8 @@
 # mapping: for SCRAM and MD5 it never had one (the monitor answers the
 # challenge), for cleartext it had one briefly and wiped it.  The monitor
 # drops its own copy, and SCRAM's keys derived from it, once the handshake
-# is over.  The canary is in no log
-# line (debug level), and in neither argv nor environment of airlockd.
+# is over.  The canary is in no log line (debug level), and in neither argv
+# nor environment of airlockd.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
 

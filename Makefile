@@ -26,11 +26,11 @@ CFLAGS_HARDEN	 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
 		   -fno-strict-aliasing
 CFLAGS		+= $(OPT) -std=gnu11 -Wall -Wextra -Werror -Wshadow \
 		   -Wpointer-arith -Wmissing-prototypes -Wstrict-prototypes \
-		   -Wformat=2 $(CFLAGS_HARDEN) $(SANITIZE) \
+		   -Wformat=2 $(CFLAGS_HARDEN) $(SANITIZE) -pthread \
 		   -D_GNU_SOURCE -Iinclude -DAIRLOCK_VERSION='"$(VERSION)"' \
 		   -DAIRLOCK_LIBEXECDIR='"$(LIBEXECDIR)"' \
 		   $(shell $(PKG_CONFIG) --cflags $(ALL_PKGS))
-LDFLAGS		+= -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANITIZE)
+LDFLAGS		+= -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANITIZE) -pthread
 # Libraries without a pkg-config file.
 WRK_NOPC_LIBS	 = -lhttp_parser
 MON_LIBS	 = $(shell $(PKG_CONFIG) --libs $(MON_PKGS))

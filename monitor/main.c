@@ -420,6 +420,9 @@ main(int argc, char **argv)
 	if (signals_open(mon.base, signals,
 	    sizeof(signals) / sizeof(signals[0])) != 0)
 		fatal_errno("cannot take the signals");
+	if (kdf_init() != 0)
+		log_warn("SCRAM's key derivation threads will be tried again "
+		    "at the first SCRAM login");
 	reload_init(debug, watch);
 	log_info("airlockd ready: %zu service(s)", mon.conf->nservices);
 
@@ -431,6 +434,7 @@ main(int argc, char **argv)
 	listeners_close();
 	health_close();
 	metrics_free();
+	kdf_close();
 	watch_stop();
 	worker_stderr_close();
 	signals_close();

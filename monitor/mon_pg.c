@@ -230,34 +230,60 @@ pg_answer_scram_start(struct worker *w, struct buf *b)
 	return r;
 }
 
+/* SaltedPassword is ready (kdf.c): answer with the client-final-message. */
+static void
+scram_hi_done(void *arg, int error, const struct secret *salted)
+{
+	struct worker	*w = arg;
+	struct buf	*out = NULL;
+	int		 r;
+
+	w->kdf = NULL;
+	if (error != 0)
+		r = worker_fail(w, "SCRAM key derivation failed (%s)",
+		    err_str(error));
+	else if ((out = buf_new(SCRAM_MSG_MAX)) == NULL)
+		r = ERR_NOMEM;
+	else if ((r = scram_client_final_finish(w->scram, salted, out)) != 0)
+		r = worker_fail(w, "SCRAM computation failed (%s)",
+		    err_str(r));
+	else
+		r = reply_string(w, MSG_SCRAM_FINAL, buf_ptr(out),
+		    buf_len(out));
+	buf_free(out);
+	if (r != 0)
+		worker_kill(w, "answering %s: %s",
+		    msg_type_name(MSG_SCRAM_FINAL), err_str(r));
+}
+
 int
 pg_answer_scram_final(struct worker *w, struct buf *b)
 {
 	const unsigned char	*msg;
 	const struct secret	*pw;
-	struct buf		*out;
+	struct scram_hi		 hi;
 	size_t			 len;
 	int			 r;
 
 	if ((r = buf_get_string_direct(b, &msg, &len)) != 0 ||
 	    (r = buf_expect_end(b)) != 0)
 		return r;
-	if (w->scram == NULL || (pw = password_of(w)) == NULL)
+	if (w->scram == NULL || w->kdf != NULL ||
+	    (pw = password_of(w)) == NULL)
 		return ERR_PROTO;
-	if ((out = buf_new(SCRAM_MSG_MAX)) == NULL)
-		return ERR_NOMEM;
 	/*
 	 * The server-first-message is the backend's, relayed by the worker:
 	 * a bad one is the backend's fault, so the worker lives and is told.
 	 */
-	if ((r = scram_client_final(w->scram, pw, msg, len, out)) != 0)
-		r = worker_fail(w, "the backend sent an unacceptable SCRAM "
+	if ((r = scram_client_final_begin(w->scram, pw, msg, len, &hi)) != 0)
+		return worker_fail(w, "the backend sent an unacceptable SCRAM "
 		    "challenge (%s)", err_str(r));
-	else
-		r = reply_string(w, MSG_SCRAM_FINAL, buf_ptr(out),
-		    buf_len(out));
-	buf_free(out);
-	return r;
+	/* The answer goes out from scram_hi_done. */
+	if ((w->kdf = kdf_start(&hi, scram_hi_done, w)) == NULL) {
+		scram_hi_clear(&hi);
+		return worker_fail(w, "SCRAM's key derivation cannot start");
+	}
+	return 0;
 }
 
 int

@@ -57,6 +57,7 @@ struct worker {
 	struct dial	*dial;		/* pending backend dial */
 	struct creds	*creds;		/* held until the handshake ends */
 	struct scram	*scram;
+	struct kdf_job	*kdf;		/* pending SCRAM key derivation */
 	uint64_t	 bytes_c2b, bytes_b2c;
 	/* health and metrics (health.c, metrics.c) */
 	int		 health;	/* serves /live /ready /metrics */
@@ -166,6 +167,21 @@ struct signal_action {
 int		 signals_open(struct event_base *, const struct signal_action *,
 		    size_t);
 void		 signals_close(void);
+
+/*
+ * kdf.c: SCRAM's Hi() on a few threads, off the loop.  kdf_start takes hi
+ * over (and empties it), or returns NULL and leaves it to the caller; done
+ * is called on the loop, once, unless the job was cancelled first.  salted
+ * is freed after done returns.
+ */
+struct scram_hi;
+struct kdf_job;
+typedef void	 kdf_done_fn(void *arg, int error, const struct secret *salted);
+int		 kdf_init(void);
+struct kdf_job	*kdf_start(struct scram_hi *, kdf_done_fn *, void *);
+void		 kdf_cancel(struct kdf_job *);
+/* Stop the threads and free every job (at exit). */
+void		 kdf_close(void);
 
 /* stderr.c: the pipe that is every worker's stderr. */
 int		 worker_stderr_open(void);

@@ -35,7 +35,6 @@
 #define SCRAM_USER_MAX		64	/* raw user name (tests only) */
 #define SCRAM_MSG_MAX		1024	/* server-first, server-final */
 #define SCRAM_SNONCE_MAX	512	/* client and server nonce together */
-#define SCRAM_SALT_MAX		64
 /* PostgreSQL's MAX_PASSWORD_LENGTH: pg_saslprep() refuses longer ones. */
 #define SCRAM_PASSWORD_MAX	1024
 
@@ -60,6 +59,7 @@ _Static_assert(SCRAM_FINAL_MAX <= SCRAM_MSG_MAX, "client-final too long");
 enum scram_state {
 	SCRAM_NEW,		/* nonce and user may still be set */
 	SCRAM_FIRST_SENT,	/* waiting for the server-first-message */
+	SCRAM_HI,		/* the client-final-message waits for Hi() */
 	SCRAM_FINAL_SENT,	/* waiting for the server-final-message */
 	SCRAM_DONE,		/* verified or failed: nothing more to do */
 };
@@ -73,6 +73,12 @@ struct scram {
 	char		 first_bare[SCRAM_FIRST_BARE_MAX];
 	size_t		 first_bare_len;
 	unsigned char	 server_sig[SHA256_LEN];	/* what we expect */
+
+	/* From scram_client_final_begin to _finish (nothing secret). */
+	char		 final_bare[SCRAM_FINAL_BARE_MAX];	/* no proof */
+	size_t		 final_bare_len;
+	char		 authmsg[SCRAM_AUTHMSG_MAX];
+	size_t		 authmsg_len;
 };
 
 /*
@@ -539,19 +545,14 @@ hmac_sha256(const unsigned char *key, const void *data, size_t len,
  *   ServerSignature := HMAC(ServerKey, AuthMessage)
  */
 static int
-scram_derive(const unsigned char *pw, size_t pwlen,
-    const struct server_first *sf, const unsigned char *authmsg,
-    size_t authlen, struct scram_keys *k)
+scram_derive(const unsigned char *authmsg, size_t authlen,
+    struct scram_keys *k)
 {
 	unsigned int	 mdlen = SHA256_LEN;
 	size_t		 i;
 	int		 r;
 
-	/* Hi() is PBKDF2 with HMAC-SHA-256 and one block of output. */
-	if (PKCS5_PBKDF2_HMAC((const char *)pw, (int)pwlen, sf->salt,
-	    (int)sf->salt_len, (int)sf->iterations, EVP_sha256(),
-	    SHA256_LEN, k->salted) != 1)
-		return ERR_NOMEM;
+	/* k->salted, SaltedPassword, is scram_hi()'s. */
 	if ((r = hmac_sha256(k->salted, "Client Key", 10,
 	    k->client_key)) != 0)
 		return r;
@@ -574,22 +575,19 @@ scram_derive(const unsigned char *pw, size_t pwlen,
  *                  client-final-message-without-proof
  */
 int
-scram_client_final(struct scram *s, const struct secret *password,
-    const unsigned char *server_first, size_t len, struct buf *out)
+scram_client_final_begin(struct scram *s, const struct secret *password,
+    const unsigned char *server_first, size_t len, struct scram_hi *hi)
 {
 	struct server_first	 sf;
-	struct secret		*keymem = NULL;
-	struct scram_keys	*k;
-	char			 final[SCRAM_FINAL_MAX];
-	char			 authmsg[SCRAM_AUTHMSG_MAX];
-	char			 proof64[SCRAM_SIG_B64_LEN + 1];
 	char			*prepped = NULL;
-	const unsigned char	*pw;
-	size_t			 pwlen, flen, alen;
+	size_t			 n;
 	int			 r;
 
+	if (hi == NULL)
+		return ERR_INVAL;
+	memset(hi, 0, sizeof(*hi));
 	if (s == NULL || password == NULL || password->data == NULL ||
-	    (server_first == NULL && len != 0) || out == NULL ||
+	    (server_first == NULL && len != 0) ||
 	    s->state != SCRAM_FIRST_SENT)
 		return ERR_INVAL;
 	/* From here on the exchange ends with any error. */
@@ -601,46 +599,117 @@ scram_client_final(struct scram *s, const struct secret *password,
 	if ((r = scram_parse_first(s, server_first, len, &sf)) != 0)
 		goto out;
 
-	/* client-final-message-without-proof */
-	flen = 0;
-	memcpy(final, "c=" SCRAM_CBIND ",r=", 9);
-	flen += 9;
-	memcpy(final + flen, sf.nonce, sf.nonce_len);
-	flen += sf.nonce_len;
+	n = 0;
+	memcpy(s->final_bare, "c=" SCRAM_CBIND ",r=", 9);
+	n += 9;
+	memcpy(s->final_bare + n, sf.nonce, sf.nonce_len);
+	n += sf.nonce_len;
+	s->final_bare_len = n;
 
-	alen = 0;
-	memcpy(authmsg, s->first_bare, s->first_bare_len);
-	alen += s->first_bare_len;
-	authmsg[alen++] = ',';
-	memcpy(authmsg + alen, server_first, len);
-	alen += len;
-	authmsg[alen++] = ',';
-	memcpy(authmsg + alen, final, flen);
-	alen += flen;
+	n = 0;
+	memcpy(s->authmsg, s->first_bare, s->first_bare_len);
+	n += s->first_bare_len;
+	s->authmsg[n++] = ',';
+	memcpy(s->authmsg + n, server_first, len);
+	n += len;
+	s->authmsg[n++] = ',';
+	memcpy(s->authmsg + n, s->final_bare, s->final_bare_len);
+	n += s->final_bare_len;
+	s->authmsg_len = n;
 
 	if ((r = scram_saslprep(password, &prepped)) != 0)
 		goto out;
+	hi->password = prepped != NULL ? secret_new(prepped, strlen(prepped)) :
+	    secret_new(password->data, password->len);
+	if (hi->password == NULL) {
+		r = ERR_NOMEM;
+		goto out;
+	}
+	memcpy(hi->salt, sf.salt, sf.salt_len);
+	hi->salt_len = sf.salt_len;
+	hi->iterations = sf.iterations;
+	s->state = SCRAM_HI;
+ out:
 	if (prepped != NULL) {
-		pw = (const unsigned char *)prepped;
-		pwlen = strlen(prepped);
-	} else {
-		pw = password->data;
-		pwlen = password->len;
+		secret_wipe(prepped, strlen(prepped));
+		free(prepped);
+	}
+	secret_wipe(&sf, sizeof(sf));
+	if (r != 0) {
+		scram_hi_clear(hi);
+		scram_end(s);
+	}
+	return r;
+}
+
+/* RFC 5802 section 2.2: Hi() is PBKDF2 with HMAC-SHA-256, one block. */
+int
+scram_hi(const struct scram_hi *hi, struct secret **salted)
+{
+	if (salted == NULL)
+		return ERR_INVAL;
+	*salted = NULL;
+	if (hi == NULL || hi->password == NULL || hi->salt_len == 0 ||
+	    hi->salt_len > SCRAM_SALT_MAX ||
+	    hi->iterations < SCRAM_MIN_ITERATIONS ||
+	    hi->iterations > SCRAM_MAX_ITERATIONS)
+		return ERR_INVAL;
+	if ((*salted = secret_alloc(SHA256_LEN)) == NULL)
+		return ERR_NOMEM;
+	if (PKCS5_PBKDF2_HMAC((const char *)hi->password->data,
+	    (int)hi->password->len, hi->salt, (int)hi->salt_len,
+	    (int)hi->iterations, EVP_sha256(), SHA256_LEN,
+	    (*salted)->data) != 1) {
+		secret_free(*salted);
+		*salted = NULL;
+		return ERR_NOMEM;
+	}
+	return 0;
+}
+
+void
+scram_hi_clear(struct scram_hi *hi)
+{
+	if (hi == NULL)
+		return;
+	secret_free(hi->password);
+	secret_wipe(hi, sizeof(*hi));
+}
+
+int
+scram_client_final_finish(struct scram *s, const struct secret *salted,
+    struct buf *out)
+{
+	struct secret		*keymem = NULL;
+	struct scram_keys	*k;
+	char			 final[SCRAM_FINAL_MAX];
+	char			 proof64[SCRAM_SIG_B64_LEN + 1];
+	size_t			 flen;
+	int			 r;
+
+	if (s == NULL || s->state != SCRAM_HI)
+		return ERR_INVAL;
+	if (salted == NULL || salted->len != SHA256_LEN || out == NULL) {
+		r = ERR_INVAL;
+		goto out;
 	}
 	if ((keymem = secret_alloc(sizeof(*k))) == NULL) {
 		r = ERR_NOMEM;
 		goto out;
 	}
 	k = (struct scram_keys *)keymem->data;
-	if ((r = scram_derive(pw, pwlen, &sf, (unsigned char *)authmsg, alen,
+	memcpy(k->salted, salted->data, SHA256_LEN);
+	if ((r = scram_derive((unsigned char *)s->authmsg, s->authmsg_len,
 	    k)) != 0)
 		goto out;
-	if ((r = hmac_sha256(k->server_key, authmsg, alen,
+	if ((r = hmac_sha256(k->server_key, s->authmsg, s->authmsg_len,
 	    s->server_sig)) != 0)
 		goto out;
 
 	sodium_bin2base64(proof64, sizeof(proof64), k->proof, SHA256_LEN,
 	    sodium_base64_VARIANT_ORIGINAL);
+	flen = s->final_bare_len;
+	memcpy(final, s->final_bare, flen);
 	memcpy(final + flen, ",p=", 3);
 	flen += 3;
 	memcpy(final + flen, proof64, SCRAM_SIG_B64_LEN);
@@ -649,15 +718,31 @@ scram_client_final(struct scram *s, const struct secret *password,
 		goto out;
 	s->state = SCRAM_FINAL_SENT;
  out:
-	if (prepped != NULL) {
-		secret_wipe(prepped, strlen(prepped));
-		free(prepped);
-	}
 	secret_free(keymem);
-	secret_wipe(&sf, sizeof(sf));
+	secret_wipe(final, sizeof(final));
 	secret_wipe(proof64, sizeof(proof64));
 	if (r != 0)
 		scram_end(s);
+	return r;
+}
+
+int
+scram_client_final(struct scram *s, const struct secret *password,
+    const unsigned char *server_first, size_t len, struct buf *out)
+{
+	struct scram_hi		 hi;
+	struct secret		*salted = NULL;
+	int			 r;
+
+	if ((r = scram_client_final_begin(s, password, server_first, len,
+	    &hi)) != 0)
+		return r;
+	if ((r = scram_hi(&hi, &salted)) == 0)
+		r = scram_client_final_finish(s, salted, out);
+	else
+		scram_end(s);
+	secret_free(salted);
+	scram_hi_clear(&hi);
 	return r;
 }
 

@@ -301,6 +301,8 @@ worker_forget_secrets(struct worker *w)
 	}
 	creds_free(w->creds);
 	w->creds = NULL;
+	kdf_cancel(w->kdf);
+	w->kdf = NULL;
 	scram_free(w->scram);
 	w->scram = NULL;
 }

@@ -34,6 +34,7 @@
 #include "logfmt.h"
 #include "monitor.h"
 #include "msg.h"
+#include "provider.h"
 #include "test.h"
 
 #define NFORMS		6
@@ -506,6 +507,9 @@ TEST(log_never_a_secret)
 	if (lfd != -1)
 		close(lfd);
 	config_free(mon.conf);
+	/* SCRAM's threads, and the env provider's kept values. */
+	kdf_close();
+	provider_cleanup();
 	if (mon.base != NULL)
 		event_base_free(mon.base);
 	memset(&mon, 0, sizeof(mon));

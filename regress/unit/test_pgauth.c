@@ -1,6 +1,6 @@
 /*
  * Unit tests for monitor/pgauth.c: the PostgreSQL MD5 response and the
- * client side of SCRAM-SHA-256.
+ * client side of SCRAM-SHA-256; and of monitor/kdf.c, which runs its Hi().
  *
  * Expected values were computed outside this code:
  *  - RFC 7677 section 3 gives the SCRAM-SHA-256 example exchange.
@@ -11,9 +11,13 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
 
 #include "buf.h"
 #include "errors.h"
+#include "monitor.h"
 #include "pgauth.h"
 #include "secret.h"
 #include "test.h"
@@ -583,4 +587,119 @@ TEST(pgauth_md5_response)
 	CHECK_INT(pgauth_md5(pw, "alice", salt2, out), ERR_INVAL);
 	secret_free(pw);
 	CHECK_INT(pgauth_md5(NULL, "alice", salt2, out), ERR_INVAL);
+}
+
+/*
+ * The same exchange in three steps, with Hi() on the monitor's KDF threads
+ * (kdf.c), as airlockd runs it: the RFC's client-final-message comes out of
+ * the callback, on the loop.  A cancelled job's callback never runs, be it
+ * still queued, computing or finished; kdf_close frees whatever is left.
+ */
+struct kdf_seen {
+	struct scram	*s;
+	struct buf	*out;
+	int		 calls;
+	int		 error;
+};
+
+static void
+kdf_seen_cb(void *arg, int error, const struct secret *salted)
+{
+	struct kdf_seen	*k = arg;
+
+	k->calls++;
+	k->error = error;
+	if (error == 0 && k->s != NULL)
+		k->error = scram_client_final_finish(k->s, salted, k->out);
+}
+
+/* A scram after its client-first-message, and hi for the RFC's challenge. */
+static struct scram *
+kdf_begin(struct scram_hi *hi)
+{
+	struct scram	*s;
+	struct secret	*pw;
+	struct buf	*first;
+	int		 r = -1;
+
+	if ((s = scram_new()) == NULL || (first = buf_new(1024)) == NULL ||
+	    (pw = secret_new("pencil", 6)) == NULL)
+		abort();
+	if (scram_set_nonce(s, RFC_NONCE) == 0 &&
+	    scram_set_user(s, "user") == 0 && scram_client_first(s, first) == 0)
+		r = scram_client_final_begin(s, pw,
+		    (const unsigned char *)RFC_FIRST, strlen(RFC_FIRST), hi);
+	secret_free(pw);
+	buf_free(first);
+	if (r != 0)
+		abort();
+	return s;
+}
+
+TEST(scram_kdf_threads)
+{
+	struct kdf_seen	 seen[8], cancelled;
+	struct kdf_job	*j;
+	struct scram_hi	 hi;
+	struct scram	*other;
+	struct secret	*salted;
+	struct timeval	 tick = { 0, 10000 };
+	int		 i, n;
+
+	REQUIRE((mon.base = event_base_new()) != NULL);
+	REQUIRE(kdf_init() == 0);
+
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < 8; i++) {
+		seen[i].s = kdf_begin(&hi);
+		REQUIRE((seen[i].out = buf_new(1024)) != NULL);
+		REQUIRE(kdf_start(&hi, kdf_seen_cb, &seen[i]) != NULL);
+		CHECK(hi.password == NULL);	/* taken over */
+	}
+	/* Cancelled at once (queued behind 8), and while it may run. */
+	memset(&cancelled, 0, sizeof(cancelled));
+	other = kdf_begin(&hi);
+	REQUIRE((j = kdf_start(&hi, kdf_seen_cb, &cancelled)) != NULL);
+	kdf_cancel(j);
+	scram_free(other);
+	for (n = 0; n < 1000; n++) {
+		for (i = 0; i < 8 && seen[i].calls == 1; i++)
+			;
+		if (i == 8)
+			break;
+		event_base_loopexit(mon.base, &tick);
+		event_base_dispatch(mon.base);
+	}
+	for (i = 0; i < 8; i++) {
+		CHECK_INT(seen[i].calls, 1);
+		CHECK_INT(seen[i].error, 0);
+		CHECK_BUF(seen[i].out, RFC_FINAL);
+		CHECK_INT(verify(seen[i].s, RFC_VERIFY), 0);
+		scram_free(seen[i].s);
+		buf_free(seen[i].out);
+	}
+
+	/* Cancelled after it was started: a thread may hold it. */
+	other = kdf_begin(&hi);
+	REQUIRE((j = kdf_start(&hi, kdf_seen_cb, &cancelled)) != NULL);
+	usleep(20000);
+	kdf_cancel(j);
+	scram_free(other);
+	event_base_loopexit(mon.base, &tick);
+	event_base_dispatch(mon.base);
+	/* Finished, not yet delivered: kdf_close frees it uncalled. */
+	other = kdf_begin(&hi);
+	REQUIRE(kdf_start(&hi, kdf_seen_cb, &cancelled) != NULL);
+	usleep(50000);
+	kdf_close();
+	scram_free(other);
+	CHECK_INT(cancelled.calls, 0);
+
+	/* Hi() refuses what _begin would never hand it. */
+	memset(&hi, 0, sizeof(hi));
+	CHECK_INT(scram_hi(&hi, &salted), ERR_INVAL);
+	CHECK(salted == NULL);
+
+	event_base_free(mon.base);
+	mon.base = NULL;
 }

@@ -86,13 +86,15 @@ PH=$(free_port)
 # The loader execs airlockd under the profile, as a runtime would; under
 # regress/sanitize.sh, its wrapper runs the loader (AIRLOCKD_LOADER).
 # The ASan build's runtime reads /proc/self/environ and maps with open(2),
-# which airlockd never calls and the profile refuses: that build runs under
-# the profile plus open.
+# and asks each new thread's attributes (pthread_getattr_np, which calls
+# sched_getaffinity): airlockd itself makes neither call, and the profile
+# refuses both, so that build runs under the profile plus these two.
 LIVE=$P
 if [ "${AIRLOCK_SANITIZE:-}" = asan ]; then
 	LIVE=$T/asan-profile.json
-	jq '.syscalls += [{"names": ["open"], "action": "SCMP_ACT_ALLOW"}]' \
-	    "$P" >"$LIVE" || fail "jq: the ASan build's profile"
+	jq '.syscalls += [{"names": ["open", "sched_getaffinity"],
+	    "action": "SCMP_ACT_ALLOW"}]' "$P" >"$LIVE" ||
+	    fail "jq: the ASan build's profile"
 fi
 AIRLOCKD_LOADER="$LOAD $LIVE"
 export AIRLOCKD_LOADER

@@ -270,6 +270,24 @@ reload_airlock()
 	esac
 }
 
+# wait_pid PID SECONDS: wait for a background process of this shell, at
+# most SECONDS; its exit status, or 124 if it was still running (then
+# killed).
+wait_pid()
+{
+	_n=$(($2 * 10))
+	while [ "$_n" -gt 0 ] && kill -0 "$1" 2>/dev/null; do
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill -KILL "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		return 124
+	fi
+	wait "$1"
+}
+
 # airlock_alive: airlockd (the last one started) is still running.
 airlock_alive()
 {

@@ -51,22 +51,6 @@ workers()
 {
 	pgrep -P "$AIRLOCK_PID" | wc -l
 }
-# wait_pid PID SECONDS: wait for a background process, at most SECONDS;
-# its exit status, or 124 if it is still running (then killed).
-wait_pid()
-{
-	_n=$(($2 * 10))
-	while [ "$_n" -gt 0 ] && kill -0 "$1" 2>/dev/null; do
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		kill -KILL "$1" 2>/dev/null
-		wait "$1" 2>/dev/null
-		return 124
-	fi
-	wait "$1"
-}
 
 # What airlockd holds when it is idle, without a limit.
 start_airlock "$T/airlock.yml"

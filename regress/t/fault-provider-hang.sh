@@ -44,21 +44,6 @@ vault_conns()
 	    a[2] == p && index(inodes, " " $10 " ") { n++ }
 	    END { print n + 0 }' /proc/net/tcp /proc/net/tcp6
 }
-# wait_pid PID SECONDS: its exit status, or 124 if it still runs (killed).
-wait_pid()
-{
-	_n=$(($2 * 10))
-	while [ "$_n" -gt 0 ] && kill -0 "$1" 2>/dev/null; do
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		kill -KILL "$1" 2>/dev/null
-		wait "$1" 2>/dev/null
-		return 124
-	fi
-	wait "$1"
-}
 
 idle=$(nfds "$AIRLOCK_PID")
 ok "airlockd holds $idle descriptors when idle"

@@ -14,34 +14,19 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "conftext.h"
 #include "log.h"
 #include "test.h"
 
 /* Every literal password in these files; no message may contain it. */
 #define SECRET	"hunter2-Zq9"
 
-static char	 tmppath[64];
+static char	 tmppath[CONFTEXT_PATH_LEN];
 
 static struct config *
 load(const char *text, char *err, size_t errlen)
 {
-	struct config	*cf;
-	size_t		 len = strlen(text);
-	int		 fd;
-
-	snprintf(tmppath, sizeof(tmppath), "/tmp/airlock-cfg-XXXXXX");
-	if ((fd = mkstemp(tmppath)) == -1)
-		return NULL;
-	if (write(fd, text, len) != (ssize_t)len) {
-		close(fd);
-		unlink(tmppath);
-		return NULL;
-	}
-	close(fd);
-	err[0] = '\0';
-	cf = config_load(tmppath, err, errlen);
-	unlink(tmppath);
-	return cf;
+	return config_from_text(text, tmppath, err, errlen);
 }
 
 /*

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "conftext.h"
 #include "errors.h"
 #include "figures.h"
 #include "health.h"
@@ -445,27 +446,15 @@ TEST(health_request_limits)
 static struct config *
 load_health(const char *value, char *err, size_t errlen)
 {
-	char		 path[] = "/tmp/airlock-health-XXXXXX", text[512];
-	struct config	*cf;
-	int		 fd, n;
+	char	 text[512];
 
-	n = snprintf(text, sizeof(text), "version: 2\n%s%s%s"
+	snprintf(text, sizeof(text), "version: 2\n%s%s%s"
 	    "services:\n  db:\n    connector: pg\n"
 	    "    listenOn: tcp://127.0.0.1:5432\n"
 	    "    credentials: {host: h, username: u}\n",
 	    value != NULL ? "airlock:\n  health: " : "",
 	    value != NULL ? value : "", value != NULL ? "\n" : "");
-	if ((fd = mkstemp(path)) == -1)
-		return NULL;
-	if (write(fd, text, (size_t)n) != n) {
-		close(fd);
-		unlink(path);
-		return NULL;
-	}
-	close(fd);
-	cf = config_load(path, err, errlen);
-	unlink(path);
-	return cf;
+	return config_from_text(text, NULL, err, errlen);
 }
 
 TEST(health_config)

@@ -9,30 +9,19 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "conftext.h"
 #include "monitor.h"
 #include "test.h"
 
 static struct config *
 load_one(const char *name)
 {
-	char		 path[] = "/tmp/airlock-reload-XXXXXX", text[512], err[512];
-	struct config	*cf;
-	int		 fd, n;
+	char	 text[512], err[512];
 
-	n = snprintf(text, sizeof(text), "version: 2\nservices:\n"
+	snprintf(text, sizeof(text), "version: 2\nservices:\n"
 	    "  %s:\n    connector: pg\n    listenOn: tcp://127.0.0.1:5432\n"
 	    "    credentials: {host: h, username: u}\n", name);
-	if ((fd = mkstemp(path)) == -1)
-		return NULL;
-	if (write(fd, text, (size_t)n) != n) {
-		close(fd);
-		unlink(path);
-		return NULL;
-	}
-	close(fd);
-	cf = config_load(path, err, sizeof(err));
-	unlink(path);
-	return cf;
+	return config_from_text(text, NULL, err, sizeof(err));
 }
 
 TEST(reload_config_refs)

@@ -35,6 +35,7 @@
 #include "log.h"
 #include "msg.h"
 #include "provider.h"
+#include "safefile.h"
 #include "secret.h"
 
 #define CONFIG_MAX_SIZE		(4 * 1024 * 1024)
@@ -1361,15 +1362,19 @@ read_file(const char *path, unsigned char **out, size_t *outlen, char *err,
 {
 	struct stat	 st;
 	unsigned char	*p;
+	char		 why[512];
 	size_t		 got = 0;
 	ssize_t		 r;
 	int		 fd, saved;
 
-	/* O_NONBLOCK: a FIFO must not stall a reload in the event loop. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return ERR_SYS;
+	/*
+	 * StrictModes: the file names the program that airlockd executes,
+	 * so only root (or airlockd's own user) may be able to change it.
+	 * A FIFO or a device is refused before it is opened.
+	 */
+	if ((fd = safefile_open(path, 0, NULL, why, sizeof(why))) < 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return fd;
 	}
 	if (fstat(fd, &st) == -1) {
 		saved = errno;

@@ -99,6 +99,11 @@ struct monitor {
 extern struct monitor	 mon;
 
 /* workers.c: spawn, kill, reap. */
+/*
+ * Check the worker executable (StrictModes, safefile.c; again before each
+ * exec) and set mon.worker_path to the path that was checked.
+ */
+int		 worker_exec_set(const char *path, char *err, size_t errlen);
 int		 worker_spawn(const struct service *, int client_fd);
 /* A worker for one connection to the health listener. */
 int		 worker_spawn_health(int client_fd);

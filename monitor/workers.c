@@ -29,6 +29,7 @@
 #include "monitor.h"
 #include "msg.h"
 #include "pgauth.h"
+#include "safefile.h"
 #include "secret.h"
 
 /* Grace beyond the worker's own handshake deadline before we kill it. */
@@ -37,6 +38,54 @@
 static void	 worker_chan_cb(int, short, void *);
 static void	 worker_close_chan(struct worker *);
 static void	 worker_deadline_cb(int, short, void *);
+
+/*
+ * The worker executable goes through StrictModes (safefile.c) when airlockd
+ * starts, and again before each exec, which then names the path that was
+ * checked: absolute, with no symbolic link.  An exec of the descriptor that
+ * was checked (fexecve) would leave no window at all, but posix_spawn
+ * cannot do it, and an exec of /proc/self/fd/N makes the worker's process
+ * name "N" (ps, pgrep).  The window between the check and the exec is
+ * closed by the check itself: every directory on the way is writable by
+ * root only (or sticky, and the entry root's), so no one else can put
+ * another file at that path meanwhile.
+ */
+int
+worker_exec_set(const char *path, char *err, size_t errlen)
+{
+	char	 why[512], *canon;
+	int	 fd;
+
+	if ((fd = safefile_open(path, SAFEFILE_EXEC, &canon, why,
+	    sizeof(why))) < 0) {
+		snprintf(err, errlen, "worker executable %s: %s", path, why);
+		return fd;
+	}
+	close(fd);
+	/* What posix_spawn would say, said now. */
+	if (access(canon, X_OK) == -1) {
+		snprintf(err, errlen, "worker executable %s: %s", path,
+		    strerror(errno));
+		free(canon);
+		return ERR_SYS;
+	}
+	free(mon.worker_path);
+	mon.worker_path = canon;
+	return 0;
+}
+
+/* StrictModes again, before an exec: a chmod or rename since the start. */
+static int
+worker_exec_check(char *err, size_t errlen)
+{
+	int	 fd;
+
+	if ((fd = safefile_open(mon.worker_path, SAFEFILE_EXEC, NULL, err,
+	    errlen)) < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
 
 static int
 spawn_process(struct worker *w, int child_chan)
@@ -153,6 +202,7 @@ spawn(const struct service *svc, int client_fd, int health)
 	struct worker	*w;
 	struct buf	*b = NULL;
 	struct timeval	 tv;
+	char		 why[512];
 	int		 sv[2] = { -1, -1 }, r, ms, saved_errno = 0;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
@@ -165,6 +215,13 @@ spawn(const struct service *svc, int client_fd, int health)
 	w->id = ++mon.next_id;
 	w->state = W_ASSIGNED;
 
+	if ((r = worker_exec_check(why, sizeof(why))) != 0) {
+		/* Out of descriptors: the caller backs off on errno. */
+		saved_errno = r == ERR_SYS ? errno : 0;
+		wlog_error(w, "cannot start worker %s: %s", mon.worker_path,
+		    why);
+		goto fail;
+	}
 	if ((r = msg_channel(sv)) != 0) {
 		saved_errno = errno;
 		wlog_error(w, "cannot create a worker's channel: %s",

@@ -416,6 +416,7 @@ main(int argc, char **argv)
 		fatal("libsodium cannot be initialised");
 	if ((mon.conf = config_load(path, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\n", err);
+		free(abspath);
 		return 1;
 	}
 	if (test_only) {

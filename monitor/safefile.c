@@ -19,14 +19,14 @@
  * that may write shows as group write.
  *
  * One exception, which OpenSSH does not make: a directory owned by a trusted
- * user with the sticky bit set (/tmp, /dev/shm, a Kubernetes secret volume,
- * which is 1777) is accepted above the file, whatever its mode.  In such a
- * directory nobody but an entry's owner and the directory's owner may rename
- * or remove the entry (sticky bit, unlink(2)), and the next component down,
- * the entry, is checked itself: an entry that someone else made is theirs,
- * and refused.  Without it, nothing under /tmp could be used (the tests live
- * there).  The file itself, and a directory that is what is opened (a chroot,
- * a CA directory), get no exception: others could add to it.
+ * user with the sticky bit set (/tmp, /dev/shm, /run/lock) is accepted above
+ * the file, whatever its mode.  In such a directory nobody but an entry's
+ * owner and the directory's owner may rename or remove the entry (sticky
+ * bit, unlink(2)), and the next component down, the entry, is checked
+ * itself: an entry that someone else made is theirs, and refused.  Without
+ * it, nothing under /tmp could be used (the tests live there).  The file
+ * itself, and a directory that is what is opened (a chroot, a CA
+ * directory), get no exception: others could add to it.
  *
  * How, and why not as safe_path does it: safe_path takes realpath() of the
  * name and stat()s each directory of the result by name, and the caller

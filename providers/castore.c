@@ -144,12 +144,12 @@ castore_load(X509_STORE *store, const char *cafile, const char *capath,
 {
 	const char	*path = cafile;
 	char		 why[1024];
-	int		 n = 0, r;
+	int		 n = 0, r = 0;
 
-	if ((r = cafile != NULL ? load_file(store, cafile, &n, why,
-	    sizeof(why)) : 0) == 0 && capath != NULL) {
+	if (cafile != NULL)
+		r = load_file(store, cafile, &n, why, sizeof(why));
+	if (r == 0 && capath != NULL) {
 		path = capath;
-		n = 0;
 		r = load_dir(store, capath, &n, why, sizeof(why));
 	}
 	if (r == 0 && n == 0) {

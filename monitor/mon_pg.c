@@ -21,8 +21,11 @@
 #define PG_DEFAULT_PORT		"5432"
 #define SCRAM_MSG_MAX		1024
 
-/* Credentials that go to the worker only on request, as bits of a mask. */
-static const char *const worker_secrets[] = { "password", "sslkey" };
+/*
+ * Credentials that go to the worker only on request, as bits of a mask.
+ * Not sslkey: the monitor signs with it (tlssign.c).
+ */
+static const char *const worker_secrets[] = { "password" };
 
 /* Credentials the worker never sees in any form. */
 static const char *const monitor_only[] = { "password", "sslkey", "port" };

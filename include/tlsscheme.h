@@ -31,8 +31,8 @@
 struct tlsscheme {
 	const char	*name;
 	const char	*keytype;	/* OpenSSL's key type name */
-	int		 curve;		/* ECDSA: the NID of its curve */
-	int		 md;		/* the NID of the digest; 0 for EdDSA */
+	int		 curve;		/* ECDSA: its curve's NID */
+	int		 md;		/* the digest's NID; 0: EdDSA */
 };
 
 /* The scheme of this name, or NULL. */

@@ -26,10 +26,12 @@
 #define ONCE		0x1
 #define HEALTH_ONLY	0x2	/* only a health worker may ask it */
 #define ALSO_HEALTH	0x4	/* a health worker may ask it too */
-#define BEFORE_AUTH	0x8	/* in the backend's TLS handshake: before */
-				/* any request of AUTH_REQUESTS */
+#define BEFORE_AUTH	0x8	/* before any of AUTH_REQUESTS */
 
-/* The requests of the backend's authentication after its TLS handshake. */
+/*
+ * The requests of the backend's authentication, which follows its TLS
+ * handshake: a TLS client key signs before any of them (BEFORE_AUTH).
+ */
 #define AUTH_REQUESTS	((1U << MSG_CREDENTIAL) | (1U << MSG_PG_MD5) | \
 			 (1U << MSG_SCRAM_START))
 

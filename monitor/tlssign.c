@@ -69,16 +69,22 @@ no_passphrase(char *buf, int size, int rwflag, void *arg)
  * A read-only memory BIO reads the PEM in place and copies nothing;
  * OpenSSL decodes private keys in memory it clears itself.
  */
+static BIO *
+pem_bio(const struct secret *pem)
+{
+	if (pem->len > INT_MAX)
+		return NULL;
+	return BIO_new_mem_buf(pem->data, (int)pem->len);
+}
+
 static EVP_PKEY *
 read_key(const struct secret *pem)
 {
-	EVP_PKEY	*k;
+	EVP_PKEY	*k = NULL;
 	BIO		*bio;
 
-	if (pem->len > INT_MAX ||
-	    (bio = BIO_new_mem_buf(pem->data, (int)pem->len)) == NULL)
-		return NULL;
-	k = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	if ((bio = pem_bio(pem)) != NULL)
+		k = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 	BIO_free(bio);
 	return k;
 }
@@ -87,13 +93,11 @@ read_key(const struct secret *pem)
 static X509 *
 read_cert(const struct secret *pem)
 {
-	X509	*x;
+	X509	*x = NULL;
 	BIO	*bio;
 
-	if (pem->len > INT_MAX ||
-	    (bio = BIO_new_mem_buf(pem->data, (int)pem->len)) == NULL)
-		return NULL;
-	x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	if ((bio = pem_bio(pem)) != NULL)
+		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
 	BIO_free(bio);
 	return x;
 }

@@ -38,7 +38,8 @@
 #include "tlskey.h"
 
 #define TLS_FAILED	"TLS handshake with the backend failed"
-#define TLS_13_NEEDED	"a client certificate needs TLS 1.3 with the backend"
+#define TLS_13_NEEDED	\
+	"a client certificate needs TLS 1.3 with the backend"
 
 /*
  * OPENSSL_INIT_LOAD_CONFIG: the system's openssl.cnf (providers, the

@@ -49,7 +49,7 @@ enum { KT_RSA, KT_EC, KT_ED25519, KT_N };
 struct ktype {
 	const char		*name;
 	const char		*algnames;
-	const OSSL_PARAM	*types;		/* of a public key (tlskey_init) */
+	const OSSL_PARAM	*types;		/* of a public key */
 	EVP_KEYMGMT		*real;		/* the default provider's */
 };
 
@@ -62,18 +62,18 @@ static struct ktype ktypes[KT_N] = {
 
 struct tlskey {
 	int			 type;		/* KT_* */
-	int			 curve;		/* EC: the NID of its curve */
-	EVP_PKEY		*pub;		/* the default provider's */
-	struct tlskey_signer	*signer;	/* NULL: it cannot sign */
+	int			 curve;		/* EC: its curve's NID */
+	EVP_PKEY		*pub;		/* default provider's */
+	struct tlskey_signer	*signer;	/* NULL: cannot sign */
 };
 
 /* One signing operation, as libssl sets it up. */
 struct sigctx {
 	struct tlskey	*key;
-	int		 md;		/* NID of the digest; 0 for none */
+	int		 md;		/* the digest's NID, or 0 */
 	int		 pss;		/* RSA: PSS padding asked for */
 	int		 saltlen;	/* RSA_PSS_SALTLEN_* or bytes */
-	int		 mgf1;		/* NID; 0 for the digest's own */
+	int		 mgf1;		/* a NID; 0: the digest's */
 };
 
 static OSSL_LIB_CTX	*libctx;

@@ -26,7 +26,7 @@ typedef int	 tlskey_sign_fn(void *arg, const char *scheme,
 struct tlskey_signer {
 	tlskey_sign_fn	*sign;
 	void		*arg;
-	char		 err[TLSKEY_ERRLEN];	/* why a signature failed */
+	char		 err[TLSKEY_ERRLEN];	/* why it failed */
 };
 
 /* Before the sandbox: the provider, in a library context of its own. */

@@ -267,7 +267,8 @@ wchan_tls_sign(struct wconn *c, const char *scheme, const unsigned char *tbs,
 		if ((r = buf_get_string_direct(reply, &v, &len)) != 0 ||
 		    (r = buf_expect_end(reply)) != 0 || len == 0 ||
 		    len > *siglen) {
-			snprintf(err, errlen, "airlock: internal channel error");
+			snprintf(err, errlen,
+			    "airlock: internal channel error");
 			r = r != 0 ? r : ERR_PROTO;
 		} else {
 			memcpy(sig, v, len);

@@ -41,6 +41,7 @@ start_airlock "$T/airlock.yml"
 
 # The needles, in files (memscan never takes them in argv).
 cp "$PG_CLIENT_KEY" "$T/key-pem"
+cp "$PG_CLIENT_CERT" "$T/cert-pem"
 sed '/^-----/d' "$PG_CLIENT_KEY" | openssl base64 -d >"$T/key-der" ||
     fail "cannot decode the key's PEM"
 hex=$(openssl pkey -in "$PG_CLIENT_KEY" -noout -text |
@@ -54,9 +55,12 @@ printf '%s' "$hex" | sed 's/../& /g' | tr ' ' '\n' | grep . | tac | tr -d '\n' |
     fail "the scalar is not 32 bytes"
 [ "$(wc -c <"$T/key-der")" -gt 100 ] || fail "the key's DER is too short"
 
-# scan PID WHEN: none of the key's forms is in the memory of worker PID.
+# scan PID WHEN: none of the key's forms is in the memory of worker PID,
+# where the certificate is (which shows that the scan sees its data).
 scan()
 {
+	"$TOP/regress/tools/memscan" "$1" "$T/cert-pem" >/dev/null
+	[ $? -eq 1 ] || fail "memscan of worker $1 finds no certificate $2"
 	for _n in pem der be le; do
 		"$TOP/regress/tools/memscan" "$1" "$T/key-$_n"
 		case $? in

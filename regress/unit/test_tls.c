@@ -941,7 +941,7 @@ TEST(tlskey_signs_tls13_only)
 	CHECK_INT(EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, 20), 1);
 	CHECK(EVP_DigestSign(m, sig, &len, tbs, sizeof(tbs)) != 1);
 	CHECK_INT(ls.calls, 0);
-	/* rsa_pss_rsae_sha384: the signer is asked (and refuses the content). */
+	/* rsa_pss_rsae_sha384: the signer is asked (and refuses). */
 	len = sizeof(sig);
 	CHECK_INT(EVP_DigestSignInit_ex(m, &pc, "SHA2-384", NULL, NULL, k,
 	    NULL), 1);

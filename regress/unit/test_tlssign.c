@@ -78,7 +78,8 @@ setup(void)
 	keys[K_P521].key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
 	keys[K_ED25519].key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	for (i = 0; i < K_N; i++) {
-		if (keys[i].key == NULL || (x = self_signed(keys[i].key)) == NULL)
+		if (keys[i].key == NULL ||
+		    (x = self_signed(keys[i].key)) == NULL)
 			return -1;
 		keys[i].key_pem = pem_of(NULL, keys[i].key);
 		keys[i].cert_pem = pem_of(x, NULL);
@@ -202,7 +203,8 @@ TEST(tlssign_signs_for_its_key)
 		{ K_ED25519, "ed25519" },
 	};
 	const struct tlsscheme	*s;
-	unsigned char		 tbs[TLS13_CV_MAX_LEN], sig[TLSSIGN_SIG_MAX];
+	unsigned char		 tbs[TLS13_CV_MAX_LEN];
+	unsigned char		 sig[TLSSIGN_SIG_MAX];
 	char			 why[256];
 	size_t			 i, len, siglen;
 
@@ -243,7 +245,8 @@ TEST(tlssign_refuses)
 	    "-----END PRIVATE KEY-----\n";
 	const struct tlsscheme	*s;
 	struct secret		*enc, *j;
-	unsigned char		 tbs[TLS13_CV_MAX_LEN], sig[TLSSIGN_SIG_MAX];
+	unsigned char		 tbs[TLS13_CV_MAX_LEN];
+	unsigned char		 sig[TLSSIGN_SIG_MAX];
 	char			 why[256];
 	size_t			 i, len, siglen;
 	BIO			*bio;

@@ -30,6 +30,7 @@
 #include "monitor.h"
 #include "secret.h"
 #include "test.h"
+#include "testkeys.h"
 #include "tlskey.h"
 #include "tlsscheme.h"
 
@@ -177,7 +178,7 @@ cli_setup(void)
 
 	for (i = 0; i < CLI_N; i++) {
 		if (strcmp(cli_kinds[i].type, "RSA") == 0)
-			k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+			k = testkey_rsa();
 		else if (cli_kinds[i].curve != NULL)
 			k = EVP_PKEY_Q_keygen(NULL, NULL, "EC",
 			    cli_kinds[i].curve);

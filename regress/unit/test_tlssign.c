@@ -17,6 +17,7 @@
 #include "monitor.h"
 #include "secret.h"
 #include "test.h"
+#include "testkeys.h"
 #include "tlsscheme.h"
 
 enum { K_RSA, K_P256, K_P384, K_P521, K_ED25519, K_N };
@@ -72,7 +73,7 @@ setup(void)
 
 	if (ready)
 		return 0;
-	keys[K_RSA].key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	keys[K_RSA].key = testkey_rsa();
 	keys[K_P256].key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	keys[K_P384].key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
 	keys[K_P521].key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");

@@ -48,16 +48,14 @@ enum { KT_RSA, KT_EC, KT_ED25519, KT_N };
 /* The key types, as the default provider names and describes them. */
 struct ktype {
 	const char		*name;
-	const char		*algnames;
 	const OSSL_PARAM	*types;		/* of a public key */
 	EVP_KEYMGMT		*real;		/* the default provider's */
 };
 
 static struct ktype ktypes[KT_N] = {
-	[KT_RSA] = { "RSA", "RSA:rsaEncryption:1.2.840.113549.1.1.1", NULL,
-	    NULL },
-	[KT_EC] = { "EC", "EC:id-ecPublicKey:1.2.840.10045.2.1", NULL, NULL },
-	[KT_ED25519] = { "ED25519", "ED25519:1.3.101.112", NULL, NULL },
+	[KT_RSA] = { "RSA", NULL, NULL },
+	[KT_EC] = { "EC", NULL, NULL },
+	[KT_ED25519] = { "ED25519", NULL, NULL },
 };
 
 struct tlskey {
@@ -405,12 +403,13 @@ sig_sign(void *vc, unsigned char *sig, size_t *siglen, size_t sigsize,
     const unsigned char *tbs, size_t tbslen)
 {
 	struct sigctx		*c = vc;
-	struct tlskey_signer	*sg = c->key->signer;
+	struct tlskey_signer	*sg;
 	const struct tlsscheme	*s;
 	size_t			 len = sigsize;
 	int			 max;
 
-	if ((max = EVP_PKEY_get_size(c->key->pub)) <= 0)
+	if (c->key == NULL || (sg = c->key->signer) == NULL ||
+	    (max = EVP_PKEY_get_size(c->key->pub)) <= 0)
 		return 0;
 	if (sig == NULL) {
 		*siglen = (size_t)max;
@@ -440,7 +439,10 @@ static const OSSL_DISPATCH sig_funcs[] = {
 	{ 0, NULL }
 };
 
-/* The provider. */
+/*
+ * The provider.  The key managements have the names of the default
+ * provider's, by which libssl tells key types apart.
+ */
 
 static const OSSL_ALGORITHM keymgmts[] = {
 	{ "RSA:rsaEncryption:1.2.840.113549.1.1.1", PROVIDER_PROPQ,

@@ -2,7 +2,8 @@
 # 8446 section 4.2.3) logs in to a real PostgreSQL (hostssl, cert
 # authentication) through airlock: EC P-256 (ECDSA), RSA (RSASSA-PSS) and
 # Ed25519 (EdDSA), each connection with one signature, made by the monitor.
-# Then the server is limited to TLS 1.2: a service with a client
+# A key that is not the certificate's is refused with an error that says
+# so.  Then the server is limited to TLS 1.2: a service with a client
 # certificate is refused with a clear error (TLS 1.2's CertificateVerify
 # signs what the monitor cannot check), while one without still connects.
 . "$(dirname "$0")/../lib.sh"
@@ -46,6 +47,11 @@ CA="sslrootcert: {from: file, get: $PG_CA}"
 		    "sslcert: {from: file, get: $T/$kind.crt}" \
 		    "sslkey: {from: file, get: $T/$kind.key}"
 	done
+	PM=$(free_port)
+	echo "mismatch $PM" >>"$T/ports"
+	pg_service cert-mismatch "$PM" cert_user verify-full "$CA" \
+	    "sslhost: localhost" "sslcert: {from: file, get: $T/ec.crt}" \
+	    "sslkey: {from: file, get: $T/rsa.key}"
 	PT=$(free_port)
 	echo "tls $PT" >>"$T/ports"
 	pg_service tls "$PT" tls_user verify-full "$CA" "sslhost: localhost" \
@@ -70,6 +76,14 @@ echo "$KINDS" | while read -r kind scheme; do
 	[ "$n" -eq 1 ] || fail "$kind: $n signatures with $scheme in the log"
 	ok "$kind: $out, the monitor signed with $scheme"
 done || exit 1
+
+out=$(airlock_psql "$(port_of mismatch)" "select 1" 2>&1) &&
+    fail "a key that is not the certificate's: got '$out'"
+echo "$out" | grep -q "FATAL:  airlock: sslkey does not match sslcert" ||
+    fail "a key that is not the certificate's: unclear error: $out"
+grep -q "cert-mismatch#[0-9]*: worker [0-9]* killed" "$AIRLOCK_LOG" &&
+    fail "the worker of the mismatched key was killed"
+ok "a key that is not the certificate's: $(echo "$out" | tail -n 1)"
 
 # The server stops at TLS 1.2 (reloaded: new connections only).
 pg_admin "alter system set ssl_max_protocol_version = 'TLSv1.2'" >/dev/null &&

@@ -67,8 +67,8 @@ static struct pki {
 	EVP_PKEY	*cakey, *otherkey, *srvkey;
 	X509		*ca, *other, *srv;
 	X509		*wild, *partial, *selfsigned;	/* with srvkey */
-	unsigned char	*ca_pem, *other_pem, *srvkey_pem;
-	size_t		 ca_len, other_len, srvkey_len;
+	unsigned char	*ca_pem, *other_pem;
+	size_t		 ca_len, other_len;
 	EVP_PKEY	*clikey[CLI_N];
 	X509		*cli[CLI_N];
 	struct secret	*cli_pem[CLI_N], *clikey_pem[CLI_N];
@@ -227,8 +227,7 @@ pki_setup(void)
 		return -1;
 	pki.ca_pem = to_pem(pki.ca, NULL, &pki.ca_len);
 	pki.other_pem = to_pem(pki.other, NULL, &pki.other_len);
-	pki.srvkey_pem = to_pem(NULL, pki.srvkey, &pki.srvkey_len);
-	if (!pki.ca_pem || !pki.other_pem || !pki.srvkey_pem)
+	if (!pki.ca_pem || !pki.other_pem)
 		return -1;
 	pki.ready = 1;
 	return 0;

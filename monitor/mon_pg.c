@@ -21,8 +21,11 @@
 #define PG_DEFAULT_PORT		"5432"
 #define SCRAM_MSG_MAX		1024
 
-/* Credentials that go to the worker only on request, as bits of a mask. */
-static const char *const worker_secrets[] = { "password", "sslkey" };
+/*
+ * Credentials that go to the worker only on request, as bits of a mask.
+ * Not sslkey: the monitor signs with it (tlssign.c).
+ */
+static const char *const worker_secrets[] = { "password" };
 
 /* Credentials the worker never sees in any form. */
 static const char *const monitor_only[] = { "password", "sslkey", "port" };
@@ -163,20 +166,6 @@ password_of(struct worker *w)
 	return pw;
 }
 
-static int
-reply_string(struct worker *w, uint32_t type, const void *v, size_t len)
-{
-	struct buf	*out;
-	int		 r;
-
-	if ((out = buf_new(MSG_MAX_PAYLOAD)) == NULL)
-		return ERR_NOMEM;
-	if ((r = buf_put_string(out, v, len)) == 0)
-		r = worker_send(w, type, out, -1);
-	buf_free(out);
-	return r == ERR_EOF ? 0 : r;
-}
-
 int
 pg_answer_md5(struct worker *w, struct buf *b)
 {
@@ -199,7 +188,7 @@ pg_answer_md5(struct worker *w, struct buf *b)
 		    w->svc->name);
 	if ((r = pgauth_md5(pw, (const char *)user->data, salt, out)) != 0)
 		return worker_fail(w, "MD5 computation failed");
-	r = reply_string(w, MSG_PG_MD5, out, PG_MD5_LEN);
+	r = worker_reply(w, MSG_PG_MD5, out, PG_MD5_LEN);
 	secret_wipe(out, sizeof(out));
 	return r;
 }
@@ -224,7 +213,7 @@ pg_answer_scram_start(struct worker *w, struct buf *b)
 	    (out = buf_new(SCRAM_MSG_MAX)) == NULL)
 		return ERR_NOMEM;
 	if ((r = scram_client_first(w->scram, out)) == 0)
-		r = reply_string(w, MSG_SCRAM_START, buf_ptr(out),
+		r = worker_reply(w, MSG_SCRAM_START, buf_ptr(out),
 		    buf_len(out));
 	buf_free(out);
 	return r;
@@ -248,7 +237,7 @@ scram_hi_done(void *arg, int error, const struct secret *salted)
 		r = worker_fail(w, "SCRAM computation failed (%s)",
 		    err_str(r));
 	else
-		r = reply_string(w, MSG_SCRAM_FINAL, buf_ptr(out),
+		r = worker_reply(w, MSG_SCRAM_FINAL, buf_ptr(out),
 		    buf_len(out));
 	buf_free(out);
 	if (r != 0)

@@ -118,6 +118,9 @@ int		 worker_send(struct worker *, uint32_t, const struct buf *,
 /* Send MSG_FAILED with a reason fit for the client. */
 int		 worker_fail(struct worker *, const char *reason, ...)
 		    __attribute__((format(printf, 2, 3)));
+/* Answer a request with one string; a worker already gone is no error. */
+int		 worker_reply(struct worker *, uint32_t type, const void *,
+		    size_t);
 /* Drop the connection's credentials and protocol state (zeroing them). */
 void		 worker_forget_secrets(struct worker *);
 void		 worker_kill_all(void);
@@ -145,6 +148,25 @@ int		 pg_answer_scram_start(struct worker *, struct buf *);
 int		 pg_answer_scram_final(struct worker *, struct buf *);
 int		 pg_answer_scram_verify(struct worker *, struct buf *);
 int		 pg_check_cleartext(struct worker *, char *, size_t);
+
+/*
+ * tlssign.c: the backend client key's one signature per connection
+ * (MSG_TLS_SIGN), of a TLS 1.3 client CertificateVerify only.
+ */
+struct tlsscheme;
+#define TLSSIGN_SIG_MAX	2048		/* RSA of 16384 bits */
+int		 tlssign_answer(struct worker *, struct buf *);
+/* Is it the content of a TLS 1.3 client CertificateVerify?  0 or ERR_FORMAT. */
+int		 tlssign_check_content(const unsigned char *, size_t);
+/*
+ * Sign with the PEM key, which must match the certificate: 0, ERR_DENIED
+ * when the key does not sign with the scheme, or another error with a
+ * reason for the client in why.  *siglen: sig's room, then its length.
+ */
+int		 tlssign_sign(const struct secret *key,
+		    const struct secret *cert, const struct tlsscheme *,
+		    const unsigned char *, size_t, unsigned char *sig,
+		    size_t *siglen, char *why, size_t);
 
 /* creds.c: resolve a service's credentials through the providers. */
 struct cred_req;

@@ -345,6 +345,20 @@ worker_fail(struct worker *w, const char *fmt, ...)
 	return r;
 }
 
+int
+worker_reply(struct worker *w, uint32_t type, const void *v, size_t len)
+{
+	struct buf	*out;
+	int		 r;
+
+	if ((out = buf_new(MSG_MAX_PAYLOAD)) == NULL)
+		return ERR_NOMEM;
+	if ((r = buf_put_string(out, v, len)) == 0)
+		r = worker_send(w, type, out, -1);
+	buf_free(out);
+	return r == ERR_EOF ? 0 : r;
+}
+
 void
 worker_forget_secrets(struct worker *w)
 {

@@ -220,6 +220,7 @@ msg_type_name(uint32_t type)
 		[MSG_STATS] = "STATS",
 		[MSG_BYE] = "BYE",
 		[MSG_HEALTH] = "HEALTH",
+		[MSG_TLS_SIGN] = "TLS_SIGN",
 	};
 
 	if (type >= MSG_TYPE_MAX || names[type] == NULL)

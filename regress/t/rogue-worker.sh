@@ -32,7 +32,19 @@ rogue-trailing		-
 rogue-md5-badsalt	received DIALED
 rogue-scram-verify-first received DIALED
 rogue-from-monitor	-
+rogue-sslkey-cred	received DIALED
+rogue-tls-sign-twice	received TLS_SIGN
+rogue-tls-sign-before-dial -
+rogue-tls-sign-after-auth received DIALED
+rogue-tls-sign-no-key	received DIALED
+rogue-tls-sign-server-cv received DIALED
+rogue-tls-sign-junk	received DIALED
+rogue-tls-sign-pkcs1	received DIALED
 "
+# The rogues whose service has a client key (the monitor signs with it).
+KEYED="rogue-sslkey-cred rogue-tls-sign-twice rogue-tls-sign-before-dial
+rogue-tls-sign-after-auth rogue-tls-sign-server-cv rogue-tls-sign-junk
+rogue-tls-sign-pkcs1"
 ROGUE_NAMES=$(echo "$ROGUES" | awk 'NF { print $1 }')
 
 pg_start
@@ -45,6 +57,9 @@ PH=$(free_port)
 # only the state makes the difference) allow cleartext without TLS.
 rogue_service()
 {
+	case " $(echo $KEYED) " in
+	*" $1 "*) keyed_service "$1" "$2"; return ;;
+	esac
 	pg_service "$1" "$2" scram_user disable \
 	    "password: {from: file, get: $T/scram.pw}"
 	cat <<EOF
@@ -55,6 +70,21 @@ EOF
 	rogue-after-authdone|rogue-cred-twice)
 		echo "      cleartextPassword: always" ;;
 	esac
+}
+
+# keyed_service NAME PORT: a rogue's service with a client certificate,
+# TLS to the backend, and a password the worker may have in cleartext.
+keyed_service()
+{
+	pg_service "$1" "$2" scram_user require \
+	    "password: {from: file, get: $T/scram.pw}" \
+	    "sslcert: {from: file, get: $PG_CLIENT_CERT}" \
+	    "sslkey: {from: file, get: $PG_CLIENT_KEY}"
+	cat <<EOF
+    config:
+      rogueReport: $T/report.$1
+      cleartextPassword: always
+EOF
 }
 
 {
@@ -111,6 +141,10 @@ echo "$ROGUES" | while read -r name want; do
 		    fail "$name: no '$want' before the violation: $(cat "$rep")"
 	fi
 	after=$(after_violation "$rep")
+	# The client may hear of the kill before airlockd's line is written
+	# (in the ASan build its stderr goes through a pipe).
+	[ "$name" = rogue-plain-password ] ||
+	    wait_for_log "\] $name#[0-9]+: worker [0-9]+ killed: " 5
 	killed=$(grep -E "\] $name#[0-9]+: worker [0-9]+ killed: " \
 	    "$AIRLOCK_LOG" | sed 's/.* killed: //')
 

@@ -33,6 +33,7 @@
 #include "config.h"
 #include "errors.h"
 #include "log.h"
+#include "monitor.h"
 #include "msg.h"
 #include "provider.h"
 #include "secret.h"
@@ -130,21 +131,56 @@ cerr(struct ctx *c, const yaml_node_t *node, const char *fmt, ...)
 	return r;
 }
 
-/* At a credential's position, once its node is out of reach. */
+/* At a position, once the node is out of reach. */
 static int
-cerr_cred(struct ctx *c, const struct credential *cr, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+cerr_at_line(struct ctx *c, int line, int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 static int
-cerr_cred(struct ctx *c, const struct credential *cr, const char *fmt, ...)
+cerr_at_line(struct ctx *c, int line, int col, const char *fmt, ...)
 {
 	va_list	 ap;
 	int	 r;
 
 	va_start(ap, fmt);
-	r = cerr_at(c, cr->line, cr->col, fmt, ap);
+	r = cerr_at(c, line, col, fmt, ap);
 	va_end(ap);
 	return r;
+}
+
+/* At a credential's position, once its node is out of reach. */
+#define cerr_cred(c, cr, ...)	cerr_at_line((c), (cr)->line, (cr)->col, \
+	__VA_ARGS__)
+
+/*
+ * A warning: the file loads, but the user should hear of this (airlockd -t
+ * prints it, a start or a reload logs it).  Non-zero only when out of
+ * memory.
+ */
+static int
+cwarn(struct ctx *c, int line, int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int
+cwarn(struct ctx *c, int line, int col, const char *fmt, ...)
+{
+	struct config	*cf = c->cf;
+	char		 msg[512], *w, **nv;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (asprintf(&w, "%s:%d:%d: %s", c->path, line, col, msg) == -1)
+		return cerr_at_line(c, line, col, "out of memory");
+	if ((nv = reallocarray(cf->warnings, cf->nwarnings + 1,
+	    sizeof(*nv))) == NULL) {
+		free(w);
+		return cerr_at_line(c, line, col, "out of memory");
+	}
+	cf->warnings = nv;
+	cf->warnings[cf->nwarnings++] = w;
+	return 0;
 }
 
 /* "a, b, c" */
@@ -1029,6 +1065,8 @@ parse_credential(struct ctx *c, const struct pair *cp, struct service *svc,
 	memset(&ps, 0, sizeof(ps));
 	cr->line = cp->val->start_mark.line + 1;
 	cr->col = cp->val->start_mark.column + 1;
+	cr->name_line = cp->key->start_mark.line + 1;
+	cr->name_col = cp->key->start_mark.column + 1;
 	if ((r = check_name(c, cp->key, "a credential name")) != 0 ||
 	    (r = dup_str(c, cp->key, cp->name, &cr->name)) != 0)
 		return r;
@@ -1128,6 +1166,47 @@ only_digits(const char *s)
 	return 1;
 }
 
+/*
+ * Credential names that pg does not know: a libpq setting is refused (it
+ * would reach the server in clear and do nothing of what the user meant);
+ * any other name is sent to the server as a startup parameter, as
+ * Secretless Broker does, and the user is told so unless libpq would send
+ * it so too (application_name, ...).
+ */
+static int
+check_pg_names(struct ctx *c, const struct service *svc)
+{
+	const struct credential	*cr;
+	const char		*why;
+	size_t			 i;
+	int			 r;
+
+	for (i = 0; i < svc->ncreds; i++) {
+		cr = &svc->creds[i];
+		switch (pg_credential_class(cr->name, &why)) {
+		case PG_CRED_KNOWN:
+		case PG_CRED_STARTUP:
+			break;
+		case PG_CRED_LIBPQ:
+			return cerr_at_line(c, cr->name_line, cr->name_col,
+			    "service " NAMEFMT ": credential \"%s\" is a libpq "
+			    "setting that airlock does not support and would "
+			    "otherwise send to the server in clear, as a "
+			    "startup parameter%s%s", svc->name, cr->name,
+			    why != NULL ? "; " : "", why != NULL ? why : "");
+		case PG_CRED_UNKNOWN:
+			if ((r = cwarn(c, cr->name_line, cr->name_col,
+			    "service " NAMEFMT ": credential \"%s\" is not a "
+			    "pg setting; it will be sent to the server as the "
+			    "startup parameter \"%s\", as Secretless Broker "
+			    "does", svc->name, cr->name, cr->name)) != 0)
+				return r;
+			break;
+		}
+	}
+	return 0;
+}
+
 /* What pg needs, checked now rather than at the first connection. */
 static int
 check_pg(struct ctx *c, const yaml_node_t *n, const struct service *svc)
@@ -1161,7 +1240,7 @@ check_pg(struct ctx *c, const yaml_node_t *n, const struct service *svc)
 	    (!only_digits(cr->ref) || !valid_port(cr->ref, &port)))
 		return cerr_cred(c, cr, "credential port of service " NAMEFMT
 		    " must be a number from 1 to 65535", svc->name);
-	return 0;
+	return check_pg_names(c, svc);
 }
 
 static int
@@ -1487,7 +1566,19 @@ config_free(struct config *cf)
 	free(cf->health);
 	free(cf->health_host);
 	free(cf->health_port);
+	for (i = 0; i < cf->nwarnings; i++)
+		free(cf->warnings[i]);
+	free(cf->warnings);
 	free(cf);
+}
+
+void
+config_log_warnings(const struct config *cf)
+{
+	size_t	 i;
+
+	for (i = 0; i < cf->nwarnings; i++)
+		log_warn("%s", cf->warnings[i]);
 }
 
 struct config *

@@ -26,6 +26,7 @@ struct credential {
 	char		*provider;	/* "literal", "env", "file", ... */
 	char		*ref;		/* the "get" reference or literal value */
 	int		 line, col;
+	int		 name_line, name_col;	/* where its name is */
 };
 
 struct service {
@@ -78,6 +79,10 @@ struct config {
 	int		 log_target;		/* logTarget: stderr */
 	int		 syslog_facility;	/* syslogFacility: daemon */
 	int		 watch;			/* watch: false */
+
+	/* What the load warns of, "FILE:LINE:COLUMN: ..." each. */
+	char		**warnings;
+	size_t		 nwarnings;
 };
 
 /*
@@ -85,6 +90,8 @@ struct config {
  * "FILE:LINE:COLUMN: what is wrong".
  */
 struct config	*config_load(const char *path, char *err, size_t errlen);
+/* Log the load's warnings (airlockd -t prints them instead). */
+void		 config_log_warnings(const struct config *);
 /*
  * A loaded configuration has one reference; every worker takes one more for
  * its service (a reload replaces the configuration under running workers).

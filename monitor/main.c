@@ -336,6 +336,7 @@ main(int argc, char **argv)
 	char		 err[1024], *abspath = NULL;
 	int		 ch, test_only = 0, foreground = 0, debug = 0;
 	int		 watch = 0;
+	size_t		 i;
 
 	log_init("airlockd", LOG_LVL_INFO);
 	no_core_dumps();
@@ -382,6 +383,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (test_only) {
+		for (i = 0; i < mon.conf->nwarnings; i++)
+			fprintf(stderr, "warning: %s\n", mon.conf->warnings[i]);
 		fprintf(stderr, "%s: configuration OK, %zu service(s)\n", path,
 		    mon.conf->nservices);
 		return 0;
@@ -389,6 +392,7 @@ main(int argc, char **argv)
 	log_set_level(debug ? LOG_LVL_DEBUG : mon.conf->log_level);
 	log_set_output(mon.conf->log_format, mon.conf->log_target,
 	    mon.conf->syslog_facility);
+	config_log_warnings(mon.conf);
 	resolve_worker_user(mon.conf);
 	check_chroot(mon.conf);
 	if ((mon.worker_path = find_worker(mon.conf)) == NULL ||

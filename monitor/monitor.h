@@ -135,6 +135,19 @@ int		 pg_dial_target(const struct worker *, struct target *,
 		    char *err, size_t errlen);
 int		 pg_dial_params(const struct worker *, struct kvlist *);
 int		 pg_worker_secret(const char *name);
+/*
+ * What a credential's name is to the connector: one of its own, a libpq
+ * setting airlock does not support (why: a hint, or NULL), one that libpq
+ * too sends as a startup parameter, or anything else, which is sent to the
+ * server as a startup parameter as well.
+ */
+enum pg_cred_class {
+	PG_CRED_KNOWN = 0,
+	PG_CRED_LIBPQ,
+	PG_CRED_STARTUP,
+	PG_CRED_UNKNOWN,
+};
+enum pg_cred_class pg_credential_class(const char *name, const char **why);
 int		 pg_answer_md5(struct worker *, struct buf *);
 int		 pg_answer_scram_start(struct worker *, struct buf *);
 int		 pg_answer_scram_final(struct worker *, struct buf *);

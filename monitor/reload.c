@@ -209,6 +209,7 @@ reload_config(const char *why)
 		r = ERR_FORMAT;
 		goto fail;
 	}
+	config_log_warnings(nc);
 	if ((r = keep_fixed(nc, old)) != 0) {
 		snprintf(err, sizeof(err), "%s: out of memory", old->path);
 		goto fail;

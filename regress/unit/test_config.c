@@ -745,3 +745,82 @@ TEST(config_errors_aliases)
 	CHECK(strstr(err, "not a regular file") != NULL);
 	unlink(fifo);
 }
+
+/* A pg service's credentials with one more line, at line 9. */
+#define PG_CREDS	HEAD PG LOCAL "    credentials:\n" \
+	"      host: h\n      username: u\n"
+
+/*
+ * libpq's own settings are not startup parameters: as credentials they
+ * would reach the server in clear and do nothing the user meant.
+ */
+TEST(config_pg_libpq_settings)
+{
+	static const char *const names[] = {
+		"sslpassword", "passfile", "hostaddr", "sslcertmode", "sslcrl",
+		"sslcrldir", "sslsni", "sslcompression", "requiressl",
+		"requirepeer", "ssl_min_protocol_version",
+		"ssl_max_protocol_version", "gssencmode", "gsslib",
+		"gssdelegation", "krbsrvname", "connect_timeout", "keepalives",
+		"keepalives_idle", "keepalives_interval", "keepalives_count",
+		"tcp_user_timeout", "service", "target_session_attrs",
+		"load_balance_hosts", "sslnegotiation",
+		"fallback_application_name", "dbname",
+	};
+	char	 text[512], want[128];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(text, sizeof(text), PG_CREDS
+		    "      %s: {from: literal, get: " SECRET "}\n", names[i]);
+		snprintf(want, sizeof(want), "service db: credential \"%s\" "
+		    "is a libpq setting that airlock does not support",
+		    names[i]);
+		expect_error(text, 9, 7, want);
+	}
+	expect_error(PG_CREDS "      sslpassword: " SECRET "\n", 9, 7,
+	    "would otherwise send to the server in clear, as a startup "
+	    "parameter; give sslkey unencrypted");
+}
+
+/*
+ * Any other unknown name goes to the server as a startup parameter, as in
+ * Secretless Broker, with a warning at its place; pg's own names, and the
+ * names that libpq itself sends as startup parameters, warn of nothing.
+ */
+TEST(config_pg_startup_warning)
+{
+	struct config	*cf;
+	char		 err[1024], want[512];
+
+	cf = load(PG_CREDS
+	    "      search_path: {from: literal, get: " SECRET "}\n"
+	    "      sslmode: require\n"
+	    "      require_auth: scram-sha-256\n"
+	    "      channel_binding: require\n"
+	    "      work_mem: " SECRET "\n"
+	    "      application_name: a\n      client_encoding: UTF8\n"
+	    "      options: -cgeqo=off\n      replication: \"false\"\n",
+	    err, sizeof(err));
+	if (cf == NULL)
+		printf("    %s\n", err);
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->nwarnings, 2);
+	snprintf(want, sizeof(want), "%s:9:7: service db: credential "
+	    "\"search_path\" is not a pg setting; it will be sent to the server "
+	    "as the startup parameter \"search_path\", as Secretless Broker "
+	    "does", tmppath);
+	if (cf->nwarnings > 0)
+		CHECK_STR(cf->warnings[0], want);
+	if (cf->nwarnings > 1) {
+		CHECK(strstr(cf->warnings[1], ":13:7: service db: credential "
+		    "\"work_mem\" is not a pg setting") != NULL);
+		CHECK(strstr(cf->warnings[1], SECRET) == NULL);
+	}
+	config_free(cf);
+
+	cf = load(HEAD PG LOCAL CREDS, err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->nwarnings, 0);
+	config_free(cf);
+}

@@ -221,6 +221,24 @@ int		 listeners_check_full(void);
 int		 listeners_is_bound(const char *service);
 
 /*
+ * sockfile.c: a Unix listener's socket file, made in a private directory
+ * and renamed into place; changed and removed only while it is still the
+ * file that airlockd made (never by a path that others could redirect).
+ */
+struct sockfile {
+	dev_t		 dev;
+	ino_t		 ino;
+};
+/* A listening socket at svc's path, with its mode and owner; -1 and err. */
+int		 sockfile_listen(const struct service *, int backlog,
+		    struct sockfile *, char *err, size_t errlen);
+/* Give the socket file svc's mode and owner, if it is still ours. */
+int		 sockfile_perms(const struct service *, const struct sockfile *,
+		    char *err, size_t errlen);
+/* Remove the socket file at path, if it is still ours. */
+void		 sockfile_remove(const char *path, const struct sockfile *);
+
+/*
  * health.c: the listener of /live, /ready and /metrics.  Its connections
  * go to sandboxed health workers (at most HEALTH_MAX_WORKERS at once, and
  * within maxWorkers); a health worker may ask for the figures, once.

@@ -554,6 +554,44 @@ parse_startups(struct ctx *c, const yaml_node_t *n, const char *s,
 }
 
 /*
+ * A size in bytes: "64M", "1G", "512K" (powers of 1024), a bare number of
+ * bytes, or "none" (0) where none is allowed.
+ */
+static int
+get_size(struct ctx *c, const yaml_node_t *n, const char *what,
+    long long min, long long max, int none_ok, long long *out)
+{
+	const char	*s, *end;
+	long long	 v;
+	int		 r;
+
+	if ((r = get_string(c, n, what, &s)) != 0)
+		return r;
+	if (none_ok && strcmp(s, "none") == 0) {
+		*out = 0;
+		return 0;
+	}
+	if (parse_uint(s, &end, &v) != 0)
+		goto bad;
+	if (strcmp(end, "K") == 0)
+		v <<= 10;
+	else if (strcmp(end, "M") == 0)
+		v <<= 20;
+	else if (strcmp(end, "G") == 0)
+		v <<= 30;
+	else if (*end != '\0')
+		goto bad;
+	if (v < min || v > max)
+		return cerr(c, n, "%s must lie between %lldM and %lldG", what,
+		    min >> 20, max >> 30);
+	*out = v;
+	return 0;
+ bad:
+	return cerr(c, n, "%s: expected a size such as 64M or 1G%s", what,
+	    none_ok ? ", or none" : "");
+}
+
+/*
  * health: HOST:PORT or [IPV6]:PORT, or "off".  Any address may be given:
  * Kubernetes probes come from outside the pod.  Declared before the
  * helpers it uses are, hence the prototypes.
@@ -722,14 +760,18 @@ parse_airlock(struct ctx *c, yaml_node_t *node)
 			if ((r = get_string(c, p->val, "airlock.health",
 			    &s)) == 0)
 				r = parse_health(c, p->val, s, cf);
-		} else
+		} else if (key_is(p, "workerMemoryLimit"))
+			r = get_size(c, p->val, "airlock.workerMemoryLimit",
+			    WORKER_MEMORY_MIN, WORKER_MEMORY_MAX, 1,
+			    &cf->worker_memory_limit);
+		else
 			r = cerr(c, p->key, "unknown key " NAMEFMT " in the "
 			    "airlock section (known: user, chroot, worker, "
 			    "handshakeTimeout, dialTimeout, providerTimeout, "
 			    "idleTimeout, drainTimeout, maxWorkers, "
 			    "maxStartups, sandboxDebug, logLevel, logFormat, "
-			    "logTarget, syslogFacility, health, watch)",
-			    p->name);
+			    "logTarget, syslogFacility, health, watch, "
+			    "workerMemoryLimit)", p->name);
 	}
  out:
 	pairs_free(&ps);
@@ -1651,6 +1693,7 @@ config_new(const char *path)
 	cf->health = strdup("127.0.0.1:5335");
 	cf->health_host = strdup("127.0.0.1");
 	cf->health_port = strdup("5335");
+	cf->worker_memory_limit = WORKER_MEMORY_DEFAULT;
 	if (log_facility("daemon", &cf->syslog_facility) != 0 ||
 	    cf->path == NULL || cf->user == NULL || cf->chroot_dir == NULL ||
 	    cf->health == NULL || cf->health_host == NULL ||

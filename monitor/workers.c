@@ -45,7 +45,7 @@ spawn_process(struct worker *w, int child_chan)
 	posix_spawnattr_t		 attr;
 	sigset_t			 none, all;
 	char				 uid[16], gid[16], lvl[4];
-	char				 hs[16], idle[16];
+	char				 hs[16], idle[16], mem[24];
 	char				*argv[20];
 	char				*envp[] = { NULL };
 	int				 argc = 0, r;
@@ -68,6 +68,9 @@ spawn_process(struct worker *w, int child_chan)
 	argv[argc++] = hs;
 	argv[argc++] = "-i";
 	argv[argc++] = idle;
+	snprintf(mem, sizeof(mem), "%lld", mon.conf->worker_memory_limit);
+	argv[argc++] = "-m";
+	argv[argc++] = mem;
 	if (!mon.privileged)
 		argv[argc++] = "-n";
 	if (mon.conf->sandbox_debug)

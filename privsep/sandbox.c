@@ -4,7 +4,8 @@
  * network.  The order follows OpenSSH's privsep_child_demote(),
  * permanently_set_uid() and sandbox-seccomp-filter.c:
  *
- *  1. rlimits: no file may grow, no core, few descriptors;
+ *  1. rlimits: no file may grow, no core, few descriptors, a bounded
+ *     address space;
  *  2. when root: chroot to an empty root-owned directory, empty the
  *     bounding set while CAP_SETPCAP is still ours, then setgroups,
  *     setresgid, setresuid, and prove that the drop cannot be undone;
@@ -271,6 +272,62 @@ set_limit(int resource, rlim_t value)
 	return setrlimit(resource, &rl);
 }
 
+/* The bytes of address space the process maps now; 0 if unknown. */
+static unsigned long
+mapped_bytes(void)
+{
+	char		 buf[64];
+	unsigned long	 pages;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%lu", &pages) != 1)
+		return 0;
+	return pages * (unsigned long)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * RLIMIT_AS rather than RLIMIT_DATA: RLIMIT_DATA counts only private
+ * writable mappings, and the filter lets a worker map shared anonymous
+ * memory, which it would not count; RLIMIT_AS counts every mapping, the
+ * stack included.  A limit below what the process already maps would only
+ * fail at some later allocation: that is said now, as an error.
+ */
+static int
+set_address_space(unsigned long max, char *err, size_t errlen)
+{
+	unsigned long	 now;
+
+	if (max == 0)
+		return 0;
+#ifdef AIRLOCK_SANITIZER
+	/*
+	 * Sanitizer builds only: ASan reserves terabytes of address space
+	 * for its shadow memory, which no useful limit would leave room for.
+	 */
+	(void)now;
+	(void)err;
+	(void)errlen;
+	return 0;
+#else
+	if ((now = mapped_bytes()) >= max)
+		return fail(err, errlen, ERR_INVAL, 0, "rlimit: RLIMIT_AS: the "
+		    "limit of %lu bytes is below the %lu bytes already mapped",
+		    max, now);
+	if (set_limit(RLIMIT_AS, max) == -1)
+		return fail(err, errlen, ERR_SYS, errno,
+		    "rlimit: RLIMIT_AS %lu", max);
+	return 0;
+#endif
+}
+
 /* Step 1: the limits that need no privilege and do not hinder the drop. */
 static int
 set_rlimits(const struct sandbox_opts *opts, char *err, size_t errlen)
@@ -284,7 +341,7 @@ set_rlimits(const struct sandbox_opts *opts, char *err, size_t errlen)
 	if (set_limit(RLIMIT_NOFILE, opts->max_fds) == -1)
 		return fail(err, errlen, ERR_SYS, errno,
 		    "rlimit: RLIMIT_NOFILE %u", opts->max_fds);
-	return 0;
+	return set_address_space(opts->max_address_space, err, errlen);
 }
 
 /*

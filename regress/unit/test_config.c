@@ -824,3 +824,46 @@ TEST(config_pg_startup_warning)
 	CHECK_INT(cf->nwarnings, 0);
 	config_free(cf);
 }
+
+/* workerMemoryLimit: a size, 128M by default, or none. */
+TEST(config_worker_memory_limit)
+{
+	static const struct {
+		const char	*text;
+		long long	 want;
+	} ok[] = {
+		{ "64M", 64LL << 20 },
+		{ "1G", 1LL << 30 },
+		{ "65536K", 64LL << 20 },
+		{ "2097152", 2LL << 20 },
+		{ "none", 0 },
+	};
+	struct config	*cf;
+	char		 text[512], err[1024];
+	size_t		 i;
+
+	cf = load(HEAD PG LOCAL CREDS, err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->worker_memory_limit, 128LL << 20);
+	config_free(cf);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(text, sizeof(text), "version: 2\n"
+		    "airlock: {workerMemoryLimit: %s}\n"
+		    "services:\n  db:\n" PG LOCAL CREDS, ok[i].text);
+		cf = load(text, err, sizeof(err));
+		if (cf == NULL)
+			printf("    %s: %s\n", ok[i].text, err);
+		REQUIRE(cf != NULL);
+		CHECK_INT(cf->worker_memory_limit, ok[i].want);
+		config_free(cf);
+	}
+	expect_error("version: 2\nairlock: {workerMemoryLimit: 512K}\n", 2, 30,
+	    "airlock.workerMemoryLimit must lie between 1M and 64G");
+	expect_error("version: 2\nairlock: {workerMemoryLimit: 65G}\n", 2, 30,
+	    "airlock.workerMemoryLimit must lie between 1M and 64G");
+	expect_error("version: 2\nairlock: {workerMemoryLimit: 64MB}\n", 2, 30,
+	    "airlock.workerMemoryLimit: expected a size such as 64M or 1G, "
+	    "or none");
+	expect_error("version: 2\nairlock: {workerMemoryLimit: -1}\n", 2, 30,
+	    "expected a size");
+}

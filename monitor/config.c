@@ -553,6 +553,51 @@ parse_startups(struct ctx *c, const yaml_node_t *n, const char *s,
 	    "percentage from 1 to 100");
 }
 
+/* perSourceMaxStartups, as OpenSSH's: a number, or "none". */
+static int
+parse_per_source_max(struct ctx *c, const yaml_node_t *n, const char *s,
+    struct config *cf)
+{
+	const char	*end;
+	long long	 v;
+
+	if (strcmp(s, "none") == 0) {
+		cf->per_source_max = 0;
+		return 0;
+	}
+	if (parse_uint(s, &end, &v) != 0 || *end != '\0' || v < 1 ||
+	    v > 100000)
+		return cerr(c, n, "airlock.perSourceMaxStartups must be a "
+		    "number from 1 to 100000, or none");
+	cf->per_source_max = (int)v;
+	return 0;
+}
+
+/*
+ * perSourceNetBlockSize, as OpenSSH's: the bits of a source address that
+ * make one source, "V4" or "V4:V6".
+ */
+static int
+parse_netblock(struct ctx *c, const yaml_node_t *n, const char *s,
+    struct config *cf)
+{
+	const char	*end;
+	long long	 v4, v6 = 128;
+
+	if (parse_uint(s, &end, &v4) != 0 || v4 > 32)
+		goto bad;
+	if (*end == ':' && (parse_uint(end + 1, &end, &v6) != 0 || v6 > 128))
+		goto bad;
+	if (*end != '\0')
+		goto bad;
+	cf->per_source_v4 = (int)v4;
+	cf->per_source_v6 = (int)v6;
+	return 0;
+ bad:
+	return cerr(c, n, "airlock.perSourceNetBlockSize must be V4 or V4:V6, "
+	    "prefix lengths from 0 to 32 and from 0 to 128");
+}
+
 /*
  * A size in bytes: "64M", "1G", "512K" (powers of 1024), a bare number of
  * bytes, or "none" (0) where none is allowed.
@@ -764,14 +809,23 @@ parse_airlock(struct ctx *c, yaml_node_t *node)
 			r = get_size(c, p->val, "airlock.workerMemoryLimit",
 			    WORKER_MEMORY_MIN, WORKER_MEMORY_MAX, 1,
 			    &cf->worker_memory_limit);
-		else
+		else if (key_is(p, "perSourceMaxStartups")) {
+			if ((r = get_string(c, p->val,
+			    "airlock.perSourceMaxStartups", &s)) == 0)
+				r = parse_per_source_max(c, p->val, s, cf);
+		} else if (key_is(p, "perSourceNetBlockSize")) {
+			if ((r = get_string(c, p->val,
+			    "airlock.perSourceNetBlockSize", &s)) == 0)
+				r = parse_netblock(c, p->val, s, cf);
+		} else
 			r = cerr(c, p->key, "unknown key " NAMEFMT " in the "
 			    "airlock section (known: user, chroot, worker, "
 			    "handshakeTimeout, dialTimeout, providerTimeout, "
 			    "idleTimeout, drainTimeout, maxWorkers, "
 			    "maxStartups, sandboxDebug, logLevel, logFormat, "
 			    "logTarget, syslogFacility, health, watch, "
-			    "workerMemoryLimit)", p->name);
+			    "workerMemoryLimit, perSourceMaxStartups, "
+			    "perSourceNetBlockSize)", p->name);
 	}
  out:
 	pairs_free(&ps);
@@ -1694,6 +1748,9 @@ config_new(const char *path)
 	cf->health_host = strdup("127.0.0.1");
 	cf->health_port = strdup("5335");
 	cf->worker_memory_limit = WORKER_MEMORY_DEFAULT;
+	cf->per_source_max = 0;
+	cf->per_source_v4 = 32;
+	cf->per_source_v6 = 128;
 	if (log_facility("daemon", &cf->syslog_facility) != 0 ||
 	    cf->path == NULL || cf->user == NULL || cf->chroot_dir == NULL ||
 	    cf->health == NULL || cf->health_host == NULL ||

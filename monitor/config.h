@@ -91,6 +91,9 @@ struct config {
 	int		 syslog_facility;	/* syslogFacility: daemon */
 	int		 watch;			/* watch: false */
 	long long	 worker_memory_limit;	/* workerMemoryLimit: 0 none */
+	int		 per_source_max;	/* perSourceMaxStartups: 0 none */
+	int		 per_source_v4;		/* perSourceNetBlockSize: 32:128 */
+	int		 per_source_v6;
 
 	/* What the load warns of, "FILE:LINE:COLUMN: ..." each. */
 	char		**warnings;

@@ -42,12 +42,17 @@ static int		 backoff;	/* paused until ev_resume */
 static void
 accept_cb(int fd, short ev, void *arg)
 {
-	struct listener	*l = arg;
-	int		 c, one = 1, r;
+	struct listener		*l = arg;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	struct source		 src;
+	int			 c, one = 1, r;
 
 	(void)ev;
 	for (;;) {
-		c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		sslen = sizeof(ss);
+		c = accept4(fd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK |
+		    SOCK_CLOEXEC);
 		if (c == -1) {
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
@@ -67,7 +72,9 @@ accept_cb(int fd, short ev, void *arg)
 			close(c);
 			continue;
 		}
-		if (startups_drop(mon.conf, l->svc)) {
+		startups_source(mon.conf, (struct sockaddr *)&ss, sslen, &src);
+		if (startups_source_drop(mon.conf, l->svc, &src) ||
+		    startups_drop(mon.conf, l->svc)) {
 			metrics_refused(l->svc);
 			close(c);
 			continue;
@@ -78,7 +85,7 @@ accept_cb(int fd, short ev, void *arg)
 			setsockopt(c, SOL_SOCKET, SO_KEEPALIVE, &one,
 			    sizeof(one));
 		}
-		r = worker_spawn(l->svc, c);
+		r = worker_spawn(l->svc, c, src.key);
 		close(c);
 		if (r == ERR_SYS && (errno == EMFILE || errno == ENFILE ||
 		    errno == ENOMEM || errno == EAGAIN)) {

@@ -7,9 +7,13 @@
 #define AIRLOCK_MONITOR_H
 
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
+#include <netinet/in.h>
+
 #include <stdint.h>
+#include <time.h>
 
 #include "config.h"
 #include "log.h"
@@ -53,6 +57,7 @@ struct worker {
 	int		 purpose;	/* DIAL_SESSION or DIAL_CANCEL */
 	int		 killed;
 	int		 unauthenticated;	/* counted in startups.c */
+	char		*source;	/* its source's key there, or NULL */
 	struct cred_req	*creq;		/* pending credential resolution */
 	struct dial	*dial;		/* pending backend dial */
 	struct creds	*creds;		/* held until the handshake ends */
@@ -99,7 +104,9 @@ struct monitor {
 extern struct monitor	 mon;
 
 /* workers.c: spawn, kill, reap. */
-int		 worker_spawn(const struct service *, int client_fd);
+/* A worker for a client of the service, from source (a key, or NULL). */
+int		 worker_spawn(const struct service *, int client_fd,
+		    const char *source);
 /* A worker for one connection to the health listener. */
 int		 worker_spawn_health(int client_fd);
 /* Workers that serve clients of services (health workers left out). */
@@ -278,6 +285,34 @@ void		 startups_remove(const char *service);
 int		 startups_count(const char *service);
 /* Too many startups: drop this new connection of the service (logged). */
 int		 startups_drop(const struct config *, const struct service *);
+/*
+ * perSourceMaxStartups: the same, counted by source, across services.  A
+ * source's key is the client's address cut to perSourceNetBlockSize
+ * ("192.0.2.0/24"); empty when there is no limit to count for.
+ */
+struct source {
+	char		 key[INET6_ADDRSTRLEN + 8];
+	char		 addr[INET6_ADDRSTRLEN];	/* the client's own */
+};
+void		 startups_source(const struct config *,
+		    const struct sockaddr *, socklen_t, struct source *);
+int		 startups_source_add(const char *key);
+void		 startups_source_remove(const char *key);
+/* Too many startups from the source: drop this connection (logged). */
+int		 startups_source_drop(const struct config *,
+		    const struct service *, const struct source *);
+
+/*
+ * ratelimit.c: a warning that a flood could repeat is said once, then as a
+ * count at most every ten seconds.  Counts an event; 1 when a line may be
+ * logged, with *n the events since the last line, this one included.
+ */
+struct ratelimit {
+	time_t		 last;
+	unsigned long	 count;
+	int		 said;
+};
+int		 ratelimit_pass(struct ratelimit *, unsigned long *n);
 
 /* reload.c: SIGHUP, SIGUSR1 and the watch re-read the configuration. */
 /* What the command line fixed: -d's debug level, -watch. */

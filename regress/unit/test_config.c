@@ -867,3 +867,44 @@ TEST(config_worker_memory_limit)
 	expect_error("version: 2\nairlock: {workerMemoryLimit: -1}\n", 2, 30,
 	    "expected a size");
 }
+
+/* perSourceMaxStartups and perSourceNetBlockSize, as OpenSSH's. */
+TEST(config_per_source)
+{
+	struct config	*cf;
+	char		 err[1024];
+
+	cf = load(HEAD PG LOCAL CREDS, err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->per_source_max, 0);
+	CHECK_INT(cf->per_source_v4, 32);
+	CHECK_INT(cf->per_source_v6, 128);
+	config_free(cf);
+	cf = load("version: 2\nairlock:\n  perSourceMaxStartups: 10\n"
+	    "  perSourceNetBlockSize: 24:56\nservices:\n  db:\n" PG LOCAL CREDS,
+	    err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->per_source_max, 10);
+	CHECK_INT(cf->per_source_v4, 24);
+	CHECK_INT(cf->per_source_v6, 56);
+	config_free(cf);
+	cf = load("version: 2\nairlock:\n  perSourceMaxStartups: none\n"
+	    "  perSourceNetBlockSize: 16\nservices:\n  db:\n" PG LOCAL CREDS,
+	    err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->per_source_max, 0);
+	CHECK_INT(cf->per_source_v4, 16);
+	CHECK_INT(cf->per_source_v6, 128);
+	config_free(cf);
+	expect_error("version: 2\nairlock: {perSourceMaxStartups: 0}\n", 2, 33,
+	    "airlock.perSourceMaxStartups must be a number from 1 to 100000, "
+	    "or none");
+	expect_error("version: 2\nairlock: {perSourceMaxStartups: 5:30:10}\n",
+	    2, 33, "perSourceMaxStartups must be");
+	expect_error("version: 2\nairlock: {perSourceNetBlockSize: 33}\n", 2,
+	    34, "airlock.perSourceNetBlockSize must be V4 or V4:V6");
+	expect_error("version: 2\nairlock: {perSourceNetBlockSize: 32:129}\n",
+	    2, 34, "perSourceNetBlockSize must be");
+	expect_error("version: 2\nairlock: {perSourceNetBlockSize: /24}\n", 2,
+	    34, "perSourceNetBlockSize must be");
+}

@@ -1050,6 +1050,92 @@ get_mode(struct ctx *c, const yaml_node_t *n, mode_t *out)
 	return 0;
 }
 
+/* A user or a group: a name that exists now, or else a number (as chown). */
+static int
+peer_id(struct ctx *c, const yaml_node_t *n, const char *what, int group,
+    unsigned long *out)
+{
+	const char	*s, *end;
+	struct passwd	*pw;
+	struct group	*gr;
+	long long	 v;
+	int		 r;
+
+	if (n == NULL)
+		return cerr(c, n, "%s: broken sequence", what);
+	if ((r = get_string(c, n, what, &s)) != 0)
+		return r;
+	if (group && (gr = getgrnam(s)) != NULL)
+		*out = gr->gr_gid;
+	else if (!group && (pw = getpwnam(s)) != NULL)
+		*out = pw->pw_uid;
+	else if (parse_uint(s, &end, &v) == 0 && *end == '\0')
+		*out = (unsigned long)v;
+	else
+		return cerr(c, n, "%s: no %s " NAMEFMT, what,
+		    group ? "group" : "user", s);
+	return 0;
+}
+
+/*
+ * allowedUsers, allowedGroups: a list of names or numbers (or just one),
+ * resolved now, so that a name that does not exist is an error at load.
+ */
+static int
+parse_peer_list(struct ctx *c, const struct pair *p, struct service *svc)
+{
+	yaml_node_item_t *it = NULL;
+	yaml_node_t	*item;
+	int		 group = key_is(p, "allowedGroups");
+	uid_t		*uids = NULL;
+	gid_t		*gids = NULL;
+	unsigned long	 id = 0;
+	size_t		 n = 1, i;
+	char		 what[96];
+	int		 r;
+
+	snprintf(what, sizeof(what), "config.%s", p->name);
+	if (p->val->type == YAML_SEQUENCE_NODE) {
+		it = p->val->data.sequence.items.start;
+		n = p->val->data.sequence.items.top - it;
+	}
+	if (n == 0)
+		return cerr(c, p->val, "%s needs at least one %s", what,
+		    group ? "group" : "user");
+	if (n > MAP_MAX)
+		return cerr(c, p->val, "%s has more than %d entries", what,
+		    MAP_MAX);
+	if (group)
+		gids = calloc(n, sizeof(*gids));
+	else
+		uids = calloc(n, sizeof(*uids));
+	if (gids == NULL && uids == NULL)
+		return cerr(c, p->val, "out of memory");
+	for (i = 0; i < n; i++) {
+		item = it != NULL ? node_get(c, it[i]) : p->val;
+		if ((r = peer_id(c, item, what, group, &id)) != 0) {
+			free(uids);
+			free(gids);
+			return r;
+		}
+		if (group)
+			gids[i] = (gid_t)id;
+		else
+			uids[i] = (uid_t)id;
+	}
+	svc->peer_check = 1;
+	if (group) {
+		free(svc->allowed_gids);
+		svc->allowed_gids = gids;
+		svc->nallowed_gids = n;
+	} else {
+		free(svc->allowed_uids);
+		svc->allowed_uids = uids;
+		svc->nallowed_uids = n;
+	}
+	return 0;
+}
+
 /*
  * config: the connector's settings, kept as strings for the worker, and
  * airlock's own per-service settings, read from there too.
@@ -1072,6 +1158,12 @@ parse_service_config(struct ctx *c, yaml_node_t *node, struct service *svc,
 		snprintf(what, sizeof(what), "config." NAMEFMT, p->name);
 		if ((r = check_name(c, p->key, "a config key")) != 0)
 			break;
+		/* Lists of airlock's own, never sent to the worker. */
+		if (key_is(p, "allowedUsers") || key_is(p, "allowedGroups")) {
+			r = parse_peer_list(c, p, svc);
+			*unix_only = p->key;
+			continue;
+		}
 		ours = key_is(p, "allowNonLoopback") ||
 		    key_is(p, "cleartextPassword") ||
 		    key_is(p, "socketMode") || key_is(p, "socketOwner") ||
@@ -1643,6 +1735,8 @@ service_free(struct service *svc)
 	free(svc->listen_path);
 	free(svc->socket_owner);
 	free(svc->socket_group);
+	free(svc->allowed_uids);
+	free(svc->allowed_gids);
 }
 
 void

@@ -48,6 +48,15 @@ struct service {
 	mode_t		 socket_mode;		/* socketMode: "0660" */
 	char		*socket_owner;		/* socketOwner: user name */
 	char		*socket_group;		/* socketGroup: group name */
+	/*
+	 * Unix listeners: the peers allowed (allowedUsers, allowedGroups,
+	 * resolved at load); peer_check when either was given.
+	 */
+	int		 peer_check;
+	uid_t		*allowed_uids;
+	size_t		 nallowed_uids;
+	gid_t		*allowed_gids;
+	size_t		 nallowed_gids;
 };
 
 /*

@@ -73,7 +73,8 @@ accept_cb(int fd, short ev, void *arg)
 			continue;
 		}
 		startups_source(mon.conf, (struct sockaddr *)&ss, sslen, &src);
-		if (startups_source_drop(mon.conf, l->svc, &src) ||
+		if (!peer_allowed(l->svc, c) ||
+		    startups_source_drop(mon.conf, l->svc, &src) ||
 		    startups_drop(mon.conf, l->svc)) {
 			metrics_refused(l->svc);
 			close(c);

@@ -246,6 +246,12 @@ int		 sockfile_perms(const struct service *, const struct sockfile *,
 void		 sockfile_remove(const char *path, const struct sockfile *);
 
 /*
+ * peer.c: allowedUsers and allowedGroups of a Unix listener, checked on
+ * a new connection's peer credentials; 0 (logged) when it is refused.
+ */
+int		 peer_allowed(const struct service *, int fd);
+
+/*
  * health.c: the listener of /live, /ready and /metrics.  Its connections
  * go to sandboxed health workers (at most HEALTH_MAX_WORKERS at once, and
  * within maxWorkers); a health worker may ask for the figures, once.

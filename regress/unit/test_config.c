@@ -908,3 +908,56 @@ TEST(config_per_source)
 	expect_error("version: 2\nairlock: {perSourceNetBlockSize: /24}\n", 2,
 	    34, "perSourceNetBlockSize must be");
 }
+
+/* allowedUsers and allowedGroups of a Unix listener: names or numbers. */
+#define UNIXSVC	"version: 2\nservices:\n  db:\n" PG \
+	"    listenOn: unix:///tmp/db.sock\n" \
+	"    credentials: {host: h, username: u}\n    config:\n"
+
+TEST(config_peer_lists)
+{
+	struct config		*cf;
+	const struct service	*s;
+	char			 err[1024];
+
+	cf = load(UNIXSVC "      allowedUsers: [root, 4242]\n", err,
+	    sizeof(err));
+	if (cf == NULL)
+		printf("    %s\n", err);
+	REQUIRE(cf != NULL);
+	s = &cf->services[0];
+	CHECK_INT(s->peer_check, 1);
+	REQUIRE(s->nallowed_uids == 2);
+	CHECK_INT(s->allowed_uids[0], 0);
+	CHECK_INT(s->allowed_uids[1], 4242);
+	CHECK_INT(s->nallowed_gids, 0);
+	/* Not a setting of the worker's. */
+	CHECK(kv_get(&s->config, "allowedUsers", NULL) == NULL);
+	config_free(cf);
+
+	cf = load(UNIXSVC "      allowedGroups: root\n", err, sizeof(err));
+	REQUIRE(cf != NULL);
+	s = &cf->services[0];
+	CHECK_INT(s->peer_check, 1);
+	CHECK_INT(s->nallowed_uids, 0);
+	REQUIRE(s->nallowed_gids == 1);
+	CHECK_INT(s->allowed_gids[0], 0);
+	config_free(cf);
+
+	cf = load(UNIXSVC "      socketMode: \"0666\"\n", err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->services[0].peer_check, 0);
+	config_free(cf);
+
+	expect_error(UNIXSVC "      allowedUsers: [root, no-such-user-zz]\n",
+	    8, 28, "config.allowedUsers: no user no-such-user-zz");
+	expect_error(UNIXSVC "      allowedGroups:\n        - no-such-group-zz\n",
+	    9, 11, "config.allowedGroups: no group no-such-group-zz");
+	expect_error(UNIXSVC "      allowedUsers: []\n", 8, 21,
+	    "config.allowedUsers needs at least one user");
+	expect_error(UNIXSVC "      allowedUsers: [[root]]\n", 8, 22,
+	    "config.allowedUsers must be a scalar");
+	expect_error(HEAD PG LOCAL CREDS "    config:\n"
+	    "      allowedUsers: [root]\n", 8, 7,
+	    "config.allowedUsers applies to unix listeners only");
+}

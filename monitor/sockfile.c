@@ -139,7 +139,8 @@ sockdir_open(struct sockdir *sd, const char *path, char *err, size_t errlen)
 /*
  * bind(2) takes a path, not a directory descriptor: bind with the private
  * directory as the working directory for a moment, so that the name is
- * looked up there and nowhere else.
+ * looked up there and nowhere else.  (The monitor's other threads, kdf.c's,
+ * look up no names.)
  */
 static int
 bind_in(int fd, const struct sockdir *sd)
@@ -234,6 +235,14 @@ check_target(const struct sockdir *sd, const char *path, char *err,
 	return 0;
 }
 
+/* Is st still the socket file that airlockd made? */
+static int
+is_ours(const struct stat *st, const struct sockfile *id)
+{
+	return S_ISSOCK(st->st_mode) && st->st_dev == id->dev &&
+	    st->st_ino == id->ino;
+}
+
 int
 sockfile_listen(const struct service *svc, int backlog, struct sockfile *id,
     char *err, size_t errlen)
@@ -282,8 +291,7 @@ sockfile_perms(const struct service *svc, const struct sockfile *id,
 	if (linkat(sd.dir, sd.base, sd.priv, sd.base, 0) == -1 ||
 	    fstatat(sd.priv, sd.base, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-	else if (!S_ISSOCK(st.st_mode) || st.st_dev != id->dev ||
-	    st.st_ino != id->ino)
+	else if (!is_ours(&st, id))
 		snprintf(err, errlen, "%s is no longer the socket that airlockd "
 		    "made; its mode and owner are left alone", path);
 	else if (set_perms(sd.priv, sd.base, svc) == -1)
@@ -300,8 +308,7 @@ sockfile_remove(const char *path, const struct sockfile *id)
 	struct stat	 st;
 
 	/* A file that took its place since is someone else's. */
-	if (lstat(path, &st) == -1 || !S_ISSOCK(st.st_mode) ||
-	    st.st_dev != id->dev || st.st_ino != id->ino)
+	if (lstat(path, &st) == -1 || !is_ours(&st, id))
 		return;
 	if (unlink(path) == -1)
 		log_warn("%s: %s", path, strerror(errno));

@@ -272,60 +272,52 @@ set_limit(int resource, rlim_t value)
 	return setrlimit(resource, &rl);
 }
 
-/* The bytes of address space the process maps now; 0 if unknown. */
-static unsigned long
-mapped_bytes(void)
-{
-	char		 buf[64];
-	unsigned long	 pages;
-	ssize_t		 n;
-	int		 fd;
-
-	if ((fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)) == -1)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	if (sscanf(buf, "%lu", &pages) != 1)
-		return 0;
-	return pages * (unsigned long)sysconf(_SC_PAGESIZE);
-}
-
 /*
  * RLIMIT_AS rather than RLIMIT_DATA: RLIMIT_DATA counts only private
  * writable mappings, and the filter lets a worker map shared anonymous
  * memory, which it would not count; RLIMIT_AS counts every mapping, the
- * stack included.  A limit below what the process already maps would only
- * fail at some later allocation: that is said now, as an error.
+ * stack included.  A limit that leaves no room beyond what the process
+ * maps already would only fail at some later allocation, where even the
+ * error could not be reported: the soft limit is tried first with a
+ * mapping of AS_HEADROOM, and taken back if that fails.
  */
+#define AS_HEADROOM	(1UL << 20)
+
 static int
 set_address_space(unsigned long max, char *err, size_t errlen)
 {
-	unsigned long	 now;
+	struct rlimit	 old, rl;
+	void		*p;
 
-	if (max == 0)
-		return 0;
 #ifdef AIRLOCK_SANITIZER
 	/*
 	 * Sanitizer builds only: ASan reserves terabytes of address space
 	 * for its shadow memory, which no useful limit would leave room for.
 	 */
-	(void)now;
-	(void)err;
-	(void)errlen;
-	return 0;
-#else
-	if ((now = mapped_bytes()) >= max)
-		return fail(err, errlen, ERR_INVAL, 0, "rlimit: RLIMIT_AS: the "
-		    "limit of %lu bytes is below the %lu bytes already mapped",
-		    max, now);
+	max = 0;
+#endif
+	if (max == 0)
+		return 0;
+	if (getrlimit(RLIMIT_AS, &old) == -1)
+		return fail(err, errlen, ERR_SYS, errno, "rlimit: RLIMIT_AS");
+	rl.rlim_cur = max;
+	rl.rlim_max = old.rlim_max;
+	if (setrlimit(RLIMIT_AS, &rl) == -1)
+		return fail(err, errlen, ERR_SYS, errno,
+		    "rlimit: RLIMIT_AS %lu", max);
+	p = mmap(NULL, AS_HEADROOM, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		setrlimit(RLIMIT_AS, &old);
+		return fail(err, errlen, ERR_INVAL, 0, "rlimit: RLIMIT_AS: a "
+		    "limit of %lu bytes leaves less than %lu bytes beyond what "
+		    "the worker maps at start", max, AS_HEADROOM);
+	}
+	munmap(p, AS_HEADROOM);
 	if (set_limit(RLIMIT_AS, max) == -1)
 		return fail(err, errlen, ERR_SYS, errno,
 		    "rlimit: RLIMIT_AS %lu", max);
 	return 0;
-#endif
 }
 
 /* Step 1: the limits that need no privilege and do not hinder the drop. */

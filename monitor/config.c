@@ -1377,17 +1377,18 @@ check_pg_names(struct ctx *c, const struct service *svc)
 			break;
 		case PG_CRED_LIBPQ:
 			return cerr_at_line(c, cr->name_line, cr->name_col,
-			    "service " NAMEFMT ": credential \"%s\" is a libpq "
-			    "setting that airlock does not support and would "
-			    "otherwise send to the server in clear, as a "
-			    "startup parameter%s%s", svc->name, cr->name,
+			    "service " NAMEFMT ": credential \"" NAMEFMT "\" "
+			    "is a libpq setting that airlock does not support "
+			    "and would otherwise send to the server in clear, "
+			    "as a startup parameter%s%s", svc->name, cr->name,
 			    why != NULL ? "; " : "", why != NULL ? why : "");
 		case PG_CRED_UNKNOWN:
 			if ((r = cwarn(c, cr->name_line, cr->name_col,
-			    "service " NAMEFMT ": credential \"%s\" is not a "
-			    "pg setting; it will be sent to the server as the "
-			    "startup parameter \"%s\", as Secretless Broker "
-			    "does", svc->name, cr->name, cr->name)) != 0)
+			    "service " NAMEFMT ": credential \"" NAMEFMT "\" "
+			    "is not a pg setting; it will be sent to the "
+			    "server as the startup parameter \"" NAMEFMT "\", "
+			    "as Secretless Broker does", svc->name, cr->name,
+			    cr->name)) != 0)
 				return r;
 			break;
 		}

@@ -103,7 +103,8 @@ sockdir_open(struct sockdir *sd, const char *path, char *err, size_t errlen)
 	for (i = 0; i < PRIVDIR_TRIES; i++) {
 		randombytes_buf(rnd, sizeof(rnd));
 		snprintf(sd->name, sizeof(sd->name),
-		    ".airlock-%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
+		    ".airlock-%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
+		    rnd[3]);
 		if (mkdirat(sd->dir, sd->name, 0700) == 0) {
 			sd->made = 1;
 			break;
@@ -292,8 +293,8 @@ sockfile_perms(const struct service *svc, const struct sockfile *id,
 	    fstatat(sd.priv, sd.base, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 	else if (!is_ours(&st, id))
-		snprintf(err, errlen, "%s is no longer the socket that airlockd "
-		    "made; its mode and owner are left alone", path);
+		snprintf(err, errlen, "%s is no longer the socket that "
+		    "airlockd made; its mode and owner are left alone", path);
 	else if (set_perms(sd.priv, sd.base, svc) == -1)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 	else

@@ -373,6 +373,7 @@ main(int argc, char **argv)
 	char		 err[1024], *abspath = NULL;
 	int		 ch, test_only = 0, foreground = 0, debug = 0;
 	int		 watch = 0;
+	size_t		 i;
 
 	log_init("airlockd", LOG_LVL_INFO);
 	no_core_dumps();
@@ -424,6 +425,8 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s\n", err);
 			return 1;
 		}
+		for (i = 0; i < mon.conf->nwarnings; i++)
+			fprintf(stderr, "warning: %s\n", mon.conf->warnings[i]);
 		fprintf(stderr, "%s: configuration OK, %zu service(s)\n", path,
 		    mon.conf->nservices);
 		return 0;
@@ -431,6 +434,7 @@ main(int argc, char **argv)
 	log_set_level(debug ? LOG_LVL_DEBUG : mon.conf->log_level);
 	log_set_output(mon.conf->log_format, mon.conf->log_target,
 	    mon.conf->syslog_facility);
+	config_log_warnings(mon.conf);
 	resolve_worker_user(mon.conf);
 	if (check_files(mon.conf, 1, err, sizeof(err)) != 0)
 		fatal("%s", err);

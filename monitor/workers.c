@@ -94,7 +94,7 @@ spawn_process(struct worker *w, int child_chan)
 	posix_spawnattr_t		 attr;
 	sigset_t			 none, all;
 	char				 uid[16], gid[16], lvl[4];
-	char				 hs[16], idle[16];
+	char				 hs[16], idle[16], mem[24];
 	char				*argv[20];
 	char				*envp[] = { NULL };
 	int				 argc = 0, r;
@@ -117,6 +117,9 @@ spawn_process(struct worker *w, int child_chan)
 	argv[argc++] = hs;
 	argv[argc++] = "-i";
 	argv[argc++] = idle;
+	snprintf(mem, sizeof(mem), "%lld", mon.conf->worker_memory_limit);
+	argv[argc++] = "-m";
+	argv[argc++] = mem;
 	if (!mon.privileged)
 		argv[argc++] = "-n";
 	if (mon.conf->sandbox_debug)
@@ -157,6 +160,8 @@ worker_startup_over(struct worker *w)
 	if (w->unauthenticated) {
 		w->unauthenticated = 0;
 		startups_remove(w->svc->name);
+		if (w->source != NULL)
+			startups_source_remove(w->source);
 	}
 }
 
@@ -173,21 +178,22 @@ worker_free(struct worker *w)
 		close(w->chan);
 	/* The last worker of a configuration replaced by reload frees it. */
 	config_unref(w->conf);
+	free(w->source);
 	free(w);
 }
 
-static int	 spawn(const struct service *, int, int);
+static int	 spawn(const struct service *, int, int, const char *);
 
 int
-worker_spawn(const struct service *svc, int client_fd)
+worker_spawn(const struct service *svc, int client_fd, const char *source)
 {
-	return spawn(svc, client_fd, 0);
+	return spawn(svc, client_fd, 0, source);
 }
 
 int
 worker_spawn_health(int client_fd)
 {
-	return spawn(&health_service, client_fd, 1);
+	return spawn(&health_service, client_fd, 1, NULL);
 }
 
 size_t
@@ -197,7 +203,8 @@ worker_sessions(void)
 }
 
 static int
-spawn(const struct service *svc, int client_fd, int health)
+spawn(const struct service *svc, int client_fd, int health,
+    const char *source)
 {
 	struct worker	*w;
 	struct buf	*b = NULL;
@@ -254,6 +261,17 @@ spawn(const struct service *svc, int client_fd, int health)
 		if ((r = startups_add(svc->name)) != 0)
 			goto killit;
 		w->unauthenticated = 1;
+		if (source != NULL && source[0] != '\0') {
+			if ((w->source = strdup(source)) == NULL) {
+				r = ERR_NOMEM;
+				goto killit;
+			}
+			if ((r = startups_source_add(source)) != 0) {
+				free(w->source);
+				w->source = NULL;
+				goto killit;
+			}
+		}
 	}
 	ms = mon.conf->handshake_timeout_ms + DEADLINE_GRACE_MS;
 	tv.tv_sec = ms / 1000;

@@ -107,6 +107,8 @@ size_t		 worker_sessions(void);
 void		 worker_kill(struct worker *, const char *reason, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 worker_reap(void);
+/* Kill the worker if it still runs ms from now (plus a grace). */
+void		 worker_set_deadline(struct worker *, int ms);
 /* Send a message to a worker; a worker that cannot take it is killed. */
 int		 worker_send(struct worker *, uint32_t, const struct buf *,
 		    int fd);

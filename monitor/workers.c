@@ -31,8 +31,13 @@
 #include "pgauth.h"
 #include "secret.h"
 
-/* Grace beyond the worker's own handshake deadline before we kill it. */
+/*
+ * Grace beyond the worker's own deadline before we kill it: the worker's
+ * clock starts after exec and the sandbox, a little after ours.  A health
+ * worker's deadlines are seconds (HEALTH_REQUEST_MS), and so is its grace.
+ */
 #define DEADLINE_GRACE_MS	2000
+#define HEALTH_GRACE_MS		1000
 
 static void	 worker_chan_cb(int, short, void *);
 static void	 worker_close_chan(struct worker *);
@@ -152,8 +157,7 @@ spawn(const struct service *svc, int client_fd, int health)
 {
 	struct worker	*w;
 	struct buf	*b = NULL;
-	struct timeval	 tv;
-	int		 sv[2] = { -1, -1 }, r, ms, saved_errno = 0;
+	int		 sv[2] = { -1, -1 }, r, saved_errno = 0;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return ERR_NOMEM;
@@ -198,10 +202,8 @@ spawn(const struct service *svc, int client_fd, int health)
 			goto killit;
 		w->unauthenticated = 1;
 	}
-	ms = mon.conf->handshake_timeout_ms + DEADLINE_GRACE_MS;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(w->ev_deadline, &tv);
+	worker_set_deadline(w, health ? HEALTH_REQUEST_MS :
+	    mon.conf->handshake_timeout_ms);
 	TAILQ_INSERT_TAIL(&mon.workers, w, entry);
 	mon.nworkers++;
 	metrics_spawned(w);
@@ -239,6 +241,17 @@ spawn(const struct service *svc, int client_fd, int health)
 	/* The caller decides on errno whether to back off. */
 	errno = saved_errno;
 	return r;
+}
+
+void
+worker_set_deadline(struct worker *w, int ms)
+{
+	struct timeval	 tv;
+
+	ms += w->health ? HEALTH_GRACE_MS : DEADLINE_GRACE_MS;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(w->ev_deadline, &tv);
 }
 
 int
@@ -356,6 +369,15 @@ worker_deadline_cb(int fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
+	/* A health worker holds one of few slots: whatever its state. */
+	if (w->health) {
+		worker_kill(w, w->state == W_ASSIGNED ?
+		    "no health request within %d ms" :
+		    "still running %d ms after its figures",
+		    w->state == W_ASSIGNED ? HEALTH_REQUEST_MS :
+		    HEALTH_ANSWER_MS);
+		return;
+	}
 	if (w->state != W_RELAY && w->state != W_DONE) {
 		metrics_failed(w, FIG_TIMEOUT);
 		worker_kill(w, "handshake not finished within %d ms",

@@ -303,6 +303,9 @@ answer_log(struct worker *w, struct buf *b)
 	    (r = buf_get_string_direct(b, &text, &len)) != 0 ||
 	    (r = buf_expect_end(b)) != 0)
 		return r;
+	/* Every line counts, printed or below our level (budget.c). */
+	if (budget_charge(w, &w->log_budget, &budget_log, len) != 0)
+		return 0;
 	if (len > LOG_TEXT_MAX)
 		len = LOG_TEXT_MAX;
 	/* The worker's text is untrusted: print it tame. */

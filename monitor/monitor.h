@@ -38,6 +38,25 @@ struct creds {
 	struct secret	**values;
 };
 
+/*
+ * budget.c: token buckets for what a worker makes the monitor write, its
+ * log lines and its stderr: a burst, then a steady rate, in lines and in
+ * bytes.
+ */
+struct budget_rule {
+	const char	*what;		/* "log", "stderr" */
+	uint32_t	 burst_lines, burst_bytes;
+	uint32_t	 rate_lines, rate_bytes;	/* per second */
+};
+struct budget {
+	int		 started;	/* full at the first take */
+	uint64_t	 t_us;		/* last refill */
+	uint64_t	 lines, bytes;	/* tokens left, in millionths */
+};
+extern const struct budget_rule budget_log, budget_stderr;
+
+struct wstderr;
+
 struct worker {
 	TAILQ_ENTRY(worker) entry;
 	pid_t		 pid;
@@ -64,6 +83,9 @@ struct worker {
 	int		 failure;	/* 1 + FIG_* once counted as failed */
 	uint64_t	 t_start;	/* metrics_now_us() at spawn */
 	uint64_t	 t_creds;	/* ... when credentials were asked */
+	/* what it may make us write (budget.c, stderr.c) */
+	struct budget	 log_budget;
+	struct wstderr	*err;		/* its stderr; NULL once closed */
 };
 
 TAILQ_HEAD(workerlist, worker);
@@ -79,6 +101,15 @@ TAILQ_HEAD(workerlist, worker);
 #define wlog_warn(w, ...)	wlog(LOG_LVL_WARN, w, __VA_ARGS__)
 #define wlog_info(w, ...)	wlog(LOG_LVL_INFO, w, __VA_ARGS__)
 #define wlog_debug(w, ...)	wlog(LOG_LVL_DEBUG, w, __VA_ARGS__)
+
+/*
+ * Charge one line of len bytes: 0, or ERR_TOOBIG when the budget is spent
+ * (nothing charged).  budget_charge kills the worker then, with one line.
+ */
+int		 budget_take(struct budget *, const struct budget_rule *,
+		    size_t len, uint64_t now_us);
+int		 budget_charge(struct worker *, struct budget *,
+		    const struct budget_rule *, size_t len);
 
 /* The monitor's global state (main.c). */
 struct monitor {
@@ -185,10 +216,17 @@ void		 kdf_cancel(struct kdf_job *);
 /* Stop the threads and free every job (at exit). */
 void		 kdf_close(void);
 
-/* stderr.c: the pipe that is every worker's stderr. */
-int		 worker_stderr_open(void);
-int		 worker_stderr_fd(void);
-void		 worker_stderr_close(void);
+/*
+ * stderr.c: each worker's stderr, a pipe that the monitor reads and logs
+ * as the worker's, within budget_stderr.
+ */
+/* A new worker's pipe: the write end, for its fd 2; -1 (errno) on error. */
+int		 worker_stderr_open(struct worker *);
+/* The worker has exited: log what it left, then close. */
+void		 worker_stderr_drain(struct worker *);
+/* Stop reading (killed: nothing more of its text is logged). */
+void		 worker_stderr_close(struct worker *);
+void		 worker_stderr_free(struct worker *);
 
 /* listen.c */
 /* A listening TCP socket (non-blocking); -1 with err on failure. */

@@ -325,13 +325,21 @@ answer_log(struct worker *w, struct buf *b)
 static int
 answer_stats(struct worker *w, struct buf *b)
 {
-	int	 r;
+	uint64_t	 c2b, b2c;
+	char		 why[128];
+	int		 r;
 
-	if ((r = buf_get_u64(b, &w->bytes_c2b)) != 0 ||
-	    (r = buf_get_u64(b, &w->bytes_b2c)) != 0 ||
+	if ((r = buf_get_u64(b, &c2b)) != 0 ||
+	    (r = buf_get_u64(b, &b2c)) != 0 ||
 	    (r = buf_expect_end(b)) != 0)
 		return r;
-	metrics_bytes(w);
+	/* A claim; one that cannot be true is not counted. */
+	if (metrics_bytes_check(w, c2b, b2c, metrics_now_us(), why,
+	    sizeof(why)) != 0) {
+		worker_kill(w, "implausible STATS: %s", why);
+		return 0;
+	}
+	metrics_bytes(w, c2b, b2c);
 	return 0;
 }
 

@@ -275,7 +275,15 @@ void		 metrics_spawned(struct worker *);
 void		 metrics_failed(struct worker *, int reason);
 void		 metrics_authenticated(struct worker *);
 void		 metrics_provider(struct worker *);
-void		 metrics_bytes(struct worker *);
+/*
+ * A worker's byte counts (totals so far): 0 when they can be true, never
+ * below what it reported before and within its life at 100 Gbit/s; else
+ * an error, and why.  metrics_bytes counts what metrics_bytes_check let
+ * through (the sums saturate).
+ */
+int		 metrics_bytes_check(const struct worker *, uint64_t c2b,
+		    uint64_t b2c, uint64_t now_us, char *why, size_t);
+void		 metrics_bytes(struct worker *, uint64_t c2b, uint64_t b2c);
 void		 metrics_killed(struct worker *);
 void		 metrics_reaped(struct worker *, int status);
 /* Every service known, the configured ones first, with their counters. */

@@ -2,7 +2,7 @@
 # permits: regress/tools/rogueworker plays one misbehaviour per service
 # (a request out of order or twice, a credential its service does not have,
 # malformed framing, descriptors where none belong, floods of log lines
-# and of stderr).  For each, the
+# and of stderr, byte counts it cannot have relayed).  For each, the
 # monitor must kill the worker and answer nothing more, log why, keep its
 # own descriptors, and go on serving an honest service on the same
 # airlockd, also while another rogue floods its channel.
@@ -10,6 +10,7 @@
 . "$TOP/regress/pg.sh"
 
 require_root
+command -v curl >/dev/null || skip "curl is needed"
 ROGUE=$TOP/regress/tools/rogueworker
 [ -x "$ROGUE" ] || fail "$ROGUE not built (make)"
 [ -x "$TOP/airlock-worker" ] || fail "$TOP/airlock-worker not built (make)"
@@ -36,6 +37,8 @@ rogue-scram-verify-first received DIALED
 rogue-from-monitor	-
 rogue-log-flood		-
 rogue-stderr-flood	-
+rogue-stats-huge	received DIALED
+rogue-stats-fast	received DIALED
 "
 # Not in the loop below: one floods while an honest session runs, two
 # queue bursts of log lines at once.
@@ -47,6 +50,7 @@ pg_start
 printf '%s' "$PG_SCRAM_PASSWORD" >"$T/scram.pw"
 chmod 0600 "$T/scram.pw"
 PH=$(free_port)
+H=$(free_port)
 
 # rogue_service NAME PORT: a pg service whose worker is a rogue.  The
 # services that must be able to get the password legitimately (so that
@@ -68,7 +72,7 @@ EOF
 }
 
 {
-	airlock_head "worker: $ROGUE"
+	airlock_head "worker: $ROGUE" "health: 127.0.0.1:$H"
 	pg_service honest "$PH" trust_user disable
 	for r in $ROGUE_NAMES; do
 		p=$(free_port)
@@ -173,6 +177,17 @@ for f in "rogue-log-flood|log budget|flood: a line that says|100|32768" \
 	    "flood logged; the rogue: $(grep -h "flood over" \
 	    "$T/report.$name" || echo "killed while flooding")"
 done
+
+# Byte counts it cannot have relayed never reach /metrics.
+m=$(curl -s --max-time 10 "http://127.0.0.1:$H/metrics") ||
+    fail "/metrics: curl failed"
+for name in rogue-stats-huge rogue-stats-fast; do
+	v=$(echo "$m" | awk -v s="service=\"$name\"" '
+	    /^airlock_relayed_bytes_total/ && index($0, s) { n += $2 }
+	    END { print n + 0 }')
+	[ "$v" = 0 ] || fail "$name: /metrics counts $v bytes"
+done
+ok "the implausible byte counts are not in /metrics"
 
 # One worker that floods its channel must not starve the others: while
 # $STARVE floods (for 10 s, unless the monitor ends it first), an honest

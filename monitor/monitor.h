@@ -71,6 +71,7 @@ struct worker {
 	uint32_t	 creds_given;	/* worker secrets already handed out */
 	int		 purpose;	/* DIAL_SESSION or DIAL_CANCEL */
 	int		 killed;
+	int		 reaped;	/* its pid is no longer ours */
 	int		 unauthenticated;	/* counted in startups.c */
 	struct cred_req	*creq;		/* pending credential resolution */
 	struct dial	*dial;		/* pending backend dial */

@@ -375,7 +375,8 @@ worker_kill(struct worker *w, const char *fmt, ...)
 	metrics_killed(w);
 	w->killed = 1;
 	w->state = W_DONE;
-	kill(w->pid, SIGKILL);
+	if (!w->reaped)
+		kill(w->pid, SIGKILL);
 	worker_close_chan(w);
 	worker_stderr_close(w);
 	worker_forget_secrets(w);
@@ -400,11 +401,12 @@ worker_deadline_cb(int fd, short ev, void *arg)
 	(void)ev;
 	/* A health worker holds one of few slots: whatever its state. */
 	if (w->health) {
-		worker_kill(w, w->state == W_ASSIGNED ?
-		    "no health request within %d ms" :
-		    "still running %d ms after its figures",
-		    w->state == W_ASSIGNED ? HEALTH_REQUEST_MS :
-		    HEALTH_ANSWER_MS);
+		if (w->used & (1U << MSG_HEALTH))
+			worker_kill(w, "still running %d ms after its figures",
+			    HEALTH_ANSWER_MS);
+		else
+			worker_kill(w, "no health request within %d ms",
+			    HEALTH_REQUEST_MS);
 		return;
 	}
 	if (w->state != W_RELAY && w->state != W_DONE) {
@@ -472,33 +474,23 @@ void
 worker_reap(void)
 {
 	struct worker	*w;
-	siginfo_t	 si;
 	pid_t		 pid;
 	int		 status;
 
-	for (;;) {
-		/*
-		 * Look before reaping (WNOWAIT): until waitpid, the pid is a
-		 * zombie's and cannot be reused, so that a kill(2) while we
-		 * read what the worker left, on its channel (STATS, BYE, its
-		 * last lines) and on its stderr, reaches no one else.
-		 */
-		memset(&si, 0, sizeof(si));
-		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1 ||
-		    si.si_pid == 0)
-			break;
-		pid = si.si_pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		TAILQ_FOREACH(w, &mon.workers, entry)
 			if (w->pid == pid)
 				break;
-		if (w != NULL) {
-			worker_read(w, SIZE_MAX);
-			worker_stderr_drain(w);
-		}
-		if (waitpid(pid, &status, WNOHANG) != pid)
-			break;
 		if (w == NULL)
 			continue;
+		/*
+		 * What it left on its channel (STATS, BYE, its last lines)
+		 * and on its stderr is read now, within its limits.  Its pid
+		 * may be another process's already: no kill(2) any more.
+		 */
+		w->reaped = 1;
+		worker_read(w, SIZE_MAX);
+		worker_stderr_drain(w);
 		if (WIFSIGNALED(status) && !w->killed)
 			wlog_warn(w, "worker %ld died of signal %d%s",
 			    (long)pid, WTERMSIG(status),

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "errors.h"
+#include "log.h"
 #include "monitor.h"
 
 /* Tokens are kept in millionths, so that a rate per second refills per µs. */
@@ -60,17 +61,28 @@ const struct budget_rule budget_stderr = {
 	.rate_bytes = 512,
 };
 
-int
-budget_charge(struct worker *w, struct budget *b, const struct budget_rule *rule,
-    size_t len)
+void
+worker_text(struct worker *w, struct budget *b, const struct budget_rule *rule,
+    int level, const char *prefix, const unsigned char *text, size_t len)
 {
-	if (budget_take(b, rule, len, metrics_now_us()) == 0)
-		return 0;
-	worker_kill(w, "%s budget exceeded (at most %u lines and %u bytes at "
-	    "once, then %u lines/s and %u bytes/s)", rule->what,
-	    rule->burst_lines, rule->burst_bytes, rule->rate_lines,
-	    rule->rate_bytes);
-	return ERR_TOOBIG;
+	char	 line[WORKER_TEXT_MAX + 1];
+	size_t	 i;
+
+	/* Every line counts, printed or below our level. */
+	if (budget_take(b, rule, len, metrics_now_us()) != 0) {
+		worker_kill(w, "%s budget exceeded (at most %u lines and %u "
+		    "bytes at once, then %u lines/s and %u bytes/s)",
+		    rule->what, rule->burst_lines, rule->burst_bytes,
+		    rule->rate_lines, rule->rate_bytes);
+		return;
+	}
+	if (len > WORKER_TEXT_MAX)
+		len = WORKER_TEXT_MAX;
+	/* The worker's text is untrusted: printable ASCII only. */
+	for (i = 0; i < len; i++)
+		line[i] = text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?';
+	line[len] = '\0';
+	wlog(level, w, "%s%s", prefix, line);
 }
 
 static uint64_t

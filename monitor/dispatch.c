@@ -27,8 +27,6 @@
 #define HEALTH_ONLY	0x2	/* only a health worker may ask it */
 #define ALSO_HEALTH	0x4	/* a health worker may ask it too */
 
-#define LOG_TEXT_MAX	1024
-
 struct dispatch {
 	uint32_t	 type;
 	uint32_t	 states;	/* where the request is permitted */
@@ -294,8 +292,7 @@ static int
 answer_log(struct worker *w, struct buf *b)
 {
 	const unsigned char	*text;
-	size_t			 len, i;
-	char			 line[LOG_TEXT_MAX + 1];
+	size_t			 len;
 	uint8_t			 level;
 	int			 r;
 
@@ -303,22 +300,13 @@ answer_log(struct worker *w, struct buf *b)
 	    (r = buf_get_string_direct(b, &text, &len)) != 0 ||
 	    (r = buf_expect_end(b)) != 0)
 		return r;
-	/* Every line counts, printed or below our level (budget.c). */
-	if (budget_charge(w, &w->log_budget, &budget_log, len) != 0)
-		return 0;
-	if (len > LOG_TEXT_MAX)
-		len = LOG_TEXT_MAX;
-	/* The worker's text is untrusted: print it tame. */
-	for (i = 0; i < len; i++)
-		line[i] = (text[i] >= 0x20 && text[i] < 0x7f) ? text[i] : '?';
-	line[len] = '\0';
 	if (level > LOG_LVL_DEBUG)
 		level = LOG_LVL_DEBUG;
 	/* A worker may not log louder than a warning. */
 	if (level < LOG_LVL_WARN)
 		level = LOG_LVL_WARN;
 	/* Its service and id are ours, whatever its text claims. */
-	wlog(level, w, "%s", line);
+	worker_text(w, &w->log_budget, &budget_log, level, "", text, len);
 	return 0;
 }
 

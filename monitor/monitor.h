@@ -105,12 +105,19 @@ TAILQ_HEAD(workerlist, worker);
 
 /*
  * Charge one line of len bytes: 0, or ERR_TOOBIG when the budget is spent
- * (nothing charged).  budget_charge kills the worker then, with one line.
+ * (nothing charged).
  */
 int		 budget_take(struct budget *, const struct budget_rule *,
 		    size_t len, uint64_t now_us);
-int		 budget_charge(struct worker *, struct budget *,
-		    const struct budget_rule *, size_t len);
+/*
+ * Log a line of the worker's own (prefix, then text, made printable and
+ * cut to WORKER_TEXT_MAX), if the budget allows; else kill the worker,
+ * with one line that says so.
+ */
+#define WORKER_TEXT_MAX		1024
+void		 worker_text(struct worker *, struct budget *,
+		    const struct budget_rule *, int level, const char *prefix,
+		    const unsigned char *text, size_t len);
 
 /* The monitor's global state (main.c). */
 struct monitor {

@@ -25,7 +25,7 @@
 #include "log.h"
 #include "monitor.h"
 
-#define STDERR_LINE_MAX		1024
+#define STDERR_LINE_MAX		WORKER_TEXT_MAX
 /* Reads of a worker's pipe per turn of the loop (WORKER_MSGS_PER_TURN). */
 #define STDERR_READS_PER_TURN	4
 
@@ -34,7 +34,7 @@ struct wstderr {
 	struct event	*ev;
 	struct budget	 budget;
 	size_t		 len;
-	char		 line[STDERR_LINE_MAX + 1];
+	unsigned char	 line[STDERR_LINE_MAX];
 };
 
 /* Log the line so far, if the budget allows; else the worker is killed. */
@@ -42,18 +42,13 @@ static void
 flush_line(struct worker *w)
 {
 	struct wstderr	*e = w->err;
-	size_t		 i, len = e->len;
+	size_t		 len = e->len;
 
 	if (len == 0)
 		return;
 	e->len = 0;
-	if (budget_charge(w, &e->budget, &budget_stderr, len) != 0)
-		return;
-	for (i = 0; i < len; i++)
-		if ((unsigned char)e->line[i] < 0x20 || e->line[i] == 0x7f)
-			e->line[i] = '?';
-	e->line[len] = '\0';
-	wlog_warn(w, "worker stderr: %s", e->line);
+	worker_text(w, &e->budget, &budget_stderr, LOG_LVL_WARN,
+	    "worker stderr: ", e->line, len);
 }
 
 /* At most max reads, until the pipe is empty, at its end, or closed. */

@@ -289,17 +289,26 @@ log_with_fds(struct rogue_ctx *c, size_t nfds, int violation)
 
 /* The rogues. */
 
-static void
-play_after_authdone(struct rogue_ctx *c)
+/* Dialed, then authenticated as far as the monitor can tell. */
+static int
+authenticated(struct rogue_ctx *c)
 {
 	struct buf	*b;
 
 	if (dial_ok(c) != 0)
-		return;
+		return -1;
 	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL || buf_put_u8(b, 1) != 0)
 		_exit(2);
 	send_msg(c, MSG_AUTHDONE, b, -1, "AUTHDONE 1", 0);
 	buf_free(b);
+	return 0;
+}
+
+static void
+play_after_authdone(struct rogue_ctx *c)
+{
+	if (authenticated(c) != 0)
+		return;
 	credential(c, "password", 1);
 	listen_after(c);
 }
@@ -621,13 +630,10 @@ stats_after_auth(struct rogue_ctx *c, uint64_t c2b, uint64_t b2c,
 {
 	struct buf	*b;
 
-	if (dial_ok(c) != 0)
+	if (authenticated(c) != 0)
 		return;
-	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL || buf_put_u8(b, 1) != 0)
-		_exit(2);
-	send_msg(c, MSG_AUTHDONE, b, -1, "AUTHDONE 1", 0);
-	buf_reset(b);
-	if (buf_put_u64(b, c2b) != 0 || buf_put_u64(b, b2c) != 0)
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_u64(b, c2b) != 0 || buf_put_u64(b, b2c) != 0)
 		_exit(2);
 	send_msg(c, MSG_STATS, b, -1, what, 1);
 	buf_free(b);

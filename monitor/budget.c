@@ -26,13 +26,13 @@
 #define ELAPSED_MAX_US	(1000000ULL * 86400 * 365)
 
 /*
- * MSG_LOG.  Measured at -d (regress/t, through the real worker): a pg
- * session's worker sends one line, "pg: authenticated to the backend", for
+ * MSG_LOG.  Measured at -d (through the real worker): a pg session's
+ * worker sends one line, "pg: authenticated to the backend", 32 bytes, for
  * psql -c 'select 1' and for each connection of a 4-client pgbench run of
- * 5 s (2000 transactions a second), 32 bytes long; a failing
- * handshake sends up to four lines of at most 1 KiB (LOG_MSG_MAX); a
- * health worker one.  The burst is 25 times the worst of these; the rate
- * lets a connection that lives for days log a line a second on average.
+ * 5 s (about 2000 transactions a second); by the code, a failing handshake
+ * sends at most four lines of at most 1 KiB (LOG_MSG_MAX), a health worker
+ * one.  The burst is 25 times the worst of these; the rate lets a
+ * connection that lives for days log a line a second on average.
  * A connector that logs per request or per message while relaying would
  * run out at debug level: log per connection, not per message.
  */
@@ -51,7 +51,8 @@ const struct budget_rule budget_log = {
  * builds (regress/sanitize.sh) one report before it dies.  Such a report
  * must get through whole: measured, 55 lines and 3.3 KiB for a three-frame
  * stack; a worker's (three stacks of at most 30 frames and the shadow map)
- * stays under 150 lines and 16 KiB.  The burst is well above that.
+ * should stay under 150 lines and 16 KiB.  The burst is well above that;
+ * the rate is MSG_LOG's.
  */
 const struct budget_rule budget_stderr = {
 	.what = "stderr",

@@ -125,6 +125,9 @@ echo "$ROGUES" | while read -r name want; do
 		    fail "$name: no '$want' before the violation: $(cat "$rep")"
 	fi
 	after=$(after_violation "$rep")
+	# The line may reach the file a little after the client's end (the
+	# sanitizer runs copy airlockd's stderr into it through tee).
+	wait_for_log "\] $name#[0-9]+: worker [0-9]+ killed: " 5
 	killed=$(grep -E "\] $name#[0-9]+: worker [0-9]+ killed: " \
 	    "$AIRLOCK_LOG" | sed 's/.* killed: //')
 
@@ -251,6 +254,10 @@ rc=$?
 kill -CONT "$AIRLOCK_PID"
 [ "$rc" = 0 ] || fail "the burst rogues did not queue their lines"
 reports_say "^sent BYE" || fail "the monitor did not read the bursts"
+for name in $BURSTS; do
+	wait_for_log "\] $name#[0-9]+: burst line 40\$" 5 ||
+	    fail "$name: its last line is not in the log"
+done
 grep -E "\] rogue-log-burst-[12]#[0-9]+: burst line" "$AIRLOCK_LOG" |
     sed -E 's/.*\] (rogue-log-burst-[12])#.*/\1/' | uniq -c >"$T/runs"
 for name in $BURSTS; do

@@ -100,6 +100,18 @@ enum dial_purpose {
 #define WORKER_EXIT_FAILED	1
 #define WORKER_EXIT_TIMEOUT	3
 
+/*
+ * A health connection (/live, /ready, /metrics) is short, so that idle
+ * connections cannot hold the few health workers for long: its client has
+ * HEALTH_REQUEST_MS from the worker's start to send the whole request, and
+ * then HEALTH_ANSWER_MS to take the answer, whatever handshakeTimeout
+ * says.  The worker keeps both deadlines itself (worker/health.c), and the
+ * monitor ends a health worker that outlives them (monitor/health.c).  A
+ * probe sends its request at once: kubelet's own probe timeout is 1 s.
+ */
+#define HEALTH_REQUEST_MS	2000
+#define HEALTH_ANSWER_MS	2000
+
 /* A socketpair(AF_UNIX, SOCK_SEQPACKET) with close-on-exec on both ends. */
 int		 msg_channel(int fds[2]);
 /* Send one message; payload may be NULL (empty), fd -1 for none. */

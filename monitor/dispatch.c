@@ -35,8 +35,6 @@
 #define AUTH_REQUESTS	((1U << MSG_CREDENTIAL) | (1U << MSG_PG_MD5) | \
 			 (1U << MSG_SCRAM_START))
 
-#define LOG_TEXT_MAX	1024
-
 struct dispatch {
 	uint32_t	 type;
 	uint32_t	 states;	/* where the request is permitted */
@@ -309,8 +307,7 @@ static int
 answer_log(struct worker *w, struct buf *b)
 {
 	const unsigned char	*text;
-	size_t			 len, i;
-	char			 line[LOG_TEXT_MAX + 1];
+	size_t			 len;
 	uint8_t			 level;
 	int			 r;
 
@@ -318,32 +315,34 @@ answer_log(struct worker *w, struct buf *b)
 	    (r = buf_get_string_direct(b, &text, &len)) != 0 ||
 	    (r = buf_expect_end(b)) != 0)
 		return r;
-	if (len > LOG_TEXT_MAX)
-		len = LOG_TEXT_MAX;
-	/* The worker's text is untrusted: print it tame. */
-	for (i = 0; i < len; i++)
-		line[i] = (text[i] >= 0x20 && text[i] < 0x7f) ? text[i] : '?';
-	line[len] = '\0';
 	if (level > LOG_LVL_DEBUG)
 		level = LOG_LVL_DEBUG;
 	/* A worker may not log louder than a warning. */
 	if (level < LOG_LVL_WARN)
 		level = LOG_LVL_WARN;
 	/* Its service and id are ours, whatever its text claims. */
-	wlog(level, w, "%s", line);
+	worker_text(w, &w->log_budget, &budget_log, level, "", text, len);
 	return 0;
 }
 
 static int
 answer_stats(struct worker *w, struct buf *b)
 {
-	int	 r;
+	uint64_t	 c2b, b2c;
+	char		 why[128];
+	int		 r;
 
-	if ((r = buf_get_u64(b, &w->bytes_c2b)) != 0 ||
-	    (r = buf_get_u64(b, &w->bytes_b2c)) != 0 ||
+	if ((r = buf_get_u64(b, &c2b)) != 0 ||
+	    (r = buf_get_u64(b, &b2c)) != 0 ||
 	    (r = buf_expect_end(b)) != 0)
 		return r;
-	metrics_bytes(w);
+	/* A claim; one that cannot be true is not counted. */
+	if (metrics_bytes_check(w, c2b, b2c, metrics_now_us(), why,
+	    sizeof(why)) != 0) {
+		worker_kill(w, "implausible STATS: %s", why);
+		return 0;
+	}
+	metrics_bytes(w, c2b, b2c);
 	return 0;
 }
 

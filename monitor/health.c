@@ -8,8 +8,12 @@
  * encoded (include/figures.h), never as text to send on.  Health workers
  * count toward maxWorkers, and at most HEALTH_MAX_WORKERS run at once:
  * beyond that, probes wait in the listen backlog, so that a flood of them
- * cannot use up the processes that clients need.  The listener stays open
- * while draining, so that /ready can say 503.
+ * cannot use up the processes that clients need.  So that idle
+ * connections cannot hold those few either, a health worker has
+ * HEALTH_REQUEST_MS for its request and HEALTH_ANSWER_MS for its answer
+ * (include/msg.h), and one that outlives them, as only a compromised one
+ * would, is killed.  The listener stays open while draining, so that
+ * /ready can say 503.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -178,6 +182,7 @@ health_answer(struct worker *w, struct buf *b)
 		return r;
 	/* Whatever happens next, this worker asks nothing more. */
 	w->state = W_DONE;
+	worker_set_deadline(w, HEALTH_ANSWER_MS);
 	fig_init(&f);
 	f.ready = ready();
 	f.draining = mon.draining != 0;

@@ -453,8 +453,6 @@ main(int argc, char **argv)
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
 	    (mon.dns = evdns_base_new(mon.base, 0)) == NULL)
 		fatal("cannot create the resolver");
-	if (worker_stderr_open() != 0)
-		fatal("cannot create the workers' log pipe");
 	metrics_init();
 	if (listeners_open(mon.conf, err, sizeof(err)) != 0)
 		fatal("cannot listen: %s", err);
@@ -479,7 +477,6 @@ main(int argc, char **argv)
 	metrics_free();
 	kdf_close();
 	watch_stop();
-	worker_stderr_close();
 	signals_close();
 	if (ev_drain != NULL)
 		event_free(ev_drain);

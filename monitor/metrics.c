@@ -10,10 +10,16 @@
  * first reason given: a handshake timeout that ends in a kill is a
  * timeout, not a kill.  Health workers are counted nowhere: a probe must
  * not change what it measures.
+ *
+ * The byte counts are a worker's claim (MSG_STATS), checked before they
+ * are counted (metrics_bytes_check), and their sums saturate rather than
+ * wrap: no worker can make a counter go back.
  */
 #include <sys/wait.h>
 
 #include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -149,15 +155,54 @@ metrics_provider(struct worker *w)
 		fig_hist_observe(&c->provider, metrics_now_us() - w->t_creds);
 }
 
+/*
+ * The fastest a connection carries bytes, each way: 100 Gbit/s, in bytes a
+ * microsecond; with slack for a connection microseconds old.  A claim
+ * above that, over the worker's whole life, is a lie.
+ */
+#define STATS_MAX_BYTES_PER_US	12500ULL
+#define STATS_SLACK_BYTES	(1024 * 1024ULL)
+
+static void
+sat_add(uint64_t *sum, uint64_t v)
+{
+	*sum = v > UINT64_MAX - *sum ? UINT64_MAX : *sum + v;
+}
+
+int
+metrics_bytes_check(const struct worker *w, uint64_t c2b, uint64_t b2c,
+    uint64_t now_us, char *why, size_t whylen)
+{
+	uint64_t	 life = now_us > w->t_start ? now_us - w->t_start : 0;
+	uint64_t	 max = STATS_SLACK_BYTES;
+
+	/* Counts are totals so far: a later report never has less. */
+	if (c2b < w->bytes_c2b || b2c < w->bytes_b2c) {
+		snprintf(why, whylen, "byte counts went back");
+		return ERR_PROTO;
+	}
+	sat_add(&max, life > UINT64_MAX / STATS_MAX_BYTES_PER_US ?
+	    UINT64_MAX : life * STATS_MAX_BYTES_PER_US);
+	if (c2b > max || b2c > max) {
+		snprintf(why, whylen, "%llu bytes in %llu us, more than 100 "
+		    "Gbit/s", (unsigned long long)(c2b > b2c ? c2b : b2c),
+		    (unsigned long long)life);
+		return ERR_PROTO;
+	}
+	return 0;
+}
+
 void
-metrics_bytes(struct worker *w)
+metrics_bytes(struct worker *w, uint64_t c2b, uint64_t b2c)
 {
 	struct fig_service	*c;
 
 	if ((c = of_worker(w)) != NULL) {
-		c->bytes_c2b += w->bytes_c2b;
-		c->bytes_b2c += w->bytes_b2c;
+		sat_add(&c->bytes_c2b, c2b - w->bytes_c2b);
+		sat_add(&c->bytes_b2c, b2c - w->bytes_b2c);
 	}
+	w->bytes_c2b = c2b;
+	w->bytes_b2c = b2c;
 }
 
 void

@@ -42,6 +42,25 @@ struct creds {
 	struct secret	**values;
 };
 
+/*
+ * budget.c: token buckets for what a worker makes the monitor write, its
+ * log lines and its stderr: a burst, then a steady rate, in lines and in
+ * bytes.
+ */
+struct budget_rule {
+	const char	*what;		/* "log", "stderr" */
+	uint32_t	 burst_lines, burst_bytes;
+	uint32_t	 rate_lines, rate_bytes;	/* per second */
+};
+struct budget {
+	int		 started;	/* full at the first take */
+	uint64_t	 t_us;		/* last refill */
+	uint64_t	 lines, bytes;	/* tokens left, in millionths */
+};
+extern const struct budget_rule budget_log, budget_stderr;
+
+struct wstderr;
+
 struct worker {
 	TAILQ_ENTRY(worker) entry;
 	pid_t		 pid;
@@ -56,6 +75,7 @@ struct worker {
 	uint32_t	 creds_given;	/* worker secrets already handed out */
 	int		 purpose;	/* DIAL_SESSION or DIAL_CANCEL */
 	int		 killed;
+	int		 reaped;	/* its pid is no longer ours */
 	int		 unauthenticated;	/* counted in startups.c */
 	char		*source;	/* its source's key there, or NULL */
 	struct cred_req	*creq;		/* pending credential resolution */
@@ -69,6 +89,9 @@ struct worker {
 	int		 failure;	/* 1 + FIG_* once counted as failed */
 	uint64_t	 t_start;	/* metrics_now_us() at spawn */
 	uint64_t	 t_creds;	/* ... when credentials were asked */
+	/* what it may make us write (budget.c, stderr.c) */
+	struct budget	 log_budget;
+	struct wstderr	*err;		/* its stderr; NULL once closed */
 };
 
 TAILQ_HEAD(workerlist, worker);
@@ -84,6 +107,22 @@ TAILQ_HEAD(workerlist, worker);
 #define wlog_warn(w, ...)	wlog(LOG_LVL_WARN, w, __VA_ARGS__)
 #define wlog_info(w, ...)	wlog(LOG_LVL_INFO, w, __VA_ARGS__)
 #define wlog_debug(w, ...)	wlog(LOG_LVL_DEBUG, w, __VA_ARGS__)
+
+/*
+ * Charge one line of len bytes: 0, or ERR_TOOBIG when the budget is spent
+ * (nothing charged).
+ */
+int		 budget_take(struct budget *, const struct budget_rule *,
+		    size_t len, uint64_t now_us);
+/*
+ * Log a line of the worker's own (prefix, then text, made printable and
+ * cut to WORKER_TEXT_MAX), if the budget allows; else kill the worker,
+ * with one line that says so.
+ */
+#define WORKER_TEXT_MAX		1024
+void		 worker_text(struct worker *, struct budget *,
+		    const struct budget_rule *, int level, const char *prefix,
+		    const unsigned char *text, size_t len);
 
 /* The monitor's global state (main.c). */
 struct monitor {
@@ -119,6 +158,8 @@ size_t		 worker_sessions(void);
 void		 worker_kill(struct worker *, const char *reason, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 worker_reap(void);
+/* Kill the worker if it still runs ms from now (plus a grace). */
+void		 worker_set_deadline(struct worker *, int ms);
 /* Send a message to a worker; a worker that cannot take it is killed. */
 int		 worker_send(struct worker *, uint32_t, const struct buf *,
 		    int fd);
@@ -230,10 +271,17 @@ void		 kdf_cancel(struct kdf_job *);
 /* Stop the threads and free every job (at exit). */
 void		 kdf_close(void);
 
-/* stderr.c: the pipe that is every worker's stderr. */
-int		 worker_stderr_open(void);
-int		 worker_stderr_fd(void);
-void		 worker_stderr_close(void);
+/*
+ * stderr.c: each worker's stderr, a pipe that the monitor reads and logs
+ * as the worker's, within budget_stderr.
+ */
+/* A new worker's pipe: the write end, for its fd 2; -1 (errno) on error. */
+int		 worker_stderr_open(struct worker *);
+/* The worker has exited: log what it left, then close. */
+void		 worker_stderr_drain(struct worker *);
+/* Stop reading (killed: nothing more of its text is logged). */
+void		 worker_stderr_close(struct worker *);
+void		 worker_stderr_free(struct worker *);
 
 /* listen.c */
 /* A listening TCP socket (non-blocking); -1 with err on failure. */
@@ -306,7 +354,15 @@ void		 metrics_spawned(struct worker *);
 void		 metrics_failed(struct worker *, int reason);
 void		 metrics_authenticated(struct worker *);
 void		 metrics_provider(struct worker *);
-void		 metrics_bytes(struct worker *);
+/*
+ * A worker's byte counts (totals so far): 0 when they can be true, never
+ * below what it reported before and within its life at 100 Gbit/s; else
+ * an error, and why.  metrics_bytes counts what metrics_bytes_check let
+ * through (the sums saturate).
+ */
+int		 metrics_bytes_check(const struct worker *, uint64_t c2b,
+		    uint64_t b2c, uint64_t now_us, char *why, size_t);
+void		 metrics_bytes(struct worker *, uint64_t c2b, uint64_t b2c);
 void		 metrics_killed(struct worker *);
 void		 metrics_reaped(struct worker *, int status);
 /* Every service known, the configured ones first, with their counters. */

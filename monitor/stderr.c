@@ -1,15 +1,22 @@
 /*
- * The workers' stderr: one pipe shared by all workers, read by the monitor
- * and logged line by line.  A worker writes there only what cannot go over
- * its channel: the sandbox's trap message in debug mode, a library's
- * complaint before the channel is up, a sanitizer's report.  It must be a
+ * Each worker's stderr: a pipe of its own, read by the monitor and logged
+ * line by line as that worker's ("SERVICE#ID: worker stderr: ..."), within
+ * its stderr budget (budget.c).  A worker writes there only what cannot go
+ * over its channel: the sandbox's trap message in debug mode, a library's
+ * complaint before the channel is up, a sanitizer's report (which
+ * regress/sanitize.sh finds in the log by "worker stderr:").  It must be a
  * pipe: with RLIMIT_FSIZE at 0, a write to a regular file kills the worker.
- * Lines of up to PIPE_BUF bytes from different workers do not interleave.
+ *
+ * One pipe per worker rather than one for all, so that a flood is charged
+ * to the worker that writes it, which is then killed with one line, as for
+ * MSG_LOG; a shared pipe can only be bounded as a whole, and then one
+ * worker silences the others.  It costs one descriptor per worker in the
+ * monitor, beside its channel.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
-#include <string.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -18,86 +25,137 @@
 #include "log.h"
 #include "monitor.h"
 
-#define STDERR_LINE_MAX	1024
+#define STDERR_LINE_MAX		WORKER_TEXT_MAX
+/* Reads of a worker's pipe per turn of the loop (WORKER_MSGS_PER_TURN). */
+#define STDERR_READS_PER_TURN	4
 
-static int		 pipe_r = -1, pipe_w = -1;
-static struct event	*ev_stderr;
-static char		 line[STDERR_LINE_MAX + 1];
-static size_t		 linelen;
+struct wstderr {
+	int		 fd;		/* the read end; -1 once closed */
+	struct event	*ev;
+	struct budget	 budget;
+	size_t		 len;
+	unsigned char	 line[STDERR_LINE_MAX];
+};
 
+/* Log the line so far, if the budget allows; else the worker is killed. */
 static void
-flush_line(void)
+flush_line(struct worker *w)
 {
-	size_t	 i;
+	struct wstderr	*e = w->err;
+	size_t		 len = e->len;
 
-	if (linelen == 0)
+	if (len == 0)
 		return;
-	for (i = 0; i < linelen; i++)
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			line[i] = '?';
-	line[linelen] = '\0';
-	log_warn("worker stderr: %s", line);
-	linelen = 0;
+	e->len = 0;
+	worker_text(w, &e->budget, &budget_stderr, LOG_LVL_WARN,
+	    "worker stderr: ", e->line, len);
+}
+
+/* At most max reads, until the pipe is empty, at its end, or closed. */
+static void
+read_some(struct worker *w, size_t max)
+{
+	struct wstderr	*e = w->err;
+	char		 buf[4096];
+	ssize_t		 n, i;
+	size_t		 reads;
+
+	for (reads = 0; reads < max && e->fd != -1; reads++) {
+		if ((n = read(e->fd, buf, sizeof(buf))) == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				worker_stderr_close(w);
+			return;
+		}
+		if (n == 0) {
+			/* The worker has exited: its last words too. */
+			flush_line(w);
+			worker_stderr_close(w);
+			return;
+		}
+		/* A kill (over budget) closes the pipe: stop there. */
+		for (i = 0; i < n && e->fd != -1; i++) {
+			if (buf[i] == '\n')
+				flush_line(w);
+			else {
+				if (e->len == STDERR_LINE_MAX)
+					flush_line(w);
+				e->line[e->len++] = buf[i];
+			}
+		}
+	}
 }
 
 static void
 stderr_cb(int fd, short ev, void *arg)
 {
-	char	 buf[4096];
-	ssize_t	 n, i;
-
+	(void)fd;
 	(void)ev;
-	(void)arg;
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		for (i = 0; i < n; i++) {
-			if (buf[i] == '\n') {
-				flush_line();
-				continue;
-			}
-			if (linelen == STDERR_LINE_MAX)
-				flush_line();
-			line[linelen++] = buf[i];
-		}
-	}
+	read_some(arg, STDERR_READS_PER_TURN);
 }
 
 int
-worker_stderr_open(void)
+worker_stderr_open(struct worker *w)
 {
-	int	 fds[2];
+	struct wstderr	*e;
+	int		 fds[2];
 
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return -1;
+	e->fd = -1;
+	w->err = e;
+	/* Only our end is non-blocking: the worker's writes may wait. */
 	if (pipe2(fds, O_CLOEXEC) == -1)
-		return ERR_SYS;
-	pipe_r = fds[0];
-	pipe_w = fds[1];
-	if (fcntl(pipe_r, F_SETFL, O_NONBLOCK) == -1)
-		return ERR_SYS;
-	ev_stderr = event_new(mon.base, pipe_r, EV_READ | EV_PERSIST,
-	    stderr_cb, NULL);
-	if (ev_stderr == NULL || event_add(ev_stderr, NULL) == -1)
-		return ERR_NOMEM;
-	return 0;
-}
-
-int
-worker_stderr_fd(void)
-{
-	return pipe_w;
+		return -1;
+	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    (e->ev = event_new(mon.base, fds[0], EV_READ | EV_PERSIST,
+	    stderr_cb, w)) == NULL || event_add(e->ev, NULL) == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		errno = ENOMEM;
+		return -1;
+	}
+	e->fd = fds[0];
+	return fds[1];
 }
 
 void
-worker_stderr_close(void)
+worker_stderr_drain(struct worker *w)
 {
-	if (ev_stderr != NULL) {
-		/* What the last workers wrote is still worth a line. */
-		stderr_cb(pipe_r, EV_READ, NULL);
-		flush_line();
-		event_free(ev_stderr);
+	if (w->err == NULL)
+		return;
+	/* Its writers are gone, so the pipe ends: read it to its end. */
+	read_some(w, SIZE_MAX);
+	if (w->err->fd != -1) {
+		flush_line(w);
+		worker_stderr_close(w);
 	}
-	if (pipe_r != -1)
-		close(pipe_r);
-	if (pipe_w != -1)
-		close(pipe_w);
-	ev_stderr = NULL;
-	pipe_r = pipe_w = -1;
+}
+
+void
+worker_stderr_close(struct worker *w)
+{
+	struct wstderr	*e = w->err;
+
+	if (e == NULL || e->fd == -1)
+		return;
+	if (e->ev != NULL)
+		event_del(e->ev);
+	close(e->fd);
+	e->fd = -1;
+}
+
+void
+worker_stderr_free(struct worker *w)
+{
+	struct wstderr	*e = w->err;
+
+	if (e == NULL)
+		return;
+	worker_stderr_close(w);
+	if (e->ev != NULL)
+		event_free(e->ev);
+	free(e);
+	w->err = NULL;
 }

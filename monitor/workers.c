@@ -5,7 +5,8 @@
  * A worker is a fresh image (posix_spawn of airlock-worker), never a fork
  * of the monitor that would carry its memory: provider tokens, other
  * services' credentials, the configuration.  It gets an empty environment,
- * its channel at WORKER_CHANNEL_FD and nothing else.
+ * its channel at WORKER_CHANNEL_FD, its own stderr pipe (stderr.c) and
+ * nothing else.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -15,6 +16,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +34,25 @@
 #include "safefile.h"
 #include "secret.h"
 
-/* Grace beyond the worker's own handshake deadline before we kill it. */
+/*
+ * Grace beyond the worker's own deadline before we kill it: the worker's
+ * clock starts after exec and the sandbox, a little after ours.  A health
+ * worker's deadlines are seconds (HEALTH_REQUEST_MS), and so is its grace.
+ */
 #define DEADLINE_GRACE_MS	2000
+#define HEALTH_GRACE_MS		1000
+
+/*
+ * Messages handled per worker per turn of the event loop.  The channel's
+ * event is level-triggered: what is left is read at the next turn, after
+ * every other worker, listener and timer has had its own, so that one
+ * worker that floods its channel cannot starve the others.  Nothing is
+ * lost by stopping early: the messages, and a descriptor riding on one,
+ * wait in the socket, in order; a deadline is a timer, which fires at its
+ * turn all the same; at reap, whatever is left is read (worker_reap).  An
+ * honest worker sends a handful of messages at a time.
+ */
+#define WORKER_MSGS_PER_TURN	16
 
 static void	 worker_chan_cb(int, short, void *);
 static void	 worker_close_chan(struct worker *);
@@ -88,7 +107,7 @@ worker_exec_check(char *err, size_t errlen)
 }
 
 static int
-spawn_process(struct worker *w, int child_chan)
+spawn_process(struct worker *w, int child_chan, int child_err)
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 attr;
@@ -131,12 +150,12 @@ spawn_process(struct worker *w, int child_chan)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
 	/*
-	 * stdin and stdout lead nowhere, stderr to the monitor's log pipe,
+	 * stdin and stdout lead nowhere, stderr to its pipe to the monitor,
 	 * the channel at its fixed number; every other fd is close-on-exec.
 	 */
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, worker_stderr_fd(), 2);
+	posix_spawn_file_actions_adddup2(&fa, child_err, 2);
 	posix_spawn_file_actions_adddup2(&fa, child_chan, WORKER_CHANNEL_FD);
 	posix_spawn_file_actions_addclosefrom_np(&fa, WORKER_CHANNEL_FD + 1);
 	/* libevent blocks and catches signals; the worker starts clean. */
@@ -170,6 +189,7 @@ worker_free(struct worker *w)
 {
 	worker_startup_over(w);
 	worker_forget_secrets(w);
+	worker_stderr_free(w);
 	if (w->ev_chan != NULL)
 		event_free(w->ev_chan);
 	if (w->ev_deadline != NULL)
@@ -208,9 +228,8 @@ spawn(const struct service *svc, int client_fd, int health,
 {
 	struct worker	*w;
 	struct buf	*b = NULL;
-	struct timeval	 tv;
 	char		 why[512];
-	int		 sv[2] = { -1, -1 }, r, ms, saved_errno = 0;
+	int		 sv[2] = { -1, -1 }, child_err = -1, r, saved_errno = 0;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return ERR_NOMEM;
@@ -235,7 +254,14 @@ spawn(const struct service *svc, int client_fd, int health,
 		    strerror(saved_errno));
 		goto fail;
 	}
-	if ((r = spawn_process(w, sv[1])) != 0) {
+	if ((child_err = worker_stderr_open(w)) == -1) {
+		saved_errno = errno;
+		r = ERR_SYS;
+		wlog_error(w, "cannot create a worker's stderr pipe: %s",
+		    strerror(saved_errno));
+		goto fail;
+	}
+	if ((r = spawn_process(w, sv[1], child_err)) != 0) {
 		saved_errno = errno;
 		wlog_error(w, "cannot start worker %s: %s", mon.worker_path,
 		    strerror(saved_errno));
@@ -243,6 +269,8 @@ spawn(const struct service *svc, int client_fd, int health,
 	}
 	close(sv[1]);
 	sv[1] = -1;
+	close(child_err);
+	child_err = -1;
 	w->chan = sv[0];
 	if (fcntl(w->chan, F_SETFL, O_NONBLOCK) == -1) {
 		r = ERR_SYS;
@@ -273,10 +301,8 @@ spawn(const struct service *svc, int client_fd, int health,
 			}
 		}
 	}
-	ms = mon.conf->handshake_timeout_ms + DEADLINE_GRACE_MS;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(w->ev_deadline, &tv);
+	worker_set_deadline(w, health ? HEALTH_REQUEST_MS :
+	    mon.conf->handshake_timeout_ms);
 	TAILQ_INSERT_TAIL(&mon.workers, w, entry);
 	mon.nworkers++;
 	metrics_spawned(w);
@@ -307,6 +333,8 @@ spawn(const struct service *svc, int client_fd, int health,
  fail:
 	if (sv[1] != -1)
 		close(sv[1]);
+	if (child_err != -1)
+		close(child_err);
 	if (sv[0] != -1 && w->chan == -1)
 		close(sv[0]);
 	metrics_failed(w, FIG_SPAWN);
@@ -314,6 +342,19 @@ spawn(const struct service *svc, int client_fd, int health,
 	/* The caller decides on errno whether to back off. */
 	errno = saved_errno;
 	return r;
+}
+
+void
+worker_set_deadline(struct worker *w, int ms)
+{
+	struct timeval	 tv;
+
+	if (w->ev_deadline == NULL)
+		return;		/* a unit test's stand-in */
+	ms += w->health ? HEALTH_GRACE_MS : DEADLINE_GRACE_MS;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(w->ev_deadline, &tv);
 }
 
 int
@@ -423,8 +464,10 @@ worker_kill(struct worker *w, const char *fmt, ...)
 	metrics_killed(w);
 	w->killed = 1;
 	w->state = W_DONE;
-	kill(w->pid, SIGKILL);
+	if (!w->reaped)
+		kill(w->pid, SIGKILL);
 	worker_close_chan(w);
+	worker_stderr_close(w);
 	worker_forget_secrets(w);
 }
 
@@ -445,6 +488,16 @@ worker_deadline_cb(int fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
+	/* A health worker holds one of few slots: whatever its state. */
+	if (w->health) {
+		if (w->used & (1U << MSG_HEALTH))
+			worker_kill(w, "still running %d ms after its figures",
+			    HEALTH_ANSWER_MS);
+		else
+			worker_kill(w, "no health request within %d ms",
+			    HEALTH_REQUEST_MS);
+		return;
+	}
 	if (w->state != W_RELAY && w->state != W_DONE) {
 		metrics_failed(w, FIG_TIMEOUT);
 		worker_kill(w, "handshake not finished within %d ms",
@@ -452,21 +505,22 @@ worker_deadline_cb(int fd, short ev, void *arg)
 	}
 }
 
+/* Handle at most max messages of the worker; each is handled or kills. */
 static void
-worker_chan_cb(int fd, short ev, void *arg)
+worker_read(struct worker *w, size_t max)
 {
-	struct worker	*w = arg;
 	struct buf	*b;
 	uint32_t	 type;
-	int		 r, mfd;
+	size_t		 n;
+	int		 r, mfd, fd = w->chan;
 
-	(void)ev;
+	if (fd == -1 || w->killed)
+		return;
 	if ((b = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL) {
 		worker_kill(w, "out of memory");
 		return;
 	}
-	/* Drain what is there; every message is handled or kills. */
-	while (w->chan == fd && !w->killed) {
+	for (n = 0; n < max && w->chan == fd && !w->killed; n++) {
 		r = msg_recv(fd, &type, b, &mfd);
 		if (r == ERR_AGAIN)
 			break;
@@ -483,6 +537,14 @@ worker_chan_cb(int fd, short ev, void *arg)
 		dispatch_message(w, type, b, mfd);
 	}
 	buf_free(b);
+}
+
+static void
+worker_chan_cb(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	worker_read(arg, WORKER_MSGS_PER_TURN);
 }
 
 static const char *
@@ -510,6 +572,14 @@ worker_reap(void)
 				break;
 		if (w == NULL)
 			continue;
+		/*
+		 * What it left on its channel (STATS, BYE, its last lines)
+		 * and on its stderr is read now, within its limits.  Its pid
+		 * may be another process's already: no kill(2) any more.
+		 */
+		w->reaped = 1;
+		worker_read(w, SIZE_MAX);
+		worker_stderr_drain(w);
 		if (WIFSIGNALED(status) && !w->killed)
 			wlog_warn(w, "worker %ld died of signal %d%s",
 			    (long)pid, WTERMSIG(status),

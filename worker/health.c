@@ -3,8 +3,9 @@
  * listener, answered and closed (RFC 9112 section 9.6, "Connection:
  * close").  /live and /ready as Secretless Broker serves them, ?full=1 for
  * a JSON detail, /metrics in the Prometheus text format.  The figures come
- * from the monitor (one MSG_HEALTH); the request is read under the
- * handshake deadline and within HREQ_MAX_BYTES.  No credential, no dial.
+ * from the monitor (one MSG_HEALTH).  The request must arrive whole within
+ * HEALTH_REQUEST_MS and HREQ_MAX_BYTES, and the answer is written within
+ * HEALTH_ANSWER_MS (include/msg.h).  No credential, no dial.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "figures.h"
 #include "health.h"
 #include "log.h"
+#include "msg.h"
 #include "worker.h"
 
 /* /metrics of a few hundred services, with room to spare. */
@@ -136,7 +138,11 @@ health_handshake(struct wconn *c)
 	int		 head, r;
 
 	hreq_init(&req);
+	/* A health request gets seconds, not the handshake's deadline. */
+	if (deadline_in(HEALTH_REQUEST_MS) < c->deadline)
+		c->deadline = deadline_in(HEALTH_REQUEST_MS);
 	r = read_request(c, &req);
+	c->deadline = deadline_in(HEALTH_ANSWER_MS);
 	if (r == ERR_TIMEOUT || r == ERR_EOF || r == ERR_SYS) {
 		/* A client that does not finish its request gets nothing. */
 		log_debug("health: %s before a whole request", err_str(r));

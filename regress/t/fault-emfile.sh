@@ -2,9 +2,10 @@
 # serves again once descriptors are free.
 #
 # airlockd runs with RLIMIT_NOFILE barely above what it holds when idle
-# (measured: its open descriptors after start plus 10); each connection
-# costs it a channel descriptor while it lives, and a few more while it
-# starts.  Part 1: 30 concurrent clients; some are served, the others may
+# (measured: its open descriptors after start plus 16); each connection
+# costs it two descriptors while it lives (the worker's channel and its
+# stderr pipe), and a few more while it starts: the 5 clients of part 2
+# fit at once, no more.  Part 1: 30 concurrent clients; some are served, the others may
 # fail, but never silently (airlock promises a log line for each, no
 # crash, no spin, recovery).  Part 2 makes accept(2) itself fail,
 # deterministically: the soft limit is lowered to the lowest free
@@ -21,7 +22,7 @@ require_root
 command -v prlimit >/dev/null || skip "prlimit (util-linux) not found"
 
 CLIENTS=30
-SPARE=10
+SPARE=16
 HZ=$(getconf CLK_TCK)
 
 pg_start

@@ -1,7 +1,7 @@
 # The health and metrics endpoint (airlock.health): /live, /ready and
 # ?full=1 as Secretless Broker serves them, /metrics in the Prometheus text
 # format with the figures of a real psql session and of a failed one, the
-# HTTP errors, a slow client cut at the handshake deadline, the cap on
+# HTTP errors, a slow client cut at the request deadline, the cap on
 # concurrent health workers, the health worker's sandbox, readiness while
 # draining, and "health: off" binding nothing.
 . "$(dirname "$0")/../lib.sh"
@@ -203,8 +203,8 @@ END { if (n == 0) { print "no samples"; err = 1 }; exit err }
     fail "exposition format: $(head -n 5 "$T/format.out")"
 ok "/metrics passes the exposition format check ($(grep -vc '^#' "$T/metrics") samples)"
 
-# A slow client, which never finishes its request, is cut at the
-# handshake deadline (3 s here) and gets no answer.  While it waits, its
+# A slow client, which never finishes its request, is cut at the health
+# request deadline (2 s, below the handshake's 3 s here) and gets no answer.  While it waits, its
 # worker is seen from outside: sandboxed as a client's worker is.
 from=$(($(wc -l <"$AIRLOCK_LOG") + 1))
 printf 'GET /live HTTP/1.1\r\nX-Slow: ' | raw >"$T/slow.out" &
@@ -243,7 +243,7 @@ wait "$slow"
 secs=$(cat "$T/raw.secs")
 [ -z "$(cat "$T/slow.out")" ] || fail "the slow client got '$(cat "$T/slow.out")'"
 [ "$secs" -lt 10 ] || fail "the slow client was cut after $secs s, not ~3"
-ok "a slow client is cut at the handshake deadline (after ${secs}s)"
+ok "a slow client is cut at the request deadline (after ${secs}s)"
 
 # A flood of slow clients gets at most 8 health workers; the rest wait in
 # the backlog, and /live is served once the deadline has freed them.

@@ -8,6 +8,9 @@
  * worker (../../airlock-worker from its own directory) with the channel
  * untouched, so that honest connections on the same airlockd are served as
  * usual.  A rogue service names the misbehaviour to play (see rogues[]).
+ * A health worker has no service of its own to name one: it plays
+ * rogue-health-WORD when the file CHROOT.rogue-health (CHROOT: the -c
+ * argument) holds WORD.
  *
  * Everything it sends and receives is written, one line each, to the report
  * file named by the service's `config: rogueReport:` option (else stderr):
@@ -25,8 +28,11 @@
  * It is a test program: not sandboxed, and it needs no privilege.
  */
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+
+#include <linux/sockios.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +55,10 @@
 #define WAIT_MS		3000	/* how long to listen after a violation */
 #define REPLY_MS	10000	/* how long to wait for a permitted answer */
 #define FLOOD_FDS	200	/* below the kernel's SCM_MAX_FD (253) */
+#define FLOOD_MS	2000	/* how long a flood lasts, unless killed */
+#define STARVE_MS	10000	/* ... the flood that starves the others */
+#define BURST		40	/* LOG messages queued at once */
+#define HOLD_MS		20000	/* how long a health rogue holds its slot */
 #define UNKNOWN_TYPE	9999
 
 struct rogue_ctx {
@@ -56,6 +66,7 @@ struct rogue_ctx {
 	int		 report;	/* report file, or 2 */
 	int		 client;	/* the client connection, kept open */
 	char		*service;
+	const char	*go;		/* rogueGo: a file to wait for */
 	struct buf	*in;
 };
 
@@ -279,17 +290,26 @@ log_with_fds(struct rogue_ctx *c, size_t nfds, int violation)
 
 /* The rogues. */
 
-static void
-play_after_authdone(struct rogue_ctx *c)
+/* Dialed, then authenticated as far as the monitor can tell. */
+static int
+authenticated(struct rogue_ctx *c)
 {
 	struct buf	*b;
 
 	if (dial_ok(c) != 0)
-		return;
+		return -1;
 	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL || buf_put_u8(b, 1) != 0)
 		_exit(2);
 	send_msg(c, MSG_AUTHDONE, b, -1, "AUTHDONE 1", 0);
 	buf_free(b);
+	return 0;
+}
+
+static void
+play_after_authdone(struct rogue_ctx *c)
+{
+	if (authenticated(c) != 0)
+		return;
 	credential(c, "password", 1);
 	listen_after(c);
 }
@@ -636,6 +656,161 @@ play_tls_sign_pkcs1(struct rogue_ctx *c)
 	listen_after(c);
 }
 
+/*
+ * Floods: as fast as the channel (or the pipe) takes it, for ms at most,
+ * unless the monitor ends us first.  "flood over" says it was not.
+ */
+static void
+flood_log(struct rogue_ctx *c, int ms)
+{
+	struct buf	*b;
+	uint64_t	 end = now_ms() + (uint64_t)ms;
+	unsigned long	 n = 0;
+	int		 r = 0;
+
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_u8(b, 1) != 0 ||
+	    buf_put_cstring(b, "flood: a line that says nothing, again and "
+	    "again, as fast as the channel takes it") != 0)
+		_exit(2);
+	report(c, "sent LOG flood for %d ms (violation)", ms);
+	while (r == 0 && ((n & 63) != 0 || now_ms() < end))
+		if ((r = msg_send(c->chan, MSG_LOG, b, -1)) == 0)
+			n++;
+	report(c, "flood over: %lu LOG messages%s%s", n, r ? ", then " : "",
+	    r ? err_str(r) : "");
+	buf_free(b);
+}
+
+static void
+play_log_flood(struct rogue_ctx *c)
+{
+	flood_log(c, FLOOD_MS);
+	listen_after(c);
+}
+
+/* Longer: rogue-worker.sh runs an honest session meanwhile. */
+static void
+play_log_starve(struct rogue_ctx *c)
+{
+	flood_log(c, STARVE_MS);
+	listen_after(c);
+}
+
+static void
+play_stderr_flood(struct rogue_ctx *c)
+{
+	static const char line[] = "flood: a line on stderr that says "
+	    "nothing, again and again, as fast as the pipe takes it\n";
+	uint64_t	 end = now_ms() + FLOOD_MS;
+	unsigned long	 n = 0;
+	ssize_t		 w = 0;
+
+	report(c, "sent stderr flood for %d ms (violation)", FLOOD_MS);
+	while (w >= 0 && ((n & 63) != 0 || now_ms() < end))
+		if ((w = write(2, line, sizeof(line) - 1)) > 0)
+			n++;
+	report(c, "flood over: %lu lines%s%s", n, w < 0 ? ", then " : "",
+	    w < 0 ? strerror(errno) : "");
+	listen_after(c);
+}
+
+/*
+ * Not a violation: BURST log lines queued at once, once the file named by
+ * rogueGo exists (rogue-worker.sh creates it while airlockd is stopped, so
+ * that two such rogues have their bursts waiting when it goes on).  How the
+ * monitor interleaves them shows how many messages of one worker it
+ * handles before it turns to the others.
+ */
+static void
+play_log_burst(struct rogue_ctx *c)
+{
+	struct buf	*b;
+	char		 line[64];
+	int		 i, n;
+
+	report(c, "waiting for %s", c->go ? c->go : "(no rogueGo)");
+	for (n = 0; c->go != NULL && access(c->go, F_OK) != 0 && n < 1000;
+	    n++)
+		usleep(10000);
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL)
+		_exit(2);
+	for (i = 0; i < BURST; i++) {
+		snprintf(line, sizeof(line), "burst line %d", i + 1);
+		buf_reset(b);
+		if (buf_put_u8(b, 1) != 0 || buf_put_cstring(b, line) != 0 ||
+		    msg_send(c->chan, MSG_LOG, b, -1) != 0)
+			_exit(2);
+	}
+	buf_free(b);
+	report(c, "sent %d LOG messages", BURST);
+	/* Wait until the monitor has read them all (10 s at most). */
+	for (n = 0; n < 1000; n++) {
+		if (ioctl(c->chan, SIOCOUTQ, &i) == -1 || i == 0)
+			break;
+		usleep(10000);
+	}
+	send_msg(c, MSG_BYE, NULL, -1, "BYE", 0);
+}
+
+/* Byte counts of a relayed connection that it cannot have carried. */
+static void
+stats_after_auth(struct rogue_ctx *c, uint64_t c2b, uint64_t b2c,
+    const char *what)
+{
+	struct buf	*b;
+
+	if (authenticated(c) != 0)
+		return;
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_u64(b, c2b) != 0 || buf_put_u64(b, b2c) != 0)
+		_exit(2);
+	send_msg(c, MSG_STATS, b, -1, what, 1);
+	buf_free(b);
+	listen_after(c);
+}
+
+static void
+play_stats_huge(struct rogue_ctx *c)
+{
+	stats_after_auth(c, (uint64_t)1 << 63, 1, "STATS 2^63 bytes");
+}
+
+/* 10 TB within a second or two: a 100 Gbit/s link carries 25 GB. */
+static void
+play_stats_fast(struct rogue_ctx *c)
+{
+	stats_after_auth(c, 1000, 10000000000000ULL, "STATS 10 TB");
+}
+
+/* A health worker that holds its slot without a word, then listens. */
+static void
+hold(struct rogue_ctx *c)
+{
+	uint64_t	 end = now_ms() + HOLD_MS, t;
+
+	report(c, "holding for %d ms (violation)", HOLD_MS);
+	while ((t = now_ms()) < end)
+		if (receive(c, (int)(end - t)) < 0)
+			return;
+	report(c, "still alive after %d ms", HOLD_MS);
+}
+
+static void
+play_health_silent(struct rogue_ctx *c)
+{
+	hold(c);
+}
+
+/* It asks for the figures, as it may, and then stays. */
+static void
+play_health_linger(struct rogue_ctx *c)
+{
+	send_msg(c, MSG_HEALTH, NULL, -1, "HEALTH", 0);
+	if (expect(c, MSG_HEALTH) == 0)
+		hold(c);
+}
+
 static const struct rogue rogues[] = {
 	{ "rogue-after-authdone",	play_after_authdone },
 	{ "rogue-other-cred",		play_other_cred },
@@ -664,6 +839,15 @@ static const struct rogue rogues[] = {
 	{ "rogue-tls-sign-server-cv",	play_tls_sign_server_cv },
 	{ "rogue-tls-sign-junk",	play_tls_sign_junk },
 	{ "rogue-tls-sign-pkcs1",	play_tls_sign_pkcs1 },
+	{ "rogue-log-flood",		play_log_flood },
+	{ "rogue-log-starve",		play_log_starve },
+	{ "rogue-stderr-flood",		play_stderr_flood },
+	{ "rogue-log-burst-1",		play_log_burst },
+	{ "rogue-log-burst-2",		play_log_burst },
+	{ "rogue-health-silent",	play_health_silent },
+	{ "rogue-health-linger",	play_health_linger },
+	{ "rogue-stats-huge",		play_stats_huge },
+	{ "rogue-stats-fast",		play_stats_fast },
 };
 
 /*
@@ -725,6 +909,32 @@ peek_service(int chan)
 	return name;
 }
 
+/* Which rogue a health worker plays: see the comment at the top. */
+static char *
+health_rogue(int argc, char *argv[])
+{
+	char	 path[PATH_MAX], word[32], *play;
+	ssize_t	 n;
+	int	 i, fd;
+
+	for (i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], "-c") == 0)
+			break;
+	if (i + 1 >= argc || (size_t)snprintf(path, sizeof(path),
+	    "%s.rogue-health", argv[i + 1]) >= sizeof(path) ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	n = read(fd, word, sizeof(word) - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	word[n] = '\0';
+	word[strcspn(word, " \n")] = '\0';
+	if (asprintf(&play, "rogue-health-%s", word) == -1)
+		return NULL;
+	return play;
+}
+
 static void __attribute__((noreturn))
 exec_real_worker(char *argv[])
 {
@@ -757,18 +967,19 @@ main(int argc, char *argv[])
 	struct rogue_ctx c;
 	struct kvlist	 opts;
 	const char	*rpath;
-	char		*service, *connector = NULL;
+	char		*service, *connector = NULL, *play = NULL;
 	uint64_t	 id;
 	uint32_t	 type;
 	size_t		 i;
 	int		 fd, r;
 
-	(void)argc;
 	if ((service = peek_service(CHAN)) == NULL) {
 		fprintf(stderr, "rogueworker: no MSG_ASSIGN on fd %d\n", CHAN);
 		return 1;
 	}
-	if (strncmp(service, "rogue-", 6) != 0)
+	if (strcmp(service, "airlock-health") == 0)
+		play = health_rogue(argc, argv);
+	if (play == NULL && strncmp(service, "rogue-", 6) != 0)
 		exec_real_worker(argv);
 
 	memset(&c, 0, sizeof(c));
@@ -804,11 +1015,12 @@ main(int argc, char *argv[])
 		    strerror(errno));
 		c.report = 2;
 	}
+	c.go = kv_get(&opts, "rogueGo", NULL);
 	report(&c, "assigned %s#%llu (%s)", c.service, (unsigned long long)id,
 	    connector);
 
 	for (i = 0; i < sizeof(rogues) / sizeof(rogues[0]); i++)
-		if (strcmp(rogues[i].name, c.service) == 0)
+		if (strcmp(rogues[i].name, play ? play : c.service) == 0)
 			break;
 	if (i == sizeof(rogues) / sizeof(rogues[0])) {
 		report(&c, "no such rogue");
@@ -819,6 +1031,7 @@ main(int argc, char *argv[])
 	kv_clear(&opts);
 	free(connector);
 	free(c.service);
+	free(play);
 	buf_free(c.in);
 	return 0;
 }

@@ -58,6 +58,22 @@ start_airlock "$T/airlock.yml"
 base=$(nfds "$AIRLOCK_PID")
 stop_airlock
 N=$((base + SPARE))
+
+# A soft limit below the hard one is only a default: airlockd takes the
+# whole hard limit (each worker costs it two descriptors).
+cat >"$T/airlockd-softfd" <<EOF
+#!/bin/sh
+exec prlimit --nofile=256:4096 -- $TOP/airlockd "\$@"
+EOF
+chmod 0755 "$T/airlockd-softfd"
+AIRLOCKD=$T/airlockd-softfd
+start_airlock "$T/airlock.yml"
+grep -Eq "^Max open files +4096 +4096 " "/proc/$AIRLOCK_PID/limits" ||
+    fail "the soft limit was not raised: $(grep "open files" \
+    "/proc/$AIRLOCK_PID/limits")"
+stop_airlock
+ok "a soft limit of 256 under a hard one of 4096 is raised to 4096"
+
 cat >"$T/airlockd-lowfd" <<EOF
 #!/bin/sh
 exec prlimit --nofile=$N:$N -- $TOP/airlockd "\$@"

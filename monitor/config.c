@@ -34,6 +34,7 @@
 #include "errors.h"
 #include "log.h"
 #include "msg.h"
+#include "pgopt.h"
 #include "provider.h"
 #include "secret.h"
 
@@ -1128,6 +1129,42 @@ only_digits(const char *s)
 	return 1;
 }
 
+/*
+ * libpq's require_auth and channel_binding (pgopt.h), when literal: a
+ * mistake there would weaken what the user meant to pin.  The messages
+ * repeat no part of the value, as for every literal.
+ */
+static int
+check_pg_auth(struct ctx *c, const struct service *svc)
+{
+	const struct credential	*cr, *mode;
+	enum pgopt_cbind	 cb;
+	unsigned int		 allowed;
+	const char		*why;
+
+	if ((cr = service_credential(svc, "require_auth")) != NULL &&
+	    strcmp(cr->provider, "literal") == 0 &&
+	    pgopt_require_auth(cr->ref, strlen(cr->ref), &allowed, &why) != 0)
+		return cerr_cred(c, cr, "credential require_auth of service "
+		    NAMEFMT " %s (methods: password, md5, gss, sspi, "
+		    "scram-sha-256, none; all plain or all negated with !)",
+		    svc->name, why);
+	if ((cr = service_credential(svc, "channel_binding")) == NULL ||
+	    strcmp(cr->provider, "literal") != 0)
+		return 0;
+	if (pgopt_channel_binding(cr->ref, strlen(cr->ref), &cb, &why) != 0)
+		return cerr_cred(c, cr, "credential channel_binding of service "
+		    NAMEFMT " %s", svc->name, why);
+	/* Channel binding needs TLS: this pair can never connect. */
+	if (cb == PGOPT_CB_REQUIRE &&
+	    (mode = service_credential(svc, "sslmode")) != NULL &&
+	    strcmp(mode->provider, "literal") == 0 &&
+	    strcmp(mode->ref, "disable") == 0)
+		return cerr_cred(c, cr, "service " NAMEFMT ": channel_binding "
+		    "require needs TLS, and sslmode is disable", svc->name);
+	return 0;
+}
+
 /* What pg needs, checked now rather than at the first connection. */
 static int
 check_pg(struct ctx *c, const yaml_node_t *n, const struct service *svc)
@@ -1161,7 +1198,7 @@ check_pg(struct ctx *c, const yaml_node_t *n, const struct service *svc)
 	    (!only_digits(cr->ref) || !valid_port(cr->ref, &port)))
 		return cerr_cred(c, cr, "credential port of service " NAMEFMT
 		    " must be a number from 1 to 65535", svc->name);
-	return 0;
+	return check_pg_auth(c, svc);
 }
 
 static int

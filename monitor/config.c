@@ -1214,7 +1214,7 @@ parse_service(struct ctx *c, const struct pair *sp, size_t idx)
 	int		 r;
 
 	kv_init(&svc->config);
-	svc->cleartext = CLEARTEXT_TLS;
+	svc->cleartext = CLEARTEXT_NEVER;
 	svc->socket_mode = 0660;
 	svc->line = sp->key->start_mark.line + 1;
 	svc->col = sp->key->start_mark.column + 1;

@@ -134,7 +134,8 @@ TEST(config_good_v2)
 	CHECK_STR(s->name, "billing-db");
 	CHECK_STR(s->listen_host, "::1");
 	CHECK_STR(s->listen_port, "6432");
-	CHECK_INT(s->cleartext, CLEARTEXT_TLS);
+	/* Never, unless the service says otherwise. */
+	CHECK_INT(s->cleartext, CLEARTEXT_NEVER);
 	cr = service_credential(s, "host");
 	REQUIRE(cr != NULL);
 	CHECK_STR(cr->provider, "literal");

@@ -37,11 +37,9 @@ PW="password: {from: env, get: PG_SCRAM_PASSWORD}"
 # to its default (require); further lines go under the service.
 service()
 {
-	_p=$(free_port)
-	eval "PORT_$(echo "$1" | tr - _)=$_p"
 	_svc=$1
 	shift
-	pg_service "$_svc" "$_p" scram_user "" "$PW"
+	pg_service "$_svc" "$(service_port "$_svc")" scram_user "" "$PW"
 	for _l in "$@"; do
 		echo "$_l"
 	done
@@ -55,11 +53,6 @@ service()
 	service mitm-fresh
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"
-
-port_of()
-{
-	eval "echo \$PORT_$(echo "$1" | tr - _)"
-}
 
 # The real server: each service but the last two proves itself.
 for s in mitm-default:SCRAM-SHA-256-PLUS mitm-always:SCRAM-SHA-256-PLUS \
@@ -173,10 +166,5 @@ attacked mitm-fresh "password authentication failed"
 echo "$GOT" | grep -qx "sasl-response proof=bad" ||
     fail "mitm-fresh (control): no client-final-message: $GOT"
 
-airlock_alive || fail "airlockd died"
-grep -q "killed" "$AIRLOCK_LOG" &&
-    fail "a worker was killed: $(grep killed "$AIRLOCK_LOG")"
-grep -F -q -- "$PG_SCRAM_PASSWORD" "$AIRLOCK_LOG" &&
-    fail "the password is in airlockd's log"
-ok "no worker was killed, and the password is in no log"
+airlock_unharmed "$PG_SCRAM_PASSWORD"
 exit 0

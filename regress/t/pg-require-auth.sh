@@ -17,8 +17,6 @@ CA="sslrootcert: {from: file, get: $PG_CA}"
 # password; REQUIRE_AUTH "-" leaves it out.
 service()
 {
-	_p=$(free_port)
-	eval "PORT_$(echo "$1" | tr - _)=$_p"
 	_svc=$1 _u=$2 _ra=$3
 	shift 3
 	case $_u in
@@ -27,7 +25,8 @@ service()
 	clear_user)	_pw="password: {from: env, get: PG_CLEAR_PASSWORD}" ;;
 	*)		_pw="password: unused" ;;
 	esac
-	pg_service "$_svc" "$_p" "$_u" verify-full "$_pw" "$CA" \
+	pg_service "$_svc" "$(service_port "$_svc")" "$_u" verify-full "$_pw" \
+	    "$CA" \
 	    "sslhost: localhost"
 	[ "$_ra" = - ] || echo "      require_auth: \"$_ra\""
 	for _l in "$@"; do
@@ -60,11 +59,6 @@ BAD_REQUIRE_AUTH="scram-sha-256,!md5"
 export BAD_REQUIRE_AUTH
 start_airlock "$T/airlock.yml"
 
-port_of()
-{
-	eval "echo \$PORT_$(echo "$1" | tr - _)"
-}
-
 works()
 {
 	out=$(airlock_psql "$(port_of "$1")" "select current_user" 2>&1) ||
@@ -73,31 +67,22 @@ works()
 	ok "$1: logged in as $2"
 }
 
-refused()
-{
-	out=$(airlock_psql "$(port_of "$1")" "select current_user" 2>&1) &&
-	    fail "$1: logged in: $out"
-	echo "$out" | grep -qF -- "$2" ||
-	    fail "$1: the error does not say '$2': $out"
-	ok "$1 refused: $(echo "$out" | sed -n 's/.*FATAL: *//p' | head -n 1)"
-}
-
 works scram-ok scram_user
-refused scram-md5 'server requested SASL authentication, but require_auth is "md5"'
-refused scram-gss 'server requested SASL authentication, but require_auth is "gss"'
+airlock_refused scram-md5 'server requested SASL authentication, but require_auth is "md5"'
+airlock_refused scram-gss 'server requested SASL authentication, but require_auth is "gss"'
 works scram-list scram_user
 works md5-ok md5_user
-refused md5-not 'server requested a hashed password, but require_auth is "!md5"'
-refused md5-list 'server requested a hashed password, but require_auth is "scram-sha-256,password"'
-refused md5-none 'server requested a hashed password, but require_auth is "none"'
-refused trust-scram 'server did not complete authentication, but require_auth is "scram-sha-256"'
+airlock_refused md5-not 'server requested a hashed password, but require_auth is "!md5"'
+airlock_refused md5-list 'server requested a hashed password, but require_auth is "scram-sha-256,password"'
+airlock_refused md5-none 'server requested a hashed password, but require_auth is "none"'
+airlock_refused trust-scram 'server did not complete authentication, but require_auth is "scram-sha-256"'
 works trust-none trust_user
-refused trust-notnone 'server did not complete authentication, but require_auth is "!none"'
+airlock_refused trust-notnone 'server did not complete authentication, but require_auth is "!none"'
 works trust-notpw trust_user
 works clear-ok clear_user
-refused clear-not 'server requested a cleartext password, but require_auth is "!password,!md5"'
-refused env-bad "credential require_auth of service env-bad mixes negated and plain methods"
-refused env-bad-cb "credential channel_binding of service env-bad-cb must be one of disable, prefer, require"
+airlock_refused clear-not 'server requested a cleartext password, but require_auth is "!password,!md5"'
+airlock_refused env-bad "credential require_auth of service env-bad mixes negated and plain methods"
+airlock_refused env-bad-cb "credential channel_binding of service env-bad-cb must be one of disable, prefer, require"
 grep -F -q -- "$BAD_REQUIRE_AUTH" "$AIRLOCK_LOG" &&
     fail "a bad value from a provider is repeated in the log"
 ok "a bad value from a provider is not repeated in the log"
@@ -105,9 +90,8 @@ ok "a bad value from a provider is not repeated in the log"
 # The server saw no require_auth: nothing but the refusals above failed.
 grep -q 'unrecognized configuration parameter' "$PG_DIR/log" &&
     fail "require_auth reached the server: $(grep unrecognized "$PG_DIR/log")"
-grep -q "killed" "$AIRLOCK_LOG" &&
-    fail "a worker was killed: $(grep killed "$AIRLOCK_LOG")"
-ok "require_auth never reached the server, and no worker was killed"
+ok "require_auth never reached the server"
+airlock_unharmed "$PG_SCRAM_PASSWORD"
 
 # A literal value is checked at -t, where it is written.
 sed 's/require_auth: "md5"$/require_auth: "md5,sha1"/' "$T/airlock.yml" \

@@ -166,6 +166,7 @@ int
 pg_dial_params(const struct worker *w, struct kvlist *params)
 {
 	const struct creds	*c = w->creds;
+	struct evidence		 ev;
 	char			 key[128];
 	size_t			 i;
 	int			 r;
@@ -190,6 +191,16 @@ pg_dial_params(const struct worker *w, struct kvlist *params)
 	}
 	if (creds_get(c, "sslkey") != NULL &&
 	    (r = kv_set_str(params, "sslkey", "1")) != 0)
+		return r;
+	/*
+	 * What the service's backend has proven: one that now lets the
+	 * client in unasked (trust) may be a man in the middle, and only the
+	 * worker sees that.  No credential is named "proven" here: the
+	 * others are startup.* above.
+	 */
+	evidence_get(w->svc->name, &ev);
+	if (ev.method != AUTHM_NONE && (r = kv_set_str(params, "proven",
+	    auth_method_name(ev.method))) != 0)
 		return r;
 	return 0;
 }

@@ -55,6 +55,7 @@ struct pg {
 	const char		*require_auth;	/* as given, or "" */
 	enum pgopt_cbind	 cbind;
 	int			 bound;		/* SCRAM-SHA-256-PLUS chosen */
+	const char		*proven;	/* evidence.c's, or NULL */
 	struct pgp_startup	 su;		/* points into pkt */
 	unsigned char		 pkt[PG_STARTUP_MAX_LEN];
 	unsigned char		 msg[PG_HDR_LEN + PG_AUTH_MAX_BODY];
@@ -337,6 +338,7 @@ backend_policy(struct pg *pg)
 	    pgopt_channel_binding(v, vlen, &pg->cbind, &why) != 0)
 		return pg_fail(pg, ERR_FORMAT, "08006", "airlock: "
 		    "channel_binding %s", why);
+	pg->proven = param_str(pg->c, "proven");
 	return 0;
 }
 
@@ -627,8 +629,9 @@ auth_sasl(struct pg *pg, const struct pgp_auth *a)
  * (fe-auth.c, check_expected_areq): a server that lets us in without
  * asking anything where require_auth excludes "none", or without channel
  * binding where it is required, may be a man in the middle that has no
- * password to check: the client must not talk to it.  Only we see this;
- * the monitor hears of it in AUTHDONE.
+ * password to check: the client must not talk to it.  So may one that
+ * does so after it has proven a password to the monitor (evidence.c).
+ * Only we see this; the monitor hears of it in AUTHDONE.
  */
 static int
 auth_ok_allowed(struct pg *pg)
@@ -637,6 +640,11 @@ auth_ok_allowed(struct pg *pg)
 		return pg_fail(pg, ERR_AUTH, "28000", "airlock: server did not "
 		    "complete authentication, but require_auth is \"%s\"",
 		    pg->require_auth);
+	/* The monitor's evidence: the server proved a password before. */
+	if (pg->state == AUTH_START && pg->proven != NULL)
+		return pg_fail(pg, ERR_AUTH, "28000", "airlock: server did not "
+		    "complete authentication, but it has proven %s before: "
+		    "possible man in the middle", pg->proven);
 	if (pg->cbind == PGOPT_CB_REQUIRE &&
 	    (pg->state != AUTH_SASL_DONE || !pg->bound))
 		return pg_fail(pg, ERR_AUTH, "28000", "airlock: channel "

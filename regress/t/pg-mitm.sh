@@ -1,8 +1,10 @@
 # A man in the middle of the backend leg gets nothing from airlock in the
 # default configuration (sslmode require without sslrootcert: any
 # certificate passes): not the password in clear, not an MD5 answer, not a
-# SCRAM proof below the iteration floor, and no SCRAM without channel
-# binding from a service whose backend has proven SCRAM-SHA-256-PLUS.
+# SCRAM proof below the iteration floor, no SCRAM without channel binding
+# from a service whose backend has proven SCRAM-SHA-256-PLUS, and no
+# client session by letting it in unasked (trust) where the backend has
+# proven a password.
 #
 # The services first log in to the real PostgreSQL, whose SCRAM verifier
 # has 8192 iterations: what the monitor verifies there is its evidence.
@@ -126,6 +128,12 @@ attacked mitm-always "refusing cleartext password"
 attacked mitm-fresh "refuses to send"
 grep -q "refusing cleartext password after verified SCRAM-SHA-256-PLUS: possible downgrade" \
     "$AIRLOCK_LOG" || fail "no warning of a downgrade in the log"
+
+# A server that lets the client in unasked, where the backend had proven
+# a password: the worker sees it and refuses, before any query.
+fake trust
+attacked mitm-default "server did not complete authentication, but it has proven SCRAM-SHA-256-PLUS before: possible man in the middle"
+attacked mitm-nocb "but it has proven SCRAM-SHA-256 before"
 
 fake md5
 attacked mitm-default "refusing md5"

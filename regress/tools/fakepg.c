@@ -125,6 +125,7 @@ enum mode {
 	M_MD5_SHORT_SALT,
 	M_MD5,
 	M_CLEARTEXT,
+	M_TRUST,
 	M_SSL_N,
 	M_SSL_S_THEN_GARBAGE,
 	M_UNKNOWN_AUTH,
@@ -164,6 +165,7 @@ static const struct {
 	    "AuthenticationMD5Password with a 2-byte salt" },
 	{ "md5", M_MD5, "AuthenticationMD5Password" },
 	{ "cleartext", M_CLEARTEXT, "AuthenticationCleartextPassword" },
+	{ "trust", M_TRUST, "AuthenticationOk without asking anything" },
 	{ "ssl-n", M_SSL_N, "'N' to the SSLRequest, then a trusting server" },
 	{ "ssl-s-then-garbage", M_SSL_S_THEN_GARBAGE,
 	    "'S' and plaintext in the same write (CVE-2021-23222)" },
@@ -1036,6 +1038,7 @@ play(struct conn *c)
 		c->asked = ASKED_PASSWORD;
 		what = "AuthenticationCleartextPassword";
 		break;
+	case M_TRUST:
 	case M_SSL_N:
 	case M_SSL_S_THEN_GARBAGE:
 		/* Downgraded: a server that trusts everyone. */

@@ -152,8 +152,10 @@ struct target {
 };
 
 /* mon_pg.c: PostgreSQL specifics of the monitor. */
+/* Where to dial, once the resolved credentials are usable (err: why not). */
 int		 pg_dial_target(const struct worker *, struct target *,
 		    char *err, size_t errlen);
+/* The worker's parameters: non-secret credentials, and what is proven. */
 int		 pg_dial_params(const struct worker *, struct kvlist *);
 int		 pg_worker_secret(const char *name);
 int		 pg_answer_md5(struct worker *, struct buf *);

@@ -1,8 +1,10 @@
 /*
  * The PostgreSQL connector: the client's start-up is answered here, the
  * backend is dialed by the monitor, and the backend's authentication is
- * done with answers that the monitor computes (MD5, SCRAM-SHA-256) or, for
- * cleartext only, with the password itself in guarded memory.  When the
+ * done with answers that the monitor computes (MD5, SCRAM-SHA-256 and
+ * -PLUS, for which we hash the backend's certificate) or, for cleartext
+ * only and where the service allows it, with the password itself in
+ * guarded memory.  require_auth and channel_binding are libpq's.  When the
  * backend says AuthenticationOk the client hears the same, and the rest of
  * the start-up (ParameterStatus, BackendKeyData, ReadyForQuery) reaches it
  * through the relay.

@@ -174,5 +174,17 @@ attacked mitm-fresh "password authentication failed"
 echo "$GOT" | grep -qx "sasl-response proof=bad" ||
     fail "mitm-fresh (control): no client-final-message: $GOT"
 
+# A reload forgets the evidence (an operator who moved a role to md5 says
+# so by reloading): the same request is answered now.
+reload_airlock HUP || fail "reload: $RELOAD_LINE"
+fake md5
+: >"$T/fake.log"
+out=$(airlock_psql "$(port_of mitm-nocb)" "select 1" 2>&1) ||
+    fail "mitm-nocb (md5, after a reload): $out"
+[ "$out" = fakepg-session ] || fail "mitm-nocb after a reload: got '$out'"
+grep -qx "password-message len=36" "$T/fake.log" ||
+    fail "mitm-nocb after a reload: no MD5 answer: $(cat "$T/fake.log")"
+ok "mitm-nocb (md5, after a reload): answered, as without evidence"
+
 airlock_unharmed "$PG_SCRAM_PASSWORD"
 exit 0

@@ -49,10 +49,12 @@ MON_OBJS	 = $(MON_SRCS:.c=.o)
 WRK_OBJS	 = $(WRK_SRCS:.c=.o)
 UNIT_OBJS	 = $(UNIT_SRCS:.c=.o)
 TOOLS		 = $(TOOL_SRCS:.c=)
+# LD_PRELOAD shims for the tests: shared objects, without the sanitizers.
+PRELOADS	 = $(patsubst %.c,%.so,$(wildcard regress/tools/preload/*.c))
 
 PROGS		 = airlockd airlock-worker
 
-all: $(PROGS) regress/unit/unittest $(TOOLS)
+all: $(PROGS) regress/unit/unittest $(TOOLS) $(PRELOADS)
 
 libcommon.a: $(COMMON_OBJS)
 	@$(AR) rcs $@ $^
@@ -82,6 +84,11 @@ regress/tools/%: regress/tools/%.c libcommon.a
 	@echo "  CCLD    $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) \
 	    $(shell $(PKG_CONFIG) --libs $(TOOL_PKGS))
+
+regress/tools/preload/%.so: regress/tools/preload/%.c
+	@echo "  CCLD    $@"
+	@$(CC) $(OPT) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fPIC \
+	    -shared -o $@ $< -ldl
 
 %.o: %.c $(wildcard include/*.h monitor/*.h worker/*.h providers/*.h \
     regress/unit/*.h)
@@ -130,7 +137,7 @@ install: all
 	install -d -m 0755 $(DESTDIR)$(CHROOTDIR)
 
 clean:
-	rm -f $(PROGS) $(TOOLS) regress/unit/unittest *.a \
+	rm -f $(PROGS) $(TOOLS) $(PRELOADS) regress/unit/unittest *.a \
 	    privsep/*.o monitor/*.o worker/*.o providers/*.o regress/unit/*.o
 
 .PHONY: all deps check check-asan check-valgrind demo fuzz bench install \

@@ -43,6 +43,13 @@
  *   MSG_BYE		W->M  (empty) the worker is about to exit normally
  *   MSG_HEALTH		W->M  (empty) a health worker's only request;
  *			M->W  the figures (include/figures.h: fig_encode)
+ *   MSG_TLS_SIGN	W->M  string content, string scheme: the backend
+ *			client key's signature of a TLS 1.3 client
+ *			CertificateVerify (RFC 8446 4.4.3: 64 spaces, the
+ *			client context string, a zero byte, a 32- or 48-byte
+ *			transcript hash), with a SignatureScheme of
+ *			include/tlsscheme.h ("ecdsa_secp256r1_sha256", ...);
+ *			M->W  string signature.  The key stays in the monitor.
  *
  * Which request is permitted when is the monitor's business (its dispatch
  * table); a request it does not permit ends the worker.
@@ -75,6 +82,7 @@ enum msg_type {
 	MSG_STATS,
 	MSG_BYE,
 	MSG_HEALTH,
+	MSG_TLS_SIGN,
 	MSG_TYPE_MAX		/* not a message; keep last */
 };
 

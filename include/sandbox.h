@@ -19,6 +19,7 @@ struct sandbox_opts {
 	gid_t		 gid;
 	const char	*chroot_dir;	/* empty, root-owned, not writable */
 	unsigned int	 max_fds;	/* RLIMIT_NOFILE */
+	unsigned long	 max_address_space; /* RLIMIT_AS in bytes; 0: none */
 	int		 trap_debug;	/* SIGSYS trap naming the syscall */
 };
 

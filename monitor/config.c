@@ -33,9 +33,11 @@
 #include "config.h"
 #include "errors.h"
 #include "log.h"
+#include "monitor.h"
 #include "msg.h"
 #include "pgopt.h"
 #include "provider.h"
+#include "safefile.h"
 #include "secret.h"
 
 #define CONFIG_MAX_SIZE		(4 * 1024 * 1024)
@@ -131,21 +133,56 @@ cerr(struct ctx *c, const yaml_node_t *node, const char *fmt, ...)
 	return r;
 }
 
-/* At a credential's position, once its node is out of reach. */
+/* At a position, once the node is out of reach. */
 static int
-cerr_cred(struct ctx *c, const struct credential *cr, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+cerr_at_line(struct ctx *c, int line, int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 static int
-cerr_cred(struct ctx *c, const struct credential *cr, const char *fmt, ...)
+cerr_at_line(struct ctx *c, int line, int col, const char *fmt, ...)
 {
 	va_list	 ap;
 	int	 r;
 
 	va_start(ap, fmt);
-	r = cerr_at(c, cr->line, cr->col, fmt, ap);
+	r = cerr_at(c, line, col, fmt, ap);
 	va_end(ap);
 	return r;
+}
+
+/* At a credential's position, once its node is out of reach. */
+#define cerr_cred(c, cr, ...)	cerr_at_line((c), (cr)->line, (cr)->col, \
+	__VA_ARGS__)
+
+/*
+ * A warning: the file loads, but the user should hear of this (airlockd -t
+ * prints it, a start or a reload logs it).  Non-zero only when out of
+ * memory.
+ */
+static int
+cwarn(struct ctx *c, int line, int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int
+cwarn(struct ctx *c, int line, int col, const char *fmt, ...)
+{
+	struct config	*cf = c->cf;
+	char		 msg[512], *w, **nv;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (asprintf(&w, "%s:%d:%d: %s", c->path, line, col, msg) == -1)
+		return cerr_at_line(c, line, col, "out of memory");
+	if ((nv = reallocarray(cf->warnings, cf->nwarnings + 1,
+	    sizeof(*nv))) == NULL) {
+		free(w);
+		return cerr_at_line(c, line, col, "out of memory");
+	}
+	cf->warnings = nv;
+	cf->warnings[cf->nwarnings++] = w;
+	return 0;
 }
 
 /* "a, b, c" */
@@ -518,6 +555,89 @@ parse_startups(struct ctx *c, const yaml_node_t *n, const char *s,
 	    "percentage from 1 to 100");
 }
 
+/* perSourceMaxStartups, as OpenSSH's: a number, or "none". */
+static int
+parse_per_source_max(struct ctx *c, const yaml_node_t *n, const char *s,
+    struct config *cf)
+{
+	const char	*end;
+	long long	 v;
+
+	if (strcmp(s, "none") == 0) {
+		cf->per_source_max = 0;
+		return 0;
+	}
+	if (parse_uint(s, &end, &v) != 0 || *end != '\0' || v < 1 ||
+	    v > 100000)
+		return cerr(c, n, "airlock.perSourceMaxStartups must be a "
+		    "number from 1 to 100000, or none");
+	cf->per_source_max = (int)v;
+	return 0;
+}
+
+/*
+ * perSourceNetBlockSize, as OpenSSH's: the bits of a source address that
+ * make one source, "V4" or "V4:V6".
+ */
+static int
+parse_netblock(struct ctx *c, const yaml_node_t *n, const char *s,
+    struct config *cf)
+{
+	const char	*end;
+	long long	 v4, v6 = 128;
+
+	if (parse_uint(s, &end, &v4) != 0 || v4 > 32)
+		goto bad;
+	if (*end == ':' && (parse_uint(end + 1, &end, &v6) != 0 || v6 > 128))
+		goto bad;
+	if (*end != '\0')
+		goto bad;
+	cf->per_source_v4 = (int)v4;
+	cf->per_source_v6 = (int)v6;
+	return 0;
+ bad:
+	return cerr(c, n, "airlock.perSourceNetBlockSize must be V4 or V4:V6, "
+	    "prefix lengths from 0 to 32 and from 0 to 128");
+}
+
+/*
+ * A size in bytes: "64M", "1G", "512K" (powers of 1024), a bare number of
+ * bytes, or "none" (0) where none is allowed.
+ */
+static int
+get_size(struct ctx *c, const yaml_node_t *n, const char *what,
+    long long min, long long max, int none_ok, long long *out)
+{
+	const char	*s, *end;
+	long long	 v;
+	int		 r;
+
+	if ((r = get_string(c, n, what, &s)) != 0)
+		return r;
+	if (none_ok && strcmp(s, "none") == 0) {
+		*out = 0;
+		return 0;
+	}
+	if (parse_uint(s, &end, &v) != 0)
+		goto bad;
+	if (strcmp(end, "K") == 0)
+		v <<= 10;
+	else if (strcmp(end, "M") == 0)
+		v <<= 20;
+	else if (strcmp(end, "G") == 0)
+		v <<= 30;
+	else if (*end != '\0')
+		goto bad;
+	if (v < min || v > max)
+		return cerr(c, n, "%s must lie between %lldM and %lldG", what,
+		    min >> 20, max >> 30);
+	*out = v;
+	return 0;
+ bad:
+	return cerr(c, n, "%s: expected a size such as 64M or 1G%s", what,
+	    none_ok ? ", or none" : "");
+}
+
 /*
  * health: HOST:PORT or [IPV6]:PORT, or "off".  Any address may be given:
  * Kubernetes probes come from outside the pod.  Declared before the
@@ -687,14 +807,27 @@ parse_airlock(struct ctx *c, yaml_node_t *node)
 			if ((r = get_string(c, p->val, "airlock.health",
 			    &s)) == 0)
 				r = parse_health(c, p->val, s, cf);
+		} else if (key_is(p, "workerMemoryLimit"))
+			r = get_size(c, p->val, "airlock.workerMemoryLimit",
+			    WORKER_MEMORY_MIN, WORKER_MEMORY_MAX, 1,
+			    &cf->worker_memory_limit);
+		else if (key_is(p, "perSourceMaxStartups")) {
+			if ((r = get_string(c, p->val,
+			    "airlock.perSourceMaxStartups", &s)) == 0)
+				r = parse_per_source_max(c, p->val, s, cf);
+		} else if (key_is(p, "perSourceNetBlockSize")) {
+			if ((r = get_string(c, p->val,
+			    "airlock.perSourceNetBlockSize", &s)) == 0)
+				r = parse_netblock(c, p->val, s, cf);
 		} else
 			r = cerr(c, p->key, "unknown key " NAMEFMT " in the "
 			    "airlock section (known: user, chroot, worker, "
 			    "handshakeTimeout, dialTimeout, providerTimeout, "
 			    "idleTimeout, drainTimeout, maxWorkers, "
 			    "maxStartups, sandboxDebug, logLevel, logFormat, "
-			    "logTarget, syslogFacility, health, watch)",
-			    p->name);
+			    "logTarget, syslogFacility, health, watch, "
+			    "workerMemoryLimit, perSourceMaxStartups, "
+			    "perSourceNetBlockSize)", p->name);
 	}
  out:
 	pairs_free(&ps);
@@ -919,6 +1052,92 @@ get_mode(struct ctx *c, const yaml_node_t *n, mode_t *out)
 	return 0;
 }
 
+/* A user or a group: a name that exists now, or else a number (as chown). */
+static int
+peer_id(struct ctx *c, const yaml_node_t *n, const char *what, int group,
+    unsigned long *out)
+{
+	const char	*s, *end;
+	struct passwd	*pw;
+	struct group	*gr;
+	long long	 v;
+	int		 r;
+
+	if (n == NULL)
+		return cerr(c, n, "%s: broken sequence", what);
+	if ((r = get_string(c, n, what, &s)) != 0)
+		return r;
+	if (group && (gr = getgrnam(s)) != NULL)
+		*out = gr->gr_gid;
+	else if (!group && (pw = getpwnam(s)) != NULL)
+		*out = pw->pw_uid;
+	else if (parse_uint(s, &end, &v) == 0 && *end == '\0')
+		*out = (unsigned long)v;
+	else
+		return cerr(c, n, "%s: no %s " NAMEFMT, what,
+		    group ? "group" : "user", s);
+	return 0;
+}
+
+/*
+ * allowedUsers, allowedGroups: a list of names or numbers (or just one),
+ * resolved now, so that a name that does not exist is an error at load.
+ */
+static int
+parse_peer_list(struct ctx *c, const struct pair *p, struct service *svc)
+{
+	yaml_node_item_t *it = NULL;
+	yaml_node_t	*item;
+	int		 group = key_is(p, "allowedGroups");
+	uid_t		*uids = NULL;
+	gid_t		*gids = NULL;
+	unsigned long	 id = 0;
+	size_t		 n = 1, i;
+	char		 what[96];
+	int		 r;
+
+	snprintf(what, sizeof(what), "config.%s", p->name);
+	if (p->val->type == YAML_SEQUENCE_NODE) {
+		it = p->val->data.sequence.items.start;
+		n = p->val->data.sequence.items.top - it;
+	}
+	if (n == 0)
+		return cerr(c, p->val, "%s needs at least one %s", what,
+		    group ? "group" : "user");
+	if (n > MAP_MAX)
+		return cerr(c, p->val, "%s has more than %d entries", what,
+		    MAP_MAX);
+	if (group)
+		gids = calloc(n, sizeof(*gids));
+	else
+		uids = calloc(n, sizeof(*uids));
+	if (gids == NULL && uids == NULL)
+		return cerr(c, p->val, "out of memory");
+	for (i = 0; i < n; i++) {
+		item = it != NULL ? node_get(c, it[i]) : p->val;
+		if ((r = peer_id(c, item, what, group, &id)) != 0) {
+			free(uids);
+			free(gids);
+			return r;
+		}
+		if (group)
+			gids[i] = (gid_t)id;
+		else
+			uids[i] = (uid_t)id;
+	}
+	svc->peer_check = 1;
+	if (group) {
+		free(svc->allowed_gids);
+		svc->allowed_gids = gids;
+		svc->nallowed_gids = n;
+	} else {
+		free(svc->allowed_uids);
+		svc->allowed_uids = uids;
+		svc->nallowed_uids = n;
+	}
+	return 0;
+}
+
 /*
  * config: the connector's settings, kept as strings for the worker, and
  * airlock's own per-service settings, read from there too.
@@ -941,6 +1160,12 @@ parse_service_config(struct ctx *c, yaml_node_t *node, struct service *svc,
 		snprintf(what, sizeof(what), "config." NAMEFMT, p->name);
 		if ((r = check_name(c, p->key, "a config key")) != 0)
 			break;
+		/* Lists of airlock's own, never sent to the worker. */
+		if (key_is(p, "allowedUsers") || key_is(p, "allowedGroups")) {
+			r = parse_peer_list(c, p, svc);
+			*unix_only = p->key;
+			continue;
+		}
 		ours = key_is(p, "allowNonLoopback") ||
 		    key_is(p, "cleartextPassword") ||
 		    key_is(p, "socketMode") || key_is(p, "socketOwner") ||
@@ -1030,6 +1255,8 @@ parse_credential(struct ctx *c, const struct pair *cp, struct service *svc,
 	memset(&ps, 0, sizeof(ps));
 	cr->line = cp->val->start_mark.line + 1;
 	cr->col = cp->val->start_mark.column + 1;
+	cr->name_line = cp->key->start_mark.line + 1;
+	cr->name_col = cp->key->start_mark.column + 1;
 	if ((r = check_name(c, cp->key, "a credential name")) != 0 ||
 	    (r = dup_str(c, cp->key, cp->name, &cr->name)) != 0)
 		return r;
@@ -1165,6 +1392,48 @@ check_pg_auth(struct ctx *c, const struct service *svc)
 	return 0;
 }
 
+/*
+ * Credential names that pg does not know: a libpq setting is refused (it
+ * would reach the server in clear and do nothing of what the user meant);
+ * any other name is sent to the server as a startup parameter, as
+ * Secretless Broker does, and the user is told so unless libpq would send
+ * it so too (application_name, ...).
+ */
+static int
+check_pg_names(struct ctx *c, const struct service *svc)
+{
+	const struct credential	*cr;
+	const char		*why;
+	size_t			 i;
+	int			 r;
+
+	for (i = 0; i < svc->ncreds; i++) {
+		cr = &svc->creds[i];
+		switch (pg_credential_class(cr->name, &why)) {
+		case PG_CRED_KNOWN:
+		case PG_CRED_STARTUP:
+			break;
+		case PG_CRED_LIBPQ:
+			return cerr_at_line(c, cr->name_line, cr->name_col,
+			    "service " NAMEFMT ": credential \"" NAMEFMT "\" "
+			    "is a libpq setting that airlock does not support "
+			    "and would otherwise send to the server in clear, "
+			    "as a startup parameter%s%s", svc->name, cr->name,
+			    why != NULL ? "; " : "", why != NULL ? why : "");
+		case PG_CRED_UNKNOWN:
+			if ((r = cwarn(c, cr->name_line, cr->name_col,
+			    "service " NAMEFMT ": credential \"" NAMEFMT "\" "
+			    "is not a pg setting; it will be sent to the "
+			    "server as the startup parameter \"" NAMEFMT "\", "
+			    "as Secretless Broker does", svc->name, cr->name,
+			    cr->name)) != 0)
+				return r;
+			break;
+		}
+	}
+	return 0;
+}
+
 /* What pg needs, checked now rather than at the first connection. */
 static int
 check_pg(struct ctx *c, const yaml_node_t *n, const struct service *svc)
@@ -1175,6 +1444,7 @@ check_pg(struct ctx *c, const yaml_node_t *n, const struct service *svc)
 	const struct credential *cr;
 	unsigned int	 port;
 	size_t		 i;
+	int		 r;
 
 	if (service_credential(svc, "host") == NULL)
 		return cerr(c, n, "service " NAMEFMT " (pg) needs credential "
@@ -1198,7 +1468,9 @@ check_pg(struct ctx *c, const yaml_node_t *n, const struct service *svc)
 	    (!only_digits(cr->ref) || !valid_port(cr->ref, &port)))
 		return cerr_cred(c, cr, "credential port of service " NAMEFMT
 		    " must be a number from 1 to 65535", svc->name);
-	return check_pg_auth(c, svc);
+	if ((r = check_pg_auth(c, svc)) != 0)
+		return r;
+	return check_pg_names(c, svc);
 }
 
 static int
@@ -1398,15 +1670,19 @@ read_file(const char *path, unsigned char **out, size_t *outlen, char *err,
 {
 	struct stat	 st;
 	unsigned char	*p;
+	char		 why[512];
 	size_t		 got = 0;
 	ssize_t		 r;
 	int		 fd, saved;
 
-	/* O_NONBLOCK: a FIFO must not stall a reload in the event loop. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return ERR_SYS;
+	/*
+	 * StrictModes: the file names the program that airlockd executes,
+	 * so only root (or airlockd's own user) may be able to change it.
+	 * A FIFO or a device is refused before it is opened.
+	 */
+	if ((fd = safefile_open(path, 0, NULL, why, sizeof(why))) < 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return fd;
 	}
 	if (fstat(fd, &st) == -1) {
 		saved = errno;
@@ -1505,6 +1781,8 @@ service_free(struct service *svc)
 	free(svc->listen_path);
 	free(svc->socket_owner);
 	free(svc->socket_group);
+	free(svc->allowed_uids);
+	free(svc->allowed_gids);
 }
 
 void
@@ -1524,7 +1802,19 @@ config_free(struct config *cf)
 	free(cf->health);
 	free(cf->health_host);
 	free(cf->health_port);
+	for (i = 0; i < cf->nwarnings; i++)
+		free(cf->warnings[i]);
+	free(cf->warnings);
 	free(cf);
+}
+
+void
+config_log_warnings(const struct config *cf)
+{
+	size_t	 i;
+
+	for (i = 0; i < cf->nwarnings; i++)
+		log_warn("%s", cf->warnings[i]);
 }
 
 struct config *
@@ -1597,6 +1887,10 @@ config_new(const char *path)
 	cf->health = strdup("127.0.0.1:5335");
 	cf->health_host = strdup("127.0.0.1");
 	cf->health_port = strdup("5335");
+	cf->worker_memory_limit = WORKER_MEMORY_DEFAULT;
+	cf->per_source_max = 0;
+	cf->per_source_v4 = 32;
+	cf->per_source_v6 = 128;
 	if (log_facility("daemon", &cf->syslog_facility) != 0 ||
 	    cf->path == NULL || cf->user == NULL || cf->chroot_dir == NULL ||
 	    cf->health == NULL || cf->health_host == NULL ||

@@ -26,6 +26,14 @@
 #define ONCE		0x1
 #define HEALTH_ONLY	0x2	/* only a health worker may ask it */
 #define ALSO_HEALTH	0x4	/* a health worker may ask it too */
+#define BEFORE_AUTH	0x8	/* before any of AUTH_REQUESTS */
+
+/*
+ * The requests of the backend's authentication, which follows its TLS
+ * handshake: a TLS client key signs before any of them (BEFORE_AUTH).
+ */
+#define AUTH_REQUESTS	((1U << MSG_CREDENTIAL) | (1U << MSG_PG_MD5) | \
+			 (1U << MSG_SCRAM_START))
 
 #define LOG_TEXT_MAX	1024
 
@@ -60,6 +68,8 @@ static const struct dispatch table[] = {
 	{ MSG_BYE,	    ANY_STATE, ONCE | ALSO_HEALTH, 0, answer_bye },
 	{ MSG_HEALTH,	    S(W_ASSIGNED), ONCE | HEALTH_ONLY, 0,
 	    health_answer },
+	{ MSG_TLS_SIGN,	    S(W_HANDSHAKE), ONCE | BEFORE_AUTH, 0,
+	    tlssign_answer },
 };
 
 static const char *const state_names[] = {
@@ -111,6 +121,11 @@ dispatch_message(struct worker *w, uint32_t type, struct buf *b, int fd)
 	if (d->after != 0 && (w->used & (1U << d->after)) == 0) {
 		worker_kill(w, "%s before %s", msg_type_name(type),
 		    msg_type_name(d->after));
+		return;
+	}
+	if ((d->flags & BEFORE_AUTH) && (w->used & AUTH_REQUESTS) != 0) {
+		worker_kill(w, "%s after %s", msg_type_name(type),
+		    msg_type_name(__builtin_ctz(w->used & AUTH_REQUESTS)));
 		return;
 	}
 	w->used |= 1U << type;

@@ -4,15 +4,11 @@
  * handed to a new worker before a byte is read from it.
  */
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include <errno.h>
-#include <grp.h>
 #include <netdb.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +29,7 @@ struct listener {
 	int			 fd;
 	struct event		*ev;
 	char			*unix_path;	/* removed at close */
+	struct sockfile		 file;		/* what is at unix_path */
 };
 
 TAILQ_HEAD(listenerlist, listener);
@@ -45,12 +42,17 @@ static int		 backoff;	/* paused until ev_resume */
 static void
 accept_cb(int fd, short ev, void *arg)
 {
-	struct listener	*l = arg;
-	int		 c, one = 1, r;
+	struct listener		*l = arg;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	struct source		 src;
+	int			 c, one = 1, r;
 
 	(void)ev;
 	for (;;) {
-		c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		sslen = sizeof(ss);
+		c = accept4(fd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK |
+		    SOCK_CLOEXEC);
 		if (c == -1) {
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
@@ -70,7 +72,10 @@ accept_cb(int fd, short ev, void *arg)
 			close(c);
 			continue;
 		}
-		if (startups_drop(mon.conf, l->svc)) {
+		startups_source(mon.conf, (struct sockaddr *)&ss, sslen, &src);
+		if (!peer_allowed(l->svc, c) ||
+		    startups_source_drop(mon.conf, l->svc, &src) ||
+		    startups_drop(mon.conf, l->svc)) {
 			metrics_refused(l->svc);
 			close(c);
 			continue;
@@ -81,7 +86,7 @@ accept_cb(int fd, short ev, void *arg)
 			setsockopt(c, SOL_SOCKET, SO_KEEPALIVE, &one,
 			    sizeof(one));
 		}
-		r = worker_spawn(l->svc, c);
+		r = worker_spawn(l->svc, c, src.key);
 		close(c);
 		if (r == ERR_SYS && (errno == EMFILE || errno == ENFILE ||
 		    errno == ENOMEM || errno == EAGAIN)) {
@@ -181,99 +186,6 @@ listeners_tcp_socket(const char *host, const char *port, const char *label,
 	return fd;
 }
 
-/* A socket file left by a dead process may go; a live one may not. */
-static int
-remove_stale_socket(const char *path, char *err, size_t errlen)
-{
-	struct sockaddr_un	 sun;
-	struct stat		 st;
-	int			 fd, live;
-
-	if (lstat(path, &st) == -1)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "%s exists and is not a socket", path);
-		return -1;
-	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	strncpy(sun.sun_path, path, sizeof(sun.sun_path) - 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	live = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
-	close(fd);
-	if (live) {
-		snprintf(err, errlen, "%s is in use by another process", path);
-		return -1;
-	}
-	return unlink(path);
-}
-
-/* socketMode, socketOwner and socketGroup of a bound Unix socket. */
-static int
-unix_perms(const struct service *svc)
-{
-	struct passwd	*pw;
-	struct group	*gr;
-	uid_t		 uid = (uid_t)-1;
-	gid_t		 gid = (gid_t)-1;
-
-	if (chmod(svc->listen_path, svc->socket_mode) == -1)
-		return -1;
-	if (svc->socket_owner != NULL &&
-	    (pw = getpwnam(svc->socket_owner)) != NULL)
-		uid = pw->pw_uid;
-	if (svc->socket_group != NULL &&
-	    (gr = getgrnam(svc->socket_group)) != NULL)
-		gid = gr->gr_gid;
-	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
-	    chown(svc->listen_path, uid, gid) == -1)
-		return -1;
-	return 0;
-}
-
-static int
-open_unix(const struct service *svc, char *err, size_t errlen)
-{
-	struct sockaddr_un	 sun;
-	mode_t			 old;
-	int			 fd = -1;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(svc->listen_path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "%s: path too long", svc->listen);
-		return -1;
-	}
-	strncpy(sun.sun_path, svc->listen_path, sizeof(sun.sun_path) - 1);
-	if (remove_stale_socket(svc->listen_path, err, errlen) == -1) {
-		if (*err == '\0')
-			snprintf(err, errlen, "%s: %s", svc->listen_path,
-			    strerror(errno));
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1)
-		goto fail;
-	/* Never a moment with wider permissions than asked for. */
-	old = umask(0777 & ~svc->socket_mode);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		umask(old);
-		goto fail;
-	}
-	umask(old);
-	if (unix_perms(svc) == -1)
-		goto fail;
-	if (listen(fd, LISTEN_BACKLOG) == -1)
-		goto fail;
-	return fd;
- fail:
-	snprintf(err, errlen, "%s: %s", svc->listen_path, strerror(errno));
-	if (fd != -1)
-		close(fd);
-	return -1;
-}
-
 /* The same socket?  Then a switch keeps it rather than binding again. */
 static int
 same_address(const struct service *a, const struct service *b)
@@ -292,9 +204,8 @@ listener_free(struct listener *l)
 	if (l->ev != NULL)
 		event_free(l->ev);
 	close(l->fd);
-	/* The socket file is ours: nothing else may be bound there. */
 	if (l->unix_path != NULL)
-		unlink(l->unix_path);
+		sockfile_remove(l->unix_path, &l->file);
 	free(l->unix_path);
 	free(l);
 }
@@ -312,7 +223,7 @@ listener_new(const struct config *conf, const struct service *svc, char *err,
 	l->svc = svc;
 	why[0] = '\0';
 	l->fd = svc->listen_kind == LISTEN_UNIX ?
-	    open_unix(svc, why, sizeof(why)) :
+	    sockfile_listen(svc, LISTEN_BACKLOG, &l->file, why, sizeof(why)) :
 	    listeners_tcp_socket(svc->listen_host, svc->listen_port,
 	    svc->listen, why, sizeof(why));
 	if (l->fd == -1) {
@@ -324,7 +235,7 @@ listener_new(const struct config *conf, const struct service *svc, char *err,
 	if (svc->listen_kind == LISTEN_UNIX &&
 	    (l->unix_path = strdup(svc->listen_path)) == NULL) {
 		close(l->fd);
-		unlink(svc->listen_path);
+		sockfile_remove(svc->listen_path, &l->file);
 		free(l);
 		goto nomem;
 	}
@@ -353,6 +264,7 @@ listeners_open(struct config *conf, char *err, size_t errlen)
 	struct listenerlist	 fresh = TAILQ_HEAD_INITIALIZER(fresh);
 	struct listener		*l, *tmp;
 	const struct service	*svc;
+	char			 why[512];
 	size_t			 i;
 
 	for (i = 0; i < conf->nservices; i++) {
@@ -382,9 +294,8 @@ listeners_open(struct config *conf, char *err, size_t errlen)
 		if (svc->listen_kind == LISTEN_UNIX &&
 		    (svc->socket_mode != l->svc->socket_mode ||
 		    svc->socket_owner != NULL || svc->socket_group != NULL) &&
-		    unix_perms(svc) == -1)
-			log_warn("service %s: %s: %s", svc->name,
-			    svc->listen_path, strerror(errno));
+		    sockfile_perms(svc, &l->file, why, sizeof(why)) == -1)
+			log_warn("service %s: %s", svc->name, why);
 		if (strcmp(svc->name, l->svc->name) != 0)
 			log_info("service %s takes over %s from %s",
 			    svc->name, svc->listen, l->svc->name);

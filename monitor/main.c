@@ -29,6 +29,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "provider.h"
+#include "safefile.h"
 #include "secret.h"
 #include "../providers/https.h"
 
@@ -252,22 +253,58 @@ resolve_worker_user(const struct config *conf)
 	mon.worker_gid = pw->pw_gid;
 }
 
-/* The workers' root: created if missing; must be empty and root's. */
-static void
-check_chroot(const struct config *conf)
+/*
+ * The workers' root, when root: created if missing (start), and it and
+ * every directory above it root's and writable by root only (StrictModes,
+ * safefile.c), or someone could put their own files where the workers
+ * chroot.  The worker checks that it is empty.
+ */
+static int
+check_chroot(const struct config *conf, int start, char *err, size_t errlen)
 {
-	struct stat	 st;
+	char	 why[512];
+	int	 fd;
 
-	if (!mon.privileged)
-		return;
-	if (mkdir(conf->chroot_dir, 0755) == -1 && errno != EEXIST)
-		fatal_errno("mkdir %s", conf->chroot_dir);
-	if (stat(conf->chroot_dir, &st) == -1)
-		fatal_errno("%s", conf->chroot_dir);
-	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		fatal("%s must be a directory owned by root and writable by "
-		    "no one else", conf->chroot_dir);
+	if (geteuid() != 0)
+		return 0;
+	if (start && mkdir(conf->chroot_dir, 0755) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "mkdir %s: %s", conf->chroot_dir,
+		    strerror(errno));
+		return ERR_SYS;
+	}
+	if ((fd = safefile_open(conf->chroot_dir, SAFEFILE_DIR, NULL, why,
+	    sizeof(why))) < 0) {
+		/* -t: a start will create it. */
+		if (!start && fd == ERR_NOTFOUND)
+			return 0;
+		snprintf(err, errlen, "airlock.chroot %s: %s",
+		    conf->chroot_dir, why);
+		return fd;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * What root loads besides the configuration: the workers' chroot and the
+ * worker executable.  -t checks the same files, so that it refuses what a
+ * start would refuse.
+ */
+static int
+check_files(const struct config *conf, int start, char *err, size_t errlen)
+{
+	char	*path;
+	int	 r;
+
+	if ((r = check_chroot(conf, start, err, errlen)) != 0)
+		return r;
+	if ((path = find_worker(conf)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return ERR_NOMEM;
+	}
+	r = worker_exec_set(path, err, errlen);
+	free(path);
+	return r;
 }
 
 static void
@@ -336,6 +373,7 @@ main(int argc, char **argv)
 	char		 err[1024], *abspath = NULL;
 	int		 ch, test_only = 0, foreground = 0, debug = 0;
 	int		 watch = 0;
+	size_t		 i;
 
 	log_init("airlockd", LOG_LVL_INFO);
 	no_core_dumps();
@@ -379,9 +417,16 @@ main(int argc, char **argv)
 		fatal("libsodium cannot be initialised");
 	if ((mon.conf = config_load(path, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\n", err);
+		free(abspath);
 		return 1;
 	}
 	if (test_only) {
+		if (check_files(mon.conf, 0, err, sizeof(err)) != 0) {
+			fprintf(stderr, "%s\n", err);
+			return 1;
+		}
+		for (i = 0; i < mon.conf->nwarnings; i++)
+			fprintf(stderr, "warning: %s\n", mon.conf->warnings[i]);
 		fprintf(stderr, "%s: configuration OK, %zu service(s)\n", path,
 		    mon.conf->nservices);
 		return 0;
@@ -389,12 +434,10 @@ main(int argc, char **argv)
 	log_set_level(debug ? LOG_LVL_DEBUG : mon.conf->log_level);
 	log_set_output(mon.conf->log_format, mon.conf->log_target,
 	    mon.conf->syslog_facility);
+	config_log_warnings(mon.conf);
 	resolve_worker_user(mon.conf);
-	check_chroot(mon.conf);
-	if ((mon.worker_path = find_worker(mon.conf)) == NULL ||
-	    access(mon.worker_path, X_OK) == -1)
-		fatal("worker executable %s: %s", mon.worker_path ?
-		    mon.worker_path : "?", strerror(errno));
+	if (check_files(mon.conf, 1, err, sizeof(err)) != 0)
+		fatal("%s", err);
 	log_debug("configuration %s; workers: %s as uid %u gid %u in %s",
 	    mon.conf->path, mon.worker_path, (unsigned)mon.worker_uid,
 	    (unsigned)mon.worker_gid, mon.conf->chroot_dir);

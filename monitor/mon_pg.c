@@ -32,8 +32,11 @@
 #define PG_SCRAM_PLUS		"SCRAM-SHA-256-PLUS"
 #define SCRAM_MSG_MAX		1024
 
-/* Credentials that go to the worker only on request, as bits of a mask. */
-static const char *const worker_secrets[] = { "password", "sslkey" };
+/*
+ * Credentials that go to the worker only on request, as bits of a mask.
+ * Not sslkey: the monitor signs with it (tlssign.c).
+ */
+static const char *const worker_secrets[] = { "password" };
 
 /* Credentials the worker never sees in any form. */
 static const char *const monitor_only[] = { "password", "sslkey", "port" };
@@ -41,7 +44,76 @@ static const char *const monitor_only[] = { "password", "sslkey", "port" };
 /* Non-secret credentials passed under their own name; others are startup.* */
 static const char *const known_params[] = {
 	"host", "username", "sslmode", "sslhost", "sslrootcert", "sslcert",
+	/* libpq's, enforced here (pg_policy) and by the worker (pgopt.h). */
 	"require_auth", "channel_binding",
+};
+
+/*
+ * libpq's key words that libpq itself sends as startup parameters: as
+ * credentials they are startup parameters too, as the user expects.
+ */
+static const char *const libpq_startup[] = {
+	"application_name", "client_encoding", "options", "replication",
+};
+
+/*
+ * libpq's connection key words that are settings of the client library,
+ * not startup parameters (PostgreSQL 17 documentation, 32.1.2 "Parameter
+ * Key Words"; libpq puts only user, database, replication, options,
+ * application_name and client_encoding in the StartupMessage, protocol
+ * section 55.7).  A user who writes one of them as a credential believes
+ * that airlock applies it; airlock would send it to the server in clear as
+ * a startup parameter instead, and sslpassword or passfile are secrets.  So
+ * they are refused at load (config.c).  The last rows are PostgreSQL 18's.
+ * why, where given, says what the user probably wants instead.
+ */
+static const struct {
+	const char	*name;
+	const char	*why;
+} libpq_only[] = {
+	{ "hostaddr",			"write the address as host" },
+	{ "passfile",			"give the password as the password "
+					"credential, from a provider" },
+	{ "sslpassword",		"give sslkey unencrypted, from a "
+					"provider" },
+	{ "sslcertmode",		NULL },
+	{ "sslcrl",			NULL },
+	{ "sslcrldir",			NULL },
+	{ "sslsni",			NULL },
+	{ "sslcompression",		NULL },
+	{ "sslnegotiation",		NULL },
+	{ "requiressl",			"set sslmode" },
+	{ "requirepeer",		NULL },
+	{ "ssl_min_protocol_version",	NULL },
+	{ "ssl_max_protocol_version",	NULL },
+	{ "gssencmode",			NULL },
+	{ "gsslib",			NULL },
+	{ "gssdelegation",		NULL },
+	{ "krbsrvname",			NULL },
+	{ "connect_timeout",		"set airlock.dialTimeout" },
+	{ "keepalives",			NULL },
+	{ "keepalives_idle",		NULL },
+	{ "keepalives_interval",	NULL },
+	{ "keepalives_count",		NULL },
+	{ "tcp_user_timeout",		NULL },
+	{ "service",			NULL },
+	{ "target_session_attrs",	NULL },
+	{ "load_balance_hosts",		NULL },
+	{ "fallback_application_name",	"the client's application_name "
+					"is forwarded" },
+	{ "dbname",			"the database is the one the client "
+					"asks for" },
+	{ "user",			"airlock's name for it, as Secretless "
+					"Broker's, is username" },
+	{ "min_protocol_version",	NULL },
+	{ "max_protocol_version",	NULL },
+	{ "sslkeylogfile",		NULL },
+	{ "oauth_issuer",		NULL },
+	{ "oauth_client_id",		NULL },
+	{ "oauth_client_secret",	NULL },
+	{ "oauth_scope",		NULL },
+	{ "scram_client_key",		NULL },
+	{ "scram_server_key",		NULL },
 };
 
 static int
@@ -113,6 +185,25 @@ pg_policy(const struct worker *w, struct pg_policy *p, char *err,
 	    strcmp(m, "verify-full") == 0;
 	p->verified = p->tls && root != NULL && root->len > 0;
 	return 0;
+}
+
+enum pg_cred_class
+pg_credential_class(const char *name, const char **why)
+{
+	size_t	 i;
+
+	*why = NULL;
+	if (IN(name, worker_secrets) >= 0 || IN(name, monitor_only) >= 0 ||
+	    IN(name, known_params) >= 0)
+		return PG_CRED_KNOWN;
+	for (i = 0; i < sizeof(libpq_only) / sizeof(libpq_only[0]); i++)
+		if (strcmp(name, libpq_only[i].name) == 0) {
+			*why = libpq_only[i].why;
+			return PG_CRED_LIBPQ;
+		}
+	if (IN(name, libpq_startup) >= 0)
+		return PG_CRED_STARTUP;
+	return PG_CRED_UNKNOWN;
 }
 
 int
@@ -346,20 +437,6 @@ password_of(struct worker *w)
 	return pw;
 }
 
-static int
-reply_string(struct worker *w, uint32_t type, const void *v, size_t len)
-{
-	struct buf	*out;
-	int		 r;
-
-	if ((out = buf_new(MSG_MAX_PAYLOAD)) == NULL)
-		return ERR_NOMEM;
-	if ((r = buf_put_string(out, v, len)) == 0)
-		r = worker_send(w, type, out, -1);
-	buf_free(out);
-	return r == ERR_EOF ? 0 : r;
-}
-
 int
 pg_answer_md5(struct worker *w, struct buf *b)
 {
@@ -384,7 +461,7 @@ pg_answer_md5(struct worker *w, struct buf *b)
 		    w->svc->name);
 	if ((r = pgauth_md5(pw, (const char *)user->data, salt, out)) != 0)
 		return worker_fail(w, "MD5 computation failed");
-	r = reply_string(w, MSG_PG_MD5, out, PG_MD5_LEN);
+	r = worker_reply(w, MSG_PG_MD5, out, PG_MD5_LEN);
 	secret_wipe(out, sizeof(out));
 	return r;
 }
@@ -462,7 +539,7 @@ pg_answer_scram_start(struct worker *w, struct buf *b)
 	if ((out = buf_new(SCRAM_MSG_MAX)) == NULL)
 		return ERR_NOMEM;
 	if ((r = scram_client_first(w->scram, out)) == 0)
-		r = reply_string(w, MSG_SCRAM_START, buf_ptr(out),
+		r = worker_reply(w, MSG_SCRAM_START, buf_ptr(out),
 		    buf_len(out));
 	buf_free(out);
 	return r;
@@ -486,7 +563,7 @@ scram_hi_done(void *arg, int error, const struct secret *salted)
 		r = worker_fail(w, "SCRAM computation failed (%s)",
 		    err_str(r));
 	else
-		r = reply_string(w, MSG_SCRAM_FINAL, buf_ptr(out),
+		r = worker_reply(w, MSG_SCRAM_FINAL, buf_ptr(out),
 		    buf_len(out));
 	buf_free(out);
 	if (r != 0)

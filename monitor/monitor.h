@@ -7,9 +7,13 @@
 #define AIRLOCK_MONITOR_H
 
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
+#include <netinet/in.h>
+
 #include <stdint.h>
+#include <time.h>
 
 #include "config.h"
 #include "log.h"
@@ -66,6 +70,7 @@ struct worker {
 	int		 purpose;	/* DIAL_SESSION or DIAL_CANCEL */
 	int		 killed;
 	int		 unauthenticated;	/* counted in startups.c */
+	char		*source;	/* its source's key there, or NULL */
 	struct cred_req	*creq;		/* pending credential resolution */
 	struct dial	*dial;		/* pending backend dial */
 	struct creds	*creds;		/* held until the handshake ends */
@@ -114,7 +119,14 @@ struct monitor {
 extern struct monitor	 mon;
 
 /* workers.c: spawn, kill, reap. */
-int		 worker_spawn(const struct service *, int client_fd);
+/*
+ * Check the worker executable (StrictModes, safefile.c; again before each
+ * exec) and set mon.worker_path to the path that was checked.
+ */
+int		 worker_exec_set(const char *path, char *err, size_t errlen);
+/* A worker for a client of the service, from source (a key, or NULL). */
+int		 worker_spawn(const struct service *, int client_fd,
+		    const char *source);
 /* A worker for one connection to the health listener. */
 int		 worker_spawn_health(int client_fd);
 /* Workers that serve clients of services (health workers left out). */
@@ -128,6 +140,9 @@ int		 worker_send(struct worker *, uint32_t, const struct buf *,
 /* Send MSG_FAILED with a reason fit for the client. */
 int		 worker_fail(struct worker *, const char *reason, ...)
 		    __attribute__((format(printf, 2, 3)));
+/* Answer a request with one string; a worker already gone is no error. */
+int		 worker_reply(struct worker *, uint32_t type, const void *,
+		    size_t);
 /* Drop the connection's credentials and protocol state (zeroing them). */
 void		 worker_forget_secrets(struct worker *);
 void		 worker_kill_all(void);
@@ -158,6 +173,19 @@ int		 pg_dial_target(const struct worker *, struct target *,
 /* The worker's parameters: non-secret credentials, and what is proven. */
 int		 pg_dial_params(const struct worker *, struct kvlist *);
 int		 pg_worker_secret(const char *name);
+/*
+ * What a credential's name is to the connector: one of its own, a libpq
+ * setting airlock does not support (why: a hint, or NULL), one that libpq
+ * too sends as a startup parameter, or anything else, which is sent to the
+ * server as a startup parameter as well.
+ */
+enum pg_cred_class {
+	PG_CRED_KNOWN = 0,
+	PG_CRED_LIBPQ,
+	PG_CRED_STARTUP,
+	PG_CRED_UNKNOWN,
+};
+enum pg_cred_class pg_credential_class(const char *name, const char **why);
 int		 pg_answer_md5(struct worker *, struct buf *);
 int		 pg_answer_scram_start(struct worker *, struct buf *);
 int		 pg_answer_scram_final(struct worker *, struct buf *);
@@ -169,6 +197,25 @@ int		 pg_answer_scram_verify(struct worker *, struct buf *);
 int		 pg_check_cleartext(struct worker *);
 /* Does an AUTHDONE ok fit the service's policy?  Else why not. */
 int		 pg_check_authdone(struct worker *, char *why, size_t);
+
+/*
+ * tlssign.c: the backend client key's one signature per connection
+ * (MSG_TLS_SIGN), of a TLS 1.3 client CertificateVerify only.
+ */
+struct tlsscheme;
+#define TLSSIGN_SIG_MAX	2048		/* RSA of 16384 bits */
+int		 tlssign_answer(struct worker *, struct buf *);
+/* Is it the content of a TLS 1.3 client CertificateVerify?  0 or ERR_FORMAT. */
+int		 tlssign_check_content(const unsigned char *, size_t);
+/*
+ * Sign with the PEM key, which must match the certificate: 0, ERR_DENIED
+ * when the key does not sign with the scheme, or another error with a
+ * reason for the client in why.  *siglen: sig's room, then its length.
+ */
+int		 tlssign_sign(const struct secret *key,
+		    const struct secret *cert, const struct tlsscheme *,
+		    const unsigned char *, size_t, unsigned char *sig,
+		    size_t *siglen, char *why, size_t);
 
 /* creds.c: resolve a service's credentials through the providers. */
 struct cred_req;
@@ -255,6 +302,30 @@ int		 listeners_check_full(void);
 int		 listeners_is_bound(const char *service);
 
 /*
+ * sockfile.c: a Unix listener's socket file, made in a private directory
+ * and renamed into place; changed and removed only while it is still the
+ * file that airlockd made (never by a path that others could redirect).
+ */
+struct sockfile {
+	dev_t		 dev;
+	ino_t		 ino;
+};
+/* A listening socket at svc's path, with its mode and owner; -1 and err. */
+int		 sockfile_listen(const struct service *, int backlog,
+		    struct sockfile *, char *err, size_t errlen);
+/* Give the socket file svc's mode and owner, if it is still ours. */
+int		 sockfile_perms(const struct service *, const struct sockfile *,
+		    char *err, size_t errlen);
+/* Remove the socket file at path, if it is still ours. */
+void		 sockfile_remove(const char *path, const struct sockfile *);
+
+/*
+ * peer.c: allowedUsers and allowedGroups of a Unix listener, checked on
+ * a new connection's peer credentials; 0 (logged) when it is refused.
+ */
+int		 peer_allowed(const struct service *, int fd);
+
+/*
  * health.c: the listener of /live, /ready and /metrics.  Its connections
  * go to sandboxed health workers (at most HEALTH_MAX_WORKERS at once, and
  * within maxWorkers); a health worker may ask for the figures, once.
@@ -294,6 +365,34 @@ void		 startups_remove(const char *service);
 int		 startups_count(const char *service);
 /* Too many startups: drop this new connection of the service (logged). */
 int		 startups_drop(const struct config *, const struct service *);
+/*
+ * perSourceMaxStartups: the same, counted by source, across services.  A
+ * source's key is the client's address cut to perSourceNetBlockSize
+ * ("192.0.2.0/24"); empty when there is no limit to count for.
+ */
+struct source {
+	char		 key[INET6_ADDRSTRLEN + 8];
+	char		 addr[INET6_ADDRSTRLEN];	/* the client's own */
+};
+void		 startups_source(const struct config *,
+		    const struct sockaddr *, socklen_t, struct source *);
+int		 startups_source_add(const char *key);
+void		 startups_source_remove(const char *key);
+/* Too many startups from the source: drop this connection (logged). */
+int		 startups_source_drop(const struct config *,
+		    const struct service *, const struct source *);
+
+/*
+ * ratelimit.c: a warning that a flood could repeat is said once, then as a
+ * count at most every ten seconds.  Counts an event; 1 when a line may be
+ * logged, with *n the events since the last line, this one included.
+ */
+struct ratelimit {
+	time_t		 last;
+	unsigned long	 count;
+	int		 said;
+};
+int		 ratelimit_pass(struct ratelimit *, unsigned long *n);
 
 /* reload.c: SIGHUP, SIGUSR1 and the watch re-read the configuration. */
 /* What the command line fixed: -d's debug level, -watch. */

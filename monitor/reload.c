@@ -95,6 +95,19 @@ kv_equal(const struct kvlist *a, const struct kvlist *b)
 	return 1;
 }
 
+/* The same allowedUsers and allowedGroups? */
+static int
+peers_equal(const struct service *a, const struct service *b)
+{
+	return a->peer_check == b->peer_check &&
+	    a->nallowed_uids == b->nallowed_uids &&
+	    a->nallowed_gids == b->nallowed_gids &&
+	    (a->nallowed_uids == 0 || memcmp(a->allowed_uids, b->allowed_uids,
+	    a->nallowed_uids * sizeof(*a->allowed_uids)) == 0) &&
+	    (a->nallowed_gids == 0 || memcmp(a->allowed_gids, b->allowed_gids,
+	    a->nallowed_gids * sizeof(*a->allowed_gids)) == 0);
+}
+
 /* Would a connection of a get what one of b gets?  (Names are equal.) */
 static int
 service_equal(const struct service *a, const struct service *b)
@@ -108,7 +121,8 @@ service_equal(const struct service *a, const struct service *b)
 	    a->cleartext != b->cleartext ||
 	    a->socket_mode != b->socket_mode ||
 	    !str_equal(a->socket_owner, b->socket_owner) ||
-	    !str_equal(a->socket_group, b->socket_group))
+	    !str_equal(a->socket_group, b->socket_group) ||
+	    !peers_equal(a, b))
 		return 0;
 	for (i = 0; i < a->ncreds; i++)
 		if (strcmp(a->creds[i].name, b->creds[i].name) != 0 ||
@@ -209,6 +223,7 @@ reload_config(const char *why)
 		r = ERR_FORMAT;
 		goto fail;
 	}
+	config_log_warnings(nc);
 	if ((r = keep_fixed(nc, old)) != 0) {
 		snprintf(err, sizeof(err), "%s: out of memory", old->path);
 		goto fail;

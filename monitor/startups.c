@@ -1,12 +1,17 @@
 /*
- * maxStartups: the connections of each service that are not yet
- * authenticated, and the decision to drop a new one.
+ * maxStartups and perSourceMaxStartups: the connections that are not yet
+ * authenticated, by service and by source, and the decision to drop a new
+ * one.
  *
  * The count is kept by service name, not by position in a configuration:
  * a reload may reorder, add or remove services while the workers of the
  * previous configuration still finish their handshakes, and a changed
- * service must go on counting the startups of its earlier self.
+ * service must go on counting the startups of its earlier self.  A source
+ * is counted by the key its worker holds, so that a reload that changes
+ * perSourceNetBlockSize leaves the counts of running workers right.
  */
+#include <arpa/inet.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,69 +28,91 @@ struct startup {
 	int	 n;
 };
 
-/* Only services with startups in progress have an entry: a short list. */
-static struct startup	*tab;
-static size_t		 ntab, atab;
+/* Only names with startups in progress have an entry: a short list. */
+struct tally {
+	struct startup	*tab;
+	size_t		 n, a;
+};
+
+static struct tally	 by_service, by_source;
 
 static struct startup *
-startups_find(const char *name)
+tally_find(const struct tally *t, const char *name)
 {
 	size_t	 i;
 
-	for (i = 0; i < ntab; i++)
-		if (strcmp(tab[i].name, name) == 0)
-			return &tab[i];
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->tab[i].name, name) == 0)
+			return &t->tab[i];
 	return NULL;
+}
+
+static int
+tally_count(const struct tally *t, const char *name)
+{
+	const struct startup	*s = tally_find(t, name);
+
+	return s != NULL ? s->n : 0;
+}
+
+static int
+tally_add(struct tally *t, const char *name)
+{
+	struct startup	*s, *nt;
+	size_t		 na;
+
+	if ((s = tally_find(t, name)) != NULL) {
+		s->n++;
+		return 0;
+	}
+	if (t->n == t->a) {
+		na = t->a == 0 ? 8 : t->a * 2;
+		if ((nt = reallocarray(t->tab, na, sizeof(*nt))) == NULL)
+			return ERR_NOMEM;
+		t->tab = nt;
+		t->a = na;
+	}
+	if ((t->tab[t->n].name = strdup(name)) == NULL)
+		return ERR_NOMEM;
+	t->tab[t->n].n = 1;
+	t->n++;
+	return 0;
+}
+
+static void
+tally_remove(struct tally *t, const char *name)
+{
+	struct startup	*s;
+
+	if ((s = tally_find(t, name)) == NULL || s->n <= 0)
+		fatal("startups of %s out of step", name);
+	if (--s->n > 0)
+		return;
+	free(s->name);
+	*s = t->tab[--t->n];
+	if (t->n == 0) {
+		free(t->tab);
+		t->tab = NULL;
+		t->a = 0;
+	}
 }
 
 int
 startups_count(const char *name)
 {
-	const struct startup	*s = startups_find(name);
-
-	return s != NULL ? s->n : 0;
+	return tally_count(&by_service, name);
 }
 
 int
 startups_add(const char *name)
 {
-	struct startup	*s, *t;
-	size_t		 na;
-
-	if ((s = startups_find(name)) != NULL) {
-		s->n++;
-		return 0;
-	}
-	if (ntab == atab) {
-		na = atab == 0 ? 8 : atab * 2;
-		if ((t = reallocarray(tab, na, sizeof(*tab))) == NULL)
-			return ERR_NOMEM;
-		tab = t;
-		atab = na;
-	}
-	if ((tab[ntab].name = strdup(name)) == NULL)
-		return ERR_NOMEM;
-	tab[ntab].n = 1;
-	ntab++;
-	return 0;
+	return tally_add(&by_service, name);
 }
 
 void
 startups_remove(const char *name)
 {
-	struct startup	*s;
-
-	if ((s = startups_find(name)) == NULL || s->n <= 0)
-		fatal("startups of %s out of step", name);
-	if (--s->n > 0)
-		return;
-	free(s->name);
-	*s = tab[--ntab];
-	if (ntab == 0) {
-		free(tab);
-		tab = NULL;
-		atab = 0;
-	}
+	tally_remove(&by_service, name);
 }
 
 /*
@@ -108,22 +135,16 @@ startups_full(const struct config *cf, const struct service *svc)
 	return (int)randombytes_uniform(100) < p;
 }
 
-/* One line for the first drop, then a count at most every ten seconds. */
 static void
 startups_log(const struct service *svc)
 {
-	static time_t		 last;
-	static unsigned long	 dropped;
-	time_t			 now = time(NULL);
+	static struct ratelimit	 rl;
+	unsigned long		 dropped;
 
-	dropped++;
-	if (last != 0 && now - last < 10)
-		return;
-	log_warn("%s: %d connections not yet authenticated (maxStartups); "
-	    "dropped %lu connection(s)", svc->name, startups_count(svc->name),
-	    dropped);
-	last = now;
-	dropped = 0;
+	if (ratelimit_pass(&rl, &dropped))
+		log_warn("%s: %d connections not yet authenticated "
+		    "(maxStartups); dropped %lu connection(s)", svc->name,
+		    startups_count(svc->name), dropped);
 }
 
 int
@@ -132,5 +153,87 @@ startups_drop(const struct config *cf, const struct service *svc)
 	if (!startups_full(cf, svc))
 		return 0;
 	startups_log(svc);
+	return 1;
+}
+
+/*
+ * The source of a connection as OpenSSH's PerSourceNetBlockSize groups
+ * it: the address cut to the configured prefix.  An IPv4 client of an
+ * IPv6 socket (::ffff:a.b.c.d) is an IPv4 source.  Empty when there is
+ * nothing to count: no perSourceMaxStartups, or not an IP peer.
+ */
+void
+startups_source(const struct config *cf, const struct sockaddr *sa,
+    socklen_t salen, struct source *src)
+{
+	const struct sockaddr_in6 *s6;
+	unsigned char		 a[16];
+	char			 text[INET6_ADDRSTRLEN];
+	int			 af, bits, i;
+	size_t			 alen;
+
+	src->key[0] = src->addr[0] = '\0';
+	if (cf->per_source_max == 0)
+		return;
+	if (sa->sa_family == AF_INET && salen >= sizeof(struct sockaddr_in)) {
+		af = AF_INET;
+		alen = 4;
+		memcpy(a, &((const struct sockaddr_in *)(const void *)sa)->
+		    sin_addr, alen);
+	} else if (sa->sa_family == AF_INET6 &&
+	    salen >= sizeof(struct sockaddr_in6)) {
+		s6 = (const struct sockaddr_in6 *)(const void *)sa;
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			af = AF_INET;
+			alen = 4;
+			memcpy(a, &s6->sin6_addr.s6_addr[12], alen);
+		} else {
+			af = AF_INET6;
+			alen = 16;
+			memcpy(a, &s6->sin6_addr, alen);
+		}
+	} else
+		return;
+	if (inet_ntop(af, a, src->addr, sizeof(src->addr)) == NULL)
+		return;
+	bits = af == AF_INET ? cf->per_source_v4 : cf->per_source_v6;
+	for (i = 0; i < (int)alen; i++) {
+		if (bits >= 8 * (i + 1))
+			continue;
+		a[i] &= bits <= 8 * i ? 0 : (unsigned char)(0xff <<
+		    (8 * (i + 1) - bits));
+	}
+	if (inet_ntop(af, a, text, sizeof(text)) != NULL)
+		snprintf(src->key, sizeof(src->key), "%s/%d", text, bits);
+}
+
+int
+startups_source_add(const char *key)
+{
+	return tally_add(&by_source, key);
+}
+
+void
+startups_source_remove(const char *key)
+{
+	tally_remove(&by_source, key);
+}
+
+int
+startups_source_drop(const struct config *cf, const struct service *svc,
+    const struct source *src)
+{
+	static struct ratelimit	 rl;
+	unsigned long		 dropped;
+
+	if (src->key[0] == '\0' || cf->per_source_max == 0 ||
+	    tally_count(&by_source, src->key) < cf->per_source_max)
+		return 0;
+	if (ratelimit_pass(&rl, &dropped))
+		log_warn("%s: connection from %s dropped: %s has %d "
+		    "connections not yet authenticated (perSourceMaxStartups); "
+		    "%lu dropped from sources at the limit since the last such "
+		    "line", svc->name, src->addr, src->key,
+		    tally_count(&by_source, src->key), dropped);
 	return 1;
 }

@@ -29,6 +29,7 @@
 #include "monitor.h"
 #include "msg.h"
 #include "pgauth.h"
+#include "safefile.h"
 #include "secret.h"
 
 /* Grace beyond the worker's own handshake deadline before we kill it. */
@@ -38,6 +39,54 @@ static void	 worker_chan_cb(int, short, void *);
 static void	 worker_close_chan(struct worker *);
 static void	 worker_deadline_cb(int, short, void *);
 
+/*
+ * The worker executable goes through StrictModes (safefile.c) when airlockd
+ * starts, and again before each exec, which then names the path that was
+ * checked: absolute, with no symbolic link.  An exec of the descriptor that
+ * was checked (fexecve) would leave no window at all, but posix_spawn
+ * cannot do it, and an exec of /proc/self/fd/N makes the worker's process
+ * name "N" (ps, pgrep).  The window between the check and the exec is
+ * closed by the check itself: every directory on the way is writable by
+ * root only (or sticky, and the entry root's), so no one else can put
+ * another file at that path meanwhile.
+ */
+int
+worker_exec_set(const char *path, char *err, size_t errlen)
+{
+	char	 why[512], *canon;
+	int	 fd;
+
+	if ((fd = safefile_open(path, SAFEFILE_EXEC, &canon, why,
+	    sizeof(why))) < 0) {
+		snprintf(err, errlen, "worker executable %s: %s", path, why);
+		return fd;
+	}
+	close(fd);
+	/* What posix_spawn would say, said now. */
+	if (access(canon, X_OK) == -1) {
+		snprintf(err, errlen, "worker executable %s: %s", path,
+		    strerror(errno));
+		free(canon);
+		return ERR_SYS;
+	}
+	free(mon.worker_path);
+	mon.worker_path = canon;
+	return 0;
+}
+
+/* StrictModes again, before an exec: a chmod or rename since the start. */
+static int
+worker_exec_check(char *err, size_t errlen)
+{
+	int	 fd;
+
+	if ((fd = safefile_open(mon.worker_path, SAFEFILE_EXEC, NULL, err,
+	    errlen)) < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
 static int
 spawn_process(struct worker *w, int child_chan)
 {
@@ -45,7 +94,7 @@ spawn_process(struct worker *w, int child_chan)
 	posix_spawnattr_t		 attr;
 	sigset_t			 none, all;
 	char				 uid[16], gid[16], lvl[4];
-	char				 hs[16], idle[16];
+	char				 hs[16], idle[16], mem[24];
 	char				*argv[20];
 	char				*envp[] = { NULL };
 	int				 argc = 0, r;
@@ -68,6 +117,9 @@ spawn_process(struct worker *w, int child_chan)
 	argv[argc++] = hs;
 	argv[argc++] = "-i";
 	argv[argc++] = idle;
+	snprintf(mem, sizeof(mem), "%lld", mon.conf->worker_memory_limit);
+	argv[argc++] = "-m";
+	argv[argc++] = mem;
 	if (!mon.privileged)
 		argv[argc++] = "-n";
 	if (mon.conf->sandbox_debug)
@@ -108,6 +160,8 @@ worker_startup_over(struct worker *w)
 	if (w->unauthenticated) {
 		w->unauthenticated = 0;
 		startups_remove(w->svc->name);
+		if (w->source != NULL)
+			startups_source_remove(w->source);
 	}
 }
 
@@ -124,21 +178,22 @@ worker_free(struct worker *w)
 		close(w->chan);
 	/* The last worker of a configuration replaced by reload frees it. */
 	config_unref(w->conf);
+	free(w->source);
 	free(w);
 }
 
-static int	 spawn(const struct service *, int, int);
+static int	 spawn(const struct service *, int, int, const char *);
 
 int
-worker_spawn(const struct service *svc, int client_fd)
+worker_spawn(const struct service *svc, int client_fd, const char *source)
 {
-	return spawn(svc, client_fd, 0);
+	return spawn(svc, client_fd, 0, source);
 }
 
 int
 worker_spawn_health(int client_fd)
 {
-	return spawn(&health_service, client_fd, 1);
+	return spawn(&health_service, client_fd, 1, NULL);
 }
 
 size_t
@@ -148,11 +203,13 @@ worker_sessions(void)
 }
 
 static int
-spawn(const struct service *svc, int client_fd, int health)
+spawn(const struct service *svc, int client_fd, int health,
+    const char *source)
 {
 	struct worker	*w;
 	struct buf	*b = NULL;
 	struct timeval	 tv;
+	char		 why[512];
 	int		 sv[2] = { -1, -1 }, r, ms, saved_errno = 0;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
@@ -165,6 +222,13 @@ spawn(const struct service *svc, int client_fd, int health)
 	w->id = ++mon.next_id;
 	w->state = W_ASSIGNED;
 
+	if ((r = worker_exec_check(why, sizeof(why))) != 0) {
+		/* Out of descriptors: the caller backs off on errno. */
+		saved_errno = r == ERR_SYS ? errno : 0;
+		wlog_error(w, "cannot start worker %s: %s", mon.worker_path,
+		    why);
+		goto fail;
+	}
 	if ((r = msg_channel(sv)) != 0) {
 		saved_errno = errno;
 		wlog_error(w, "cannot create a worker's channel: %s",
@@ -197,6 +261,17 @@ spawn(const struct service *svc, int client_fd, int health)
 		if ((r = startups_add(svc->name)) != 0)
 			goto killit;
 		w->unauthenticated = 1;
+		if (source != NULL && source[0] != '\0') {
+			if ((w->source = strdup(source)) == NULL) {
+				r = ERR_NOMEM;
+				goto killit;
+			}
+			if ((r = startups_source_add(source)) != 0) {
+				free(w->source);
+				w->source = NULL;
+				goto killit;
+			}
+		}
 	}
 	ms = mon.conf->handshake_timeout_ms + DEADLINE_GRACE_MS;
 	tv.tv_sec = ms / 1000;
@@ -286,6 +361,20 @@ worker_fail(struct worker *w, const char *fmt, ...)
 	r = worker_send(w, MSG_FAILED, b, -1);
 	buf_free(b);
 	return r;
+}
+
+int
+worker_reply(struct worker *w, uint32_t type, const void *v, size_t len)
+{
+	struct buf	*out;
+	int		 r;
+
+	if ((out = buf_new(MSG_MAX_PAYLOAD)) == NULL)
+		return ERR_NOMEM;
+	if ((r = buf_put_string(out, v, len)) == 0)
+		r = worker_send(w, type, out, -1);
+	buf_free(out);
+	return r == ERR_EOF ? 0 : r;
 }
 
 void

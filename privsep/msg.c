@@ -114,7 +114,7 @@ msg_recv(int sock, uint32_t *type, struct buf *payload, int *fd)
 	union fdcmsg	 cm;
 	uint32_t	 len;
 	ssize_t		 n;
-	int		 nfds, r;
+	int		 nfds, r, resets = 0;
 
 	*fd = -1;
 	*type = 0;
@@ -136,9 +136,16 @@ msg_recv(int sock, uint32_t *type, struct buf *payload, int *fd)
 	mh.msg_iovlen = 2;
 	mh.msg_control = cm.buf;
 	mh.msg_controllen = sizeof(cm.buf);
+	/*
+	 * A peer that closed with messages of ours unread resets the
+	 * channel, and Linux reports ECONNRESET once, ahead of what the peer
+	 * sent before it closed: read on, and that (a worker's last log line)
+	 * arrives, then the end.
+	 */
 	do {
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	} while (n == -1 && errno == EINTR);
+	} while (n == -1 && (errno == EINTR || (errno == ECONNRESET &&
+	    resets++ == 0)));
 	if (n == -1) {
 		buf_reset(payload);
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -220,6 +227,7 @@ msg_type_name(uint32_t type)
 		[MSG_STATS] = "STATS",
 		[MSG_BYE] = "BYE",
 		[MSG_HEALTH] = "HEALTH",
+		[MSG_TLS_SIGN] = "TLS_SIGN",
 	};
 
 	if (type >= MSG_TYPE_MAX || names[type] == NULL)

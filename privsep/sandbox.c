@@ -4,7 +4,8 @@
  * network.  The order follows OpenSSH's privsep_child_demote(),
  * permanently_set_uid() and sandbox-seccomp-filter.c:
  *
- *  1. rlimits: no file may grow, no core, few descriptors;
+ *  1. rlimits: no file may grow, no core, few descriptors, a bounded
+ *     address space;
  *  2. when root: chroot to an empty root-owned directory, empty the
  *     bounding set while CAP_SETPCAP is still ours, then setgroups,
  *     setresgid, setresuid, and prove that the drop cannot be undone;
@@ -271,6 +272,54 @@ set_limit(int resource, rlim_t value)
 	return setrlimit(resource, &rl);
 }
 
+/*
+ * RLIMIT_AS rather than RLIMIT_DATA: RLIMIT_DATA counts only private
+ * writable mappings, and the filter lets a worker map shared anonymous
+ * memory, which it would not count; RLIMIT_AS counts every mapping, the
+ * stack included.  A limit that leaves no room beyond what the process
+ * maps already would only fail at some later allocation, where even the
+ * error could not be reported: the soft limit is tried first with a
+ * mapping of AS_HEADROOM, and taken back if that fails.
+ */
+#define AS_HEADROOM	(1UL << 20)
+
+static int
+set_address_space(unsigned long max, char *err, size_t errlen)
+{
+	struct rlimit	 old, rl;
+	void		*p;
+
+#ifdef AIRLOCK_SANITIZER
+	/*
+	 * Sanitizer builds only: ASan reserves terabytes of address space
+	 * for its shadow memory, which no useful limit would leave room for.
+	 */
+	max = 0;
+#endif
+	if (max == 0)
+		return 0;
+	if (getrlimit(RLIMIT_AS, &old) == -1)
+		return fail(err, errlen, ERR_SYS, errno, "rlimit: RLIMIT_AS");
+	rl.rlim_cur = max;
+	rl.rlim_max = old.rlim_max;
+	if (setrlimit(RLIMIT_AS, &rl) == -1)
+		return fail(err, errlen, ERR_SYS, errno,
+		    "rlimit: RLIMIT_AS %lu", max);
+	p = mmap(NULL, AS_HEADROOM, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		setrlimit(RLIMIT_AS, &old);
+		return fail(err, errlen, ERR_INVAL, 0, "rlimit: RLIMIT_AS: a "
+		    "limit of %lu bytes leaves less than %lu bytes beyond what "
+		    "the worker maps at start", max, AS_HEADROOM);
+	}
+	munmap(p, AS_HEADROOM);
+	if (set_limit(RLIMIT_AS, max) == -1)
+		return fail(err, errlen, ERR_SYS, errno,
+		    "rlimit: RLIMIT_AS %lu", max);
+	return 0;
+}
+
 /* Step 1: the limits that need no privilege and do not hinder the drop. */
 static int
 set_rlimits(const struct sandbox_opts *opts, char *err, size_t errlen)
@@ -284,7 +333,7 @@ set_rlimits(const struct sandbox_opts *opts, char *err, size_t errlen)
 	if (set_limit(RLIMIT_NOFILE, opts->max_fds) == -1)
 		return fail(err, errlen, ERR_SYS, errno,
 		    "rlimit: RLIMIT_NOFILE %u", opts->max_fds);
-	return 0;
+	return set_address_space(opts->max_address_space, err, errlen);
 }
 
 /*

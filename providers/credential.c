@@ -8,18 +8,18 @@
  * The monitor's environment is fixed when it starts, so the directory is
  * the one that systemd gave this instance.  A name is a single path
  * component: it cannot climb out of the directory, and the file is opened
- * relative to the directory without following a symbolic link.  The
- * reading itself is the file provider's (file_read_at).
+ * without following a symbolic link.  The reading itself is the file
+ * provider's (file_read), with its StrictModes checks: systemd makes the
+ * directory and its files the service user's, mode 0500 and 0400.
  */
-#include <errno.h>
-#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "errors.h"
 #include "provider_impl.h"
+#include "safefile.h"
 #include "secret.h"
 
 #define CREDENTIAL_NAME_MAX	255	/* one path component (NAME_MAX) */
@@ -53,7 +53,8 @@ credential_get_one(const char *ref, struct secret **out, char *err,
     size_t errlen)
 {
 	const char	*dir;
-	int		 dfd, r, saved;
+	char		 path[PATH_MAX];
+	int		 r;
 
 	*out = NULL;
 	if (!credential_name_valid(ref)) {
@@ -74,14 +75,13 @@ credential_get_one(const char *ref, struct secret **out, char *err,
 		    "absolute path");
 		return ERR_INVAL;
 	}
-	if ((dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		saved = errno;
-		snprintf(err, errlen, WHO ": " CREDENTIAL_DIR_ENV " %.200s: %s",
-		    dir, strerror(saved));
-		return saved == ENOENT ? ERR_NOTFOUND : ERR_SYS;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, ref) >=
+	    sizeof(path)) {
+		snprintf(err, errlen, WHO ": " CREDENTIAL_DIR_ENV " is too "
+		    "long");
+		return ERR_INVAL;
 	}
-	r = file_read_at(dfd, ref, O_NOFOLLOW, WHO, out, err, errlen);
-	close(dfd);
+	r = file_read(path, SAFEFILE_NOFOLLOW, WHO, out, err, errlen);
 	if (r == ERR_NOTFOUND)
 		snprintf(err, errlen, WHO ": no credential %.100s in "
 		    CREDENTIAL_DIR_ENV " (LoadCredential=%.100s:FILE in the "

@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 
 #include "errors.h"
 #include "provider_impl.h"
+#include "safefile.h"
 #include "secret.h"
 
 #define PATHFMT		"%.200s"	/* paths in messages */
@@ -26,27 +26,28 @@
 
 /*
  * The whole file in guarded memory (provider_impl.h).  Shared with the
- * credential provider, which names its files relative to a directory.
+ * credential provider, which names its files in a directory.
  */
 int
-file_read_at(int dirfd, const char *path, int oflags, const char *who,
+file_read(const char *path, int sflags, const char *who,
     struct secret **out, char *err, size_t errlen)
 {
 	struct secret	*s, *t;
 	struct stat	 st;
 	unsigned char	 extra;
+	char		 why[PROVIDER_ERRLEN];
 	size_t		 got = 0;
 	ssize_t		 r = 0;
 	int		 fd, saved;
 
 	*out = NULL;
-	/* O_NONBLOCK: a FIFO must not stall the monitor's loop in open. */
-	if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK | oflags)) == -1) {
-		saved = errno;
-		snprintf(err, errlen, "%s: cannot open " PATHFMT ": %s", who,
-		    path, strerror(saved));
-		return saved == ENOENT ? ERR_NOTFOUND : ERR_SYS;
+	/*
+	 * StrictModes: a file that others could change is refused, and so
+	 * is one that is not a regular file (a FIFO would stall the loop).
+	 */
+	if ((fd = safefile_open(path, sflags, NULL, why, sizeof(why))) < 0) {
+		snprintf(err, errlen, "%s: " PATHFMT ": %s", who, path, why);
+		return fd;
 	}
 	if (fstat(fd, &st) == -1) {
 		saved = errno;
@@ -54,12 +55,6 @@ file_read_at(int dirfd, const char *path, int oflags, const char *who,
 		snprintf(err, errlen, "%s: cannot stat " PATHFMT ": %s", who,
 		    path, strerror(saved));
 		return ERR_SYS;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		snprintf(err, errlen, "%s: " PATHFMT " is not a regular file",
-		    who, path);
-		return ERR_INVAL;
 	}
 	if (st.st_size < 0 || st.st_size > FILE_PROVIDER_MAX) {
 		close(fd);
@@ -258,8 +253,8 @@ file_get_one(const char *ref, struct secret **out, char *err, size_t errlen)
 		return ERR_INVAL;
 	}
 
-	if ((r = file_read_at(AT_FDCWD, path, 0, "file provider", &contents,
-	    err, errlen)) == 0) {
+	if ((r = file_read(path, 0, "file provider", &contents, err,
+	    errlen)) == 0) {
 		if (key == NULL)
 			*out = contents;
 		else {

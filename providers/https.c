@@ -31,6 +31,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "castore.h"
 #include "errors.h"
 #include "log.h"
 #include "secret.h"
@@ -178,6 +179,7 @@ https_ctx_new(struct https_server *srv, const char *cafile,
 {
 	SSL_CTX	*ctx;
 	char	 why[160];
+	int	 r;
 
 	srv->verify = verify;
 	srv->ctx = NULL;
@@ -192,13 +194,11 @@ https_ctx_new(struct https_server *srv, const char *cafile,
 		return ERR_SYS;
 	}
 	if (cafile != NULL || capath != NULL) {
-		if (SSL_CTX_load_verify_locations(ctx, cafile, capath) != 1) {
-			ssl_errstr(why, sizeof(why));
-			snprintf(err, errlen, "cannot load CA certificates "
-			    "from %.200s: %s", cafile != NULL ? cafile :
-			    capath, why);
+		/* StrictModes, and read now: castore.c says why. */
+		if ((r = castore_load(SSL_CTX_get_cert_store(ctx), cafile,
+		    capath, err, errlen)) != 0) {
 			SSL_CTX_free(ctx);
-			return ERR_INVAL;
+			return r;
 		}
 	} else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
 		ssl_errstr(why, sizeof(why));

@@ -51,8 +51,9 @@ int		 https_parse_addr(const char *url, struct https_server *,
 /* Is the server's host a loopback address literal (127/8, ::1)? */
 int		 https_is_loopback(const struct https_server *);
 /*
- * The TLS client context: CA file and/or directory, else the system's
- * store; verify 0 checks nothing (VAULT_SKIP_VERIFY).
+ * The TLS client context: CA file and/or directory (read now, through
+ * StrictModes: castore.h), else the system's store; verify 0 checks
+ * nothing (VAULT_SKIP_VERIFY).
  */
 int		 https_ctx_new(struct https_server *, const char *cafile,
 		    const char *capath, int verify, char *err, size_t errlen);

@@ -110,7 +110,7 @@ vault_setup(char *err, size_t errlen)
 	struct https_server	 srv;
 	const char		*addr, *token, *skip, *ns;
 	char			*tokvar;
-	char			 why[256];
+	char			 why[512];
 	int			 r, noverify = 0;
 
 	if (vault.ready)

@@ -12,7 +12,7 @@
 
 typedef struct ssl_st SSL;
 typedef struct ssl_ctx_st SSL_CTX;
-struct secret;
+struct tlskey_signer;
 
 struct endpoint {
 	int		 fd;		/* -1 when closed */
@@ -74,7 +74,8 @@ struct tls_params {
 	size_t		 rootcertlen;
 	const unsigned char *cert;	/* client certificate, PEM */
 	size_t		 certlen;
-	const struct secret *key;	/* its private key, PEM */
+	/* Who signs with its key (tlskey.h), which the worker never holds. */
+	struct tlskey_signer *signer;
 };
 
 /* OpenSSL set-up that must happen before the sandbox closes the files. */

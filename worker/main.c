@@ -158,7 +158,7 @@ main(int argc, char **argv)
 	sb.privileged = 1;
 	sb.max_fds = WORKER_MAX_FDS;
 	log_init("airlock-worker", LOG_LVL_INFO);
-	while ((ch = getopt(argc, argv, "c:g:h:i:l:nTu:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:g:h:i:l:m:nTu:")) != -1) {
 		switch (ch) {
 		case 'c':
 			sb.chroot_dir = optarg;
@@ -174,6 +174,9 @@ main(int argc, char **argv)
 			break;
 		case 'l':
 			log_set_level(number_arg(optarg, 0, LOG_LVL_DEBUG));
+			break;
+		case 'm':
+			sb.max_address_space = number_arg(optarg, 0, LONG_MAX);
 			break;
 		case 'n':
 			sb.privileged = 0;

@@ -24,6 +24,7 @@
 #include "msg.h"
 #include "secret.h"
 #include "endpoint.h"
+#include "tlskey.h"
 #include "pgopt.h"
 #include "worker.h"
 #include "pgproto.h"
@@ -317,6 +318,16 @@ backend_dial(struct pg *pg)
 	return 0;
 }
 
+/* The client key's signatures are the monitor's. */
+static int
+monitor_sign(void *arg, const char *scheme, const unsigned char *tbs,
+    size_t tbslen, unsigned char *sig, size_t *siglen, char *err,
+    size_t errlen)
+{
+	return wchan_tls_sign(arg, scheme, tbs, tbslen, sig, siglen, err,
+	    errlen);
+}
+
 /*
  * The service's require_auth and channel_binding, which the monitor has
  * checked when it resolved them: a bad one here is a broken channel.
@@ -354,7 +365,7 @@ backend_tls(struct pg *pg)
 {
 	struct wconn		*c = pg->c;
 	struct tls_params	 tp;
-	struct secret		*key = NULL;
+	struct tlskey_signer	 signer;
 	struct buf		*b;
 	const char		*modename, *host, *v;
 	char			 err[PG_ERRLEN];
@@ -415,15 +426,14 @@ backend_tls(struct pg *pg)
 		tp.cert = (const unsigned char *)v;
 		tp.certlen = vlen;
 	}
+	/* The key itself stays in the monitor, which signs for us. */
 	if ((v = param_str(c, "sslkey")) != NULL && strcmp(v, "1") == 0) {
-		if ((r = wchan_credential(c, "sslkey", &key, err,
-		    sizeof(err))) != 0)
-			return pg_fail(pg, r, "08006", "airlock: %s",
-			    reason(err));
-		tp.key = key;
+		memset(&signer, 0, sizeof(signer));
+		signer.sign = monitor_sign;
+		signer.arg = c;
+		tp.signer = &signer;
 	}
 	r = tls_client_start(&c->backend, &tp, c->deadline, err, sizeof(err));
-	secret_free(key);
 	if (r != 0)
 		return pg_fail(pg, r, "08006", "airlock: %s", reason(err));
 	return 0;

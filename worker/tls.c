@@ -1,9 +1,10 @@
 /*
- * The backend leg's TLS client.  Certificates and keys arrive as PEM bytes
- * over the privsep channel and are loaded from memory: the worker cannot
- * open a file, so nothing here may name one, and everything OpenSSL would
+ * The backend leg's TLS client.  Certificates arrive as PEM bytes over the
+ * privsep channel and are loaded from memory: the worker cannot open a
+ * file, so nothing here may name one, and everything OpenSSL would
  * otherwise initialise lazily from disk is done by tls_global_init() before
- * the sandbox closes.
+ * the sandbox closes.  A client certificate's private key never comes here:
+ * its key object (tlskey.c) asks the monitor for its one signature.
  *
  * sslmode follows libpq (PostgreSQL documentation, section 34.19.1 "SSL
  * Support", table "SSL Mode Descriptions"): require encrypts and verifies
@@ -34,8 +35,11 @@
 #include "endpoint.h"
 #include "errors.h"
 #include "secret.h"
+#include "tlskey.h"
 
 #define TLS_FAILED	"TLS handshake with the backend failed"
+#define TLS_13_NEEDED	\
+	"a client certificate needs TLS 1.3 with the backend"
 
 /*
  * OPENSSL_INIT_LOAD_CONFIG: the system's openssl.cnf (providers, the
@@ -47,6 +51,7 @@
  * Certificate validity checks call gmtime_r(), and glibc reads
  * /etc/localtime on the first time conversion of a process, even a UTC one:
  * one conversion now, or the first verify-ca handshake meets the filter.
+ * The client key's provider is loaded now too.
  */
 int
 tls_global_init(void)
@@ -67,23 +72,12 @@ tls_global_init(void)
 		goto fail;
 	SSL_CTX_free(ctx);
 	now = time(NULL);
-	if (OPENSSL_gmtime(&now, &tm) == NULL)
+	if (OPENSSL_gmtime(&now, &tm) == NULL || tlskey_init() != 0)
 		goto fail;
 	return 0;
  fail:
 	ERR_clear_error();
 	return ERR_SYS;
-}
-
-/* Encrypted keys are not supported: never prompt on a terminal. */
-static int
-no_passphrase(char *buf, int size, int rwflag, void *arg)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)arg;
-	return -1;
 }
 
 static int
@@ -131,9 +125,10 @@ load_roots(SSL_CTX *ctx, const unsigned char *pem, size_t len, char *err,
 
 /*
  * The client certificate: the first certificate in the PEM bytes is the
- * leaf, any others its chain, sent to the server as they come.  They go on
- * the SSL object, not on its context, so that SSL_certs_clear can drop the
- * private key once the handshake no longer needs it.
+ * leaf, any others its chain, sent to the server as they come.  Its key is
+ * a tlskey: the public key of the leaf, whose signature the signer makes.
+ * They go on the SSL object, not on its context, so that SSL_certs_clear
+ * can drop them once the handshake no longer needs them.
  */
 static int
 load_client_cert(SSL *ssl, const struct tls_params *p, char *err,
@@ -145,7 +140,7 @@ load_client_cert(SSL *ssl, const struct tls_params *p, char *err,
 	unsigned long	 e;
 	int		 n = 0, ok;
 
-	if (p->key == NULL || p->key->len == 0) {
+	if (p->signer == NULL) {
 		snprintf(err, errlen, "sslcert needs sslkey");
 		return ERR_INVAL;
 	}
@@ -173,34 +168,40 @@ load_client_cert(SSL *ssl, const struct tls_params *p, char *err,
 	}
 	ERR_clear_error();
 
-	/*
-	 * A read-only memory BIO reads the secret in place and copies
-	 * nothing; OpenSSL decodes private keys in memory it clears itself.
-	 */
-	if (p->key->len > INT_MAX ||
-	    (bio = BIO_new_mem_buf(p->key->data, (int)p->key->len)) == NULL) {
-		snprintf(err, errlen, "cannot read sslkey");
-		return ERR_INVAL;
-	}
-	pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
-	BIO_free(bio);
-	if (pkey == NULL) {
-		snprintf(err, errlen, "sslkey is not an unencrypted PEM "
-		    "private key");
+	if ((pkey = tlskey_new(SSL_get_certificate(ssl), p->signer, err,
+	    errlen)) == NULL)
 		return ERR_FORMAT;
-	}
-	ok = SSL_use_PrivateKey(ssl, pkey);
+	ok = SSL_use_PrivateKey(ssl, pkey) == 1 &&
+	    SSL_check_private_key(ssl) == 1;
 	EVP_PKEY_free(pkey);
-	if (!ok || SSL_check_private_key(ssl) != 1) {
-		snprintf(err, errlen, "sslkey does not match sslcert");
+	if (!ok) {
+		snprintf(err, errlen, "cannot use sslcert's key");
 		return ERR_FORMAT;
 	}
 	return 0;
 }
 
+/* Did the handshake fail for want of a common protocol version? */
+static int
+version_error(unsigned long e)
+{
+	if (ERR_GET_LIB(e) != ERR_LIB_SSL)
+		return 0;
+	switch (ERR_GET_REASON(e)) {
+	case SSL_R_UNSUPPORTED_PROTOCOL:
+	case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
+	case SSL_R_NO_PROTOCOLS_AVAILABLE:
+	case SSL_R_WRONG_SSL_VERSION:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* A reason for a failed SSL_connect, from what OpenSSL left behind. */
 static int
-handshake_error(SSL *ssl, int ret, char *err, size_t errlen)
+handshake_error(SSL *ssl, const struct tls_params *p, int ret, char *err,
+    size_t errlen)
 {
 	unsigned long	 e;
 	const char	*reason;
@@ -213,6 +214,15 @@ handshake_error(SSL *ssl, int ret, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: certificate verify failed (%s)",
 		    TLS_FAILED, X509_verify_cert_error_string(v));
 		return ERR_AUTH;
+	}
+	/* The monitor's reason is the one the client needs. */
+	if (p->signer != NULL && p->signer->err[0] != '\0') {
+		snprintf(err, errlen, "%s", p->signer->err);
+		return ERR_DENIED;
+	}
+	if (p->signer != NULL && version_error(e)) {
+		snprintf(err, errlen, "%s: %s", TLS_FAILED, TLS_13_NEEDED);
+		return ERR_PROTO;
 	}
 	switch (SSL_get_error(ssl, ret)) {
 	case SSL_ERROR_SYSCALL:
@@ -248,7 +258,14 @@ make_ctx(const struct tls_params *p, char *err, size_t errlen, int *rp)
 		*rp = ERR_NOMEM;
 		return NULL;
 	}
-	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+	/*
+	 * With a client key, TLS 1.3 only: its CertificateVerify signs a
+	 * hash of the transcript under a fixed context string (RFC 8446
+	 * section 4.4.3), a shape the monitor checks before it signs; TLS
+	 * 1.2's signs the whole handshake, which it could not check.
+	 */
+	if (SSL_CTX_set_min_proto_version(ctx, p->signer != NULL ?
+	    TLS1_3_VERSION : TLS1_2_VERSION) != 1) {
 		snprintf(err, errlen, "cannot set up TLS");
 		*rp = ERR_SYS;
 		goto fail;
@@ -272,7 +289,7 @@ make_ctx(const struct tls_params *p, char *err, size_t errlen, int *rp)
 	SSL_CTX_set_verify(ctx, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,
 	    NULL);
 
-	if ((p->cert == NULL || p->certlen == 0) && p->key != NULL) {
+	if ((p->cert == NULL || p->certlen == 0) && p->signer != NULL) {
 		snprintf(err, errlen, "sslkey needs sslcert");
 		*rp = ERR_INVAL;
 		goto fail;
@@ -385,7 +402,7 @@ tls_client_start(struct endpoint *ep, const struct tls_params *p,
 			want = POLLOUT;
 			break;
 		default:
-			r = handshake_error(ssl, ret, err, errlen);
+			r = handshake_error(ssl, p, ret, err, errlen);
 			goto fail;
 		}
 		if ((r = ep_wait(ep->fd, want, deadline)) != 0) {
@@ -406,10 +423,9 @@ tls_client_start(struct endpoint *ep, const struct tls_params *p,
 		goto fail;
 	}
 	/*
-	 * The client's private key signs in the handshake only (we offer
-	 * no post-handshake authentication and no renegotiation): drop it
-	 * now, so that it does not stay in the worker while it relays.
-	 * OpenSSL clears a private key's numbers when it frees it.
+	 * The client key signs in the handshake only (we offer no
+	 * post-handshake authentication and no renegotiation): drop it and
+	 * its signer now, which lives no longer than this call.
 	 */
 	SSL_certs_clear(ssl);
 	ep->ssl = ssl;

@@ -254,6 +254,40 @@ wchan_scram_verify(struct wconn *c, const unsigned char *v, size_t len,
 	return r;
 }
 
+int
+wchan_tls_sign(struct wconn *c, const char *scheme, const unsigned char *tbs,
+    size_t tbslen, unsigned char *sig, size_t *siglen, char *err,
+    size_t errlen)
+{
+	const unsigned char	*v;
+	struct buf		*req, *reply;
+	size_t			 len;
+	int			 r;
+
+	req = buf_new(MSG_MAX_PAYLOAD);
+	reply = buf_new(MSG_MAX_PAYLOAD + 1);
+	if (req == NULL || reply == NULL)
+		r = ERR_NOMEM;
+	else if ((r = buf_put_string(req, tbs, tbslen)) == 0 &&
+	    (r = buf_put_cstring(req, scheme)) == 0 &&
+	    (r = request(c, MSG_TLS_SIGN, req, reply, NULL, err,
+	    errlen)) == 0) {
+		if ((r = buf_get_string_direct(reply, &v, &len)) != 0 ||
+		    (r = buf_expect_end(reply)) != 0 || len == 0 ||
+		    len > *siglen) {
+			snprintf(err, errlen,
+			    "airlock: internal channel error");
+			r = r != 0 ? r : ERR_PROTO;
+		} else {
+			memcpy(sig, v, len);
+			*siglen = len;
+		}
+	}
+	buf_free(req);
+	buf_free(reply);
+	return r;
+}
+
 /* A notice to the monitor that needs no answer. */
 static int
 notify(struct wconn *c, uint32_t type, const struct buf *b)

@@ -55,6 +55,13 @@ int		 wchan_scram_final(struct wconn *, const unsigned char *, size_t,
 		    struct buf *out, char *err, size_t);
 int		 wchan_scram_verify(struct wconn *, const unsigned char *,
 		    size_t, char *err, size_t);
+/*
+ * The client key's signature of a TLS 1.3 CertificateVerify's content with
+ * a SignatureScheme (tlsscheme.h): into sig, with room for *siglen bytes.
+ */
+int		 wchan_tls_sign(struct wconn *, const char *scheme,
+		    const unsigned char *tbs, size_t tbslen, unsigned char *sig,
+		    size_t *siglen, char *err, size_t);
 int		 wchan_authdone(struct wconn *, int ok);
 int		 wchan_stats(struct wconn *, const struct relay_stats *);
 /* A health worker's one request: the figures (fig_free them). */

@@ -1,6 +1,8 @@
 # airlockd -t checks a configuration: 0 for a good file; 1 for a bad one,
 # with "FILE:LINE:COL: message" on stderr; a literal password in a bad
-# file never appears in the error output.
+# file never appears in the error output.  A credential that is a libpq
+# setting is an error; any other unknown one a warning, which -t prints and
+# a start or a reload logs.
 . "$(dirname "$0")/../lib.sh"
 
 [ -x "$AIRLOCKD" ] || fail "$AIRLOCKD not built"
@@ -151,6 +153,58 @@ version: 3
 services: {}
 EOF
 bad version 1
+
+# A libpq setting as a credential: refused where its name is, not sent.
+{ bad_start; cat <<EOF
+    connector: pg
+    credentials:
+      host: 127.0.0.1
+      username: u
+      sslpassword: {from: env, get: AIRLOCK_TEST_PW}
+EOF
+} >"$T/libpq.yml"
+bad libpq 9
+echo "$out" | grep -F -q ':9:7: service pg: credential "sslpassword" is a libpq setting that airlock does not support and would otherwise send to the server in clear' ||
+    fail "libpq.yml: not the expected error: $out"
+
+# Any other unknown credential: accepted, with a warning at its name.
+{ bad_start; cat <<EOF
+    connector: pg
+    credentials:
+      host: 127.0.0.1
+      username: u
+      search_path: {from: env, get: AIRLOCK_TEST_PW}
+      application_name: app
+EOF
+} >"$T/startup.yml"
+check startup
+[ "$rc" = 0 ] || fail "startup.yml: exit status $rc: $out"
+want="warning: $T/startup.yml:9:7: service pg: credential \"search_path\" is not a pg setting; it will be sent to the server as the startup parameter \"search_path\", as Secretless Broker does"
+echo "$out" | grep -F -x -q -- "$want" || fail "startup.yml: no warning: $out"
+[ "$(echo "$out" | grep -c warning)" = 1 ] ||
+    fail "startup.yml: more than the one warning: $out"
+echo "$out" | grep -F -q -- "$SECRET" && fail "startup.yml: the secret is in the output"
+ok "unknown credential accepted with a warning: $(echo "$out" | head -n 1)"
+
+# A start and a reload log the same warning.
+{ airlock_head; cat <<EOF
+  pg:
+    connector: pg
+    listenOn: tcp://127.0.0.1:$(free_port)
+    credentials:
+      host: 127.0.0.1
+      username: u
+      search_path: x
+EOF
+} >"$T/run.yml"
+start_airlock "$T/run.yml"
+wait_for_log "\[WARN\] $T/run.yml:[0-9]+:7: service pg: credential \"search_path\" is not a pg setting" 1 ||
+    fail "the start did not log the warning"
+reload_airlock HUP || fail "reload failed: $RELOAD_LINE"
+[ "$(grep -c "credential \"search_path\" is not a pg setting" "$AIRLOCK_LOG")" = 2 ] ||
+    fail "the reload did not log the warning again"
+ok "a start and a reload log the warning"
+stop_airlock
 
 check nosuchfile
 [ "$rc" = 1 ] || fail "a missing file: exit status $rc, expected 1: $out"

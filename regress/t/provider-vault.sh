@@ -6,7 +6,8 @@
 # redirect (307, not followed) each give the client a clean ErrorResponse
 # that names the reference and no secret, and airlockd keeps serving.
 # airlockd -t refuses http:// to a non-loopback address, a missing token,
-# an unreadable CA file.  The token and the password are in no log line
+# an unreadable CA file, a CA file or directory that others could change.
+# VAULT_CAPATH works as well as VAULT_CACERT.  The token and the password are in no log line
 # (debug level), in no worker's environment, and no longer in airlockd's;
 # the password is not left in airlockd's heap.
 . "$(dirname "$0")/../lib.sh"
@@ -151,6 +152,27 @@ airlock_alive || fail "airlockd died"
 stop_airlock
 VAULT_CACERT=$PG_CA
 
+# VAULT_CAPATH, a directory in OpenSSL's hashed layout, instead: its files
+# are read when airlockd starts (StrictModes, providers/castore.c).
+mkdir "$T/capath"
+chmod 0755 "$T/capath"
+cp "$PG_CA" "$T/capath/test-ca.pem"
+ln -s test-ca.pem "$T/capath/$(openssl x509 -hash -noout -in "$PG_CA").0"
+cp "$PG_WRONG_CA" "$T/capath/not-hashed.pem"
+chmod 0666 "$T/capath/not-hashed.pem"
+VAULT_CACERT=
+VAULT_CAPATH=$T/capath
+export VAULT_CAPATH
+start_airlock "$T/airlock.yml" "$T/airlock-capath.log"
+LOGS="$LOGS $AIRLOCK_LOG"
+out=$(airlock_psql "$P1" "select current_user" 2>&1) ||
+    fail "VAULT_CAPATH: $out"
+[ "$out" = scram_user ] || fail "VAULT_CAPATH: current_user is '$out'"
+ok "VAULT_CAPATH: the CA of the hashed directory verifies Vault"
+stop_airlock
+unset VAULT_CAPATH
+VAULT_CACERT=$PG_CA
+
 # A standby node answers 307 to the active one: not followed, an error.
 NORMAL_PORT=$VAULT_PORT
 vault_start --mode standby
@@ -185,6 +207,23 @@ check_bad "a missing VAULT_CACERT" \
     VAULT_CACERT="$T/no-such-ca.pem"
 check_bad "VAULT_SKIP_VERIFY=maybe" "is not true or false" \
     VAULT_SKIP_VERIFY=maybe
+# StrictModes: a CA file, a CA directory or a file in it that others could
+# change is refused (the file of another name in the directory, which
+# OpenSSL's hashed lookup would not read, is not read either).
+cp "$PG_CA" "$T/ca-666.pem"
+chmod 0666 "$T/ca-666.pem"
+check_bad "a VAULT_CACERT that others can write" \
+    "cannot load CA certificates from $T/ca-666.pem: refusing to load: file $T/ca-666.pem is mode 0666" \
+    VAULT_CACERT="$T/ca-666.pem"
+chmod 0777 "$T/capath"
+check_bad "a VAULT_CAPATH that others can write" \
+    "cannot load CA certificates from $T/capath: refusing to load: directory $T/capath is mode 0777" \
+    VAULT_CACERT= VAULT_CAPATH="$T/capath"
+chmod 0755 "$T/capath"
+chmod 0664 "$T/capath/test-ca.pem"
+check_bad "a CA in VAULT_CAPATH that others can write" \
+    "$T/capath: [0-9a-f]{8}\\.0: refusing to load: file $T/capath/test-ca.pem is mode 0664" \
+    VAULT_CACERT= VAULT_CAPATH="$T/capath"
 check_bad "no VAULT_TOKEN" "VAULT_TOKEN is not set" -u VAULT_TOKEN
 out=$(env VAULT_ADDR=http://127.0.0.1:8200 timeout 30 "$AIRLOCKD" -t \
     -f "$T/airlock.yml" 2>&1) ||

@@ -50,7 +50,19 @@ rogue-default-password	received DIALED		failed
 rogue-tls-password	received DIALED		failed
 rogue-plus-badlen	received DIALED		kill:SCRAM-SHA-256-PLUS with 20 bytes of channel binding data
 rogue-authdone-unasked	received DIALED		warn:server did not complete authentication, but require_auth
+rogue-sslkey-cred	received DIALED	kill
+rogue-tls-sign-twice	received TLS_SIGN	kill
+rogue-tls-sign-before-dial	-	kill
+rogue-tls-sign-after-auth	received DIALED	kill
+rogue-tls-sign-no-key	received DIALED	kill
+rogue-tls-sign-server-cv	received DIALED	kill
+rogue-tls-sign-junk	received DIALED	kill
+rogue-tls-sign-pkcs1	received DIALED	kill
 "
+# The rogues whose service has a client key (the monitor signs with it).
+KEYED="rogue-sslkey-cred rogue-tls-sign-twice rogue-tls-sign-before-dial
+rogue-tls-sign-after-auth rogue-tls-sign-server-cv rogue-tls-sign-junk
+rogue-tls-sign-pkcs1"
 ROGUE_NAMES=$(echo "$ROGUES" | awk 'NF { print $1 }')
 # field NAME N: the Nth field of the rogue's line in the table.
 field()
@@ -69,6 +81,9 @@ PH=$(free_port)
 # others are set so that only the policy under test refuses.
 rogue_service()
 {
+	case " $(echo $KEYED) " in
+	*" $1 "*) keyed_service "$1" "$2"; return ;;
+	esac
 	_mode=disable
 	set -- "$1" "$2" "password: {from: file, get: $T/scram.pw}"
 	case $1 in
@@ -94,6 +109,21 @@ EOF
 	rogue-tls-password)
 		echo "      cleartextPassword: tls" ;;
 	esac
+}
+
+# keyed_service NAME PORT: a rogue's service with a client certificate,
+# TLS to the backend, and a password the worker may have in cleartext.
+keyed_service()
+{
+	pg_service "$1" "$2" scram_user require \
+	    "password: {from: file, get: $T/scram.pw}" \
+	    "sslcert: {from: file, get: $PG_CLIENT_CERT}" \
+	    "sslkey: {from: file, get: $PG_CLIENT_KEY}"
+	cat <<EOF
+    config:
+      rogueReport: $T/report.$1
+      cleartextPassword: always
+EOF
 }
 
 {
@@ -151,6 +181,11 @@ for name in $ROGUE_NAMES; do
 		    fail "$name: no '$want' before the violation: $(cat "$rep")"
 	fi
 	after=$(after_violation "$rep")
+	# The client may hear of the kill before airlockd's line is written
+	# (in the ASan build its stderr goes through a pipe).
+	case $then in
+	kill*)	wait_for_log "\] $name#[0-9]+: worker [0-9]+ killed: " 5 ;;
+	esac
 	killed=$(grep -E "\] $name#[0-9]+: worker [0-9]+ killed: " \
 	    "$AIRLOCK_LOG" | sed 's/.* killed: //')
 

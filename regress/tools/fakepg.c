@@ -131,6 +131,7 @@ enum mode {
 	M_UNKNOWN_AUTH,
 	M_UNEXPECTED_MESSAGE,
 	M_SLOWLORIS,
+	M_SSL_S_HOLD,
 };
 
 static const struct {
@@ -174,6 +175,8 @@ static const struct {
 	    "a DataRow before authentication" },
 	{ "slowloris", M_SLOWLORIS,
 	    "AuthenticationSASL one byte per second" },
+	{ "ssl-s-hold", M_SSL_S_HOLD,
+	    "'S', then silence: a TLS handshake that never gets its answer" },
 };
 
 /* What the last authentication request asked for: what a 'p' answers. */
@@ -1131,6 +1134,13 @@ serve(struct conn *c)
 					return r;
 				logline("sent S and an AuthenticationOk in "
 				    "plaintext");
+				return after_s(c);
+			}
+			if (mode == M_SSL_S_HOLD) {
+				/* The client waits in its TLS handshake. */
+				if ((r = write_full(c, "S", 1)) != IO_OK)
+					return r;
+				logline("sent S");
 				return after_s(c);
 			}
 			if (tls_ctx != NULL && mode != M_SSL_N) {

@@ -45,6 +45,7 @@
 #include "buf.h"
 #include "errors.h"
 #include "msg.h"
+#include "tlsscheme.h"
 
 #define CHAN		WORKER_CHANNEL_FD
 #define WAIT_MS		3000	/* how long to listen after a violation */
@@ -626,6 +627,135 @@ play_authdone_unasked(struct rogue_ctx *c)
 	listen_after(c);
 }
 
+/*
+ * The client key's signature (MSG_TLS_SIGN) of content made of the 64
+ * spaces of a TLS 1.3 CertificateVerify, a context string with its zero
+ * byte and a hash of hashlen bytes (RFC 8446 section 4.4.3).
+ */
+static void
+tls_sign(struct rogue_ctx *c, const char *context, size_t hashlen,
+    const char *scheme, const char *what, int violation)
+{
+	unsigned char	 tbs[TLS13_CV_PAD_LEN + 64 + 64];
+	struct buf	*b;
+	size_t		 len = strlen(context) + 1;
+
+	if (len > 64 || hashlen > 64)
+		_exit(2);
+	memset(tbs, 0x20, TLS13_CV_PAD_LEN);
+	memcpy(tbs + TLS13_CV_PAD_LEN, context, len);
+	len += TLS13_CV_PAD_LEN;
+	memset(tbs + len, 0x5a, hashlen);
+	len += hashlen;
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_string(b, tbs, len) != 0 ||
+	    buf_put_cstring(b, scheme) != 0)
+		_exit(2);
+	send_msg(c, MSG_TLS_SIGN, b, -1, what, violation);
+	buf_free(b);
+}
+
+static void
+tls_sign_ok(struct rogue_ctx *c, const char *what, int violation)
+{
+	tls_sign(c, TLS13_CV_CLIENT_CONTEXT, 32, "ecdsa_secp256r1_sha256",
+	    what, violation);
+}
+
+static void
+play_sslkey_cred(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	/* The service has a client key: the monitor signs, never gives it. */
+	credential(c, "sslkey", 1);
+	listen_after(c);
+}
+
+static void
+play_tls_sign_twice(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	tls_sign_ok(c, "TLS_SIGN", 0);
+	if (expect(c, MSG_TLS_SIGN) != 0)
+		return;
+	tls_sign_ok(c, "TLS_SIGN again", 1);
+	listen_after(c);
+}
+
+static void
+play_tls_sign_before_dial(struct rogue_ctx *c)
+{
+	tls_sign_ok(c, "TLS_SIGN before DIAL", 1);
+	listen_after(c);
+}
+
+static void
+play_tls_sign_after_auth(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	/*
+	 * Asking for the password opens the authentication, whatever the
+	 * answer: the TLS handshake is over by then.
+	 */
+	credential(c, "password", 0);
+	if (receive(c, REPLY_MS) <= 0)
+		return;
+	tls_sign_ok(c, "TLS_SIGN after CREDENTIAL password", 1);
+	listen_after(c);
+}
+
+static void
+play_tls_sign_no_key(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	tls_sign_ok(c, "TLS_SIGN for a service without sslkey", 1);
+	listen_after(c);
+}
+
+static void
+play_tls_sign_server_cv(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	/* What a server, not a client, signs. */
+	tls_sign(c, "TLS 1.3, server CertificateVerify", 32,
+	    "ecdsa_secp256r1_sha256", "TLS_SIGN of a server's "
+	    "CertificateVerify", 1);
+	listen_after(c);
+}
+
+static void
+play_tls_sign_junk(struct rogue_ctx *c)
+{
+	static const char	 junk[] = "GET /token HTTP/1.1";
+	struct buf		*b;
+
+	if (dial_ok(c) != 0)
+		return;
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_string(b, junk, sizeof(junk) - 1) != 0 ||
+	    buf_put_cstring(b, "ecdsa_secp256r1_sha256") != 0)
+		_exit(2);
+	send_msg(c, MSG_TLS_SIGN, b, -1, "TLS_SIGN of arbitrary bytes", 1);
+	buf_free(b);
+	listen_after(c);
+}
+
+static void
+play_tls_sign_pkcs1(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	/* A TLS 1.2 scheme; never one of a TLS 1.3 CertificateVerify. */
+	tls_sign(c, TLS13_CV_CLIENT_CONTEXT, 32, "rsa_pkcs1_sha256",
+	    "TLS_SIGN with rsa_pkcs1_sha256", 1);
+	listen_after(c);
+}
+
 static const struct rogue rogues[] = {
 	{ "rogue-after-authdone",	play_after_authdone },
 	{ "rogue-other-cred",		play_other_cred },
@@ -653,6 +783,14 @@ static const struct rogue rogues[] = {
 	{ "rogue-tls-password",		play_password },
 	{ "rogue-plus-badlen",		play_plus_badlen },
 	{ "rogue-authdone-unasked",	play_authdone_unasked },
+	{ "rogue-sslkey-cred",		play_sslkey_cred },
+	{ "rogue-tls-sign-twice",	play_tls_sign_twice },
+	{ "rogue-tls-sign-before-dial",	play_tls_sign_before_dial },
+	{ "rogue-tls-sign-after-auth",	play_tls_sign_after_auth },
+	{ "rogue-tls-sign-no-key",	play_tls_sign_no_key },
+	{ "rogue-tls-sign-server-cv",	play_tls_sign_server_cv },
+	{ "rogue-tls-sign-junk",	play_tls_sign_junk },
+	{ "rogue-tls-sign-pkcs1",	play_tls_sign_pkcs1 },
 };
 
 /*

@@ -747,6 +747,222 @@ TEST(config_errors_aliases)
 	unlink(fifo);
 }
 
+/* A pg service's credentials with one more line, at line 9. */
+#define PG_CREDS	HEAD PG LOCAL "    credentials:\n" \
+	"      host: h\n      username: u\n"
+
+/*
+ * libpq's own settings are not startup parameters: as credentials they
+ * would reach the server in clear and do nothing the user meant.
+ */
+TEST(config_pg_libpq_settings)
+{
+	static const char *const names[] = {
+		"sslpassword", "passfile", "hostaddr", "sslcertmode", "sslcrl",
+		"sslcrldir", "sslsni", "sslcompression", "requiressl",
+		"requirepeer", "ssl_min_protocol_version",
+		"ssl_max_protocol_version", "gssencmode", "gsslib",
+		"gssdelegation", "krbsrvname", "connect_timeout", "keepalives",
+		"keepalives_idle", "keepalives_interval", "keepalives_count",
+		"tcp_user_timeout", "service", "target_session_attrs",
+		"load_balance_hosts", "sslnegotiation",
+		"fallback_application_name", "dbname",
+	};
+	char	 text[512], want[128];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(text, sizeof(text), PG_CREDS
+		    "      %s: {from: literal, get: " SECRET "}\n", names[i]);
+		snprintf(want, sizeof(want), "service db: credential \"%s\" "
+		    "is a libpq setting that airlock does not support",
+		    names[i]);
+		expect_error(text, 9, 7, want);
+	}
+	expect_error(PG_CREDS "      sslpassword: " SECRET "\n", 9, 7,
+	    "would otherwise send to the server in clear, as a startup "
+	    "parameter; give sslkey unencrypted");
+}
+
+/*
+ * Any other unknown name goes to the server as a startup parameter, as in
+ * Secretless Broker, with a warning at its place; pg's own names, and the
+ * names that libpq itself sends as startup parameters, warn of nothing.
+ */
+TEST(config_pg_startup_warning)
+{
+	struct config	*cf;
+	char		 err[1024], want[512];
+
+	cf = load(PG_CREDS
+	    "      search_path: {from: literal, get: " SECRET "}\n"
+	    "      sslmode: require\n"
+	    "      require_auth: scram-sha-256\n"
+	    "      channel_binding: require\n"
+	    "      work_mem: " SECRET "\n"
+	    "      application_name: a\n      client_encoding: UTF8\n"
+	    "      options: -cgeqo=off\n      replication: \"false\"\n",
+	    err, sizeof(err));
+	if (cf == NULL)
+		printf("    %s\n", err);
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->nwarnings, 2);
+	snprintf(want, sizeof(want), "%s:9:7: service db: credential "
+	    "\"search_path\" is not a pg setting; it will be sent to the server "
+	    "as the startup parameter \"search_path\", as Secretless Broker "
+	    "does", tmppath);
+	if (cf->nwarnings > 0)
+		CHECK_STR(cf->warnings[0], want);
+	if (cf->nwarnings > 1) {
+		CHECK(strstr(cf->warnings[1], ":13:7: service db: credential "
+		    "\"work_mem\" is not a pg setting") != NULL);
+		CHECK(strstr(cf->warnings[1], SECRET) == NULL);
+	}
+	config_free(cf);
+
+	cf = load(HEAD PG LOCAL CREDS, err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->nwarnings, 0);
+	config_free(cf);
+}
+
+/* workerMemoryLimit: a size, 128M by default, or none. */
+TEST(config_worker_memory_limit)
+{
+	static const struct {
+		const char	*text;
+		long long	 want;
+	} ok[] = {
+		{ "64M", 64LL << 20 },
+		{ "1G", 1LL << 30 },
+		{ "65536K", 64LL << 20 },
+		{ "2097152", 2LL << 20 },
+		{ "none", 0 },
+	};
+	struct config	*cf;
+	char		 text[512], err[1024];
+	size_t		 i;
+
+	cf = load(HEAD PG LOCAL CREDS, err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->worker_memory_limit, 128LL << 20);
+	config_free(cf);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(text, sizeof(text), "version: 2\n"
+		    "airlock: {workerMemoryLimit: %s}\n"
+		    "services:\n  db:\n" PG LOCAL CREDS, ok[i].text);
+		cf = load(text, err, sizeof(err));
+		if (cf == NULL)
+			printf("    %s: %s\n", ok[i].text, err);
+		REQUIRE(cf != NULL);
+		CHECK_INT(cf->worker_memory_limit, ok[i].want);
+		config_free(cf);
+	}
+	expect_error("version: 2\nairlock: {workerMemoryLimit: 512K}\n", 2, 30,
+	    "airlock.workerMemoryLimit must lie between 1M and 64G");
+	expect_error("version: 2\nairlock: {workerMemoryLimit: 65G}\n", 2, 30,
+	    "airlock.workerMemoryLimit must lie between 1M and 64G");
+	expect_error("version: 2\nairlock: {workerMemoryLimit: 64MB}\n", 2, 30,
+	    "airlock.workerMemoryLimit: expected a size such as 64M or 1G, "
+	    "or none");
+	expect_error("version: 2\nairlock: {workerMemoryLimit: -1}\n", 2, 30,
+	    "expected a size");
+}
+
+/* perSourceMaxStartups and perSourceNetBlockSize, as OpenSSH's. */
+TEST(config_per_source)
+{
+	struct config	*cf;
+	char		 err[1024];
+
+	cf = load(HEAD PG LOCAL CREDS, err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->per_source_max, 0);
+	CHECK_INT(cf->per_source_v4, 32);
+	CHECK_INT(cf->per_source_v6, 128);
+	config_free(cf);
+	cf = load("version: 2\nairlock:\n  perSourceMaxStartups: 10\n"
+	    "  perSourceNetBlockSize: 24:56\nservices:\n  db:\n" PG LOCAL CREDS,
+	    err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->per_source_max, 10);
+	CHECK_INT(cf->per_source_v4, 24);
+	CHECK_INT(cf->per_source_v6, 56);
+	config_free(cf);
+	cf = load("version: 2\nairlock:\n  perSourceMaxStartups: none\n"
+	    "  perSourceNetBlockSize: 16\nservices:\n  db:\n" PG LOCAL CREDS,
+	    err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->per_source_max, 0);
+	CHECK_INT(cf->per_source_v4, 16);
+	CHECK_INT(cf->per_source_v6, 128);
+	config_free(cf);
+	expect_error("version: 2\nairlock: {perSourceMaxStartups: 0}\n", 2, 33,
+	    "airlock.perSourceMaxStartups must be a number from 1 to 100000, "
+	    "or none");
+	expect_error("version: 2\nairlock: {perSourceMaxStartups: 5:30:10}\n",
+	    2, 33, "perSourceMaxStartups must be");
+	expect_error("version: 2\nairlock: {perSourceNetBlockSize: 33}\n", 2,
+	    34, "airlock.perSourceNetBlockSize must be V4 or V4:V6");
+	expect_error("version: 2\nairlock: {perSourceNetBlockSize: 32:129}\n",
+	    2, 34, "perSourceNetBlockSize must be");
+	expect_error("version: 2\nairlock: {perSourceNetBlockSize: /24}\n", 2,
+	    34, "perSourceNetBlockSize must be");
+}
+
+/* allowedUsers and allowedGroups of a Unix listener: names or numbers. */
+#define UNIXSVC	"version: 2\nservices:\n  db:\n" PG \
+	"    listenOn: unix:///tmp/db.sock\n" \
+	"    credentials: {host: h, username: u}\n    config:\n"
+
+TEST(config_peer_lists)
+{
+	struct config		*cf;
+	const struct service	*s;
+	char			 err[1024];
+
+	cf = load(UNIXSVC "      allowedUsers: [root, 4242]\n", err,
+	    sizeof(err));
+	if (cf == NULL)
+		printf("    %s\n", err);
+	REQUIRE(cf != NULL);
+	s = &cf->services[0];
+	CHECK_INT(s->peer_check, 1);
+	REQUIRE(s->nallowed_uids == 2);
+	CHECK_INT(s->allowed_uids[0], 0);
+	CHECK_INT(s->allowed_uids[1], 4242);
+	CHECK_INT(s->nallowed_gids, 0);
+	/* Not a setting of the worker's. */
+	CHECK(kv_get(&s->config, "allowedUsers", NULL) == NULL);
+	config_free(cf);
+
+	cf = load(UNIXSVC "      allowedGroups: root\n", err, sizeof(err));
+	REQUIRE(cf != NULL);
+	s = &cf->services[0];
+	CHECK_INT(s->peer_check, 1);
+	CHECK_INT(s->nallowed_uids, 0);
+	REQUIRE(s->nallowed_gids == 1);
+	CHECK_INT(s->allowed_gids[0], 0);
+	config_free(cf);
+
+	cf = load(UNIXSVC "      socketMode: \"0666\"\n", err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->services[0].peer_check, 0);
+	config_free(cf);
+
+	expect_error(UNIXSVC "      allowedUsers: [root, no-such-user-zz]\n",
+	    8, 28, "config.allowedUsers: no user no-such-user-zz");
+	expect_error(UNIXSVC "      allowedGroups:\n        - no-such-group-zz\n",
+	    9, 11, "config.allowedGroups: no group no-such-group-zz");
+	expect_error(UNIXSVC "      allowedUsers: []\n", 8, 21,
+	    "config.allowedUsers needs at least one user");
+	expect_error(UNIXSVC "      allowedUsers: [[root]]\n", 8, 22,
+	    "config.allowedUsers must be a scalar");
+	expect_error(HEAD PG LOCAL CREDS "    config:\n"
+	    "      allowedUsers: [root]\n", 8, 7,
+	    "config.allowedUsers applies to unix listeners only");
+}
+
 /*
  * libpq's require_auth and channel_binding, when literal, are checked at
  * -t where they are written; a value from a provider is checked when it is

@@ -141,3 +141,32 @@ TEST(credential_missing)
 	unsetenv("CREDENTIALS_DIRECTORY");
 	CHECK(s == NULL);
 }
+
+/* StrictModes: a credential, or its directory, that others could change. */
+TEST(credential_strict_modes)
+{
+	struct secret	*s = NULL;
+	char		 err[PROVIDER_ERRLEN], path[128];
+
+	if (geteuid() != 0)
+		return;
+	REQUIRE(cred_setup() == 0);
+	snprintf(path, sizeof(path), "%s/db-password", cred_dir);
+	REQUIRE(chmod(path, 0666) == 0);
+	CHECK_INT(credential_get_one("db-password", &s, err, sizeof(err)),
+	    ERR_DENIED);
+	CHECK(s == NULL);
+	CHECK(strstr(err, "refusing to load: file ") != NULL);
+	CHECK(strstr(err, "is mode 0666 (group and world writable)") != NULL);
+	REQUIRE(chmod(path, 0400) == 0);
+	REQUIRE(chmod(cred_dir, 0777) == 0);
+	CHECK_INT(credential_get_one("db-password", &s, err, sizeof(err)),
+	    ERR_DENIED);
+	CHECK(strstr(err, "refusing to load: directory ") != NULL);
+	REQUIRE(chmod(cred_dir, 0500) == 0);
+	CHECK_INT(credential_get_one("db-password", &s, err, sizeof(err)), 0);
+	REQUIRE(s != NULL);
+	secret_free(s);
+	REQUIRE(chmod(cred_dir, 0700) == 0);
+	cred_teardown();
+}

@@ -232,3 +232,32 @@ TEST(kv_roundtrip_and_rules)
 	kv_clear(&l);
 	buf_free(b);
 }
+
+/*
+ * A worker that exits without reading what the monitor sent it (its
+ * assignment, when its sandbox failed) resets the channel: the monitor's
+ * next read says ECONNRESET before the messages the worker sent last.
+ * Those still arrive (its last log line says why it ended), then EOF.
+ */
+TEST(msg_last_words_after_reset)
+{
+	struct buf	*in, *out;
+	uint32_t	 type;
+	int		 sv[2], fd;
+
+	REQUIRE(msg_channel(sv) == 0);
+	in = payload_buf();
+	out = buf_new(64);
+	REQUIRE(in != NULL && out != NULL);
+	REQUIRE(buf_put_cstring(out, "sandbox: why") == 0);
+	CHECK_INT(msg_send(sv[0], MSG_ASSIGN, out, -1), 0);
+	CHECK_INT(msg_send(sv[1], MSG_LOG, out, -1), 0);
+	close(sv[1]);
+	CHECK_INT(msg_recv(sv[0], &type, in, &fd), 0);
+	CHECK_INT(type, MSG_LOG);
+	CHECK_INT(buf_len(in), buf_len(out));
+	CHECK_INT(msg_recv(sv[0], &type, in, &fd), ERR_EOF);
+	close(sv[0]);
+	buf_free(in);
+	buf_free(out);
+}

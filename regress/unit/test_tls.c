@@ -1,8 +1,10 @@
 /*
  * The backend TLS client against an OpenSSL server in a forked child, over a
  * socketpair.  The certificates are made here in memory (a CA, a second
- * unrelated CA, a server and a client certificate): no files, no openssl
- * command.
+ * unrelated CA, a server certificate and client certificates of every key
+ * type a client key may have): no files, no openssl command.  A client
+ * key's signature is made in process by the monitor's code (tlssign.c), as
+ * MSG_TLS_SIGN would have it made.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -25,8 +27,12 @@
 
 #include "endpoint.h"
 #include "errors.h"
+#include "monitor.h"
 #include "secret.h"
 #include "test.h"
+#include "testkeys.h"
+#include "tlskey.h"
+#include "tlsscheme.h"
 
 #define SERVER_NAME	"db.example.test"
 #define CLIENT_CN	"airlock-client"
@@ -38,13 +44,34 @@
 #define SRV_SNI		3
 #define SRV_SETUP	4
 
+/* The client certificates: one per kind of key, all CN=CLIENT_CN. */
+enum { CLI_P256, CLI_P384, CLI_P521, CLI_RSA, CLI_ED25519, CLI_K256,
+    CLI_N };
+
+static const struct {
+	const char	*type;
+	const char	*curve;		/* EC only */
+	const char	*scheme;	/* what a TLS 1.3 handshake signs with */
+} cli_kinds[CLI_N] = {
+	[CLI_P256] = { "EC", "P-256", "ecdsa_secp256r1_sha256" },
+	[CLI_P384] = { "EC", "P-384", "ecdsa_secp384r1_sha384" },
+	[CLI_P521] = { "EC", "P-521", "ecdsa_secp521r1_sha512" },
+	[CLI_RSA] = { "RSA", NULL, "rsa_pss_rsae_sha256" },
+	[CLI_ED25519] = { "ED25519", NULL, "ed25519" },
+	/* A curve that TLS 1.3 has no signature for. */
+	[CLI_K256] = { "EC", "secp256k1", NULL },
+};
+
 static struct pki {
 	int		 ready;
-	EVP_PKEY	*cakey, *otherkey, *srvkey, *clikey;
-	X509		*ca, *other, *srv, *cli;
+	EVP_PKEY	*cakey, *otherkey, *srvkey;
+	X509		*ca, *other, *srv;
 	X509		*wild, *partial, *selfsigned;	/* with srvkey */
-	unsigned char	*ca_pem, *other_pem, *cli_pem, *clikey_pem, *srvkey_pem;
-	size_t		 ca_len, other_len, cli_len, clikey_len, srvkey_len;
+	unsigned char	*ca_pem, *other_pem;
+	size_t		 ca_len, other_len;
+	EVP_PKEY	*clikey[CLI_N];
+	X509		*cli[CLI_N];
+	struct secret	*cli_pem[CLI_N], *clikey_pem[CLI_N];
 } pki;
 
 static int
@@ -128,6 +155,45 @@ to_pem(X509 *x, EVP_PKEY *k, size_t *lenp)
 	return out;
 }
 
+/* PEM in guarded memory, as the monitor holds credentials. */
+static struct secret *
+to_secret(X509 *x, EVP_PKEY *k)
+{
+	struct secret	*s;
+	unsigned char	*pem;
+	size_t		 len;
+
+	if ((pem = to_pem(x, k, &len)) == NULL)
+		return NULL;
+	s = secret_new(pem, len);
+	free(pem);
+	return s;
+}
+
+static int
+cli_setup(void)
+{
+	EVP_PKEY	*k;
+	size_t		 i;
+
+	for (i = 0; i < CLI_N; i++) {
+		if (strcmp(cli_kinds[i].type, "RSA") == 0)
+			k = testkey_rsa();
+		else if (cli_kinds[i].curve != NULL)
+			k = EVP_PKEY_Q_keygen(NULL, NULL, "EC",
+			    cli_kinds[i].curve);
+		else
+			k = EVP_PKEY_Q_keygen(NULL, NULL, cli_kinds[i].type);
+		if ((pki.clikey[i] = k) == NULL ||
+		    (pki.cli[i] = make_cert(CLIENT_CN, k, pki.ca, pki.cakey, 0,
+		    NULL)) == NULL ||
+		    (pki.cli_pem[i] = to_secret(pki.cli[i], NULL)) == NULL ||
+		    (pki.clikey_pem[i] = to_secret(NULL, k)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 pki_setup(void)
 {
@@ -140,8 +206,7 @@ pki_setup(void)
 	pki.cakey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	pki.otherkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	pki.srvkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	pki.clikey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	if (!pki.cakey || !pki.otherkey || !pki.srvkey || !pki.clikey)
+	if (!pki.cakey || !pki.otherkey || !pki.srvkey)
 		return -1;
 	pki.ca = make_cert("airlock test CA", pki.cakey, NULL, NULL, 1, NULL);
 	/* An impostor: the same name, another key. */
@@ -151,23 +216,18 @@ pki_setup(void)
 		return -1;
 	pki.srv = make_cert(SERVER_NAME, pki.srvkey, pki.ca, pki.cakey, 0,
 	    "DNS:" SERVER_NAME ",IP:127.0.0.1");
-	pki.cli = make_cert(CLIENT_CN, pki.clikey, pki.ca, pki.cakey, 0, NULL);
 	pki.wild = make_cert("wildcard", pki.srvkey, pki.ca, pki.cakey, 0,
 	    "DNS:*.example.test");
 	pki.partial = make_cert("partial", pki.srvkey, pki.ca, pki.cakey, 0,
 	    "DNS:d*.example.test");
 	pki.selfsigned = make_cert(SERVER_NAME, pki.srvkey, NULL, NULL, 0,
 	    "DNS:" SERVER_NAME);
-	if (pki.srv == NULL || pki.cli == NULL || pki.wild == NULL ||
-	    pki.partial == NULL || pki.selfsigned == NULL)
+	if (pki.srv == NULL || pki.wild == NULL || pki.partial == NULL ||
+	    pki.selfsigned == NULL || cli_setup() != 0)
 		return -1;
 	pki.ca_pem = to_pem(pki.ca, NULL, &pki.ca_len);
 	pki.other_pem = to_pem(pki.other, NULL, &pki.other_len);
-	pki.cli_pem = to_pem(pki.cli, NULL, &pki.cli_len);
-	pki.clikey_pem = to_pem(NULL, pki.clikey, &pki.clikey_len);
-	pki.srvkey_pem = to_pem(NULL, pki.srvkey, &pki.srvkey_len);
-	if (!pki.ca_pem || !pki.other_pem || !pki.cli_pem ||
-	    !pki.clikey_pem || !pki.srvkey_pem)
+	if (!pki.ca_pem || !pki.other_pem)
 		return -1;
 	pki.ready = 1;
 	return 0;
@@ -640,15 +700,73 @@ TEST(tls_not_a_tls_server)
 	CHECK_INT(ERR_peek_error(), 0);
 }
 
+/*
+ * The monitor's half of a client key, in process: what MSG_TLS_SIGN would
+ * answer (tlssign_answer checks the same before it signs).
+ */
+struct local_signer {
+	const struct secret	*key, *cert;
+	int			 calls;
+	char			 scheme[TLSSCHEME_NAME_MAX + 1];
+	const char		*refuse;	/* a MSG_FAILED's reason */
+};
+
+static int
+local_sign(void *arg, const char *scheme, const unsigned char *tbs,
+    size_t tbslen, unsigned char *sig, size_t *siglen, char *err,
+    size_t errlen)
+{
+	struct local_signer	*ls = arg;
+	const struct tlsscheme	*s;
+	char			 why[256];
+
+	ls->calls++;
+	snprintf(ls->scheme, sizeof(ls->scheme), "%s", scheme);
+	if (ls->refuse != NULL) {
+		snprintf(err, errlen, "airlock: %s", ls->refuse);
+		return ERR_DENIED;
+	}
+	if (tlssign_check_content(tbs, tbslen) != 0 ||
+	    (s = tlsscheme_by_name(scheme)) == NULL) {
+		snprintf(err, errlen, "airlock: a request the monitor kills");
+		return ERR_PROTO;
+	}
+	if (tlssign_sign(ls->key, ls->cert, s, tbs, tbslen, sig, siglen, why,
+	    sizeof(why)) != 0) {
+		snprintf(err, errlen, "airlock: %s", why);
+		return ERR_DENIED;
+	}
+	return 0;
+}
+
+/* Client certificate i, its key with the monitor. */
+static void
+use_client(struct tls_params *p, struct tlskey_signer *sg,
+    struct local_signer *ls, int i)
+{
+	memset(sg, 0, sizeof(*sg));
+	memset(ls, 0, sizeof(*ls));
+	ls->key = pki.clikey_pem[i];
+	ls->cert = pki.cli_pem[i];
+	sg->sign = local_sign;
+	sg->arg = ls;
+	p->cert = pki.cli_pem[i]->data;
+	p->certlen = pki.cli_pem[i]->len;
+	p->signer = sg;
+}
+
+/* Each kind of key signs through the monitor, in TLS 1.3, once. */
 TEST(tls_client_certificate)
 {
 	struct tls_params	 p = { .mode = SSLMODE_VERIFY_FULL,
 	    .host = SERVER_NAME };
 	struct server_opts	 o = { .sni = SERVER_NAME, .client_cert = 1 };
-	struct secret		*key;
+	struct tlskey_signer	 sg;
+	struct local_signer	 ls;
 	unsigned char		*chain;
+	size_t			 len;
 	char			 err[256];
-	int			 st;
+	int			 i, st;
 
 	REQUIRE(pki_setup() == 0);
 	p.rootcert = pki.ca_pem;
@@ -658,67 +776,195 @@ TEST(tls_client_certificate)
 	CHECK(run(&p, &o, err, sizeof(err), &st) != 0);
 	CHECK_INT(st, SRV_HANDSHAKE);
 
-	REQUIRE((key = secret_new(pki.clikey_pem, pki.clikey_len)) != NULL);
-	p.cert = pki.cli_pem;
-	p.certlen = pki.cli_len;
-	p.key = key;
-	CHECK_INT(run(&p, &o, err, sizeof(err), &st), 0);
-	CHECK_INT(st, SRV_OK);
-	o.max_version = TLS1_2_VERSION;
-	CHECK_INT(run(&p, &o, err, sizeof(err), &st), 0);
-	CHECK_INT(st, SRV_OK);
+	for (i = 0; i < CLI_N; i++) {
+		if (cli_kinds[i].scheme == NULL)
+			continue;
+		use_client(&p, &sg, &ls, i);
+		CHECK_INT(run(&p, &o, err, sizeof(err), &st), 0);
+		CHECK_INT(st, SRV_OK);
+		CHECK_INT(ls.calls, 1);
+		CHECK_STR(ls.scheme, cli_kinds[i].scheme);
+	}
 
 	/* The leaf followed by its chain. */
-	REQUIRE((chain = malloc(pki.cli_len + pki.ca_len)) != NULL);
-	memcpy(chain, pki.cli_pem, pki.cli_len);
-	memcpy(chain + pki.cli_len, pki.ca_pem, pki.ca_len);
+	use_client(&p, &sg, &ls, CLI_P256);
+	len = pki.cli_pem[CLI_P256]->len;
+	REQUIRE((chain = malloc(len + pki.ca_len)) != NULL);
+	memcpy(chain, pki.cli_pem[CLI_P256]->data, len);
+	memcpy(chain + len, pki.ca_pem, pki.ca_len);
 	p.cert = chain;
-	p.certlen = pki.cli_len + pki.ca_len;
+	p.certlen = len + pki.ca_len;
 	CHECK_INT(run(&p, &o, err, sizeof(err), &st), 0);
 	CHECK_INT(st, SRV_OK);
+	CHECK_INT(ls.calls, 1);
 	free(chain);
-	secret_free(key);
+}
+
+/*
+ * A server that stops at TLS 1.2 gets a clear error, and no signature:
+ * TLS 1.2's CertificateVerify signs what the monitor cannot check.
+ */
+TEST(tls_client_certificate_needs_tls13)
+{
+	struct tls_params	 p = { .mode = SSLMODE_VERIFY_FULL,
+	    .host = SERVER_NAME };
+	struct server_opts	 o = { .sni = SERVER_NAME, .client_cert = 1,
+	    .max_version = TLS1_2_VERSION };
+	struct tlskey_signer	 sg;
+	struct local_signer	 ls;
+	char			 err[256];
+	int			 st;
+
+	REQUIRE(pki_setup() == 0);
+	p.rootcert = pki.ca_pem;
+	p.rootcertlen = pki.ca_len;
+	use_client(&p, &sg, &ls, CLI_P256);
+	CHECK_INT(run(&p, &o, err, sizeof(err), &st), ERR_PROTO);
+	CHECK_STR(err, "TLS handshake with the backend failed: a client "
+	    "certificate needs TLS 1.3 with the backend");
+	CHECK_INT(st, SRV_HANDSHAKE);
+	CHECK_INT(ls.calls, 0);
+	CHECK_INT(ERR_peek_error(), 0);
+	/* Without a client certificate TLS 1.2 is still fine. */
+	p.cert = NULL;
+	p.certlen = 0;
+	p.signer = NULL;
+	o.client_cert = 0;
+	CHECK_INT(run(&p, &o, err, sizeof(err), &st), 0);
+	CHECK_INT(st, SRV_OK);
+}
+
+/* The monitor's refusal is what the client hears. */
+TEST(tls_client_certificate_refused)
+{
+	struct tls_params	 p = { .mode = SSLMODE_VERIFY_FULL,
+	    .host = SERVER_NAME };
+	struct server_opts	 o = { .sni = SERVER_NAME, .client_cert = 1 };
+	struct tlskey_signer	 sg;
+	struct local_signer	 ls;
+	char			 err[256];
+	int			 st;
+
+	REQUIRE(pki_setup() == 0);
+	p.rootcert = pki.ca_pem;
+	p.rootcertlen = pki.ca_len;
+	use_client(&p, &sg, &ls, CLI_RSA);
+	ls.refuse = "sslkey does not match sslcert";
+	CHECK_INT(run(&p, &o, err, sizeof(err), &st), ERR_DENIED);
+	CHECK_STR(err, "airlock: sslkey does not match sslcert");
+	CHECK_INT(st, SRV_HANDSHAKE);
+	CHECK_INT(ls.calls, 1);
+	/* The monitor's key is another than the certificate's. */
+	use_client(&p, &sg, &ls, CLI_P256);
+	ls.key = pki.clikey_pem[CLI_P384];
+	CHECK_INT(run(&p, &o, err, sizeof(err), &st), ERR_DENIED);
+	CHECK_STR(err, "airlock: sslkey does not match sslcert");
+	CHECK_INT(ERR_peek_error(), 0);
 }
 
 TEST(tls_client_certificate_errors)
 {
 	struct tls_params	 p = { .mode = SSLMODE_REQUIRE };
+	struct tlskey_signer	 sg;
+	struct local_signer	 ls;
 	struct endpoint		 ep;
-	struct secret		*key, *junk;
 	char			 err[256];
 	int			 sv[2];
 
 	REQUIRE(pki_setup() == 0);
 	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
 	ep_init(&ep, sv[0], "backend");
-	REQUIRE((key = secret_new(pki.srvkey_pem, pki.srvkey_len)) != NULL);
-	REQUIRE((junk = secret_new("-----BEGIN PRIVATE KEY-----\nAAAA\n"
-	    "-----END PRIVATE KEY-----\n", 60)) != NULL);
 
-	p.cert = pki.cli_pem;
-	p.certlen = pki.cli_len;
+	use_client(&p, &sg, &ls, CLI_P256);
+	p.signer = NULL;
 	CHECK_INT(tls_client_start(&ep, &p, deadline_in(1000), err,
 	    sizeof(err)), ERR_INVAL);
 	CHECK_STR(err, "sslcert needs sslkey");
-	p.key = key;		/* the server's key, not the client's */
+	use_client(&p, &sg, &ls, CLI_K256);
 	CHECK_INT(tls_client_start(&ep, &p, deadline_in(1000), err,
 	    sizeof(err)), ERR_FORMAT);
-	CHECK_STR(err, "sslkey does not match sslcert");
-	p.key = junk;
-	CHECK_INT(tls_client_start(&ep, &p, deadline_in(1000), err,
-	    sizeof(err)), ERR_FORMAT);
-	CHECK_STR(err, "sslkey is not an unencrypted PEM private key");
+	CHECK_STR(err, "sslcert's EC key is not on one of the curves P-256, "
+	    "P-384 or P-521");
+	use_client(&p, &sg, &ls, CLI_P256);
 	p.cert = NULL;
 	p.certlen = 0;
 	CHECK_INT(tls_client_start(&ep, &p, deadline_in(1000), err,
 	    sizeof(err)), ERR_INVAL);
 	CHECK_STR(err, "sslkey needs sslcert");
 	CHECK(ep.ssl == NULL && ep.ctx == NULL);
+	CHECK_INT(ls.calls, 0);
 	CHECK_INT(ERR_peek_error(), 0);
-	secret_free(key);
-	secret_free(junk);
+	/* Nothing was sent to the backend. */
+	CHECK_INT(recv(sv[1], err, 1, MSG_DONTWAIT), -1);
 	ep_close(&ep);
 	close(sv[1]);
+}
+
+/*
+ * The key object itself: it signs only what a TLS 1.3 CertificateVerify
+ * signs (RSA: PSS, salt as long as the digest), and asks its signer for
+ * nothing else.
+ */
+TEST(tlskey_signs_tls13_only)
+{
+	static const unsigned char tbs[] = "some content";
+	struct tlskey_signer	 sg;
+	struct local_signer	 ls;
+	struct tls_params	 p;
+	EVP_MD_CTX		*m;
+	EVP_PKEY_CTX		*pc;
+	EVP_PKEY		*k;
+	unsigned char		 sig[512];
+	char			 err[256];
+	size_t			 len;
+
+	REQUIRE(pki_setup() == 0);
+	use_client(&p, &sg, &ls, CLI_RSA);
+	REQUIRE((k = tlskey_new(pki.cli[CLI_RSA], &sg, err,
+	    sizeof(err))) != NULL);
+	CHECK(EVP_PKEY_is_a(k, "RSA"));
+	CHECK_INT(EVP_PKEY_get_bits(k), 2048);
+	CHECK_INT(EVP_PKEY_eq(k, X509_get0_pubkey(pki.cli[CLI_RSA])), 1);
+	CHECK_INT(EVP_PKEY_eq(k, X509_get0_pubkey(pki.cli[CLI_P256])), -1);
+	REQUIRE((m = EVP_MD_CTX_new()) != NULL);
+
+	/* PKCS #1 v1.5, the default padding. */
+	len = sizeof(sig);
+	CHECK_INT(EVP_DigestSignInit_ex(m, NULL, "SHA256", NULL, NULL, k,
+	    NULL), 1);
+	CHECK(EVP_DigestSign(m, sig, &len, tbs, sizeof(tbs)) != 1);
+	/* PSS with a salt of another length. */
+	len = sizeof(sig);
+	CHECK_INT(EVP_DigestSignInit_ex(m, &pc, "SHA256", NULL, NULL, k,
+	    NULL), 1);
+	CHECK_INT(EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING), 1);
+	CHECK_INT(EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, 20), 1);
+	CHECK(EVP_DigestSign(m, sig, &len, tbs, sizeof(tbs)) != 1);
+	CHECK_INT(ls.calls, 0);
+	/* rsa_pss_rsae_sha384: the signer is asked (and refuses). */
+	len = sizeof(sig);
+	CHECK_INT(EVP_DigestSignInit_ex(m, &pc, "SHA2-384", NULL, NULL, k,
+	    NULL), 1);
+	CHECK_INT(EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING), 1);
+	CHECK_INT(EVP_PKEY_CTX_set_rsa_pss_saltlen(pc,
+	    RSA_PSS_SALTLEN_DIGEST), 1);
+	CHECK(EVP_DigestSign(m, sig, &len, tbs, sizeof(tbs)) != 1);
+	CHECK_INT(ls.calls, 1);
+	CHECK_STR(ls.scheme, "rsa_pss_rsae_sha384");
+	EVP_PKEY_free(k);
+
+	/* ECDSA on P-256 with SHA-384 is no TLS 1.3 scheme. */
+	use_client(&p, &sg, &ls, CLI_P256);
+	REQUIRE((k = tlskey_new(pki.cli[CLI_P256], &sg, err,
+	    sizeof(err))) != NULL);
+	len = sizeof(sig);
+	CHECK_INT(EVP_DigestSignInit_ex(m, NULL, "SHA384", NULL, NULL, k,
+	    NULL), 1);
+	CHECK(EVP_DigestSign(m, sig, &len, tbs, sizeof(tbs)) != 1);
+	CHECK_INT(ls.calls, 0);
+	EVP_PKEY_free(k);
+	EVP_MD_CTX_free(m);
+	ERR_clear_error();
 }
 
 /*

@@ -26,7 +26,11 @@
  *			password).  The worker keeps it in guarded memory.
  *   MSG_PG_MD5		W->M  string salt (4 bytes);
  *			M->W  string "md5" + 32 hex digits
- *   MSG_SCRAM_START	W->M  string mechanism ("SCRAM-SHA-256");
+ *   MSG_SCRAM_START	W->M  string mechanism ("SCRAM-SHA-256" or
+ *			"SCRAM-SHA-256-PLUS"), string channel binding data
+ *			(-PLUS: the tls-server-end-point hash of the
+ *			backend's certificate, RFC 5929 4.1, of 32, 48 or 64
+ *			bytes; else empty);
  *			M->W  string client-first-message (RFC 5802 7, with
  *			its gs2 header), to be sent as is
  *   MSG_SCRAM_FINAL	W->M  string server-first-message;

@@ -35,6 +35,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "msg.h"
+#include "pgopt.h"
 #include "provider.h"
 #include "safefile.h"
 #include "secret.h"
@@ -1356,6 +1357,42 @@ only_digits(const char *s)
 }
 
 /*
+ * libpq's require_auth and channel_binding (pgopt.h), when literal: a
+ * mistake there would weaken what the user meant to pin.  The messages
+ * repeat no part of the value, as for every literal.
+ */
+static int
+check_pg_auth(struct ctx *c, const struct service *svc)
+{
+	const struct credential	*cr, *mode;
+	enum pgopt_cbind	 cb;
+	unsigned int		 allowed;
+	const char		*why;
+
+	if ((cr = service_credential(svc, "require_auth")) != NULL &&
+	    strcmp(cr->provider, "literal") == 0 &&
+	    pgopt_require_auth(cr->ref, strlen(cr->ref), &allowed, &why) != 0)
+		return cerr_cred(c, cr, "credential require_auth of service "
+		    NAMEFMT " %s (methods: password, md5, gss, sspi, "
+		    "scram-sha-256, none; all plain or all negated with !)",
+		    svc->name, why);
+	if ((cr = service_credential(svc, "channel_binding")) == NULL ||
+	    strcmp(cr->provider, "literal") != 0)
+		return 0;
+	if (pgopt_channel_binding(cr->ref, strlen(cr->ref), &cb, &why) != 0)
+		return cerr_cred(c, cr, "credential channel_binding of service "
+		    NAMEFMT " %s", svc->name, why);
+	/* Channel binding needs TLS: this pair can never connect. */
+	if (cb == PGOPT_CB_REQUIRE &&
+	    (mode = service_credential(svc, "sslmode")) != NULL &&
+	    strcmp(mode->provider, "literal") == 0 &&
+	    strcmp(mode->ref, "disable") == 0)
+		return cerr_cred(c, cr, "service " NAMEFMT ": channel_binding "
+		    "require needs TLS, and sslmode is disable", svc->name);
+	return 0;
+}
+
+/*
  * Credential names that pg does not know: a libpq setting is refused (it
  * would reach the server in clear and do nothing of what the user meant);
  * any other name is sent to the server as a startup parameter, as
@@ -1407,6 +1444,7 @@ check_pg(struct ctx *c, const yaml_node_t *n, const struct service *svc)
 	const struct credential *cr;
 	unsigned int	 port;
 	size_t		 i;
+	int		 r;
 
 	if (service_credential(svc, "host") == NULL)
 		return cerr(c, n, "service " NAMEFMT " (pg) needs credential "
@@ -1430,6 +1468,8 @@ check_pg(struct ctx *c, const yaml_node_t *n, const struct service *svc)
 	    (!only_digits(cr->ref) || !valid_port(cr->ref, &port)))
 		return cerr_cred(c, cr, "credential port of service " NAMEFMT
 		    " must be a number from 1 to 65535", svc->name);
+	if ((r = check_pg_auth(c, svc)) != 0)
+		return r;
 	return check_pg_names(c, svc);
 }
 
@@ -1446,7 +1486,7 @@ parse_service(struct ctx *c, const struct pair *sp, size_t idx)
 	int		 r;
 
 	kv_init(&svc->config);
-	svc->cleartext = CLEARTEXT_TLS;
+	svc->cleartext = CLEARTEXT_NEVER;
 	svc->socket_mode = 0660;
 	svc->line = sp->key->start_mark.line + 1;
 	svc->col = sp->key->start_mark.column + 1;

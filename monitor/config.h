@@ -15,10 +15,15 @@ enum listen_kind {
 	LISTEN_UNIX,
 };
 
+/*
+ * cleartextPassword: whether a backend that asks for the password itself
+ * gets it.  Never, by default: a compromised worker or a man in the middle
+ * (any certificate passes sslmode require) would have it.
+ */
 enum cleartext_policy {
-	CLEARTEXT_TLS = 0,	/* only when the backend leg is TLS (default) */
-	CLEARTEXT_ALWAYS,	/* also without TLS: service says so */
-	CLEARTEXT_NEVER,
+	CLEARTEXT_NEVER = 0,	/* the default */
+	CLEARTEXT_TLS,		/* only over verified TLS (verify-ca/-full) */
+	CLEARTEXT_ALWAYS,	/* whatever the leg: the service says so */
 };
 
 struct credential {

@@ -238,7 +238,7 @@ answer_credential(struct worker *w, struct buf *b)
 {
 	const struct secret	*s;
 	struct buf		*out;
-	char			*name = NULL, why[256];
+	char			*name = NULL;
 	int			 bit, r;
 
 	if ((r = buf_get_cstring(b, &name, 64)) != 0 ||
@@ -263,10 +263,10 @@ answer_credential(struct worker *w, struct buf *b)
 		return 0;
 	}
 	w->creds_given |= 1U << bit;
-	if (strcmp(name, "password") == 0 &&
-	    pg_check_cleartext(w, why, sizeof(why)) != 0) {
+	/* Refused or killed there, with the reason. */
+	if (strcmp(name, "password") == 0 && pg_check_cleartext(w) != 0) {
 		free(name);
-		return worker_fail(w, "%s", why);
+		return 0;
 	}
 	free(name);
 	if ((out = buf_new(MSG_MAX_PAYLOAD)) == NULL)
@@ -280,6 +280,7 @@ answer_credential(struct worker *w, struct buf *b)
 static int
 answer_authdone(struct worker *w, struct buf *b)
 {
+	char	 why[256];
 	uint8_t	 ok;
 	int	 r;
 
@@ -287,6 +288,17 @@ answer_authdone(struct worker *w, struct buf *b)
 		return r;
 	if (ok && w->state != W_HANDSHAKE)
 		return ERR_PROTO;
+	/*
+	 * A login that the service's policy does not allow (trust where
+	 * require_auth excludes none, say).  Our worker checks it first and
+	 * never reports it; a compromised one holds the backend socket and
+	 * may relay whatever it likes, which we cannot stop, but it gained
+	 * no credential by it.  Say so, and count a failure, not a login.
+	 */
+	if (ok && pg_check_authdone(w, why, sizeof(why)) != 0) {
+		wlog_warn(w, "%s", why);
+		ok = 0;
+	}
 	/* The handshake is over either way: nothing secret is needed now. */
 	worker_forget_secrets(w);
 	if (ok)
@@ -296,7 +308,9 @@ answer_authdone(struct worker *w, struct buf *b)
 		metrics_authenticated(w);
 	else
 		metrics_failed(w, FIG_AUTH);
-	if (ok)
+	if (ok && w->method != AUTHM_NONE)
+		wlog_info(w, "authenticated (%s)", auth_method_name(w->method));
+	else if (ok)
 		wlog_info(w, "authenticated");
 	else
 		wlog_info(w, "authentication failed");
@@ -356,5 +370,36 @@ answer_bye(struct worker *w, struct buf *b)
 	worker_forget_secrets(w);
 	if (w->state != W_RELAY)
 		w->state = W_DONE;
+	return 0;
+}
+
+const char *
+auth_method_name(enum auth_method m)
+{
+	switch (m) {
+	case AUTHM_CLEARTEXT:	return "cleartext password";
+	case AUTHM_MD5:		return "md5";
+	case AUTHM_SCRAM:	return "SCRAM-SHA-256";
+	case AUTHM_SCRAM_PLUS:	return "SCRAM-SHA-256-PLUS";
+	default:		return "none";
+	}
+}
+
+/*
+ * One authentication method per connection: the first that the worker
+ * uses fixes it.  A backend never asks for two, so a second one is a
+ * compromised worker shopping for the cheapest proof (an MD5 answer for a
+ * chosen salt after a SCRAM exchange, the cleartext password after
+ * either): it is killed.
+ */
+int
+worker_method(struct worker *w, enum auth_method m)
+{
+	if (w->method != AUTHM_NONE && w->method != m) {
+		worker_kill(w, "asked for %s after %s in one connection",
+		    auth_method_name(m), auth_method_name(w->method));
+		return ERR_DENIED;
+	}
+	w->method = m;
 	return 0;
 }

@@ -498,6 +498,7 @@ main(int argc, char **argv)
 	listeners_close();
 	health_close();
 	metrics_free();
+	evidence_reset();
 	kdf_close();
 	watch_stop();
 	signals_close();

@@ -2,9 +2,17 @@
  * The monitor's side of the PostgreSQL connector: where to dial, which
  * non-secret parameters the worker gets, and the authentication answers
  * computed here so that the password never leaves the monitor (MD5,
- * SCRAM-SHA-256).  Only a cleartext password request, which puts the
- * password itself on the wire, hands it to the worker, and only as the
- * service's policy allows.
+ * SCRAM-SHA-256 with or without channel binding).  Only a cleartext
+ * password request, which puts the password itself on the wire, hands it
+ * to the worker, and only as the service's policy allows.
+ *
+ * Every answer is made worth as little as possible to a compromised worker
+ * or to a man in the middle of the backend leg (any certificate passes
+ * sslmode require): one method per connection, the method allowed by the
+ * service's require_auth and channel_binding (libpq's settings), nothing
+ * weaker than what the service's backend has proven before (evidence.c),
+ * no SCRAM proof below the iteration floor, and the cleartext password
+ * only over verified TLS or where the service says always.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +24,12 @@
 #include "monitor.h"
 #include "msg.h"
 #include "pgauth.h"
+#include "pgopt.h"
 #include "secret.h"
 
 #define PG_DEFAULT_PORT		"5432"
+#define PG_SCRAM		"SCRAM-SHA-256"
+#define PG_SCRAM_PLUS		"SCRAM-SHA-256-PLUS"
 #define SCRAM_MSG_MAX		1024
 
 /*
@@ -33,11 +44,7 @@ static const char *const monitor_only[] = { "password", "sslkey", "port" };
 /* Non-secret credentials passed under their own name; others are startup.* */
 static const char *const known_params[] = {
 	"host", "username", "sslmode", "sslhost", "sslrootcert", "sslcert",
-	/*
-	 * Per-service authentication policy, libpq's words (issue 8, item 3,
-	 * another change): known here so that they never become startup
-	 * parameters, whatever the worker makes of them meanwhile.
-	 */
+	/* libpq's, enforced here (pg_policy) and by the worker (pgopt.h). */
 	"require_auth", "channel_binding",
 };
 
@@ -128,6 +135,58 @@ pg_worker_secret(const char *name)
 	return IN(name, worker_secrets);
 }
 
+/*
+ * The service's authentication policy, from its resolved credentials.
+ * The backend leg's TLS is what an honest worker will do (worker/tls.c,
+ * as libpq): sslmode require, the default, encrypts and verifies nothing,
+ * unless sslrootcert is given, when it verifies the chain as verify-ca
+ * does; verify-ca and verify-full insist on sslrootcert.
+ */
+struct pg_policy {
+	unsigned int	 allowed;	/* require_auth's methods (pgopt.h) */
+	const char	*require_auth;	/* as given (libpq's words), or "" */
+	enum pgopt_cbind cbind;		/* channel_binding */
+	int		 tls;		/* the backend leg is TLS */
+	int		 verified;	/* ... with a verified certificate */
+};
+
+static int
+pg_policy(const struct worker *w, struct pg_policy *p, char *err,
+    size_t errlen)
+{
+	const struct secret	*ra, *cb, *mode, *root;
+	const char		*m, *why;
+
+	memset(p, 0, sizeof(*p));
+	p->require_auth = "";
+	if ((ra = creds_get(w->creds, "require_auth")) != NULL) {
+		if (pgopt_require_auth(ra->data, ra->len, &p->allowed,
+		    &why) != 0) {
+			snprintf(err, errlen, "credential require_auth of "
+			    "service %s %s", w->svc->name, why);
+			return ERR_FORMAT;
+		}
+		/* Made of libpq's words alone: fit for a message. */
+		p->require_auth = (const char *)ra->data;
+	} else
+		p->allowed = PGOPT_ALL;
+	if ((cb = creds_get(w->creds, "channel_binding")) != NULL &&
+	    pgopt_channel_binding(cb->data, cb->len, &p->cbind, &why) != 0) {
+		snprintf(err, errlen, "credential channel_binding of service "
+		    "%s %s", w->svc->name, why);
+		return ERR_FORMAT;
+	}
+	/* A NUL inside is no sslmode the worker would take either. */
+	mode = creds_get(w->creds, "sslmode");
+	m = mode == NULL ? "require" : memchr(mode->data, '\0', mode->len) ?
+	    "" : (const char *)mode->data;
+	root = creds_get(w->creds, "sslrootcert");
+	p->tls = strcmp(m, "require") == 0 || strcmp(m, "verify-ca") == 0 ||
+	    strcmp(m, "verify-full") == 0;
+	p->verified = p->tls && root != NULL && root->len > 0;
+	return 0;
+}
+
 enum pg_cred_class
 pg_credential_class(const char *name, const char **why)
 {
@@ -152,9 +211,14 @@ pg_dial_target(const struct worker *w, struct target *t, char *err,
     size_t errlen)
 {
 	const struct secret	*host, *port;
+	struct pg_policy	 pol;
 	const char		*p;
+	int			 r;
 
 	memset(t, 0, sizeof(*t));
+	/* A bad require_auth or channel_binding from a provider ends here. */
+	if ((r = pg_policy(w, &pol, err, errlen)) != 0)
+		return r;
 	host = creds_get(w->creds, "host");
 	port = creds_get(w->creds, "port");
 	p = port != NULL ? (const char *)port->data : PG_DEFAULT_PORT;
@@ -193,6 +257,7 @@ int
 pg_dial_params(const struct worker *w, struct kvlist *params)
 {
 	const struct creds	*c = w->creds;
+	struct evidence		 ev;
 	char			 key[128];
 	size_t			 i;
 	int			 r;
@@ -218,34 +283,147 @@ pg_dial_params(const struct worker *w, struct kvlist *params)
 	if (creds_get(c, "sslkey") != NULL &&
 	    (r = kv_set_str(params, "sslkey", "1")) != 0)
 		return r;
+	/*
+	 * What the service's backend has proven: one that now lets the
+	 * client in unasked (trust) may be a man in the middle, and only the
+	 * worker sees that.  No credential is named "proven" here: the
+	 * others are startup.* above.
+	 */
+	evidence_get(w->svc->name, &ev);
+	if (ev.method != AUTHM_NONE && (r = kv_set_str(params, "proven",
+	    auth_method_name(ev.method))) != 0)
+		return r;
+	return 0;
+}
+
+static unsigned int
+pgopt_of(enum auth_method m)
+{
+	switch (m) {
+	case AUTHM_CLEARTEXT:	return PGOPT_PASSWORD;
+	case AUTHM_MD5:		return PGOPT_MD5;
+	case AUTHM_SCRAM:
+	case AUTHM_SCRAM_PLUS:	return PGOPT_SCRAM;
+	default:		return PGOPT_NONE;
+	}
+}
+
+/* What the backend asked for, in libpq's words (fe-auth.c). */
+static const char *
+asked(enum auth_method m)
+{
+	switch (m) {
+	case AUTHM_CLEARTEXT:	return "server requested a cleartext password";
+	case AUTHM_MD5:		return "server requested a hashed password";
+	default:		return "server requested SASL authentication";
+	}
+}
+
+/*
+ * The one place where the method a worker uses meets the service's
+ * policy, before anything is computed or handed out.  0: go on.  Else the
+ * worker has been killed (a second method in one connection) or answered
+ * with MSG_FAILED (a method the policy refuses: a backend, or a man in the
+ * middle, may have asked for it), and the caller stops.
+ */
+static int
+pg_method_permitted(struct worker *w, enum auth_method m,
+    struct pg_policy *p)
+{
+	struct evidence	 ev;
+	char		 why[256];
+
+	if (worker_method(w, m) != 0)
+		return ERR_DENIED;
+	if (pg_policy(w, p, why, sizeof(why)) != 0) {
+		(void)worker_fail(w, "%s", why);
+		return ERR_DENIED;
+	}
+	if ((p->allowed & pgopt_of(m)) == 0) {
+		(void)worker_fail(w, "%s, but require_auth is \"%s\"",
+		    asked(m), p->require_auth);
+		return ERR_DENIED;
+	}
+	if (p->cbind == PGOPT_CB_REQUIRE && m != AUTHM_SCRAM_PLUS) {
+		(void)worker_fail(w, "channel binding required, but %s",
+		    m == AUTHM_SCRAM ? "the server did not offer "
+		    "SCRAM-SHA-256-PLUS over TLS" : "not supported by the "
+		    "server's authentication request");
+		return ERR_DENIED;
+	}
+	/* The backend proved a stronger method before: a downgrade. */
+	evidence_get(w->svc->name, &ev);
+	if (m < ev.method) {
+		wlog_warn(w, "refusing %s after verified %s: possible "
+		    "downgrade by a man in the middle (a reload accepts it "
+		    "again)", auth_method_name(m), auth_method_name(ev.method));
+		(void)worker_fail(w, "refusing %s: the backend of service %s "
+		    "has proven %s before, so this looks like a downgrade by "
+		    "a man in the middle", auth_method_name(m), w->svc->name,
+		    auth_method_name(ev.method));
+		return ERR_DENIED;
+	}
 	return 0;
 }
 
 int
-pg_check_cleartext(struct worker *w, char *why, size_t len)
+pg_check_cleartext(struct worker *w)
 {
-	const struct secret	*mode = creds_get(w->creds, "sslmode");
-	int			 tls;
+	struct pg_policy	 p;
 
-	/* require is the default, as in Secretless Broker. */
-	tls = mode == NULL || strcmp((const char *)mode->data, "disable") != 0;
+	if (pg_method_permitted(w, AUTHM_CLEARTEXT, &p) != 0)
+		return ERR_DENIED;
 	switch (w->svc->cleartext) {
 	case CLEARTEXT_ALWAYS:
 		return 0;
-	case CLEARTEXT_NEVER:
-		snprintf(why, len, "the backend asked for a cleartext "
-		    "password, which service %s refuses (cleartextPassword: "
-		    "never)", w->svc->name);
-		return ERR_DENIED;
 	case CLEARTEXT_TLS:
-	default:
-		if (tls)
+		/* An unverified certificate may be anyone's. */
+		if (p.verified)
 			return 0;
-		snprintf(why, len, "the backend asked for a cleartext "
-		    "password over a connection without TLS; airlock refuses "
-		    "to send it (set sslmode, or cleartextPassword: always)");
+		(void)worker_fail(w, "the backend asked for the password in "
+		    "clear %s; service %s sends it only over verified TLS "
+		    "(cleartextPassword: tls): set sslmode: verify-full with "
+		    "sslrootcert, or cleartextPassword: always",
+		    p.tls ? "over TLS without sslrootcert" : "without TLS",
+		    w->svc->name);
+		return ERR_DENIED;
+	default:
+		(void)worker_fail(w, "the backend asked for the password in "
+		    "clear, which service %s refuses to send: set sslmode: "
+		    "verify-full with sslrootcert and config: "
+		    "cleartextPassword: tls, or cleartextPassword: always",
+		    w->svc->name);
 		return ERR_DENIED;
 	}
+}
+
+int
+pg_check_authdone(struct worker *w, char *why, size_t len)
+{
+	struct pg_policy	 p;
+	struct evidence		 ev;
+
+	if (pg_policy(w, &p, why, len) != 0)
+		return ERR_FORMAT;
+	evidence_get(w->svc->name, &ev);
+	if (w->method == AUTHM_NONE && (p.allowed & PGOPT_NONE) == 0)
+		snprintf(why, len, "server did not complete authentication, "
+		    "but require_auth is \"%s\"", p.require_auth);
+	else if (w->method < ev.method)
+		snprintf(why, len, "authenticated with %s after verified %s: "
+		    "possible downgrade", auth_method_name(w->method),
+		    auth_method_name(ev.method));
+	else if ((w->method == AUTHM_SCRAM || w->method == AUTHM_SCRAM_PLUS) &&
+	    !w->method_proven)
+		snprintf(why, len, "authenticated without a verified SCRAM "
+		    "server signature");
+	else if (p.cbind == PGOPT_CB_REQUIRE &&
+	    (w->method != AUTHM_SCRAM_PLUS || !w->method_proven))
+		snprintf(why, len, "channel binding required, but the server "
+		    "authenticated the client without channel binding");
+	else
+		return 0;
+	return ERR_DENIED;
 }
 
 static const struct secret *
@@ -264,6 +442,7 @@ pg_answer_md5(struct worker *w, struct buf *b)
 {
 	const struct secret	*pw, *user;
 	const unsigned char	*salt;
+	struct pg_policy	 pol;
 	char			 out[PG_MD5_LEN + 1];
 	size_t			 len;
 	int			 r;
@@ -273,7 +452,8 @@ pg_answer_md5(struct worker *w, struct buf *b)
 		return r;
 	if (len != 4)
 		return ERR_FORMAT;
-	if ((pw = password_of(w)) == NULL)
+	if (pg_method_permitted(w, AUTHM_MD5, &pol) != 0 ||
+	    (pw = password_of(w)) == NULL)
 		return 0;
 	if ((user = creds_get(w->creds, "username")) == NULL ||
 	    memchr(user->data, '\0', user->len) != NULL)
@@ -286,24 +466,77 @@ pg_answer_md5(struct worker *w, struct buf *b)
 	return r;
 }
 
+/*
+ * How an exchange binds its channel (RFC 5802 section 6), from the
+ * mechanism the worker chose and the service's settings, never from what
+ * the worker claims about the leg.  -PLUS carries the hash of the backend's
+ * certificate (RFC 5929 section 4.1), which only the worker can compute:
+ * opaque bytes to us, of a hash's length.  A request that our worker would
+ * never make kills it: -PLUS where no TLS is configured or binding is
+ * disabled, binding data of another length, or with plain SCRAM.  Plain
+ * SCRAM over TLS says "y" when binding is allowed, so that a server that
+ * does offer -PLUS notices a mechanism list stripped on the way.
+ */
+static int
+scram_binding(struct worker *w, enum auth_method m, const struct pg_policy *p,
+    const unsigned char *cb, size_t cblen)
+{
+	if (m == AUTHM_SCRAM) {
+		if (cblen != 0) {
+			worker_kill(w, "SCRAM-SHA-256 with channel binding "
+			    "data");
+			return ERR_DENIED;
+		}
+		return scram_set_channel_binding(w->scram, p->tls &&
+		    p->cbind != PGOPT_CB_DISABLE ? SCRAM_CBIND_UNOFFERED :
+		    SCRAM_CBIND_NONE, NULL, 0);
+	}
+	if (!p->tls || p->cbind == PGOPT_CB_DISABLE) {
+		worker_kill(w, "SCRAM-SHA-256-PLUS where %s",
+		    p->tls ? "channel_binding is disable" : "no TLS is "
+		    "configured (sslmode)");
+		return ERR_DENIED;
+	}
+	return scram_set_channel_binding(w->scram, SCRAM_CBIND_END_POINT, cb,
+	    cblen);
+}
+
 int
 pg_answer_scram_start(struct worker *w, struct buf *b)
 {
-	const unsigned char	*mech;
+	const unsigned char	*mech, *cb;
+	struct pg_policy	 pol;
+	enum auth_method	 m;
 	struct buf		*out;
-	size_t			 len;
+	size_t			 len, cblen;
 	int			 r;
 
 	if ((r = buf_get_string_direct(b, &mech, &len)) != 0 ||
+	    (r = buf_get_string_direct(b, &cb, &cblen)) != 0 ||
 	    (r = buf_expect_end(b)) != 0)
 		return r;
-	if (len != strlen("SCRAM-SHA-256") ||
-	    memcmp(mech, "SCRAM-SHA-256", len) != 0)
+	if (len == strlen(PG_SCRAM) && memcmp(mech, PG_SCRAM, len) == 0)
+		m = AUTHM_SCRAM;
+	else if (len == strlen(PG_SCRAM_PLUS) &&
+	    memcmp(mech, PG_SCRAM_PLUS, len) == 0)
+		m = AUTHM_SCRAM_PLUS;
+	else
 		return worker_fail(w, "SASL mechanism not supported");
-	if (password_of(w) == NULL)
+	/* tls-server-end-point is a hash of 32, 48 or 64 bytes. */
+	if (m == AUTHM_SCRAM_PLUS && cblen != 32 && cblen != 48 &&
+	    cblen != 64) {
+		worker_kill(w, "SCRAM-SHA-256-PLUS with %zu bytes of channel "
+		    "binding data (tls-server-end-point has 32, 48 or 64)",
+		    cblen);
 		return 0;
-	if ((w->scram = scram_new()) == NULL ||
-	    (out = buf_new(SCRAM_MSG_MAX)) == NULL)
+	}
+	if (pg_method_permitted(w, m, &pol) != 0 || password_of(w) == NULL)
+		return 0;
+	if ((w->scram = scram_new()) == NULL)
+		return ERR_NOMEM;
+	if ((r = scram_binding(w, m, &pol, cb, cblen)) != 0)
+		return w->killed ? 0 : r;
+	if ((out = buf_new(SCRAM_MSG_MAX)) == NULL)
 		return ERR_NOMEM;
 	if ((r = scram_client_first(w->scram, out)) == 0)
 		r = worker_reply(w, MSG_SCRAM_START, buf_ptr(out),
@@ -344,6 +577,8 @@ pg_answer_scram_final(struct worker *w, struct buf *b)
 	const unsigned char	*msg;
 	const struct secret	*pw;
 	struct scram_hi		 hi;
+	struct evidence		 ev;
+	uint32_t		 least, it;
 	size_t			 len;
 	int			 r;
 
@@ -354,10 +589,29 @@ pg_answer_scram_final(struct worker *w, struct buf *b)
 	    (pw = password_of(w)) == NULL)
 		return ERR_PROTO;
 	/*
+	 * No cheaper proof than the backend of this service has proven it
+	 * takes, nor than RFC 7677's minimum: the floor.
+	 */
+	evidence_get(w->svc->name, &ev);
+	least = ev.cost > SCRAM_MIN_ITERATIONS ? ev.cost :
+	    SCRAM_MIN_ITERATIONS;
+	scram_set_floor(w->scram, least);
+	/*
 	 * The server-first-message is the backend's, relayed by the worker:
 	 * a bad one is the backend's fault, so the worker lives and is told.
 	 */
-	if ((r = scram_client_final_begin(w->scram, pw, msg, len, &hi)) != 0)
+	r = scram_client_final_begin(w->scram, pw, msg, len, &hi);
+	if (r == ERR_DENIED && (it = scram_iterations(w->scram)) < least) {
+		wlog_warn(w, "SCRAM with %u iterations, below the floor of %u "
+		    "(%s): refused, nothing computed; a man in the middle or a "
+		    "compromised worker may be after a proof to guess the "
+		    "password from", it, least, ev.cost > SCRAM_MIN_ITERATIONS ?
+		    "proven by this service's backend" : "RFC 7677");
+		return worker_fail(w, "the backend asked for SCRAM with %u "
+		    "iterations, fewer than the %u that service %s requires: "
+		    "refused (a possible attack)", it, least, w->svc->name);
+	}
+	if (r != 0)
 		return worker_fail(w, "the backend sent an unacceptable SCRAM "
 		    "challenge (%s)", err_str(r));
 	/* The answer goes out from scram_hi_done. */
@@ -384,6 +638,17 @@ pg_answer_scram_verify(struct worker *w, struct buf *b)
 	ok = scram_verify(w->scram, msg, len) == 0;
 	if (!ok)
 		wlog_warn(w, "the backend's SCRAM server signature is wrong");
+	else {
+		w->method_proven = 1;
+		/*
+		 * Evidence, for this configuration only: a worker of the one
+		 * a reload replaced may have dialed another backend.
+		 */
+		if (w->conf == mon.conf && evidence_add(w->svc->name,
+		    w->method, scram_iterations(w->scram)) != 0)
+			wlog_warn(w, "out of memory: what the backend proved "
+			    "is not kept");
+	}
 	if ((out = buf_new(16)) == NULL)
 		return ERR_NOMEM;
 	if ((r = buf_put_u8(out, ok)) == 0)

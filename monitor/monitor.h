@@ -35,6 +35,19 @@ enum wstate {
 	W_DONE,			/* said BYE, failed, or was killed */
 };
 
+/*
+ * The authentication methods the monitor answers for, weakest first within
+ * a connector's: a worker may use one per connection (worker_method), and
+ * evidence.c keeps the strongest that a service's backend has proven.
+ */
+enum auth_method {
+	AUTHM_NONE = 0,		/* none yet (or trust: never asked) */
+	AUTHM_CLEARTEXT,	/* the password itself, on the wire */
+	AUTHM_MD5,		/* PostgreSQL md5: a salted hash */
+	AUTHM_SCRAM,		/* SCRAM-SHA-256 */
+	AUTHM_SCRAM_PLUS,	/* SCRAM-SHA-256-PLUS: bound to the TLS leg */
+};
+
 /* The credentials of one service, resolved for one connection. */
 struct creds {
 	size_t		  n;
@@ -83,6 +96,8 @@ struct worker {
 	struct creds	*creds;		/* held until the handshake ends */
 	struct scram	*scram;
 	struct kdf_job	*kdf;		/* pending SCRAM key derivation */
+	enum auth_method method;	/* the one this connection uses */
+	int		 method_proven;	/* the server's proof was checked */
 	uint64_t	 bytes_c2b, bytes_b2c;
 	/* health and metrics (health.c, metrics.c) */
 	int		 health;	/* serves /live /ready /metrics */
@@ -178,6 +193,12 @@ void		 worker_startup_over(struct worker *);
 /* dispatch.c: the state table and the generic handlers. */
 void		 dispatch_message(struct worker *, uint32_t, struct buf *,
 		    int fd);
+/*
+ * The worker is about to use method m: 0, or it asked for another one
+ * before in this connection and has been killed.
+ */
+int		 worker_method(struct worker *, enum auth_method m);
+const char	*auth_method_name(enum auth_method);
 
 /* Where to dial: a host and port, or a Unix socket path. */
 struct target {
@@ -187,8 +208,10 @@ struct target {
 };
 
 /* mon_pg.c: PostgreSQL specifics of the monitor. */
+/* Where to dial, once the resolved credentials are usable (err: why not). */
 int		 pg_dial_target(const struct worker *, struct target *,
 		    char *err, size_t errlen);
+/* The worker's parameters: non-secret credentials, and what is proven. */
 int		 pg_dial_params(const struct worker *, struct kvlist *);
 int		 pg_worker_secret(const char *name);
 /*
@@ -208,7 +231,13 @@ int		 pg_answer_md5(struct worker *, struct buf *);
 int		 pg_answer_scram_start(struct worker *, struct buf *);
 int		 pg_answer_scram_final(struct worker *, struct buf *);
 int		 pg_answer_scram_verify(struct worker *, struct buf *);
-int		 pg_check_cleartext(struct worker *, char *, size_t);
+/*
+ * May the worker have the cleartext password now?  0: yes.  Otherwise the
+ * worker has been answered (MSG_FAILED) or killed.
+ */
+int		 pg_check_cleartext(struct worker *);
+/* Does an AUTHDONE ok fit the service's policy?  Else why not. */
+int		 pg_check_authdone(struct worker *, char *why, size_t);
 
 /*
  * tlssign.c: the backend client key's one signature per connection
@@ -270,6 +299,24 @@ struct kdf_job	*kdf_start(struct scram_hi *, kdf_done_fn *, void *);
 void		 kdf_cancel(struct kdf_job *);
 /* Stop the threads and free every job (at exit). */
 void		 kdf_close(void);
+
+/*
+ * evidence.c: what a service's backend has proven, by a server proof that
+ * the monitor checked itself (never a worker's claim), kept by service
+ * name until the configuration is reloaded.  It only rises.  The cost is
+ * that of the key derivation (SCRAM: the iteration count).
+ */
+struct evidence {
+	enum auth_method method;	/* the strongest method proven */
+	uint32_t	 cost;		/* the costliest derivation proven */
+};
+/* The evidence of a service; zeroes when there is none. */
+void		 evidence_get(const char *service, struct evidence *);
+/* An exchange of this method and cost was proven: raise to it. */
+int		 evidence_add(const char *service, enum auth_method,
+		    uint32_t cost);
+/* Forget all: a reload starts afresh (and exit frees it). */
+void		 evidence_reset(void);
 
 /*
  * stderr.c: each worker's stderr, a pipe that the monitor reads and logs

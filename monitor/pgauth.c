@@ -7,9 +7,12 @@
  * "Message Flow" and "Password Authentication").
  *
  * SCRAM-SHA-256: the client side of RFC 5802 (sections 3, 5 and 7) with the
- * hash of RFC 7677, as PostgreSQL uses it ("SASL Authentication"): no channel
- * binding (gs2 header "n,,"), an empty user name, and the password prepared
- * the way PostgreSQL's pg_saslprep() prepares it.
+ * hash of RFC 7677, as PostgreSQL uses it ("SASL Authentication"): an empty
+ * user name, the password prepared the way PostgreSQL's pg_saslprep()
+ * prepares it, and channel binding as the caller says (RFC 5802 section 6):
+ * none ("n"), none because the server offers none ("y"), or
+ * tls-server-end-point (RFC 5929 section 4, SCRAM-SHA-256-PLUS), whose
+ * certificate hash the caller hands us as opaque bytes.
  *
  * Everything we parse here comes from a backend through a sandboxed worker,
  * so it is validated as hostile input.
@@ -42,19 +45,26 @@
 #define B64_LEN(n)		(((n) + 2) / 3 * 4)
 #define SCRAM_SIG_B64_LEN	B64_LEN(SHA256_LEN)	/* 44 */
 
+/*
+ * RFC 5802 section 7, gs2-header = gs2-cbind-flag "," [authzid] ",", with
+ * gs2-cbind-flag = ("p=" cb-name) / "n" / "y"; cb-name of RFC 5929 section 4.
+ */
+#define GS2_NONE		"n,,"
+#define GS2_UNOFFERED		"y,,"
+#define GS2_END_POINT		"p=tls-server-end-point,,"
+#define SCRAM_GS2_MAX		(sizeof(GS2_END_POINT) - 1)
+/* c= is base64(gs2-header [cbind-data]). */
+#define SCRAM_CBIND_B64_MAX	B64_LEN(SCRAM_GS2_MAX + SCRAM_CBIND_DATA_MAX)
+
 /* "n=" saslname ",r=" nonce; escaping turns one byte into at most three. */
 #define SCRAM_FIRST_BARE_MAX	(2 + 3 * SCRAM_USER_MAX + 3 + SCRAM_NONCE_MAX)
-/* "c=biws,r=" nonce */
-#define SCRAM_FINAL_BARE_MAX	(9 + SCRAM_SNONCE_MAX)
+/* "c=" cbind ",r=" nonce */
+#define SCRAM_FINAL_BARE_MAX	(2 + SCRAM_CBIND_B64_MAX + 3 + SCRAM_SNONCE_MAX)
 #define SCRAM_AUTHMSG_MAX	(SCRAM_FIRST_BARE_MAX + 1 + SCRAM_MSG_MAX + \
 				    1 + SCRAM_FINAL_BARE_MAX)
 #define SCRAM_FINAL_MAX		(SCRAM_FINAL_BARE_MAX + 3 + SCRAM_SIG_B64_LEN)
 /* Our answer fits wherever the server's messages fit. */
 _Static_assert(SCRAM_FINAL_MAX <= SCRAM_MSG_MAX, "client-final too long");
-
-/* RFC 5802 section 7: no channel binding, and c= carries the header. */
-#define SCRAM_GS2_HEADER	"n,,"
-#define SCRAM_CBIND		"biws"		/* base64("n,,") */
 
 enum scram_state {
 	SCRAM_NEW,		/* nonce and user may still be set */
@@ -66,6 +76,12 @@ enum scram_state {
 
 struct scram {
 	enum scram_state state;
+	char		 gs2[SCRAM_GS2_MAX + 1];	/* the gs2-header */
+	size_t		 gs2_len;
+	char		 cbind[SCRAM_CBIND_B64_MAX + 1];	/* c=, base64 */
+	size_t		 cbind_len;
+	uint32_t	 floor;			/* least iteration count */
+	uint32_t	 iterations;		/* the server's, once parsed */
 	char		 nonce[SCRAM_NONCE_MAX + 1];
 	size_t		 nonce_len;		/* 0: draw one at first message */
 	char		 user[3 * SCRAM_USER_MAX + 1];	/* as a saslname */
@@ -257,7 +273,8 @@ scram_extensions(const unsigned char *msg, size_t len, size_t pos)
  *                          iteration-count ["," extensions]
  * The nonce must extend ours (section 5.1), the salt must decode, and the
  * iteration count must be a posit-number within our bounds: a server that
- * asks for more makes us burn CPU on its behalf.
+ * asks for more makes us burn CPU on its behalf, one that asks for fewer
+ * than the floor asks for a proof that is cheap to guess the password from.
  */
 static int
 scram_parse_first(const struct scram *s, const unsigned char *msg,
@@ -312,9 +329,10 @@ scram_parse_first(const struct scram *s, const unsigned char *msg,
 		if (iter <= SCRAM_MAX_ITERATIONS)
 			iter = iter * 10 + (val[i] - '0');
 	}
-	if (iter < SCRAM_MIN_ITERATIONS || iter > SCRAM_MAX_ITERATIONS)
-		return ERR_DENIED;
+	/* Saturated above, so it fits; kept for the caller's log. */
 	sf->iterations = (uint32_t)iter;
+	if (iter < s->floor || iter > SCRAM_MAX_ITERATIONS)
+		return ERR_DENIED;
 
 	return scram_extensions(msg, len, pos);
 }
@@ -424,6 +442,11 @@ scram_new(void)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
 	s->state = SCRAM_NEW;
+	s->floor = SCRAM_MIN_ITERATIONS;
+	if (scram_set_channel_binding(s, SCRAM_CBIND_NONE, NULL, 0) != 0) {
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -434,6 +457,62 @@ scram_free(struct scram *s)
 		return;
 	secret_wipe(s, sizeof(*s));
 	free(s);
+}
+
+/*
+ * RFC 5802 section 7: the client-final-message's
+ *   channel-binding = "c=" base64
+ * is the gs2-header followed by the binding data, if any ("biws" for
+ * "n,,", "eSws" for "y,,").
+ */
+int
+scram_set_channel_binding(struct scram *s, enum scram_cbind mode,
+    const unsigned char *data, size_t len)
+{
+	unsigned char	 raw[SCRAM_GS2_MAX + SCRAM_CBIND_DATA_MAX];
+	const char	*gs2;
+
+	if (s == NULL || s->state != SCRAM_NEW)
+		return ERR_INVAL;
+	switch (mode) {
+	case SCRAM_CBIND_NONE:
+	case SCRAM_CBIND_UNOFFERED:
+		if (data != NULL || len != 0)
+			return ERR_INVAL;
+		gs2 = mode == SCRAM_CBIND_NONE ? GS2_NONE : GS2_UNOFFERED;
+		break;
+	case SCRAM_CBIND_END_POINT:
+		/* The hash of SHA-256, SHA-384 or SHA-512 (RFC 5929 4.1). */
+		if (data == NULL || (len != 32 && len != 48 && len != 64))
+			return ERR_INVAL;
+		gs2 = GS2_END_POINT;
+		break;
+	default:
+		return ERR_INVAL;
+	}
+	s->gs2_len = strlen(gs2);
+	memcpy(s->gs2, gs2, s->gs2_len + 1);
+	memcpy(raw, gs2, s->gs2_len);
+	if (len > 0)
+		memcpy(raw + s->gs2_len, data, len);
+	sodium_bin2base64(s->cbind, sizeof(s->cbind), raw, s->gs2_len + len,
+	    sodium_base64_VARIANT_ORIGINAL);
+	s->cbind_len = strlen(s->cbind);
+	return 0;
+}
+
+void
+scram_set_floor(struct scram *s, uint32_t least)
+{
+	if (s != NULL)
+		s->floor = least > SCRAM_MIN_ITERATIONS ? least :
+		    SCRAM_MIN_ITERATIONS;
+}
+
+uint32_t
+scram_iterations(const struct scram *s)
+{
+	return s != NULL ? s->iterations : 0;
 }
 
 int
@@ -490,7 +569,7 @@ int
 scram_client_first(struct scram *s, struct buf *out)
 {
 	unsigned char	 raw[SCRAM_NONCE_LEN];
-	char		 msg[3 + SCRAM_FIRST_BARE_MAX];
+	char		 msg[SCRAM_GS2_MAX + SCRAM_FIRST_BARE_MAX];
 	size_t		 n;
 	int		 r;
 
@@ -514,9 +593,9 @@ scram_client_first(struct scram *s, struct buf *out)
 	n += s->nonce_len;
 	s->first_bare_len = n;
 
-	memcpy(msg, SCRAM_GS2_HEADER, 3);
-	memcpy(msg + 3, s->first_bare, n);
-	if ((r = buf_put(out, msg, 3 + n)) != 0)
+	memcpy(msg, s->gs2, s->gs2_len);
+	memcpy(msg + s->gs2_len, s->first_bare, n);
+	if ((r = buf_put(out, msg, s->gs2_len + n)) != 0)
 		return r;
 	s->state = SCRAM_FIRST_SENT;
 	return 0;
@@ -596,12 +675,18 @@ scram_client_final_begin(struct scram *s, const struct secret *password,
 		r = ERR_INVAL;
 		goto out;
 	}
-	if ((r = scram_parse_first(s, server_first, len, &sf)) != 0)
+	r = scram_parse_first(s, server_first, len, &sf);
+	s->iterations = sf.iterations;
+	if (r != 0)
 		goto out;
 
 	n = 0;
-	memcpy(s->final_bare, "c=" SCRAM_CBIND ",r=", 9);
-	n += 9;
+	memcpy(s->final_bare, "c=", 2);
+	n += 2;
+	memcpy(s->final_bare + n, s->cbind, s->cbind_len);
+	n += s->cbind_len;
+	memcpy(s->final_bare + n, ",r=", 3);
+	n += 3;
 	memcpy(s->final_bare + n, sf.nonce, sf.nonce_len);
 	n += sf.nonce_len;
 	s->final_bare_len = n;

@@ -1,7 +1,9 @@
 /*
  * PostgreSQL authentication computed in the monitor, so that the password
  * never enters a worker: the MD5 response and SCRAM-SHA-256 (RFC 5802,
- * RFC 7677) from the client side, with the server signature checked.
+ * RFC 7677) from the client side, with or without channel binding
+ * (SCRAM-SHA-256-PLUS, RFC 5929's tls-server-end-point), with the server
+ * signature checked.
  */
 #ifndef AIRLOCK_PGAUTH_H
 #define AIRLOCK_PGAUTH_H
@@ -14,7 +16,12 @@ struct secret;
 
 #define PG_MD5_LEN		35	/* "md5" + 32 hex digits */
 #define SCRAM_NONCE_LEN		18	/* raw bytes, base64 on the wire */
-#define SCRAM_MIN_ITERATIONS	1
+/*
+ * RFC 7677 section 4: at least 4096 iterations.  A count below it makes a
+ * proof cheap to guess the password from, offline; the monitor raises the
+ * floor further for a service (scram_set_floor) to what it has verified.
+ */
+#define SCRAM_MIN_ITERATIONS	4096
 /*
  * Hi() runs in the monitor's KDF threads (kdf.c): 2^17 iterations cost
  * about 35 ms of one core; a backend that asks for more is refused
@@ -22,6 +29,8 @@ struct secret;
  */
 #define SCRAM_MAX_ITERATIONS	(1 << 17)
 #define SCRAM_SALT_MAX		64	/* decoded bytes */
+/* tls-server-end-point: a SHA-256, SHA-384 or SHA-512 hash (RFC 5929 4.1) */
+#define SCRAM_CBIND_DATA_MAX	64
 
 /* "md5" || hex(md5(hex(md5(password || user)) || salt)), NUL-terminated. */
 int		 pgauth_md5(const struct secret *password, const char *user,
@@ -36,13 +45,43 @@ int		 scram_set_nonce(struct scram *, const char *);
 /* Put this user name into the client-first-message (tests only). */
 int		 scram_set_user(struct scram *, const char *);
 /*
- * The client-first-message, "n,,n=,r=NONCE": no channel binding, and an
- * empty user name because PostgreSQL takes the user from the startup packet.
+ * Channel binding, RFC 5802 sections 6 and 7: what the gs2 header of the
+ * client-first-message says, and what the c= attribute of the
+ * client-final-message carries.
+ */
+enum scram_cbind {
+	SCRAM_CBIND_NONE = 0,	/* "n,,": the client does not bind */
+	SCRAM_CBIND_UNOFFERED,	/* "y,,": it could, but the server cannot */
+	SCRAM_CBIND_END_POINT,	/* "p=tls-server-end-point,,": bound */
+};
+/*
+ * Before the client-first-message (the default is SCRAM_CBIND_NONE).  For
+ * SCRAM_CBIND_END_POINT, data is the hash of the server's certificate
+ * (RFC 5929 section 4.1; 32, 48 or 64 bytes), computed by whoever holds
+ * the TLS connection; otherwise data is NULL and len 0.
+ */
+int		 scram_set_channel_binding(struct scram *, enum scram_cbind,
+		    const unsigned char *data, size_t len);
+/*
+ * The least iteration count a server-first-message may ask for; never
+ * below SCRAM_MIN_ITERATIONS.  A lower count is refused (ERR_DENIED) and
+ * nothing is computed.
+ */
+void		 scram_set_floor(struct scram *, uint32_t);
+/*
+ * The server-first-message's iteration count once parsed, also when it was
+ * refused; 0 before.
+ */
+uint32_t	 scram_iterations(const struct scram *);
+/*
+ * The client-first-message, gs2 header then "n=,r=NONCE": an empty user
+ * name, because PostgreSQL takes the user from the startup packet.
  */
 int		 scram_client_first(struct scram *, struct buf *out);
 /*
  * Parse the server-first-message; check that its nonce extends ours, the
- * salt decodes, and the iteration count lies within bounds; append the
+ * salt decodes, and the iteration count lies between the floor and
+ * SCRAM_MAX_ITERATIONS (else ERR_DENIED); append the
  * client-final-message to out and remember the expected server signature.
  */
 int		 scram_client_final(struct scram *, const struct secret *password,

@@ -235,6 +235,11 @@ reload_config(const char *why)
 	log_changes(old, nc, &added, &removed, &changed);
 	mon.conf = nc;
 	config_unref(old);
+	/*
+	 * What the backends have proven starts afresh: the operator may have
+	 * changed a password or a method on purpose, and says so by reloading.
+	 */
+	evidence_reset();
 	log_set_level(cli_debug ? LOG_LVL_DEBUG : nc->log_level);
 	log_set_output(nc->log_format, nc->log_target, nc->syslog_facility);
 	/* maxWorkers may have risen above what had stopped us. */

@@ -280,3 +280,47 @@ pg_stop()
 	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PG_DATA" -m immediate \
 	    -w stop >/dev/null 2>&1
 }
+
+# service_port NAME: a free port for the listener of service NAME, which
+# port_of NAME tells again.
+service_port()
+{
+	_p=$(free_port)
+	echo "$1 $_p" >>"$T/service.ports"
+	echo "$_p"
+}
+
+port_of()
+{
+	awk -v n="$1" '$1 == n { print $2 }' "$T/service.ports"
+}
+
+# airlock_refused NAME TEXT...: psql through service NAME (service_port)
+# gets an error from airlock that says each TEXT.
+airlock_refused()
+{
+	_svc=$1
+	shift
+	_out=$(airlock_psql "$(port_of "$_svc")" "select current_user" 2>&1) &&
+	    fail "$_svc: logged in: $_out"
+	echo "$_out" | grep -q "closed the connection unexpectedly" &&
+	    fail "$_svc: no clean error: $_out"
+	for _w in "$@"; do
+		echo "$_out" | grep -qF -- "$_w" ||
+		    fail "$_svc: the error does not say '$_w': $_out"
+	done
+	ok "$_svc refused: $(echo "$_out" | sed -n 's/.*FATAL: *//p' |
+	    head -n 1)"
+}
+
+# airlock_unharmed SECRET: airlockd runs, killed no worker, and has not
+# logged SECRET.
+airlock_unharmed()
+{
+	airlock_alive || fail "airlockd died"
+	grep -q "killed" "$AIRLOCK_LOG" &&
+	    fail "a worker was killed: $(grep killed "$AIRLOCK_LOG")"
+	grep -F -q -- "$1" "$AIRLOCK_LOG" &&
+	    fail "the password is in airlockd's log"
+	ok "airlockd runs, killed no worker, and logged no password"
+}

@@ -87,6 +87,16 @@ int		 tls_global_init(void);
 int		 tls_client_start(struct endpoint *, const struct tls_params *,
 		    uint64_t deadline, char *err, size_t errlen);
 
+/*
+ * SCRAM-SHA-256-PLUS's channel binding data of a TLS endpoint: the
+ * tls-server-end-point hash of the peer's certificate (RFC 5929 4.1), of
+ * 32, 48 or 64 bytes.  ERR_NOTFOUND without TLS or a certificate,
+ * ERR_DENIED when its signature names no such hash.
+ */
+#define TLS_END_POINT_MAX	64
+int		 tls_server_end_point(const struct endpoint *,
+		    unsigned char out[TLS_END_POINT_MAX], size_t *len);
+
 struct relay_stats {
 	uint64_t	 c2b;		/* bytes client -> backend */
 	uint64_t	 b2c;		/* bytes backend -> client */

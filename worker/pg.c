@@ -1,8 +1,10 @@
 /*
  * The PostgreSQL connector: the client's start-up is answered here, the
  * backend is dialed by the monitor, and the backend's authentication is
- * done with answers that the monitor computes (MD5, SCRAM-SHA-256) or, for
- * cleartext only, with the password itself in guarded memory.  When the
+ * done with answers that the monitor computes (MD5, SCRAM-SHA-256 and
+ * -PLUS, for which we hash the backend's certificate) or, for cleartext
+ * only and where the service allows it, with the password itself in
+ * guarded memory.  require_auth and channel_binding are libpq's.  When the
  * backend says AuthenticationOk the client hears the same, and the rest of
  * the start-up (ParameterStatus, BackendKeyData, ReadyForQuery) reaches it
  * through the relay.
@@ -23,15 +25,17 @@
 #include "secret.h"
 #include "endpoint.h"
 #include "tlskey.h"
+#include "pgopt.h"
 #include "worker.h"
 #include "pgproto.h"
 
 #define PG_SCRAM		"SCRAM-SHA-256"
+#define PG_SCRAM_PLUS		"SCRAM-SHA-256-PLUS"
 #define PG_MD5_RESPONSE_LEN	35		/* "md5" + 32 hex digits */
 #define PG_STARTUP_PREFIX	"startup."
 /* An error for the client is worth a short wait even past the deadline. */
 #define PG_ERROR_WRITE_MS	1000
-#define PG_ERRLEN		256
+#define PG_ERRLEN		512
 #define PG_TEXTLEN		512
 
 /* Which authentication request may come next ("Start-up", "SASL"). */
@@ -49,6 +53,12 @@ struct pg {
 	int			 reported;	/* AUTHDONE was sent */
 	int			 state;		/* enum pg_auth_state */
 	int			 negotiated;	/* NegotiateProtocolVersion */
+	/* The service's require_auth and channel_binding (pgopt.h). */
+	unsigned int		 allowed;
+	const char		*require_auth;	/* as given, or "" */
+	enum pgopt_cbind	 cbind;
+	int			 bound;		/* SCRAM-SHA-256-PLUS chosen */
+	const char		*proven;	/* evidence.c's, or NULL */
 	struct pgp_startup	 su;		/* points into pkt */
 	unsigned char		 pkt[PG_STARTUP_MAX_LEN];
 	unsigned char		 msg[PG_HDR_LEN + PG_AUTH_MAX_BODY];
@@ -319,6 +329,33 @@ monitor_sign(void *arg, const char *scheme, const unsigned char *tbs,
 }
 
 /*
+ * The service's require_auth and channel_binding, which the monitor has
+ * checked when it resolved them: a bad one here is a broken channel.
+ */
+static int
+backend_policy(struct pg *pg)
+{
+	const char	*v, *why;
+	size_t		 vlen;
+
+	pg->require_auth = "";
+	pg->allowed = PGOPT_ALL;
+	pg->cbind = PGOPT_CB_PREFER;
+	if ((v = kv_get(&pg->c->params, "require_auth", &vlen)) != NULL) {
+		if (pgopt_require_auth(v, vlen, &pg->allowed, &why) != 0)
+			return pg_fail(pg, ERR_FORMAT, "08006", "airlock: "
+			    "require_auth %s", why);
+		pg->require_auth = v;
+	}
+	if ((v = kv_get(&pg->c->params, "channel_binding", &vlen)) != NULL &&
+	    pgopt_channel_binding(v, vlen, &pg->cbind, &why) != 0)
+		return pg_fail(pg, ERR_FORMAT, "08006", "airlock: "
+		    "channel_binding %s", why);
+	pg->proven = param_str(pg->c, "proven");
+	return 0;
+}
+
+/*
  * "SSL Session Encryption", frontend side.  The single response byte is
  * read alone, and nothing may follow it before the TLS handshake: bytes
  * there would come from a man in the middle (CVE-2021-23222).
@@ -513,29 +550,71 @@ auth_md5(struct pg *pg, const struct pgp_auth *a)
 }
 
 /*
+ * The mechanism, as libpq chooses it (fe-auth.c, pg_SASL_init): -PLUS when
+ * the leg is TLS, the server offers it and channel_binding is not disable
+ * (RFC 5929's tls-server-end-point, computed here from the certificate we
+ * hold, is sent with it); plain SCRAM-SHA-256 otherwise.  With
+ * channel_binding require, nothing but -PLUS will do.
+ */
+static int
+sasl_mechanism(struct pg *pg, const struct pgp_auth *a, const char **mech,
+    unsigned char cb[TLS_END_POINT_MAX], size_t *cblen)
+{
+	int	 tls = pg->c->backend.ssl != NULL;
+
+	*cblen = 0;
+	if (pg->cbind == PGOPT_CB_REQUIRE && !tls)
+		return pg_fail(pg, ERR_DENIED, "28000", "airlock: channel "
+		    "binding required, but SSL not in use (sslmode)");
+	if (tls && pg->cbind != PGOPT_CB_DISABLE &&
+	    pgp_sasl_has(a, PG_SCRAM_PLUS)) {
+		if (tls_server_end_point(&pg->c->backend, cb, cblen) != 0)
+			return pg_fail(pg, ERR_DENIED, "28000", "airlock: "
+			    "cannot bind the channel to the backend's "
+			    "certificate: its signature uses no hash that "
+			    "tls-server-end-point knows");
+		pg->bound = 1;
+		*mech = PG_SCRAM_PLUS;
+		return 0;
+	}
+	if (pg->cbind == PGOPT_CB_REQUIRE)
+		return pg_fail(pg, ERR_DENIED, "28000", "airlock: channel "
+		    "binding is required, but the server did not offer an "
+		    "authentication method that supports channel binding");
+	if (!pgp_sasl_has(a, PG_SCRAM))
+		return pg_fail(pg, ERR_AUTH, "28000", "airlock: the backend "
+		    "offers no SASL mechanism that airlock supports");
+	*mech = PG_SCRAM;
+	return 0;
+}
+
+/*
  * "SASL Authentication", "SCRAM-SHA-256 Authentication": the monitor writes
  * the client-first and client-final messages and checks the server's
- * signature; the worker only frames them.  No channel binding: a -PLUS
- * mechanism on offer is passed over for the plain one, which the
- * client-first's gs2 header "n,," announces.
+ * signature; the worker only chooses the mechanism, hands the monitor the
+ * channel binding data, and frames the messages.
  */
 static int
 auth_sasl(struct pg *pg, const struct pgp_auth *a)
 {
+	unsigned char	 cb[TLS_END_POINT_MAX];
 	struct buf	*out = NULL, *m = NULL;
+	const char	*mech = PG_SCRAM;
 	char		 err[PG_ERRLEN];
+	size_t		 cblen = 0;
 	int		 r;
 
-	if (a->code == PG_AUTH_SASL && !pgp_sasl_has(a, PG_SCRAM))
-		return pg_fail(pg, ERR_AUTH, "28000", "airlock: the backend "
-		    "offers no SASL mechanism that airlock supports");
+	if (a->code == PG_AUTH_SASL &&
+	    (r = sasl_mechanism(pg, a, &mech, cb, &cblen)) != 0)
+		return r;
 	if ((out = buf_new(MSG_MAX_STRING)) == NULL ||
 	    (m = buf_new(MSG_MAX_STRING + 64)) == NULL) {
 		r = pg_fail(pg, ERR_NOMEM, "08006", "airlock: out of memory");
 		goto out;
 	}
 	if (a->code == PG_AUTH_SASL)
-		r = wchan_scram_start(pg->c, PG_SCRAM, out, err, sizeof(err));
+		r = wchan_scram_start(pg->c, mech, cb, cblen, out, err,
+		    sizeof(err));
 	else
 		r = wchan_scram_final(pg->c, a->data, a->datalen, out, err,
 		    sizeof(err));
@@ -544,8 +623,7 @@ auth_sasl(struct pg *pg, const struct pgp_auth *a)
 		goto out;
 	}
 	if (a->code == PG_AUTH_SASL)
-		r = pgp_put_sasl_initial(m, PG_SCRAM, buf_ptr(out),
-		    buf_len(out));
+		r = pgp_put_sasl_initial(m, mech, buf_ptr(out), buf_len(out));
 	else
 		r = pgp_put_sasl_response(m, buf_ptr(out), buf_len(out));
 	if (r != 0)
@@ -556,6 +634,35 @@ auth_sasl(struct pg *pg, const struct pgp_auth *a)
 	buf_free(out);
 	buf_free(m);
 	return r;
+}
+
+/*
+ * AuthenticationOk, as libpq's require_auth and channel_binding judge it
+ * (fe-auth.c, check_expected_areq): a server that lets us in without
+ * asking anything where require_auth excludes "none", or without channel
+ * binding where it is required, may be a man in the middle that has no
+ * password to check: the client must not talk to it.  So may one that
+ * does so after it has proven a password to the monitor (evidence.c).
+ * Only we see this; the monitor hears of it in AUTHDONE.
+ */
+static int
+auth_ok_allowed(struct pg *pg)
+{
+	if (pg->state == AUTH_START && (pg->allowed & PGOPT_NONE) == 0)
+		return pg_fail(pg, ERR_AUTH, "28000", "airlock: server did not "
+		    "complete authentication, but require_auth is \"%s\"",
+		    pg->require_auth);
+	/* The monitor's evidence: the server proved a password before. */
+	if (pg->state == AUTH_START && pg->proven != NULL)
+		return pg_fail(pg, ERR_AUTH, "28000", "airlock: server did not "
+		    "complete authentication, but it has proven %s before: "
+		    "possible man in the middle", pg->proven);
+	if (pg->cbind == PGOPT_CB_REQUIRE &&
+	    (pg->state != AUTH_SASL_DONE || !pg->bound))
+		return pg_fail(pg, ERR_AUTH, "28000", "airlock: channel "
+		    "binding required, but server authenticated client "
+		    "without channel binding");
+	return 0;
 }
 
 static int
@@ -607,7 +714,7 @@ auth_request(struct pg *pg, const unsigned char *body, size_t len)
 		if (pg->state != AUTH_START && pg->state != AUTH_PASSWORD &&
 		    pg->state != AUTH_SASL_DONE)
 			break;
-		if ((r = auth_ok(pg)) != 0)
+		if ((r = auth_ok_allowed(pg)) != 0 || (r = auth_ok(pg)) != 0)
 			return r;
 		return 1;
 	case PG_AUTH_CLEARTEXT:
@@ -758,6 +865,7 @@ pg_run(struct pg *pg)
 	if (pg->su.kind == PGP_CANCEL)
 		return pg_cancel(pg);
 	if ((r = backend_dial(pg)) != 0 ||
+	    (r = backend_policy(pg)) != 0 ||
 	    (r = backend_tls(pg)) != 0 ||
 	    (r = backend_startup(pg)) != 0)
 		return r;

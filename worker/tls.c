@@ -437,3 +437,42 @@ tls_client_start(struct endpoint *ep, const struct tls_params *p,
 	SSL_CTX_free(ctx);
 	return r;
 }
+
+/*
+ * Channel binding for SCRAM-SHA-256-PLUS: tls-server-end-point (RFC 5929
+ * section 4.1), the hash of the backend's certificate with the hash
+ * function of the certificate's signature, SHA-256 where that is MD5 or
+ * SHA-1; what PostgreSQL's server computes on its side.  The monitor takes
+ * it as opaque bytes and never sees a certificate.
+ */
+int
+tls_server_end_point(const struct endpoint *ep,
+    unsigned char out[TLS_END_POINT_MAX], size_t *len)
+{
+	const EVP_MD	*md;
+	X509		*x;
+	unsigned int	 n = 0;
+	int		 nid;
+
+	*len = 0;
+	if (ep->ssl == NULL || (x = SSL_get0_peer_certificate(ep->ssl)) == NULL)
+		return ERR_NOTFOUND;
+	/* No single hash (Ed25519, Ed448): the binding is undefined. */
+	if (X509_get_signature_info(x, &nid, NULL, NULL, NULL) != 1 ||
+	    nid == NID_undef) {
+		ERR_clear_error();
+		return ERR_DENIED;
+	}
+	if (nid == NID_md5 || nid == NID_sha1)
+		nid = NID_sha256;
+	/* SHA-256, SHA-384 or SHA-512: what the monitor takes. */
+	if ((md = EVP_get_digestbynid(nid)) == NULL ||
+	    EVP_MD_get_size(md) > TLS_END_POINT_MAX ||
+	    X509_digest(x, md, out, &n) != 1 || (n != 32 && n != 48 &&
+	    n != 64)) {
+		ERR_clear_error();
+		return ERR_DENIED;
+	}
+	*len = n;
+	return 0;
+}

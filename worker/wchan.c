@@ -81,18 +81,22 @@ request(struct wconn *c, uint32_t type, const struct buf *req,
 	return 0;
 }
 
-/* A request whose payload is one string and whose answer is one string. */
+/*
+ * A request whose payload is one string, or two when v2 is not NULL, and
+ * whose answer is one string.
+ */
 static int
 request_string(struct wconn *c, uint32_t type, const void *v, size_t vlen,
-    struct buf *reply, const unsigned char **ans, size_t *anslen, char *err,
-    size_t errlen)
+    const void *v2, size_t v2len, struct buf *reply,
+    const unsigned char **ans, size_t *anslen, char *err, size_t errlen)
 {
 	struct buf	*req;
 	int		 r;
 
 	if ((req = buf_new(MSG_MAX_PAYLOAD)) == NULL)
 		return ERR_NOMEM;
-	if ((r = buf_put_string(req, v, vlen)) == 0)
+	if ((r = buf_put_string(req, v, vlen)) == 0 &&
+	    (v2 == NULL || (r = buf_put_string(req, v2, v2len)) == 0))
 		r = request(c, type, req, reply, NULL, err, errlen);
 	buf_free(req);
 	if (r != 0)
@@ -152,8 +156,8 @@ wchan_credential(struct wconn *c, const char *name, struct secret **out,
 	*out = NULL;
 	if ((reply = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
 		return ERR_NOMEM;
-	r = request_string(c, MSG_CREDENTIAL, name, strlen(name), reply, &v,
-	    &len, err, errlen);
+	r = request_string(c, MSG_CREDENTIAL, name, strlen(name), NULL, 0,
+	    reply, &v, &len, err, errlen);
 	if (r == 0 && (*out = secret_new(v, len)) == NULL)
 		r = ERR_NOMEM;
 	buf_free(reply);	/* wipes the plain copy of the value */
@@ -171,8 +175,8 @@ wchan_pg_md5(struct wconn *c, const unsigned char salt[4], char out[36],
 
 	if ((reply = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
 		return ERR_NOMEM;
-	r = request_string(c, MSG_PG_MD5, salt, 4, reply, &v, &len, err,
-	    errlen);
+	r = request_string(c, MSG_PG_MD5, salt, 4, NULL, 0, reply, &v, &len,
+	    err, errlen);
 	if (r == 0 && len != 35) {
 		snprintf(err, errlen, "airlock: internal channel error");
 		r = ERR_PROTO;
@@ -187,7 +191,7 @@ wchan_pg_md5(struct wconn *c, const unsigned char salt[4], char out[36],
 
 static int
 scram_step(struct wconn *c, uint32_t type, const void *v, size_t vlen,
-    struct buf *out, char *err, size_t errlen)
+    const void *v2, size_t v2len, struct buf *out, char *err, size_t errlen)
 {
 	const unsigned char	*ans;
 	struct buf		*reply;
@@ -196,7 +200,8 @@ scram_step(struct wconn *c, uint32_t type, const void *v, size_t vlen,
 
 	if ((reply = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
 		return ERR_NOMEM;
-	r = request_string(c, type, v, vlen, reply, &ans, &len, err, errlen);
+	r = request_string(c, type, v, vlen, v2, v2len, reply, &ans, &len,
+	    err, errlen);
 	if (r == 0 && (r = buf_put(out, ans, len)) != 0)
 		snprintf(err, errlen, "airlock: SCRAM message too long");
 	buf_free(reply);
@@ -204,18 +209,21 @@ scram_step(struct wconn *c, uint32_t type, const void *v, size_t vlen,
 }
 
 int
-wchan_scram_start(struct wconn *c, const char *mech, struct buf *out,
-    char *err, size_t errlen)
+wchan_scram_start(struct wconn *c, const char *mech,
+    const unsigned char *cbind, size_t cbindlen, struct buf *out, char *err,
+    size_t errlen)
 {
-	return scram_step(c, MSG_SCRAM_START, mech, strlen(mech), out, err,
-	    errlen);
+	return scram_step(c, MSG_SCRAM_START, mech, strlen(mech),
+	    cbind != NULL ? cbind : (const unsigned char *)"", cbindlen, out,
+	    err, errlen);
 }
 
 int
 wchan_scram_final(struct wconn *c, const unsigned char *v, size_t len,
     struct buf *out, char *err, size_t errlen)
 {
-	return scram_step(c, MSG_SCRAM_FINAL, v, len, out, err, errlen);
+	return scram_step(c, MSG_SCRAM_FINAL, v, len, NULL, 0, out, err,
+	    errlen);
 }
 
 int

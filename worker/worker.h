@@ -47,7 +47,9 @@ int		 wchan_credential(struct wconn *, const char *name,
 		    struct secret **, char *err, size_t);
 int		 wchan_pg_md5(struct wconn *, const unsigned char salt[4],
 		    char out[36], char *err, size_t);
+/* cbind: -PLUS's tls-server-end-point data, or NULL and 0. */
 int		 wchan_scram_start(struct wconn *, const char *mechanism,
+		    const unsigned char *cbind, size_t cbindlen,
 		    struct buf *out, char *err, size_t);
 int		 wchan_scram_final(struct wconn *, const unsigned char *, size_t,
 		    struct buf *out, char *err, size_t);

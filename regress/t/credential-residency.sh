@@ -41,6 +41,7 @@ PT=$(free_port)
 	pg_service pg-md5 "$PM" md5_user disable "$PW"
 	pg_service pg-clear "$PC" clear_user verify-full "$PW" "$CA" \
 	    "sslhost: localhost"
+	printf '    config:\n      cleartextPassword: tls\n'
 	pg_service pg-scram-tls "$PT" scram_user verify-full "$PW" "$CA" \
 	    "sslhost: localhost"
 } >"$T/airlock.yml"

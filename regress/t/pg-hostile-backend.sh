@@ -68,7 +68,7 @@ eof"
 		EXP_MSG="airlock: invalid authentication request from the backend"
 		EXP_CODE=08P01 ;;
 	cleartext)
-		EXP_MSG="airlock: the backend asked for a cleartext password over a connection without TLS; airlock refuses to send it"
+		EXP_MSG="airlock: the backend asked for the password in clear, which service fake-cleartext refuses to send"
 		EXP_CODE=28000 ;;
 	ssl-n)
 		EXP_MSG="airlock: the backend does not support TLS, and sslmode is require"
@@ -107,7 +107,7 @@ eof" ;;
 
 # The TLS modes are for sslmode require, where 'N' or plaintext after 'S'
 # must end the connection; the others ask for no TLS at all (cleartext:
-# the default cleartextPassword: tls must then refuse).
+# the default cleartextPassword, never, refuses).
 sslmode_of()
 {
 	case "$1" in

@@ -1,11 +1,15 @@
 # A compromised worker cannot get more out of the monitor than its state
 # permits: regress/tools/rogueworker plays one misbehaviour per service
 # (a request out of order or twice, a credential its service does not have,
-# malformed framing, descriptors where none belong, floods of log lines
-# and of stderr, byte counts it cannot have relayed).  For each, the
-# monitor must kill the worker and answer nothing more, log why, keep its
-# own descriptors, and go on serving an honest service on the same
-# airlockd, also while another rogue floods its channel.
+# malformed framing, descriptors where none belong, a second authentication
+# method, a cheap SCRAM challenge, the password where the policy refuses
+# it, channel binding data of no hash's length, a login the policy does not
+# allow, floods of log lines and of stderr, byte counts it cannot have
+# relayed).  For each, the monitor must kill the worker and answer nothing
+# more, or, where a backend or a man in the middle could have made the
+# same request, answer FAILED; log why, keep its own descriptors, and go
+# on serving an honest service on the same airlockd, also while another
+# rogue floods its channel.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
 
@@ -15,38 +19,52 @@ ROGUE=$TOP/regress/tools/rogueworker
 [ -x "$ROGUE" ] || fail "$ROGUE not built (make)"
 [ -x "$TOP/airlock-worker" ] || fail "$TOP/airlock-worker not built (make)"
 
-# name: what the report must show before the violation ("-" for nothing).
+# name, what the report must show before the violation ("-" for nothing),
+# and what must follow it:
+#	kill		killed, nothing answered
+#	kill:TEXT	... and the log's reason says TEXT
+#	failed		answered FAILED and left alive (the request is one that a
+#			backend or a man in the middle could cause)
+#	refused		killed or answered FAILED, never what it asked for
+#	warn:TEXT	nothing answered, not killed, the log warns TEXT
 ROGUES="
-rogue-after-authdone	received DIALED
-rogue-other-cred	received DIALED
-rogue-unknown-cred	received DIALED
-rogue-cred-twice	received CREDENTIAL
-rogue-plain-password	received DIALED
-rogue-oversized		-
-rogue-truncated		-
-rogue-short-header	-
-rogue-unknown-type	-
-rogue-fd-flood		-
-rogue-log-fd		-
-rogue-twice		received DIALED
-rogue-before-dial	-
-rogue-bad-purpose	-
-rogue-trailing		-
-rogue-md5-badsalt	received DIALED
-rogue-scram-verify-first received DIALED
-rogue-from-monitor	-
-rogue-sslkey-cred	received DIALED
-rogue-tls-sign-twice	received TLS_SIGN
-rogue-tls-sign-before-dial -
-rogue-tls-sign-after-auth received DIALED
-rogue-tls-sign-no-key	received DIALED
-rogue-tls-sign-server-cv received DIALED
-rogue-tls-sign-junk	received DIALED
-rogue-tls-sign-pkcs1	received DIALED
-rogue-log-flood		-
-rogue-stderr-flood	-
-rogue-stats-huge	received DIALED
-rogue-stats-fast	received DIALED
+rogue-after-authdone	received DIALED		kill
+rogue-other-cred	received DIALED		kill
+rogue-unknown-cred	received DIALED		kill
+rogue-cred-twice	received CREDENTIAL	kill
+rogue-plain-password	received DIALED		refused
+rogue-oversized		-			kill
+rogue-truncated		-			kill
+rogue-short-header	-			kill
+rogue-unknown-type	-			kill
+rogue-fd-flood		-			kill
+rogue-log-fd		-			kill
+rogue-twice		received DIALED		kill
+rogue-before-dial	-			kill
+rogue-bad-purpose	-			kill
+rogue-trailing		-			kill
+rogue-md5-badsalt	received DIALED		kill
+rogue-scram-verify-first	received DIALED	kill
+rogue-from-monitor	-			kill
+rogue-md5-then-scram	received PG_MD5		kill:asked for SCRAM-SHA-256 after md5
+rogue-clear-then-md5	received CREDENTIAL	kill:asked for md5 after cleartext
+rogue-scram-i1		received SCRAM_START	failed
+rogue-default-password	received DIALED		failed
+rogue-tls-password	received DIALED		failed
+rogue-plus-badlen	received DIALED		kill:SCRAM-SHA-256-PLUS with 20 bytes of channel binding data
+rogue-authdone-unasked	received DIALED		warn:server did not complete authentication, but require_auth
+rogue-sslkey-cred	received DIALED	kill
+rogue-tls-sign-twice	received TLS_SIGN	kill
+rogue-tls-sign-before-dial	-	kill
+rogue-tls-sign-after-auth	received DIALED	kill
+rogue-tls-sign-no-key	received DIALED	kill
+rogue-tls-sign-server-cv	received DIALED	kill
+rogue-tls-sign-junk	received DIALED	kill
+rogue-tls-sign-pkcs1	received DIALED	kill
+rogue-log-flood		-			kill
+rogue-stderr-flood	-			kill
+rogue-stats-huge	received DIALED		kill
+rogue-stats-fast	received DIALED		kill
 "
 # The rogues whose service has a client key (the monitor signs with it).
 KEYED="rogue-sslkey-cred rogue-tls-sign-twice rogue-tls-sign-before-dial
@@ -57,6 +75,11 @@ rogue-tls-sign-pkcs1"
 STARVE=rogue-log-starve
 BURSTS="rogue-log-burst-1 rogue-log-burst-2"
 ROGUE_NAMES="$(echo "$ROGUES" | awk 'NF { print $1 }') $STARVE $BURSTS"
+# field NAME N: the Nth field of the rogue's line in the table.
+field()
+{
+	echo "$ROGUES" | awk -F '\t+' -v n="$1" -v f="$2" '$1 == n { print $f }'
+}
 
 pg_start
 printf '%s' "$PG_SCRAM_PASSWORD" >"$T/scram.pw"
@@ -66,23 +89,39 @@ H=$(free_port)
 
 # rogue_service NAME PORT: a pg service whose worker is a rogue.  The
 # services that must be able to get the password legitimately (so that
-# only the state makes the difference) allow cleartext without TLS.
+# only the state makes the difference) allow cleartext without TLS; the
+# others are set so that only the policy under test refuses.
 rogue_service()
 {
 	case " $(echo $KEYED) " in
 	*" $1 "*) keyed_service "$1" "$2"; return ;;
 	esac
-	pg_service "$1" "$2" scram_user disable \
-	    "password: {from: file, get: $T/scram.pw}"
+	_mode=disable
+	set -- "$1" "$2" "password: {from: file, get: $T/scram.pw}"
+	case $1 in
+	rogue-default-password)
+		_mode=verify-full
+		set -- "$@" "sslrootcert: {from: file, get: $PG_CA}" \
+		    "sslhost: localhost" ;;
+	rogue-tls-password|rogue-plus-badlen)
+		_mode=require ;;
+	rogue-authdone-unasked)
+		set -- "$@" "require_auth: scram-sha-256" ;;
+	esac
+	_name=$1 _port=$2
+	shift 2
+	pg_service "$_name" "$_port" scram_user "$_mode" "$@"
 	cat <<EOF
     config:
-      rogueReport: $T/report.$1
+      rogueReport: $T/report.$_name
 EOF
-	case $1 in
-	rogue-after-authdone|rogue-cred-twice)
+	case $_name in
+	rogue-after-authdone|rogue-cred-twice|rogue-clear-then-md5)
 		echo "      cleartextPassword: always" ;;
 	rogue-log-burst-*)
 		echo "      rogueGo: $T/go" ;;
+	rogue-tls-password)
+		echo "      cleartextPassword: tls" ;;
 	esac
 }
 
@@ -137,8 +176,9 @@ after_violation()
 	awk 'seen { print } /\(violation\)/ { seen = 1 }' "$1"
 }
 
-echo "$ROGUES" | while read -r name want; do
-	[ -n "$name" ] || continue
+for name in $ROGUE_NAMES; do
+	want=$(field "$name" 2)
+	then=$(field "$name" 3)
 	port=$(awk -v n="$name" '$1 == n { print $2 }' "$T/ports")
 	rep=$T/report.$name
 	# The client is left hanging or dropped; that is expected.
@@ -155,27 +195,47 @@ echo "$ROGUES" | while read -r name want; do
 		    fail "$name: no '$want' before the violation: $(cat "$rep")"
 	fi
 	after=$(after_violation "$rep")
-	# The line may reach the file a little after the client's end (the
-	# sanitizer runs copy airlockd's stderr into it through tee); the
-	# one rogue that may be refused rather than killed has no such line.
-	[ "$name" = rogue-plain-password ] ||
-	    wait_for_log "\] $name#[0-9]+: worker [0-9]+ killed: " 5
+	# The client may hear of the kill before airlockd's line is written
+	# (in the ASan build its stderr goes through a pipe).
+	case $then in
+	kill*)	wait_for_log "\] $name#[0-9]+: worker [0-9]+ killed: " 5 ;;
+	esac
 	killed=$(grep -E "\] $name#[0-9]+: worker [0-9]+ killed: " \
 	    "$AIRLOCK_LOG" | sed 's/.* killed: //')
 
-	if [ "$name" = rogue-plain-password ]; then
-		# Refusing (FAILED) is as right as killing; handing it out
-		# is the bug.
-		echo "$after" | grep -q "received CREDENTIAL" &&
-		    fail "$name: the monitor handed out the password for a" \
-		    "backend leg without TLS: $(cat "$rep")"
-		echo "$after" | grep "^received" | grep -vqx "received FAILED" &&
-		    fail "$name: unexpected answer: $(cat "$rep")"
+	case $then in
+	refused)
+		# Refusing (FAILED) is as right as killing; handing out
+		# what was asked is the bug.
+		echo "$after" | grep "^received" |
+		    grep -vqx "received FAILED" &&
+		    fail "$name: answered: $(cat "$rep")"
 		[ -n "$killed" ] || echo "$after" | grep -qx "received FAILED" ||
 		    fail "$name: neither killed nor refused: $(cat "$rep")"
 		ok "$name: refused (${killed:-answered FAILED})"
-		continue
-	fi
+		continue ;;
+	failed)
+		[ "$(echo "$after" | grep "^received")" = "received FAILED" ] ||
+		    fail "$name: not answered FAILED alone: $(cat "$rep")"
+		[ -z "$killed" ] || fail "$name: killed: $killed"
+		echo "$after" | grep -q "^still alive" ||
+		    fail "$name: did not live on: $(cat "$rep")"
+		ok "$name: answered FAILED, and alive"
+		continue ;;
+	warn:*)
+		echo "$after" | grep -q "^received" &&
+		    fail "$name: answered: $(cat "$rep")"
+		[ -z "$killed" ] || fail "$name: killed: $killed"
+		grep -E "\] $name#[0-9]+: " "$AIRLOCK_LOG" | grep "\[WARN\]" |
+		    grep -qF -- "${then#warn:}" ||
+		    fail "$name: no warning '${then#warn:}' in the log"
+		grep -Eq "\] $name#[0-9]+: authentication failed" \
+		    "$AIRLOCK_LOG" &&
+		    ! grep -Eq "\] $name#[0-9]+: authenticated" "$AIRLOCK_LOG" ||
+		    fail "$name: not counted as an authentication failure"
+		ok "$name: warned (${then#warn:}) and counted as failed"
+		continue ;;
+	esac
 
 	echo "$after" | grep -q "^received" &&
 	    fail "$name: the monitor answered after the violation:" \
@@ -184,8 +244,14 @@ echo "$ROGUES" | while read -r name want; do
 	    fail "$name: not killed within 3 s: $(cat "$rep")"
 	[ -n "$killed" ] ||
 	    fail "$name: no 'killed' line in the log: $(cat "$rep")"
+	case $then in
+	kill:*)
+		echo "$killed" | grep -qF -- "${then#kill:}" ||
+		    fail "$name: killed, but not because '${then#kill:}':" \
+		    "$killed" ;;
+	esac
 	ok "$name: killed: $killed"
-done || exit 1
+done
 
 # The floods: one line says why the worker was killed, and the log holds
 # no more of the flood than its budget lets through at once

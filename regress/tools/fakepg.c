@@ -13,7 +13,13 @@
  * listens on 127.0.0.1:PORT and serves connections one after another until
  * it is killed (or its parent goes away).  It reads startup packets the way
  * a server does (an SSLRequest or GSSENCRequest is answered 'N' unless the
- * mode says otherwise), then plays MODE (see modes[] below).  Wherever a
+ * mode says otherwise), then plays MODE (see modes[] below).
+ *
+ * With FAKEPG_TLS_CERT and FAKEPG_TLS_KEY (PEM files) it plays a man in the
+ * middle instead: an SSLRequest is answered 'S', the TLS handshake is done
+ * with that certificate (self-signed, say), and the mode is played inside
+ * TLS.  FAKEPG_ITER is the SCRAM iteration count of the modes that do not
+ * set their own (default 4096).  Wherever a
  * misbehaving mode would lead an airlock that does not notice it into a
  * session, fakepg carries on as a server that accepts anything: it says
  * AuthenticationOk and answers every query with one row, "fakepg-session",
@@ -24,11 +30,13 @@
  *	listening PORT MODE		once, when it accepts connections
  *	connection			a connection was accepted
  *	ssl-request, gssenc-request, cancel-request
+ *	tls-established, tls-failed	the handshake after an 'S' (TLS)
  *	startup user=U database=D	a StartupMessage
  *	tls-record, raw-bytes N		bytes after an 'S' answer
  *	password-message len=N		a 'p' answering cleartext or MD5
  *					(or answering nothing)
- *	sasl-initial MECH		SASLInitialResponse
+ *	sasl-initial MECH [cbind=y]	SASLInitialResponse (and its gs2
+ *					header when it is "y,,")
  *	sasl-response proof=ok|bad|malformed	SASLResponse (the client
  *					proof checked against FAKEPG_PASSWORD)
  *	query, terminate, message 0xNN len=N	other frontend messages
@@ -64,9 +72,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
+#include <openssl/ssl.h>
 #include <sodium.h>
 
 #define CONN_MS		20000	/* the longest a connection may live */
@@ -113,7 +123,9 @@ enum mode {
 	M_SCRAM_OK_WITHOUT_FINAL,
 	M_SCRAM_OK,
 	M_MD5_SHORT_SALT,
+	M_MD5,
 	M_CLEARTEXT,
+	M_TRUST,
 	M_SSL_N,
 	M_SSL_S_THEN_GARBAGE,
 	M_UNKNOWN_AUTH,
@@ -152,7 +164,9 @@ static const struct {
 	    "an honest SCRAM-SHA-256 server (the control)" },
 	{ "md5-short-salt", M_MD5_SHORT_SALT,
 	    "AuthenticationMD5Password with a 2-byte salt" },
+	{ "md5", M_MD5, "AuthenticationMD5Password" },
 	{ "cleartext", M_CLEARTEXT, "AuthenticationCleartextPassword" },
+	{ "trust", M_TRUST, "AuthenticationOk without asking anything" },
 	{ "ssl-n", M_SSL_N, "'N' to the SSLRequest, then a trusting server" },
 	{ "ssl-s-then-garbage", M_SSL_S_THEN_GARBAGE,
 	    "'S' and plaintext in the same write (CVE-2021-23222)" },
@@ -182,6 +196,7 @@ struct out {
 
 struct conn {
 	int		 fd;
+	SSL		*ssl;		/* after an 'S', with FAKEPG_TLS_* */
 	uint64_t	 deadline;
 	enum asked	 asked;
 	int		 session;	/* AuthenticationOk was sent */
@@ -193,12 +208,15 @@ struct conn {
 	size_t		 sfirst_len;
 	unsigned char	 salt[SALT_LEN];
 	unsigned long	 iter;
+	const char	*cbind;		/* c=: base64 of the gs2 header */
 };
 
 static enum mode	 mode;
 static const char	*mode_name;
 static int		 logfd = 2;
 static const char	*password = "pencil";
+static const char	*iterations = "4096";	/* FAKEPG_ITER */
+static SSL_CTX		*tls_ctx;		/* FAKEPG_TLS_CERT, _KEY */
 
 static void	 logline(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
@@ -278,50 +296,114 @@ wait_fd(int fd, short events, uint64_t deadline)
 	}
 }
 
+/*
+ * One read or write of up to len bytes, plain or TLS: the byte count, 0
+ * when it would block (*want says for what), or IO_EOF (closed or reset).
+ */
+static ssize_t
+io_once(struct conn *c, void *p, size_t len, int wr, short *want)
+{
+	ssize_t	 n;
+	int	 r;
+
+	*want = wr ? POLLOUT : POLLIN;
+	if (c->ssl != NULL) {
+		r = wr ? SSL_write(c->ssl, p, (int)len) :
+		    SSL_read(c->ssl, p, (int)len);
+		if (r > 0)
+			return r;
+		switch (SSL_get_error(c->ssl, r)) {
+		case SSL_ERROR_WANT_READ:
+			*want = POLLIN;
+			return 0;
+		case SSL_ERROR_WANT_WRITE:
+			*want = POLLOUT;
+			return 0;
+		default:
+			ERR_clear_error();
+			return IO_EOF;
+		}
+	}
+	n = wr ? send(c->fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL) :
+	    recv(c->fd, p, len, MSG_DONTWAIT);
+	if (n > 0)
+		return n;
+	if (n == 0 && !wr)
+		return IO_EOF;
+	if (n == -1 && (errno == ECONNRESET || errno == EPIPE))
+		return IO_EOF;
+	if (n == -1 && errno != EINTR && errno != EAGAIN)
+		die(wr ? "send" : "recv");
+	return 0;
+}
+
 /* Exactly len bytes, or IO_EOF (closed or reset), or IO_TIMEOUT. */
 static int
-read_full(struct conn *c, void *p, size_t len)
+io_full(struct conn *c, void *p, size_t len, int wr)
 {
 	unsigned char	*cp = p;
 	size_t		 off = 0;
 	ssize_t		 n;
+	short		 want = 0;
 
 	while (off < len) {
-		if (!wait_fd(c->fd, POLLIN, c->deadline))
-			return IO_TIMEOUT;
-		n = recv(c->fd, cp + off, len - off, MSG_DONTWAIT);
+		if ((n = io_once(c, cp + off, len - off, wr, &want)) < 0)
+			return IO_EOF;
 		if (n > 0)
 			off += (size_t)n;
-		else if (n == 0)
-			return IO_EOF;
-		else if (errno == ECONNRESET || errno == EPIPE)
-			return IO_EOF;
-		else if (errno != EINTR && errno != EAGAIN)
-			die("recv");
+		else if (!wait_fd(c->fd, want, c->deadline))
+			return IO_TIMEOUT;
 	}
 	return IO_OK;
 }
 
 static int
+read_full(struct conn *c, void *p, size_t len)
+{
+	return io_full(c, p, len, 0);
+}
+
+static int
 write_full(struct conn *c, const void *p, size_t len)
 {
-	const unsigned char	*cp = p;
-	size_t			 off = 0;
-	ssize_t			 n;
+	return io_full(c, (void *)p, len, 1);
+}
 
-	while (off < len) {
-		if (!wait_fd(c->fd, POLLOUT, c->deadline))
-			return IO_TIMEOUT;
-		n = send(c->fd, cp + off, len - off,
-		    MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n >= 0)
-			off += (size_t)n;
-		else if (errno == ECONNRESET || errno == EPIPE)
-			return IO_EOF;
-		else if (errno != EINTR && errno != EAGAIN)
-			die("send");
+/*
+ * The man in the middle's TLS, after its 'S': a server handshake with the
+ * certificate of FAKEPG_TLS_CERT, whatever the client expected.
+ */
+static int
+tls_accept(struct conn *c)
+{
+	int	 r;
+
+	if ((c->ssl = SSL_new(tls_ctx)) == NULL ||
+	    SSL_set_fd(c->ssl, c->fd) != 1) {
+		logline("fakepg: SSL_new failed");
+		exit(2);
 	}
-	return IO_OK;
+	(void)fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+	for (;;) {
+		if ((r = SSL_accept(c->ssl)) == 1) {
+			logline("tls-established");
+			return IO_OK;
+		}
+		switch (SSL_get_error(c->ssl, r)) {
+		case SSL_ERROR_WANT_READ:
+			if (!wait_fd(c->fd, POLLIN, c->deadline))
+				return IO_TIMEOUT;
+			break;
+		case SSL_ERROR_WANT_WRITE:
+			if (!wait_fd(c->fd, POLLOUT, c->deadline))
+				return IO_TIMEOUT;
+			break;
+		default:
+			ERR_clear_error();
+			logline("tls-failed");
+			return IO_EOF;
+		}
+	}
 }
 
 /* Builders of backend messages ("Message Formats"); overflow is our bug. */
@@ -599,13 +681,21 @@ sasl_initial(struct conn *c, const unsigned char *p, size_t len)
 		logline("sasl-initial %s malformed", mech);
 		return IO_EOF;
 	}
-	logline("sasl-initial %s", mech);
+	logline("sasl-initial %s%s", mech, dlen >= 3 &&
+	    memcmp(data, "y,,", 3) == 0 ? " cbind=y" : "");
 	if (mlen != strlen("SCRAM-SHA-256") ||
 	    memcmp(p, "SCRAM-SHA-256", mlen) != 0)
 		goto refuse;
 
-	/* gs2-header "n,,": no channel binding, no authzid. */
-	if (dlen < 3 || memcmp(data, "n,,", 3) != 0)
+	/*
+	 * gs2-header "n,,", or "y,," (a client that could bind, but was not
+	 * offered -PLUS: we offer none), no authzid; c= will be its base64.
+	 */
+	if (dlen >= 3 && memcmp(data, "n,,", 3) == 0)
+		c->cbind = "biws";
+	else if (dlen >= 3 && memcmp(data, "y,,", 3) == 0)
+		c->cbind = "eSws";
+	else
 		goto refuse;
 	data += 3;
 	dlen -= 3;
@@ -644,7 +734,7 @@ sasl_initial(struct conn *c, const unsigned char *p, size_t len)
 		iter = "200000";	/* above airlock's 131072 */
 		break;
 	default:
-		iter = "4096";
+		iter = iterations;
 		break;
 	}
 	c->iter = strtoul(iter, NULL, 10);
@@ -681,8 +771,8 @@ sasl_response(struct conn *c, const unsigned char *p, size_t len)
 	size_t		 hlen, alen, glen;
 	int		 keys, proof_ok = 0;
 
-	hlen = (size_t)snprintf(head, sizeof(head), "c=biws,r=%s,p=",
-	    c->nonce);
+	hlen = (size_t)snprintf(head, sizeof(head), "c=%s,r=%s,p=",
+	    c->cbind, c->nonce);
 	keys = -1;
 	if (len == hlen + SCRAM_B64LEN && memcmp(p, head, hlen) == 0 &&
 	    sodium_base642bin(got, sizeof(got), (const char *)p + hlen,
@@ -886,6 +976,7 @@ play(struct conn *c)
 	static const char	 no_term[] = "SFATAL\0VFATAL\0C28000\0"
 	    "Mfakepg: an ErrorResponse without its terminator";
 	struct out		 o = { .len = 0 };
+	unsigned char		 salt[4];
 	const char		*what;
 	int			 r;
 
@@ -939,11 +1030,18 @@ play(struct conn *c)
 		c->asked = ASKED_PASSWORD;
 		what = "AuthenticationMD5Password (2-byte salt)";
 		break;
+	case M_MD5:
+		randombytes_buf(salt, sizeof(salt));
+		put_auth(&o, AUTH_MD5, salt, sizeof(salt));
+		c->asked = ASKED_PASSWORD;
+		what = "AuthenticationMD5Password";
+		break;
 	case M_CLEARTEXT:
 		put_auth(&o, AUTH_CLEARTEXT, NULL, 0);
 		c->asked = ASKED_PASSWORD;
 		what = "AuthenticationCleartextPassword";
 		break;
+	case M_TRUST:
 	case M_SSL_N:
 	case M_SSL_S_THEN_GARBAGE:
 		/* Downgraded: a server that trusts everyone. */
@@ -1045,6 +1143,14 @@ serve(struct conn *c)
 				logline("sent S");
 				return after_s(c);
 			}
+			if (tls_ctx != NULL && mode != M_SSL_N) {
+				if ((r = write_full(c, "S", 1)) != IO_OK)
+					return r;
+				logline("sent S");
+				if ((r = tls_accept(c)) != IO_OK)
+					return r;
+				continue;
+			}
 			if ((r = write_full(c, "N", 1)) != IO_OK)
 				return r;
 			logline("sent N");
@@ -1116,6 +1222,20 @@ main(int argc, char **argv)
 	mode_name = modes[i].name;
 	if ((v = getenv("FAKEPG_PASSWORD")) != NULL)
 		password = v;
+	if ((v = getenv("FAKEPG_ITER")) != NULL && *v != '\0')
+		iterations = v;
+	if (getenv("FAKEPG_TLS_CERT") != NULL) {
+		if ((tls_ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
+		    SSL_CTX_use_certificate_chain_file(tls_ctx,
+		    getenv("FAKEPG_TLS_CERT")) != 1 ||
+		    getenv("FAKEPG_TLS_KEY") == NULL ||
+		    SSL_CTX_use_PrivateKey_file(tls_ctx,
+		    getenv("FAKEPG_TLS_KEY"), SSL_FILETYPE_PEM) != 1) {
+			fprintf(stderr, "fakepg: cannot load FAKEPG_TLS_CERT "
+			    "and FAKEPG_TLS_KEY\n");
+			return 2;
+		}
+	}
 	if ((v = getenv("FAKEPG_LOG")) != NULL && *v != '\0' &&
 	    (logfd = open(v, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 	    0644)) == -1) {
@@ -1166,6 +1286,7 @@ main(int argc, char **argv)
 		c.asked = ASKED_NOTHING;
 		logline("connection");
 		end_conn(serve(&c));
+		SSL_free(c.ssl);
 		close(c.fd);
 		logline("end");
 	}

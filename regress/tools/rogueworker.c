@@ -22,8 +22,10 @@
  *	eof
  *
  * The monitor must kill the worker at the line marked "(violation)" and
- * answer nothing to it: the test checks that no "received" line follows.
- * After the violation the rogue listens for up to WAIT_MS and then exits.
+ * answer nothing to it: the test checks that no "received" line follows
+ * (or, for a request that a backend or a man in the middle could have
+ * caused, that the answer is FAILED; rogue-worker.sh says which).  After
+ * the violation the rogue listens for up to WAIT_MS and then exits.
  *
  * It is a test program: not sandboxed, and it needs no privilege.
  */
@@ -194,7 +196,7 @@ receive(struct rogue_ctx *c, int timeout_ms)
 	    fd != -1 ? " with fd" : "");
 	if (fd != -1)
 		close(fd);
-	buf_reset(c->in);
+	/* The payload stays in c->in until the next receive. */
 	return (int)type;
 }
 
@@ -288,20 +290,42 @@ log_with_fds(struct rogue_ctx *c, size_t nfds, int violation)
 		close(fds[i]);
 }
 
+/* A request of one or two strings (v2 NULL: one). */
+static void
+strings(struct rogue_ctx *c, uint32_t type, const void *v, size_t len,
+    const void *v2, size_t len2, const char *what, int violation)
+{
+	struct buf	*b;
+
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_string(b, v, len) != 0 ||
+	    (v2 != NULL && buf_put_string(b, v2, len2) != 0))
+		_exit(2);
+	send_msg(c, type, b, -1, what, violation);
+	buf_free(b);
+}
+
+static void
+authdone(struct rogue_ctx *c, uint8_t ok, int violation)
+{
+	struct buf	*b;
+
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL || buf_put_u8(b, ok) != 0)
+		_exit(2);
+	send_msg(c, MSG_AUTHDONE, b, -1, ok ? "AUTHDONE 1" : "AUTHDONE 0",
+	    violation);
+	buf_free(b);
+}
+
 /* The rogues. */
 
 /* Dialed, then authenticated as far as the monitor can tell. */
 static int
 authenticated(struct rogue_ctx *c)
 {
-	struct buf	*b;
-
 	if (dial_ok(c) != 0)
 		return -1;
-	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL || buf_put_u8(b, 1) != 0)
-		_exit(2);
-	send_msg(c, MSG_AUTHDONE, b, -1, "AUTHDONE 1", 0);
-	buf_free(b);
+	authdone(c, 1, 0);
 	return 0;
 }
 
@@ -524,6 +548,102 @@ play_from_monitor(struct rogue_ctx *c)
 		_exit(2);
 	send_msg(c, MSG_DIALED, b, -1, "DIALED (a monitor's message)", 1);
 	buf_free(b);
+	listen_after(c);
+}
+
+/* One method per connection: an MD5 answer, then SCRAM as well. */
+static void
+play_md5_then_scram(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	strings(c, MSG_PG_MD5, "salt", 4, NULL, 0, "PG_MD5", 0);
+	if (expect(c, MSG_PG_MD5) != 0)
+		return;
+	strings(c, MSG_SCRAM_START, "SCRAM-SHA-256", 13, "", 0,
+	    "SCRAM_START SCRAM-SHA-256", 1);
+	listen_after(c);
+}
+
+/* ... and the cleartext password, then an MD5 answer as well. */
+static void
+play_clear_then_md5(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	credential(c, "password", 0);
+	if (expect(c, MSG_CREDENTIAL) != 0)
+		return;
+	strings(c, MSG_PG_MD5, "salt", 4, NULL, 0, "PG_MD5", 1);
+	listen_after(c);
+}
+
+/*
+ * A forged server-first-message with one iteration: a proof that would
+ * let the password be guessed offline at once.  The monitor cannot tell a
+ * lying worker from a lying backend: FAILED, and no client-final-message.
+ */
+static void
+play_scram_i1(struct rogue_ctx *c)
+{
+	const unsigned char	*first, *nonce;
+	char			 forged[512];
+	size_t			 len;
+
+	if (dial_ok(c) != 0)
+		return;
+	strings(c, MSG_SCRAM_START, "SCRAM-SHA-256", 13, "", 0,
+	    "SCRAM_START SCRAM-SHA-256", 0);
+	if (expect(c, MSG_SCRAM_START) != 0)
+		return;
+	if (buf_get_string_direct(c->in, &first, &len) != 0 ||
+	    (nonce = memmem(first, len, ",r=", 3)) == NULL) {
+		report(c, "no client nonce");
+		return;
+	}
+	nonce += 3;
+	snprintf(forged, sizeof(forged), "r=%.*srogue,s=c2FsdA==,i=1",
+	    (int)(len - (size_t)(nonce - first)), (const char *)nonce);
+	strings(c, MSG_SCRAM_FINAL, forged, strlen(forged), NULL, 0,
+	    "SCRAM_FINAL with i=1", 1);
+	listen_after(c);
+}
+
+/*
+ * The password, by the default policy (never) over verified TLS, or by
+ * cleartextPassword: tls over TLS that verifies nothing.
+ */
+static void
+play_password(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	credential(c, "password", 1);
+	listen_after(c);
+}
+
+/* SCRAM-SHA-256-PLUS with 20 bytes: no tls-server-end-point hash. */
+static void
+play_plus_badlen(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	strings(c, MSG_SCRAM_START, "SCRAM-SHA-256-PLUS", 18,
+	    "01234567890123456789", 20, "SCRAM_START -PLUS with 20 bytes", 1);
+	listen_after(c);
+}
+
+/*
+ * Logged in unasked (trust) where require_auth excludes it: the monitor
+ * cannot stop a worker that holds the backend socket, but says so and
+ * counts a failure.
+ */
+static void
+play_authdone_unasked(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	authdone(c, 1, 1);
 	listen_after(c);
 }
 
@@ -831,6 +951,13 @@ static const struct rogue rogues[] = {
 	{ "rogue-scram-verify-first",	play_scram_verify_first },
 	{ "rogue-from-monitor",		play_from_monitor },
 	{ "rogue-log-forge",		play_log_forge },
+	{ "rogue-md5-then-scram",	play_md5_then_scram },
+	{ "rogue-clear-then-md5",	play_clear_then_md5 },
+	{ "rogue-scram-i1",		play_scram_i1 },
+	{ "rogue-default-password",	play_password },
+	{ "rogue-tls-password",		play_password },
+	{ "rogue-plus-badlen",		play_plus_badlen },
+	{ "rogue-authdone-unasked",	play_authdone_unasked },
 	{ "rogue-sslkey-cred",		play_sslkey_cred },
 	{ "rogue-tls-sign-twice",	play_tls_sign_twice },
 	{ "rogue-tls-sign-before-dial",	play_tls_sign_before_dial },

@@ -134,7 +134,8 @@ TEST(config_good_v2)
 	CHECK_STR(s->name, "billing-db");
 	CHECK_STR(s->listen_host, "::1");
 	CHECK_STR(s->listen_port, "6432");
-	CHECK_INT(s->cleartext, CLEARTEXT_TLS);
+	/* Never, unless the service says otherwise. */
+	CHECK_INT(s->cleartext, CLEARTEXT_NEVER);
 	cr = service_credential(s, "host");
 	REQUIRE(cr != NULL);
 	CHECK_STR(cr->provider, "literal");
@@ -960,4 +961,49 @@ TEST(config_peer_lists)
 	expect_error(HEAD PG LOCAL CREDS "    config:\n"
 	    "      allowedUsers: [root]\n", 8, 7,
 	    "config.allowedUsers applies to unix listeners only");
+}
+
+/*
+ * libpq's require_auth and channel_binding, when literal, are checked at
+ * -t where they are written; a value from a provider is checked when it is
+ * resolved (mon_pg.c).  The messages repeat no part of the value.
+ */
+#define PGAUTH	HEAD PG LOCAL "    credentials:\n      host: h\n" \
+		"      username: u\n"
+TEST(config_pg_auth_words)
+{
+	struct config	*cf;
+	char		 err[1024];
+
+	expect_error(PGAUTH "      require_auth: md5," SECRET "\n", 9, 21,
+	    "credential require_auth of service db names an unknown method "
+	    "(methods: password, md5, gss, sspi, scram-sha-256, none; all "
+	    "plain or all negated with !)");
+	expect_error(PGAUTH "      require_auth: \"!md5,scram-sha-256\"\n",
+	    9, 21, "require_auth of service db mixes negated and plain "
+	    "methods");
+	expect_error(PGAUTH "      require_auth: md5,md5\n", 9, 21,
+	    "require_auth of service db names a method twice");
+	expect_error(PGAUTH "      channel_binding: " SECRET "\n", 9, 24,
+	    "credential channel_binding of service db must be one of disable, "
+	    "prefer, require");
+	expect_error(PGAUTH "      sslmode: disable\n"
+	    "      channel_binding: require\n", 10, 24,
+	    "channel_binding require needs TLS, and sslmode is disable");
+
+	cf = load(PGAUTH "      require_auth: \"!password, !md5\"\n"
+	    "      channel_binding: require\n", err, sizeof(err));
+	CHECK(cf != NULL);
+	config_free(cf);
+	cf = load(PGAUTH "      require_auth: scram-sha-256,none\n"
+	    "      channel_binding: disable\n      sslmode: disable\n", err,
+	    sizeof(err));
+	CHECK(cf != NULL);
+	config_free(cf);
+	/* From a provider: checked when resolved, not now. */
+	cf = load(PGAUTH "      require_auth: {from: env, get: NO_SUCH_VAR}\n"
+	    "      channel_binding: {from: env, get: NO_SUCH_VAR}\n", err,
+	    sizeof(err));
+	CHECK(cf != NULL);
+	config_free(cf);
 }

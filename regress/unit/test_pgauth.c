@@ -61,16 +61,25 @@ same_buf(const struct buf *a, const struct buf *b)
 	    memcmp(buf_ptr(a), buf_ptr(b), buf_len(a)) == 0;
 }
 
+/* How an exchange binds its channel (RFC 5802 section 6). */
+struct binding {
+	enum scram_cbind	 mode;
+	const unsigned char	*data;
+	size_t			 len;
+};
+
 /*
- * Run an exchange up to the client-final-message with the RFC's nonce;
- * returns the result of scram_client_final.  *sp is always set.
+ * Run an exchange up to the client-final-message with the RFC's nonce and
+ * the binding b (NULL: none), the client-first-message in first (NULL: not
+ * wanted); returns the result of scram_client_final.  *sp is always set.
  */
 static int
-run_final(struct scram **sp, const char *user, const void *pw, size_t pwlen,
-    const char *server_first, struct buf *out)
+run_bound(struct scram **sp, const struct binding *b, const char *user,
+    const void *pw, size_t pwlen, const char *server_first, struct buf *first,
+    struct buf *out)
 {
 	struct secret	*password;
-	struct buf	*first;
+	struct buf	*own = NULL;
 	int		 r;
 
 	*sp = scram_new();
@@ -80,10 +89,13 @@ run_final(struct scram **sp, const char *user, const void *pw, size_t pwlen,
 		return ERR_INVAL;
 	if (user != NULL && scram_set_user(*sp, user) != 0)
 		return ERR_INVAL;
-	if ((first = buf_new(1024)) == NULL)
+	if (b != NULL && (r = scram_set_channel_binding(*sp, b->mode, b->data,
+	    b->len)) != 0)
+		return r;
+	if (first == NULL && (first = own = buf_new(1024)) == NULL)
 		return ERR_NOMEM;
 	r = scram_client_first(*sp, first);
-	buf_free(first);
+	buf_free(own);
 	if (r != 0)
 		return r;
 	if ((password = secret_new(pw, pwlen)) == NULL)
@@ -92,6 +104,13 @@ run_final(struct scram **sp, const char *user, const void *pw, size_t pwlen,
 	    strlen(server_first), out);
 	secret_free(password);
 	return r;
+}
+
+static int
+run_final(struct scram **sp, const char *user, const void *pw, size_t pwlen,
+    const char *server_first, struct buf *out)
+{
+	return run_bound(sp, NULL, user, pw, pwlen, server_first, NULL, out);
 }
 
 static int
@@ -251,6 +270,9 @@ TEST(scram_bad_server_first)
 		{ "r=" RFC_NONCE "\xc3\xa9,s=" RFC_SALT ",i=4096", ERR_FORMAT },
 		/* Iteration counts. */
 		{ "r=" RFC_SNONCE ",s=" RFC_SALT ",i=0", ERR_FORMAT },
+		/* Below RFC 7677's 4096: a proof cheap to guess from. */
+		{ "r=" RFC_SNONCE ",s=" RFC_SALT ",i=1", ERR_DENIED },
+		{ "r=" RFC_SNONCE ",s=" RFC_SALT ",i=4095", ERR_DENIED },
 		{ "r=" RFC_SNONCE ",s=" RFC_SALT ",i=1000000000", ERR_DENIED },
 		{ "r=" RFC_SNONCE ",s=" RFC_SALT ",i=1048577", ERR_DENIED },
 		{ "r=" RFC_SNONCE ",s=" RFC_SALT
@@ -332,7 +354,7 @@ TEST(scram_bad_server_first)
 	n = (size_t)snprintf(big, sizeof(big), "r=%s", RFC_NONCE);
 	memset(big + n, 'x', 512 - strlen(RFC_NONCE));
 	n += 512 - strlen(RFC_NONCE);
-	snprintf(big + n, sizeof(big) - n, ",s=%s,i=1", RFC_SALT);
+	snprintf(big + n, sizeof(big) - n, ",s=%s,i=4096", RFC_SALT);
 	CHECK_INT(run_final(&s, NULL, "pencil", 6, big, out), 0);
 	/* The answer fits the 1024 bytes that hold a server message. */
 	CHECK(buf_len(out) > 512 && buf_len(out) <= 1024);
@@ -367,19 +389,19 @@ TEST(scram_server_first_accepted)
 	struct buf	*out;
 
 	REQUIRE((out = buf_new(4096)) != NULL);
-	/* One iteration, extensions after the count (RFC 5802 section 7). */
+	/* Extensions after the count (RFC 5802 section 7). */
 	CHECK_INT(run_final(&s, NULL, "pencil", 6,
-	    "r=" RFC_NONCE "xyz,s=c2FsdA==,i=1,x=ext", out), 0);
+	    "r=" RFC_NONCE "xyz,s=c2FsdA==,i=4096,x=ext", out), 0);
 	CHECK_BUF(out, "c=biws,r=" RFC_NONCE "xyz,"
-	    "p=1EL+ODIOSdOn6mjX5As09n9jqSNg2NhQDq2ef3/z3i4=");
+	    "p=bqZOZAJNzzYAw2YVeFbBUyvMwFmX5x+Bm/SEgM7I3ps=");
 	CHECK_INT(verify(s,
-	    "v=0vl0VAh0TyL9JUzv0NIQ+1cZdlQ4rCQ36oRgjLL7ZDQ="), 0);
+	    "v=ldE3LJju0Pwih45sMpw0PcdZKrH87M5xFd1RBvsQ24Y="), 0);
 	scram_free(s);
 
 	/* The largest salt we take. */
 	buf_reset(out);
 	CHECK_INT(run_final(&s, NULL, "pencil", 6,
-	    "r=" RFC_SNONCE ",s=" B64_A64 ",i=1", out), 0);
+	    "r=" RFC_SNONCE ",s=" B64_A64 ",i=4096", out), 0);
 	scram_free(s);
 	buf_free(out);
 }
@@ -468,6 +490,168 @@ TEST(scram_bad_server_final)
 	CHECK_INT(verify(s, RFC_VERIFY), 0);
 	scram_free(s);
 
+	buf_free(out);
+}
+
+/*
+ * The iteration floor: RFC 7677's 4096 at least, and what the monitor has
+ * verified for a service beyond that.  A refused count is still reported,
+ * for the monitor's warning, and nothing goes out.
+ */
+TEST(scram_iteration_floor)
+{
+	struct scram	*s;
+	struct buf	*out;
+
+	REQUIRE((out = buf_new(1024)) != NULL);
+	CHECK_INT(run_final(&s, NULL, "pencil", 6,
+	    "r=" RFC_SNONCE ",s=" RFC_SALT ",i=4095", out), ERR_DENIED);
+	CHECK_INT(scram_iterations(s), 4095);
+	CHECK_INT(buf_len(out), 0);
+	scram_free(s);
+	CHECK_INT(run_final(&s, NULL, "pencil", 6, RFC_FIRST, out), 0);
+	CHECK_INT(scram_iterations(s), 4096);
+	scram_free(s);
+
+	/* A floor of 8192 refuses 4096; one below 4096 counts as 4096. */
+	buf_reset(out);
+	REQUIRE((s = scram_new()) != NULL);
+	CHECK_INT(scram_iterations(s), 0);
+	scram_set_floor(s, 8192);
+	CHECK_INT(scram_set_nonce(s, RFC_NONCE), 0);
+	CHECK_INT(scram_client_first(s, out), 0);
+	buf_reset(out);
+	{
+		struct secret	*pw;
+
+		REQUIRE((pw = secret_new("pencil", 6)) != NULL);
+		CHECK_INT(scram_client_final(s, pw,
+		    (const unsigned char *)RFC_FIRST, strlen(RFC_FIRST), out),
+		    ERR_DENIED);
+		CHECK_INT(scram_iterations(s), 4096);
+		CHECK_INT(buf_len(out), 0);
+		scram_free(s);
+
+		REQUIRE((s = scram_new()) != NULL);
+		scram_set_floor(s, 1);
+		CHECK_INT(scram_set_nonce(s, RFC_NONCE), 0);
+		CHECK_INT(scram_client_first(s, out), 0);
+		buf_reset(out);
+		CHECK_INT(scram_client_final(s, pw, (const unsigned char *)
+		    "r=" RFC_SNONCE ",s=" RFC_SALT ",i=1",
+		    strlen("r=" RFC_SNONCE ",s=" RFC_SALT ",i=1"), out),
+		    ERR_DENIED);
+		scram_free(s);
+		secret_free(pw);
+	}
+	buf_free(out);
+}
+
+/*
+ * Channel binding (RFC 5802 sections 6 and 7): the gs2 header of the
+ * client-first-message, and c= of the client-final-message, which is the
+ * base64 of that header followed by the tls-server-end-point hash (RFC 5929
+ * section 4.1).  The expected values come from the same few lines of
+ * Python as the others, with the binding data 00 01 02 ... (the -PLUS
+ * exchange with a real server is regress/t/pg-channel-binding.sh).
+ */
+#define CB_64	"cD10bHMtc2VydmVyLWVuZC1wb2ludCwsAAECAwQFBgcICQoLDA0ODxAREh" \
+		"MUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw=="
+TEST(scram_channel_binding)
+{
+	static const struct {
+		struct binding	 b;
+		const char	*first, *final, *verify;
+	} ok[] = {
+		{ { SCRAM_CBIND_NONE, NULL, 0 }, "n,,n=,r=" RFC_NONCE,
+		    RFC_FINAL_BARE ",p=qvT2SWdEH5Q06albL+hjSYuUhCG7VndFyzIb7C"
+		    "K4n9k=", "v=3HO6Qt1M4MKJrmlKaoOqLAI0/0TV0HZe7J9H3MBtSOg=" },
+		{ { SCRAM_CBIND_UNOFFERED, NULL, 0 }, "y,,n=,r=" RFC_NONCE,
+		    "c=eSws,r=" RFC_SNONCE ",p=VpuC5DGQa5ro9tXE9MnKs69NH1nxnu"
+		    "regZZcclqIGfM=",
+		    "v=FOmOj9BpTGwvnzwBtWQjBaPmVxT9I8IeHBOhcIPu3us=" },
+		{ { SCRAM_CBIND_END_POINT, NULL, 32 },
+		    "p=tls-server-end-point,,n=,r=" RFC_NONCE,
+		    "c=cD10bHMtc2VydmVyLWVuZC1wb2ludCwsAAECAwQFBgcICQoLDA0ODx"
+		    "AREhMUFRYXGBkaGxwdHh8=,r=" RFC_SNONCE ",p=Q8h71kjaoMzNI7"
+		    "dPksDrhRE/5mTUObF0fUHVIgBOWQg=",
+		    "v=ykwoqH8mLqO5AQCeuwwf6lsj9f8zyJZT/CcvAbN4Ssc=" },
+		{ { SCRAM_CBIND_END_POINT, NULL, 48 },
+		    "p=tls-server-end-point,,n=,r=" RFC_NONCE,
+		    "c=cD10bHMtc2VydmVyLWVuZC1wb2ludCwsAAECAwQFBgcICQoLDA0ODx"
+		    "AREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4v,r=" RFC_SNONCE
+		    ",p=71wV5x+YXhUnOdjQjcHz9s5X26BmG3BZD2UXOdAbfys=",
+		    "v=awnXVcKJWfdZYNY1Qltk7TlD82l7A5dOY5zkbgMCMx8=" },
+		{ { SCRAM_CBIND_END_POINT, NULL, 64 },
+		    "p=tls-server-end-point,,n=,r=" RFC_NONCE,
+		    "c=" CB_64 ",r=" RFC_SNONCE ",p=FX+KI6N8nMadbQViGc7gA/lO+U"
+		    "4nqgoEATm0bm66cZE=",
+		    "v=5vNo2wOiQReE0JMmWTxhC2cCLkm2vKPqzi5CvUc8Jb0=" },
+	};
+	unsigned char	 data[SCRAM_CBIND_DATA_MAX + 1];
+	struct binding	 b;
+	struct scram	*s;
+	struct buf	*first, *out;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)i;
+	REQUIRE((first = buf_new(1024)) != NULL);
+	REQUIRE((out = buf_new(1024)) != NULL);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		b = ok[i].b;
+		if (b.len > 0)
+			b.data = data;
+		buf_reset(first);
+		buf_reset(out);
+		CHECK_INT(run_bound(&s, &b, NULL, "pencil", 6, RFC_FIRST,
+		    first, out), 0);
+		CHECK_BUF(first, ok[i].first);
+		CHECK_BUF(out, ok[i].final);
+		CHECK_INT(verify(s, ok[i].verify), 0);
+		scram_free(s);
+	}
+
+	/* Another certificate, another proof: the binding is in AuthMessage. */
+	b.mode = SCRAM_CBIND_END_POINT;
+	b.data = data + 1;
+	b.len = 32;
+	buf_reset(out);
+	CHECK_INT(run_bound(&s, &b, NULL, "pencil", 6, RFC_FIRST, NULL, out),
+	    0);
+	CHECK(buf_len(out) == strlen(ok[2].final) &&
+	    memcmp(buf_ptr(out), ok[2].final, buf_len(out)) != 0);
+	CHECK_INT(verify(s, ok[2].verify), ERR_AUTH);
+	scram_free(s);
+
+	/* Only a hash of 32, 48 or 64 bytes, and only for END_POINT. */
+	REQUIRE((s = scram_new()) != NULL);
+	CHECK_INT(scram_set_channel_binding(s, SCRAM_CBIND_END_POINT, data, 0),
+	    ERR_INVAL);
+	CHECK_INT(scram_set_channel_binding(s, SCRAM_CBIND_END_POINT, NULL, 32),
+	    ERR_INVAL);
+	CHECK_INT(scram_set_channel_binding(s, SCRAM_CBIND_END_POINT, data, 31),
+	    ERR_INVAL);
+	CHECK_INT(scram_set_channel_binding(s, SCRAM_CBIND_END_POINT, data, 33),
+	    ERR_INVAL);
+	CHECK_INT(scram_set_channel_binding(s, SCRAM_CBIND_END_POINT, data, 65),
+	    ERR_INVAL);
+	CHECK_INT(scram_set_channel_binding(s, SCRAM_CBIND_NONE, data, 32),
+	    ERR_INVAL);
+	CHECK_INT(scram_set_channel_binding(s, SCRAM_CBIND_UNOFFERED, data,
+	    32), ERR_INVAL);
+	CHECK_INT(scram_set_channel_binding(s, (enum scram_cbind)7, NULL, 0),
+	    ERR_INVAL);
+	/* Not once the client-first-message has gone. */
+	buf_reset(first);
+	CHECK_INT(scram_client_first(s, first), 0);
+	CHECK_INT(scram_set_channel_binding(s, SCRAM_CBIND_NONE, NULL, 0),
+	    ERR_INVAL);
+	scram_free(s);
+	CHECK_INT(scram_set_channel_binding(NULL, SCRAM_CBIND_NONE, NULL, 0),
+	    ERR_INVAL);
+
+	buf_free(first);
 	buf_free(out);
 }
 

@@ -74,7 +74,8 @@ rogue-tls-sign-pkcs1"
 # queue bursts of log lines at once.
 STARVE=rogue-log-starve
 BURSTS="rogue-log-burst-1 rogue-log-burst-2"
-ROGUE_NAMES="$(echo "$ROGUES" | awk 'NF { print $1 }') $STARVE $BURSTS"
+TABLE_NAMES=$(echo "$ROGUES" | awk 'NF { print $1 }')
+ROGUE_NAMES="$TABLE_NAMES $STARVE $BURSTS"
 # field NAME N: the Nth field of the rogue's line in the table.
 field()
 {
@@ -176,7 +177,7 @@ after_violation()
 	awk 'seen { print } /\(violation\)/ { seen = 1 }' "$1"
 }
 
-for name in $ROGUE_NAMES; do
+for name in $TABLE_NAMES; do
 	want=$(field "$name" 2)
 	then=$(field "$name" 3)
 	port=$(awk -v n="$name" '$1 == n { print $2 }' "$T/ports")

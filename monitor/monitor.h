@@ -213,7 +213,10 @@ int		 pg_dial_target(const struct worker *, struct target *,
 		    char *err, size_t errlen);
 /* The worker's parameters: non-secret credentials, and what is proven. */
 int		 pg_dial_params(const struct worker *, struct kvlist *);
+/* pgnames.c: the connector's credential names. */
 int		 pg_worker_secret(const char *name);
+int		 pg_monitor_only(const char *name);
+int		 pg_known_param(const char *name);
 /*
  * What a credential's name is to the connector: one of its own, a libpq
  * setting airlock does not support (why: a hint, or NULL), one that libpq

@@ -20,29 +20,17 @@
 #include "monitor.h"
 
 struct proof {
-	char		*service;
+	char		*service;	/* first: the table's name */
 	struct evidence	 ev;
 };
 
 /* A service with evidence has an entry: one per service at most. */
-static struct proof	*tab;
-static size_t		 ntab;
-
-static struct proof *
-evidence_find(const char *service)
-{
-	size_t	 i;
-
-	for (i = 0; i < ntab; i++)
-		if (strcmp(tab[i].service, service) == 0)
-			return &tab[i];
-	return NULL;
-}
+static struct byname	 proofs = BYNAME_INIT(struct proof);
 
 void
 evidence_get(const char *service, struct evidence *ev)
 {
-	const struct proof	*p = evidence_find(service);
+	const struct proof	*p = byname_find(&proofs, service);
 
 	if (p != NULL)
 		*ev = p->ev;
@@ -53,18 +41,10 @@ evidence_get(const char *service, struct evidence *ev)
 int
 evidence_add(const char *service, enum auth_method method, uint32_t cost)
 {
-	struct proof	*p, *t;
+	struct proof	*p;
 
-	if ((p = evidence_find(service)) == NULL) {
-		if ((t = reallocarray(tab, ntab + 1, sizeof(*tab))) == NULL)
-			return ERR_NOMEM;
-		tab = t;
-		p = &tab[ntab];
-		memset(p, 0, sizeof(*p));
-		if ((p->service = strdup(service)) == NULL)
-			return ERR_NOMEM;
-		ntab++;
-	}
+	if ((p = byname_get(&proofs, service)) == NULL)
+		return ERR_NOMEM;
 	if (method > p->ev.method)
 		p->ev.method = method;
 	if (cost > p->ev.cost)
@@ -75,11 +55,5 @@ evidence_add(const char *service, enum auth_method method, uint32_t cost)
 void
 evidence_reset(void)
 {
-	size_t	 i;
-
-	for (i = 0; i < ntab; i++)
-		free(tab[i].service);
-	free(tab);
-	tab = NULL;
-	ntab = 0;
+	byname_clear(&proofs);
 }

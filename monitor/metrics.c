@@ -34,8 +34,7 @@
 #define OUTCOME_OPEN		0
 #define OUTCOME_RELAYED		(-1)
 
-static struct fig_service *counters;
-static size_t		 ncounters;
+static struct byname	 counters = BYNAME_INIT(struct fig_service);
 static uint64_t		 start_time;
 
 uint64_t
@@ -56,13 +55,7 @@ metrics_init(void)
 void
 metrics_free(void)
 {
-	size_t	 i;
-
-	for (i = 0; i < ncounters; i++)
-		free(counters[i].name);
-	free(counters);
-	counters = NULL;
-	ncounters = 0;
+	byname_clear(&counters);
 }
 
 /*
@@ -72,19 +65,7 @@ metrics_free(void)
 static struct fig_service *
 lookup(const char *name)
 {
-	struct fig_service	*v;
-	size_t			 i;
-
-	for (i = 0; i < ncounters; i++)
-		if (strcmp(counters[i].name, name) == 0)
-			return &counters[i];
-	if ((v = reallocarray(counters, ncounters + 1, sizeof(*v))) == NULL)
-		return NULL;
-	counters = v;
-	memset(&v[ncounters], 0, sizeof(*v));
-	if ((v[ncounters].name = strdup(name)) == NULL)
-		return NULL;
-	return &counters[ncounters++];
+	return byname_get(&counters, name);
 }
 
 static struct fig_service *
@@ -266,6 +247,7 @@ int
 metrics_snapshot(struct figures *f)
 {
 	const struct config	*cf = mon.conf;
+	const struct fig_service *c;
 	size_t			 i;
 	int			 r;
 
@@ -275,9 +257,9 @@ metrics_snapshot(struct figures *f)
 		    cf->services[i].listen, 1)) != 0)
 			return r;
 	/* Services removed by a reload: their counters, not their state. */
-	for (i = 0; i < ncounters; i++)
-		if (config_service(cf, counters[i].name) == NULL &&
-		    (r = snapshot_one(f, counters[i].name, "", 0)) != 0)
+	for (i = 0; (c = byname_at(&counters, i)) != NULL; i++)
+		if (config_service(cf, c->name) == NULL &&
+		    (r = snapshot_one(f, c->name, "", 0)) != 0)
 			return r;
 	return 0;
 }

@@ -157,6 +157,26 @@ struct monitor {
 
 extern struct monitor	 mon;
 
+/*
+ * byname.c: small tables of records kept by service or source name (a
+ * reload reorders services under running workers).  A record's first
+ * member is its name (char *), which the table owns.
+ */
+struct byname {
+	void		*recs;
+	size_t		 n, alloc;
+	size_t		 size;		/* of one record */
+};
+#define BYNAME_INIT(type)	{ NULL, 0, 0, sizeof(type) }
+void		*byname_find(const struct byname *, const char *name);
+/* The record of name, made zeroed (but its name) if new; NULL: no memory. */
+void		*byname_get(struct byname *, const char *name);
+/* The i-th record, NULL past the end. */
+void		*byname_at(const struct byname *, size_t i);
+/* Remove a record found in the table; the last one takes its place. */
+void		 byname_remove(struct byname *, void *rec);
+void		 byname_clear(struct byname *);
+
 /* workers.c: spawn, kill, reap. */
 /*
  * Check the worker executable (StrictModes, safefile.c; again before each

@@ -24,77 +24,42 @@
 #include "monitor.h"
 
 struct startup {
-	char	*name;
+	char	*name;		/* first: the table's name */
 	int	 n;
 };
 
 /* Only names with startups in progress have an entry: a short list. */
-struct tally {
-	struct startup	*tab;
-	size_t		 n, a;
-};
-
-static struct tally	 by_service, by_source;
-
-static struct startup *
-tally_find(const struct tally *t, const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; i < t->n; i++)
-		if (strcmp(t->tab[i].name, name) == 0)
-			return &t->tab[i];
-	return NULL;
-}
+static struct byname	 by_service = BYNAME_INIT(struct startup);
+static struct byname	 by_source = BYNAME_INIT(struct startup);
 
 static int
-tally_count(const struct tally *t, const char *name)
+tally_count(const struct byname *t, const char *name)
 {
-	const struct startup	*s = tally_find(t, name);
+	const struct startup	*s = byname_find(t, name);
 
 	return s != NULL ? s->n : 0;
 }
 
 static int
-tally_add(struct tally *t, const char *name)
+tally_add(struct byname *t, const char *name)
 {
-	struct startup	*s, *nt;
-	size_t		 na;
+	struct startup	*s;
 
-	if ((s = tally_find(t, name)) != NULL) {
-		s->n++;
-		return 0;
-	}
-	if (t->n == t->a) {
-		na = t->a == 0 ? 8 : t->a * 2;
-		if ((nt = reallocarray(t->tab, na, sizeof(*nt))) == NULL)
-			return ERR_NOMEM;
-		t->tab = nt;
-		t->a = na;
-	}
-	if ((t->tab[t->n].name = strdup(name)) == NULL)
+	if ((s = byname_get(t, name)) == NULL)
 		return ERR_NOMEM;
-	t->tab[t->n].n = 1;
-	t->n++;
+	s->n++;
 	return 0;
 }
 
 static void
-tally_remove(struct tally *t, const char *name)
+tally_remove(struct byname *t, const char *name)
 {
 	struct startup	*s;
 
-	if ((s = tally_find(t, name)) == NULL || s->n <= 0)
+	if ((s = byname_find(t, name)) == NULL || s->n <= 0)
 		fatal("startups of %s out of step", name);
-	if (--s->n > 0)
-		return;
-	free(s->name);
-	*s = t->tab[--t->n];
-	if (t->n == 0) {
-		free(t->tab);
-		t->tab = NULL;
-		t->a = 0;
-	}
+	if (--s->n == 0)
+		byname_remove(t, s);
 }
 
 int

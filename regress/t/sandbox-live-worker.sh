@@ -114,6 +114,13 @@ done
 # at load: the env provider keeps it in guarded memory.)
 sleep 30 &
 holder=$!
+# Until the child has exec'd sleep, its environ is this shell's from its own
+# start, which predates the export.
+n=50
+while [ "$n" -gt 0 ] && [ "$(cat "/proc/$holder/comm" 2>/dev/null)" != sleep ]; do
+	sleep 0.1
+	n=$((n - 1))
+done
 grep -F -q -f "$T/needle" "/proc/$holder/environ" ||
     fail "sanity: the password is not in the environ of a child of the test"
 kill "$holder"

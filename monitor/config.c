@@ -1446,7 +1446,9 @@ check_pg(struct ctx *c, const yaml_node_t *n, const struct service *svc)
 	size_t		 i;
 	int		 r;
 
-	if (service_credential(svc, "host") == NULL)
+	/* address: Secretless Broker's older spelling of host:port. */
+	if (service_credential(svc, "host") == NULL &&
+	    service_credential(svc, "address") == NULL)
 		return cerr(c, n, "service " NAMEFMT " (pg) needs credential "
 		    "host", svc->name);
 	if (service_credential(svc, "username") == NULL)

@@ -86,50 +86,104 @@ pg_policy(const struct worker *w, struct pg_policy *p, char *err,
 }
 
 
-int
-pg_dial_target(const struct worker *w, struct target *t, char *err,
-    size_t errlen)
+/* A credential that must be a non-empty C string: its text, or NULL. */
+static const char *
+cred_str(const struct worker *w, const char *name)
 {
-	const struct secret	*host, *port;
-	struct pg_policy	 pol;
-	const char		*p;
-	int			 r;
+	const struct secret	*v = creds_get(w->creds, name);
 
-	memset(t, 0, sizeof(*t));
-	/* A bad require_auth or channel_binding from a provider ends here. */
-	if ((r = pg_policy(w, &pol, err, errlen)) != 0)
-		return r;
-	host = creds_get(w->creds, "host");
-	port = creds_get(w->creds, "port");
-	p = port != NULL ? (const char *)port->data : PG_DEFAULT_PORT;
-	if (host == NULL || host->len == 0 ||
-	    memchr(host->data, '\0', host->len) != NULL) {
+	if (v == NULL || v->len == 0 || memchr(v->data, '\0', v->len) != NULL)
+		return NULL;
+	return (const char *)v->data;
+}
+
+/*
+ * The backend's host and port: the credentials host and port (5432 by
+ * default), or Secretless Broker's older address, which wins where both
+ * are given, as there: "host:port", "[v6]:port", or a host alone (Go's
+ * net.SplitHostPort, then the host with the default port).
+ */
+static int
+pg_backend(const struct worker *w, char *host, size_t hostlen, char *port,
+    size_t portlen, char *err, size_t errlen)
+{
+	const char	*a, *h, *p, *colon;
+	size_t		 hl;
+
+	h = cred_str(w, "host");
+	hl = h != NULL ? strlen(h) : 0;
+	if ((p = cred_str(w, "port")) == NULL)
+		p = creds_get(w->creds, "port") != NULL ? "" : PG_DEFAULT_PORT;
+	if ((a = cred_str(w, "address")) != NULL) {
+		p = PG_DEFAULT_PORT;
+		colon = strrchr(a, ':');
+		if (a[0] == '[' && colon != NULL && colon > a &&
+		    colon[-1] == ']') {
+			h = a + 1;
+			hl = (size_t)(colon - a) - 2;
+			p = colon + 1;
+		} else if (colon != NULL && strchr(a, ':') == colon) {
+			h = a;
+			hl = (size_t)(colon - a);
+			p = colon + 1;
+		} else if (colon == NULL) {
+			h = a;
+			hl = strlen(a);
+		} else
+			h = NULL;
+		if (h == NULL || hl == 0 || memchr(h, ']', hl) != NULL ||
+		    memchr(h, '[', hl) != NULL) {
+			snprintf(err, errlen, "service %s has an invalid "
+			    "address (host:port, [IPv6]:port or host)",
+			    w->svc->name);
+			return ERR_INVAL;
+		}
+	}
+	if (h == NULL || hl == 0) {
 		snprintf(err, errlen, "service %s has no usable host "
 		    "credential", w->svc->name);
 		return ERR_INVAL;
 	}
-	if (port != NULL && (port->len == 0 || port->len > 5 ||
-	    strspn(p, "0123456789") != port->len || atoi(p) < 1 ||
-	    atoi(p) > 65535)) {
+	if (*p == '\0' || strlen(p) > 5 || strspn(p, "0123456789") !=
+	    strlen(p) || atoi(p) < 1 || atoi(p) > 65535) {
 		snprintf(err, errlen, "service %s has an invalid port",
 		    w->svc->name);
 		return ERR_INVAL;
 	}
-	/* As libpq: a host that is a directory holds the server's socket. */
-	if (host->data[0] == '/') {
-		if ((size_t)snprintf(t->unix_path, sizeof(t->unix_path),
-		    "%s/.s.PGSQL.%s", host->data, p) >= sizeof(t->unix_path)) {
-			snprintf(err, errlen, "backend socket path too long");
-			return ERR_TOOBIG;
-		}
-		return 0;
-	}
-	if (host->len >= sizeof(t->host)) {
+	if (hl >= hostlen) {
 		snprintf(err, errlen, "backend host name too long");
 		return ERR_TOOBIG;
 	}
-	memcpy(t->host, host->data, host->len);
-	snprintf(t->port, sizeof(t->port), "%s", p);
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	snprintf(port, portlen, "%s", p);
+	return 0;
+}
+
+int
+pg_dial_target(const struct worker *w, struct target *t, char *err,
+    size_t errlen)
+{
+	struct pg_policy	 pol;
+	int			 r;
+
+	memset(t, 0, sizeof(*t));
+	/* A bad require_auth or channel_binding from a provider ends here. */
+	if ((r = pg_policy(w, &pol, err, errlen)) != 0 ||
+	    (r = pg_backend(w, t->host, sizeof(t->host), t->port,
+	    sizeof(t->port), err, errlen)) != 0)
+		return r;
+	/* As libpq: a host that is a directory holds the server's socket. */
+	if (t->host[0] == '/') {
+		if ((size_t)snprintf(t->unix_path, sizeof(t->unix_path),
+		    "%s/.s.PGSQL.%s", t->host, t->port) >=
+		    sizeof(t->unix_path)) {
+			snprintf(err, errlen, "backend socket path too long");
+			return ERR_TOOBIG;
+		}
+		t->host[0] = '\0';
+		t->port[0] = '\0';
+	}
 	return 0;
 }
 
@@ -138,7 +192,7 @@ pg_dial_params(const struct worker *w, struct kvlist *params)
 {
 	const struct creds	*c = w->creds;
 	struct evidence		 ev;
-	char			 key[128];
+	char			 key[128], host[256], port[16], why[256];
 	size_t			 i;
 	int			 r;
 
@@ -163,6 +217,11 @@ pg_dial_params(const struct worker *w, struct kvlist *params)
 	if (creds_get(c, "sslkey") != NULL &&
 	    (r = kv_set_str(params, "sslkey", "1")) != 0)
 		return r;
+	/* The host that address names is the one TLS verifies. */
+	if (creds_get(c, "address") != NULL &&
+	    (pg_backend(w, host, sizeof(host), port, sizeof(port), why,
+	    sizeof(why)) != 0 || (r = kv_set_str(params, "host", host)) != 0))
+		return ERR_INVAL;
 	/*
 	 * What the service's backend has proven: one that now lets the
 	 * client in unasked (trust) may be a man in the middle, and only the

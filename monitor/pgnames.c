@@ -17,7 +17,11 @@
 static const char *const worker_secrets[] = { "password" };
 
 /* Credentials the worker never sees in any form. */
-static const char *const monitor_only[] = { "password", "sslkey", "port" };
+static const char *const monitor_only[] = {
+	"password", "sslkey", "port",
+	/* Secretless Broker's older host:port: the worker gets its host. */
+	"address",
+};
 
 /* Non-secret credentials passed under their own name; others are startup.* */
 static const char *const known_params[] = {

@@ -37,8 +37,9 @@ cat <<EOF
 What happened: psql sent user=$(id -un) and no password (none set, no
 .pgpass).  A sandboxed airlock-worker took the connection and logged in
 to the server as scram_user over TLS (certificate and host name verified);
-the monitor computed the SCRAM proof, so the password entered neither psql
-nor the worker that parsed the network traffic.  airlockd's log says:
+the monitor computed the SCRAM proof, bound to that server's certificate
+(SCRAM-SHA-256-PLUS), so the password entered neither psql nor the worker
+that parsed the network traffic.  airlockd's log says:
 EOF
 grep -E "\[INFO\] demo#" "$AIRLOCK_LOG" | sed 's/^/    /'
 

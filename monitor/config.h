@@ -26,6 +26,26 @@ enum cleartext_policy {
 	CLEARTEXT_ALWAYS,	/* whatever the leg: the service says so */
 };
 
+/*
+ * A service's config: section as a tree, for its connector's check (nested
+ * settings such as generic_http's headers reach it whole).  Merge keys are
+ * resolved; a null scalar is "".
+ */
+enum cfg_kind {
+	CFG_SCALAR = 1,
+	CFG_MAP,
+	CFG_SEQ,
+};
+struct cfgnode {
+	enum cfg_kind	 kind;
+	char		*key;		/* in a mapping: its key; else NULL */
+	char		*value;		/* a scalar's text */
+	struct cfgnode	*items;		/* a mapping's values, a sequence's */
+	size_t		 nitems;
+	int		 line, col;	/* of the value (a key's: key_line) */
+	int		 key_line, key_col;
+};
+
 struct credential {
 	char		*name;		/* "password", "host", ... */
 	char		*provider;	/* "literal", "env", "file", ... */
@@ -45,6 +65,9 @@ struct service {
 	struct credential *creds;
 	size_t		 ncreds;
 	struct kvlist	 config;	/* config: scalars, as strings */
+	struct cfgnode	*settings;	/* config: as a tree, or NULL */
+	/* What the connector's check made of it (connector.h), or NULL. */
+	void		*conn_conf;
 	int		 line, col;	/* where the service is defined */
 
 	/* airlock's per-service settings, read from config: */

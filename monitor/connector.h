@@ -1,0 +1,138 @@
+/*
+ * The monitor's half of a connector: one row of mon_connectors[]
+ * (connectors.c), in the manner of relayd's procs[].  Everything that the
+ * monitor knows of a protocol is reached through its row; no shared file
+ * names a connector.
+ *
+ * A row gives the credential names a service of the connector may have,
+ * the check of its configuration at load, where to dial, what the worker
+ * is told, the requests a worker of it may make beyond the common ones
+ * (with the states they are permitted in and how often), and how its
+ * per-connection state is forgotten.
+ */
+#ifndef AIRLOCK_CONNECTOR_H
+#define AIRLOCK_CONNECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+struct kvlist;
+struct service;
+struct target;
+struct worker;
+
+/* A state's bit in mon_request.states: S(W_HANDSHAKE) | ... */
+#define S(st)		(1U << (st))
+
+/*
+ * One request type a worker may send, checked by dispatch.c before its
+ * payload is parsed.  A request that is not permitted in the worker's
+ * state, or past its limit, or before its "after", ends the worker.
+ */
+struct mon_request {
+	uint32_t	 type;
+	const char	*name;		/* in log lines: "PG_MD5" */
+	uint32_t	 states;	/* where it is permitted */
+	uint32_t	 limit;		/* per connection; 0: no limit */
+	int		 flags;
+	uint32_t	 after;		/* a type that must have come first */
+	int		 (*handler)(struct worker *, struct buf *);
+};
+/*
+ * REQ_AUTH: a step of the backend's authentication (the first of them
+ * ends the time for REQ_BEFORE_AUTH requests: a TLS client key signs in
+ * the TLS handshake, which comes before).
+ */
+#define REQ_AUTH	0x1
+#define REQ_BEFORE_AUTH	0x2
+
+struct cfgcheck;
+
+struct mon_connector {
+	const char	*name;		/* connector: in the configuration */
+	int		 flags;
+	/*
+	 * Credential names, NULL-terminated.  required: each entry must be
+	 * there ("host|address": one of them).  worker_secrets: the only
+	 * values that may ever reach a worker (MSG_CREDENTIAL), each at
+	 * most once per connection, and only when release() says yes.
+	 */
+	const char *const *required;
+	const char *const *worker_secrets;
+	/*
+	 * The authentication methods the monitor answers for, weakest
+	 * first; index 0 is "none".  A connection uses one (worker_method),
+	 * and evidence.c keeps the strongest proven for a service.
+	 */
+	const char *const *methods;
+
+	/*
+	 * The service's credentials and config: section, checked at load:
+	 * 0, or an error reported with cfg_error (file:line:column).  May
+	 * set svc->conn_conf, which conf_free frees.
+	 */
+	int		 (*check)(struct cfgcheck *, struct service *);
+	void		 (*conf_free)(void *);
+
+	/* Where to dial, from the resolved credentials (err: why not). */
+	int		 (*dial_target)(const struct worker *, struct target *,
+			    char *err, size_t);
+	/* The worker's parameters (MSG_DIALED): never a secret. */
+	int		 (*dial_params)(const struct worker *,
+			    struct kvlist *);
+	/*
+	 * May the worker have this worker_secret now?  0: yes; otherwise
+	 * the worker has been answered (MSG_FAILED) or killed.  NULL: yes.
+	 */
+	int		 (*release)(struct worker *, const char *name);
+	/* Does an AUTHDONE ok fit the service's policy?  Else why not. */
+	int		 (*authdone)(struct worker *, char *why, size_t);
+	/* Drop the per-connection state (w->cstate), wiping its secrets. */
+	void		 (*forget)(struct worker *);
+
+	const struct mon_request *requests;
+	size_t		 nrequests;
+	/*
+	 * A health row's deadline: the worker is ended this long after its
+	 * start, whatever its state (0: handshakeTimeout, then idle).
+	 */
+	int		 deadline_ms;
+};
+/*
+ * MC_BACKEND: it dials a backend (the common requests DIAL, CREDENTIAL,
+ * TLS_SIGN, AUTHDONE and STATS are permitted to it).
+ * MC_SESSION: after AUTHDONE its worker is in W_SESSION, where only the
+ * connector's own (capped) requests are permitted, not W_RELAY.
+ * MC_HEALTH: not a service's connector but the health listener's.
+ */
+#define MC_BACKEND	0x1
+#define MC_SESSION	0x2
+#define MC_HEALTH	0x4
+
+/* connectors.c */
+const struct mon_connector *mon_connector_find(const char *name);
+/* The i-th row (NULL past the end), for lists of known connectors. */
+const struct mon_connector *mon_connector_at(size_t i);
+/* A connector that Secretless Broker has and airlock has not (yet)? */
+int		 mon_connector_planned(const char *name);
+/* Is name one of the connector's worker_secrets?  Its index, or -1. */
+int		 mon_connector_secret(const struct mon_connector *,
+		    const char *name);
+/* The method's name, "none" for 0 or one out of range. */
+const char	*mon_connector_method(const struct mon_connector *,
+		    int method);
+
+/*
+ * config.c's side, for a connector's check: an error or a warning at a
+ * place of the file ("FILE:LINE:COLUMN: ..."); cfg_error returns the
+ * non-zero value that check returns.
+ */
+int		 cfg_error(struct cfgcheck *, int line, int col,
+		    const char *fmt, ...)
+		    __attribute__((format(printf, 4, 5)));
+int		 cfg_warn(struct cfgcheck *, int line, int col,
+		    const char *fmt, ...)
+		    __attribute__((format(printf, 4, 5)));
+
+#endif

@@ -39,6 +39,7 @@
 #include "provider.h"
 #include "safefile.h"
 #include "secret.h"
+#include "util.h"
 
 #define CONFIG_MAX_SIZE		(4 * 1024 * 1024)
 #define MERGE_MAX_DEPTH		8
@@ -76,7 +77,6 @@ static const char *const provider_names[] = {
 	"keychain", "credential", "systemd",
 };
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct ctx {
 	const char	*path;
@@ -840,7 +840,7 @@ check_connector(struct ctx *c, const yaml_node_t *n, const char *s)
 	char	 known[256];
 	size_t	 i;
 
-	for (i = 0; i < NELEM(connectors); i++) {
+	for (i = 0; i < nitems(connectors); i++) {
 		if (strcmp(connectors[i].name, s) != 0)
 			continue;
 		if (!connectors[i].implemented)
@@ -849,7 +849,7 @@ check_connector(struct ctx *c, const yaml_node_t *n, const char *s)
 		return 0;
 	}
 	known[0] = '\0';
-	for (i = 0; i < NELEM(connectors); i++)
+	for (i = 0; i < nitems(connectors); i++)
 		list_add(known, sizeof(known), connectors[i].name);
 	return cerr(c, n, "unknown connector " NAMEFMT " (known: %s)", s,
 	    known);
@@ -867,12 +867,12 @@ check_provider(struct ctx *c, const yaml_node_t *n, const char *s)
 			return cerr(c, n, "%s", why);
 		return 0;
 	}
-	for (i = 0; i < NELEM(provider_names); i++)
+	for (i = 0; i < nitems(provider_names); i++)
 		if (strcmp(provider_names[i], s) == 0)
 			return cerr(c, n, "provider %s is not supported yet",
 			    provider_names[i]);
 	known[0] = '\0';
-	for (i = 0; i < NELEM(provider_names); i++)
+	for (i = 0; i < nitems(provider_names); i++)
 		if (provider_exists(provider_names[i]))
 			list_add(known, sizeof(known), provider_names[i]);
 	return cerr(c, n, "unknown provider " NAMEFMT " (known: %s)", s, known);
@@ -1457,10 +1457,10 @@ check_pg(struct ctx *c, const yaml_node_t *n, const struct service *svc)
 	/* Literal values are secrets: the messages do not repeat them. */
 	if ((cr = service_credential(svc, "sslmode")) != NULL &&
 	    strcmp(cr->provider, "literal") == 0) {
-		for (i = 0; i < NELEM(modes); i++)
+		for (i = 0; i < nitems(modes); i++)
 			if (strcmp(cr->ref, modes[i]) == 0)
 				break;
-		if (i == NELEM(modes))
+		if (i == nitems(modes))
 			return cerr_cred(c, cr, "credential sslmode of service "
 			    NAMEFMT " must be one of disable, require, "
 			    "verify-ca, verify-full", svc->name);

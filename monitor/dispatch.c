@@ -16,11 +16,12 @@
 #include "errors.h"
 #include "figures.h"
 #include "log.h"
+#include "connector.h"
 #include "monitor.h"
 #include "msg.h"
 #include "secret.h"
+#include "util.h"
 
-#define S(st)		(1U << (st))
 #define ANY_STATE	(S(W_ASSIGNED) | S(W_DIALING) | S(W_HANDSHAKE) | \
 			 S(W_CANCEL) | S(W_RELAY) | S(W_DONE))
 #define ONCE		0x1
@@ -93,7 +94,7 @@ dispatch_message(struct worker *w, uint32_t type, struct buf *b, int fd)
 		    msg_type_name(type));
 		return;
 	}
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+	for (i = 0; i < nitems(table); i++)
 		if (table[i].type == type)
 			d = &table[i];
 	if (d == NULL) {

@@ -28,11 +28,13 @@
 
 #include "buf.h"
 #include "config.h"
+#include "connector.h"
 #include "errors.h"
 #include "figures.h"
 #include "log.h"
 #include "monitor.h"
 #include "msg.h"
+#include "util.h"
 
 /* What a health worker's label and assignment say; it has no service. */
 const struct service health_service = {
@@ -210,3 +212,19 @@ health_answer(struct worker *w, struct buf *b)
 	buf_free(out);
 	return r == ERR_EOF ? 0 : r;
 }
+
+/*
+ * The health listener's connector: no service, no backend; its worker may
+ * ask for the figures, once, and must be gone soon after.
+ */
+static const struct mon_request health_requests[] = {
+	{ MSG_HEALTH, "HEALTH", S(W_ASSIGNED), 1, 0, 0, health_answer },
+};
+
+const struct mon_connector mon_health = {
+	.name = "health",
+	.flags = MC_HEALTH,
+	.requests = health_requests,
+	.nrequests = nitems(health_requests),
+	.deadline_ms = HEALTH_REQUEST_MS,
+};

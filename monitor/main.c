@@ -32,6 +32,7 @@
 #include "safefile.h"
 #include "secret.h"
 #include "../providers/https.h"
+#include "util.h"
 
 #define DEFAULT_WORKER_USER	"_airlock"
 #define FALLBACK_WORKER_USER	"nobody"
@@ -482,7 +483,7 @@ main(int argc, char **argv)
 	if (health_open(mon.conf, err, sizeof(err)) != 0)
 		fatal("cannot listen for health checks: %s", err);
 	if (signals_open(mon.base, signals,
-	    sizeof(signals) / sizeof(signals[0])) != 0)
+	    nitems(signals)) != 0)
 		fatal_errno("cannot take the signals");
 	if (kdf_init() != 0)
 		log_warn("SCRAM's key derivation threads will be tried again "

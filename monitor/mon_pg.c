@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "connector.h"
 #include "errors.h"
 #include "log.h"
 #include "monitor.h"
@@ -595,3 +596,18 @@ pg_answer_scram_verify(struct worker *w, struct buf *b)
 	buf_free(out);
 	return r == ERR_EOF ? 0 : r;
 }
+
+static const char *const pg_required[] = { "host|address", "username", NULL };
+static const char *const pg_worker_secrets[] = { "password", NULL };
+static const char *const pg_methods[] = {
+	"none", "cleartext password", "md5", "SCRAM-SHA-256",
+	"SCRAM-SHA-256-PLUS", NULL,
+};
+
+const struct mon_connector mon_pg = {
+	.name = "pg",
+	.flags = MC_BACKEND,
+	.required = pg_required,
+	.worker_secrets = pg_worker_secrets,
+	.methods = pg_methods,
+};

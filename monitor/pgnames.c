@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "monitor.h"
+#include "util.h"
 
 /*
  * Credentials that go to the worker only on request, as bits of a mask.
@@ -109,7 +110,7 @@ in_list(const char *name, const char *const *list, size_t n)
 	return -1;
 }
 
-#define IN(name, list)	in_list(name, list, sizeof(list) / sizeof(list[0]))
+#define IN(name, list)	in_list(name, list, nitems(list))
 
 int
 pg_worker_secret(const char *name)
@@ -140,7 +141,7 @@ pg_credential_class(const char *name, const char **why)
 	if (IN(name, worker_secrets) >= 0 || IN(name, monitor_only) >= 0 ||
 	    IN(name, known_params) >= 0)
 		return PG_CRED_KNOWN;
-	for (i = 0; i < sizeof(libpq_only) / sizeof(libpq_only[0]); i++)
+	for (i = 0; i < nitems(libpq_only); i++)
 		if (strcmp(name, libpq_only[i].name) == 0) {
 			*why = libpq_only[i].why;
 			return PG_CRED_LIBPQ;

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "msg.h"
+#include "util.h"
 
 /*
  * Settings used once at start: the workers' user and root, the worker
@@ -40,7 +41,6 @@ static const struct {
 static int	 cli_debug;	/* -d: debug logging whatever the file says */
 static int	 cli_watch;	/* -watch: watch whatever the file says */
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 static int
 str_equal(const char *a, const char *b)
@@ -63,7 +63,7 @@ keep_fixed(struct config *nc, struct config *old)
 	char	**nv, **ov, *copy = NULL;
 	size_t	  i;
 
-	for (i = 0; i < NELEM(fixed); i++) {
+	for (i = 0; i < nitems(fixed); i++) {
 		nv = fixed_field(nc, i);
 		ov = fixed_field(old, i);
 		if (str_equal(*nv, *ov))

@@ -16,6 +16,7 @@
 #include "errors.h"
 #include "log.h"
 #include "logfmt.h"
+#include "util.h"
 
 static const char	*log_ident = "airlock";
 static int		 log_lvl = LOG_LVL_INFO;
@@ -73,7 +74,7 @@ log_facility(const char *name, int *facility)
 {
 	size_t	 i;
 
-	for (i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+	for (i = 0; i < nitems(facilities); i++)
 		if (strcmp(facilities[i].name, name) == 0) {
 			*facility = facilities[i].facility;
 			return 0;

@@ -9,6 +9,7 @@
 
 #include "errors.h"
 #include "pgopt.h"
+#include "util.h"
 
 static const struct {
 	const char	*word;
@@ -22,14 +23,13 @@ static const struct {
 	{ "none",		PGOPT_NONE },
 };
 
-#define NMETHODS	(sizeof(methods) / sizeof(methods[0]))
 
 static unsigned int
 method_bit(const char *p, size_t len)
 {
 	size_t	 i;
 
-	for (i = 0; i < NMETHODS; i++)
+	for (i = 0; i < nitems(methods); i++)
 		if (strlen(methods[i].word) == len &&
 		    memcmp(methods[i].word, p, len) == 0)
 			return methods[i].bit;
@@ -122,7 +122,7 @@ pgopt_channel_binding(const void *value, size_t len, enum pgopt_cbind *cb,
 	size_t	 i;
 
 	*why = NULL;
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+	for (i = 0; i < nitems(words); i++)
 		if (strlen(words[i].word) == len &&
 		    memcmp(words[i].word, value, len) == 0) {
 			*cb = words[i].cb;
@@ -138,7 +138,7 @@ pgopt_method_name(unsigned int bit)
 {
 	size_t	 i;
 
-	for (i = 0; i < NMETHODS; i++)
+	for (i = 0; i < nitems(methods); i++)
 		if (methods[i].bit == bit)
 			return methods[i].word;
 	return "unknown";

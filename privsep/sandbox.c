@@ -51,6 +51,7 @@
 
 #include "errors.h"
 #include "sandbox.h"
+#include "util.h"
 
 #ifdef AIRLOCK_SANITIZER
 #include <sanitizer/common_interface_defs.h>
@@ -136,7 +137,7 @@ const struct sandbox_syscall sandbox_allowed[] = {
 	{ "munlock",		"sodium_free" },
 };
 const size_t sandbox_nallowed =
-    sizeof(sandbox_allowed) / sizeof(sandbox_allowed[0]);
+    nitems(sandbox_allowed);
 
 /*
  * Argument filters.  A call to a name listed here is allowed when any one
@@ -240,7 +241,6 @@ static const struct denyrule denyrules[] = {
 #endif
 };
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 static int
 fail(char *err, size_t errlen, int rc, int eno, const char *fmt, ...)
@@ -495,7 +495,7 @@ drop_ids(uid_t uid, gid_t gid, char *err, size_t errlen)
 		return fail(err, errlen, ERR_DENIED, 0,
 		    "drop: gids are %u/%u/%u, not %u", (unsigned int)rgid,
 		    (unsigned int)egid, (unsigned int)sgid, (unsigned int)gid);
-	if ((n = getgroups(NELEM(groups), groups)) == -1)
+	if ((n = getgroups(nitems(groups), groups)) == -1)
 		return fail(err, errlen, ERR_SYS, errno, "drop: getgroups");
 	if (n != 1 || groups[0] != gid)
 		return fail(err, errlen, ERR_DENIED, 0,
@@ -696,7 +696,7 @@ has_argrule(const char *name)
 {
 	size_t	 i;
 
-	for (i = 0; i < NELEM(argrules); i++)
+	for (i = 0; i < nitems(argrules); i++)
 		if (strcmp(argrules[i].name, name) == 0)
 			return 1;
 	return 0;
@@ -726,7 +726,7 @@ add_rules(scmp_filter_ctx ctx, char *err, size_t errlen)
 			return fail(err, errlen, ERR_SYS, -r,
 			    "seccomp: allow %s", s->name);
 	}
-	for (i = 0; i < NELEM(argrules); i++) {
+	for (i = 0; i < nitems(argrules); i++) {
 		ar = &argrules[i];
 		/* A filter on a name that the list does not allow is a typo. */
 		if (!is_allowed(ar->name))
@@ -741,7 +741,7 @@ add_rules(scmp_filter_ctx ctx, char *err, size_t errlen)
 			return fail(err, errlen, ERR_SYS, -r,
 			    "seccomp: allow %s with arguments", ar->name);
 	}
-	for (i = 0; i < NELEM(denyrules); i++) {
+	for (i = 0; i < nitems(denyrules); i++) {
 		dr = &denyrules[i];
 		if ((nr = seccomp_syscall_resolve_name(dr->name)) < 0)
 			continue;

@@ -7,6 +7,7 @@
 #include <openssl/obj_mac.h>
 
 #include "tlsscheme.h"
+#include "util.h"
 
 /* RFC 8446 section 4.2.3; the EC curves as section 4.2.7 names them. */
 static const struct tlsscheme schemes[] = {
@@ -19,14 +20,13 @@ static const struct tlsscheme schemes[] = {
 	{ "ed25519", "ED25519", 0, 0 },
 };
 
-#define NSCHEMES	(sizeof(schemes) / sizeof(schemes[0]))
 
 const struct tlsscheme *
 tlsscheme_by_name(const char *name)
 {
 	size_t	 i;
 
-	for (i = 0; i < NSCHEMES; i++)
+	for (i = 0; i < nitems(schemes); i++)
 		if (strcmp(schemes[i].name, name) == 0)
 			return &schemes[i];
 	return NULL;
@@ -37,7 +37,7 @@ tlsscheme_find(const char *keytype, int curve, int md)
 {
 	size_t	 i;
 
-	for (i = 0; i < NSCHEMES; i++)
+	for (i = 0; i < nitems(schemes); i++)
 		if (strcmp(schemes[i].keytype, keytype) == 0 &&
 		    schemes[i].curve == curve && schemes[i].md == md)
 			return &schemes[i];
@@ -49,7 +49,7 @@ tlsscheme_has_curve(int curve)
 {
 	size_t	 i;
 
-	for (i = 0; i < NSCHEMES; i++)
+	for (i = 0; i < nitems(schemes); i++)
 		if (curve != 0 && schemes[i].curve == curve)
 			return 1;
 	return 0;

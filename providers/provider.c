@@ -25,6 +25,7 @@
 #include "provider.h"
 #include "provider_impl.h"
 #include "secret.h"
+#include "util.h"
 
 struct provider_req {
 	struct event_base	*base;
@@ -68,7 +69,7 @@ provider_find(const char *name)
 
 	if (name == NULL)
 		return NULL;
-	for (i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
+	for (i = 0; i < nitems(builtin); i++)
 		if (strcmp(builtin[i].name, name) == 0)
 			return &builtin[i];
 	for (i = 0; i < nextra; i++)
@@ -121,7 +122,7 @@ provider_cleanup(void)
 {
 	size_t	 i;
 
-	for (i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
+	for (i = 0; i < nitems(builtin); i++)
 		if (builtin[i].cleanup != NULL)
 			builtin[i].cleanup();
 	for (i = 0; i < nextra; i++)

@@ -32,6 +32,7 @@
 #include "https.h"
 #include "jsonfield.h"
 #include "vault.h"
+#include "util.h"
 
 #define REFFMT		"%.200s"
 
@@ -83,7 +84,7 @@ parse_bool(const char *s, int *v)
 	    "False" };
 	size_t	 i;
 
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+	for (i = 0; i < nitems(t); i++) {
 		if (strcmp(s, t[i]) == 0) {
 			*v = 1;
 			return 0;

@@ -20,6 +20,7 @@
 
 #include "endpoint.h"
 #include "errors.h"
+#include "util.h"
 
 uint64_t
 now_ms(void)
@@ -356,7 +357,7 @@ sslmode_parse(const char *s)
 	/* libpq's "allow" and "prefer" are not Secretless words: refused. */
 	if (s == NULL)
 		return -1;
-	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+	for (i = 0; i < nitems(modes); i++)
 		if (strcmp(s, modes[i].word) == 0)
 			return modes[i].mode;
 	return -1;

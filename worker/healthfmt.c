@@ -18,6 +18,7 @@
 #include "health.h"
 #include "logfmt.h"
 #include "msg.h"
+#include "util.h"
 
 static int
 put_str(struct buf *b, const char *s)
@@ -229,7 +230,7 @@ globals(struct buf *b, const struct figures *f)
 	    sample(b, "airlock_start_time_seconds", NULL, NULL, NULL,
 	    f->start_time))
 		return ERR_TOOBIG;
-	for (i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+	for (i = 0; i < nitems(g); i++) {
 		p = (const unsigned char *)f + g[i].off;
 		if (g[i].width == 1)
 			v = *p;

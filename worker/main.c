@@ -26,6 +26,7 @@
 #include "sandbox.h"
 #include "secret.h"
 #include "worker.h"
+#include "util.h"
 
 /* channel, stdio, client, backend, a pipe pair, and spares for libraries */
 #define WORKER_MAX_FDS		16
@@ -70,7 +71,7 @@ connector_find(const char *name)
 {
 	size_t	 i;
 
-	for (i = 0; i < sizeof(connectors) / sizeof(connectors[0]); i++)
+	for (i = 0; i < nitems(connectors); i++)
 		if (strcmp(connectors[i]->name, name) == 0)
 			return connectors[i];
 	return NULL;

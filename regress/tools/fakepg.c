@@ -79,6 +79,8 @@
 #include <openssl/ssl.h>
 #include <sodium.h>
 
+#include "util.h"
+
 #define CONN_MS		20000	/* the longest a connection may live */
 #define SLOW_MS		1000	/* slowloris: one byte per second */
 #define MAX_STARTUP	10000	/* as the server (pqcomm.h) */
@@ -1190,7 +1192,7 @@ usage(void)
 	size_t	 i;
 
 	fprintf(stderr, "usage: fakepg PORT MODE\nmodes:\n");
-	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+	for (i = 0; i < nitems(modes); i++)
 		fprintf(stderr, "  %-24s %s\n", modes[i].name, modes[i].what);
 	exit(2);
 }
@@ -1213,10 +1215,10 @@ main(int argc, char **argv)
 	port = strtoul(argv[1], &ep, 10);
 	if (*argv[1] == '\0' || *ep != '\0' || port < 1 || port > 65535)
 		usage();
-	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+	for (i = 0; i < nitems(modes); i++)
 		if (strcmp(argv[2], modes[i].name) == 0)
 			break;
-	if (i == sizeof(modes) / sizeof(modes[0]))
+	if (i == nitems(modes))
 		usage();
 	mode = modes[i].mode;
 	mode_name = modes[i].name;

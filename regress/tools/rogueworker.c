@@ -52,6 +52,7 @@
 #include "errors.h"
 #include "msg.h"
 #include "tlsscheme.h"
+#include "util.h"
 
 #define CHAN		WORKER_CHANNEL_FD
 #define WAIT_MS		3000	/* how long to listen after a violation */
@@ -1146,10 +1147,10 @@ main(int argc, char *argv[])
 	report(&c, "assigned %s#%llu (%s)", c.service, (unsigned long long)id,
 	    connector);
 
-	for (i = 0; i < sizeof(rogues) / sizeof(rogues[0]); i++)
+	for (i = 0; i < nitems(rogues); i++)
 		if (strcmp(rogues[i].name, play ? play : c.service) == 0)
 			break;
-	if (i == sizeof(rogues) / sizeof(rogues[0])) {
+	if (i == nitems(rogues)) {
 		report(&c, "no such rogue");
 		return 1;
 	}

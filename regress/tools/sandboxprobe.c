@@ -48,6 +48,7 @@
 #include <sodium.h>
 
 #include "sandbox.h"
+#include "util.h"
 
 #define EXIT_ERRNO	3
 
@@ -417,7 +418,7 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc != 1 || !haveu || !haveg || opts.chroot_dir == NULL)
 		usage();
-	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+	for (i = 0; i < nitems(actions); i++)
 		if (strcmp(actions[i].name, argv[0]) == 0)
 			a = &actions[i];
 	if (a == NULL)

@@ -36,6 +36,8 @@
 #include <jansson.h>
 #include <seccomp.h>
 
+#include "util.h"
+
 #define MAX_ARGS	6
 
 struct load {
@@ -114,7 +116,7 @@ parse_op(struct load *l, const char *s, enum scmp_compare *op)
 	};
 	size_t	 i;
 
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+	for (i = 0; i < nitems(ops); i++)
 		if (strcmp(ops[i].name, s) == 0) {
 			*op = ops[i].op;
 			return 0;

@@ -17,6 +17,7 @@
 #include "conftext.h"
 #include "log.h"
 #include "test.h"
+#include "util.h"
 
 /* Every literal password in these files; no message may contain it. */
 #define SECRET	"hunter2-Zq9"
@@ -771,7 +772,7 @@ TEST(config_pg_libpq_settings)
 	char	 text[512], want[128];
 	size_t	 i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (i = 0; i < nitems(names); i++) {
 		snprintf(text, sizeof(text), PG_CREDS
 		    "      %s: {from: literal, get: " SECRET "}\n", names[i]);
 		snprintf(want, sizeof(want), "service db: credential \"%s\" "
@@ -847,7 +848,7 @@ TEST(config_worker_memory_limit)
 	REQUIRE(cf != NULL);
 	CHECK_INT(cf->worker_memory_limit, 128LL << 20);
 	config_free(cf);
-	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+	for (i = 0; i < nitems(ok); i++) {
 		snprintf(text, sizeof(text), "version: 2\n"
 		    "airlock: {workerMemoryLimit: %s}\n"
 		    "services:\n  db:\n" PG LOCAL CREDS, ok[i].text);

@@ -16,6 +16,7 @@
 #include "secret.h"
 #include "test.h"
 #include "../../providers/provider_impl.h"
+#include "util.h"
 
 static char	 cred_dir[64];
 
@@ -90,7 +91,7 @@ TEST(credential_refused_names)
 	size_t		 i;
 
 	REQUIRE(cred_setup() == 0);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		s = NULL;
 		CHECK_INT(credential_get_one(bad[i], &s, err, sizeof(err)),
 		    ERR_INVAL);

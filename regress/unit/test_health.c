@@ -20,6 +20,7 @@
 #include "monitor.h"
 #include "msg.h"
 #include "test.h"
+#include "util.h"
 
 /* One service with a little of everything. */
 static void
@@ -490,7 +491,7 @@ TEST(health_config)
 	cf = load_health("localhost:5335", err, sizeof(err));
 	CHECK(cf != NULL);
 	config_free(cf);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		cf = load_health(bad[i], err, sizeof(err));
 		if (cf != NULL)
 			printf("    accepted: %s\n", bad[i]);

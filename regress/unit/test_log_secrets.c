@@ -36,6 +36,7 @@
 #include "msg.h"
 #include "provider.h"
 #include "test.h"
+#include "util.h"
 
 #define NFORMS		6
 #define CAPTURE_MAX	(256 * 1024)
@@ -369,7 +370,7 @@ config_errors(const char *dir)
 	size_t		 i;
 
 	snprintf(path, sizeof(path), "%s/bad.yml", dir);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		snprintf(text, sizeof(text), "version: 2\nservices:\n  db:\n"
 		    "    connector: pg\n    listenOn: tcp://127.0.0.1:5432\n"
 		    "    credentials:\n      host: h\n      username: u\n"

@@ -21,6 +21,7 @@
 #include "pgauth.h"
 #include "secret.h"
 #include "test.h"
+#include "util.h"
 
 #define RFC_NONCE	"rOprNGfwEbeRWgbNEkqO"
 #define RFC_SNONCE	RFC_NONCE "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"
@@ -326,7 +327,7 @@ TEST(scram_bad_server_first)
 	int		 r;
 
 	REQUIRE((out = buf_new(4096)) != NULL);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		r = run_final(&s, NULL, "pencil", 6, bad[i].msg, out);
 		if (r != bad[i].err) {
 			printf("    case %zu: \"%s\": %d\n", i, bad[i].msg, r);
@@ -449,7 +450,7 @@ TEST(scram_bad_server_final)
 	int		 r;
 
 	REQUIRE((out = buf_new(4096)) != NULL);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		buf_reset(out);
 		REQUIRE(run_final(&s, "user", "pencil", 6, RFC_FIRST, out) == 0);
 		r = verify(s, bad[i].msg);
@@ -598,7 +599,7 @@ TEST(scram_channel_binding)
 		data[i] = (unsigned char)i;
 	REQUIRE((first = buf_new(1024)) != NULL);
 	REQUIRE((out = buf_new(1024)) != NULL);
-	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+	for (i = 0; i < nitems(ok); i++) {
 		b = ok[i].b;
 		if (b.len > 0)
 			b.data = data;

@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "pgopt.h"
 #include "test.h"
+#include "util.h"
 
 #define P	PGOPT_PASSWORD
 #define M	PGOPT_MD5
@@ -66,7 +67,7 @@ TEST(pgopt_require_auth_words)
 	size_t		 i;
 	int		 r;
 
-	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+	for (i = 0; i < nitems(good); i++) {
 		r = pgopt_require_auth(good[i].value, strlen(good[i].value),
 		    &allowed, &why);
 		if (r != 0 || allowed != good[i].allowed)
@@ -76,7 +77,7 @@ TEST(pgopt_require_auth_words)
 		CHECK_INT(allowed, good[i].allowed);
 		CHECK(why == NULL);
 	}
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		r = pgopt_require_auth(bad[i].value, strlen(bad[i].value),
 		    &allowed, &why);
 		if (r != ERR_FORMAT)

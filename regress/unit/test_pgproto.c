@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "pgproto.h"
 #include "test.h"
+#include "util.h"
 
 /* A string literal with its embedded NULs, without the final one. */
 #define LIT(s)	(const unsigned char *)(s), sizeof(s) - 1
@@ -90,7 +91,7 @@ TEST(pgproto_startup_lengths)
 	CHECK_INT(pgp_startup_len(0xffffffff), ERR_TOOBIG);
 
 	/* The parser checks the length word it is given, too. */
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		put32(pkt, bad[i]);
 		put32(pkt + 4, PG_CODE_SSL);
 		CHECK(pgp_startup_parse(pkt, 8, &s) != 0);

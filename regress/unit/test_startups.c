@@ -12,6 +12,7 @@
 #include "config.h"
 #include "monitor.h"
 #include "test.h"
+#include "util.h"
 
 static struct config	 cf;
 
@@ -54,7 +55,7 @@ TEST(startups_source_netblocks)
 
 	memset(&cf, 0, sizeof(cf));
 	cf.per_source_max = 1;
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+	for (i = 0; i < nitems(t); i++) {
 		cf.per_source_v4 = t[i].v4;
 		cf.per_source_v6 = t[i].v6;
 		source_of(t[i].addr, &src);

@@ -19,6 +19,7 @@
 #include "test.h"
 #include "testkeys.h"
 #include "tlsscheme.h"
+#include "util.h"
 
 enum { K_RSA, K_P256, K_P384, K_P521, K_ED25519, K_N };
 
@@ -210,7 +211,7 @@ TEST(tlssign_signs_for_its_key)
 	size_t			 i, len, siglen;
 
 	REQUIRE(setup() == 0);
-	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+	for (i = 0; i < nitems(good); i++) {
 		len = content(tbs, i % 2 ? 48 : 32);
 		siglen = sizeof(sig);
 		REQUIRE((s = tlsscheme_by_name(good[i].scheme)) != NULL);
@@ -256,7 +257,7 @@ TEST(tlssign_refuses)
 
 	REQUIRE(setup() == 0);
 	len = content(tbs, 32);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		siglen = sizeof(sig);
 		REQUIRE((s = tlsscheme_by_name(bad[i].scheme)) != NULL);
 		CHECK_INT(tlssign_sign(keys[bad[i].key].key_pem,

@@ -13,6 +13,7 @@
 #include "../../providers/https.h"
 #include "../../providers/jsonfield.h"
 #include "../../providers/vault.h"
+#include "util.h"
 
 TEST(vault_ref_ok)
 {
@@ -60,7 +61,7 @@ TEST(vault_ref_bad)
 	char			 err[256], big[VAULT_PATH_MAX + 64];
 	size_t			 i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		err[0] = '\0';
 		CHECK_INT(vault_ref_parse(bad[i].ref, &vr, err, sizeof(err)),
 		    bad[i].r);
@@ -235,7 +236,7 @@ TEST(vault_json_errors)
 	size_t	 i;
 	int	 r;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		CHECK_STR(field(bad[i].body, bad[i].path, &r, err,
 		    sizeof(err)), "");
 		CHECK_INT(r, bad[i].r);

@@ -26,9 +26,16 @@
  * decided by the monitor over every service, so it never depends on what
  * fitted.  A service takes 300 to 700 bytes: over a hundred fit in
  * MSG_MAX_PAYLOAD.
+ *
+ * MSG_HEALTH, the health listener's connector's one request:
+ *			W->M  (empty); M->W  the figures (fig_encode)
  */
 #ifndef AIRLOCK_FIGURES_H
 #define AIRLOCK_FIGURES_H
+
+#include "msg.h"
+
+#define MSG_HEALTH	(MSG_CONNECTOR_BASE + 0)
 
 #include <stddef.h>
 #include <stdint.h>

@@ -24,25 +24,10 @@
  *   MSG_CREDENTIAL	W->M  string name; M->W string value (a secret that
  *			the protocol puts on the wire itself, e.g. a cleartext
  *			password).  The worker keeps it in guarded memory.
- *   MSG_PG_MD5		W->M  string salt (4 bytes);
- *			M->W  string "md5" + 32 hex digits
- *   MSG_SCRAM_START	W->M  string mechanism ("SCRAM-SHA-256" or
- *			"SCRAM-SHA-256-PLUS"), string channel binding data
- *			(-PLUS: the tls-server-end-point hash of the
- *			backend's certificate, RFC 5929 4.1, of 32, 48 or 64
- *			bytes; else empty);
- *			M->W  string client-first-message (RFC 5802 7, with
- *			its gs2 header), to be sent as is
- *   MSG_SCRAM_FINAL	W->M  string server-first-message;
- *			M->W  string client-final-message, to be sent as is
- *   MSG_SCRAM_VERIFY	W->M  string server-final-message;
- *			M->W  u8 1 when the server signature is right
  *   MSG_AUTHDONE	W->M  u8 ok (1 authenticated, 0 failed)
  *   MSG_LOG		W->M  u8 level, string text
  *   MSG_STATS		W->M  u64 bytes client->backend, u64 backend->client
  *   MSG_BYE		W->M  (empty) the worker is about to exit normally
- *   MSG_HEALTH		W->M  (empty) a health worker's only request;
- *			M->W  the figures (include/figures.h: fig_encode)
  *   MSG_TLS_SIGN	W->M  string content, string scheme: the backend
  *			client key's signature of a TLS 1.3 client
  *			CertificateVerify (RFC 8446 4.4.3: 64 spaces, the
@@ -50,6 +35,12 @@
  *			transcript hash), with a SignatureScheme of
  *			include/tlsscheme.h ("ecdsa_secp256r1_sha256", ...);
  *			M->W  string signature.  The key stays in the monitor.
+ *
+ * These are the common types, below MSG_CONNECTOR_BASE.  A connector numbers
+ * its own requests from MSG_CONNECTOR_BASE up, in its own header (pgmsg.h,
+ * figures.h for the health listener's); the numbers of two connectors may
+ * be the same, since a worker serves one connector and the monitor reads
+ * its requests in that connector's table.
  *
  * Which request is permitted when is the monitor's business (its dispatch
  * table); a request it does not permit ends the worker.
@@ -73,18 +64,18 @@ enum msg_type {
 	MSG_DIALED,
 	MSG_FAILED,
 	MSG_CREDENTIAL,
-	MSG_PG_MD5,
-	MSG_SCRAM_START,
-	MSG_SCRAM_FINAL,
-	MSG_SCRAM_VERIFY,
 	MSG_AUTHDONE,
 	MSG_LOG,
 	MSG_STATS,
 	MSG_BYE,
-	MSG_HEALTH,
 	MSG_TLS_SIGN,
-	MSG_TYPE_MAX		/* not a message; keep last */
+	MSG_COMMON_MAX		/* not a message; keep last */
 };
+
+/* A connector's own types: MSG_CONNECTOR_BASE + 0, + 1, ... */
+#define MSG_CONNECTOR_BASE	64
+/* No type is this large: a connector's rows are counted per worker. */
+#define MSG_TYPE_LIMIT		256
 
 enum dial_purpose {
 	DIAL_SESSION = 1,	/* the connection that will be authenticated */
@@ -134,6 +125,7 @@ int		 msg_recv(int sock, uint32_t *type, struct buf *payload,
 /* As msg_recv, waiting at most timeout_ms (ERR_TIMEOUT); -1 waits forever. */
 int		 msg_recv_timeout(int sock, int timeout_ms, uint32_t *type,
 		    struct buf *payload, int *fd);
+/* A common type's name; a connector's type is "type N" (not reentrant). */
 const char	*msg_type_name(uint32_t);
 
 /* A list of key/value pairs; values are bytes (PEM, numbers, names). */

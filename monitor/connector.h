@@ -94,10 +94,12 @@ struct mon_connector {
 	const struct mon_request *requests;
 	size_t		 nrequests;
 	/*
-	 * A health row's deadline: the worker is ended this long after its
-	 * start, whatever its state (0: handshakeTimeout, then idle).
+	 * The worker's first deadline, from its start (0: handshakeTimeout),
+	 * and what happens when a deadline passes (NULL: a worker still in
+	 * its handshake is ended; one past it lives on).
 	 */
 	int		 deadline_ms;
+	void		 (*deadline)(struct worker *);
 };
 /*
  * MC_BACKEND: it dials a backend (the common requests DIAL, CREDENTIAL,

@@ -23,26 +23,7 @@
 #include "util.h"
 
 #define ANY_STATE	(S(W_ASSIGNED) | S(W_DIALING) | S(W_HANDSHAKE) | \
-			 S(W_CANCEL) | S(W_RELAY) | S(W_DONE))
-#define ONCE		0x1
-#define HEALTH_ONLY	0x2	/* only a health worker may ask it */
-#define ALSO_HEALTH	0x4	/* a health worker may ask it too */
-#define BEFORE_AUTH	0x8	/* before any of AUTH_REQUESTS */
-
-/*
- * The requests of the backend's authentication, which follows its TLS
- * handshake: a TLS client key signs before any of them (BEFORE_AUTH).
- */
-#define AUTH_REQUESTS	((1U << MSG_CREDENTIAL) | (1U << MSG_PG_MD5) | \
-			 (1U << MSG_SCRAM_START))
-
-struct dispatch {
-	uint32_t	 type;
-	uint32_t	 states;	/* where the request is permitted */
-	int		 flags;
-	uint32_t	 after;		/* a request that must have come first */
-	int		 (*handler)(struct worker *, struct buf *);
-};
+			 S(W_CANCEL) | S(W_RELAY) | S(W_SESSION) | S(W_DONE))
 
 static int	 answer_dial(struct worker *, struct buf *);
 static int	 answer_credential(struct worker *, struct buf *);
@@ -51,25 +32,32 @@ static int	 answer_log(struct worker *, struct buf *);
 static int	 answer_stats(struct worker *, struct buf *);
 static int	 answer_bye(struct worker *, struct buf *);
 
-static const struct dispatch table[] = {
-	{ MSG_DIAL,	    S(W_ASSIGNED), ONCE, 0, answer_dial },
-	{ MSG_CREDENTIAL,   S(W_HANDSHAKE), 0, 0, answer_credential },
-	{ MSG_PG_MD5,	    S(W_HANDSHAKE), ONCE, 0, pg_answer_md5 },
-	{ MSG_SCRAM_START,  S(W_HANDSHAKE), ONCE, 0, pg_answer_scram_start },
-	{ MSG_SCRAM_FINAL,  S(W_HANDSHAKE), ONCE, MSG_SCRAM_START,
-	    pg_answer_scram_final },
-	{ MSG_SCRAM_VERIFY, S(W_HANDSHAKE), ONCE, MSG_SCRAM_FINAL,
-	    pg_answer_scram_verify },
-	{ MSG_AUTHDONE,	    S(W_ASSIGNED) | S(W_HANDSHAKE) | S(W_CANCEL), ONCE,
-	    0, answer_authdone },
-	{ MSG_LOG,	    ANY_STATE, ALSO_HEALTH, 0, answer_log },
-	{ MSG_STATS,	    S(W_RELAY) | S(W_DONE), ONCE, 0, answer_stats },
-	{ MSG_BYE,	    ANY_STATE, ONCE | ALSO_HEALTH, 0, answer_bye },
-	{ MSG_HEALTH,	    S(W_ASSIGNED), ONCE | HEALTH_ONLY, 0,
-	    health_answer },
-	{ MSG_TLS_SIGN,	    S(W_HANDSHAKE), ONCE | BEFORE_AUTH, 0,
-	    tlssign_answer },
+/* What every worker may send. */
+static const struct mon_request common_rows[] = {
+	{ MSG_LOG, "LOG", ANY_STATE, 0, 0, 0, answer_log },
+	{ MSG_BYE, "BYE", ANY_STATE, 1, 0, 0, answer_bye },
 };
+
+/*
+ * What a worker of a connector that dials a backend (MC_BACKEND) may send
+ * besides.  A credential is given once by name (answer_credential); a TLS
+ * client key signs in the TLS handshake, before the authentication that
+ * follows it.
+ */
+static const struct mon_request backend_rows[] = {
+	{ MSG_DIAL, "DIAL", S(W_ASSIGNED), 1, 0, 0, answer_dial },
+	{ MSG_CREDENTIAL, "CREDENTIAL", S(W_HANDSHAKE), 0, REQ_AUTH, 0,
+	    answer_credential },
+	{ MSG_TLS_SIGN, "TLS_SIGN", S(W_HANDSHAKE), 1, REQ_BEFORE_AUTH, 0,
+	    tlssign_answer },
+	{ MSG_AUTHDONE, "AUTHDONE", S(W_ASSIGNED) | S(W_HANDSHAKE) |
+	    S(W_CANCEL), 1, 0, 0, answer_authdone },
+	{ MSG_STATS, "STATS", S(W_RELAY) | S(W_SESSION) | S(W_DONE), 1, 0, 0,
+	    answer_stats },
+};
+
+#define NCOMMON		nitems(common_rows)
+#define NBACKEND	nitems(backend_rows)
 
 static const char *const state_names[] = {
 	[W_ASSIGNED] = "assigned",
@@ -77,60 +65,103 @@ static const char *const state_names[] = {
 	[W_HANDSHAKE] = "handshake",
 	[W_CANCEL] = "cancel",
 	[W_RELAY] = "relay",
+	[W_SESSION] = "session",
 	[W_DONE] = "done",
 };
+
+size_t
+dispatch_rows(const struct mon_connector *mc)
+{
+	return NCOMMON + NBACKEND + mc->nrequests;
+}
+
+/*
+ * The worker's row for a request type, and its index in w->counts (the
+ * common rows, the backend rows, then the connector's own); NULL when the
+ * worker's connector has none.
+ */
+static const struct mon_request *
+find_row(const struct mon_connector *mc, uint32_t type, size_t *idx)
+{
+	size_t	 i;
+
+	for (i = 0; i < NCOMMON; i++)
+		if (common_rows[i].type == type) {
+			*idx = i;
+			return &common_rows[i];
+		}
+	for (i = 0; (mc->flags & MC_BACKEND) && i < NBACKEND; i++)
+		if (backend_rows[i].type == type) {
+			*idx = NCOMMON + i;
+			return &backend_rows[i];
+		}
+	for (i = 0; type >= MSG_CONNECTOR_BASE && i < mc->nrequests; i++)
+		if (mc->requests[i].type == type) {
+			*idx = NCOMMON + NBACKEND + i;
+			return &mc->requests[i];
+		}
+	return NULL;
+}
+
+const char *
+dispatch_type_name(const struct mon_connector *mc, uint32_t type)
+{
+	const struct mon_request	*d;
+	size_t				 i;
+
+	if ((d = find_row(mc, type, &i)) != NULL)
+		return d->name;
+	return msg_type_name(type);
+}
 
 void
 dispatch_message(struct worker *w, uint32_t type, struct buf *b, int fd)
 {
-	const struct dispatch	*d = NULL;
-	size_t			 i;
-	int			 r;
+	const struct mon_request	*d, *after;
+	size_t				 i, ai;
+	int				 r;
 
 	if (fd != -1) {
 		/* No request of a worker carries a descriptor. */
 		close(fd);
 		worker_kill(w, "sent a descriptor with %s",
-		    msg_type_name(type));
+		    dispatch_type_name(w->conn, type));
 		return;
 	}
-	for (i = 0; i < nitems(table); i++)
-		if (table[i].type == type)
-			d = &table[i];
-	if (d == NULL) {
-		worker_kill(w, "unknown request type %u", type);
-		return;
-	}
-	/* A health worker has no service: it may ask for figures only. */
-	if (w->health ? (d->flags & (HEALTH_ONLY | ALSO_HEALTH)) == 0 :
-	    (d->flags & HEALTH_ONLY) != 0) {
-		worker_kill(w, "%s not permitted for a %s worker",
-		    msg_type_name(type), w->health ? "health" : "session");
+	if ((d = find_row(w->conn, type, &i)) == NULL) {
+		worker_kill(w, "request type %u is not one of the %s "
+		    "connector's", type, w->conn->name);
 		return;
 	}
 	if ((d->states & S(w->state)) == 0) {
-		worker_kill(w, "%s not permitted in state %s",
-		    msg_type_name(type), state_names[w->state]);
+		worker_kill(w, "%s not permitted in state %s", d->name,
+		    state_names[w->state]);
 		return;
 	}
-	if ((d->flags & ONCE) && (w->used & (1U << type))) {
-		worker_kill(w, "%s requested twice", msg_type_name(type));
+	if (d->limit != 0 && w->counts[i] >= d->limit) {
+		if (d->limit == 1)
+			worker_kill(w, "%s requested twice", d->name);
+		else
+			worker_kill(w, "%s requested more than %u times",
+			    d->name, d->limit);
 		return;
 	}
-	if (d->after != 0 && (w->used & (1U << d->after)) == 0) {
-		worker_kill(w, "%s before %s", msg_type_name(type),
-		    msg_type_name(d->after));
+	if (d->after != 0 && ((after = find_row(w->conn, d->after, &ai)) ==
+	    NULL || w->counts[ai] == 0)) {
+		worker_kill(w, "%s before %s", d->name,
+		    dispatch_type_name(w->conn, d->after));
 		return;
 	}
-	if ((d->flags & BEFORE_AUTH) && (w->used & AUTH_REQUESTS) != 0) {
-		worker_kill(w, "%s after %s", msg_type_name(type),
-		    msg_type_name(__builtin_ctz(w->used & AUTH_REQUESTS)));
+	if ((d->flags & REQ_BEFORE_AUTH) && w->auth_first != NULL) {
+		worker_kill(w, "%s after %s", d->name, w->auth_first);
 		return;
 	}
-	w->used |= 1U << type;
+	if ((d->flags & REQ_AUTH) && w->auth_first == NULL)
+		w->auth_first = d->name;
+	if (w->counts[i] < UINT32_MAX)
+		w->counts[i]++;
 	if ((r = d->handler(w, b)) != 0 && !w->killed)
-		worker_kill(w, "bad %s request: %s", msg_type_name(type),
-		    err_str(r));
+		worker_kill(w, "bad %s request: %s", d->name, err_str(r));
 }
 
 static void	 dial_answered(void *, int, const char *);
@@ -153,7 +184,7 @@ creds_done(void *arg, const char *err, struct creds *creds)
 		return;
 	}
 	w->creds = creds;
-	if (pg_dial_target(w, &t, why, sizeof(why)) != 0) {
+	if (w->conn->dial_target(w, &t, why, sizeof(why)) != 0) {
 		metrics_failed(w, FIG_DIAL);
 		worker_fail(w, "%s", why);
 		w->state = W_DONE;
@@ -220,7 +251,7 @@ dial_answered(void *arg, int fd, const char *err)
 	}
 	kv_init(&params);
 	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
-	    pg_dial_params(w, &params) != 0 || kv_put(b, &params) != 0) {
+	    w->conn->dial_params(w, &params) != 0 || kv_put(b, &params) != 0) {
 		worker_fail(w, "the connection parameters do not fit "
 		    "a message");
 		w->state = W_DONE;
@@ -251,7 +282,7 @@ answer_credential(struct worker *w, struct buf *b)
 	 * Only the secrets that the protocol itself puts on the wire may
 	 * leave the monitor, each once, and only those the service has.
 	 */
-	if ((bit = pg_worker_secret(name)) < 0 ||
+	if ((bit = mon_connector_secret(w->conn, name)) < 0 ||
 	    (s = creds_get(w->creds, name)) == NULL) {
 		worker_kill(w, "asked for credential \"%.64s\", which it may "
 		    "not have", name);
@@ -265,7 +296,7 @@ answer_credential(struct worker *w, struct buf *b)
 	}
 	w->creds_given |= 1U << bit;
 	/* Refused or killed there, with the reason. */
-	if (strcmp(name, "password") == 0 && pg_check_cleartext(w) != 0) {
+	if (w->conn->release != NULL && w->conn->release(w, name) != 0) {
 		free(name);
 		return 0;
 	}
@@ -296,7 +327,8 @@ answer_authdone(struct worker *w, struct buf *b)
 	 * may relay whatever it likes, which we cannot stop, but it gained
 	 * no credential by it.  Say so, and count a failure, not a login.
 	 */
-	if (ok && pg_check_authdone(w, why, sizeof(why)) != 0) {
+	if (ok && w->conn->authdone != NULL &&
+	    w->conn->authdone(w, why, sizeof(why)) != 0) {
 		wlog_warn(w, "%s", why);
 		ok = 0;
 	}
@@ -304,13 +336,17 @@ answer_authdone(struct worker *w, struct buf *b)
 	worker_forget_secrets(w);
 	if (ok)
 		worker_startup_over(w);
-	w->state = ok ? W_RELAY : W_DONE;
+	if (!ok)
+		w->state = W_DONE;
+	else
+		w->state = (w->conn->flags & MC_SESSION) ? W_SESSION : W_RELAY;
 	if (ok)
 		metrics_authenticated(w);
 	else
 		metrics_failed(w, FIG_AUTH);
-	if (ok && w->method != AUTHM_NONE)
-		wlog_info(w, "authenticated (%s)", auth_method_name(w->method));
+	if (ok && w->method != 0)
+		wlog_info(w, "authenticated (%s)",
+		    mon_connector_method(w->conn, w->method));
 	else if (ok)
 		wlog_info(w, "authenticated");
 	else
@@ -369,21 +405,9 @@ answer_bye(struct worker *w, struct buf *b)
 	if ((r = buf_expect_end(b)) != 0)
 		return r;
 	worker_forget_secrets(w);
-	if (w->state != W_RELAY)
+	if (w->state != W_RELAY && w->state != W_SESSION)
 		w->state = W_DONE;
 	return 0;
-}
-
-const char *
-auth_method_name(enum auth_method m)
-{
-	switch (m) {
-	case AUTHM_CLEARTEXT:	return "cleartext password";
-	case AUTHM_MD5:		return "md5";
-	case AUTHM_SCRAM:	return "SCRAM-SHA-256";
-	case AUTHM_SCRAM_PLUS:	return "SCRAM-SHA-256-PLUS";
-	default:		return "none";
-	}
 }
 
 /*
@@ -394,11 +418,12 @@ auth_method_name(enum auth_method m)
  * either): it is killed.
  */
 int
-worker_method(struct worker *w, enum auth_method m)
+worker_method(struct worker *w, int m)
 {
-	if (w->method != AUTHM_NONE && w->method != m) {
+	if (w->method != 0 && w->method != m) {
 		worker_kill(w, "asked for %s after %s in one connection",
-		    auth_method_name(m), auth_method_name(w->method));
+		    mon_connector_method(w->conn, m),
+		    mon_connector_method(w->conn, w->method));
 		return ERR_DENIED;
 	}
 	w->method = m;

@@ -39,7 +39,7 @@ evidence_get(const char *service, struct evidence *ev)
 }
 
 int
-evidence_add(const char *service, enum auth_method method, uint32_t cost)
+evidence_add(const char *service, int method, uint32_t cost)
 {
 	struct proof	*p;
 

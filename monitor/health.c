@@ -171,7 +171,7 @@ ready(void)
 	return 1;
 }
 
-int
+static int
 health_answer(struct worker *w, struct buf *b)
 {
 	static int	 warned;
@@ -221,10 +221,23 @@ static const struct mon_request health_requests[] = {
 	{ MSG_HEALTH, "HEALTH", S(W_ASSIGNED), 1, 0, 0, health_answer },
 };
 
+/* A health worker holds one of few slots: whatever its state, it ends. */
+static void
+health_deadline(struct worker *w)
+{
+	if (w->state == W_DONE)
+		worker_kill(w, "still running %d ms after its figures",
+		    HEALTH_ANSWER_MS);
+	else
+		worker_kill(w, "no health request within %d ms",
+		    HEALTH_REQUEST_MS);
+}
+
 const struct mon_connector mon_health = {
 	.name = "health",
 	.flags = MC_HEALTH,
 	.requests = health_requests,
 	.nrequests = nitems(health_requests),
 	.deadline_ms = HEALTH_REQUEST_MS,
+	.deadline = health_deadline,
 };

@@ -25,13 +25,63 @@
 #include "monitor.h"
 #include "msg.h"
 #include "pgauth.h"
+#include "pgmsg.h"
 #include "pgopt.h"
 #include "secret.h"
+#include "util.h"
 
 #define PG_DEFAULT_PORT		"5432"
 #define PG_SCRAM		"SCRAM-SHA-256"
 #define PG_SCRAM_PLUS		"SCRAM-SHA-256-PLUS"
 #define SCRAM_MSG_MAX		1024
+
+/* The methods, weakest first: indexes of pg_methods[] (connector.h). */
+enum pg_method {
+	PGM_NONE = 0,		/* none yet (or trust: never asked) */
+	PGM_CLEARTEXT,		/* the password itself, on the wire */
+	PGM_MD5,		/* a salted hash */
+	PGM_SCRAM,		/* SCRAM-SHA-256 */
+	PGM_SCRAM_PLUS,		/* SCRAM-SHA-256-PLUS: bound to the TLS leg */
+};
+static const char *const pg_methods[] = {
+	"none", "cleartext password", "md5", "SCRAM-SHA-256",
+	"SCRAM-SHA-256-PLUS", NULL,
+};
+
+extern const struct mon_connector mon_pg;
+
+/* A connection's SCRAM exchange (w->cstate), forgotten with its secrets. */
+struct pg_state {
+	struct scram	*scram;
+	struct kdf_job	*kdf;		/* pending key derivation */
+};
+
+static const char *
+method_name(int m)
+{
+	return mon_connector_method(&mon_pg, m);
+}
+
+static struct pg_state *
+pg_state(struct worker *w)
+{
+	if (w->cstate == NULL)
+		w->cstate = calloc(1, sizeof(struct pg_state));
+	return w->cstate;
+}
+
+static void
+pg_forget(struct worker *w)
+{
+	struct pg_state	*st = w->cstate;
+
+	if (st == NULL)
+		return;
+	kdf_cancel(st->kdf);
+	scram_free(st->scram);
+	free(st);
+	w->cstate = NULL;
+}
 
 
 /*
@@ -161,7 +211,7 @@ pg_backend(const struct worker *w, char *host, size_t hostlen, char *port,
 	return 0;
 }
 
-int
+static int
 pg_dial_target(const struct worker *w, struct target *t, char *err,
     size_t errlen)
 {
@@ -188,7 +238,7 @@ pg_dial_target(const struct worker *w, struct target *t, char *err,
 	return 0;
 }
 
-int
+static int
 pg_dial_params(const struct worker *w, struct kvlist *params)
 {
 	const struct creds	*c = w->creds;
@@ -230,31 +280,31 @@ pg_dial_params(const struct worker *w, struct kvlist *params)
 	 * others are startup.* above.
 	 */
 	evidence_get(w->svc->name, &ev);
-	if (ev.method != AUTHM_NONE && (r = kv_set_str(params, "proven",
-	    auth_method_name(ev.method))) != 0)
+	if (ev.method != PGM_NONE && (r = kv_set_str(params, "proven",
+	    method_name(ev.method))) != 0)
 		return r;
 	return 0;
 }
 
 static unsigned int
-pgopt_of(enum auth_method m)
+pgopt_of(enum pg_method m)
 {
 	switch (m) {
-	case AUTHM_CLEARTEXT:	return PGOPT_PASSWORD;
-	case AUTHM_MD5:		return PGOPT_MD5;
-	case AUTHM_SCRAM:
-	case AUTHM_SCRAM_PLUS:	return PGOPT_SCRAM;
+	case PGM_CLEARTEXT:	return PGOPT_PASSWORD;
+	case PGM_MD5:		return PGOPT_MD5;
+	case PGM_SCRAM:
+	case PGM_SCRAM_PLUS:	return PGOPT_SCRAM;
 	default:		return PGOPT_NONE;
 	}
 }
 
 /* What the backend asked for, in libpq's words (fe-auth.c). */
 static const char *
-asked(enum auth_method m)
+asked(enum pg_method m)
 {
 	switch (m) {
-	case AUTHM_CLEARTEXT:	return "server requested a cleartext password";
-	case AUTHM_MD5:		return "server requested a hashed password";
+	case PGM_CLEARTEXT:	return "server requested a cleartext password";
+	case PGM_MD5:		return "server requested a hashed password";
 	default:		return "server requested SASL authentication";
 	}
 }
@@ -267,7 +317,7 @@ asked(enum auth_method m)
  * middle, may have asked for it), and the caller stops.
  */
 static int
-pg_method_permitted(struct worker *w, enum auth_method m,
+pg_method_permitted(struct worker *w, enum pg_method m,
     struct pg_policy *p)
 {
 	struct evidence	 ev;
@@ -284,34 +334,34 @@ pg_method_permitted(struct worker *w, enum auth_method m,
 		    asked(m), p->require_auth);
 		return ERR_DENIED;
 	}
-	if (p->cbind == PGOPT_CB_REQUIRE && m != AUTHM_SCRAM_PLUS) {
+	if (p->cbind == PGOPT_CB_REQUIRE && m != PGM_SCRAM_PLUS) {
 		(void)worker_fail(w, "channel binding required, but %s",
-		    m == AUTHM_SCRAM ? "the server did not offer "
+		    m == PGM_SCRAM ? "the server did not offer "
 		    "SCRAM-SHA-256-PLUS over TLS" : "not supported by the "
 		    "server's authentication request");
 		return ERR_DENIED;
 	}
 	/* The backend proved a stronger method before: a downgrade. */
 	evidence_get(w->svc->name, &ev);
-	if (m < ev.method) {
+	if ((int)m < ev.method) {
 		wlog_warn(w, "refusing %s after verified %s: possible "
 		    "downgrade by a man in the middle (a reload accepts it "
-		    "again)", auth_method_name(m), auth_method_name(ev.method));
+		    "again)", method_name(m), method_name(ev.method));
 		(void)worker_fail(w, "refusing %s: the backend of service %s "
 		    "has proven %s before, so this looks like a downgrade by "
-		    "a man in the middle", auth_method_name(m), w->svc->name,
-		    auth_method_name(ev.method));
+		    "a man in the middle", method_name(m), w->svc->name,
+		    method_name(ev.method));
 		return ERR_DENIED;
 	}
 	return 0;
 }
 
-int
+static int
 pg_check_cleartext(struct worker *w)
 {
 	struct pg_policy	 p;
 
-	if (pg_method_permitted(w, AUTHM_CLEARTEXT, &p) != 0)
+	if (pg_method_permitted(w, PGM_CLEARTEXT, &p) != 0)
 		return ERR_DENIED;
 	switch (w->svc->cleartext) {
 	case CLEARTEXT_ALWAYS:
@@ -337,7 +387,7 @@ pg_check_cleartext(struct worker *w)
 	}
 }
 
-int
+static int
 pg_check_authdone(struct worker *w, char *why, size_t len)
 {
 	struct pg_policy	 p;
@@ -346,19 +396,19 @@ pg_check_authdone(struct worker *w, char *why, size_t len)
 	if (pg_policy(w, &p, why, len) != 0)
 		return ERR_FORMAT;
 	evidence_get(w->svc->name, &ev);
-	if (w->method == AUTHM_NONE && (p.allowed & PGOPT_NONE) == 0)
+	if (w->method == PGM_NONE && (p.allowed & PGOPT_NONE) == 0)
 		snprintf(why, len, "server did not complete authentication, "
 		    "but require_auth is \"%s\"", p.require_auth);
 	else if (w->method < ev.method)
 		snprintf(why, len, "authenticated with %s after verified %s: "
-		    "possible downgrade", auth_method_name(w->method),
-		    auth_method_name(ev.method));
-	else if ((w->method == AUTHM_SCRAM || w->method == AUTHM_SCRAM_PLUS) &&
+		    "possible downgrade", method_name(w->method),
+		    method_name(ev.method));
+	else if ((w->method == PGM_SCRAM || w->method == PGM_SCRAM_PLUS) &&
 	    !w->method_proven)
 		snprintf(why, len, "authenticated without a verified SCRAM "
 		    "server signature");
 	else if (p.cbind == PGOPT_CB_REQUIRE &&
-	    (w->method != AUTHM_SCRAM_PLUS || !w->method_proven))
+	    (w->method != PGM_SCRAM_PLUS || !w->method_proven))
 		snprintf(why, len, "channel binding required, but the server "
 		    "authenticated the client without channel binding");
 	else
@@ -377,7 +427,7 @@ password_of(struct worker *w)
 	return pw;
 }
 
-int
+static int
 pg_answer_md5(struct worker *w, struct buf *b)
 {
 	const struct secret	*pw, *user;
@@ -392,7 +442,7 @@ pg_answer_md5(struct worker *w, struct buf *b)
 		return r;
 	if (len != 4)
 		return ERR_FORMAT;
-	if (pg_method_permitted(w, AUTHM_MD5, &pol) != 0 ||
+	if (pg_method_permitted(w, PGM_MD5, &pol) != 0 ||
 	    (pw = password_of(w)) == NULL)
 		return 0;
 	if ((user = creds_get(w->creds, "username")) == NULL ||
@@ -418,16 +468,18 @@ pg_answer_md5(struct worker *w, struct buf *b)
  * does offer -PLUS notices a mechanism list stripped on the way.
  */
 static int
-scram_binding(struct worker *w, enum auth_method m, const struct pg_policy *p,
+scram_binding(struct worker *w, enum pg_method m, const struct pg_policy *p,
     const unsigned char *cb, size_t cblen)
 {
-	if (m == AUTHM_SCRAM) {
+	struct pg_state	*st = w->cstate;
+
+	if (m == PGM_SCRAM) {
 		if (cblen != 0) {
 			worker_kill(w, "SCRAM-SHA-256 with channel binding "
 			    "data");
 			return ERR_DENIED;
 		}
-		return scram_set_channel_binding(w->scram, p->tls &&
+		return scram_set_channel_binding(st->scram, p->tls &&
 		    p->cbind != PGOPT_CB_DISABLE ? SCRAM_CBIND_UNOFFERED :
 		    SCRAM_CBIND_NONE, NULL, 0);
 	}
@@ -437,16 +489,17 @@ scram_binding(struct worker *w, enum auth_method m, const struct pg_policy *p,
 		    "configured (sslmode)");
 		return ERR_DENIED;
 	}
-	return scram_set_channel_binding(w->scram, SCRAM_CBIND_END_POINT, cb,
+	return scram_set_channel_binding(st->scram, SCRAM_CBIND_END_POINT, cb,
 	    cblen);
 }
 
-int
+static int
 pg_answer_scram_start(struct worker *w, struct buf *b)
 {
 	const unsigned char	*mech, *cb;
 	struct pg_policy	 pol;
-	enum auth_method	 m;
+	struct pg_state		*st;
+	enum pg_method		 m;
 	struct buf		*out;
 	size_t			 len, cblen;
 	int			 r;
@@ -456,14 +509,14 @@ pg_answer_scram_start(struct worker *w, struct buf *b)
 	    (r = buf_expect_end(b)) != 0)
 		return r;
 	if (len == strlen(PG_SCRAM) && memcmp(mech, PG_SCRAM, len) == 0)
-		m = AUTHM_SCRAM;
+		m = PGM_SCRAM;
 	else if (len == strlen(PG_SCRAM_PLUS) &&
 	    memcmp(mech, PG_SCRAM_PLUS, len) == 0)
-		m = AUTHM_SCRAM_PLUS;
+		m = PGM_SCRAM_PLUS;
 	else
 		return worker_fail(w, "SASL mechanism not supported");
 	/* tls-server-end-point is a hash of 32, 48 or 64 bytes. */
-	if (m == AUTHM_SCRAM_PLUS && cblen != 32 && cblen != 48 &&
+	if (m == PGM_SCRAM_PLUS && cblen != 32 && cblen != 48 &&
 	    cblen != 64) {
 		worker_kill(w, "SCRAM-SHA-256-PLUS with %zu bytes of channel "
 		    "binding data (tls-server-end-point has 32, 48 or 64)",
@@ -472,14 +525,14 @@ pg_answer_scram_start(struct worker *w, struct buf *b)
 	}
 	if (pg_method_permitted(w, m, &pol) != 0 || password_of(w) == NULL)
 		return 0;
-	if ((w->scram = scram_new()) == NULL)
+	if ((st = pg_state(w)) == NULL || (st->scram = scram_new()) == NULL)
 		return ERR_NOMEM;
 	if ((r = scram_binding(w, m, &pol, cb, cblen)) != 0)
 		return w->killed ? 0 : r;
 	if ((out = buf_new(SCRAM_MSG_MAX)) == NULL)
 		return ERR_NOMEM;
-	if ((r = scram_client_first(w->scram, out)) == 0)
-		r = worker_reply(w, MSG_SCRAM_START, buf_ptr(out),
+	if ((r = scram_client_first(st->scram, out)) == 0)
+		r = worker_reply(w, MSG_PG_SCRAM_START, buf_ptr(out),
 		    buf_len(out));
 	buf_free(out);
 	return r;
@@ -490,32 +543,34 @@ static void
 scram_hi_done(void *arg, int error, const struct secret *salted)
 {
 	struct worker	*w = arg;
+	struct pg_state	*st = w->cstate;
 	struct buf	*out = NULL;
 	int		 r;
 
-	w->kdf = NULL;
+	st->kdf = NULL;
 	if (error != 0)
 		r = worker_fail(w, "SCRAM key derivation failed (%s)",
 		    err_str(error));
 	else if ((out = buf_new(SCRAM_MSG_MAX)) == NULL)
 		r = ERR_NOMEM;
-	else if ((r = scram_client_final_finish(w->scram, salted, out)) != 0)
+	else if ((r = scram_client_final_finish(st->scram, salted, out)) != 0)
 		r = worker_fail(w, "SCRAM computation failed (%s)",
 		    err_str(r));
 	else
-		r = worker_reply(w, MSG_SCRAM_FINAL, buf_ptr(out),
+		r = worker_reply(w, MSG_PG_SCRAM_FINAL, buf_ptr(out),
 		    buf_len(out));
 	buf_free(out);
 	if (r != 0)
 		worker_kill(w, "answering %s: %s",
-		    msg_type_name(MSG_SCRAM_FINAL), err_str(r));
+		    "PG_SCRAM_FINAL", err_str(r));
 }
 
-int
+static int
 pg_answer_scram_final(struct worker *w, struct buf *b)
 {
 	const unsigned char	*msg;
 	const struct secret	*pw;
+	struct pg_state		*st = w->cstate;
 	struct scram_hi		 hi;
 	struct evidence		 ev;
 	uint32_t		 least, it;
@@ -525,7 +580,7 @@ pg_answer_scram_final(struct worker *w, struct buf *b)
 	if ((r = buf_get_string_direct(b, &msg, &len)) != 0 ||
 	    (r = buf_expect_end(b)) != 0)
 		return r;
-	if (w->scram == NULL || w->kdf != NULL ||
+	if (st == NULL || st->scram == NULL || st->kdf != NULL ||
 	    (pw = password_of(w)) == NULL)
 		return ERR_PROTO;
 	/*
@@ -535,13 +590,13 @@ pg_answer_scram_final(struct worker *w, struct buf *b)
 	evidence_get(w->svc->name, &ev);
 	least = ev.cost > SCRAM_MIN_ITERATIONS ? ev.cost :
 	    SCRAM_MIN_ITERATIONS;
-	scram_set_floor(w->scram, least);
+	scram_set_floor(st->scram, least);
 	/*
 	 * The server-first-message is the backend's, relayed by the worker:
 	 * a bad one is the backend's fault, so the worker lives and is told.
 	 */
-	r = scram_client_final_begin(w->scram, pw, msg, len, &hi);
-	if (r == ERR_DENIED && (it = scram_iterations(w->scram)) < least) {
+	r = scram_client_final_begin(st->scram, pw, msg, len, &hi);
+	if (r == ERR_DENIED && (it = scram_iterations(st->scram)) < least) {
 		wlog_warn(w, "SCRAM with %u iterations, below the floor of %u "
 		    "(%s): refused, nothing computed; a man in the middle or a "
 		    "compromised worker may be after a proof to guess the "
@@ -555,17 +610,18 @@ pg_answer_scram_final(struct worker *w, struct buf *b)
 		return worker_fail(w, "the backend sent an unacceptable SCRAM "
 		    "challenge (%s)", err_str(r));
 	/* The answer goes out from scram_hi_done. */
-	if ((w->kdf = kdf_start(&hi, scram_hi_done, w)) == NULL) {
+	if ((st->kdf = kdf_start(&hi, scram_hi_done, w)) == NULL) {
 		scram_hi_clear(&hi);
 		return worker_fail(w, "SCRAM's key derivation cannot start");
 	}
 	return 0;
 }
 
-int
+static int
 pg_answer_scram_verify(struct worker *w, struct buf *b)
 {
 	const unsigned char	*msg;
+	struct pg_state		*st = w->cstate;
 	struct buf		*out;
 	size_t			 len;
 	int			 r, ok;
@@ -573,9 +629,9 @@ pg_answer_scram_verify(struct worker *w, struct buf *b)
 	if ((r = buf_get_string_direct(b, &msg, &len)) != 0 ||
 	    (r = buf_expect_end(b)) != 0)
 		return r;
-	if (w->scram == NULL)
+	if (st == NULL || st->scram == NULL)
 		return ERR_PROTO;
-	ok = scram_verify(w->scram, msg, len) == 0;
+	ok = scram_verify(st->scram, msg, len) == 0;
 	if (!ok)
 		wlog_warn(w, "the backend's SCRAM server signature is wrong");
 	else {
@@ -585,24 +641,45 @@ pg_answer_scram_verify(struct worker *w, struct buf *b)
 		 * a reload replaced may have dialed another backend.
 		 */
 		if (w->conf == mon.conf && evidence_add(w->svc->name,
-		    w->method, scram_iterations(w->scram)) != 0)
+		    w->method, scram_iterations(st->scram)) != 0)
 			wlog_warn(w, "out of memory: what the backend proved "
 			    "is not kept");
 	}
 	if ((out = buf_new(16)) == NULL)
 		return ERR_NOMEM;
 	if ((r = buf_put_u8(out, ok)) == 0)
-		r = worker_send(w, MSG_SCRAM_VERIFY, out, -1);
+		r = worker_send(w, MSG_PG_SCRAM_VERIFY, out, -1);
 	buf_free(out);
 	return r == ERR_EOF ? 0 : r;
 }
 
-static const char *const pg_required[] = { "host|address", "username", NULL };
-static const char *const pg_worker_secrets[] = { "password", NULL };
-static const char *const pg_methods[] = {
-	"none", "cleartext password", "md5", "SCRAM-SHA-256",
-	"SCRAM-SHA-256-PLUS", NULL,
+/*
+ * May the worker have this credential now?  Only the password is ever
+ * given (pg_worker_secrets), for a cleartext password request.
+ */
+static int
+pg_release(struct worker *w, const char *name)
+{
+	if (strcmp(name, "password") == 0)
+		return pg_check_cleartext(w);
+	worker_kill(w, "asked for credential %s", name);
+	return ERR_DENIED;
+}
+
+static const struct mon_request pg_requests[] = {
+	{ MSG_PG_MD5, "PG_MD5", S(W_HANDSHAKE), 1, REQ_AUTH, 0,
+	    pg_answer_md5 },
+	{ MSG_PG_SCRAM_START, "PG_SCRAM_START", S(W_HANDSHAKE), 1, REQ_AUTH, 0,
+	    pg_answer_scram_start },
+	{ MSG_PG_SCRAM_FINAL, "PG_SCRAM_FINAL", S(W_HANDSHAKE), 1, 0,
+	    MSG_PG_SCRAM_START, pg_answer_scram_final },
+	{ MSG_PG_SCRAM_VERIFY, "PG_SCRAM_VERIFY", S(W_HANDSHAKE), 1, 0,
+	    MSG_PG_SCRAM_FINAL, pg_answer_scram_verify },
 };
+
+static const char *const pg_required[] = { "host|address", "username", NULL };
+/* Not sslkey: the monitor signs with it (tlssign.c). */
+static const char *const pg_worker_secrets[] = { "password", NULL };
 
 const struct mon_connector mon_pg = {
 	.name = "pg",
@@ -610,4 +687,11 @@ const struct mon_connector mon_pg = {
 	.required = pg_required,
 	.worker_secrets = pg_worker_secrets,
 	.methods = pg_methods,
+	.dial_target = pg_dial_target,
+	.dial_params = pg_dial_params,
+	.release = pg_release,
+	.authdone = pg_check_authdone,
+	.forget = pg_forget,
+	.requests = pg_requests,
+	.nrequests = nitems(pg_requests),
 };

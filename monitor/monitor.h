@@ -22,8 +22,8 @@ struct buf;
 struct event;
 struct event_base;
 struct evdns_base;
+struct mon_connector;
 struct secret;
-struct scram;
 
 /* What a worker may do next; see the dispatch table in dispatch.c. */
 enum wstate {
@@ -32,20 +32,9 @@ enum wstate {
 	W_HANDSHAKE,		/* authenticating the backend leg */
 	W_CANCEL,		/* dialed for a CancelRequest only */
 	W_RELAY,		/* authenticated; credentials are gone */
+	W_SESSION,		/* authenticated; the connector's capped
+				   per-request answers only (MC_SESSION) */
 	W_DONE,			/* said BYE, failed, or was killed */
-};
-
-/*
- * The authentication methods the monitor answers for, weakest first within
- * a connector's: a worker may use one per connection (worker_method), and
- * evidence.c keeps the strongest that a service's backend has proven.
- */
-enum auth_method {
-	AUTHM_NONE = 0,		/* none yet (or trust: never asked) */
-	AUTHM_CLEARTEXT,	/* the password itself, on the wire */
-	AUTHM_MD5,		/* PostgreSQL md5: a salted hash */
-	AUTHM_SCRAM,		/* SCRAM-SHA-256 */
-	AUTHM_SCRAM_PLUS,	/* SCRAM-SHA-256-PLUS: bound to the TLS leg */
 };
 
 /* The credentials of one service, resolved for one connection. */
@@ -82,9 +71,11 @@ struct worker {
 	struct event	*ev_deadline;
 	struct config	*conf;		/* holds a reference: svc is in it */
 	const struct service *svc;
+	const struct mon_connector *conn;	/* svc's (connector.h) */
 	uint64_t	 id;		/* the connection id of log lines */
 	enum wstate	 state;
-	uint32_t	 used;		/* once-only requests already made */
+	uint32_t	*counts;	/* requests made, per dispatch row */
+	const char	*auth_first;	/* the first REQ_AUTH request made */
 	uint32_t	 creds_given;	/* worker secrets already handed out */
 	int		 purpose;	/* DIAL_SESSION or DIAL_CANCEL */
 	int		 killed;
@@ -94,9 +85,9 @@ struct worker {
 	struct cred_req	*creq;		/* pending credential resolution */
 	struct dial	*dial;		/* pending backend dial */
 	struct creds	*creds;		/* held until the handshake ends */
-	struct scram	*scram;
-	struct kdf_job	*kdf;		/* pending SCRAM key derivation */
-	enum auth_method method;	/* the one this connection uses */
+	void		*cstate;	/* the connector's, freed by forget */
+	int		 method;	/* the one this connection uses (an
+					   index of its connector's methods) */
 	int		 method_proven;	/* the server's proof was checked */
 	uint64_t	 bytes_c2b, bytes_b2c;
 	/* health and metrics (health.c, metrics.c) */
@@ -188,6 +179,12 @@ int		 worker_spawn(const struct service *, int client_fd,
 		    const char *source);
 /* A worker for one connection to the health listener. */
 int		 worker_spawn_health(int client_fd);
+/*
+ * Give a worker its connector and the dispatch counts that go with it
+ * (freed with the worker): 0, or ERR_NOMEM.
+ */
+int		 worker_set_connector(struct worker *,
+		    const struct mon_connector *);
 /* Workers that serve clients of services (health workers left out). */
 size_t		 worker_sessions(void);
 void		 worker_kill(struct worker *, const char *reason, ...)
@@ -210,15 +207,19 @@ void		 worker_kill_all(void);
 /* The worker is authenticated or gone: it no longer counts as a startup. */
 void		 worker_startup_over(struct worker *);
 
-/* dispatch.c: the state table and the generic handlers. */
+/* dispatch.c: the state table and the common handlers. */
 void		 dispatch_message(struct worker *, uint32_t, struct buf *,
 		    int fd);
+/* The number of dispatch rows of a worker of the connector (w->counts). */
+size_t		 dispatch_rows(const struct mon_connector *);
+/* A request type's name for log lines, in the connector's words. */
+const char	*dispatch_type_name(const struct mon_connector *, uint32_t);
 /*
- * The worker is about to use method m: 0, or it asked for another one
- * before in this connection and has been killed.
+ * The worker is about to use method m (an index of its connector's
+ * methods): 0, or it asked for another one before in this connection and
+ * has been killed.
  */
-int		 worker_method(struct worker *, enum auth_method m);
-const char	*auth_method_name(enum auth_method);
+int		 worker_method(struct worker *, int m);
 
 /* Where to dial: a host and port, or a Unix socket path. */
 struct target {
@@ -227,12 +228,6 @@ struct target {
 	char		 unix_path[108];
 };
 
-/* mon_pg.c: PostgreSQL specifics of the monitor. */
-/* Where to dial, once the resolved credentials are usable (err: why not). */
-int		 pg_dial_target(const struct worker *, struct target *,
-		    char *err, size_t errlen);
-/* The worker's parameters: non-secret credentials, and what is proven. */
-int		 pg_dial_params(const struct worker *, struct kvlist *);
 /* pgnames.c: the connector's credential names. */
 int		 pg_worker_secret(const char *name);
 int		 pg_monitor_only(const char *name);
@@ -250,18 +245,6 @@ enum pg_cred_class {
 	PG_CRED_UNKNOWN,
 };
 enum pg_cred_class pg_credential_class(const char *name, const char **why);
-int		 pg_answer_md5(struct worker *, struct buf *);
-int		 pg_answer_scram_start(struct worker *, struct buf *);
-int		 pg_answer_scram_final(struct worker *, struct buf *);
-int		 pg_answer_scram_verify(struct worker *, struct buf *);
-/*
- * May the worker have the cleartext password now?  0: yes.  Otherwise the
- * worker has been answered (MSG_FAILED) or killed.
- */
-int		 pg_check_cleartext(struct worker *);
-/* Does an AUTHDONE ok fit the service's policy?  Else why not. */
-int		 pg_check_authdone(struct worker *, char *why, size_t);
-
 /*
  * tlssign.c: the backend client key's one signature per connection
  * (MSG_TLS_SIGN), of a TLS 1.3 client CertificateVerify only.
@@ -330,13 +313,14 @@ void		 kdf_close(void);
  * that of the key derivation (SCRAM: the iteration count).
  */
 struct evidence {
-	enum auth_method method;	/* the strongest method proven */
+	int		 method;	/* the strongest method proven (an
+					   index of the connector's methods) */
 	uint32_t	 cost;		/* the costliest derivation proven */
 };
 /* The evidence of a service; zeroes when there is none. */
 void		 evidence_get(const char *service, struct evidence *);
 /* An exchange of this method and cost was proven: raise to it. */
-int		 evidence_add(const char *service, enum auth_method,
+int		 evidence_add(const char *service, int method,
 		    uint32_t cost);
 /* Forget all: a reload starts afresh (and exit frees it). */
 void		 evidence_reset(void);
@@ -403,10 +387,10 @@ int		 peer_allowed(const struct service *, int fd);
  */
 #define HEALTH_MAX_WORKERS	8
 extern const struct service health_service;
+extern const struct mon_connector mon_health;
 int		 health_open(const struct config *, char *err, size_t errlen);
 void		 health_close(void);
 void		 health_worker_gone(void);
-int		 health_answer(struct worker *, struct buf *);
 
 /*
  * metrics.c: the counters behind /metrics, kept by service name (services

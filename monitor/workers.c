@@ -25,12 +25,12 @@
 #include <event2/event.h>
 
 #include "buf.h"
+#include "connector.h"
 #include "errors.h"
 #include "figures.h"
 #include "log.h"
 #include "monitor.h"
 #include "msg.h"
-#include "pgauth.h"
 #include "safefile.h"
 #include "secret.h"
 
@@ -199,21 +199,41 @@ worker_free(struct worker *w)
 	/* The last worker of a configuration replaced by reload frees it. */
 	config_unref(w->conf);
 	free(w->source);
+	free(w->counts);
 	free(w);
 }
 
-static int	 spawn(const struct service *, int, int, const char *);
+static int	 spawn(const struct service *, const struct mon_connector *,
+		    int, const char *);
 
 int
 worker_spawn(const struct service *svc, int client_fd, const char *source)
 {
-	return spawn(svc, client_fd, 0, source);
+	const struct mon_connector	*mc;
+
+	/* The load checked it: a connector that is not there is a bug. */
+	if ((mc = mon_connector_find(svc->connector)) == NULL)
+		fatal("service %s: no connector %s", svc->name,
+		    svc->connector);
+	return spawn(svc, mc, client_fd, source);
 }
 
 int
 worker_spawn_health(int client_fd)
 {
-	return spawn(&health_service, client_fd, 1, NULL);
+	return spawn(&health_service, &mon_health, client_fd, NULL);
+}
+
+int
+worker_set_connector(struct worker *w, const struct mon_connector *mc)
+{
+	free(w->counts);
+	w->conn = mc;
+	w->health = (mc->flags & MC_HEALTH) != 0;
+	if ((w->counts = calloc(dispatch_rows(mc), sizeof(*w->counts))) ==
+	    NULL)
+		return ERR_NOMEM;
+	return 0;
 }
 
 size_t
@@ -223,8 +243,8 @@ worker_sessions(void)
 }
 
 static int
-spawn(const struct service *svc, int client_fd, int health,
-    const char *source)
+spawn(const struct service *svc, const struct mon_connector *mc,
+    int client_fd, const char *source)
 {
 	struct worker	*w;
 	struct buf	*b = NULL;
@@ -237,9 +257,12 @@ spawn(const struct service *svc, int client_fd, int health,
 	/* svc is a service of mon.conf, which must outlive this worker. */
 	w->conf = config_ref(mon.conf);
 	w->svc = svc;
-	w->health = health;
 	w->id = ++mon.next_id;
 	w->state = W_ASSIGNED;
+	if ((r = worker_set_connector(w, mc)) != 0) {
+		wlog_error(w, "cannot start a worker: out of memory");
+		goto fail;
+	}
 
 	if ((r = worker_exec_check(why, sizeof(why))) != 0) {
 		/* Out of descriptors: the caller backs off on errno. */
@@ -285,7 +308,7 @@ spawn(const struct service *svc, int client_fd, int health,
 		goto killit;
 	}
 	/* A health worker is no startup of any service. */
-	if (!health) {
+	if (!w->health) {
 		if ((r = startups_add(svc->name)) != 0)
 			goto killit;
 		w->unauthenticated = 1;
@@ -301,12 +324,12 @@ spawn(const struct service *svc, int client_fd, int health,
 			}
 		}
 	}
-	worker_set_deadline(w, health ? HEALTH_REQUEST_MS :
+	worker_set_deadline(w, mc->deadline_ms != 0 ? mc->deadline_ms :
 	    mon.conf->handshake_timeout_ms);
 	TAILQ_INSERT_TAIL(&mon.workers, w, entry);
 	mon.nworkers++;
 	metrics_spawned(w);
-	if (health)
+	if (w->health)
 		mon.nhealth++;
 
 	/*
@@ -368,7 +391,7 @@ worker_send(struct worker *w, uint32_t type, const struct buf *b, int fd)
 		return 0;
 	if (r == ERR_EOF) {
 		/* It has gone (its client left): nothing to answer. */
-		wlog_debug(w, "worker gone before %s", msg_type_name(type));
+		wlog_debug(w, "worker gone before %s", dispatch_type_name(w->conn, type));
 		worker_close_chan(w);
 		worker_forget_secrets(w);
 		return r;
@@ -377,7 +400,7 @@ worker_send(struct worker *w, uint32_t type, const struct buf *b, int fd)
 	 * The monitor never blocks on a worker: a worker whose channel is
 	 * full is not reading what it asked for, so it is misbehaving.
 	 */
-	worker_kill(w, "cannot send %s: %s", msg_type_name(type), err_str(r));
+	worker_kill(w, "cannot send %s: %s", dispatch_type_name(w->conn, type), err_str(r));
 	return r;
 }
 
@@ -431,10 +454,8 @@ worker_forget_secrets(struct worker *w)
 	}
 	creds_free(w->creds);
 	w->creds = NULL;
-	kdf_cancel(w->kdf);
-	w->kdf = NULL;
-	scram_free(w->scram);
-	w->scram = NULL;
+	if (w->conn != NULL && w->conn->forget != NULL)
+		w->conn->forget(w);
 }
 
 static void
@@ -488,17 +509,13 @@ worker_deadline_cb(int fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	/* A health worker holds one of few slots: whatever its state. */
-	if (w->health) {
-		if (w->used & (1U << MSG_HEALTH))
-			worker_kill(w, "still running %d ms after its figures",
-			    HEALTH_ANSWER_MS);
-		else
-			worker_kill(w, "no health request within %d ms",
-			    HEALTH_REQUEST_MS);
+	/* A connector may have deadlines of its own (health's). */
+	if (w->conn->deadline != NULL) {
+		w->conn->deadline(w);
 		return;
 	}
-	if (w->state != W_RELAY && w->state != W_DONE) {
+	if (w->state != W_RELAY && w->state != W_SESSION &&
+	    w->state != W_DONE) {
 		metrics_failed(w, FIG_TIMEOUT);
 		worker_kill(w, "handshake not finished within %d ms",
 		    w->conf->handshake_timeout_ms);
@@ -590,7 +607,8 @@ worker_reap(void)
 		metrics_reaped(w, status);
 		if (w->health)
 			wlog_debug(w, "closed");
-		else if (w->state == W_RELAY || w->state == W_DONE)
+		else if (w->state == W_RELAY || w->state == W_SESSION ||
+		    w->state == W_DONE)
 			wlog_info(w, "closed (%llu bytes in, %llu out)",
 			    (unsigned long long)w->bytes_c2b,
 			    (unsigned long long)w->bytes_b2c);

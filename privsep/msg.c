@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -212,25 +213,22 @@ msg_recv_timeout(int sock, int timeout_ms, uint32_t *type,
 const char *
 msg_type_name(uint32_t type)
 {
-	static const char *const names[MSG_TYPE_MAX] = {
+	static const char *const names[MSG_COMMON_MAX] = {
 		[MSG_ASSIGN] = "ASSIGN",
 		[MSG_DIAL] = "DIAL",
 		[MSG_DIALED] = "DIALED",
 		[MSG_FAILED] = "FAILED",
 		[MSG_CREDENTIAL] = "CREDENTIAL",
-		[MSG_PG_MD5] = "PG_MD5",
-		[MSG_SCRAM_START] = "SCRAM_START",
-		[MSG_SCRAM_FINAL] = "SCRAM_FINAL",
-		[MSG_SCRAM_VERIFY] = "SCRAM_VERIFY",
 		[MSG_AUTHDONE] = "AUTHDONE",
 		[MSG_LOG] = "LOG",
 		[MSG_STATS] = "STATS",
 		[MSG_BYE] = "BYE",
-		[MSG_HEALTH] = "HEALTH",
 		[MSG_TLS_SIGN] = "TLS_SIGN",
 	};
+	static char	 other[32];
 
-	if (type >= MSG_TYPE_MAX || names[type] == NULL)
-		return "unknown";
-	return names[type];
+	if (type < MSG_COMMON_MAX && names[type] != NULL)
+		return names[type];
+	snprintf(other, sizeof(other), "type %u", type);
+	return other;
 }

@@ -232,8 +232,11 @@ main(int argc, char **argv)
 	if ((r = conn->handshake(&c)) != 0)
 		return r == ERR_TIMEOUT ? WORKER_EXIT_TIMEOUT :
 		    WORKER_EXIT_FAILED;
-	/* A CancelRequest leaves nothing to relay. */
-	if (c.client.fd != -1 && c.backend.fd != -1) {
+	if (conn->serve != NULL) {
+		r = conn->serve(&c, &st);
+		wchan_stats(&c, &st);
+	} else if (c.client.fd != -1 && c.backend.fd != -1) {
+		/* A CancelRequest leaves nothing to relay. */
 		r = relay_run(&c.client, &c.backend, c.idle_timeout_ms, &st);
 		if (r == ERR_TIMEOUT)
 			log_info("idle for %d ms; closing", c.idle_timeout_ms);

@@ -25,6 +25,7 @@
 #include "secret.h"
 #include "endpoint.h"
 #include "tlskey.h"
+#include "pgchan.h"
 #include "pgopt.h"
 #include "worker.h"
 #include "pgproto.h"
@@ -66,7 +67,10 @@ struct pg {
 
 static int	 pg_handshake(struct wconn *);
 
-const struct connector pg_connector = { "pg", pg_handshake };
+const struct connector pg_connector = {
+	.name = "pg",
+	.handshake = pg_handshake,
+};
 
 /*
  * Text from a peer on its way to our log: no control characters (a forged
@@ -613,10 +617,10 @@ auth_sasl(struct pg *pg, const struct pgp_auth *a)
 		goto out;
 	}
 	if (a->code == PG_AUTH_SASL)
-		r = wchan_scram_start(pg->c, mech, cb, cblen, out, err,
+		r = wchan_pg_scram_start(pg->c, mech, cb, cblen, out, err,
 		    sizeof(err));
 	else
-		r = wchan_scram_final(pg->c, a->data, a->datalen, out, err,
+		r = wchan_pg_scram_final(pg->c, a->data, a->datalen, out, err,
 		    sizeof(err));
 	if (r != 0) {
 		r = pg_fail(pg, r, "28000", "airlock: %s", reason(err));
@@ -738,7 +742,7 @@ auth_request(struct pg *pg, const unsigned char *body, size_t len)
 	case PG_AUTH_SASL_FINAL:
 		if (pg->state != AUTH_SASL_CONT)
 			break;
-		if ((r = wchan_scram_verify(pg->c, a.data, a.datalen, err,
+		if ((r = wchan_pg_scram_verify(pg->c, a.data, a.datalen, err,
 		    sizeof(err))) != 0) {
 			/* A wrong signature, or the channel failed: say which. */
 			return pg_fail(pg, ERR_AUTH, "28000", "airlock: %s",

@@ -12,7 +12,6 @@
 
 #include "buf.h"
 #include "errors.h"
-#include "figures.h"
 #include "log.h"
 #include "msg.h"
 #include "secret.h"
@@ -33,8 +32,8 @@ remaining_ms(const struct wconn *c)
  * request's type, except that DIAL is answered by DIALED.  On MSG_FAILED
  * the reason goes into err and ERR_DENIED is returned.
  */
-static int
-request(struct wconn *c, uint32_t type, const struct buf *req,
+int
+wchan_request(struct wconn *c, uint32_t type, const struct buf *req,
     struct buf *reply, int *fd, char *err, size_t errlen)
 {
 	const unsigned char	*why;
@@ -85,8 +84,8 @@ request(struct wconn *c, uint32_t type, const struct buf *req,
  * A request whose payload is one string, or two when v2 is not NULL, and
  * whose answer is one string.
  */
-static int
-request_string(struct wconn *c, uint32_t type, const void *v, size_t vlen,
+int
+wchan_request_string(struct wconn *c, uint32_t type, const void *v, size_t vlen,
     const void *v2, size_t v2len, struct buf *reply,
     const unsigned char **ans, size_t *anslen, char *err, size_t errlen)
 {
@@ -97,7 +96,7 @@ request_string(struct wconn *c, uint32_t type, const void *v, size_t vlen,
 		return ERR_NOMEM;
 	if ((r = buf_put_string(req, v, vlen)) == 0 &&
 	    (v2 == NULL || (r = buf_put_string(req, v2, v2len)) == 0))
-		r = request(c, type, req, reply, NULL, err, errlen);
+		r = wchan_request(c, type, req, reply, NULL, err, errlen);
 	buf_free(req);
 	if (r != 0)
 		return r;
@@ -120,7 +119,7 @@ wchan_dial(struct wconn *c, int purpose, char *err, size_t errlen)
 		goto out;
 	}
 	if ((r = buf_put_u8(req, purpose)) != 0 ||
-	    (r = request(c, MSG_DIAL, req, reply, &fd, err, errlen)) != 0)
+	    (r = wchan_request(c, MSG_DIAL, req, reply, &fd, err, errlen)) != 0)
 		goto out;
 	if (fd == -1) {
 		snprintf(err, errlen, "airlock: internal channel error");
@@ -156,101 +155,11 @@ wchan_credential(struct wconn *c, const char *name, struct secret **out,
 	*out = NULL;
 	if ((reply = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
 		return ERR_NOMEM;
-	r = request_string(c, MSG_CREDENTIAL, name, strlen(name), NULL, 0,
+	r = wchan_request_string(c, MSG_CREDENTIAL, name, strlen(name), NULL, 0,
 	    reply, &v, &len, err, errlen);
 	if (r == 0 && (*out = secret_new(v, len)) == NULL)
 		r = ERR_NOMEM;
 	buf_free(reply);	/* wipes the plain copy of the value */
-	return r;
-}
-
-int
-wchan_pg_md5(struct wconn *c, const unsigned char salt[4], char out[36],
-    char *err, size_t errlen)
-{
-	const unsigned char	*v;
-	struct buf		*reply;
-	size_t			 len;
-	int			 r;
-
-	if ((reply = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
-		return ERR_NOMEM;
-	r = request_string(c, MSG_PG_MD5, salt, 4, NULL, 0, reply, &v, &len,
-	    err, errlen);
-	if (r == 0 && len != 35) {
-		snprintf(err, errlen, "airlock: internal channel error");
-		r = ERR_PROTO;
-	}
-	if (r == 0) {
-		memcpy(out, v, 35);
-		out[35] = '\0';
-	}
-	buf_free(reply);
-	return r;
-}
-
-static int
-scram_step(struct wconn *c, uint32_t type, const void *v, size_t vlen,
-    const void *v2, size_t v2len, struct buf *out, char *err, size_t errlen)
-{
-	const unsigned char	*ans;
-	struct buf		*reply;
-	size_t			 len;
-	int			 r;
-
-	if ((reply = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
-		return ERR_NOMEM;
-	r = request_string(c, type, v, vlen, v2, v2len, reply, &ans, &len,
-	    err, errlen);
-	if (r == 0 && (r = buf_put(out, ans, len)) != 0)
-		snprintf(err, errlen, "airlock: SCRAM message too long");
-	buf_free(reply);
-	return r;
-}
-
-int
-wchan_scram_start(struct wconn *c, const char *mech,
-    const unsigned char *cbind, size_t cbindlen, struct buf *out, char *err,
-    size_t errlen)
-{
-	return scram_step(c, MSG_SCRAM_START, mech, strlen(mech),
-	    cbind != NULL ? cbind : (const unsigned char *)"", cbindlen, out,
-	    err, errlen);
-}
-
-int
-wchan_scram_final(struct wconn *c, const unsigned char *v, size_t len,
-    struct buf *out, char *err, size_t errlen)
-{
-	return scram_step(c, MSG_SCRAM_FINAL, v, len, NULL, 0, out, err,
-	    errlen);
-}
-
-int
-wchan_scram_verify(struct wconn *c, const unsigned char *v, size_t len,
-    char *err, size_t errlen)
-{
-	struct buf	*req, *reply;
-	uint8_t		 ok = 0;
-	int		 r;
-
-	req = buf_new(MSG_MAX_PAYLOAD);
-	reply = buf_new(MSG_MAX_PAYLOAD + 1);
-	if (req == NULL || reply == NULL)
-		r = ERR_NOMEM;
-	else if ((r = buf_put_string(req, v, len)) == 0 &&
-	    (r = request(c, MSG_SCRAM_VERIFY, req, reply, NULL, err,
-	    errlen)) == 0 &&
-	    ((r = buf_get_u8(reply, &ok)) != 0 ||
-	    (r = buf_expect_end(reply)) != 0))
-		snprintf(err, errlen, "airlock: internal channel error");
-	buf_free(req);
-	buf_free(reply);
-	if (r == 0 && ok != 1) {
-		snprintf(err, errlen, "airlock: the backend failed SCRAM "
-		    "server verification");
-		r = ERR_AUTH;
-	}
 	return r;
 }
 
@@ -270,7 +179,7 @@ wchan_tls_sign(struct wconn *c, const char *scheme, const unsigned char *tbs,
 		r = ERR_NOMEM;
 	else if ((r = buf_put_string(req, tbs, tbslen)) == 0 &&
 	    (r = buf_put_cstring(req, scheme)) == 0 &&
-	    (r = request(c, MSG_TLS_SIGN, req, reply, NULL, err,
+	    (r = wchan_request(c, MSG_TLS_SIGN, req, reply, NULL, err,
 	    errlen)) == 0) {
 		if ((r = buf_get_string_direct(reply, &v, &len)) != 0 ||
 		    (r = buf_expect_end(reply)) != 0 || len == 0 ||
@@ -321,21 +230,5 @@ wchan_stats(struct wconn *c, const struct relay_stats *st)
 	    (r = buf_put_u64(b, st->b2c)) == 0)
 		r = notify(c, MSG_STATS, b);
 	buf_free(b);
-	return r;
-}
-
-int
-wchan_health(struct wconn *c, struct figures *f, char *err, size_t errlen)
-{
-	struct buf	*reply;
-	int		 r;
-
-	fig_init(f);
-	if ((reply = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
-		return ERR_NOMEM;
-	if ((r = request(c, MSG_HEALTH, NULL, reply, NULL, err, errlen)) == 0 &&
-	    (r = fig_decode(reply, f)) != 0)
-		snprintf(err, errlen, "airlock: malformed figures");
-	buf_free(reply);
 	return r;
 }

@@ -26,13 +26,23 @@ struct wconn {
 	int		 idle_timeout_ms;
 };
 
+/*
+ * A connector's worker half: one row of connectors[] (main.c).
+ */
 struct connector {
 	const char	*name;
 	/*
-	 * Authenticate the backend leg for the client.  0: relay.  On error
+	 * Authenticate the backend leg for the client.  0: go on.  On error
 	 * the connector has already told the client, in its own protocol.
 	 */
 	int		 (*handshake)(struct wconn *);
+	/*
+	 * After the handshake: serve the connection to its end, for a
+	 * connector that does not end in a byte relay (it rewrites each
+	 * request, or answers them itself).  NULL: relay bytes between the
+	 * client and the backend.  Returns 0 or the error that ended it.
+	 */
+	int		 (*serve)(struct wconn *, struct relay_stats *);
 };
 
 const struct connector *connector_find(const char *);
@@ -42,19 +52,25 @@ const struct connector *connector_find(const char *);
  * wait (until the handshake deadline) for its answer.  On MSG_FAILED or any
  * error, err holds a reason fit for the client.
  */
+/*
+ * Send one request and receive its answer into reply (the request's type;
+ * DIALED for DIAL); *fd, when fd is not NULL, the descriptor that came with
+ * it.  On MSG_FAILED the reason goes into err and ERR_DENIED is returned.
+ */
+int		 wchan_request(struct wconn *, uint32_t type,
+		    const struct buf *req, struct buf *reply, int *fd,
+		    char *err, size_t);
+/*
+ * A request of one string (two when v2 is not NULL) whose answer is one
+ * string, which points into reply.
+ */
+int		 wchan_request_string(struct wconn *, uint32_t type,
+		    const void *v, size_t vlen, const void *v2, size_t v2len,
+		    struct buf *reply, const unsigned char **ans,
+		    size_t *anslen, char *err, size_t);
 int		 wchan_dial(struct wconn *, int purpose, char *err, size_t);
 int		 wchan_credential(struct wconn *, const char *name,
 		    struct secret **, char *err, size_t);
-int		 wchan_pg_md5(struct wconn *, const unsigned char salt[4],
-		    char out[36], char *err, size_t);
-/* cbind: -PLUS's tls-server-end-point data, or NULL and 0. */
-int		 wchan_scram_start(struct wconn *, const char *mechanism,
-		    const unsigned char *cbind, size_t cbindlen,
-		    struct buf *out, char *err, size_t);
-int		 wchan_scram_final(struct wconn *, const unsigned char *, size_t,
-		    struct buf *out, char *err, size_t);
-int		 wchan_scram_verify(struct wconn *, const unsigned char *,
-		    size_t, char *err, size_t);
 /*
  * The client key's signature of a TLS 1.3 CertificateVerify's content with
  * a SignatureScheme (tlsscheme.h): into sig, with room for *siglen bytes.
@@ -64,9 +80,5 @@ int		 wchan_tls_sign(struct wconn *, const char *scheme,
 		    size_t *siglen, char *err, size_t);
 int		 wchan_authdone(struct wconn *, int ok);
 int		 wchan_stats(struct wconn *, const struct relay_stats *);
-/* A health worker's one request: the figures (fig_free them). */
-struct figures;
-int		 wchan_health(struct wconn *, struct figures *, char *err,
-		    size_t);
 
 #endif

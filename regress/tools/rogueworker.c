@@ -51,6 +51,8 @@
 #include "buf.h"
 #include "errors.h"
 #include "msg.h"
+#include "pgmsg.h"
+#include "figures.h"
 #include "tlsscheme.h"
 #include "util.h"
 
@@ -176,6 +178,20 @@ now_ms(void)
  * Receive one message within timeout_ms and note it.  Returns its type, 0
  * on timeout, -1 on end of channel or error.
  */
+
+/* The names of the types a rogue sends: the common ones, and pg's. */
+static const char *
+type_name(uint32_t type)
+{
+	switch (type) {
+	case MSG_PG_MD5:		return "PG_MD5";
+	case MSG_PG_SCRAM_START:	return "SCRAM_START";
+	case MSG_PG_SCRAM_FINAL:	return "SCRAM_FINAL";
+	case MSG_PG_SCRAM_VERIFY:	return "SCRAM_VERIFY";
+	default:			return msg_type_name(type);
+	}
+}
+
 static int
 receive(struct rogue_ctx *c, int timeout_ms)
 {
@@ -193,7 +209,7 @@ receive(struct rogue_ctx *c, int timeout_ms)
 		report(c, "receive failed: %s", err_str(r));
 		return -1;
 	}
-	report(c, "received %s%s", msg_type_name(type),
+	report(c, "received %s%s", type_name(type),
 	    fd != -1 ? " with fd" : "");
 	if (fd != -1)
 		close(fd);
@@ -208,7 +224,7 @@ expect(struct rogue_ctx *c, uint32_t want)
 	int	 t;
 
 	if ((t = receive(c, REPLY_MS)) == 0)
-		report(c, "timeout waiting for %s", msg_type_name(want));
+		report(c, "timeout waiting for %s", type_name(want));
 	return t == (int)want ? 0 : -1;
 }
 
@@ -533,7 +549,7 @@ play_scram_verify_first(struct rogue_ctx *c)
 	    buf_put_cstring(b, "v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
 	    != 0)
 		_exit(2);
-	send_msg(c, MSG_SCRAM_VERIFY, b, -1, "SCRAM_VERIFY before START", 1);
+	send_msg(c, MSG_PG_SCRAM_VERIFY, b, -1, "SCRAM_VERIFY before START", 1);
 	buf_free(b);
 	listen_after(c);
 }
@@ -561,7 +577,7 @@ play_md5_then_scram(struct rogue_ctx *c)
 	strings(c, MSG_PG_MD5, "salt", 4, NULL, 0, "PG_MD5", 0);
 	if (expect(c, MSG_PG_MD5) != 0)
 		return;
-	strings(c, MSG_SCRAM_START, "SCRAM-SHA-256", 13, "", 0,
+	strings(c, MSG_PG_SCRAM_START, "SCRAM-SHA-256", 13, "", 0,
 	    "SCRAM_START SCRAM-SHA-256", 1);
 	listen_after(c);
 }
@@ -593,9 +609,9 @@ play_scram_i1(struct rogue_ctx *c)
 
 	if (dial_ok(c) != 0)
 		return;
-	strings(c, MSG_SCRAM_START, "SCRAM-SHA-256", 13, "", 0,
+	strings(c, MSG_PG_SCRAM_START, "SCRAM-SHA-256", 13, "", 0,
 	    "SCRAM_START SCRAM-SHA-256", 0);
-	if (expect(c, MSG_SCRAM_START) != 0)
+	if (expect(c, MSG_PG_SCRAM_START) != 0)
 		return;
 	if (buf_get_string_direct(c->in, &first, &len) != 0 ||
 	    (nonce = memmem(first, len, ",r=", 3)) == NULL) {
@@ -605,7 +621,7 @@ play_scram_i1(struct rogue_ctx *c)
 	nonce += 3;
 	snprintf(forged, sizeof(forged), "r=%.*srogue,s=c2FsdA==,i=1",
 	    (int)(len - (size_t)(nonce - first)), (const char *)nonce);
-	strings(c, MSG_SCRAM_FINAL, forged, strlen(forged), NULL, 0,
+	strings(c, MSG_PG_SCRAM_FINAL, forged, strlen(forged), NULL, 0,
 	    "SCRAM_FINAL with i=1", 1);
 	listen_after(c);
 }
@@ -629,7 +645,7 @@ play_plus_badlen(struct rogue_ctx *c)
 {
 	if (dial_ok(c) != 0)
 		return;
-	strings(c, MSG_SCRAM_START, "SCRAM-SHA-256-PLUS", 18,
+	strings(c, MSG_PG_SCRAM_START, "SCRAM-SHA-256-PLUS", 18,
 	    "01234567890123456789", 20, "SCRAM_START -PLUS with 20 bytes", 1);
 	listen_after(c);
 }

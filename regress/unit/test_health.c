@@ -17,6 +17,7 @@
 #include "errors.h"
 #include "figures.h"
 #include "health.h"
+#include "connector.h"
 #include "monitor.h"
 #include "msg.h"
 #include "test.h"
@@ -555,7 +556,7 @@ TEST(health_dispatch_rules)
 	/* A health worker asks for the figures: answered, once. */
 	REQUIRE(msg_channel(sv) == 0);
 	memset(&w, 0, sizeof(w));
-	w.health = 1;
+	REQUIRE(worker_set_connector(&w, &mon_health) == 0);
 	w.svc = &health_service;
 	w.chan = sv[0];
 	w.pid = sleeper();
@@ -573,26 +574,35 @@ TEST(health_dispatch_rules)
 	CHECK_INT(w.killed, 1);
 	CHECK(killed_by_sigkill(w.pid));
 	close(sv[1]);
+	free(w.counts);
 
 	/* A health worker asks to dial: killed. */
 	memset(&w, 0, sizeof(w));
-	w.health = 1;
+	REQUIRE(worker_set_connector(&w, &mon_health) == 0);
 	w.svc = &health_service;
 	w.chan = -1;
 	w.pid = sleeper();
 	dispatch_message(&w, MSG_DIAL, dial, -1);
 	CHECK_INT(w.killed, 1);
 	CHECK(killed_by_sigkill(w.pid));
+	free(w.counts);
 
-	/* A client's worker asks for the figures: killed. */
+	/*
+	 * A client's worker sends the health request's type: it is not one
+	 * of pg's (whose own types start at the same number, so it reads as
+	 * pg's first, which is not permitted before the handshake): killed.
+	 */
 	memset(&w, 0, sizeof(w));
 	w.svc = &mon.conf->services[0];
+	REQUIRE(worker_set_connector(&w,
+	    mon_connector_find(w.svc->connector)) == 0);
 	w.chan = -1;
 	w.pid = sleeper();
 	buf_reset(empty);
 	dispatch_message(&w, MSG_HEALTH, empty, -1);
 	CHECK_INT(w.killed, 1);
 	CHECK(killed_by_sigkill(w.pid));
+	free(w.counts);
 
 	config_free(mon.conf);
 	mon.conf = NULL;

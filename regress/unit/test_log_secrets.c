@@ -32,8 +32,10 @@
 #include "errors.h"
 #include "log.h"
 #include "logfmt.h"
+#include "connector.h"
 #include "monitor.h"
 #include "msg.h"
+#include "pgmsg.h"
 #include "provider.h"
 #include "test.h"
 #include "util.h"
@@ -161,6 +163,13 @@ worker_new(const char *name, int *peer)
 	}
 	fcntl(sv[1], F_SETFL, O_NONBLOCK);
 	w->svc = &mon.conf->services[i];
+	if (worker_set_connector(w, mon_connector_find(w->svc->connector))
+	    != 0) {
+		close(sv[0]);
+		close(sv[1]);
+		free(w);
+		return NULL;
+	}
 	w->id = ++mon.next_id;
 	w->pid = NO_PID;
 	w->chan = sv[0];
@@ -186,6 +195,8 @@ worker_done(struct worker *w, int peer)
 	worker_startup_over(w);
 	TAILQ_REMOVE(&mon.workers, w, entry);
 	mon.nworkers--;
+	worker_forget_secrets(w);
+	free(w->counts);
 	free(w);
 	close(peer);
 }
@@ -254,7 +265,7 @@ tell(struct worker *w, uint32_t type, int u8)
 #define DIAL(w, p, b)	ask(w, p, MSG_DIAL, NULL, 0, NULL, 0, DIAL_SESSION, b)
 #define ASK(w, p, t, s, b) ask(w, p, t, s, strlen(s), NULL, 0, -1, b)
 /* SCRAM without channel binding: no binding data. */
-#define START(w, p, b)	ask(w, p, MSG_SCRAM_START, "SCRAM-SHA-256", 13, "", \
+#define START(w, p, b)	ask(w, p, MSG_PG_SCRAM_START, "SCRAM-SHA-256", 13, "", \
 			    0, -1, b)
 
 /* SCRAM through the monitor, with a server that gets the signature wrong. */
@@ -267,7 +278,7 @@ scram_wrong_signature(struct worker *w, int peer, struct buf *b)
 	uint8_t			 ok = 1;
 	const char		*nonce;
 
-	REQUIRE(START(w, peer, b) == MSG_SCRAM_START);
+	REQUIRE(START(w, peer, b) == MSG_PG_SCRAM_START);
 	REQUIRE(buf_get_string_direct(b, &first, &len) == 0);
 	snprintf(server_first, sizeof(server_first), "%.*s", (int)len, first);
 	REQUIRE((nonce = strstr(server_first, "r=")) != NULL);
@@ -275,11 +286,11 @@ scram_wrong_signature(struct worker *w, int peer, struct buf *b)
 	    "%.*sSRVNONCE,s=c2FsdHNhbHRzYWx0c2FsdA==,i=4096",
 	    (int)(len - (nonce - (const char *)server_first)),
 	    (const char *)first + (nonce - server_first));
-	REQUIRE(ASK(w, peer, MSG_SCRAM_FINAL, server_first, b) ==
-	    MSG_SCRAM_FINAL);
-	REQUIRE(ASK(w, peer, MSG_SCRAM_VERIFY,
+	REQUIRE(ASK(w, peer, MSG_PG_SCRAM_FINAL, server_first, b) ==
+	    MSG_PG_SCRAM_FINAL);
+	REQUIRE(ASK(w, peer, MSG_PG_SCRAM_VERIFY,
 	    "v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", b) ==
-	    MSG_SCRAM_VERIFY);
+	    MSG_PG_SCRAM_VERIFY);
 	CHECK(buf_get_u8(b, &ok) == 0 && ok == 0);
 }
 
@@ -322,8 +333,8 @@ good_service(const char *name, int cleartext, struct buf *b)
 	/* A fourth worker gets a challenge that is not SCRAM. */
 	REQUIRE((w = worker_new(name, &peer)) != NULL);
 	CHECK(DIAL(w, peer, b) == MSG_DIALED);
-	CHECK(START(w, peer, b) == MSG_SCRAM_START);
-	CHECK(ASK(w, peer, MSG_SCRAM_FINAL, "r=x,s=!!,i=0", b) == MSG_FAILED);
+	CHECK(START(w, peer, b) == MSG_PG_SCRAM_START);
+	CHECK(ASK(w, peer, MSG_PG_SCRAM_FINAL, "r=x,s=!!,i=0", b) == MSG_FAILED);
 	worker_done(w, peer);
 }
 

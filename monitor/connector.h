@@ -121,6 +121,14 @@ int		 mon_connector_planned(const char *name);
 /* Is name one of the connector's worker_secrets?  Its index, or -1. */
 int		 mon_connector_secret(const struct mon_connector *,
 		    const char *name);
+/*
+ * Is the table (or one row) well made: request types of the connector's
+ * own range, none twice, each "after" one of them?  airlockd checks at
+ * start; -1 and why otherwise.
+ */
+int		 mon_connectors_valid(char *err, size_t);
+int		 mon_connector_valid(const struct mon_connector *, char *err,
+		    size_t);
 /* The method's name, "none" for 0 or one out of range. */
 const char	*mon_connector_method(const struct mon_connector *,
 		    int method);

@@ -2,9 +2,11 @@
  * The monitor's connectors, one row each (connector.h), as relayd's
  * procs[]: the only place that lists them.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "connector.h"
+#include "msg.h"
 #include "monitor.h"
 #include "util.h"
 
@@ -74,4 +76,59 @@ mon_connector_method(const struct mon_connector *mc, int method)
 		if (i == method)
 			return method == 0 ? "none" : mc->methods[i];
 	return "none";
+}
+
+/*
+ * A row's requests: types of its own (from MSG_CONNECTOR_BASE, below
+ * MSG_TYPE_LIMIT, none twice), each "after" one of them, and a handler.
+ */
+int
+mon_connector_valid(const struct mon_connector *mc, char *err, size_t errlen)
+{
+	const struct mon_request	*q;
+	size_t				 i, j;
+	int				 found;
+
+	for (i = 0; i < mc->nrequests; i++) {
+		q = &mc->requests[i];
+		if (q->type < MSG_CONNECTOR_BASE || q->type >= MSG_TYPE_LIMIT ||
+		    q->name == NULL || q->handler == NULL || q->states == 0) {
+			snprintf(err, errlen, "connector %s: request %zu is "
+			    "malformed", mc->name, i);
+			return -1;
+		}
+		for (found = q->after == 0, j = 0; j < mc->nrequests; j++) {
+			if (j != i && mc->requests[j].type == q->type) {
+				snprintf(err, errlen, "connector %s: type %u "
+				    "twice", mc->name, q->type);
+				return -1;
+			}
+			if (mc->requests[j].type == q->after)
+				found = 1;
+		}
+		if (!found) {
+			snprintf(err, errlen, "connector %s: %s comes after a "
+			    "type it does not have", mc->name, q->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+mon_connectors_valid(char *err, size_t errlen)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < nitems(rows); i++) {
+		if (mon_connector_valid(rows[i], err, errlen) != 0)
+			return -1;
+		for (j = 0; j < i; j++)
+			if (strcmp(rows[i]->name, rows[j]->name) == 0) {
+				snprintf(err, errlen, "connector %s twice",
+				    rows[i]->name);
+				return -1;
+			}
+	}
+	return 0;
 }

@@ -27,6 +27,7 @@
 #include "config.h"
 #include "errors.h"
 #include "log.h"
+#include "connector.h"
 #include "monitor.h"
 #include "provider.h"
 #include "safefile.h"
@@ -402,6 +403,8 @@ main(int argc, char **argv)
 	no_core_dumps();
 	if (secret_openssl_hooks() != 0)
 		fatal("cannot install OpenSSL's wiping allocator");
+	if (mon_connectors_valid(err, sizeof(err)) != 0)
+		fatal("%s", err);
 	/* libevent carries the Vault token and provider answers. */
 	https_wipe_hooks();
 	event_set_log_callback(libevent_log);

@@ -37,10 +37,10 @@
  *			M->W  string signature.  The key stays in the monitor.
  *
  * These are the common types, below MSG_CONNECTOR_BASE.  A connector numbers
- * its own requests from MSG_CONNECTOR_BASE up, in its own header (pgmsg.h,
- * figures.h for the health listener's); the numbers of two connectors may
- * be the same, since a worker serves one connector and the monitor reads
- * its requests in that connector's table.
+ * its own requests from MSG_CONNECTOR_BASE up, in its own header
+ * (include/NAMEmsg.h); the numbers of two connectors may be the same,
+ * since a worker serves one connector and the monitor reads its requests
+ * in that connector's table.
  *
  * Which request is permitted when is the monitor's business (its dispatch
  * table); a request it does not permit ends the worker.

@@ -32,7 +32,7 @@ struct worker;
  */
 struct mon_request {
 	uint32_t	 type;
-	const char	*name;		/* in log lines: "PG_MD5" */
+	const char	*name;		/* in log lines */
 	uint32_t	 states;	/* where it is permitted */
 	uint32_t	 limit;		/* per connection; 0: no limit */
 	int		 flags;
@@ -100,6 +100,13 @@ struct mon_connector {
 	 */
 	int		 deadline_ms;
 	void		 (*deadline)(struct worker *);
+	/*
+	 * Once the monitor's loop is there, and at exit: what the connector
+	 * keeps for all its connections (threads, say).  start may fail; the
+	 * connector then says so and tries again when it needs it.
+	 */
+	void		 (*start)(void);
+	void		 (*stop)(void);
 };
 /*
  * MC_BACKEND: it dials a backend (the common requests DIAL, CREDENTIAL,
@@ -113,6 +120,8 @@ struct mon_connector {
 #define MC_HEALTH	0x4
 
 /* connectors.c */
+void		 mon_connectors_start(void);
+void		 mon_connectors_stop(void);
 const struct mon_connector *mon_connector_find(const char *name);
 /* The i-th row (NULL past the end), for lists of known connectors. */
 const struct mon_connector *mon_connector_at(size_t i);

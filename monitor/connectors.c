@@ -27,6 +27,26 @@ static const char *const planned[] = {
 	"ssh", "ssh-agent",
 };
 
+void
+mon_connectors_start(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(rows); i++)
+		if (rows[i]->start != NULL)
+			rows[i]->start();
+}
+
+void
+mon_connectors_stop(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(rows); i++)
+		if (rows[i]->stop != NULL)
+			rows[i]->stop();
+}
+
 const struct mon_connector *
 mon_connector_find(const char *name)
 {

@@ -413,9 +413,9 @@ answer_bye(struct worker *w, struct buf *b)
 /*
  * One authentication method per connection: the first that the worker
  * uses fixes it.  A backend never asks for two, so a second one is a
- * compromised worker shopping for the cheapest proof (an MD5 answer for a
- * chosen salt after a SCRAM exchange, the cleartext password after
- * either): it is killed.
+ * compromised worker shopping for the cheapest proof (a weak hash of a
+ * salt of its choosing after a strong exchange, the cleartext password
+ * after either): it is killed.
  */
 int
 worker_method(struct worker *w, int m)

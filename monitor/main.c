@@ -488,9 +488,7 @@ main(int argc, char **argv)
 	if (signals_open(mon.base, signals,
 	    nitems(signals)) != 0)
 		fatal_errno("cannot take the signals");
-	if (kdf_init() != 0)
-		log_warn("SCRAM's key derivation threads will be tried again "
-		    "at the first SCRAM login");
+	mon_connectors_start();
 	reload_init(debug, watch);
 	log_info("airlockd ready: %zu service(s)", mon.conf->nservices);
 
@@ -503,7 +501,7 @@ main(int argc, char **argv)
 	health_close();
 	metrics_free();
 	evidence_reset();
-	kdf_close();
+	mon_connectors_stop();
 	watch_stop();
 	signals_close();
 	if (ev_drain != NULL)

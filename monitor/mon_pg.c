@@ -666,6 +666,15 @@ pg_release(struct worker *w, const char *name)
 	return ERR_DENIED;
 }
 
+/* SCRAM's key derivation threads (pgkdf.c). */
+static void
+pg_start(void)
+{
+	if (kdf_init() != 0)
+		log_warn("SCRAM's key derivation threads will be tried again "
+		    "at the first SCRAM login");
+}
+
 static const struct mon_request pg_requests[] = {
 	{ MSG_PG_MD5, "PG_MD5", S(W_HANDSHAKE), 1, REQ_AUTH, 0,
 	    pg_answer_md5 },
@@ -692,6 +701,8 @@ const struct mon_connector mon_pg = {
 	.release = pg_release,
 	.authdone = pg_check_authdone,
 	.forget = pg_forget,
+	.start = pg_start,
+	.stop = kdf_close,
 	.requests = pg_requests,
 	.nrequests = nitems(pg_requests),
 };

@@ -292,25 +292,10 @@ int		 signals_open(struct event_base *, const struct signal_action *,
 void		 signals_close(void);
 
 /*
- * kdf.c: SCRAM's Hi() on a few threads, off the loop.  kdf_start takes hi
- * over (and empties it), or returns NULL and leaves it to the caller; done
- * is called on the loop, once, unless the job was cancelled first.  salted
- * is freed after done returns.
- */
-struct scram_hi;
-struct kdf_job;
-typedef void	 kdf_done_fn(void *arg, int error, const struct secret *salted);
-int		 kdf_init(void);
-struct kdf_job	*kdf_start(struct scram_hi *, kdf_done_fn *, void *);
-void		 kdf_cancel(struct kdf_job *);
-/* Stop the threads and free every job (at exit). */
-void		 kdf_close(void);
-
-/*
  * evidence.c: what a service's backend has proven, by a server proof that
  * the monitor checked itself (never a worker's claim), kept by service
  * name until the configuration is reloaded.  It only rises.  The cost is
- * that of the key derivation (SCRAM: the iteration count).
+ * that of the key derivation (an iteration count, say).
  */
 struct evidence {
 	int		 method;	/* the strongest method proven (an

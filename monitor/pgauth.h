@@ -114,4 +114,19 @@ void		 scram_hi_clear(struct scram_hi *);
 int		 scram_verify(struct scram *, const unsigned char *server_final,
 		    size_t len);
 
+/*
+ * pgkdf.c: SCRAM's Hi() on a few threads, off the loop.  kdf_start takes hi
+ * over (and empties it), or returns NULL and leaves it to the caller; done
+ * is called on the loop, once, unless the job was cancelled first.  salted
+ * is freed after done returns.
+ */
+struct scram_hi;
+struct kdf_job;
+typedef void	 kdf_done_fn(void *arg, int error, const struct secret *salted);
+int		 kdf_init(void);
+struct kdf_job	*kdf_start(struct scram_hi *, kdf_done_fn *, void *);
+void		 kdf_cancel(struct kdf_job *);
+/* Stop the threads and free every job (at exit). */
+void		 kdf_close(void);
+
 #endif

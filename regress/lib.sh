@@ -15,13 +15,6 @@ done
 TEST_NAME=$(basename "$0" .sh)
 AIRLOCKD=${AIRLOCKD:-$TOP/airlockd}
 
-# No ambient libpq settings: each test says what it means.
-unset PGHOST PGHOSTADDR PGPORT PGUSER PGPASSWORD PGDATABASE PGSERVICE \
-    PGSERVICEFILE PGSSLMODE PGSSLROOTCERT PGSSLCERT PGSSLKEY PGOPTIONS \
-    PGREQUIRESSL PGTZ PGDATESTYLE PGAPPNAME PGTARGETSESSIONATTRS
-PGCONNECT_TIMEOUT=10
-export PGCONNECT_TIMEOUT
-
 if getent passwd _airlock >/dev/null 2>&1; then
 	AIRLOCK_USER=_airlock
 else
@@ -31,10 +24,6 @@ fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/airlock-$TEST_NAME.XXXXXX") || exit 1
 # Other users (postgres, the worker user) must be able to reach into it.
 chmod 0755 "$T"
-# No password file either (a file that does not exist: libpq warns about
-# /dev/null).
-PGPASSFILE=$T/no-pgpass
-export PGPASSFILE
 
 AIRLOCK_PID=
 AIRLOCK_PIDS=

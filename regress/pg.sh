@@ -18,6 +18,18 @@
 # is for DNS:localhost and IP:127.0.0.1.  pg_stop stops the server; it is
 # also called at exit.
 
+# No ambient libpq settings: each test says what it means.
+unset PGHOST PGHOSTADDR PGPORT PGUSER PGPASSWORD PGDATABASE PGSERVICE \
+    PGSERVICEFILE PGSSLMODE PGSSLROOTCERT PGSSLCERT PGSSLKEY PGOPTIONS \
+    PGREQUIRESSL PGTZ PGDATESTYLE PGAPPNAME PGTARGETSESSIONATTRS
+PGCONNECT_TIMEOUT=10
+export PGCONNECT_TIMEOUT
+
+# No password file (a file that does not exist: libpq warns about
+# /dev/null).
+PGPASSFILE=$T/no-pgpass
+export PGPASSFILE
+
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 
 # pg_psql CONNINFO SQL: run one statement, print the bare result; never

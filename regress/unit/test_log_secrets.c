@@ -35,6 +35,7 @@
 #include "connector.h"
 #include "monitor.h"
 #include "msg.h"
+#include "pgauth.h"
 #include "pgmsg.h"
 #include "provider.h"
 #include "test.h"

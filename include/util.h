@@ -4,9 +4,24 @@
 #ifndef AIRLOCK_UTIL_H
 #define AIRLOCK_UTIL_H
 
+#include <stddef.h>
+
 /* The number of elements of an array (not of a pointer), as BSD's nitems. */
 #ifndef nitems
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
+
+/*
+ * A TCP port: one to five decimal digits (no sign, no space) of 1 to
+ * 65535.  0, or -1 for anything else.
+ */
+int		 port_parse(const char *s, size_t len, unsigned int *port);
+/*
+ * Text from a peer on its way to a log line or a message: printable ASCII
+ * kept, every other byte '?' (no forged line, no terminal escape), cut to
+ * what fits dst with its NUL.
+ */
+void		 text_printable(char *dst, size_t dstsize, const void *src,
+		    size_t len);
 
 #endif

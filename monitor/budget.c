@@ -19,6 +19,7 @@
 #include "errors.h"
 #include "log.h"
 #include "monitor.h"
+#include "util.h"
 
 /* Tokens are kept in millionths, so that a rate per second refills per µs. */
 #define MICRO		1000000ULL
@@ -67,7 +68,6 @@ worker_text(struct worker *w, struct budget *b, const struct budget_rule *rule,
     int level, const char *prefix, const unsigned char *text, size_t len)
 {
 	char	 line[WORKER_TEXT_MAX + 1];
-	size_t	 i;
 
 	/* Every line counts, printed or below our level. */
 	if (budget_take(b, rule, len, metrics_now_us()) != 0) {
@@ -77,12 +77,8 @@ worker_text(struct worker *w, struct budget *b, const struct budget_rule *rule,
 		    rule->rate_lines, rule->rate_bytes);
 		return;
 	}
-	if (len > WORKER_TEXT_MAX)
-		len = WORKER_TEXT_MAX;
 	/* The worker's text is untrusted: printable ASCII only. */
-	for (i = 0; i < len; i++)
-		line[i] = text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?';
-	line[len] = '\0';
+	text_printable(line, sizeof(line), text, len);
 	wlog(level, w, "%s%s", prefix, line);
 }
 

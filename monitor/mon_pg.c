@@ -137,80 +137,6 @@ pg_policy(const struct worker *w, struct pg_policy *p, char *err,
 }
 
 
-/* A credential that must be a non-empty C string: its text, or NULL. */
-static const char *
-cred_str(const struct worker *w, const char *name)
-{
-	const struct secret	*v = creds_get(w->creds, name);
-
-	if (v == NULL || v->len == 0 || memchr(v->data, '\0', v->len) != NULL)
-		return NULL;
-	return (const char *)v->data;
-}
-
-/*
- * The backend's host and port: the credentials host and port (5432 by
- * default), or Secretless Broker's older address, which wins where both
- * are given, as there: "host:port", "[v6]:port", or a host alone (Go's
- * net.SplitHostPort, then the host with the default port).
- */
-static int
-pg_backend(const struct worker *w, char *host, size_t hostlen, char *port,
-    size_t portlen, char *err, size_t errlen)
-{
-	const char	*a, *h, *p, *colon;
-	size_t		 hl;
-
-	h = cred_str(w, "host");
-	hl = h != NULL ? strlen(h) : 0;
-	if ((p = cred_str(w, "port")) == NULL)
-		p = creds_get(w->creds, "port") != NULL ? "" : PG_DEFAULT_PORT;
-	if ((a = cred_str(w, "address")) != NULL) {
-		p = PG_DEFAULT_PORT;
-		colon = strrchr(a, ':');
-		if (a[0] == '[' && colon != NULL && colon > a &&
-		    colon[-1] == ']') {
-			h = a + 1;
-			hl = (size_t)(colon - a) - 2;
-			p = colon + 1;
-		} else if (colon != NULL && strchr(a, ':') == colon) {
-			h = a;
-			hl = (size_t)(colon - a);
-			p = colon + 1;
-		} else if (colon == NULL) {
-			h = a;
-			hl = strlen(a);
-		} else
-			h = NULL;
-		if (h == NULL || hl == 0 || memchr(h, ']', hl) != NULL ||
-		    memchr(h, '[', hl) != NULL) {
-			snprintf(err, errlen, "service %s has an invalid "
-			    "address (host:port, [IPv6]:port or host)",
-			    w->svc->name);
-			return ERR_INVAL;
-		}
-	}
-	if (h == NULL || hl == 0) {
-		snprintf(err, errlen, "service %s has no usable host "
-		    "credential", w->svc->name);
-		return ERR_INVAL;
-	}
-	if (*p == '\0' || strlen(p) > 5 || strspn(p, "0123456789") !=
-	    strlen(p) || atoi(p) < 1 || atoi(p) > 65535) {
-		snprintf(err, errlen, "service %s has an invalid port",
-		    w->svc->name);
-		return ERR_INVAL;
-	}
-	if (hl >= hostlen) {
-		snprintf(err, errlen, "backend host name too long");
-		return ERR_TOOBIG;
-	}
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	snprintf(port, portlen, "%s", p);
-	return 0;
-}
-
 static int
 pg_dial_target(const struct worker *w, struct target *t, char *err,
     size_t errlen)
@@ -221,8 +147,8 @@ pg_dial_target(const struct worker *w, struct target *t, char *err,
 	memset(t, 0, sizeof(*t));
 	/* A bad require_auth or channel_binding from a provider ends here. */
 	if ((r = pg_policy(w, &pol, err, errlen)) != 0 ||
-	    (r = pg_backend(w, t->host, sizeof(t->host), t->port,
-	    sizeof(t->port), err, errlen)) != 0)
+	    (r = backend_address(w, PG_DEFAULT_PORT, t->host, sizeof(t->host),
+	    t->port, sizeof(t->port), err, errlen)) != 0)
 		return r;
 	/* As libpq: a host that is a directory holds the server's socket. */
 	if (t->host[0] == '/') {
@@ -270,8 +196,9 @@ pg_dial_params(const struct worker *w, struct kvlist *params)
 		return r;
 	/* The host that address names is the one TLS verifies. */
 	if (creds_get(c, "address") != NULL &&
-	    (pg_backend(w, host, sizeof(host), port, sizeof(port), why,
-	    sizeof(why)) != 0 || (r = kv_set_str(params, "host", host)) != 0))
+	    (backend_address(w, PG_DEFAULT_PORT, host, sizeof(host), port,
+	    sizeof(port), why, sizeof(why)) != 0 ||
+	    (r = kv_set_str(params, "host", host)) != 0))
 		return ERR_INVAL;
 	/*
 	 * What the service's backend has proven: one that now lets the

@@ -228,6 +228,15 @@ struct target {
 	char		 unix_path[108];
 };
 
+/*
+ * backend.c: the backend's host and port from the resolved credentials
+ * host and port (default_port when none), or address ("host:port",
+ * "[v6]:port", a host alone); err says why not, for the client.
+ */
+int		 backend_address(const struct worker *, const char *default_port,
+		    char *host, size_t hostlen, char *port, size_t portlen,
+		    char *err, size_t errlen);
+
 /* pgnames.c: the connector's credential names. */
 int		 pg_worker_secret(const char *name);
 int		 pg_monitor_only(const char *name);

@@ -36,6 +36,7 @@
 #include "log.h"
 #include "secret.h"
 #include "https.h"
+#include "util.h"
 
 #define HTTPS_ERRLEN		256
 #define HTTPS_MAX_HEADERS	(64 * 1024)
@@ -72,8 +73,7 @@ https_parse_addr(const char *url, struct https_server *srv, char *err,
 	struct in6_addr	 a6;
 	struct in_addr	 a4;
 	size_t		 hlen;
-	long		 v;
-	char		*e;
+	unsigned int	 v;
 
 	memset(srv, 0, sizeof(*srv));
 	if (strncasecmp(url, "https://", 8) == 0) {
@@ -133,10 +133,7 @@ https_parse_addr(const char *url, struct https_server *srv, char *err,
 	}
 	srv->port = srv->tls ? 443 : 80;
 	if (port != NULL) {
-		errno = 0;
-		v = strtol(port, &e, 10);
-		if (e == port || (*e != '\0' && *e != '/') || errno != 0 ||
-		    !isdigit((unsigned char)*port) || v < 1 || v > 65535) {
+		if (port_parse(port, strcspn(port, "/"), &v) != 0) {
 			snprintf(err, errlen, "%.200s: invalid port", url);
 			return ERR_FORMAT;
 		}

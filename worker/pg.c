@@ -28,6 +28,7 @@
 #include "pgchan.h"
 #include "pgopt.h"
 #include "worker.h"
+#include "util.h"
 #include "pgproto.h"
 
 #define PG_SCRAM		"SCRAM-SHA-256"
@@ -79,12 +80,7 @@ const struct connector pg_connector = {
 static void
 clean(char *dst, size_t dstlen, const char *src)
 {
-	size_t	 i;
-
-	for (i = 0; i + 1 < dstlen && src != NULL && src[i] != '\0'; i++)
-		dst[i] = ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) ?
-		    '?' : src[i];
-	dst[i] = '\0';
+	text_printable(dst, dstlen, src, src != NULL ? strlen(src) : 0);
 }
 
 static void

@@ -1,0 +1,86 @@
+/*
+ * Where a connector's backend is, from the credentials that Secretless
+ * Broker's database connectors share: host and port, or the older address.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "errors.h"
+#include "monitor.h"
+#include "secret.h"
+#include "util.h"
+
+/* A credential that must be a non-empty C string: its text, or NULL. */
+static const char *
+cred_str(const struct worker *w, const char *name)
+{
+	const struct secret	*v = creds_get(w->creds, name);
+
+	if (v == NULL || v->len == 0 || memchr(v->data, '\0', v->len) != NULL)
+		return NULL;
+	return (const char *)v->data;
+}
+
+/*
+ * The credentials host and port (the connector's default port when there
+ * is none), or Secretless Broker's older address, which wins where both
+ * are given, as there: "host:port", "[v6]:port", or a host alone (Go's
+ * net.SplitHostPort, then the host with the default port).
+ */
+int
+backend_address(const struct worker *w, const char *default_port,
+    char *host, size_t hostlen, char *port, size_t portlen, char *err,
+    size_t errlen)
+{
+	const char	*a, *h, *p, *colon;
+	unsigned int	 pn;
+	size_t		 hl;
+
+	h = cred_str(w, "host");
+	hl = h != NULL ? strlen(h) : 0;
+	if ((p = cred_str(w, "port")) == NULL)
+		p = creds_get(w->creds, "port") != NULL ? "" : default_port;
+	if ((a = cred_str(w, "address")) != NULL) {
+		p = default_port;
+		colon = strrchr(a, ':');
+		if (a[0] == '[' && colon != NULL && colon > a &&
+		    colon[-1] == ']') {
+			h = a + 1;
+			hl = (size_t)(colon - a) - 2;
+			p = colon + 1;
+		} else if (colon != NULL && strchr(a, ':') == colon) {
+			h = a;
+			hl = (size_t)(colon - a);
+			p = colon + 1;
+		} else if (colon == NULL) {
+			h = a;
+			hl = strlen(a);
+		} else
+			h = NULL;
+		if (h == NULL || hl == 0 || memchr(h, ']', hl) != NULL ||
+		    memchr(h, '[', hl) != NULL) {
+			snprintf(err, errlen, "service %s has an invalid "
+			    "address (host:port, [IPv6]:port or host)",
+			    w->svc->name);
+			return ERR_INVAL;
+		}
+	}
+	if (h == NULL || hl == 0) {
+		snprintf(err, errlen, "service %s has no usable host "
+		    "credential", w->svc->name);
+		return ERR_INVAL;
+	}
+	if (port_parse(p, strlen(p), &pn) != 0) {
+		snprintf(err, errlen, "service %s has an invalid port",
+		    w->svc->name);
+		return ERR_INVAL;
+	}
+	if (hl >= hostlen) {
+		snprintf(err, errlen, "backend host name too long");
+		return ERR_TOOBIG;
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	snprintf(port, portlen, "%s", p);
+	return 0;
+}

@@ -298,8 +298,11 @@ TEST(mysql_rsa_refusals)
 	n[0] = 0x7f;
 	CHECK_INT(encrypt(n, 256, k.e, k.elen, "secret", 6, out, &outlen),
 	    ERR_DENIED);
-	/* More than 16384 bits. */
+	/* 16384 bits are the most; one more byte is too many. */
 	memset(n, 0xff, sizeof(n));
+	CHECK_INT(encrypt(n, sizeof(n) - 1, k.e, k.elen, "secret", 6, out,
+	    &outlen), 0);
+	CHECK_INT(outlen, MYSQL_RSA_OUT_MAX);
 	CHECK_INT(encrypt(n, sizeof(n), k.e, k.elen, "secret", 6, out,
 	    &outlen), ERR_TOOBIG);
 	/* Even. */

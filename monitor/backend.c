@@ -1,6 +1,8 @@
 /*
- * Where a connector's backend is, from the credentials that Secretless
- * Broker's database connectors share: host and port, or the older address.
+ * What Secretless Broker's database connectors share (pg, mysql): where
+ * the backend is, from the credentials host and port or the older address;
+ * what their TLS leg verifies, from sslmode and sslrootcert; and when the
+ * password itself may go to the worker.
  */
 #include <stdio.h>
 #include <string.h>
@@ -83,4 +85,54 @@ backend_address(const struct worker *w, const char *default_port,
 	host[hl] = '\0';
 	snprintf(port, portlen, "%s", p);
 	return 0;
+}
+
+/*
+ * The backend leg's TLS is what an honest worker will do (worker/tls.c,
+ * as libpq): sslmode require, the default, encrypts and verifies nothing,
+ * unless sslrootcert is given, when it verifies the chain as verify-ca
+ * does; verify-ca and verify-full insist on sslrootcert.
+ */
+void
+backend_tls(const struct worker *w, int *tls, int *verified)
+{
+	const struct secret	*mode, *root;
+	const char		*m;
+
+	/* A NUL inside is no sslmode the worker would take either. */
+	mode = creds_get(w->creds, "sslmode");
+	m = mode == NULL ? "require" : memchr(mode->data, '\0', mode->len) ?
+	    "" : (const char *)mode->data;
+	root = creds_get(w->creds, "sslrootcert");
+	*tls = strcmp(m, "require") == 0 || strcmp(m, "verify-ca") == 0 ||
+	    strcmp(m, "verify-full") == 0;
+	*verified = *tls && root != NULL && root->len > 0;
+}
+
+int
+backend_release_cleartext(struct worker *w, enum cleartext_policy policy,
+    int tls, int verified)
+{
+	switch (policy) {
+	case CLEARTEXT_ALWAYS:
+		return 0;
+	case CLEARTEXT_TLS:
+		/* An unverified certificate may be anyone's. */
+		if (verified)
+			return 0;
+		(void)worker_fail(w, "the backend asked for the password in "
+		    "clear %s; service %s sends it only over verified TLS "
+		    "(cleartextPassword: tls): set sslmode: verify-full with "
+		    "sslrootcert, or cleartextPassword: always",
+		    tls ? "over TLS without sslrootcert" : "without TLS",
+		    w->svc->name);
+		return ERR_DENIED;
+	default:
+		(void)worker_fail(w, "the backend asked for the password in "
+		    "clear, which service %s refuses to send: set sslmode: "
+		    "verify-full with sslrootcert and config: "
+		    "cleartextPassword: tls, or cleartextPassword: always",
+		    w->svc->name);
+		return ERR_DENIED;
+	}
 }

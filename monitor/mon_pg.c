@@ -85,11 +85,8 @@ pg_forget(struct worker *w)
 
 
 /*
- * The service's authentication policy, from its resolved credentials.
- * The backend leg's TLS is what an honest worker will do (worker/tls.c,
- * as libpq): sslmode require, the default, encrypts and verifies nothing,
- * unless sslrootcert is given, when it verifies the chain as verify-ca
- * does; verify-ca and verify-full insist on sslrootcert.
+ * The service's authentication policy, from its resolved credentials, and
+ * its TLS leg as backend_tls sees it.
  */
 struct pg_policy {
 	unsigned int	 allowed;	/* require_auth's methods (pgopt.h) */
@@ -103,8 +100,8 @@ static int
 pg_policy(const struct worker *w, struct pg_policy *p, char *err,
     size_t errlen)
 {
-	const struct secret	*ra, *cb, *mode, *root;
-	const char		*m, *why;
+	const struct secret	*ra, *cb;
+	const char		*why;
 
 	memset(p, 0, sizeof(*p));
 	p->require_auth = "";
@@ -125,14 +122,7 @@ pg_policy(const struct worker *w, struct pg_policy *p, char *err,
 		    "%s %s", w->svc->name, why);
 		return ERR_FORMAT;
 	}
-	/* A NUL inside is no sslmode the worker would take either. */
-	mode = creds_get(w->creds, "sslmode");
-	m = mode == NULL ? "require" : memchr(mode->data, '\0', mode->len) ?
-	    "" : (const char *)mode->data;
-	root = creds_get(w->creds, "sslrootcert");
-	p->tls = strcmp(m, "require") == 0 || strcmp(m, "verify-ca") == 0 ||
-	    strcmp(m, "verify-full") == 0;
-	p->verified = p->tls && root != NULL && root->len > 0;
+	backend_tls(w, &p->tls, &p->verified);
 	return 0;
 }
 
@@ -290,28 +280,8 @@ pg_check_cleartext(struct worker *w)
 
 	if (pg_method_permitted(w, PGM_CLEARTEXT, &p) != 0)
 		return ERR_DENIED;
-	switch (w->svc->cleartext) {
-	case CLEARTEXT_ALWAYS:
-		return 0;
-	case CLEARTEXT_TLS:
-		/* An unverified certificate may be anyone's. */
-		if (p.verified)
-			return 0;
-		(void)worker_fail(w, "the backend asked for the password in "
-		    "clear %s; service %s sends it only over verified TLS "
-		    "(cleartextPassword: tls): set sslmode: verify-full with "
-		    "sslrootcert, or cleartextPassword: always",
-		    p.tls ? "over TLS without sslrootcert" : "without TLS",
-		    w->svc->name);
-		return ERR_DENIED;
-	default:
-		(void)worker_fail(w, "the backend asked for the password in "
-		    "clear, which service %s refuses to send: set sslmode: "
-		    "verify-full with sslrootcert and config: "
-		    "cleartextPassword: tls, or cleartextPassword: always",
-		    w->svc->name);
-		return ERR_DENIED;
-	}
+	return backend_release_cleartext(w, w->svc->cleartext, p.tls,
+	    p.verified);
 }
 
 static int

@@ -236,6 +236,14 @@ struct target {
 int		 backend_address(const struct worker *, const char *default_port,
 		    char *host, size_t hostlen, char *port, size_t portlen,
 		    char *err, size_t errlen);
+/* Is the leg TLS (sslmode), and does it verify the server (sslrootcert)? */
+void		 backend_tls(const struct worker *, int *tls, int *verified);
+/*
+ * May the worker have the password itself, under the service's policy and
+ * the leg's TLS?  0: yes; otherwise it has been told why (MSG_FAILED).
+ */
+int		 backend_release_cleartext(struct worker *,
+		    enum cleartext_policy, int tls, int verified);
 
 /* pgnames.c: the connector's credential names. */
 int		 pg_worker_secret(const char *name);

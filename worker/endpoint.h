@@ -109,5 +109,19 @@ struct relay_stats {
  */
 int		 relay_run(struct endpoint *client, struct endpoint *backend,
 		    int idle_timeout_ms, struct relay_stats *);
+/*
+ * A look at the client's bytes as they are read, for a connector that
+ * refuses some of its requests: look returns how many of the n bytes may
+ * go to the backend; fewer than n stops the relay once those are through,
+ * and relay_run_watched returns RELAY_WATCH_STOP (the rest is dropped).
+ */
+struct relay_watch {
+	size_t		 (*look)(void *arg, const unsigned char *, size_t n);
+	void		*arg;
+};
+#define RELAY_WATCH_STOP	1
+int		 relay_run_watched(struct endpoint *client,
+		    struct endpoint *backend, int idle_timeout_ms,
+		    struct relay_stats *, const struct relay_watch *);
 
 #endif

@@ -28,11 +28,13 @@
 #include "errors.h"
 
 #define RELAY_BUFSZ	(64 * 1024)
-#define RELAY_END	1	/* the connection is over, no error of ours */
+#define RELAY_END	2	/* the connection is over, no error of ours */
 
 struct half {
 	struct endpoint	*from;
 	struct endpoint	*to;
+	const struct relay_watch *watch;	/* looks at what is read */
+	int		 stopping;	/* the watch said stop at len */
 	uint64_t	 moved;		/* bytes delivered to "to" */
 	size_t		 off;		/* buf[off..len) is still to write */
 	size_t		 len;
@@ -78,13 +80,21 @@ classify(int r)
 static int
 half_step(struct half *h, int *moved)
 {
-	size_t	 n, room;
+	size_t	 n, room, pass;
 	short	 want = 0;
 	int	 r;
 
-	if (!h->eof && h->rwant == 0 && h->len < sizeof(h->buf)) {
+	if (!h->eof && !h->stopping && h->rwant == 0 &&
+	    h->len < sizeof(h->buf)) {
 		room = sizeof(h->buf) - h->len;
 		r = ep_read_some(h->from, h->buf + h->len, room, &n, &want);
+		if (r == 0 && h->watch != NULL &&
+		    (pass = h->watch->look(h->watch->arg, h->buf + h->len,
+		    n)) < n) {
+			/* Nothing from the refused part on goes further. */
+			n = pass;
+			h->stopping = 1;
+		}
 		if (r == 0) {
 			h->len += n;
 			*moved = 1;
@@ -176,6 +186,9 @@ relay_loop(struct relay *rl, int idle_timeout_ms)
 		} while (moved);
 		if (half_done(&rl->c2b) && half_done(&rl->b2c))
 			return RELAY_END;
+		/* What came before a refused part is through: stop. */
+		if (rl->c2b.stopping && rl->c2b.off == rl->c2b.len)
+			return RELAY_WATCH_STOP;
 
 		/* Leave out an fd with nothing to wait for: POLLHUP spins. */
 		n = 0;
@@ -222,6 +235,15 @@ int
 relay_run(struct endpoint *client, struct endpoint *backend,
     int idle_timeout_ms, struct relay_stats *stats)
 {
+	return relay_run_watched(client, backend, idle_timeout_ms, stats,
+	    NULL);
+}
+
+int
+relay_run_watched(struct endpoint *client, struct endpoint *backend,
+    int idle_timeout_ms, struct relay_stats *stats,
+    const struct relay_watch *watch)
+{
 	struct relay	*rl;
 	int		 r;
 
@@ -235,6 +257,7 @@ relay_run(struct endpoint *client, struct endpoint *backend,
 		return ERR_NOMEM;
 	rl->c2b.from = rl->b2c.to = client;
 	rl->c2b.to = rl->b2c.from = backend;
+	rl->c2b.watch = watch;
 
 	r = relay_loop(rl, idle_timeout_ms);
 	if (stats != NULL) {

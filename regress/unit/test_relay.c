@@ -542,3 +542,41 @@ TEST(ep_has_pending_plain)
 	ep_close(&ep);
 	close(sv[1]);
 }
+
+/* A watch that lets everything before the first 'X' through. */
+static size_t
+stop_at_x(void *arg, const unsigned char *p, size_t n)
+{
+	const unsigned char	*x = memchr(p, 'X', n);
+
+	(*(int *)arg)++;
+	return x == NULL ? n : (size_t)(x - p);
+}
+
+/* The watch stops the relay once what came before the refused part is out. */
+TEST(relay_watch_stops)
+{
+	struct endpoint		 ce, be;
+	struct relay_stats	 st;
+	struct relay_watch	 watch;
+	char			 buf[16];
+	int			 c[2], b[2], looks = 0;
+
+	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, c) == 0);
+	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, b) == 0);
+	ep_init(&ce, c[1], "client");
+	ep_init(&be, b[1], "backend");
+	watch.look = stop_at_x;
+	watch.arg = &looks;
+	REQUIRE(write(c[0], "abcXdef", 7) == 7);
+	CHECK_INT(relay_run_watched(&ce, &be, 2000, &st, &watch),
+	    RELAY_WATCH_STOP);
+	CHECK(looks >= 1);
+	CHECK_INT(st.c2b, 3);
+	CHECK_INT(read(b[0], buf, sizeof(buf)), 3);
+	CHECK_MEM(buf, "abc", 3);
+	close(c[0]);
+	close(c[1]);
+	close(b[0]);
+	close(b[1]);
+}

@@ -26,7 +26,8 @@
 # Clients: my_mariadb (the mariadb command-line client) and my_pymysql
 # (regress/tools/pymysql_query.py) take the password from $MYSQL_PWD, as
 # the mariadb client does, so that it stays off command lines; without it
-# they send none.
+# they send none.  my_standin starts regress/tools/fakemysql.py, a MySQL 8
+# stand-in for caching_sha2_password, which MariaDB does not have.
 
 # _pg_tls, the test CA and certificates, is pg.sh's.
 . "$TOP/regress/pg.sh"
@@ -126,6 +127,19 @@ EOF
 	    fail "creating MariaDB user $1 failed: $(tail -n 5 "$MY_DIR/users.log")"
 }
 
+# _my_tls: the TLS material, once per test.
+_my_tls()
+{
+	MY_TLSDIR=$T/mytls
+	MY_CA=$MY_TLSDIR/ca.crt
+	MY_WRONG_CA=$MY_TLSDIR/wrong-ca.crt
+	MY_CLIENT_CERT=$MY_TLSDIR/client.crt
+	MY_CLIENT_KEY=$MY_TLSDIR/client.key
+	[ -f "$MY_CA" ] && return 0
+	mkdir -p "$MY_TLSDIR" || fail "mkdir $MY_TLSDIR"
+	_pg_tls "$MY_TLSDIR"
+}
+
 my_start()
 {
 	for _c in mariadbd mariadb-install-db mariadb; do
@@ -141,13 +155,8 @@ my_start()
 	MY_SOCKET=$MY_DIR/mysqld.sock
 	MY_HOST=127.0.0.1
 	MY_PORT=$(free_port)
-	MY_TLS=$T/mytls
-	mkdir -p "$MY_DIR/tmp" "$MY_TLS" || fail "mkdir $MY_DIR"
-	_pg_tls "$MY_TLS"
-	MY_CA=$MY_TLS/ca.crt
-	MY_WRONG_CA=$MY_TLS/wrong-ca.crt
-	MY_CLIENT_CERT=$MY_TLS/client.crt
-	MY_CLIENT_KEY=$MY_TLS/client.key
+	mkdir -p "$MY_DIR/tmp" || fail "mkdir $MY_DIR"
+	_my_tls
 
 	# shellcheck disable=SC2086
 	mariadb-install-db --no-defaults --user=root --datadir="$MY_DIR/data" \
@@ -161,7 +170,7 @@ my_start()
 	    --log-error="$MY_DIR/error.log" --socket="$MY_SOCKET" \
 	    --bind-address=127.0.0.1 --port="$MY_PORT" $MY_FAST "$@"
 	[ -z "$_tls" ] || set -- "$@" --ssl-ca="$MY_CA" \
-	    --ssl-cert="$MY_TLS/server.crt" --ssl-key="$MY_TLS/server.key"
+	    --ssl-cert="$MY_TLSDIR/server.crt" --ssl-key="$MY_TLSDIR/server.key"
 	mariadbd "$@" </dev/null >>"$MY_DIR/error.log" 2>&1 &
 	MY_PID=$!
 	at_exit my_stop
@@ -202,4 +211,38 @@ my_stop()
 	kill -TERM "$MY_PID" 2>/dev/null && wait_pid "$MY_PID" 10
 	MY_PID=
 	return 0
+}
+
+# my_standin [tls] [OPTION...]: start regress/tools/fakemysql.py, the MySQL 8
+# stand-in for caching_sha2_password, on a free port on 127.0.0.1, with
+# the one user sha2_user and the password $MY_SHA2_PASSWORD (random, the
+# same for every stand-in of the test); "tls" offers TLS with the server
+# certificate of $MY_CA; OPTIONs are fakemysql.py's (--cache, --switch,
+# ...).  Sets MY_STANDIN_PORT and MY_STANDIN_LOG (its log, one line per
+# step); it is stopped at exit.
+my_standin()
+{
+	"$MY_PYTHON" -c "import cryptography" 2>/dev/null ||
+	    skip "python3-cryptography is not installed"
+	_my_tls
+	if [ -z "${MY_SHA2_PASSWORD:-}" ]; then
+		MY_SHA2_PASSWORD=$(pg_password)
+		export MY_SHA2_PASSWORD
+		printf '%s' "$MY_SHA2_PASSWORD" >"$T/sha2.pw"
+		chmod 0600 "$T/sha2.pw"
+	fi
+	if [ "${1:-}" = tls ]; then
+		shift
+		set -- --tls-cert "$MY_TLSDIR/server.crt" \
+		    --tls-key "$MY_TLSDIR/server.key" "$@"
+	fi
+	MY_STANDIN_PORT=$(free_port)
+	MY_STANDIN_LOG=$T/fakemysql.$MY_STANDIN_PORT.log
+	"$MY_PYTHON" "$TOP/regress/tools/fakemysql.py" --port "$MY_STANDIN_PORT" \
+	    --user sha2_user --password-file "$T/sha2.pw" "$@" \
+	    </dev/null 2>"$MY_STANDIN_LOG" &
+	_pid=$!
+	at_exit "kill $_pid"
+	wait_for_log "fakemysql: listening on" 20 "$MY_STANDIN_LOG" ||
+	    fail "fakemysql.py did not start: $(cat "$MY_STANDIN_LOG")"
 }

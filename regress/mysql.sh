@@ -176,7 +176,8 @@ my_start()
 	at_exit my_stop
 	_n=300
 	while [ "$_n" -gt 0 ]; do
-		grep -q "ready for connections" "$MY_DIR/error.log" && break
+		grep -q "ready for connections" "$MY_DIR/error.log" 2>/dev/null &&
+		    break
 		kill -0 "$MY_PID" 2>/dev/null || break
 		sleep 0.1
 		_n=$((_n - 1))

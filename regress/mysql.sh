@@ -28,6 +28,9 @@
 # the mariadb client does, so that it stays off command lines; without it
 # they send none.  my_standin starts regress/tools/fakemysql.py, a MySQL 8
 # stand-in for caching_sha2_password, which MariaDB does not have.
+#
+# my_stop and a second my_start restart the same server (same port, users
+# and data), for tests of a backend that goes away and comes back.
 
 # _pg_tls, the test CA and certificates, is pg.sh's.
 . "$TOP/regress/pg.sh"
@@ -43,7 +46,7 @@ MY_FAST="--skip-name-resolve --skip-log-bin --performance-schema=OFF
     --innodb-autoextend-increment=1 --innodb-flush-log-at-trx-commit=0
     --innodb-doublewrite=0 --max-allowed-packet=64M"
 
-# my_where WHERE: the mariadb client's options for WHERE, a port on
+# _my_where WHERE: the mariadb client's options for WHERE, a port on
 # 127.0.0.1 or the path of a Unix socket.
 _my_where()
 {
@@ -151,18 +154,11 @@ my_start()
 		_tls=1
 		shift
 	fi
-	MY_DIR=$T/my
-	MY_SOCKET=$MY_DIR/mysqld.sock
-	MY_HOST=127.0.0.1
-	MY_PORT=$(free_port)
-	mkdir -p "$MY_DIR/tmp" || fail "mkdir $MY_DIR"
-	_my_tls
-
-	# shellcheck disable=SC2086
-	mariadb-install-db --no-defaults --user=root --datadir="$MY_DIR/data" \
-	    --tmpdir="$MY_DIR/tmp" --auth-root-authentication-method=socket \
-	    --skip-test-db $MY_FAST >"$MY_DIR/install.log" 2>&1 ||
-	    fail "mariadb-install-db failed: $(tail -n 20 "$MY_DIR/install.log")"
+	_first=
+	if [ -z "${MY_DIR:-}" ]; then
+		_first=1
+		_my_install
+	fi
 
 	# shellcheck disable=SC2086
 	set -- --no-defaults --user=root --datadir="$MY_DIR/data" \
@@ -171,21 +167,44 @@ my_start()
 	    --bind-address=127.0.0.1 --port="$MY_PORT" $MY_FAST "$@"
 	[ -z "$_tls" ] || set -- "$@" --ssl-ca="$MY_CA" \
 	    --ssl-cert="$MY_TLSDIR/server.crt" --ssl-key="$MY_TLSDIR/server.key"
+	touch "$MY_DIR/error.log"
+	_from=$(($(wc -l <"$MY_DIR/error.log") + 1))
 	mariadbd "$@" </dev/null >>"$MY_DIR/error.log" 2>&1 &
 	MY_PID=$!
-	at_exit my_stop
+	[ -z "$_first" ] || at_exit my_stop
 	_n=300
-	while [ "$_n" -gt 0 ]; do
-		grep -q "ready for connections" "$MY_DIR/error.log" 2>/dev/null &&
-		    break
-		kill -0 "$MY_PID" 2>/dev/null || break
+	while [ "$_n" -gt 0 ] && kill -0 "$MY_PID" 2>/dev/null; do
+		tail -n "+$_from" "$MY_DIR/error.log" |
+		    grep -q "ready for connections" && break
 		sleep 0.1
 		_n=$((_n - 1))
 	done
-	grep -q "ready for connections" "$MY_DIR/error.log" ||
+	tail -n "+$_from" "$MY_DIR/error.log" |
+	    grep -q "ready for connections" ||
 	    fail "MariaDB did not start within 30 s: $(tail -n 20 \
 	    "$MY_DIR/error.log")"
+	[ -z "$_first" ] || _my_setup
+}
 
+# _my_install: the data directory, made once per test.
+_my_install()
+{
+	MY_DIR=$T/my
+	MY_SOCKET=$MY_DIR/mysqld.sock
+	MY_HOST=127.0.0.1
+	MY_PORT=$(free_port)
+	mkdir -p "$MY_DIR/tmp" || fail "mkdir $MY_DIR"
+	_my_tls
+	# shellcheck disable=SC2086
+	mariadb-install-db --no-defaults --user=root --datadir="$MY_DIR/data" \
+	    --tmpdir="$MY_DIR/tmp" --auth-root-authentication-method=socket \
+	    --skip-test-db $MY_FAST >"$MY_DIR/install.log" 2>&1 ||
+	    fail "mariadb-install-db failed: $(tail -n 20 "$MY_DIR/install.log")"
+}
+
+# _my_setup: the database and the users, at the first start.
+_my_setup()
+{
 	MY_NATIVE_PASSWORD=$(pg_password)
 	MY_ED25519_PASSWORD=$(pg_password)
 	MY_TLS_PASSWORD=$(pg_password)

@@ -2,9 +2,10 @@
 # mariadb client and PyMySQL over TCP and the Unix socket, with
 # mysql_native_password and ed25519 users, a TLS-only user with the
 # server's certificate verified (and refused against another CA), wrong
-# passwords refused, a result row larger than 16 MiB, and KILL QUERY from a
-# second connection ending a SELECT SLEEP(30).  The tests of the mysql
-# connector stand on what this proves.
+# passwords refused, a result row larger than 16 MiB, KILL QUERY from a
+# second connection ending a SELECT SLEEP(30), and a stopped server started
+# again with the same port and users.  The tests of the mysql connector
+# stand on what this proves.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/mysql.sh"
 
@@ -109,4 +110,13 @@ case "$rc:$out" in
 0:1|*:*"interrupted"*) ok "KILL QUERY $id ended SELECT SLEEP(30): $out" ;;
 *) fail "SELECT SLEEP(30) after KILL QUERY: exit $rc, '$out'" ;;
 esac
+
+# A stopped server refuses; started again, it has the same port and users.
+my_stop
+MYSQL_PWD=$MY_NATIVE_PASSWORD refused "the stopped server" "Can't connect" \
+    my_mariadb "$MY_PORT" native_user "$Q"
+my_start tls
+MYSQL_PWD=$MY_TLS_PASSWORD expect "restarted, TLS verified" 1 \
+    my_mariadb "$MY_PORT" tls_user "$S" --ssl-ca="$MY_CA" \
+    --ssl-verify-server-cert
 exit 0

@@ -100,7 +100,8 @@ my_user_native()
 	shift 2
 	_req=
 	[ $# -eq 0 ] || _req="REQUIRE $*"
-	_my_user "$_u" "IDENTIFIED VIA mysql_native_password USING PASSWORD('$_pw') $_req"
+	_my_user "$_u" "IDENTIFIED VIA mysql_native_password
+	    USING PASSWORD('$_pw') $_req"
 }
 
 # my_user_ed25519 NAME PASSWORD: a user of MariaDB's ed25519 plugin.

@@ -52,7 +52,8 @@ qps()
 	shift 3
 	_log=$T/mysqlslap-$_t-$_l.log
 	MYSQL_PWD=$MY_NATIVE_PASSWORD timeout -k 5 600 mysqlslap --no-defaults \
-	    --host=127.0.0.1 --port="$(port "$_t")" --protocol=TCP --user=native_user --skip-ssl \
+	    --host=127.0.0.1 --port="$(port "$_t")" --protocol=TCP \
+	    --user=native_user --skip-ssl \
 	    --create-schema=airlock_test --query="SELECT 1" --iterations=1 \
 	    --number-of-queries="$_n" "$@" >"$_log" 2>&1 ||
 	    fail "mysqlslap $_t $_l: $(tail -n 20 "$_log")"

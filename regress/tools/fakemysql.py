@@ -32,11 +32,11 @@ Options: --port (0: any free port; --port-file gets it), --user and
 --password-file (the only account; an empty file is an empty password),
 --rsa-key (PEM private key; default: a new 2048-bit key), --tls-cert and
 --tls-key (offer TLS), --require-tls (refuse a client that does not start
-it, as require_secure_transport does), --cache full|empty|learn (the user is in the cache
-from the start, never, or after a full authentication: MySQL's way),
---switch, --no-deprecate-eof (not advertised).  One line per step goes to
-standard error, "fakemysql: #N: ..."; never the password.  Standard library
-and Debian's python3-cryptography.
+it, as require_secure_transport does), --cache full|empty|learn (the user
+is in the cache from the start, never, or after a full authentication:
+MySQL's way), --switch, --no-deprecate-eof (not advertised).  One line per
+step goes to standard error, "fakemysql: #N: ..."; never the password.
+Standard library and Debian's python3-cryptography.
 """
 
 import argparse
@@ -262,15 +262,17 @@ class Session(socketserver.BaseRequestHandler):
         plugin = NATIVE if opts.switch else SHA2
         self.scramble = scramble()
         self.write(self.greeting(plugin))
+        offered = {True: "offered", False: "not offered"}
         self.log("greeting: %s, TLS %s, CLIENT_DEPRECATE_EOF %s" %
-                 (plugin, "offered" if self.caps & CLIENT_SSL else "not offered",
-                  "offered" if self.caps & CLIENT_DEPRECATE_EOF else "not offered"))
+                 (plugin, offered[bool(self.caps & CLIENT_SSL)],
+                  offered[bool(self.caps & CLIENT_DEPRECATE_EOF)]))
 
         pkt = self.read()
         r = Reader(pkt)
         client_caps = r.int(4)
         if not client_caps & CLIENT_PROTOCOL_41:
-            raise Refused(1043, "08S01", "Bad handshake (no CLIENT_PROTOCOL_41)")
+            raise Refused(1043, "08S01",
+                          "Bad handshake (no CLIENT_PROTOCOL_41)")
         if client_caps & CLIENT_SSL:
             if not self.caps & CLIENT_SSL:
                 raise Refused(1043, "08S01", "Bad handshake (TLS not offered)")

@@ -125,6 +125,7 @@ fuzz: deps
 bench: deps
 	$(MAKE) all
 	sh regress/bench/pg.sh
+	sh regress/bench/mysql.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR)

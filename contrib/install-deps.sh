@@ -15,7 +15,8 @@ PKGS="build-essential gcc make pkg-config
 	libevent-dev libssl-dev libsodium-dev libyaml-dev libseccomp-dev
 	libcap-ng-dev libidn-dev libjansson-dev libhttp-parser-dev
 	postgresql postgresql-client pgbouncer
-	mariadb-server mariadb-client python3-pymysql
+	mariadb-server mariadb-client python3-pymysql python3-nacl
+	python3-cryptography
 	openssl procps util-linux coreutils clang libclang-rt-14-dev valgrind
 	python3 mandoc curl systemd jq"
 

@@ -1,0 +1,92 @@
+# MariaDB throughput, direct (the airlock column comes with the mysql
+# connector), with mysqlslap (from mariadb-client) running "SELECT 1" on
+# one connection, on eight, and on eight with a new connection for every
+# query (--detach=1).  ProxySQL, the MySQL counterpart of PgBouncer, is not
+# packaged in Debian 12: there is no column for it.  Not part of the test
+# suite: `make bench` runs it.
+#
+#	BENCH_QUERIES=100000	queries per run (a tenth of it for the runs
+#				that connect for every query)
+#	KEEP=1			keep the temporary directory (mysqlslap outputs)
+#
+# Every target authenticates as native_user with mysql_native_password,
+# over TCP on 127.0.0.1 without TLS.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/regress/mysql.sh"
+
+QUERIES=${BENCH_QUERIES:-100000}
+case $QUERIES in
+''|*[!0-9]*|0) fail "BENCH_QUERIES must be a positive number" ;;
+esac
+require_root
+command -v mysqlslap >/dev/null || skip "no mysqlslap (mariadb-client)"
+PROXYSQL=$(command -v proxysql)
+
+my_start
+
+# port TARGET: its port on 127.0.0.1.
+port()
+{
+	case $1 in
+	direct) echo "$MY_PORT" ;;
+	esac
+}
+
+TARGETS="direct"
+for t in $TARGETS; do
+	out=$(MYSQL_PWD=$MY_NATIVE_PASSWORD my_mariadb "$(port "$t")" native_user \
+	    "select current_user()" --skip-ssl 2>&1) ||
+	    fail "$t: cannot connect: $out"
+	[ "$out" = native_user@% ] || fail "$t: current_user() is '$out'"
+done
+
+# The runs: label, queries, then mysqlslap's options.
+RUNS="select-c1:$QUERIES:--concurrency=1
+select-c8:$QUERIES:--concurrency=8
+connect-c8:$((QUERIES / 10 + 1)):--concurrency=8 --detach=1"
+
+# qps TARGET LABEL QUERIES OPTIONS...: queries per second.
+qps()
+{
+	_t=$1 _l=$2 _n=$3
+	shift 3
+	_log=$T/mysqlslap-$_t-$_l.log
+	MYSQL_PWD=$MY_NATIVE_PASSWORD timeout -k 5 600 mysqlslap --no-defaults \
+	    --host=127.0.0.1 --port="$(port "$_t")" --protocol=TCP \
+	    --user=native_user --skip-ssl \
+	    --create-schema=airlock_test --query="SELECT 1" --iterations=1 \
+	    --number-of-queries="$_n" "$@" >"$_log" 2>&1 ||
+	    fail "mysqlslap $_t $_l: $(tail -n 20 "$_log")"
+	awk -v n="$_n" '/Average number of seconds to run all queries:/ {
+		if ($(NF - 1) > 0) printf "%.2f\n", n / $(NF - 1); exit }' "$_log"
+}
+
+echo "mysqlslap \"SELECT 1\", $QUERIES queries per run ($((QUERIES / 10 + 1))" \
+    "when connecting for each), mysql_native_password, TCP 127.0.0.1," \
+    "no TLS ($(nproc) CPUs)"
+echo "$RUNS" | while IFS=: read -r label n opts; do
+	for t in $TARGETS; do
+		# shellcheck disable=SC2086
+		v=$(qps "$t" "$label" "$n" $opts) || exit 1
+		[ -n "$v" ] || fail "no time in $T/mysqlslap-$t-$label.log"
+		echo "$label $t $v" >>"$T/results"
+	done
+done || exit 1
+
+echo
+awk '
+	{ v[$1, $2] = $3; if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
+	END {
+		printf "%-12s %12s %12s\n", "run", "direct", "proxysql"
+		for (i = 0; i < n; i++) {
+			r = order[i]
+			printf "%-12s %12.2f %12s\n", r, v[r, "direct"], "n/a"
+		}
+	}' "$T/results"
+echo
+echo "queries per second: the queries of a run over mysqlslap's" \
+    "\"seconds to run all queries\" (connections included)"
+if [ -z "$PROXYSQL" ]; then
+	echo "proxysql: not installed (Debian 12 does not package ProxySQL)"
+fi
+exit 0

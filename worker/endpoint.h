@@ -111,12 +111,15 @@ int		 relay_run(struct endpoint *client, struct endpoint *backend,
 		    int idle_timeout_ms, struct relay_stats *);
 /*
  * A look at the client's bytes as they are read, for a connector that
- * refuses some of its requests: look returns how many of the n bytes may
- * go to the backend; fewer than n stops the relay once those are through,
- * and relay_run_watched returns RELAY_WATCH_STOP (the rest is dropped).
+ * refuses some of its requests.  look sees the bytes read and not yet
+ * passed, and returns how many of them may go to the backend now; the rest
+ * is held and shown again with what is read next (a header cut in two),
+ * unless it sets *stop: then the relay ends once the bytes passed are
+ * through, and relay_run_watched returns RELAY_WATCH_STOP.
  */
 struct relay_watch {
-	size_t		 (*look)(void *arg, const unsigned char *, size_t n);
+	size_t		 (*look)(void *arg, const unsigned char *, size_t n,
+			    int *stop);
 	void		*arg;
 };
 #define RELAY_WATCH_STOP	1

@@ -34,7 +34,8 @@ struct half {
 	struct endpoint	*from;
 	struct endpoint	*to;
 	const struct relay_watch *watch;	/* looks at what is read */
-	int		 stopping;	/* the watch said stop at len */
+	size_t		 ok;		/* buf[off..ok) may be written */
+	int		 stopping;	/* the watch said stop at ok */
 	uint64_t	 moved;		/* bytes delivered to "to" */
 	size_t		 off;		/* buf[off..len) is still to write */
 	size_t		 len;
@@ -76,11 +77,41 @@ classify(int r)
 	return r;
 }
 
+/*
+ * Let the watch look at the bytes read and not yet approved: those it
+ * passes may be written; it may hold back the rest until more is read (a
+ * header cut in two), or stop the relay before it.
+ */
+static void
+watch(struct half *h)
+{
+	int	 stop = 0;
+
+	if (h->watch == NULL) {
+		h->ok = h->len;
+		return;
+	}
+	h->ok += h->watch->look(h->watch->arg, h->buf + h->ok, h->len - h->ok,
+	    &stop);
+	if (stop)
+		h->stopping = 1;
+}
+
+/* All that was approved is written: start again with what is held. */
+static void
+keep_held(struct half *h)
+{
+	if (h->ok < h->len)
+		memmove(h->buf, h->buf + h->ok, h->len - h->ok);
+	h->len -= h->ok;
+	h->off = h->ok = 0;
+}
+
 /* Move what can be moved now without blocking; *moved says whether any. */
 static int
 half_step(struct half *h, int *moved)
 {
-	size_t	 n, room, pass;
+	size_t	 n, room;
 	short	 want = 0;
 	int	 r;
 
@@ -88,16 +119,10 @@ half_step(struct half *h, int *moved)
 	    h->len < sizeof(h->buf)) {
 		room = sizeof(h->buf) - h->len;
 		r = ep_read_some(h->from, h->buf + h->len, room, &n, &want);
-		if (r == 0 && h->watch != NULL &&
-		    (pass = h->watch->look(h->watch->arg, h->buf + h->len,
-		    n)) < n) {
-			/* Nothing from the refused part on goes further. */
-			n = pass;
-			h->stopping = 1;
-		}
 		if (r == 0) {
 			h->len += n;
 			*moved = 1;
+			watch(h);
 			/*
 			 * A short read from a plain socket took all there was:
 			 * wait for poll() rather than read again into EAGAIN,
@@ -114,25 +139,26 @@ half_step(struct half *h, int *moved)
 		} else
 			return classify(r);
 	}
-	if (h->off < h->len && h->wwant == 0) {
+	if (h->off < h->ok && h->wwant == 0) {
 		/*
 		 * After WANT_WRITE, OpenSSL wants the same bytes again; it may
 		 * get more (partial writes), never fewer, since off stays put.
 		 */
-		r = ep_write_some(h->to, h->buf + h->off, h->len - h->off,
+		r = ep_write_some(h->to, h->buf + h->off, h->ok - h->off,
 		    &n, &want);
 		if (r == 0) {
 			h->off += n;
 			h->moved += n;
-			if (h->off == h->len)
-				h->off = h->len = 0;
+			if (h->off == h->ok)
+				keep_held(h);
 			*moved = 1;
 		} else if (r == ERR_AGAIN)
 			h->wwant = want;
 		else
 			return classify(r);
 	}
-	if (h->eof && h->off == h->len && !h->shut && h->wwant == 0) {
+	if (h->eof && h->off == h->len && !h->stopping && !h->shut &&
+	    h->wwant == 0) {
 		r = ep_shutdown_write(h->to, &want);
 		if (r == 0) {
 			h->shut = 1;
@@ -187,7 +213,7 @@ relay_loop(struct relay *rl, int idle_timeout_ms)
 		if (half_done(&rl->c2b) && half_done(&rl->b2c))
 			return RELAY_END;
 		/* What came before a refused part is through: stop. */
-		if (rl->c2b.stopping && rl->c2b.off == rl->c2b.len)
+		if (rl->c2b.stopping && rl->c2b.off == rl->c2b.ok)
 			return RELAY_WATCH_STOP;
 
 		/* Leave out an fd with nothing to wait for: POLLHUP spins. */

@@ -543,14 +543,21 @@ TEST(ep_has_pending_plain)
 	close(sv[1]);
 }
 
-/* A watch that lets everything before the first 'X' through. */
+/*
+ * A watch that lets everything before the first 'X' through and stops
+ * there, and holds a trailing '?' back until the byte after it is read.
+ */
 static size_t
-stop_at_x(void *arg, const unsigned char *p, size_t n)
+stop_at_x(void *arg, const unsigned char *p, size_t n, int *stop)
 {
 	const unsigned char	*x = memchr(p, 'X', n);
 
 	(*(int *)arg)++;
-	return x == NULL ? n : (size_t)(x - p);
+	if (x != NULL) {
+		*stop = 1;
+		return (size_t)(x - p);
+	}
+	return n > 0 && p[n - 1] == '?' ? n - 1 : n;
 }
 
 /* The watch stops the relay once what came before the refused part is out. */
@@ -579,4 +586,46 @@ TEST(relay_watch_stops)
 	close(c[1]);
 	close(b[0]);
 	close(b[1]);
+}
+
+/* Held bytes wait for the next read and then go through in order. */
+TEST(relay_watch_holds)
+{
+	struct relay_watch	 watch;
+	struct endpoint		 ce, be;
+	struct relay_stats	 st;
+	char			 buf[16];
+	int			 c[2], b[2], looks = 0, n, status;
+	pid_t			 pid;
+
+	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, c) == 0);
+	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, b) == 0);
+	fflush(stdout);
+	REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		alarm(20);
+		close(c[0]);
+		close(b[0]);
+		ep_init(&ce, c[1], "client");
+		ep_init(&be, b[1], "backend");
+		watch.look = stop_at_x;
+		watch.arg = &looks;
+		_exit(relay_run_watched(&ce, &be, 5000, &st, &watch) ==
+		    RELAY_WATCH_STOP && st.c2b == 5 ? 0 : 1);
+	}
+	close(c[1]);
+	close(b[1]);
+	REQUIRE(write(c[0], "ab?", 3) == 3);
+	/* Only "ab" arrives: the '?' is held. */
+	CHECK_INT(read_n(b[0], buf, 2), 2);
+	CHECK_MEM(buf, "ab", 2);
+	usleep(100000);
+	REQUIRE(write(c[0], "cdXe", 4) == 4);
+	n = read_n(b[0], buf, 3);
+	CHECK_INT(n, 3);
+	CHECK_MEM(buf, "?cd", 3);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0);
+	close(c[0]);
+	close(b[0]);
 }

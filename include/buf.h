@@ -64,4 +64,32 @@ int		 buf_get_cstring(struct buf *, char **, size_t maxlen);
 /* Consumed whole?  Every message parser ends with this. */
 int		 buf_expect_end(const struct buf *);
 
+/*
+ * Little-endian integers, as MySQL's protocol has them ("Basic Data Types",
+ * int<2>, int<3>, int<4>, int<8>).
+ */
+int		 buf_put_u16le(struct buf *, uint16_t);
+int		 buf_put_u24le(struct buf *, uint32_t);	/* < 2^24 */
+int		 buf_put_u32le(struct buf *, uint32_t);
+int		 buf_put_u64le(struct buf *, uint64_t);
+int		 buf_get_u16le(struct buf *, uint16_t *);
+int		 buf_get_u24le(struct buf *, uint32_t *);
+int		 buf_get_u32le(struct buf *, uint32_t *);
+int		 buf_get_u64le(struct buf *, uint64_t *);
+/*
+ * MySQL's length-encoded integer (int<lenenc>): one byte below 0xfb, else
+ * 0xfc, 0xfd or 0xfe and 2, 3 or 8 little-endian bytes.  A first byte of
+ * 0xfb (a NULL column) or 0xff (an ERR packet) is never a length and is
+ * ERR_FORMAT.  The putter writes the shortest encoding.
+ */
+int		 buf_get_lenenc(struct buf *, uint64_t *);
+int		 buf_put_lenenc(struct buf *, uint64_t);
+/*
+ * A length-encoded string (string<lenenc>), returned as a pointer into the
+ * buffer; longer than max is ERR_TOOBIG.
+ */
+int		 buf_get_lenenc_string(struct buf *, const unsigned char **,
+		    size_t *, size_t max);
+int		 buf_put_lenenc_string(struct buf *, const void *, size_t);
+
 #endif

@@ -304,3 +304,241 @@ buf_expect_end(const struct buf *b)
 {
 	return buf_len(b) == 0 ? 0 : ERR_FORMAT;
 }
+
+/*
+ * MySQL's integers (MySQL "Client/Server Protocol", "Basic Data Types":
+ * "Integer Types").  One decoder and one encoder of n little-endian bytes
+ * serve every width and the length-encoded integers.
+ */
+static uint64_t
+le_decode(const unsigned char *p, size_t n)
+{
+	uint64_t	 v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
+}
+
+static void
+le_encode(unsigned char *p, uint64_t v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++, v >>= 8)
+		p[i] = (unsigned char)v;
+}
+
+static int
+buf_get_le(struct buf *b, size_t n, uint64_t *v)
+{
+	if (buf_len(b) < n)
+		return ERR_SHORT;
+	*v = le_decode(buf_ptr(b), n);
+	return buf_consume(b, n);
+}
+
+static int
+buf_put_le(struct buf *b, uint64_t v, size_t n)
+{
+	unsigned char	*p;
+	int		 r;
+
+	if ((r = buf_reserve(b, n, &p)) != 0)
+		return r;
+	le_encode(p, v, n);
+	return 0;
+}
+
+int
+buf_put_u16le(struct buf *b, uint16_t v)
+{
+	return buf_put_le(b, v, 2);
+}
+
+int
+buf_put_u24le(struct buf *b, uint32_t v)
+{
+	if (v > 0xffffff)
+		return ERR_INVAL;
+	return buf_put_le(b, v, 3);
+}
+
+int
+buf_put_u32le(struct buf *b, uint32_t v)
+{
+	return buf_put_le(b, v, 4);
+}
+
+int
+buf_put_u64le(struct buf *b, uint64_t v)
+{
+	return buf_put_le(b, v, 8);
+}
+
+int
+buf_get_u16le(struct buf *b, uint16_t *v)
+{
+	uint64_t	 x;
+	int		 r;
+
+	if ((r = buf_get_le(b, 2, &x)) == 0 && v != NULL)
+		*v = (uint16_t)x;
+	return r;
+}
+
+int
+buf_get_u24le(struct buf *b, uint32_t *v)
+{
+	uint64_t	 x;
+	int		 r;
+
+	if ((r = buf_get_le(b, 3, &x)) == 0 && v != NULL)
+		*v = (uint32_t)x;
+	return r;
+}
+
+int
+buf_get_u32le(struct buf *b, uint32_t *v)
+{
+	uint64_t	 x;
+	int		 r;
+
+	if ((r = buf_get_le(b, 4, &x)) == 0 && v != NULL)
+		*v = (uint32_t)x;
+	return r;
+}
+
+int
+buf_get_u64le(struct buf *b, uint64_t *v)
+{
+	uint64_t	 x;
+	int		 r;
+
+	if ((r = buf_get_le(b, 8, &x)) == 0 && v != NULL)
+		*v = x;
+	return r;
+}
+
+/*
+ * "Length-Encoded Integer Type": the value and the bytes it takes, without
+ * consuming them, so that a string getter can check its length first.
+ */
+static int
+lenenc_peek(const struct buf *b, uint64_t *v, size_t *n)
+{
+	const unsigned char	*p = buf_ptr(b);
+	size_t			 width;
+
+	if (buf_len(b) < 1)
+		return ERR_SHORT;
+	switch (p[0]) {
+	case 0xfb:	/* NULL in a text resultset row */
+	case 0xff:	/* the first byte of an ERR packet */
+		return ERR_FORMAT;
+	case 0xfc:
+		width = 2;
+		break;
+	case 0xfd:
+		width = 3;
+		break;
+	case 0xfe:
+		width = 8;
+		break;
+	default:
+		*v = p[0];
+		*n = 1;
+		return 0;
+	}
+	if (buf_len(b) < 1 + width)
+		return ERR_SHORT;
+	*v = le_decode(p + 1, width);
+	*n = 1 + width;
+	return 0;
+}
+
+int
+buf_get_lenenc(struct buf *b, uint64_t *v)
+{
+	uint64_t	 x;
+	size_t		 n;
+	int		 r;
+
+	if ((r = lenenc_peek(b, &x, &n)) != 0)
+		return r;
+	if (v != NULL)
+		*v = x;
+	return buf_consume(b, n);
+}
+
+/* The bytes of the shortest encoding of v, its first byte in *first. */
+static size_t
+lenenc_width(uint64_t v, unsigned char *first)
+{
+	if (v < 0xfb) {
+		*first = (unsigned char)v;
+		return 0;
+	}
+	if (v <= 0xffff) {
+		*first = 0xfc;
+		return 2;
+	}
+	if (v <= 0xffffff) {
+		*first = 0xfd;
+		return 3;
+	}
+	*first = 0xfe;
+	return 8;
+}
+
+/* One reservation for the length and the bytes: nothing half-written. */
+static int
+put_lenenc(struct buf *b, uint64_t v, const void *data, size_t len)
+{
+	unsigned char	*p, first;
+	size_t		 width = lenenc_width(v, &first);
+	int		 r;
+
+	if (len > SIZE_MAX - 9)
+		return ERR_TOOBIG;
+	if ((r = buf_reserve(b, 1 + width + len, &p)) != 0)
+		return r;
+	*p++ = first;
+	le_encode(p, v, width);
+	if (len > 0)
+		memcpy(p + width, data, len);
+	return 0;
+}
+
+int
+buf_put_lenenc(struct buf *b, uint64_t v)
+{
+	return put_lenenc(b, v, NULL, 0);
+}
+
+int
+buf_get_lenenc_string(struct buf *b, const unsigned char **v, size_t *len,
+    size_t max)
+{
+	uint64_t	 x;
+	size_t		 n;
+	int		 r;
+
+	if ((r = lenenc_peek(b, &x, &n)) != 0)
+		return r;
+	if (x > max)
+		return ERR_TOOBIG;
+	if (x > buf_len(b) - n)
+		return ERR_SHORT;
+	if (v != NULL)
+		*v = buf_ptr(b) + n;
+	if (len != NULL)
+		*len = (size_t)x;
+	return buf_consume(b, n + (size_t)x);
+}
+
+int
+buf_put_lenenc_string(struct buf *b, const void *v, size_t len)
+{
+	return put_lenenc(b, len, v, len);
+}

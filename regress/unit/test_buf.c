@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "errors.h"
 #include "test.h"
+#include "util.h"
 
 TEST(buf_integers_roundtrip)
 {
@@ -152,4 +153,169 @@ TEST(buf_grows_across_many_puts)
 	CHECK(ok);
 	CHECK_INT(buf_len(b), 0);
 	buf_free(b);
+}
+
+TEST(buf_little_endian)
+{
+	struct buf	*b = buf_new(0);
+	struct buf	 v;
+	uint16_t	 u16;
+	uint32_t	 u24, u32;
+	uint64_t	 u64;
+	size_t		 i;
+	static const unsigned char want[] = {
+		0x34, 0x12, 0x56, 0x34, 0x12, 0xef, 0xbe, 0xad, 0xde,
+		0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
+	};
+
+	REQUIRE(b != NULL);
+	CHECK_INT(buf_put_u16le(b, 0x1234), 0);
+	CHECK_INT(buf_put_u24le(b, 0x123456), 0);
+	CHECK_INT(buf_put_u32le(b, 0xdeadbeef), 0);
+	CHECK_INT(buf_put_u64le(b, 0x0102030405060708ULL), 0);
+	/* A 3-byte integer holds no more than 2^24 - 1. */
+	CHECK_INT(buf_put_u24le(b, 0x1000000), ERR_INVAL);
+	REQUIRE(buf_len(b) == sizeof(want));
+	CHECK_MEM(buf_ptr(b), want, sizeof(want));
+	CHECK_INT(buf_get_u16le(b, &u16), 0);
+	CHECK_INT(buf_get_u24le(b, &u24), 0);
+	CHECK_INT(buf_get_u32le(b, &u32), 0);
+	CHECK_INT(buf_get_u64le(b, &u64), 0);
+	CHECK_INT(u16, 0x1234);
+	CHECK_INT(u24, 0x123456);
+	CHECK(u32 == 0xdeadbeef);
+	CHECK(u64 == 0x0102030405060708ULL);
+	CHECK_INT(buf_expect_end(b), 0);
+	buf_free(b);
+
+	/* Each getter on every truncation: ERR_SHORT, nothing consumed. */
+	for (i = 0; i < 8; i++) {
+		buf_view(&v, want, i);
+		if (i < 2)
+			CHECK_INT(buf_get_u16le(&v, &u16), ERR_SHORT);
+		if (i < 3)
+			CHECK_INT(buf_get_u24le(&v, &u24), ERR_SHORT);
+		if (i < 4)
+			CHECK_INT(buf_get_u32le(&v, &u32), ERR_SHORT);
+		CHECK_INT(buf_get_u64le(&v, &u64), ERR_SHORT);
+		CHECK_INT(buf_len(&v), i);
+	}
+}
+
+/* "Length-Encoded Integer Type" at each boundary between widths. */
+static const struct {
+	uint64_t	 v;
+	size_t		 len;
+	unsigned char	 enc[9];
+} lenenc_vec[] = {
+	{ 0, 1, { 0x00 } },
+	{ 250, 1, { 0xfa } },
+	{ 251, 3, { 0xfc, 0xfb, 0x00 } },
+	{ 65535, 3, { 0xfc, 0xff, 0xff } },
+	{ 65536, 4, { 0xfd, 0x00, 0x00, 0x01 } },
+	{ 0xffffff, 4, { 0xfd, 0xff, 0xff, 0xff } },
+	{ 0x1000000, 9, { 0xfe, 0, 0, 0, 1, 0, 0, 0, 0 } },
+	{ UINT64_MAX, 9, { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff } },
+};
+
+TEST(buf_lenenc_boundaries)
+{
+	struct buf	*b;
+	struct buf	 v;
+	uint64_t	 x;
+	size_t		 i, cut;
+
+	for (i = 0; i < nitems(lenenc_vec); i++) {
+		REQUIRE((b = buf_new(0)) != NULL);
+		CHECK_INT(buf_put_lenenc(b, lenenc_vec[i].v), 0);
+		CHECK_INT(buf_len(b), lenenc_vec[i].len);
+		CHECK_MEM(buf_ptr(b), lenenc_vec[i].enc, lenenc_vec[i].len);
+		x = 1;
+		CHECK_INT(buf_get_lenenc(b, &x), 0);
+		CHECK(x == lenenc_vec[i].v);
+		CHECK_INT(buf_expect_end(b), 0);
+		buf_free(b);
+		/* Truncated at every byte: ERR_SHORT, nothing consumed. */
+		for (cut = 0; cut < lenenc_vec[i].len; cut++) {
+			buf_view(&v, lenenc_vec[i].enc, cut);
+			CHECK_INT(buf_get_lenenc(&v, &x), ERR_SHORT);
+			CHECK_INT(buf_len(&v), cut);
+		}
+	}
+}
+
+TEST(buf_lenenc_never_null_or_err)
+{
+	struct buf	 v;
+	uint64_t	 x;
+	static const unsigned char nul[] = { 0xfb, 0, 0, 0, 0, 0, 0, 0, 0 };
+	static const unsigned char err[] = { 0xff, 0, 0, 0, 0, 0, 0, 0, 0 };
+	/* Longer than needed: the server reads these, so do we. */
+	static const unsigned char wide[] = { 0xfe, 5, 0, 0, 0, 0, 0, 0, 0 };
+
+	buf_view(&v, nul, sizeof(nul));
+	CHECK_INT(buf_get_lenenc(&v, &x), ERR_FORMAT);
+	CHECK_INT(buf_len(&v), sizeof(nul));
+	buf_view(&v, err, sizeof(err));
+	CHECK_INT(buf_get_lenenc(&v, &x), ERR_FORMAT);
+	CHECK_INT(buf_len(&v), sizeof(err));
+	buf_view(&v, wide, sizeof(wide));
+	CHECK_INT(buf_get_lenenc(&v, &x), 0);
+	CHECK_INT(x, 5);
+}
+
+TEST(buf_lenenc_strings)
+{
+	struct buf		*b;
+	struct buf		 v;
+	const unsigned char	*p;
+	size_t			 n, cut, len;
+	static unsigned char	 big[70000];
+	static const unsigned char overrun[] = { 0xfc, 0x00, 0x01, 'a', 'b' };
+	static const unsigned char huge[] = {
+		0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 'a',
+	};
+
+	memset(big, 'x', sizeof(big));
+	REQUIRE((b = buf_new(1 << 20)) != NULL);
+	CHECK_INT(buf_put_lenenc_string(b, "abc", 3), 0);
+	CHECK_INT(buf_put_lenenc_string(b, NULL, 0), 0);
+	CHECK_INT(buf_put_lenenc_string(b, big, 251), 0);
+	CHECK_INT(buf_put_lenenc_string(b, big, 65536), 0);
+	CHECK_INT(buf_len(b), 4 + 1 + 3 + 251 + 4 + 65536);
+	CHECK_MEM(buf_ptr(b), "\003abc\000\374\373\000x", 9);
+	CHECK_INT(buf_get_lenenc_string(b, &p, &n, 16), 0);
+	CHECK_INT(n, 3);
+	CHECK_MEM(p, "abc", 3);
+	CHECK_INT(buf_get_lenenc_string(b, &p, &n, 16), 0);
+	CHECK_INT(n, 0);
+	/* Over the maximum: ERR_TOOBIG, nothing consumed. */
+	len = buf_len(b);
+	CHECK_INT(buf_get_lenenc_string(b, &p, &n, 250), ERR_TOOBIG);
+	CHECK_INT(buf_len(b), len);
+	CHECK_INT(buf_get_lenenc_string(b, &p, &n, 251), 0);
+	CHECK_INT(n, 251);
+	CHECK_INT(buf_get_lenenc_string(b, &p, &n, SIZE_MAX), 0);
+	CHECK_INT(n, 65536);
+	CHECK_INT(buf_expect_end(b), 0);
+
+	/* Truncated at every byte of a string of 251. */
+	CHECK_INT(buf_put_lenenc_string(b, big, 251), 0);
+	for (cut = 0; cut < 3 + 251; cut++) {
+		buf_view(&v, buf_ptr(b), cut);
+		CHECK_INT(buf_get_lenenc_string(&v, &p, &n, SIZE_MAX),
+		    ERR_SHORT);
+		CHECK_INT(buf_len(&v), cut);
+	}
+	buf_free(b);
+
+	/* Lengths that overrun what follows them. */
+	buf_view(&v, overrun, sizeof(overrun));
+	CHECK_INT(buf_get_lenenc_string(&v, &p, &n, SIZE_MAX), ERR_SHORT);
+	CHECK_INT(buf_len(&v), sizeof(overrun));
+	buf_view(&v, huge, sizeof(huge));
+	CHECK_INT(buf_get_lenenc_string(&v, &p, &n, SIZE_MAX), ERR_SHORT);
+	CHECK_INT(buf_get_lenenc_string(&v, &p, &n, 1024), ERR_TOOBIG);
+	CHECK_INT(buf_len(&v), sizeof(huge));
 }

@@ -57,7 +57,8 @@ plain_ok(const char *s, size_t len)
 		    memcmp(yaml11_words[i], s, len) == 0)
 			return 0;
 	for (i = 0; i < len; i++) {
-		if (!isascii((unsigned char)s[i]) ||
+		/* (strchr finds a NUL: it ends its own string.) */
+		if (s[i] == '\0' || !isascii((unsigned char)s[i]) ||
 		    !(isalnum((unsigned char)s[i]) ||
 		    strchr("/_.@%+=~-:", s[i]) != NULL))
 			return 0;

@@ -367,7 +367,7 @@ parse_handler(struct v1ctx *c, yaml_node_t *n, struct v1handler *h,
 		{ "match", NULL, NULL }, { "credentials", NULL, NULL },
 	};
 	yaml_node_t	*lnode;
-	const char	*lname;
+	const char	*lname, *type;
 	size_t		 i;
 	int		 r;
 
@@ -398,8 +398,8 @@ parse_handler(struct v1ctx *c, yaml_node_t *n, struct v1handler *h,
 	if (h->l->first == NULL)
 		h->l->first = h->sname;
 	h->type = v1_null(f[1].val) ? h->name : f[1].val;
-	if (h->l->http && (r = v1_string(c, h->type, "type",
-	    &lname)) != 0)
+	/* Only an http listener's handlers have a type that counts. */
+	if (h->l->http && (r = v1_string(c, h->type, "type", &type)) != 0)
 		return r;
 	if (!v1_null(f[4].val)) {
 		if (!h->l->http)

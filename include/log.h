@@ -59,6 +59,8 @@ void		 log_set_level(int);
 void		 log_set_output(int format, int target, int facility);
 /* The syslog facility of a name (daemon, user, auth, authpriv, local0-7). */
 int		 log_facility(const char *name, int *facility);
+/* And back: the name of a facility, or NULL. */
+const char	*log_facility_name(int facility);
 /* Replace the default writer (the worker forwards to the monitor). */
 void		 log_set_sink(log_sink_fn *, void *);
 const char	*log_level_name(int);

@@ -31,6 +31,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "confv1.h"
 #include "errors.h"
 #include "log.h"
 #include "monitor.h"
@@ -1942,7 +1943,11 @@ config_load(const char *path, char *err, size_t errlen)
 		r = yaml_error(&c, &parser);
 		yaml_wipe(&parser, NULL);
 	} else {
-		r = parse_root(&c, yaml_document_get_root_node(&doc));
+		/* Secretless Broker version 1: its version 2 (confv1.c). */
+		r = confv1_is_v1(&doc) ? confv1_convert(&doc, c.cf, path, err,
+		    errlen) : 0;
+		if (r == 0)
+			r = parse_root(&c, yaml_document_get_root_node(&doc));
 		/* A second document would be silently ignored: refuse it. */
 		if (r == 0) {
 			if (!yaml_parser_load(&parser, &doc2))

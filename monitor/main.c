@@ -25,6 +25,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "confdump.h"
 #include "errors.h"
 #include "log.h"
 #include "connector.h"
@@ -68,7 +69,7 @@ libevent_log(int severity, const char *msg)
 static __attribute__((noreturn)) void
 usage(void)
 {
-	fprintf(stderr, "usage: airlockd [-dDtV] [-debug] [-version] [-watch]\n"
+	fprintf(stderr, "usage: airlockd [-dDTtV] [-debug] [-version] [-watch]\n"
 	    "                [-config-mgr configfile] [-f file]\n");
 	exit(1);
 }
@@ -396,7 +397,7 @@ main(int argc, char **argv)
 	const char	*path = NULL;
 	char		 err[1024], *abspath = NULL;
 	int		 ch, test_only = 0, foreground = 0, debug = 0;
-	int		 watch = 0;
+	int		 watch = 0, dump = 0, n;
 	size_t		 i;
 
 	log_init("airlockd", LOG_LVL_INFO);
@@ -409,7 +410,7 @@ main(int argc, char **argv)
 	https_wipe_hooks();
 	event_set_log_callback(libevent_log);
 	argc = secretless_flags(argc, argv, &debug, &watch);
-	while ((ch = getopt(argc, argv, "dDf:tV")) != -1) {
+	while ((ch = getopt(argc, argv, "dDf:TtV")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = foreground = 1;
@@ -420,6 +421,9 @@ main(int argc, char **argv)
 		case 'f':
 			path = optarg;
 			break;
+		case 'T':
+			dump = 1;
+			/* FALLTHROUGH */
 		case 't':
 			test_only = 1;
 			break;
@@ -453,6 +457,21 @@ main(int argc, char **argv)
 		}
 		for (i = 0; i < mon.conf->nwarnings; i++)
 			fprintf(stderr, "warning: %s\n", mon.conf->warnings[i]);
+		/* -T: the effective configuration (confdump.c). */
+		if (dump) {
+			if ((n = confdump_print(stdout, mon.conf,
+			    mon.worker_path)) < 0) {
+				fprintf(stderr, "airlockd: cannot write the "
+				    "configuration\n");
+				return 1;
+			}
+			if (n > 0)
+				fprintf(stderr, "airlockd: the output holds %d "
+				    "literal credential value(s) of %s as they "
+				    "are: keep it as secret as the file\n", n,
+				    path);
+			return 0;
+		}
 		fprintf(stderr, "%s: configuration OK, %zu service(s)\n", path,
 		    mon.conf->nservices);
 		return 0;

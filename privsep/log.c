@@ -82,6 +82,17 @@ log_facility(const char *name, int *facility)
 	return ERR_NOTFOUND;
 }
 
+const char *
+log_facility_name(int facility)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(facilities); i++)
+		if (facilities[i].facility == facility)
+			return facilities[i].name;
+	return NULL;
+}
+
 void
 log_set_output(int format, int target, int facility)
 {

@@ -1,7 +1,8 @@
 # The man pages: mandoc -Tlint -Wwarning has nothing to say about either;
 # airlockd(8) documents every option of airlockd's usage line and every
 # spelling that monitor/main.c accepts; airlock.yml(5) documents every key,
-# provider and connector that monitor/config.c knows.  A new option or key
+# provider and connector that monitor/config.c knows, and every key of a
+# version 1 file that monitor/confv1.c knows.  A new option or key
 # without its documentation fails here.
 . "$(dirname "$0")/../lib.sh"
 
@@ -54,6 +55,17 @@ for k in $keys; do
 	documented "$M5" "$k" || fail "airlock.yml(5) does not document key $k"
 done
 ok "airlock.yml(5) documents all $(echo "$keys" | wc -w) keys of config.c"
+
+# The keys of Secretless Broker version 1 files that confv1.c knows.
+V1=$TOP/monitor/confv1.c
+keys=$(grep -oE '\{ "[A-Za-z]+", NULL, NULL \}' "$V1" | cut -d'"' -f2 |
+    sort -u)
+[ "$(echo "$keys" | wc -w)" -ge 12 ] || fail "too few keys found in $V1"
+for k in $keys; do
+	documented "$M5" "$k" ||
+	    fail "airlock.yml(5) does not document version 1 key $k"
+done
+ok "airlock.yml(5) documents all $(echo "$keys" | wc -w) version 1 keys"
 
 # The provider and connector tables of config.c.
 names=$(sed -n '/provider_names\[\] = {/,/^};/p;/^} connectors\[\] = {/,/^};/p' "$C" |

@@ -469,10 +469,13 @@ TEST(config_errors_top)
 	expect_error("- 1\n- 2\n", 1, 1, "must be a mapping");
 	expect_error("services:\n  db:\n    connector: pg\n", 1, 1,
 	    "no version");
-	expect_error("listeners: []\nhandlers: []\n", 1, 1, "version 1");
-	expect_error("version: 1\nservices: {}\n", 1, 10,
-	    "version 1 is not supported");
-	expect_error("version: \"1\"\n", 1, 10, "version 1 is not supported");
+	/* Version 1 files are converted (test_confv1.c). */
+	expect_error("listeners: []\nhandlers: []\n", 1, 12,
+	    "a version 1 file needs listeners");
+	expect_error("version: 1\nservices: {}\n", 2, 1,
+	    "a version 1 file: unknown key services");
+	expect_error("version: \"1\"\n", 1, 1,
+	    "a version 1 file needs listeners");
 	expect_error("version: 3\n", 1, 10, "unsupported version 3");
 	expect_error("version: 2\n", 1, 1, "at least one service");
 	expect_error("version: 2\nservices:\n", 2, 10,

@@ -15,7 +15,7 @@ command -v "$CC" >/dev/null || { echo "fuzz: $CC not found"; exit 1; }
 # The parsers and what they need; no main(), no sandbox.
 SRCS="privsep/buf.c privsep/errors.c privsep/kv.c privsep/log.c privsep/util.c
     privsep/logfmt.c privsep/msg.c privsep/pgopt.c privsep/secret.c
-    monitor/config.c monitor/pgauth.c monitor/pgnames.c
+    monitor/config.c monitor/confv1.c monitor/pgauth.c monitor/pgnames.c
     monitor/safefile.c providers/*.c worker/pgproto.c worker/mysqlproto.c
     worker/httpreq.c"
 LIBS="$(pkg-config --libs libevent libevent_openssl openssl libsodium yaml-0.1 libidn \

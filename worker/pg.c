@@ -24,7 +24,6 @@
 #include "msg.h"
 #include "secret.h"
 #include "endpoint.h"
-#include "tlskey.h"
 #include "pgchan.h"
 #include "pgopt.h"
 #include "worker.h"
@@ -160,19 +159,6 @@ static int
 backend_write_buf(struct pg *pg, struct buf *b)
 {
 	return backend_write(pg, buf_ptr(b), buf_len(b));
-}
-
-/* A value from the credentials that must be a C string, or NULL. */
-static const char *
-param_str(struct wconn *c, const char *key)
-{
-	const char	*v;
-	size_t		 vlen;
-
-	if ((v = kv_get(&c->params, key, &vlen)) == NULL ||
-	    strlen(v) != vlen)
-		return NULL;
-	return v;
 }
 
 static uint32_t
@@ -318,16 +304,6 @@ backend_dial(struct pg *pg)
 	return 0;
 }
 
-/* The client key's signatures are the monitor's. */
-static int
-monitor_sign(void *arg, const char *scheme, const unsigned char *tbs,
-    size_t tbslen, unsigned char *sig, size_t *siglen, char *err,
-    size_t errlen)
-{
-	return wchan_tls_sign(arg, scheme, tbs, tbslen, sig, siglen, err,
-	    errlen);
-}
-
 /*
  * The service's require_auth and channel_binding, which the monitor has
  * checked when it resolved them: a bad one here is a broken channel.
@@ -351,7 +327,7 @@ backend_policy(struct pg *pg)
 	    pgopt_channel_binding(v, vlen, &pg->cbind, &why) != 0)
 		return pg_fail(pg, ERR_FORMAT, "08006", "airlock: "
 		    "channel_binding %s", why);
-	pg->proven = param_str(pg->c, "proven");
+	pg->proven = wchan_param(pg->c, "proven");
 	return 0;
 }
 
@@ -364,18 +340,13 @@ static int
 backend_tls(struct pg *pg)
 {
 	struct wconn		*c = pg->c;
-	struct tls_params	 tp;
-	struct tlskey_signer	 signer;
 	struct buf		*b;
-	const char		*modename, *host, *v;
+	const char		*modename;
 	char			 err[PG_ERRLEN];
 	unsigned char		 resp;
-	size_t			 vlen;
 	int			 mode, r;
 
-	if ((modename = param_str(c, "sslmode")) == NULL)
-		modename = "require";
-	if ((mode = sslmode_parse(modename)) < 0)
+	if ((mode = wtls_mode(c, &modename)) < 0)
 		return pg_fail(pg, ERR_INVAL, "08006",
 		    "airlock: invalid sslmode in the service's credentials");
 	if (mode == SSLMODE_DISABLE)
@@ -412,29 +383,7 @@ backend_tls(struct pg *pg)
 		    "airlock: the backend sent unencrypted data after its "
 		    "SSL response");
 
-	memset(&tp, 0, sizeof(tp));
-	tp.mode = mode;
-	if ((host = param_str(c, "sslhost")) == NULL || *host == '\0')
-		host = param_str(c, "host");
-	tp.host = host;
-	if ((v = kv_get(&c->params, "sslrootcert", &vlen)) != NULL &&
-	    vlen > 0) {
-		tp.rootcert = (const unsigned char *)v;
-		tp.rootcertlen = vlen;
-	}
-	if ((v = kv_get(&c->params, "sslcert", &vlen)) != NULL && vlen > 0) {
-		tp.cert = (const unsigned char *)v;
-		tp.certlen = vlen;
-	}
-	/* The key itself stays in the monitor, which signs for us. */
-	if ((v = param_str(c, "sslkey")) != NULL && strcmp(v, "1") == 0) {
-		memset(&signer, 0, sizeof(signer));
-		signer.sign = monitor_sign;
-		signer.arg = c;
-		tp.signer = &signer;
-	}
-	r = tls_client_start(&c->backend, &tp, c->deadline, err, sizeof(err));
-	if (r != 0)
+	if ((r = wtls_start(c, mode, err, sizeof(err))) != 0)
 		return pg_fail(pg, r, "08006", "airlock: %s", reason(err));
 	return 0;
 }
@@ -456,7 +405,7 @@ backend_startup(struct pg *pg)
 	size_t			 i, n = 0;
 	int			 r;
 
-	if ((user = param_str(c, "username")) == NULL || *user == '\0')
+	if ((user = wchan_param(c, "username")) == NULL || *user == '\0')
 		return pg_fail(pg, ERR_NOTFOUND, "28000",
 		    "airlock: the service has no username credential");
 	v[n].key = "user";

@@ -143,6 +143,18 @@ wchan_dial(struct wconn *c, int purpose, char *err, size_t errlen)
 	return r;
 }
 
+const char *
+wchan_param(struct wconn *c, const char *key)
+{
+	const char	*v;
+	size_t		 vlen;
+
+	if ((v = kv_get(&c->params, key, &vlen)) == NULL ||
+	    strlen(v) != vlen)
+		return NULL;
+	return v;
+}
+
 int
 wchan_credential(struct wconn *c, const char *name, struct secret **out,
     char *err, size_t errlen)

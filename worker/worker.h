@@ -69,6 +69,8 @@ int		 wchan_request_string(struct wconn *, uint32_t type,
 		    struct buf *reply, const unsigned char **ans,
 		    size_t *anslen, char *err, size_t);
 int		 wchan_dial(struct wconn *, int purpose, char *err, size_t);
+/* A parameter of MSG_DIALED that is a C string (no NUL inside), or NULL. */
+const char	*wchan_param(struct wconn *, const char *key);
 int		 wchan_credential(struct wconn *, const char *name,
 		    struct secret **, char *err, size_t);
 /*
@@ -79,6 +81,14 @@ int		 wchan_tls_sign(struct wconn *, const char *scheme,
 		    const unsigned char *tbs, size_t tbslen, unsigned char *sig,
 		    size_t *siglen, char *err, size_t);
 int		 wchan_authdone(struct wconn *, int ok);
+
+/*
+ * wtls.c: the backend leg's TLS from the service's parameters.  The
+ * sslmode (enum sslmode, -1 for none we know; *name its word), and the
+ * handshake over c->backend (err: why not, fit for the client).
+ */
+int		 wtls_mode(struct wconn *, const char **name);
+int		 wtls_start(struct wconn *, int mode, char *err, size_t);
 int		 wchan_stats(struct wconn *, const struct relay_stats *);
 
 #endif

@@ -62,7 +62,7 @@ static const struct {
 	int		 implemented;
 } connectors[] = {
 	{ "pg",			1 },
-	{ "mysql",		0 },
+	{ "mysql",		1 },
 	{ "mssql",		0 },
 	{ "basic_auth",		0 },
 	{ "conjur",		0 },

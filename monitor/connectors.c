@@ -11,10 +11,12 @@
 #include "util.h"
 
 extern const struct mon_connector mon_pg;
+extern const struct mon_connector mon_mysql;
 extern const struct mon_connector mon_health;
 
 static const struct mon_connector *const rows[] = {
 	&mon_pg,
+	&mon_mysql,
 	&mon_health,
 };
 
@@ -23,7 +25,7 @@ static const struct mon_connector *const rows[] = {
  * that names one is refused with "not supported yet", not "unknown".
  */
 static const char *const planned[] = {
-	"mysql", "mssql", "basic_auth", "conjur", "aws", "generic_http",
+	"mssql", "basic_auth", "conjur", "aws", "generic_http",
 	"ssh", "ssh-agent",
 };
 

@@ -267,3 +267,29 @@ my_standin()
 	wait_for_log "fakemysql: listening on" 20 "$MY_STANDIN_LOG" ||
 	    fail "fakemysql.py did not start: $(cat "$MY_STANDIN_LOG")"
 }
+
+# my_service NAME LISTEN USER SSLMODE [CREDENTIAL_LINE...]: a mysql service
+# of airlock in front of the throwaway server (LISTEN: a port on 127.0.0.1
+# or a unix:// address), as pg_service writes pg's.
+my_service()
+{
+	_name=$1 _listen=$2 _user=$3 _mode=$4
+	shift 4
+	case "$_listen" in
+	*://*) ;;
+	*) _listen=tcp://127.0.0.1:$_listen ;;
+	esac
+	cat <<EOT
+  $_name:
+    connector: mysql
+    listenOn: $_listen
+    credentials:
+      host: 127.0.0.1
+      port: $MY_PORT
+      username: $_user
+EOT
+	[ -z "$_mode" ] || echo "      sslmode: $_mode"
+	for _line in "$@"; do
+		echo "      $_line"
+	done
+}

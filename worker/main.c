@@ -59,10 +59,12 @@ __ubsan_default_options(void)
 #endif
 
 extern const struct connector pg_connector;
+extern const struct connector mysql_connector;
 extern const struct connector health_connector;
 
 static const struct connector *const connectors[] = {
 	&pg_connector,
+	&mysql_connector,
 	&health_connector,
 };
 

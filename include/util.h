@@ -23,5 +23,7 @@ int		 port_parse(const char *s, size_t len, unsigned int *port);
  */
 void		 text_printable(char *dst, size_t dstsize, const void *src,
 		    size_t len);
+/* Does the text hold a control character (below 0x20, or DEL)? */
+int		 text_has_control(const void *, size_t);
 
 #endif

@@ -111,6 +111,14 @@ mon_connector_valid(const struct mon_connector *mc, char *err, size_t errlen)
 	size_t				 i, j;
 	int				 found;
 
+	/* struct worker's creds_given has a bit for each. */
+	for (i = 0; mc->worker_secrets != NULL &&
+	    mc->worker_secrets[i] != NULL; i++)
+		if (i == 32) {
+			snprintf(err, errlen, "connector %s: more than 32 "
+			    "worker secrets", mc->name);
+			return -1;
+		}
 	for (i = 0; i < mc->nrequests; i++) {
 		q = &mc->requests[i];
 		if (q->type < MSG_CONNECTOR_BASE || q->type >= MSG_TYPE_LIMIT ||

@@ -269,7 +269,6 @@ static int
 answer_credential(struct worker *w, struct buf *b)
 {
 	const struct secret	*s;
-	struct buf		*out;
 	char			*name = NULL;
 	int			 bit, r;
 
@@ -301,12 +300,8 @@ answer_credential(struct worker *w, struct buf *b)
 		return 0;
 	}
 	free(name);
-	if ((out = buf_new(MSG_MAX_PAYLOAD)) == NULL)
-		return ERR_NOMEM;
-	if ((r = buf_put_string(out, s->data, s->len)) == 0)
-		r = worker_send(w, MSG_CREDENTIAL, out, -1);
-	buf_free(out);		/* wipes the copy */
-	return r == ERR_EOF ? 0 : r;
+	/* Its buffer is wiped as it is freed. */
+	return worker_reply(w, MSG_CREDENTIAL, s->data, s->len);
 }
 
 static int

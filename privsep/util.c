@@ -37,3 +37,15 @@ text_printable(char *dst, size_t dstsize, const void *src, size_t len)
 		dst[i] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
 	dst[i] = '\0';
 }
+
+int
+text_has_control(const void *src, size_t len)
+{
+	const unsigned char	*p = src;
+	size_t			 i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return 1;
+	return 0;
+}

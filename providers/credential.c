@@ -21,6 +21,7 @@
 #include "provider_impl.h"
 #include "safefile.h"
 #include "secret.h"
+#include "util.h"
 
 #define CREDENTIAL_NAME_MAX	255	/* one path component (NAME_MAX) */
 #define CREDENTIAL_DIR_ENV	"CREDENTIALS_DIRECTORY"
@@ -38,14 +39,10 @@ credential_name_valid(const char *name)
 	if (name[0] == '\0' || strcmp(name, ".") == 0 ||
 	    strcmp(name, "..") == 0)
 		return 0;
-	for (i = 0; name[i] != '\0'; i++) {
-		if (i == CREDENTIAL_NAME_MAX)
+	for (i = 0; name[i] != '\0'; i++)
+		if (i == CREDENTIAL_NAME_MAX || name[i] == '/')
 			return 0;
-		if (name[i] == '/' || (unsigned char)name[i] < 0x20 ||
-		    name[i] == 0x7f)
-			return 0;
-	}
-	return 1;
+	return !text_has_control(name, i);
 }
 
 int

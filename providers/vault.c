@@ -212,16 +212,15 @@ int
 vault_ref_parse(const char *ref, struct vault_ref *vr, char *err,
     size_t errlen)
 {
-	const char	*hash, *field, *p;
+	const char	*hash, *field;
 	size_t		 plen, flen;
 
 	memset(vr, 0, sizeof(*vr));
-	for (p = ref; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			snprintf(err, errlen, "vault: reference " REFFMT
-			    " has a control character", ref);
-			return ERR_FORMAT;
-		}
+	if (text_has_control(ref, strlen(ref))) {
+		snprintf(err, errlen, "vault: reference " REFFMT
+		    " has a control character", ref);
+		return ERR_FORMAT;
+	}
 	/* The first '#' ends the path, as in Secretless Broker. */
 	if ((hash = strchr(ref, '#')) != NULL) {
 		plen = hash - ref;

@@ -505,8 +505,8 @@ TEST(config_errors_service)
 	expect_error(HEAD LOCAL CREDS, 3, 3, "service db needs a connector");
 	expect_error(HEAD PG "    protocol: pg\n" LOCAL CREDS, 5, 15,
 	    "both connector and protocol");
-	expect_error(HEAD "    connector: mysql\n" LOCAL CREDS, 4, 16,
-	    "connector mysql is not supported yet");
+	expect_error(HEAD "    connector: mssql\n" LOCAL CREDS, 4, 16,
+	    "connector mssql is not supported yet");
 	expect_error(HEAD "    connector: ssh-agent\n" LOCAL CREDS, 4, 16,
 	    "connector ssh-agent is not supported yet");
 	expect_error(HEAD "    connector: oracle\n" LOCAL CREDS, 4, 16,

@@ -25,6 +25,7 @@
 #include "monitor.h"
 #include "msg.h"
 #include "pgauth.h"
+#include "pgconfig.h"
 #include "pgopt.h"
 #include "secret.h"
 
@@ -313,7 +314,7 @@ pg_check_cleartext(struct worker *w)
 
 	if (pg_method_permitted(w, AUTHM_CLEARTEXT, &p) != 0)
 		return ERR_DENIED;
-	switch (w->svc->cleartext) {
+	switch (((const struct pg_conf *)w->svc->conn_conf)->cleartext) {
 	case CLEARTEXT_ALWAYS:
 		return 0;
 	case CLEARTEXT_TLS:
@@ -610,4 +611,6 @@ const struct mon_connector mon_pg = {
 	.required = pg_required,
 	.worker_secrets = pg_worker_secrets,
 	.methods = pg_methods,
+	.check = pg_check,
+	.conf_free = pg_conf_free,
 };

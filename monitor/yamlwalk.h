@@ -104,7 +104,10 @@ int		 yw_map(struct yw *, yaml_node_t *, const char *what,
 		    struct pairs *);
 void		 yw_pairs_free(struct pairs *);
 int		 yw_key_is(const struct pair *, const char *);
-/* The mapping as a tree (NULL for a null node), at most max nodes. */
+/*
+ * The mapping as a tree (NULL for a null node), merge keys resolved: at
+ * most YW_MAP_MAX nodes and 16 levels, whatever aliases repeat.
+ */
 int		 yw_tree(struct yw *, yaml_node_t *, const char *what,
 		    struct cfgnode **);
 

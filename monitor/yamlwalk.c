@@ -501,9 +501,8 @@ tree_map(struct treectx *t, yaml_node_t *n, struct cfgnode *out, int depth)
 	size_t		 i;
 	int		 r;
 
-	if ((r = map_collect(c, n, &ps, 0)) != 0)
-		return r;
-	if ((r = tree_items(t, n, out, ps.n)) != 0)
+	if ((r = map_collect(c, n, &ps, 0)) != 0 ||
+	    (r = tree_items(t, n, out, ps.n)) != 0)
 		goto out;
 	for (i = 0; i < ps.n; i++) {
 		it = &out->items[out->nitems++];

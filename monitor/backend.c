@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dbconfig.h"
 #include "errors.h"
 #include "monitor.h"
 #include "secret.h"
@@ -99,10 +100,14 @@ backend_tls(const struct worker *w, int *tls, int *verified)
 	const struct secret	*mode, *root;
 	const char		*m;
 
-	/* A NUL inside is no sslmode the worker would take either. */
+	/*
+	 * An empty one is require, as Secretless Broker reads it; a NUL
+	 * inside is no sslmode the worker would take either.
+	 */
 	mode = creds_get(w->creds, "sslmode");
-	m = mode == NULL ? "require" : memchr(mode->data, '\0', mode->len) ?
-	    "" : (const char *)mode->data;
+	m = mode == NULL || mode->len == 0 ? "require" :
+	    memchr(mode->data, '\0', mode->len) ? "" :
+	    (const char *)mode->data;
 	root = creds_get(w->creds, "sslrootcert");
 	*tls = strcmp(m, "require") == 0 || strcmp(m, "verify-ca") == 0 ||
 	    strcmp(m, "verify-full") == 0;
@@ -110,10 +115,11 @@ backend_tls(const struct worker *w, int *tls, int *verified)
 }
 
 int
-backend_release_cleartext(struct worker *w, enum cleartext_policy policy,
-    int tls, int verified)
+backend_release_cleartext(struct worker *w, int tls, int verified)
 {
-	switch (policy) {
+	const struct db_conf	*dc = w->svc->conn_conf;
+
+	switch (dc != NULL ? dc->cleartext : CLEARTEXT_NEVER) {
 	case CLEARTEXT_ALWAYS:
 		return 0;
 	case CLEARTEXT_TLS:

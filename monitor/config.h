@@ -46,6 +46,30 @@ struct cfgnode {
 	int		 key_line, key_col;
 };
 
+/* cfgnode.c */
+/* A mapping's value of that key, or NULL (also when map is NULL). */
+const struct cfgnode *cfgnode_get(const struct cfgnode *map,
+		    const char *key);
+/* The same settings, wherever they are written? */
+int		 cfgnode_equal(const struct cfgnode *, const struct cfgnode *);
+void		 cfgnode_free(struct cfgnode *);
+
+/*
+ * cfgaddr.c: the syntax of addresses.  A port from 1 to 65535; a host
+ * name or an IPv4 address (not "127.1"); a loopback host.
+ */
+int		 cfg_valid_port(const char *, unsigned int *);
+int		 cfg_valid_host(const char *);
+int		 cfg_is_loopback(const char *);
+
+/* confkeys.c: is a config: key airlock's own (socketMode, ...)? */
+int		 cfg_own_key(const char *);
+
+/* cleartext.c: cleartextPassword (n may be NULL: never), for a check. */
+struct cfgcheck;
+int		 cfg_cleartext(struct cfgcheck *, const struct cfgnode *n,
+		    enum cleartext_policy *);
+
 struct credential {
 	char		*name;		/* "password", "host", ... */
 	char		*provider;	/* "literal", "env", "file", ... */
@@ -72,7 +96,6 @@ struct service {
 
 	/* airlock's per-service settings, read from config: */
 	int		 allow_nonloopback;	/* allowNonLoopback: true */
-	enum cleartext_policy cleartext;	/* cleartextPassword: */
 	mode_t		 socket_mode;		/* socketMode: "0660" */
 	char		*socket_owner;		/* socketOwner: user name */
 	char		*socket_group;		/* socketGroup: group name */

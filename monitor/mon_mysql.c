@@ -33,6 +33,8 @@
 #include "log.h"
 #include "monitor.h"
 #include "msg.h"
+#include "dbconfig.h"
+#include "mysqlconfig.h"
 #include "mysqlauth.h"
 #include "mysqlmsg.h"
 #include "secret.h"
@@ -124,7 +126,7 @@ my_dial_params(const struct worker *w, struct kvlist *params)
 		if ((v = creds_get(w->creds, my_params[i])) != NULL &&
 		    (r = kv_set(params, my_params[i], v->data, v->len)) != 0)
 			return r;
-	if (creds_get(w->creds, "sslkey") != NULL &&
+	if ((v = creds_get(w->creds, "sslkey")) != NULL && v->len > 0 &&
 	    (r = kv_set_str(params, "sslkey", "1")) != 0)
 		return r;
 	/* The host TLS verifies is the one dialed (address or host). */
@@ -162,7 +164,7 @@ my_release(struct worker *w, const char *name)
 	if (w->method != MYM_SHA2 && my_method(w, MYM_CLEARTEXT) != 0)
 		return ERR_DENIED;
 	backend_tls(w, &tls, &verified);
-	return backend_release_cleartext(w, w->svc->cleartext, tls, verified);
+	return backend_release_cleartext(w, tls, verified);
 }
 
 /* A request of one string, the scramble, of exactly len bytes. */
@@ -280,8 +282,7 @@ rsa_permitted(struct worker *w, const unsigned char *n, size_t nlen,
 
 	if ((pin = creds_get(w->creds, "serverPublicKey")) == NULL) {
 		backend_tls(w, &tls, &verified);
-		return backend_release_cleartext(w, w->svc->cleartext, tls,
-		    verified);
+		return backend_release_cleartext(w, tls, verified);
 	}
 	if (pinned_fingerprint(pin, want) != 0)
 		return worker_fail(w, "the serverPublicKey of service %s is "
@@ -351,6 +352,8 @@ const struct mon_connector mon_mysql = {
 	.required = my_required,
 	.worker_secrets = my_worker_secrets,
 	.methods = my_methods,
+	.check = mysql_check,
+	.conf_free = db_conf_free,
 	.dial_target = my_dial_target,
 	.dial_params = my_dial_params,
 	.release = my_release,

@@ -26,6 +26,8 @@
 #include "msg.h"
 #include "pgauth.h"
 #include "pgmsg.h"
+#include "dbconfig.h"
+#include "pgconfig.h"
 #include "pgopt.h"
 #include "secret.h"
 #include "util.h"
@@ -158,6 +160,7 @@ static int
 pg_dial_params(const struct worker *w, struct kvlist *params)
 {
 	const struct creds	*c = w->creds;
+	const struct secret	*v;
 	struct evidence		 ev;
 	char			 key[128], host[256], port[16], why[256];
 	size_t			 i;
@@ -181,7 +184,7 @@ pg_dial_params(const struct worker *w, struct kvlist *params)
 		if (r != 0)
 			return r;
 	}
-	if (creds_get(c, "sslkey") != NULL &&
+	if ((v = creds_get(c, "sslkey")) != NULL && v->len > 0 &&
 	    (r = kv_set_str(params, "sslkey", "1")) != 0)
 		return r;
 	/* The host that address names is the one TLS verifies. */
@@ -280,8 +283,7 @@ pg_check_cleartext(struct worker *w)
 
 	if (pg_method_permitted(w, PGM_CLEARTEXT, &p) != 0)
 		return ERR_DENIED;
-	return backend_release_cleartext(w, w->svc->cleartext, p.tls,
-	    p.verified);
+	return backend_release_cleartext(w, p.tls, p.verified);
 }
 
 static int
@@ -602,4 +604,6 @@ const struct mon_connector mon_pg = {
 	.stop = kdf_close,
 	.requests = pg_requests,
 	.nrequests = nitems(pg_requests),
+	.check = pg_check,
+	.conf_free = db_conf_free,
 };

@@ -239,11 +239,12 @@ int		 backend_address(const struct worker *, const char *default_port,
 /* Is the leg TLS (sslmode), and does it verify the server (sslrootcert)? */
 void		 backend_tls(const struct worker *, int *tls, int *verified);
 /*
- * May the worker have the password itself, under the service's policy and
- * the leg's TLS?  0: yes; otherwise it has been told why (MSG_FAILED).
+ * May the worker have the password itself, under the service's
+ * cleartextPassword (its conn_conf is a struct db_conf) and the leg's TLS?
+ * 0: yes; otherwise it has been told why (MSG_FAILED).
  */
-int		 backend_release_cleartext(struct worker *,
-		    enum cleartext_policy, int tls, int verified);
+int		 backend_release_cleartext(struct worker *, int tls,
+		    int verified);
 
 /* pgnames.c: the connector's credential names. */
 int		 pg_worker_secret(const char *name);

@@ -2,9 +2,8 @@
  * The credential names of the PostgreSQL connector: which ones it knows,
  * which may reach the worker and how, and what any other name is (a
  * startup parameter, or a libpq setting that airlock refuses).  Used by
- * the configuration's check (config.c) and by the connector (mon_pg.c);
- * a table, with no state, so that the fuzz harness of the configuration
- * links it alone.
+ * the configuration's check (pgconfig.c) and by the connector (mon_pg.c);
+ * a table, with no state.
  */
 #include <string.h>
 
@@ -47,7 +46,7 @@ static const char *const libpq_startup[] = {
  * section 55.7).  A user who writes one of them as a credential believes
  * that airlock applies it; airlock would send it to the server in clear as
  * a startup parameter instead, and sslpassword or passfile are secrets.  So
- * they are refused at load (config.c).  The last rows are PostgreSQL 18's.
+ * they are refused at load (pgconfig.c).  The last rows are PostgreSQL 18's.
  * why, where given, says what the user probably wants instead.
  */
 static const struct {

@@ -80,21 +80,6 @@ keep_fixed(struct config *nc, struct config *old)
 	return 0;
 }
 
-static int
-kv_equal(const struct kvlist *a, const struct kvlist *b)
-{
-	size_t	 i;
-
-	if (a->n != b->n)
-		return 0;
-	for (i = 0; i < a->n; i++)
-		if (strcmp(a->v[i].key, b->v[i].key) != 0 ||
-		    a->v[i].vlen != b->v[i].vlen ||
-		    memcmp(a->v[i].val, b->v[i].val, a->v[i].vlen) != 0)
-			return 0;
-	return 1;
-}
-
 /* The same allowedUsers and allowedGroups? */
 static int
 peers_equal(const struct service *a, const struct service *b)
@@ -116,9 +101,9 @@ service_equal(const struct service *a, const struct service *b)
 
 	if (strcmp(a->connector, b->connector) != 0 ||
 	    strcmp(a->listen, b->listen) != 0 ||
-	    a->ncreds != b->ncreds || !kv_equal(&a->config, &b->config) ||
+	    a->ncreds != b->ncreds ||
+	    !cfgnode_equal(a->settings, b->settings) ||
 	    a->allow_nonloopback != b->allow_nonloopback ||
-	    a->cleartext != b->cleartext ||
 	    a->socket_mode != b->socket_mode ||
 	    !str_equal(a->socket_owner, b->socket_owner) ||
 	    !str_equal(a->socket_group, b->socket_group) ||

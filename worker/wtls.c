@@ -15,7 +15,8 @@
 int
 wtls_mode(struct wconn *c, const char **name)
 {
-	if ((*name = wchan_param(c, "sslmode")) == NULL)
+	/* None, or empty as Secretless Broker's files have it: require. */
+	if ((*name = wchan_param(c, "sslmode")) == NULL || **name == '\0')
 		*name = "require";
 	return sslmode_parse(*name);
 }

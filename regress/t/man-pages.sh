@@ -1,7 +1,7 @@
 # The man pages: mandoc -Tlint -Wwarning has nothing to say about either;
 # airlockd(8) documents every option of airlockd's usage line and every
 # spelling that monitor/main.c accepts; airlock.yml(5) documents every key,
-# provider and connector that monitor/config.c knows, and every key of a
+# provider and connector that the configuration knows, and every key of a
 # version 1 file that monitor/confv1.c knows.  A new option or key
 # without its documentation fails here.
 . "$(dirname "$0")/../lib.sh"
@@ -48,13 +48,18 @@ done
 ok "airlockd(8) documents all $n options"
 
 C=$TOP/monitor/config.c
-keys=$(grep -oE 'key_is\([^,]+, "[A-Za-z<]+"\)' "$C" |
-    sed -E 's/.*"(.*)"\)/\1/' | sort -u)
-[ "$(echo "$keys" | wc -w)" -ge 20 ] || fail "too few keys found in $C"
+K=$TOP/monitor/confkeys.c
+# The keys: the keyword tables' rows of confkeys.c, config.c's tables of a
+# document's and a service's keys, and the keys it compares by hand.
+keys=$( { grep -oE '^	\{ "[A-Za-z]+",' "$K" | grep -oE '"[A-Za-z]+"'
+    sed -n '/_keys\[\] = {/,/};/p' "$C" | grep -oE '"[A-Za-z]+"'
+    grep -oE 'key_is\([^,]+, "[A-Za-z<]+"\)' "$C" | grep -oE '"[A-Za-z<]+"'
+    } | tr -d '"' | sort -u)
+[ "$(echo "$keys" | wc -w)" -ge 30 ] || fail "too few keys found in $C, $K"
 for k in $keys; do
 	documented "$M5" "$k" || fail "airlock.yml(5) does not document key $k"
 done
-ok "airlock.yml(5) documents all $(echo "$keys" | wc -w) keys of config.c"
+ok "airlock.yml(5) documents all $(echo "$keys" | wc -w) keys of config.c and confkeys.c"
 
 # The keys of Secretless Broker version 1 files that confv1.c knows.
 V1=$TOP/monitor/confv1.c
@@ -67,15 +72,20 @@ for k in $keys; do
 done
 ok "airlock.yml(5) documents all $(echo "$keys" | wc -w) version 1 keys"
 
-# The provider and connector tables of config.c.
-names=$(sed -n '/provider_names\[\] = {/,/^};/p;/^} connectors\[\] = {/,/^};/p' "$C" |
-    grep -oE '"[a-z_-]+"' | tr -d '"' | sort -u)
-[ "$(echo "$names" | wc -w)" -ge 15 ] || fail "too few names found in $C"
+# The providers of config.c; the connectors: the rows' names and the
+# planned ones of connectors.c.
+CN=$TOP/monitor/connectors.c
+names=$( { sed -n '/provider_names\[\] = {/,/^};/p' "$C"
+    sed -n '/planned\[\] = {/,/^};/p' "$CN"
+    sed -n '/^const struct mon_connector mon_/,/^};/p' "$TOP"/monitor/*.c |
+	grep '^	\.name = "' | grep -v '"health"'
+    } | grep -oE '"[a-z_-]+"' | tr -d '"' | sort -u)
+[ "$(echo "$names" | wc -w)" -ge 15 ] || fail "too few names found in $C, $CN"
 for p in $names; do
 	documented "$M5" "$p" ||
 	    fail "airlock.yml(5) does not mention provider or connector $p"
 done
-ok "airlock.yml(5) names every provider and connector of config.c"
+ok "airlock.yml(5) names every provider and connector"
 
 # The decided settings of the airlock section, built in other branches.
 for k in health logFormat logTarget syslogFacility watch; do

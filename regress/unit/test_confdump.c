@@ -196,7 +196,7 @@ check_same(const struct config *a, const struct config *b)
 		CHECK_STR(s->connector, t->connector);
 		CHECK_STR(s->listen, t->listen);
 		CHECK_INT(s->socket_mode, t->socket_mode);
-		CHECK_INT(s->cleartext, t->cleartext);
+		CHECK(cfgnode_equal(s->settings, t->settings));
 		CHECK_INT(s->nallowed_uids, t->nallowed_uids);
 		REQUIRE(s->ncreds == t->ncreds);
 		for (j = 0; j < s->ncreds; j++) {

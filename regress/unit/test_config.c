@@ -16,6 +16,7 @@
 #include "config.h"
 #include "conftext.h"
 #include "log.h"
+#include "dbconfig.h"
 #include "test.h"
 #include "util.h"
 
@@ -23,6 +24,9 @@
 #define SECRET	"hunter2-Zq9"
 
 static char	 tmppath[CONFTEXT_PATH_LEN];
+
+/* cleartextPassword, as the pg connector's check made it. */
+#define CLEARTEXT(s)	(((const struct db_conf *)(s)->conn_conf)->cleartext)
 
 static struct config *
 load(const char *text, char *err, size_t errlen)
@@ -128,7 +132,8 @@ TEST(config_good_v2)
 	CHECK(service_credential(s, "nope") == NULL);
 	CHECK_STR(kv_get(&s->config, "application_name", NULL), "airlock");
 	CHECK_STR(kv_get(&s->config, "cleartextPassword", NULL), "never");
-	CHECK_INT(s->cleartext, CLEARTEXT_NEVER);
+	REQUIRE(s->conn_conf != NULL);
+	CHECK_INT(CLEARTEXT(s), CLEARTEXT_NEVER);
 	CHECK_INT(s->allow_nonloopback, 0);
 
 	s = &cf->services[1];
@@ -136,7 +141,8 @@ TEST(config_good_v2)
 	CHECK_STR(s->listen_host, "::1");
 	CHECK_STR(s->listen_port, "6432");
 	/* Never, unless the service says otherwise. */
-	CHECK_INT(s->cleartext, CLEARTEXT_NEVER);
+	REQUIRE(s->conn_conf != NULL);
+	CHECK_INT(CLEARTEXT(s), CLEARTEXT_NEVER);
 	cr = service_credential(s, "host");
 	REQUIRE(cr != NULL);
 	CHECK_STR(cr->provider, "literal");
@@ -300,7 +306,8 @@ TEST(config_unix_listen)
 	CHECK_INT(cf->services[0].socket_mode, 0600);
 	CHECK_STR(cf->services[0].socket_owner, user);
 	CHECK_STR(cf->services[0].socket_group, group);
-	CHECK_STR(kv_get(&cf->services[0].config, "socketMode", NULL), "0600");
+	/* airlock's own, not a setting of the worker's. */
+	CHECK(kv_get(&cf->services[0].config, "socketMode", NULL) == NULL);
 	config_free(cf);
 
 	/* Default mode, and a plain 0660 (a YAML int for others). */
@@ -339,9 +346,11 @@ TEST(config_nonloopback_allowed)
 		printf("    %s\n", err);
 	REQUIRE(cf != NULL);
 	CHECK_INT(cf->services[0].allow_nonloopback, 1);
-	CHECK_INT(cf->services[0].cleartext, CLEARTEXT_ALWAYS);
-	CHECK_STR(kv_get(&cf->services[0].config, "allowNonLoopback", NULL),
-	    "yes");
+	CHECK_INT(CLEARTEXT(&cf->services[0]), CLEARTEXT_ALWAYS);
+	CHECK(kv_get(&cf->services[0].config, "allowNonLoopback", NULL) ==
+	    NULL);
+	CHECK_STR(kv_get(&cf->services[0].config, "cleartextPassword", NULL),
+	    "always");
 	config_free(cf);
 }
 
@@ -500,17 +509,16 @@ TEST(config_errors_service)
 {
 	expect_error(HEAD, 3, 3, "service db has no settings");
 	expect_error(HEAD "    - pg\n", 4, 5, "service db must be a mapping");
-	expect_error(HEAD PG LOCAL CREDS "    color: blue\n", 7, 5,
-	    "unknown key color");
 	expect_error(HEAD LOCAL CREDS, 3, 3, "service db needs a connector");
-	expect_error(HEAD PG "    protocol: pg\n" LOCAL CREDS, 5, 15,
-	    "both connector and protocol");
 	expect_error(HEAD "    connector: mssql\n" LOCAL CREDS, 4, 16,
 	    "connector mssql is not supported yet");
 	expect_error(HEAD "    connector: ssh-agent\n" LOCAL CREDS, 4, 16,
 	    "connector ssh-agent is not supported yet");
 	expect_error(HEAD "    connector: oracle\n" LOCAL CREDS, 4, 16,
-	    "unknown connector oracle (known: pg, mysql, mssql");
+	    "unknown connector oracle (known: pg, mysql)");
+	/* The health listener's row is not a service's connector. */
+	expect_error(HEAD "    connector: health\n" LOCAL CREDS, 4, 16,
+	    "unknown connector health (known: pg, mysql)");
 	expect_error(HEAD "    connector: {x: 1}\n" LOCAL CREDS, 4, 16,
 	    "connector must be a scalar");
 	expect_error(HEAD PG CREDS, 3, 3, "service db needs listenOn");
@@ -1010,4 +1018,198 @@ TEST(config_pg_auth_words)
 	    sizeof(err));
 	CHECK(cf != NULL);
 	config_free(cf);
+}
+
+/* One warning, at line:col, that contains want; the file loads. */
+static struct config *
+expect_warning(const char *text, int line, int col, const char *want)
+{
+	struct config	*cf;
+	char		 err[1024], prefix[128];
+
+	cf = load(text, err, sizeof(err));
+	if (cf == NULL) {
+		printf("    %s\n", err);
+		CHECK(!"the file loads");
+		return NULL;
+	}
+	CHECK_INT(cf->nwarnings, 1);
+	snprintf(prefix, sizeof(prefix), "%s:%d:%d: ", tmppath, line, col);
+	if (cf->nwarnings < 1 ||
+	    strncmp(cf->warnings[0], prefix, strlen(prefix)) != 0 ||
+	    strstr(cf->warnings[0], want) == NULL) {
+		printf("    got:  %s\n    want: %s...%s\n", cf->nwarnings > 0 ?
+		    cf->warnings[0] : "(none)", prefix, want);
+		CHECK(!"warning as expected");
+	}
+	return cf;
+}
+
+/*
+ * The config: section as a tree for the connector's check: nested
+ * settings, merge keys resolved, positions kept; scalars that are not
+ * airlock's own also as strings for the worker.
+ */
+TEST(config_settings_tree)
+{
+	struct config		*cf;
+	const struct cfgnode	*t, *n;
+	char			 err[1024];
+
+	cf = load(HEAD PG LOCAL CREDS
+	    "    config:\n"
+	    "      <<: {cleartextPassword: tls, application_name: base}\n"
+	    "      application_name: app\n"
+	    "      allowNonLoopback: no\n", err, sizeof(err));
+	if (cf == NULL)
+		printf("    %s\n", err);
+	REQUIRE(cf != NULL);
+	t = cf->services[0].settings;
+	REQUIRE(t != NULL);
+	CHECK_INT(t->kind, CFG_MAP);
+	CHECK_INT(t->nitems, 3);
+	REQUIRE((n = cfgnode_get(t, "application_name")) != NULL);
+	CHECK_STR(n->value, "app");
+	CHECK_INT(n->line, 9);
+	CHECK_INT(n->col, 25);
+	CHECK_INT(n->key_line, 9);
+	CHECK_INT(n->key_col, 7);
+	REQUIRE((n = cfgnode_get(t, "cleartextPassword")) != NULL);
+	CHECK_STR(n->value, "tls");
+	CHECK_INT(n->line, 8);
+	CHECK(cfgnode_get(t, "nope") == NULL);
+	CHECK_INT(CLEARTEXT(&cf->services[0]), CLEARTEXT_TLS);
+	CHECK_STR(kv_get(&cf->services[0].config, "application_name", NULL),
+	    "app");
+	CHECK(kv_get(&cf->services[0].config, "allowNonLoopback", NULL) ==
+	    NULL);
+	config_free(cf);
+
+	/* No config: no tree, cleartext never. */
+	cf = load(HEAD PG LOCAL CREDS, err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK(cf->services[0].settings == NULL);
+	CHECK_INT(CLEARTEXT(&cf->services[0]), CLEARTEXT_NEVER);
+	config_free(cf);
+
+	/* Aliases that would multiply a tree, and a cycle. */
+	expect_error(HEAD PG LOCAL CREDS "    config:\n"
+	    "      a: &a [1, 2, 3, 4, 5, 6, 7, 8]\n"
+	    "      b: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
+	    "      c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\n"
+	    "      d: [*c, *c, *c, *c, *c, *c, *c, *c]\n", 8, 7,
+	    "config has more than 4096 settings");
+	expect_error(HEAD PG LOCAL CREDS "    config: &c\n      x: *c\n", 7, 13,
+	    "config is nested too deeply");
+}
+
+/* Trees are equal whatever their positions, and only then. */
+TEST(config_settings_equal)
+{
+	struct config	*a, *b, *d;
+	char		 err[1024];
+
+	a = load(HEAD PG LOCAL CREDS "    config:\n"
+	    "      x: {y: [1, 2]}\n      cleartextPassword: tls\n", err,
+	    sizeof(err));
+	b = load(HEAD PG LOCAL CREDS "    config:\n\n"
+	    "      cleartextPassword: tls\n      x:\n        y:\n"
+	    "          - 1\n          - 2\n", err, sizeof(err));
+	d = load(HEAD PG LOCAL CREDS "    config:\n"
+	    "      x: {y: [1, 3]}\n      cleartextPassword: tls\n", err,
+	    sizeof(err));
+	/* pg takes scalars only: these are the tree's own tests. */
+	CHECK(a == NULL);
+	config_free(a);
+	config_free(b);
+	config_free(d);
+
+	a = load(HEAD PG LOCAL CREDS "    config:\n"
+	    "      x: 1\n      cleartextPassword: tls\n", err, sizeof(err));
+	b = load(HEAD PG LOCAL CREDS "    config:\n\n"
+	    "      x: \"1\"\n      cleartextPassword: tls\n", err,
+	    sizeof(err));
+	d = load(HEAD PG LOCAL CREDS "    config:\n"
+	    "      x: 1\n      cleartextPassword: always\n", err,
+	    sizeof(err));
+	REQUIRE(a != NULL && b != NULL && d != NULL);
+	CHECK(cfgnode_equal(a->services[0].settings, b->services[0].settings));
+	CHECK(!cfgnode_equal(a->services[0].settings,
+	    d->services[0].settings));
+	CHECK(!cfgnode_equal(a->services[0].settings, NULL));
+	CHECK(cfgnode_equal(NULL, NULL));
+	config_free(a);
+	config_free(b);
+	config_free(d);
+}
+
+/*
+ * Secretless Broker's reading of a service (pkg/secretless/config/v2/
+ * service.go): connector wins over protocol, with a warning; an empty
+ * protocol is absent; protocol http takes the connector from
+ * config.authenticationStrategy; keys it does not know are ignored.
+ */
+TEST(config_secretless_rules)
+{
+	struct config	*cf;
+	char		 err[1024];
+
+	cf = expect_warning(HEAD PG "    protocol: pg\n" LOCAL CREDS, 5, 15,
+	    "service db has both connector and protocol (the old spelling of "
+	    "connector); protocol is ignored");
+	if (cf != NULL)
+		CHECK_STR(cf->services[0].connector, "pg");
+	config_free(cf);
+	cf = expect_warning(HEAD "    protocol: mysql\n" PG LOCAL CREDS, 4, 15,
+	    "has both connector and protocol");
+	if (cf != NULL)
+		CHECK_STR(cf->services[0].connector, "pg");
+	config_free(cf);
+
+	cf = load(HEAD "    protocol: \"\"\n" PG LOCAL CREDS, err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->nwarnings, 0);
+	config_free(cf);
+	cf = load(HEAD "    connector: \"\"\n    protocol: pg\n" LOCAL CREDS, err,
+	    sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_STR(cf->services[0].connector, "pg");
+	CHECK_INT(cf->nwarnings, 0);
+	config_free(cf);
+	expect_error(HEAD "    protocol: \"\"\n" LOCAL CREDS, 3, 3,
+	    "service db needs a connector");
+
+	expect_error(HEAD "    protocol: http\n" LOCAL CREDS "    config:\n"
+	    "      authenticationStrategy: basic_auth\n", 8, 31,
+	    "connector basic_auth is not supported yet");
+	expect_error(HEAD "    protocol: http\n" LOCAL CREDS, 4, 15,
+	    "service db: protocol http needs config.authenticationStrategy, "
+	    "one of aws, basic_auth, conjur");
+	expect_error(HEAD "    protocol: http\n" LOCAL CREDS "    config:\n"
+	    "      authenticationStrategy: oauth\n", 8, 31,
+	    "service db: config.authenticationStrategy must be one of aws, "
+	    "basic_auth, conjur");
+	/* Only protocol: has the http spelling. */
+	expect_error(HEAD "    connector: http\n" LOCAL CREDS "    config:\n"
+	    "      authenticationStrategy: conjur\n", 4, 16,
+	    "unknown connector http");
+
+	cf = expect_warning(HEAD PG "    debug: true\n" LOCAL CREDS, 5, 5,
+	    "service db: unknown key debug is ignored, as Secretless Broker "
+	    "ignores it (known: connector, protocol, listenOn, credentials, "
+	    "config)");
+	config_free(cf);
+	cf = expect_warning(HEAD PG LOCAL CREDS "    color: [" SECRET "]\n", 7,
+	    5, "unknown key color is ignored");
+	if (cf != NULL)
+		CHECK(strstr(cf->warnings[0], SECRET) == NULL);
+	config_free(cf);
+	/* airlock's own section stays strict. */
+	expect_error("version: 2\nairlock: {debug: true}\n", 2, 11,
+	    "unknown key debug in the airlock section (known: user, chroot, "
+	    "worker, handshakeTimeout, dialTimeout, providerTimeout, "
+	    "idleTimeout, drainTimeout, maxWorkers, maxStartups, "
+	    "sandboxDebug, logLevel, logFormat, logTarget, syslogFacility, "
+	    "health, watch, workerMemoryLimit, perSourceMaxStartups, "
+	    "perSourceNetBlockSize)");
 }

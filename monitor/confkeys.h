@@ -1,0 +1,33 @@
+/*
+ * airlock's own settings as keyword tables, in the manner of OpenSSH's
+ * servconf.c: the "airlock:" section, and a service's per-service keys
+ * under config:.  One row per key gives its name, its parser, where it is
+ * stored and its default; the "known" lists of error messages come from
+ * the tables.
+ */
+#ifndef AIRLOCK_CONFKEYS_H
+#define AIRLOCK_CONFKEYS_H
+
+#include <yaml.h>
+
+struct config;
+struct pair;
+struct service;
+struct yw;
+
+/* Every default of the airlock section: 0, or ERR_NOMEM. */
+int		 ck_airlock_defaults(struct yw *, struct config *);
+/* The "airlock:" section (NULL: absent). */
+int		 ck_airlock(struct yw *, yaml_node_t *, struct config *);
+
+/* A service's per-service defaults (socketMode). */
+int		 ck_service_defaults(struct yw *, struct service *);
+/*
+ * A key of a service's config: section: airlock's own (parsed into svc,
+ * *ours set; *unix_only set to the key's node when it applies to Unix
+ * listeners only), or the connector's (*ours cleared, nothing done).
+ */
+int		 ck_service_key(struct yw *, const struct pair *,
+		    struct service *, int *ours, yaml_node_t **unix_only);
+
+#endif

@@ -644,18 +644,13 @@ check_version(struct yw *c, yaml_node_t *root, yaml_node_t *n)
 	const char	*s;
 	int		 r;
 
+	/* Version 1 files (no version, or 1) were converted (confv1.c). */
 	if (n == NULL)
-		return yw_error(c, root, "no version: this looks like a "
-		    "Secretless Broker version 1 file (listeners and "
-		    "handlers), which airlock does not support; write a "
-		    "version 2 file (version: 2, services:)");
+		return yw_error(c, root, "no version");
 	if ((r = yw_string(c, n, "version", &s)) != 0)
 		return r;
 	if (strcmp(s, "2") == 0)
 		return 0;
-	if (strcmp(s, "1") == 0)
-		return yw_error(c, n, "version 1 is not supported: airlock "
-		    "reads Secretless Broker version 2 files");
 	return yw_error(c, n, "unsupported version %.16s: airlock reads "
 	    "Secretless Broker version 2 files", s);
 }

@@ -488,6 +488,12 @@ static const struct kw service_keys[] = {
 	    KW_NODE | KW_UNIX },
 };
 
+const char *
+ck_airlock_key(size_t i)
+{
+	return i < nitems(airlock_keys) ? airlock_keys[i].name : NULL;
+}
+
 static const struct kw *
 kw_find(const struct kw *t, size_t n, const char *name)
 {

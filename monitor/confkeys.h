@@ -20,6 +20,9 @@ int		 ck_airlock_defaults(struct yw *, struct config *);
 /* The "airlock:" section (NULL: absent). */
 int		 ck_airlock(struct yw *, yaml_node_t *, struct config *);
 
+/* The i-th key of the airlock: section, NULL past the last. */
+const char	*ck_airlock_key(size_t i);
+
 /* A service's per-service defaults (socketMode). */
 int		 ck_service_defaults(struct yw *, struct service *);
 /*

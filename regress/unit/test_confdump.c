@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "confkeys.h"
 #include "confdump.h"
 #include "conftext.h"
 #include "test.h"
@@ -216,7 +217,9 @@ check_same(const struct config *a, const struct config *b)
 TEST(confdump_roundtrip)
 {
 	struct config	*a, *b, *c;
-	char		 err[1024], *ta, *tb, *tc;
+	const char	*key;
+	char		 err[1024], line[64], *ta, *tb, *tc;
+	size_t		 i;
 
 	a = config_from_text(nasty, NULL, err, sizeof(err));
 	if (a == NULL)
@@ -280,6 +283,11 @@ TEST(confdump_roundtrip)
 	    "    credentials:\n"
 	    "      host: h\n"
 	    "      username: u\n");
+	/* A key added to the table is printed too (confdump.c lists them). */
+	for (i = 0; (key = ck_airlock_key(i)) != NULL; i++) {
+		snprintf(line, sizeof(line), "\n  %s: ", key);
+		CHECK(strstr(tc, line) != NULL);
+	}
 	free(tc);
 	free(ta);
 	config_free(a);

@@ -69,7 +69,7 @@ grep -qxF '      password: "a: b #c '"'d'"' \"e\" \\ \n  end"' "$T/d1.yml" &&
     grep -qxF '      application_name: "null"' "$T/d1.yml" &&
     grep -qxF '    connector: pg' "$T/d1.yml" &&
     grep -qxF '      socketMode: "0600"' "$T/d1.yml" &&
-    grep -qxF '        - 0' "$T/d1.yml" ||
+    grep -qxF '        - root' "$T/d1.yml" ||
     fail "-T: the services are not as expected: $(cat "$T/d1.yml")"
 check "$T/d1.yml"
 dump "$T/d1.yml" "$T/d2.yml"

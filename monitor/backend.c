@@ -142,3 +142,14 @@ backend_release_cleartext(struct worker *w, int tls, int verified)
 		return ERR_DENIED;
 	}
 }
+
+const struct secret *
+backend_password(struct worker *w)
+{
+	const struct secret	*pw = creds_get(w->creds, "password");
+
+	if (pw == NULL)
+		worker_fail(w, "the backend asked for a password and service "
+		    "%s has none", w->svc->name);
+	return pw;
+}

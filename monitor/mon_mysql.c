@@ -20,11 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/bio.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <sodium.h>
 
 #include "buf.h"
@@ -37,6 +32,7 @@
 #include "mysqlconfig.h"
 #include "mysqlauth.h"
 #include "mysqlmsg.h"
+#include "rsapem.h"
 #include "secret.h"
 #include "util.h"
 
@@ -136,17 +132,6 @@ my_dial_params(const struct worker *w, struct kvlist *params)
 	return kv_set_str(params, "host", host);
 }
 
-static const struct secret *
-password_of(struct worker *w)
-{
-	const struct secret	*pw = creds_get(w->creds, "password");
-
-	if (pw == NULL)
-		worker_fail(w, "the backend asked for a password and service "
-		    "%s has none", w->svc->name);
-	return pw;
-}
-
 static int
 my_release(struct worker *w, const char *name)
 {
@@ -194,7 +179,7 @@ answer_scramble(struct worker *w, struct buf *b, enum my_method m,
 	if ((r = get_scramble(b, &scr, MYSQL_SCRAMBLE_LEN)) != 0 ||
 	    (r = buf_expect_end(b)) != 0)
 		return r;
-	if (my_method(w, m) != 0 || (pw = password_of(w)) == NULL)
+	if (my_method(w, m) != 0 || (pw = backend_password(w)) == NULL)
 		return 0;
 	if ((r = fn(pw, scr, MYSQL_SCRAMBLE_LEN, out, &len)) != 0)
 		return worker_fail(w, "%s computation failed",
@@ -229,7 +214,7 @@ my_answer_ed25519(struct worker *w, struct buf *b)
 	if ((r = get_scramble(b, &scr, MARIADB_ED25519_SCRAMBLE_LEN)) != 0 ||
 	    (r = buf_expect_end(b)) != 0)
 		return r;
-	if (my_method(w, MYM_ED25519) != 0 || (pw = password_of(w)) == NULL)
+	if (my_method(w, MYM_ED25519) != 0 || (pw = backend_password(w)) == NULL)
 		return 0;
 	if (mariadb_ed25519_sign(pw, scr, MARIADB_ED25519_SCRAMBLE_LEN,
 	    sig) != 0)
@@ -245,25 +230,13 @@ static int
 pinned_fingerprint(const struct secret *pem, unsigned char fp[MYSQL_RSA_FP_LEN])
 {
 	unsigned char	 n[MY_KEY_PART_MAX], e[8];
-	EVP_PKEY	*key = NULL;
-	BIGNUM		*bn = NULL, *be = NULL;
-	BIO		*bio;
-	int		 nlen, elen, r = ERR_FORMAT;
+	size_t		 nlen = sizeof(n), elen = sizeof(e);
+	int		 r;
 
-	if ((bio = BIO_new_mem_buf(pem->data, (int)pem->len)) == NULL)
-		return ERR_NOMEM;
-	if ((key = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL)) != NULL &&
-	    EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &bn) == 1 &&
-	    EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &be) == 1 &&
-	    (nlen = BN_num_bytes(bn)) <= (int)sizeof(n) &&
-	    (elen = BN_num_bytes(be)) <= (int)sizeof(e) &&
-	    BN_bn2bin(bn, n) == nlen && BN_bn2bin(be, e) == elen)
-		r = mysql_rsa_key_fingerprint(n, nlen, e, elen, fp);
-	BN_free(bn);
-	BN_free(be);
-	EVP_PKEY_free(key);
-	BIO_free(bio);
-	return r;
+	if ((r = rsa_pem_numbers(pem->data, pem->len, n, &nlen, e,
+	    &elen)) != 0)
+		return r;
+	return mysql_rsa_key_fingerprint(n, nlen, e, elen, fp);
 }
 
 /*
@@ -321,7 +294,7 @@ my_answer_rsa(struct worker *w, struct buf *b)
 		return 0;
 	}
 	if (rsa_permitted(w, n, nlen, e, elen) != 0 ||
-	    (pw = password_of(w)) == NULL)
+	    (pw = backend_password(w)) == NULL)
 		return 0;
 	/* The key is the backend's, relayed: a bad one is its fault. */
 	if ((r = mysql_rsa_encrypt(pw, scr, MYSQL_SCRAMBLE_LEN, n, nlen, e,

@@ -315,17 +315,6 @@ pg_check_authdone(struct worker *w, char *why, size_t len)
 	return ERR_DENIED;
 }
 
-static const struct secret *
-password_of(struct worker *w)
-{
-	const struct secret	*pw = creds_get(w->creds, "password");
-
-	if (pw == NULL)
-		worker_fail(w, "the backend asked for a password and service "
-		    "%s has none", w->svc->name);
-	return pw;
-}
-
 static int
 pg_answer_md5(struct worker *w, struct buf *b)
 {
@@ -342,7 +331,7 @@ pg_answer_md5(struct worker *w, struct buf *b)
 	if (len != 4)
 		return ERR_FORMAT;
 	if (pg_method_permitted(w, PGM_MD5, &pol) != 0 ||
-	    (pw = password_of(w)) == NULL)
+	    (pw = backend_password(w)) == NULL)
 		return 0;
 	if ((user = creds_get(w->creds, "username")) == NULL ||
 	    memchr(user->data, '\0', user->len) != NULL)
@@ -422,7 +411,7 @@ pg_answer_scram_start(struct worker *w, struct buf *b)
 		    cblen);
 		return 0;
 	}
-	if (pg_method_permitted(w, m, &pol) != 0 || password_of(w) == NULL)
+	if (pg_method_permitted(w, m, &pol) != 0 || backend_password(w) == NULL)
 		return 0;
 	if ((st = pg_state(w)) == NULL || (st->scram = scram_new()) == NULL)
 		return ERR_NOMEM;
@@ -480,7 +469,7 @@ pg_answer_scram_final(struct worker *w, struct buf *b)
 	    (r = buf_expect_end(b)) != 0)
 		return r;
 	if (st == NULL || st->scram == NULL || st->kdf != NULL ||
-	    (pw = password_of(w)) == NULL)
+	    (pw = backend_password(w)) == NULL)
 		return ERR_PROTO;
 	/*
 	 * No cheaper proof than the backend of this service has proven it

@@ -245,6 +245,8 @@ void		 backend_tls(const struct worker *, int *tls, int *verified);
  */
 int		 backend_release_cleartext(struct worker *, int tls,
 		    int verified);
+/* The password, to compute an answer with; NULL: the worker was told. */
+const struct secret *backend_password(struct worker *);
 
 /* pgnames.c: the connector's credential names. */
 int		 pg_worker_secret(const char *name);

@@ -18,11 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/bio.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
 
 #include "buf.h"
@@ -33,6 +28,7 @@
 #include "mysqlchan.h"
 #include "mysqlmsg.h"
 #include "mysqlproto.h"
+#include "rsapem.h"
 #include "secret.h"
 #include "util.h"
 #include "worker.h"
@@ -118,15 +114,6 @@ report(struct my *my, int ok)
 	}
 }
 
-/* The reasons of wchan_* and tls_* already say "airlock: ". */
-static const char *
-reason(const char *err)
-{
-	if (strncmp(err, "airlock: ", 9) == 0)
-		return err + 9;
-	return err;
-}
-
 /* An ERR packet for the client, with the next sequence id. */
 static void
 client_err(struct my *my, uint16_t code, const char *sqlstate,
@@ -165,7 +152,7 @@ my_fail(struct my *my, int error, uint16_t code, const char *sqlstate,
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	text_printable(logtext, sizeof(logtext), text, strlen(text));
-	log_warn("mysql: %s (error %u)", reason(logtext), code);
+	log_warn("mysql: %s (error %u)", wchan_reason(logtext), code);
 	client_err(my, code, sqlstate, text, strlen(text));
 	report(my, 0);
 	return error < 0 ? error : ERR_PROTO;
@@ -364,7 +351,7 @@ backend_tls(struct my *my, struct myp_response *br)
 		    "airlock: the backend sent data before TLS");
 	if ((r = wtls_start(my->c, mode, err, sizeof(err))) != 0)
 		return my_fail(my, r, ER_HANDSHAKE_ERROR, "08S01", "airlock: "
-		    "%s", reason(err));
+		    "%s", wchan_reason(err));
 	my->tls = 1;
 	return 0;
 }
@@ -397,7 +384,7 @@ plugin_answer(struct my *my, unsigned char *out, size_t *len)
 		if ((r = wchan_credential(my->c, "password", &pw, err,
 		    sizeof(err))) != 0)
 			return my_fail(my, r, ER_ACCESS_DENIED_ERROR, "28000",
-			    "airlock: %s", reason(err));
+			    "airlock: %s", wchan_reason(err));
 		if (pw->len + 1 > *len || memchr(pw->data, '\0', pw->len)) {
 			secret_free(pw);
 			return my_fail(my, ERR_TOOBIG, ER_ACCESS_DENIED_ERROR,
@@ -421,7 +408,7 @@ plugin_answer(struct my *my, unsigned char *out, size_t *len)
 	if ((r = wchan_my_scramble(my->c, type, my->scramble, want, out, len,
 	    err, sizeof(err))) != 0)
 		return my_fail(my, r, ER_ACCESS_DENIED_ERROR, "28000",
-		    "airlock: %s", reason(err));
+		    "airlock: %s", wchan_reason(err));
 	return 0;
 }
 
@@ -510,35 +497,6 @@ auth_switch(struct my *my, const unsigned char *p, size_t len)
 	return r;
 }
 
-/* The server's public key (PEM) as the two numbers the monitor takes. */
-static int
-rsa_numbers(const unsigned char *pem, size_t len, unsigned char *n,
-    size_t *nlen, unsigned char *e, size_t *elen)
-{
-	EVP_PKEY	*key = NULL;
-	BIGNUM		*bn = NULL, *be = NULL;
-	BIO		*bio;
-	int		 r = ERR_FORMAT;
-
-	if (len > MYP_HANDSHAKE_MAX ||
-	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
-		return ERR_FORMAT;
-	if ((key = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL)) != NULL &&
-	    EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &bn) == 1 &&
-	    EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &be) == 1 &&
-	    (size_t)BN_num_bytes(bn) <= *nlen &&
-	    (size_t)BN_num_bytes(be) <= *elen) {
-		*nlen = (size_t)BN_bn2bin(bn, n);
-		*elen = (size_t)BN_bn2bin(be, e);
-		r = 0;
-	}
-	BN_free(bn);
-	BN_free(be);
-	EVP_PKEY_free(key);
-	BIO_free(bio);
-	return r;
-}
-
 /*
  * caching_sha2_password's full authentication: the password in clear
  * over TLS, or encrypted under the server's RSA key, which we ask for.
@@ -570,14 +528,15 @@ sha2_full(struct my *my)
 		return io_fail(my, "backend", r);
 	if (myp_auth_kind(payload(my->in), len) != MYP_MORE_DATA ||
 	    myp_more_data_parse(payload(my->in), len, &pem, &pemlen) != 0 ||
-	    rsa_numbers(pem, pemlen, n, &nlen, e, &elen) != 0)
+	    pemlen > MYP_HANDSHAKE_MAX ||
+	    rsa_pem_numbers(pem, pemlen, n, &nlen, e, &elen) != 0)
 		return my_fail(my, ERR_PROTO, ER_HANDSHAKE_ERROR, "08S01",
 		    "airlock: the backend did not send a usable RSA public "
 		    "key");
 	if ((r = wchan_my_rsa(my->c, my->scramble, my->scramblelen, n, nlen, e,
 	    elen, out, &outlen, err, sizeof(err))) != 0)
 		return my_fail(my, r, ER_ACCESS_DENIED_ERROR, "28000",
-		    "airlock: %s", reason(err));
+		    "airlock: %s", wchan_reason(err));
 	return backend_write(my, out, outlen);
 }
 
@@ -676,7 +635,7 @@ my_run(struct my *my)
 
 	if ((r = wchan_dial(my->c, DIAL_SESSION, err, sizeof(err))) != 0)
 		return my_fail(my, r, ER_HANDSHAKE_ERROR, "08S01", "airlock: "
-		    "%s", reason(err));
+		    "%s", wchan_reason(err));
 	my->dialed = 1;
 	if ((r = backend_greeting(my)) != 0 ||
 	    (r = client_greeting(my)) != 0 ||

@@ -12,28 +12,21 @@
 #include "mysqlmsg.h"
 #include "worker.h"
 
-/* Send req as type; copy the one string of the answer into out. */
+/* Ask with req; copy the one string of the answer into out. */
 static int
 ask(struct wconn *c, uint32_t type, const struct buf *req, unsigned char *out,
     size_t *outlen, char *err, size_t errlen)
 {
-	const unsigned char	*v;
-	struct buf		*reply;
-	size_t			 len;
-	int			 r;
+	struct buf	*v;
+	int		 r;
 
-	if ((reply = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
+	if ((v = buf_new(*outlen)) == NULL)
 		return ERR_NOMEM;
-	if ((r = wchan_request(c, type, req, reply, NULL, err, errlen)) == 0 &&
-	    ((r = buf_get_string_direct(reply, &v, &len)) != 0 ||
-	    (r = buf_expect_end(reply)) != 0 || (len > *outlen &&
-	    (r = ERR_PROTO) != 0)))
-		snprintf(err, errlen, "airlock: internal channel error");
-	if (r == 0) {
-		memcpy(out, v, len);
-		*outlen = len;
+	if ((r = wchan_ask(c, type, req, v, err, errlen)) == 0) {
+		memcpy(out, buf_ptr(v), buf_len(v));
+		*outlen = buf_len(v);
 	}
-	buf_free(reply);	/* wipes the answer's copy */
+	buf_free(v);		/* wipes the answer's copy */
 	return r;
 }
 

@@ -92,18 +92,6 @@ report(struct pg *pg, int ok)
 }
 
 /*
- * The reasons that wchan_* and tls_* give are already fit for the client,
- * some with our prefix: say it once.
- */
-static const char *
-reason(const char *err)
-{
-	if (strncmp(err, "airlock: ", 9) == 0)
-		return err + 9;
-	return err;
-}
-
-/*
  * Every failure ends here: a FATAL ErrorResponse for the client, a line in
  * the log, AUTHDONE failed for the monitor.  The text never holds a secret:
  * it is made of our own words and reasons the monitor wrote for the client.
@@ -120,7 +108,7 @@ pg_fail(struct pg *pg, int error, const char *sqlstate, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	clean(logtext, sizeof(logtext), text);
-	log_warn("pg: %s (SQLSTATE %s)", reason(logtext), sqlstate);
+	log_warn("pg: %s (SQLSTATE %s)", wchan_reason(logtext), sqlstate);
 
 	if (c->client.fd != -1 && (b = buf_new(PG_TEXTLEN + 64)) != NULL) {
 		if (pgp_put_error(b, "FATAL", sqlstate, text) == 0)
@@ -269,7 +257,7 @@ pg_cancel(struct pg *pg)
 
 	if ((r = wchan_dial(c, DIAL_CANCEL, err, sizeof(err))) != 0) {
 		clean(err, sizeof(err), err);
-		log_warn("pg: cancel request: %s", reason(err));
+		log_warn("pg: cancel request: %s", wchan_reason(err));
 		ep_close(&c->client);
 		return r;
 	}
@@ -299,7 +287,7 @@ backend_dial(struct pg *pg)
 	int	 r;
 
 	if ((r = wchan_dial(pg->c, DIAL_SESSION, err, sizeof(err))) != 0)
-		return pg_fail(pg, r, "08006", "airlock: %s", reason(err));
+		return pg_fail(pg, r, "08006", "airlock: %s", wchan_reason(err));
 	pg->dialed = 1;
 	return 0;
 }
@@ -384,7 +372,7 @@ backend_tls(struct pg *pg)
 		    "SSL response");
 
 	if ((r = wtls_start(c, mode, err, sizeof(err))) != 0)
-		return pg_fail(pg, r, "08006", "airlock: %s", reason(err));
+		return pg_fail(pg, r, "08006", "airlock: %s", wchan_reason(err));
 	return 0;
 }
 
@@ -457,7 +445,7 @@ auth_cleartext(struct pg *pg)
 
 	if ((r = wchan_credential(pg->c, "password", &pw, err,
 	    sizeof(err))) != 0)
-		return pg_fail(pg, r, "28000", "airlock: %s", reason(err));
+		return pg_fail(pg, r, "28000", "airlock: %s", wchan_reason(err));
 	if (pw->len > PGP_PASSWORD_MAX)
 		r = ERR_TOOBIG;
 	else if ((m = secret_alloc(PGP_PASSWORD_MSG_LEN(pw->len))) == NULL)
@@ -484,7 +472,7 @@ auth_md5(struct pg *pg, const struct pgp_auth *a)
 	int		 r;
 
 	if ((r = wchan_pg_md5(pg->c, a->salt, out, err, sizeof(err))) != 0)
-		return pg_fail(pg, r, "28000", "airlock: %s", reason(err));
+		return pg_fail(pg, r, "28000", "airlock: %s", wchan_reason(err));
 	if (strnlen(out, sizeof(out)) != PG_MD5_RESPONSE_LEN)
 		r = ERR_FORMAT;
 	else
@@ -568,7 +556,7 @@ auth_sasl(struct pg *pg, const struct pgp_auth *a)
 		r = wchan_pg_scram_final(pg->c, a->data, a->datalen, out, err,
 		    sizeof(err));
 	if (r != 0) {
-		r = pg_fail(pg, r, "28000", "airlock: %s", reason(err));
+		r = pg_fail(pg, r, "28000", "airlock: %s", wchan_reason(err));
 		goto out;
 	}
 	if (a->code == PG_AUTH_SASL)
@@ -691,7 +679,7 @@ auth_request(struct pg *pg, const unsigned char *body, size_t len)
 		    sizeof(err))) != 0) {
 			/* A wrong signature, or the channel failed: say which. */
 			return pg_fail(pg, ERR_AUTH, "28000", "airlock: %s",
-			    reason(err));
+			    wchan_reason(err));
 		}
 		pg->state = AUTH_SASL_DONE;
 		return 0;

@@ -17,43 +17,21 @@ int
 wchan_pg_md5(struct wconn *c, const unsigned char salt[4], char out[36],
     char *err, size_t errlen)
 {
-	const unsigned char	*v;
-	struct buf		*reply;
-	size_t			 len;
-	int			 r;
+	struct buf	*v;
+	int		 r;
 
-	if ((reply = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
+	if ((v = buf_new(64)) == NULL)
 		return ERR_NOMEM;
-	r = wchan_request_string(c, MSG_PG_MD5, salt, 4, NULL, 0, reply, &v, &len,
-	    err, errlen);
-	if (r == 0 && len != 35) {
+	r = wchan_ask_strings(c, MSG_PG_MD5, salt, 4, NULL, 0, v, err, errlen);
+	if (r == 0 && buf_len(v) != 35) {
 		snprintf(err, errlen, "airlock: internal channel error");
 		r = ERR_PROTO;
 	}
 	if (r == 0) {
-		memcpy(out, v, 35);
+		memcpy(out, buf_ptr(v), 35);
 		out[35] = '\0';
 	}
-	buf_free(reply);
-	return r;
-}
-
-static int
-scram_step(struct wconn *c, uint32_t type, const void *v, size_t vlen,
-    const void *v2, size_t v2len, struct buf *out, char *err, size_t errlen)
-{
-	const unsigned char	*ans;
-	struct buf		*reply;
-	size_t			 len;
-	int			 r;
-
-	if ((reply = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
-		return ERR_NOMEM;
-	r = wchan_request_string(c, type, v, vlen, v2, v2len, reply, &ans, &len,
-	    err, errlen);
-	if (r == 0 && (r = buf_put(out, ans, len)) != 0)
-		snprintf(err, errlen, "airlock: SCRAM message too long");
-	buf_free(reply);
+	buf_free(v);
 	return r;
 }
 
@@ -62,7 +40,7 @@ wchan_pg_scram_start(struct wconn *c, const char *mech,
     const unsigned char *cbind, size_t cbindlen, struct buf *out, char *err,
     size_t errlen)
 {
-	return scram_step(c, MSG_PG_SCRAM_START, mech, strlen(mech),
+	return wchan_ask_strings(c, MSG_PG_SCRAM_START, mech, strlen(mech),
 	    cbind != NULL ? cbind : (const unsigned char *)"", cbindlen, out,
 	    err, errlen);
 }
@@ -71,8 +49,8 @@ int
 wchan_pg_scram_final(struct wconn *c, const unsigned char *v, size_t len,
     struct buf *out, char *err, size_t errlen)
 {
-	return scram_step(c, MSG_PG_SCRAM_FINAL, v, len, NULL, 0, out, err,
-	    errlen);
+	return wchan_ask_strings(c, MSG_PG_SCRAM_FINAL, v, len, NULL, 0, out,
+	    err, errlen);
 }
 
 int

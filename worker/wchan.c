@@ -80,14 +80,30 @@ wchan_request(struct wconn *c, uint32_t type, const struct buf *req,
 	return 0;
 }
 
-/*
- * A request whose payload is one string, or two when v2 is not NULL, and
- * whose answer is one string.
- */
 int
-wchan_request_string(struct wconn *c, uint32_t type, const void *v, size_t vlen,
-    const void *v2, size_t v2len, struct buf *reply,
-    const unsigned char **ans, size_t *anslen, char *err, size_t errlen)
+wchan_ask(struct wconn *c, uint32_t type, const struct buf *req,
+    struct buf *answer, char *err, size_t errlen)
+{
+	const unsigned char	*v;
+	struct buf		*reply;
+	size_t			 len;
+	int			 r;
+
+	if ((reply = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
+		return ERR_NOMEM;
+	if ((r = wchan_request(c, type, req, reply, NULL, err, errlen)) == 0 &&
+	    ((r = buf_get_string_direct(reply, &v, &len)) != 0 ||
+	    (r = buf_expect_end(reply)) != 0 ||
+	    (r = buf_put(answer, v, len)) != 0))
+		snprintf(err, errlen, "airlock: internal channel error");
+	buf_free(reply);	/* wipes the answer's copy */
+	return r;
+}
+
+int
+wchan_ask_strings(struct wconn *c, uint32_t type, const void *v, size_t vlen,
+    const void *v2, size_t v2len, struct buf *answer, char *err,
+    size_t errlen)
 {
 	struct buf	*req;
 	int		 r;
@@ -96,13 +112,8 @@ wchan_request_string(struct wconn *c, uint32_t type, const void *v, size_t vlen,
 		return ERR_NOMEM;
 	if ((r = buf_put_string(req, v, vlen)) == 0 &&
 	    (v2 == NULL || (r = buf_put_string(req, v2, v2len)) == 0))
-		r = wchan_request(c, type, req, reply, NULL, err, errlen);
+		r = wchan_ask(c, type, req, answer, err, errlen);
 	buf_free(req);
-	if (r != 0)
-		return r;
-	if ((r = buf_get_string_direct(reply, ans, anslen)) != 0 ||
-	    (r = buf_expect_end(reply)) != 0)
-		snprintf(err, errlen, "airlock: internal channel error");
 	return r;
 }
 
@@ -144,6 +155,14 @@ wchan_dial(struct wconn *c, int purpose, char *err, size_t errlen)
 }
 
 const char *
+wchan_reason(const char *err)
+{
+	if (strncmp(err, "airlock: ", 9) == 0)
+		return err + 9;
+	return err;
+}
+
+const char *
 wchan_param(struct wconn *c, const char *key)
 {
 	const char	*v;
@@ -159,19 +178,17 @@ int
 wchan_credential(struct wconn *c, const char *name, struct secret **out,
     char *err, size_t errlen)
 {
-	const unsigned char	*v;
-	struct buf		*reply;
-	size_t			 len;
-	int			 r;
+	struct buf	*v;
+	int		 r;
 
 	*out = NULL;
-	if ((reply = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
+	if ((v = buf_new(MSG_MAX_STRING)) == NULL)
 		return ERR_NOMEM;
-	r = wchan_request_string(c, MSG_CREDENTIAL, name, strlen(name), NULL, 0,
-	    reply, &v, &len, err, errlen);
-	if (r == 0 && (*out = secret_new(v, len)) == NULL)
+	r = wchan_ask_strings(c, MSG_CREDENTIAL, name, strlen(name), NULL, 0,
+	    v, err, errlen);
+	if (r == 0 && (*out = secret_new(buf_ptr(v), buf_len(v))) == NULL)
 		r = ERR_NOMEM;
-	buf_free(reply);	/* wipes the plain copy of the value */
+	buf_free(v);		/* wipes the plain copy of the value */
 	return r;
 }
 
@@ -180,32 +197,27 @@ wchan_tls_sign(struct wconn *c, const char *scheme, const unsigned char *tbs,
     size_t tbslen, unsigned char *sig, size_t *siglen, char *err,
     size_t errlen)
 {
-	const unsigned char	*v;
-	struct buf		*req, *reply;
-	size_t			 len;
-	int			 r;
+	struct buf	*req, *v;
+	int		 r;
 
 	req = buf_new(MSG_MAX_PAYLOAD);
-	reply = buf_new(MSG_MAX_PAYLOAD + 1);
-	if (req == NULL || reply == NULL)
+	v = buf_new(*siglen);
+	if (req == NULL || v == NULL)
 		r = ERR_NOMEM;
 	else if ((r = buf_put_string(req, tbs, tbslen)) == 0 &&
 	    (r = buf_put_cstring(req, scheme)) == 0 &&
-	    (r = wchan_request(c, MSG_TLS_SIGN, req, reply, NULL, err,
-	    errlen)) == 0) {
-		if ((r = buf_get_string_direct(reply, &v, &len)) != 0 ||
-		    (r = buf_expect_end(reply)) != 0 || len == 0 ||
-		    len > *siglen) {
+	    (r = wchan_ask(c, MSG_TLS_SIGN, req, v, err, errlen)) == 0) {
+		if (buf_len(v) == 0) {
 			snprintf(err, errlen,
 			    "airlock: internal channel error");
-			r = r != 0 ? r : ERR_PROTO;
+			r = ERR_PROTO;
 		} else {
-			memcpy(sig, v, len);
-			*siglen = len;
+			memcpy(sig, buf_ptr(v), buf_len(v));
+			*siglen = buf_len(v);
 		}
 	}
 	buf_free(req);
-	buf_free(reply);
+	buf_free(v);
 	return r;
 }
 

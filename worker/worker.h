@@ -61,14 +61,21 @@ int		 wchan_request(struct wconn *, uint32_t type,
 		    const struct buf *req, struct buf *reply, int *fd,
 		    char *err, size_t);
 /*
- * A request of one string (two when v2 is not NULL) whose answer is one
- * string, which points into reply.
+ * A request whose answer is one string, appended to answer (which says by
+ * its maximum how long an answer may be); the request of wchan_ask_strings
+ * is one string, or two when v2 is not NULL.
  */
-int		 wchan_request_string(struct wconn *, uint32_t type,
-		    const void *v, size_t vlen, const void *v2, size_t v2len,
-		    struct buf *reply, const unsigned char **ans,
-		    size_t *anslen, char *err, size_t);
+int		 wchan_ask(struct wconn *, uint32_t type, const struct buf *req,
+		    struct buf *answer, char *err, size_t);
+int		 wchan_ask_strings(struct wconn *, uint32_t type, const void *v,
+		    size_t vlen, const void *v2, size_t v2len,
+		    struct buf *answer, char *err, size_t);
 int		 wchan_dial(struct wconn *, int purpose, char *err, size_t);
+/*
+ * The reasons of wchan_* and tls_* are fit for the client and start with
+ * "airlock: ": the text without it, for a message that says it once.
+ */
+const char	*wchan_reason(const char *err);
 /* A parameter of MSG_DIALED that is a C string (no NUL inside), or NULL. */
 const char	*wchan_param(struct wconn *, const char *key);
 int		 wchan_credential(struct wconn *, const char *name,

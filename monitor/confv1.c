@@ -32,6 +32,7 @@
 
 #include "config.h"
 #include "confv1.h"
+#include "yamlwalk.h"
 #include "errors.h"
 #include "secret.h"
 #include "util.h"
@@ -200,7 +201,7 @@ v1_fields(struct v1ctx *c, yaml_node_t *map, const char *what,
 	yaml_node_item_t *it;
 	yaml_node_t	*k, *v, *m;
 	char		 known[256];
-	size_t		 i, len;
+	size_t		 i;
 	int		 r;
 
 	if (map->type != YAML_MAPPING_NODE)
@@ -220,11 +221,9 @@ v1_fields(struct v1ctx *c, yaml_node_t *map, const char *what,
 				break;
 		if (i == nfields) {
 			known[0] = '\0';
-			for (i = 0; i < nfields; i++) {
-				len = strlen(known);
-				snprintf(known + len, sizeof(known) - len,
-				    "%s%s", i > 0 ? ", " : "", fields[i].key);
-			}
+			for (i = 0; i < nfields; i++)
+				yw_list_add(known, sizeof(known),
+				    fields[i].key);
 			return v1_err(c, k, "%s: unknown key " NAMEFMT
 			    " (known: %s)", what,
 			    k->type == YAML_SCALAR_NODE ?

@@ -16,12 +16,13 @@ symbolize()
 	while IFS= read -r _l; do
 		_o=$(echo "$_l" | sed -n \
 		    's/.*#[0-9][0-9]* 0x[0-9a-f]*  *(\([^ ()]*\)+\(0x[0-9a-f]*\)).*/\1 \2/p')
-		if [ -n "$_o" ] && [ -r "${_o% *}" ]; then
-			echo "$_l  ->  $(addr2line -f -i -p -C -e "${_o% *}" \
-			    "${_o#* }" 2>/dev/null | tr '\n' ' ')"
-		else
-			echo "$_l"
-		fi
+		_w=
+		[ -n "$_o" ] && [ -r "${_o% *}" ] && _w=$(addr2line -f -i -p \
+		    -C -e "${_o% *}" "${_o#* }" 2>/dev/null | tr '\n' ' ')
+		case $_w in
+		""|*"??"*)	echo "$_l" ;;	# no debugging information
+		*)		echo "$_l  ->  $_w" ;;
+		esac
 	done
 }
 

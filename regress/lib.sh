@@ -38,8 +38,8 @@ chmod 0755 "$T"
 PGPASSFILE=$T/no-pgpass
 export PGPASSFILE
 
-# Without run.sh, the logs stay in $T (KEEP=1).  The sanitizer runs'
-# wrappers of airlockd write their logs here too (regress/sanitize.sh).
+# The test's log directory: run.sh's, where the sanitizer runs write their
+# reports too (regress/sanitize.sh); without run.sh, in $T (KEEP=1).
 if [ -z "${AIRLOCK_LOGDIR:-}" ]; then
 	AIRLOCK_LOGDIR=$T/log
 	mkdir "$AIRLOCK_LOGDIR" || exit 1

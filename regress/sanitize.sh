@@ -10,14 +10,12 @@
 #		tests under valgrind memcheck (workers run natively)
 #
 # WORDs select tests as regress/run.sh does.  The work tree (tracked and new
-# files) is copied to a temporary directory and built there, so the tree's
-# own build is left alone (KEEP=1 keeps the copy), and the copy's run.sh
-# runs: each test has its own log directory, where every report of a
-# process it started lands, and a test that passed but left a report there
-# fails (regress/reports.sh).  The last line is run.sh's "N passed, N
-# failed[, N skipped]"; the logs end up in regress/log/MODE/NAME/.  A test
-# that cannot run in a mode says so itself (skip_under, regress/lib.sh), and
-# a test whose expectations a mode changes reads AIRLOCK_SANITIZE.
+# files) is copied to a temporary directory (KEEP=1 keeps it) and built
+# there, and the copy's run.sh runs: a test that passed but left a report in
+# its log directory fails (regress/reports.sh).  The last line is run.sh's;
+# the logs end up in regress/log/MODE/NAME/.  A test that cannot run in a
+# mode says so itself (skip_under, lib.sh); a test whose expectations a
+# mode changes reads AIRLOCK_SANITIZE.
 #
 # Why each piece is there:
 #  - airlockd starts workers with an empty environment, so ASAN_OPTIONS
@@ -41,16 +39,15 @@ TOP=$(pwd)
 LC_ALL=C
 export LC_ALL
 
+SAN_CC=${SAN_CC:-clang}
 MODE=${1:-}
 case "$MODE" in
-asan|valgrind) shift ;;
-*)
-	echo "usage: sh regress/sanitize.sh asan|valgrind [word...]" >&2
-	exit 2
-	;;
+asan)		TOOL=$SAN_CC ;;
+valgrind)	TOOL=valgrind ;;
+*)	echo "usage: sh regress/sanitize.sh asan|valgrind [word...]" >&2
+	exit 2 ;;
 esac
-
-SAN_CC=${SAN_CC:-clang}
+shift
 SAN_FLAGS=${SAN_FLAGS:-"-fsanitize=address,undefined -fno-omit-frame-pointer
     -fno-sanitize-recover=all -DAIRLOCK_SANITIZER"}
 NCPU=$(nproc 2>/dev/null || echo 2)
@@ -62,27 +59,19 @@ fatal_setup()
 	exit 1
 }
 
-if [ "$MODE" = asan ]; then
-	command -v "$SAN_CC" >/dev/null 2>&1 ||
-	    fatal_setup "$SAN_CC not found (contrib/install-deps.sh installs clang)"
-elif ! command -v valgrind >/dev/null 2>&1; then
-	[ "$(id -u)" -eq 0 ] || fatal_setup "valgrind not installed, and not root"
-	echo "sanitize.sh: installing valgrind"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends valgrind </dev/null >/dev/null ||
-	    fatal_setup "cannot install valgrind"
-fi
+command -v "$TOOL" >/dev/null 2>&1 ||
+    fatal_setup "$TOOL not found (contrib/install-deps.sh installs it)"
 
 # 0755: nonroot.sh runs airlockd as nobody, which must reach the copy.
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/airlock-$MODE.XXXXXX") &&
-    chmod 0755 "$WORK" || fatal_setup "mktemp failed"
-SRC=$WORK/src
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/airlock-$MODE.XXXXXX") ||
+    fatal_setup "mktemp failed"
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+SRC=$WORK/src
+chmod 0755 "$WORK" && mkdir -m 0755 "$SRC" || fatal_setup "mkdir"
 
 # The copy: what git knows of plus new files, as they are in the work tree.
-mkdir -m 0755 "$SRC" || fatal_setup "mkdir"
 if git -C "$TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	git -C "$TOP" ls-files -z -c -o --exclude-standard |
 	    xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' _ |
@@ -94,13 +83,12 @@ fi
 rm -rf "$SRC/regress/log"
 
 start=$(date +%s)
+# shellcheck disable=SC2086
 if [ "$MODE" = asan ]; then
-	# shellcheck disable=SC2086
-	make -C "$SRC" -j"$NCPU" CC="$SAN_CC" SANITIZE="$(echo $SAN_FLAGS)" \
-	    all >"$WORK/build.log" 2>&1
+	make -C "$SRC" -j"$NCPU" CC="$SAN_CC" SANITIZE="$(echo $SAN_FLAGS)" all
 else
-	make -C "$SRC" -j"$NCPU" all >"$WORK/build.log" 2>&1
-fi || {
+	make -C "$SRC" -j"$NCPU" all
+fi >"$WORK/build.log" 2>&1 || {
 	tail -n 40 "$WORK/build.log"
 	fatal_setup "the build failed"
 }
@@ -115,26 +103,22 @@ if [ "$MODE" = asan ]; then
 	ASAN_OPTIONS="$ASAN_OPTIONS:log_exe_name=1"
 	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_exe_name=1"
 	export ASAN_OPTIONS UBSAN_OPTIONS
-	for s in llvm-symbolizer llvm-symbolizer-14; do
-		if p=$(command -v "$s"); then
-			ASAN_SYMBOLIZER_PATH=$p
-			export ASAN_SYMBOLIZER_PATH
-			break
-		fi
-	done
+	ASAN_SYMBOLIZER_PATH=$(command -v llvm-symbolizer ||
+	    command -v llvm-symbolizer-14)
+	[ -n "$ASAN_SYMBOLIZER_PATH" ] && export ASAN_SYMBOLIZER_PATH
 else
-	# vg NAME BINARY: a wrapper that runs BINARY under memcheck, its
-	# log in the test's log directory (%q: valgrind reads the variable).
+	VG="valgrind --tool=memcheck --leak-check=full
+	    --show-leak-kinds=definite,indirect --error-exitcode=99
+	    --errors-for-leak-kinds=definite,indirect --track-fds=yes
+	    --trace-children=no --num-callers=40
+	    --suppressions=$SRC/regress/valgrind.supp"
+	# vg NAME BINARY [OPTION]: a script that runs BINARY under memcheck,
+	# its log in the test's log directory (%q: valgrind reads the variable).
 	vg()
 	{
-		_supp=
-		[ -f "$TOP/regress/valgrind.supp" ] &&
-		    _supp="--suppressions=$TOP/regress/valgrind.supp"
-		printf '#!/bin/sh\nexec valgrind --tool=memcheck %s %s %s %s %s "%s" "$@"\n' \
-		    "--leak-check=full --show-leak-kinds=definite,indirect" \
-		    "--errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
-		    "--track-fds=yes --trace-children=no --num-callers=40 $_supp" \
-		    "$3" "--log-file=%q{AIRLOCK_LOGDIR}/valgrind.$1.%p" "$2"
+		printf '#!/bin/sh\nexec %s %s --log-file=%s "%s" "$@"\n' \
+		    "$(echo $VG)" "${3:-}" \
+		    "%q{AIRLOCK_LOGDIR}/valgrind.$1.%p" "$2"
 	}
 	# airlockd's children: between posix_spawn's fork and its exec there
 	# is only glibc, and their logs would end without a summary.
@@ -146,7 +130,7 @@ else
 	# valgrind sees the uninitialised reads that ASan does not.  Their
 	# forked stand-ins report too.
 	mv "$SRC/regress/unit/unittest" "$SRC/regress/unit/unittest.bin" &&
-	    vg unittest "$SRC/regress/unit/unittest.bin" "" \
+	    vg unittest "$SRC/regress/unit/unittest.bin" \
 	    >"$SRC/regress/unit/unittest" || fatal_setup "wrapper"
 	chmod 0755 "$AIRLOCKD" "$SRC/regress/unit/unittest"
 fi
@@ -156,7 +140,6 @@ export AIRLOCKD AIRLOCK_SANITIZE
 sh "$SRC/regress/run.sh" "$@"
 rc=$?
 rm -rf "$TOP/regress/log/$MODE"
-mkdir -p "$TOP/regress/log"
-cp -R "$SRC/regress/log/$MODE" "$TOP/regress/log/" &&
+mkdir -p "$TOP/regress/log" && cp -R "$SRC/regress/log/$MODE" "$TOP/regress/log/" &&
     cp "$WORK/build.log" "$TOP/regress/log/$MODE/"
 exit "$rc"

@@ -3,7 +3,9 @@
 # A test script in regress/t/ does:
 #	. "$(dirname "$0")/../lib.sh"
 # and gets: $TOP (the repository), $T (a temporary directory, removed at
-# exit unless KEEP=1), $AIRLOCKD, $AIRLOCK_USER, and the functions below.
+# exit unless KEEP=1), $AIRLOCKD, $AIRLOCK_USER, $AIRLOCK_LOGDIR (the test's
+# log directory, which outlives it: regress/run.sh gives it), and the
+# functions below.
 # Everything a test starts with these helpers is stopped when it exits,
 # whichever way it exits.  Exit status: 0 pass, 1 fail, 77 skip.
 
@@ -25,9 +27,18 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/airlock-$TEST_NAME.XXXXXX") || exit 1
 # Other users (postgres, the worker user) must be able to reach into it.
 chmod 0755 "$T"
 
+# The test's log directory: run.sh's, where the sanitizer runs write their
+# reports too (regress/sanitize.sh); without run.sh, in $T (KEEP=1).
+if [ -z "${AIRLOCK_LOGDIR:-}" ]; then
+	AIRLOCK_LOGDIR=$T/log
+	mkdir "$AIRLOCK_LOGDIR" || exit 1
+fi
+export AIRLOCK_LOGDIR
+
 AIRLOCK_PID=
 AIRLOCK_PIDS=
 AIRLOCK_LOG=$T/airlock.log
+AIRLOCK_LOGS=
 CLEANUP=
 
 # at_exit CMD: run CMD (a string) at exit, most recently added first.
@@ -43,6 +54,9 @@ cleanup()
 	trap - EXIT INT TERM HUP PIPE
 	for p in $AIRLOCK_PIDS; do
 		stop_airlock_pid "$p"
+	done
+	for l in $AIRLOCK_LOGS; do
+		keep_log "$l"
 	done
 	echo "$CLEANUP" | while IFS= read -r c; do
 		[ -n "$c" ] && eval "$c" >/dev/null 2>&1
@@ -85,6 +99,29 @@ skip()
 {
 	echo "skip: $*"
 	exit 77
+}
+
+# skip_under MODES REASON: skip this test in the sanitizer runs named in
+# MODES ("asan", "valgrind" or both) of regress/sanitize.sh, saying why.
+skip_under()
+{
+	for _m in $1; do
+		[ "$_m" = "${AIRLOCK_SANITIZE:-}" ] &&
+		    skip "$2 (sanitize.sh $_m)"
+	done
+	return 0
+}
+
+# keep_log LOG: a copy of an airlockd log in the test's log directory, as
+# airlockd.N.log: a worker's sanitizer report is in it (reports.sh).
+keep_log()
+{
+	[ -s "$1" ] || return 0
+	_n=1
+	while [ -e "$AIRLOCK_LOGDIR/airlockd.$_n.log" ]; do
+		_n=$((_n + 1))
+	done
+	cp "$1" "$AIRLOCK_LOGDIR/airlockd.$_n.log"
 }
 
 # require_root: the sandbox needs it (chroot, setuid).
@@ -179,6 +216,11 @@ start_airlock()
 {
 	[ -x "$AIRLOCKD" ] || fail "$AIRLOCKD not built"
 	AIRLOCK_LOG=${2:-$T/airlock.log}
+	# A log used again: what an airlockd wrote there before is kept.
+	case " $AIRLOCK_LOGS " in
+	*" $AIRLOCK_LOG "*) keep_log "$AIRLOCK_LOG" ;;
+	*) AIRLOCK_LOGS="$AIRLOCK_LOGS $AIRLOCK_LOG" ;;
+	esac
 	: >"$AIRLOCK_LOG"
 	# shellcheck disable=SC2086
 	"$AIRLOCKD" ${AIRLOCK_FLAGS:--d} -f "$1" >>"$AIRLOCK_LOG" 2>&1 </dev/null &

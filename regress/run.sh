@@ -2,7 +2,11 @@
 #
 # Run the unit tests and then every regress/t/*.sh in name order (`make
 # check` builds first; this builds nothing).  Each script runs with a time
-# limit, its output in regress/log/NAME.log; exit 77 means skipped.
+# limit; exit 77 means skipped.  Each has its own log directory,
+# regress/log/NAME/ (regress/log/MODE/NAME/ in a sanitizer run,
+# regress/sanitize.sh): its output in test.log, the logs of its airlockds
+# (lib.sh), and every sanitizer or valgrind report of a process it started.
+# A test that passed but left a report there fails.
 #
 #	sh regress/run.sh		everything
 #	sh regress/run.sh pg-tls unit	the unit tests and scripts whose
@@ -15,8 +19,9 @@ cd "$(dirname "$0")/.." || exit 2
 LC_ALL=C
 export LC_ALL
 TIMEOUT=${TEST_TIMEOUT:-300}
-LOGDIR=regress/log
+LOGDIR=regress/log${AIRLOCK_SANITIZE:+/$AIRLOCK_SANITIZE}
 UNITTEST=regress/unit/unittest
+. regress/reports.sh
 
 rm -rf "$LOGDIR"
 mkdir -p "$LOGDIR" || exit 2
@@ -42,18 +47,40 @@ show_tail()
 	tail -n 40 "$1" | sed 's/^/    /'
 }
 
-# The unit tests count one by one.
+# in_logdir NAME CMD...: run CMD with its own log directory, $LOGDIR/NAME/:
+# its output in test.log there, the directory in AIRLOCK_LOGDIR (for lib.sh
+# and the valgrind wrappers), and the sanitizers' log_path there when a
+# sanitizer run set their options.
+in_logdir()
+{
+	_d=$(pwd)/$LOGDIR/$1
+	shift
+	mkdir -p "$_d" || return 2
+	AIRLOCK_LOGDIR=$_d \
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:log_path=$_d/asan} \
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:log_path=$_d/asan} \
+	    "$@" >"$_d/test.log" 2>&1 </dev/null
+}
+
+# reports_of NAME: the reports that test NAME left, indented (reports.sh).
+reports_of()
+{
+	reports "$LOGDIR/$1" | sed 's/^/    /'
+}
+
+# The unit tests count one by one; a report counts as one more failure.
 if selected unit "$@"; then
+	log=$LOGDIR/unit/test.log
 	start=$(date +%s)
 	if [ -x "$UNITTEST" ]; then
-		"$UNITTEST" >"$LOGDIR/unit.log" 2>&1
+		in_logdir unit "$UNITTEST"
 		rc=$?
 	else
-		echo "$UNITTEST not built" >"$LOGDIR/unit.log"
+		mkdir -p "$LOGDIR/unit"
+		echo "$UNITTEST not built" >"$log"
 		rc=2
 	fi
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGDIR/unit.log" |
-	    tail -n 1)
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
 	if [ -n "$line" ]; then
 		up=${line%% passed*}
 		uf=${line#*passed, }
@@ -72,8 +99,14 @@ if selected unit "$@"; then
 		echo "ok   unit ($up tests, $(( $(date +%s) - start ))s)"
 	else
 		echo "FAIL unit ($up passed, $uf failed, exit status $rc)"
-		grep '^FAIL' "$LOGDIR/unit.log" | sed 's/^/    /'
-		[ -n "$line" ] || show_tail "$LOGDIR/unit.log"
+		grep '^FAIL' "$log" | sed 's/^/    /'
+		[ -n "$line" ] || show_tail "$log"
+	fi
+	found=$(reports_of unit)
+	if [ -n "$found" ]; then
+		echo "FAIL unit (with the reports below)"
+		echo "$found"
+		failed=$((failed + 1))
 	fi
 fi
 
@@ -81,15 +114,21 @@ for t in regress/t/*.sh; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .sh)
 	selected "$name" "$@" || continue
-	log=$LOGDIR/$name.log
+	log=$LOGDIR/$name/test.log
 	start=$(date +%s)
-	timeout -k 10 "$TIMEOUT" sh "$t" >"$log" 2>&1 </dev/null
+	in_logdir "$name" timeout -k 10 "$TIMEOUT" sh "$t"
 	rc=$?
 	secs=$(( $(date +%s) - start ))
+	found=$(reports_of "$name")
 	case "$rc" in
 	0)
-		echo "ok   $name (${secs}s)"
-		passed=$((passed + 1))
+		if [ -z "$found" ]; then
+			echo "ok   $name (${secs}s)"
+			passed=$((passed + 1))
+		else
+			echo "FAIL $name (passed, but with the reports below)"
+			failed=$((failed + 1))
+		fi
 		;;
 	77)
 		echo "skip $name ($(tail -n 1 "$log"))"
@@ -106,6 +145,7 @@ for t in regress/t/*.sh; do
 		failed=$((failed + 1))
 		;;
 	esac
+	[ -z "$found" ] || echo "$found"
 done
 
 if [ "$skipped" -gt 0 ]; then

@@ -39,7 +39,7 @@
  * reach it: these are its options.  No leak check: LeakSanitizer stops the
  * world with prctl, clone and ptrace at exit, which the filter kills.  No
  * symbolizer: it would have to be executed; reports name module+offset,
- * which regress/sanitize.sh turns into file:line.
+ * which regress/reports.sh turns into file:line.
  */
 const char	*__asan_default_options(void);
 const char	*__ubsan_default_options(void);

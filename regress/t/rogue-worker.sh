@@ -196,8 +196,7 @@ for name in $TABLE_NAMES; do
 		    fail "$name: no '$want' before the violation: $(cat "$rep")"
 	fi
 	after=$(after_violation "$rep")
-	# The client may hear of the kill before airlockd's line is written
-	# (in the ASan build its stderr goes through a pipe).
+	# The client may hear of the kill before airlockd's line is written.
 	case $then in
 	kill*)	wait_for_log "\] $name#[0-9]+: worker [0-9]+ killed: " 5 ;;
 	esac

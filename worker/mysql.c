@@ -258,10 +258,14 @@ backend_greeting(struct my *my)
 		    "the backend refused the connection: %.*s",
 		    (int)e.messagelen, e.message);
 	}
-	if (myp_greeting_parse(payload(my->greeting), len, &my->g) != 0)
-		return my_fail(my, ERR_PROTO, ER_HANDSHAKE_ERROR, "08S01",
+	if ((r = myp_greeting_parse(payload(my->greeting), len, &my->g)) ==
+	    ERR_PROTO)
+		return my_fail(my, r, ER_HANDSHAKE_ERROR, "08S01",
 		    "airlock: the backend's greeting is not one of MySQL 4.1 "
 		    "or later");
+	if (r != 0)
+		return my_fail(my, ERR_PROTO, ER_HANDSHAKE_ERROR, "08S01",
+		    "airlock: malformed greeting from the backend");
 	my->bseq = 1;
 	return 0;
 }

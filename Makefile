@@ -1,6 +1,7 @@
 # airlock: one plain Makefile.  `make` builds airlockd and airlock-worker;
 # `make check` installs what the tests need and runs them all; `make demo`
-# shows airlock in front of a throwaway PostgreSQL.
+# shows airlock in front of a throwaway PostgreSQL, `make demo-mysql` in
+# front of a throwaway MariaDB.
 
 PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
@@ -118,6 +119,10 @@ demo: deps
 	$(MAKE) all
 	sh regress/demo.sh
 
+demo-mysql: deps
+	$(MAKE) all
+	sh regress/demo-mysql.sh
+
 # libFuzzer harnesses (clang), FUZZ_SECONDS each (default 60).
 fuzz: deps
 	sh regress/fuzz/run.sh
@@ -141,5 +146,6 @@ clean:
 	rm -f $(PROGS) $(TOOLS) $(PRELOADS) regress/unit/unittest *.a \
 	    privsep/*.o monitor/*.o worker/*.o providers/*.o regress/unit/*.o
 
-.PHONY: all deps check check-asan check-valgrind demo fuzz bench install \
+.PHONY: all deps check check-asan check-valgrind demo demo-mysql fuzz bench \
+	install \
 	clean

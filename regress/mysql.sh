@@ -293,3 +293,26 @@ EOT
 		echo "      $_line"
 	done
 }
+
+# my_standin_service NAME LISTEN SSLMODE [CREDENTIAL_LINE...]: a mysql
+# service of airlock in front of the latest my_standin, as sha2_user with
+# the stand-in's password (from a file).
+my_standin_service()
+{
+	_name=$1 _listen=$2 _mode=$3
+	shift 3
+	_saved=${MY_PORT:-}
+	MY_PORT=$MY_STANDIN_PORT
+	my_service "$_name" "$_listen" sha2_user "$_mode" \
+	    "password: {from: file, get: $T/sha2.pw}" "$@"
+	MY_PORT=$_saved
+}
+
+# my_standin_steps LOG: the stand-in's lines (in its LOG) for its latest
+# connection.  It logs each step before it answers, so once the client is
+# done, all of them are there.
+my_standin_steps()
+{
+	_n=$(grep -c "connection from" "$1")
+	grep "^fakemysql: #$_n: " "$1"
+}

@@ -92,10 +92,12 @@ EOF
 # authenticated with SERVICE.  Sets SESSION_PID (psql, killed at exit if
 # still running) and WORKER_PID: the session's worker, from airlockd's
 # debug log, checked to be a live airlock-worker whose parent is airlockd.
+# SESSION_CLIENT names another client function with airlock_psql's
+# arguments (PORT SQL).
 airlock_session()
 {
 	_from=$(($(wc -l <"$AIRLOCK_LOG") + 1))
-	airlock_psql "$1" "$3" >"$4" 2>&1 &
+	${SESSION_CLIENT:-airlock_psql} "$1" "$3" >"$4" 2>&1 &
 	SESSION_PID=$!
 	at_exit "kill $SESSION_PID"
 	# The session's label (SERVICE#ID) from its own "authenticated" line:

@@ -245,10 +245,14 @@ backend_greeting(struct my *my)
 		    "the backend refused the connection: %.*s",
 		    (int)e.messagelen, e.message);
 	}
-	if (myp_greeting_parse(payload(my->greeting), len, &my->g) != 0)
-		return my_fail(my, ERR_PROTO, ER_HANDSHAKE_ERROR, "08S01",
+	if ((r = myp_greeting_parse(payload(my->greeting), len, &my->g)) ==
+	    ERR_PROTO)
+		return my_fail(my, r, ER_HANDSHAKE_ERROR, "08S01",
 		    "airlock: the backend's greeting is not one of MySQL 4.1 "
 		    "or later");
+	if (r != 0)
+		return my_fail(my, ERR_PROTO, ER_HANDSHAKE_ERROR, "08S01",
+		    "airlock: malformed greeting from the backend");
 	my->bseq = 1;
 	return 0;
 }
@@ -470,6 +474,24 @@ backend_write(struct my *my, const unsigned char *p, size_t len)
 	return r;
 }
 
+/*
+ * The plugin a server names, as one of our own names: the name in its
+ * packet is overwritten by the next packet read.  An unknown name is kept
+ * as it is, for the error that follows at once.
+ */
+static const char *
+plugin_known(const char *name, size_t len)
+{
+	static const char *const known[] = { PLUGIN_NATIVE, PLUGIN_SHA2,
+		PLUGIN_ED25519, PLUGIN_CLEAR };
+	size_t	 i;
+
+	for (i = 0; i < nitems(known); i++)
+		if (myp_name_is(name, len, known[i]))
+			return known[i];
+	return name;
+}
+
 /* An AuthSwitchRequest: another plugin, with a scramble of its own. */
 static int
 auth_switch(struct my *my, const unsigned char *p, size_t len)
@@ -490,7 +512,7 @@ auth_switch(struct my *my, const unsigned char *p, size_t len)
 		    "airlock: the backend's scramble is too long");
 	memcpy(my->scramble, sw.data, sw.datalen);
 	my->scramblelen = sw.datalen;
-	my->plugin = sw.plugin;
+	my->plugin = plugin_known(sw.plugin, sw.pluginlen);
 	if ((r = plugin_answer(my, ans, &alen)) == 0)
 		r = backend_write(my, ans, alen);
 	secret_wipe(ans, sizeof(ans));

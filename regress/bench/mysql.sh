@@ -1,7 +1,7 @@
-# MariaDB throughput, direct (the airlock column comes with the mysql
-# connector), with mysqlslap (from mariadb-client) running "SELECT 1" on
-# one connection, on eight, and on eight with a new connection for every
-# query (--detach=1).  ProxySQL, the MySQL counterpart of PgBouncer, is not
+# MariaDB throughput, direct and through airlock (a mysql service in front
+# of the same server), with mysqlslap (from mariadb-client) running
+# "SELECT 1" on one connection, on eight, and on eight with a new
+# connection for every query (--detach=1), and the ratio airlock/direct.  ProxySQL, the MySQL counterpart of PgBouncer, is not
 # packaged in Debian 12: there is no column for it.  Not part of the test
 # suite: `make bench` runs it.
 #
@@ -10,7 +10,8 @@
 #	KEEP=1			keep the temporary directory (mysqlslap outputs)
 #
 # Every target authenticates as native_user with mysql_native_password,
-# over TCP on 127.0.0.1 without TLS.
+# over TCP on 127.0.0.1 without TLS (through airlock, airlockd does, and
+# the client sends no password).  airlock runs at log level info (not -d).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/mysql.sh"
 
@@ -23,18 +24,33 @@ command -v mysqlslap >/dev/null || skip "no mysqlslap (mariadb-client)"
 PROXYSQL=$(command -v proxysql)
 
 my_start
+PA=$(free_port)
+# -D and logLevel info, not -d: debug lines on every connection would be
+# part of what we measure.
+{
+	airlock_head "logLevel: info"
+	my_service my-native "$PA" native_user disable \
+	    "password: {from: env, get: MY_NATIVE_PASSWORD}"
+} >"$T/airlock.yml"
+AIRLOCK_FLAGS=-D start_airlock "$T/airlock.yml"
 
 # port TARGET: its port on 127.0.0.1.
 port()
 {
 	case $1 in
 	direct) echo "$MY_PORT" ;;
+	airlock) echo "$PA" ;;
 	esac
 }
+# password TARGET: only where it is needed.
+password()
+{
+	[ "$1" = airlock ] || echo "$MY_NATIVE_PASSWORD"
+}
 
-TARGETS="direct"
+TARGETS="direct airlock"
 for t in $TARGETS; do
-	out=$(MYSQL_PWD=$MY_NATIVE_PASSWORD my_mariadb "$(port "$t")" native_user \
+	out=$(MYSQL_PWD=$(password "$t") my_mariadb "$(port "$t")" native_user \
 	    "select current_user()" --skip-ssl 2>&1) ||
 	    fail "$t: cannot connect: $out"
 	[ "$out" = native_user@% ] || fail "$t: current_user() is '$out'"
@@ -51,7 +67,7 @@ qps()
 	_t=$1 _l=$2 _n=$3
 	shift 3
 	_log=$T/mysqlslap-$_t-$_l.log
-	MYSQL_PWD=$MY_NATIVE_PASSWORD timeout -k 5 600 mysqlslap --no-defaults \
+	MYSQL_PWD=$(password "$_t") timeout -k 5 600 mysqlslap --no-defaults \
 	    --host=127.0.0.1 --port="$(port "$_t")" --protocol=TCP \
 	    --user=native_user --skip-ssl \
 	    --create-schema=airlock_test --query="SELECT 1" --iterations=1 \
@@ -73,14 +89,20 @@ echo "$RUNS" | while IFS=: read -r label n opts; do
 	done
 done || exit 1
 
+airlock_alive || fail "airlockd died during the benchmark"
+
 echo
 awk '
 	{ v[$1, $2] = $3; if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
 	END {
-		printf "%-12s %12s %12s\n", "run", "direct", "proxysql"
+		printf "%-12s %12s %12s %12s %15s\n", "run", "direct",
+		    "airlock", "proxysql", "airlock/direct"
 		for (i = 0; i < n; i++) {
 			r = order[i]
-			printf "%-12s %12.2f %12s\n", r, v[r, "direct"], "n/a"
+			d = v[r, "direct"]
+			a = v[r, "airlock"]
+			printf "%-12s %12.2f %12.2f %12s %15.2f\n", r, d, a,
+			    "n/a", a / d
 		}
 	}' "$T/results"
 echo

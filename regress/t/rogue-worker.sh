@@ -5,13 +5,17 @@
 # method, a cheap SCRAM challenge, the password where the policy refuses
 # it, channel binding data of no hash's length, a login the policy does not
 # allow, floods of log lines and of stderr, byte counts it cannot have
-# relayed).  For each, the monitor must kill the worker and answer nothing
+# relayed; as a mysql worker: a scramble answered twice or of the wrong
+# length, RSA before the fast path or under a key nobody vouches for, a
+# third plugin, the password or the client key, another connector's
+# request types).  For each, the monitor must kill the worker and answer nothing
 # more, or, where a backend or a man in the middle could have made the
 # same request, answer FAILED; log why, keep its own descriptors, and go
 # on serving an honest service on the same airlockd, also while another
 # rogue floods its channel.
 . "$(dirname "$0")/../lib.sh"
-. "$TOP/regress/pg.sh"
+# mysql.sh sources pg.sh.
+. "$TOP/regress/mysql.sh"
 
 require_root
 command -v curl >/dev/null || skip "curl is needed"
@@ -65,6 +69,16 @@ rogue-log-flood		-			kill
 rogue-stderr-flood	-			kill
 rogue-stats-huge	received DIALED		kill
 rogue-stats-fast	received DIALED		kill
+rogue-my-native-twice	received MY_NATIVE	kill:MY_NATIVE requested twice
+rogue-my-sha2-short	received DIALED		kill:bad MY_SHA2 request
+rogue-my-ed25519-short	received DIALED		kill:bad MY_ED25519 request
+rogue-my-rsa-first	received DIALED		kill:MY_RSA before MY_SHA2
+rogue-my-rsa-unpinned	received MY_SHA2	failed
+rogue-my-third-plugin	received MY_ED25519	kill:and a switch before it
+rogue-my-password	received DIALED		failed
+rogue-my-sslkey		received DIALED		kill:asked for credential \"sslkey\", which it may not have
+rogue-my-pg-type	received DIALED		kill:bad MY_SHA2 request
+rogue-my-type-past	received DIALED		kill:is not one of the mysql connector's
 "
 # The rogues whose service has a client key (the monitor signs with it).
 KEYED="rogue-sslkey-cred rogue-tls-sign-twice rogue-tls-sign-before-dial
@@ -94,6 +108,9 @@ H=$(free_port)
 # others are set so that only the policy under test refuses.
 rogue_service()
 {
+	case $1 in
+	rogue-my-*) my_rogue_service "$1" "$2"; return ;;
+	esac
 	case " $(echo $KEYED) " in
 	*" $1 "*) keyed_service "$1" "$2"; return ;;
 	esac
@@ -141,6 +158,41 @@ keyed_service()
 EOF
 }
 
+# my_rogue_service NAME PORT: a rogue's mysql service, in front of the
+# caching_sha2 stand-in (the rogue dials it, never speaks to it), with a
+# password that the policy (never, the default) keeps in the monitor;
+# rogue-my-sslkey's has a client key as well.
+my_rogue_service()
+{
+	if [ "$1" = rogue-my-sslkey ]; then
+		my_standin_service "$1" "$2" disable \
+		    "sslcert: {from: file, get: $MY_CLIENT_CERT}" \
+		    "sslkey: {from: file, get: $MY_CLIENT_KEY}"
+	else
+		my_standin_service "$1" "$2" disable
+	fi
+	cat <<EOF
+    config:
+      rogueReport: $T/report.$1
+EOF
+}
+
+# client NAME PORT: a client of the rogue's service (the rogue never
+# answers it; it is left hanging or dropped).
+client()
+{
+	case $1 in
+	rogue-my-*)
+		timeout -k 2 20 mariadb --no-defaults --host=127.0.0.1 \
+		    --port="$2" --protocol=TCP --user=x --connect-timeout=10 \
+		    --execute="select 1" ;;
+	*)
+		timeout -k 2 20 psql -X -w -q -d "host=127.0.0.1 port=$2 \
+		    dbname=postgres user=x connect_timeout=10" -c "select 1" ;;
+	esac
+}
+
+my_standin --cache full
 {
 	airlock_head "worker: $ROGUE" "health: 127.0.0.1:$H"
 	pg_service honest "$PH" trust_user disable
@@ -183,10 +235,8 @@ for name in $TABLE_NAMES; do
 	port=$(awk -v n="$name" '$1 == n { print $2 }' "$T/ports")
 	rep=$T/report.$name
 	# The client is left hanging or dropped; that is expected.
-	timeout -k 2 20 psql -X -w -q -d "host=127.0.0.1 port=$port \
-	    dbname=postgres user=x connect_timeout=10" -c "select 1" \
-	    >"$T/psql.$name" 2>&1 &&
-	    fail "$name: psql succeeded through a rogue worker"
+	client "$name" "$port" >"$T/psql.$name" 2>&1 &&
+	    fail "$name: the client succeeded through a rogue worker"
 	[ -s "$rep" ] || fail "$name: no report (did the rogue run?)"
 	grep -q "(violation)" "$rep" ||
 	    fail "$name: the rogue never got to its violation: $(cat "$rep")"

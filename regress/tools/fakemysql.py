@@ -34,7 +34,13 @@ Options: --port (0: any free port; --port-file gets it), --user and
 --tls-key (offer TLS), --require-tls (refuse a client that does not start
 it, as require_secure_transport does), --cache full|empty|learn (the user
 is in the cache from the start, never, or after a full authentication:
-MySQL's way), --switch, --no-deprecate-eof (not advertised).  One line per
+MySQL's way), --switch, --no-deprecate-eof (not advertised), --hostile MODE
+(a backend that breaks the protocol, for regress/t/mysql-hostile-backend.sh:
+scramble-length, a greeting whose scramble has 24 bytes; after the client's
+HandshakeResponse41, switch-unknown, an AuthSwitchRequest to the plugin
+"dialog"; more-data-junk, an AuthMoreData that is not one of
+caching_sha2_password's; huge-packet, a header announcing 0xFFFFFF bytes;
+wrong-seq, an OK with sequence id 5, not 2).  One line per
 step goes to standard error, "fakemysql: #N: ..."; never the password.
 Standard library and Debian's python3-cryptography.
 """
@@ -261,6 +267,9 @@ class Session(socketserver.BaseRequestHandler):
             self.caps |= CLIENT_DEPRECATE_EOF
         plugin = NATIVE if opts.switch else SHA2
         self.scramble = scramble()
+        if opts.hostile == "scramble-length":
+            self.log("hostile: scramble-length (24 bytes)")
+            self.scramble += b"abcd"
         self.write(self.greeting(plugin))
         offered = {True: "offered", False: "not offered"}
         self.log("greeting: %s, TLS %s, CLIENT_DEPRECATE_EOF %s" %
@@ -296,6 +305,8 @@ class Session(socketserver.BaseRequestHandler):
                  (user, db, client_plugin, nattrs,
                   "on" if self.caps & CLIENT_DEPRECATE_EOF else "off"))
         self.user = user
+        if opts.hostile:
+            self.hostile(opts.hostile)
 
         if client_plugin != plugin or plugin != SHA2:
             # Protocol::AuthSwitchRequest: 0xFE, plugin name, plugin data
@@ -307,6 +318,23 @@ class Session(socketserver.BaseRequestHandler):
         self.authenticate(answer)
         self.ok()
         self.log("OK: authenticated as %r" % user)
+
+    def hostile(self, mode):
+        """Break the protocol after the HandshakeResponse41 (--hostile)."""
+        self.log("hostile: %s" % mode)
+        if mode == "switch-unknown":
+            self.write(b"\xfedialog\0\x04Password: ")
+        elif mode == "more-data-junk":
+            self.write(b"\x01junk\xff")
+        elif mode == "huge-packet":
+            self.sock.sendall(b"\xff\xff\xff" + bytes([self.seq]) +
+                              bytes(64))
+        elif mode == "wrong-seq":
+            self.seq = 5
+            self.ok()
+        # Whatever comes next, the session is over.
+        self.read()
+        raise EOFError
 
     def greeting(self, plugin):
         # Protocol::HandshakeV10; MySQL's reserved bytes are all zero.
@@ -523,6 +551,9 @@ def main():
                    default="learn")
     p.add_argument("--switch", action="store_true")
     p.add_argument("--no-deprecate-eof", action="store_true")
+    p.add_argument("--hostile", choices=("scramble-length", "switch-unknown",
+                                         "more-data-junk", "huge-packet",
+                                         "wrong-seq"))
     opts = p.parse_args()
     if bool(opts.tls_cert) != bool(opts.tls_key):
         p.error("--tls-cert and --tls-key go together")

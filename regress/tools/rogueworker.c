@@ -48,9 +48,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
 #include "buf.h"
 #include "errors.h"
 #include "msg.h"
+#include "mysqlmsg.h"
 #include "pgmsg.h"
 #include "figures.h"
 #include "tlsscheme.h"
@@ -71,6 +77,7 @@ struct rogue_ctx {
 	int		 report;	/* report file, or 2 */
 	int		 client;	/* the client connection, kept open */
 	char		*service;
+	const char	*connector;	/* of the service, from MSG_ASSIGN */
 	const char	*go;		/* rogueGo: a file to wait for */
 	struct buf	*in;
 };
@@ -179,10 +186,21 @@ now_ms(void)
  * on timeout, -1 on end of channel or error.
  */
 
-/* The names of the types a rogue sends: the common ones, and pg's. */
+/*
+ * The names of the types a rogue sends: the common ones, and its
+ * connector's (connectors number theirs from the same base).
+ */
 static const char *
-type_name(uint32_t type)
+type_name(const struct rogue_ctx *c, uint32_t type)
 {
+	if (c->connector != NULL && strcmp(c->connector, "mysql") == 0)
+		switch (type) {
+		case MSG_MY_NATIVE:	return "MY_NATIVE";
+		case MSG_MY_SHA2:	return "MY_SHA2";
+		case MSG_MY_RSA:	return "MY_RSA";
+		case MSG_MY_ED25519:	return "MY_ED25519";
+		default:		return msg_type_name(type);
+		}
 	switch (type) {
 	case MSG_PG_MD5:		return "PG_MD5";
 	case MSG_PG_SCRAM_START:	return "SCRAM_START";
@@ -209,7 +227,7 @@ receive(struct rogue_ctx *c, int timeout_ms)
 		report(c, "receive failed: %s", err_str(r));
 		return -1;
 	}
-	report(c, "received %s%s", type_name(type),
+	report(c, "received %s%s", type_name(c, type),
 	    fd != -1 ? " with fd" : "");
 	if (fd != -1)
 		close(fd);
@@ -224,7 +242,7 @@ expect(struct rogue_ctx *c, uint32_t want)
 	int	 t;
 
 	if ((t = receive(c, REPLY_MS)) == 0)
-		report(c, "timeout waiting for %s", type_name(want));
+		report(c, "timeout waiting for %s", type_name(c, want));
 	return t == (int)want ? 0 : -1;
 }
 
@@ -793,6 +811,148 @@ play_tls_sign_pkcs1(struct rogue_ctx *c)
 	listen_after(c);
 }
 
+/* MySQL: a request of one string, a scramble of len bytes. */
+static void
+my_scramble(struct rogue_ctx *c, uint32_t type, size_t len, const char *what,
+    int violation)
+{
+	unsigned char	 s[64];
+
+	if (len > sizeof(s))
+		_exit(2);
+	memset(s, 'x', len);
+	strings(c, type, s, len, NULL, 0, what, violation);
+}
+
+/* ... and an answer to it that the monitor gives. */
+static int
+my_scramble_ok(struct rogue_ctx *c, uint32_t type, size_t len)
+{
+	my_scramble(c, type, len, type_name(c, type), 0);
+	return expect(c, type);
+}
+
+/*
+ * MY_RSA under a real RSA-2048 key, so that nothing but the monitor's
+ * policy stands in the way of an answer.
+ */
+static void
+my_rsa(struct rogue_ctx *c, const char *what, int violation)
+{
+	unsigned char	 scr[20], n[512], e[8];
+	EVP_PKEY	*key;
+	BIGNUM		*bn = NULL, *be = NULL;
+	struct buf	*b;
+	int		 nlen, elen;
+
+	memset(scr, 'x', sizeof(scr));
+	if ((key = EVP_RSA_gen(2048)) == NULL ||
+	    EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &bn) != 1 ||
+	    EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &be) != 1 ||
+	    (nlen = BN_bn2binpad(bn, n, 256)) != 256 ||
+	    (elen = BN_num_bytes(be)) > (int)sizeof(e) ||
+	    BN_bn2bin(be, e) != elen)
+		_exit(2);
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_string(b, scr, sizeof(scr)) != 0 ||
+	    buf_put_string(b, n, (size_t)nlen) != 0 ||
+	    buf_put_string(b, e, (size_t)elen) != 0)
+		_exit(2);
+	send_msg(c, MSG_MY_RSA, b, -1, what, violation);
+	buf_free(b);
+	BN_free(bn);
+	BN_free(be);
+	EVP_PKEY_free(key);
+}
+
+static void
+play_my_native_twice(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0 || my_scramble_ok(c, MSG_MY_NATIVE, 20) != 0)
+		return;
+	my_scramble(c, MSG_MY_NATIVE, 20, "MY_NATIVE again", 1);
+	listen_after(c);
+}
+
+static void
+play_my_sha2_short(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	my_scramble(c, MSG_MY_SHA2, 19, "MY_SHA2 with a 19-byte scramble", 1);
+	listen_after(c);
+}
+
+static void
+play_my_ed25519_short(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	/* client_ed25519's scramble is 32 bytes, not the others' 20. */
+	my_scramble(c, MSG_MY_ED25519, 20,
+	    "MY_ED25519 with a 20-byte scramble", 1);
+	listen_after(c);
+}
+
+/* The full authentication of a fast path that never began. */
+static void
+play_my_rsa_first(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	my_rsa(c, "MY_RSA before MY_SHA2", 1);
+	listen_after(c);
+}
+
+/*
+ * After the fast path, a key of the worker's choosing, where the service
+ * pins none and sends no password in clear: a backend could ask the same,
+ * so FAILED, never the encrypted password.
+ */
+static void
+play_my_rsa_unpinned(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0 || my_scramble_ok(c, MSG_MY_SHA2, 20) != 0)
+		return;
+	my_rsa(c, "MY_RSA under a key of its own, no pin, no policy", 1);
+	listen_after(c);
+}
+
+/* One plugin, switched once: native, ed25519, then caching_sha2. */
+static void
+play_my_third_plugin(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0 || my_scramble_ok(c, MSG_MY_NATIVE, 20) != 0 ||
+	    my_scramble_ok(c, MSG_MY_ED25519, 32) != 0)
+		return;
+	my_scramble(c, MSG_MY_SHA2, 20, "MY_SHA2 after a switch", 1);
+	listen_after(c);
+}
+
+/*
+ * A pg request, well formed as pg's: connectors number their types from
+ * the same base, so the monitor must judge it as one of mysql's.
+ */
+static void
+play_my_pg_type(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	strings(c, MSG_PG_SCRAM_START, "SCRAM-SHA-256", 13, "", 0,
+	    "pg's SCRAM_START from a mysql worker", 1);
+	listen_after(c);
+}
+
+/* A type past the mysql connector's last. */
+static void
+play_my_type_past(struct rogue_ctx *c)
+{
+	if (dial_ok(c) != 0)
+		return;
+	my_scramble(c, MSG_MY_ED25519 + 1, 20, "type MSG_MY_ED25519 + 1", 1);
+	listen_after(c);
+}
+
 /*
  * Floods: as fast as the channel (or the pipe) takes it, for ms at most,
  * unless the monitor ends us first.  "flood over" says it was not.
@@ -992,6 +1152,16 @@ static const struct rogue rogues[] = {
 	{ "rogue-health-linger",	play_health_linger },
 	{ "rogue-stats-huge",		play_stats_huge },
 	{ "rogue-stats-fast",		play_stats_fast },
+	{ "rogue-my-native-twice",	play_my_native_twice },
+	{ "rogue-my-sha2-short",	play_my_sha2_short },
+	{ "rogue-my-ed25519-short",	play_my_ed25519_short },
+	{ "rogue-my-rsa-first",		play_my_rsa_first },
+	{ "rogue-my-rsa-unpinned",	play_my_rsa_unpinned },
+	{ "rogue-my-third-plugin",	play_my_third_plugin },
+	{ "rogue-my-password",		play_password },
+	{ "rogue-my-sslkey",		play_sslkey_cred },
+	{ "rogue-my-pg-type",		play_my_pg_type },
+	{ "rogue-my-type-past",		play_my_type_past },
 };
 
 /*
@@ -1160,6 +1330,7 @@ main(int argc, char *argv[])
 		c.report = 2;
 	}
 	c.go = kv_get(&opts, "rogueGo", NULL);
+	c.connector = connector;
 	report(&c, "assigned %s#%llu (%s)", c.service, (unsigned long long)id,
 	    connector);
 

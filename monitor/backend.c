@@ -115,7 +115,8 @@ backend_tls(const struct worker *w, int *tls, int *verified)
 }
 
 int
-backend_release_cleartext(struct worker *w, int tls, int verified)
+backend_release_cleartext(struct worker *w, const char *how, int tls,
+    int verified)
 {
 	const struct db_conf	*dc = w->svc->conn_conf;
 
@@ -126,19 +127,19 @@ backend_release_cleartext(struct worker *w, int tls, int verified)
 		/* An unverified certificate may be anyone's. */
 		if (verified)
 			return 0;
-		(void)worker_fail(w, "the backend asked for the password in "
-		    "clear %s; service %s sends it only over verified TLS "
+		(void)worker_fail(w, "the backend asked for the password %s "
+		    "%s; service %s sends it only over verified TLS "
 		    "(cleartextPassword: tls): set sslmode: verify-full with "
-		    "sslrootcert, or cleartextPassword: always",
+		    "sslrootcert, or cleartextPassword: always", how,
 		    tls ? "over TLS without sslrootcert" : "without TLS",
 		    w->svc->name);
 		return ERR_DENIED;
 	default:
-		(void)worker_fail(w, "the backend asked for the password in "
-		    "clear, which service %s refuses to send: set sslmode: "
+		(void)worker_fail(w, "the backend asked for the password %s, "
+		    "which service %s refuses to send: set sslmode: "
 		    "verify-full with sslrootcert and config: "
 		    "cleartextPassword: tls, or cleartextPassword: always",
-		    w->svc->name);
+		    how, w->svc->name);
 		return ERR_DENIED;
 	}
 }

@@ -149,7 +149,7 @@ my_release(struct worker *w, const char *name)
 	if (w->method != MYM_SHA2 && my_method(w, MYM_CLEARTEXT) != 0)
 		return ERR_DENIED;
 	backend_tls(w, &tls, &verified);
-	return backend_release_cleartext(w, tls, verified);
+	return backend_release_cleartext(w, "in clear", tls, verified);
 }
 
 /* A request of one string, the scramble, of exactly len bytes. */
@@ -255,7 +255,7 @@ rsa_permitted(struct worker *w, const unsigned char *n, size_t nlen,
 
 	if ((pin = creds_get(w->creds, "serverPublicKey")) == NULL) {
 		backend_tls(w, &tls, &verified);
-		return backend_release_cleartext(w, tls, verified);
+		return backend_release_cleartext(w, "in clear", tls, verified);
 	}
 	if (pinned_fingerprint(pin, want) != 0)
 		return worker_fail(w, "the serverPublicKey of service %s is "

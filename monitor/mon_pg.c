@@ -283,7 +283,7 @@ pg_check_cleartext(struct worker *w)
 
 	if (pg_method_permitted(w, PGM_CLEARTEXT, &p) != 0)
 		return ERR_DENIED;
-	return backend_release_cleartext(w, p.tls, p.verified);
+	return backend_release_cleartext(w, "in clear", p.tls, p.verified);
 }
 
 static int

@@ -239,12 +239,13 @@ int		 backend_address(const struct worker *, const char *default_port,
 /* Is the leg TLS (sslmode), and does it verify the server (sslrootcert)? */
 void		 backend_tls(const struct worker *, int *tls, int *verified);
 /*
- * May the worker have the password itself, under the service's
- * cleartextPassword (its conn_conf is a struct db_conf) and the leg's TLS?
- * 0: yes; otherwise it has been told why (MSG_FAILED).
+ * May the password go out as the backend asked (how: "in clear", ...),
+ * under the service's cleartextPassword (its conn_conf is a struct
+ * db_conf) and the leg's TLS?  0: yes; otherwise the worker has been told
+ * why (MSG_FAILED).
  */
-int		 backend_release_cleartext(struct worker *, int tls,
-		    int verified);
+int		 backend_release_cleartext(struct worker *, const char *how,
+		    int tls, int verified);
 /* The password, to compute an answer with; NULL: the worker was told. */
 const struct secret *backend_password(struct worker *);
 

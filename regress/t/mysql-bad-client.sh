@@ -1,5 +1,6 @@
 # Clients that break the MySQL protocol, with regress/tools/myraw.py: an
-# SSLRequest (airlock offers clients no TLS), CLIENT_COMPRESS (never
+# SSLRequest and a whole response with CLIENT_SSL (airlock offers clients
+# no TLS), CLIENT_COMPRESS (never
 # offered), a truncated HandshakeResponse41, a packet header announcing
 # 0xffffff bytes, a wrong sequence id, a length-encoded auth response that
 # overruns its packet, and a HandshakeResponse320.  Each gets an ERR packet
@@ -29,7 +30,8 @@ bad()
 	ok "$1: $(echo "$_out" | head -n 1)"
 }
 
-bad ssl "^ERR 1043 08S01: airlock does not offer TLS to clients"
+bad ssl "^ERR 1043 08S01: airlock does not offer TLS to clients \(connect"
+bad sslbit "^ERR 1043 08S01: airlock does not offer TLS to clients\$"
 bad compress "^ERR 1235 42000: airlock: compression is not supported"
 bad truncated "^ERR 1043( 08S01)?: airlock: malformed handshake response"
 bad huge "^(ERR 1043( 08S01)?: airlock: malformed packet from the client|closed)"
@@ -40,7 +42,7 @@ bad old320 "^ERR 1043.*older than MySQL 4.1"
 # Every one of those workers ended by itself, none by a signal.
 n=0
 while [ "$(grep -c "my-bad#[0-9]*: .*worker [0-9]* exited with status" \
-    "$AIRLOCK_LOG")" -lt 7 ] && [ "$n" -lt 50 ]; do
+    "$AIRLOCK_LOG")" -lt 8 ] && [ "$n" -lt 50 ]; do
 	sleep 0.1
 	n=$((n + 1))
 done
@@ -48,8 +50,8 @@ grep -E "died of signal|fatal" "$AIRLOCK_LOG" &&
     fail "a worker died of a signal"
 c=$(grep -c "my-bad#[0-9]*: .*worker [0-9]* exited with status 1" \
     "$AIRLOCK_LOG")
-[ "$c" -eq 7 ] || fail "$c of 7 workers exited with status 1"
-ok "7 workers exited with status 1, none of a signal"
+[ "$c" -eq 8 ] || fail "$c of 8 workers exited with status 1"
+ok "8 workers exited with status 1, none of a signal"
 
 airlock_alive || fail "airlockd died"
 out=$(my_mariadb "$P" nobody "select current_user()" 2>&1) ||

@@ -11,6 +11,7 @@ and throws away the client's auth response.  Cases (MySQL "Client/Server
 Protocol", "Connection Phase" and "Command Phase"):
 
     ssl          an SSLRequest (Protocol::SSLRequest)
+    sslbit       a whole HandshakeResponse41 with CLIENT_SSL
     compress     a HandshakeResponse41 with CLIENT_COMPRESS
     truncated    a HandshakeResponse41 cut after its user name's first byte
     huge         a packet header announcing 0xffffff bytes, and a few
@@ -132,6 +133,8 @@ def run(s, case):
     if case == "ssl":
         s.sendall(packet(1, struct.pack("<IIB23x", BASE_CAPS | CLIENT_SSL,
                                         1 << 24, 33)))
+    elif case == "sslbit":
+        s.sendall(packet(1, response41(BASE_CAPS | CLIENT_SSL)))
     elif case == "compress":
         s.sendall(packet(1, response41(BASE_CAPS | CLIENT_COMPRESS)))
     elif case == "truncated":

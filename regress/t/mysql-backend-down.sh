@@ -117,6 +117,7 @@ echo "$out" | grep -q \
     "ERROR.*1040 - airlock: the backend refused the connection: Too many conn" ||
     fail "max_connections: $out"
 ok "max_connections: $out"
+# shellcheck disable=SC2086
 kill $HOLDERS
 
 grep -E "died of signal" "$AIRLOCK_LOG" && fail "a worker died of a signal"

@@ -38,9 +38,11 @@ ok "50 concurrent clients, each with its own answer"
 
 out=$(my_pymysql "$P" nobody "select connection_id()" --thread-id) ||
     fail "PyMySQL --thread-id: $out"
+# shellcheck disable=SC2086
 set -- $out
-[ $# -eq 2 ] && [ "$1" = "$2" ] ||
-    fail "the greeting's connection id is not CONNECTION_ID(): $out"
+if [ $# -ne 2 ] || [ "$1" != "$2" ]; then
+	fail "the greeting's connection id is not CONNECTION_ID(): $out"
+fi
 ok "the greeting's connection id is the backend's: $1"
 
 my_mariadb "$P" nobody "select sleep(30)" >"$T/sleep.out" 2>&1 &

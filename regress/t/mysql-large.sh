@@ -28,14 +28,16 @@ my_mariadb "$P" nobody "select repeat('x', $N)" "$M" >"$T/x" ||
     fail "mariadb: the 17 MiB SELECT failed"
 want=$(my_mariadb "$P" nobody "select md5(repeat('x', $N))")
 got=$(head -c "$N" "$T/x" | md5sum | cut -d' ' -f1)
-[ "$(wc -c <"$T/x")" -eq $((N + 1)) ] && [ "$got" = "$want" ] ||
-    fail "mariadb: the 17 MiB row came as $(wc -c <"$T/x") bytes, md5 $got"
+if [ "$(wc -c <"$T/x")" -ne $((N + 1)) ] || [ "$got" != "$want" ]; then
+	fail "mariadb: the 17 MiB row came as $(wc -c <"$T/x") bytes, md5 $got"
+fi
 ok "mariadb: a 17 MiB row, md5 $got"
 my_pymysql "$P" nobody "select repeat('x', $N)" \
     --max-allowed-packet 67108864 >"$T/xp" || fail "PyMySQL: the SELECT failed"
 got=$(head -c "$N" "$T/xp" | md5sum | cut -d' ' -f1)
-[ "$(wc -c <"$T/xp")" -eq $((N + 1)) ] && [ "$got" = "$want" ] ||
-    fail "PyMySQL: the 17 MiB row came as $(wc -c <"$T/xp") bytes, md5 $got"
+if [ "$(wc -c <"$T/xp")" -ne $((N + 1)) ] || [ "$got" != "$want" ]; then
+	fail "PyMySQL: the 17 MiB row came as $(wc -c <"$T/xp") bytes, md5 $got"
+fi
 ok "PyMySQL: a 17 MiB row, md5 $got"
 
 # 17 MiB of random base64, sent in an INSERT of more than 16 MiB.

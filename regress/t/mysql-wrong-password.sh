@@ -21,6 +21,7 @@ PE=$(free_port)
 start_airlock "$T/airlock.yml"
 
 for p in "$PN native_user" "$PE ed_user"; do
+	# shellcheck disable=SC2086
 	set -- $p
 	out=$(my_mariadb "$1" nobody "select 1" 2>&1) &&
 	    fail "$2: a wrong password logged in: $out"

@@ -4,12 +4,14 @@
     pymysql_query.py (--host H --port P | --socket PATH) --user U
         [--database DB] [--ssl | --ssl-ca FILE [--ssl-verify]]
         [--ssl-cert FILE --ssl-key FILE] [--max-allowed-packet N]
-        [--timeout S] SQL...
+        [--timeout S] [--thread-id] SQL...
 
 The password comes from the environment variable MYSQL_PWD (as the mariadb
 client reads it), so that it stays off the command line; without it, none
 is sent.  --ssl: TLS without verification; --ssl-ca: TLS, the server's
-certificate checked against the CA; --ssl-verify: and its name.  Each SQL
+certificate checked against the CA; --ssl-verify: and its name.
+--thread-id: first print the connection id of the server's greeting (what
+mysql_thread_id() returns, and KILL names).  Each SQL
 argument runs in turn on one connection; the rows of every result are
 printed one per line, columns separated by tabs, NULL as "NULL".  On a
 MySQL error the message goes to standard error and the exit status is 1.
@@ -72,11 +74,14 @@ def main():
     p.add_argument("--ssl-key")
     p.add_argument("--max-allowed-packet", type=int, default=64 << 20)
     p.add_argument("--timeout", type=int, default=30)
+    p.add_argument("--thread-id", action="store_true")
     p.add_argument("sql", nargs="+")
     args = p.parse_args()
 
     try:
         conn = connect(args)
+        if args.thread_id:
+            print(conn.thread_id())
         with conn.cursor() as cur:
             for sql in args.sql:
                 cur.execute(sql)

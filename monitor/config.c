@@ -496,6 +496,49 @@ parse_connector(struct ctx *c, yaml_node_t *const *nodes, yaml_node_t *key,
 	return yw_strdup(&c->yw, conn, s, &svc->connector);
 }
 
+/* Is name one of a list of the row's ("a|b" entries count as two)? */
+static int
+in_names(const char *const *list, const char *name)
+{
+	const char	*p, *bar;
+	size_t		 i, len;
+
+	for (i = 0; list != NULL && list[i] != NULL; i++)
+		for (p = list[i]; p != NULL; p = bar != NULL ? bar + 1 : NULL) {
+			bar = strchr(p, '|');
+			len = bar != NULL ? (size_t)(bar - p) : strlen(p);
+			if (strlen(name) == len && strncmp(p, name, len) == 0)
+				return 1;
+		}
+	return 0;
+}
+
+/*
+ * A credential that is neither required nor optional for a connector that
+ * lists its optional ones is a mistake: said, and ignored, as Secretless
+ * Broker ignores it (a connector without the list checks names itself).
+ */
+static int
+check_known(struct ctx *c, const struct mon_connector *mc,
+    const struct service *svc)
+{
+	const struct credential	*cr;
+	size_t			 i;
+	int			 r;
+
+	for (i = 0; mc->optional != NULL && i < svc->ncreds; i++) {
+		cr = &svc->creds[i];
+		if (in_names(mc->required, cr->name) ||
+		    in_names(mc->optional, cr->name))
+			continue;
+		if ((r = yw_warn(&c->yw, cr->name_line, cr->name_col, "service "
+		    NAMEFMT ": credential \"" NAMEFMT "\" is not a %s "
+		    "setting; ignored", svc->name, cr->name, mc->name)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 /* The connector's required credentials ("a|b": one of them). */
 static int
 check_required(struct ctx *c, const struct mon_connector *mc,
@@ -602,7 +645,8 @@ parse_service(struct ctx *c, const struct pair *sp, size_t idx)
 	}
 
 	if ((r = parse_credentials(&c->yw, nodes[SK_CREDENTIALS], svc)) != 0 ||
-	    (r = check_required(c, mc, svc)) != 0)
+	    (r = check_required(c, mc, svc)) != 0 ||
+	    (r = check_known(c, mc, svc)) != 0)
 		goto out;
 	if (mc->check != NULL)
 		r = mc->check(&cc, svc);

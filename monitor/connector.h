@@ -54,11 +54,14 @@ struct mon_connector {
 	int		 flags;
 	/*
 	 * Credential names, NULL-terminated.  required: each entry must be
-	 * there ("host|address": one of them).  worker_secrets: the only
-	 * values that may ever reach a worker (MSG_CREDENTIAL), each at
-	 * most once per connection, and only when release() says yes.
+	 * there ("host|address": one of them).  optional: the others it
+	 * reads; any other name is warned of at load (NULL: the check says
+	 * what other names are).  worker_secrets: the only values that may
+	 * ever reach a worker (MSG_CREDENTIAL), each at most once per
+	 * connection, and only when release() says yes.
 	 */
 	const char *const *required;
+	const char *const *optional;
 	const char *const *worker_secrets;
 	/*
 	 * The authentication methods the monitor answers for, weakest

@@ -326,12 +326,16 @@ static const struct mon_request my_requests[] = {
 
 static const char *const my_required[] = { "host|address", "username",
 	NULL };
+static const char *const my_optional[] = { "port", "password", "sslmode",
+	"sslrootcert", "sslcert", "sslkey", "sslhost", "serverPublicKey",
+	NULL };
 static const char *const my_worker_secrets[] = { "password", NULL };
 
 const struct mon_connector mon_mysql = {
 	.name = "mysql",
 	.flags = MC_BACKEND,
 	.required = my_required,
+	.optional = my_optional,
 	.worker_secrets = my_worker_secrets,
 	.methods = my_methods,
 	.check = mysql_check,

@@ -1213,3 +1213,37 @@ TEST(config_secretless_rules)
 	    "health, watch, workerMemoryLimit, perSourceMaxStartups, "
 	    "perSourceNetBlockSize)");
 }
+
+/*
+ * mysql lists the credentials it reads (its row's required and optional):
+ * any other name is a warning, and the file loads; its literal sslmode and
+ * port are checked as pg's, and an empty sslmode is require.
+ */
+TEST(config_mysql_names)
+{
+	struct config	*cf;
+	char		 err[1024];
+
+	cf = expect_warning(HEAD "    connector: mysql\n" LOCAL
+	    "    credentials:\n      host: h\n      username: u\n"
+	    "      database: shop\n", 9, 7,
+	    "service db: credential \"database\" is not a mysql setting; "
+	    "ignored");
+	config_free(cf);
+	cf = load(HEAD "    connector: mysql\n" LOCAL "    credentials:\n"
+	    "      address: h:3307\n      username: u\n      sslmode: \"\"\n"
+	    "      serverPublicKey: {from: file, get: /k.pem}\n", err,
+	    sizeof(err));
+	if (cf == NULL)
+		printf("    %s\n", err);
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->nwarnings, 0);
+	config_free(cf);
+	expect_error(HEAD "    connector: mysql\n" LOCAL "    credentials:\n"
+	    "      host: h\n      username: u\n      sslmode: prefer\n", 9, 16,
+	    "credential sslmode of service db must be one of disable, "
+	    "require, verify-ca, verify-full");
+	expect_error(HEAD "    connector: mysql\n" LOCAL "    credentials:\n"
+	    "      username: u\n", 3, 3, "service db (mysql) needs credential "
+	    "host");
+}

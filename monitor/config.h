@@ -80,7 +80,7 @@ struct credential {
 
 struct service {
 	char		*name;
-	char		*connector;	/* "pg", ... ("protocol" is accepted) */
+	char		*connector;	/* its row's name ("protocol" is accepted) */
 	char		*listen;	/* listenOn as written */
 	enum listen_kind listen_kind;
 	char		*listen_host;	/* TCP: host part, brackets removed */

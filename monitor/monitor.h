@@ -249,23 +249,6 @@ int		 backend_release_cleartext(struct worker *, const char *how,
 /* The password, to compute an answer with; NULL: the worker was told. */
 const struct secret *backend_password(struct worker *);
 
-/* pgnames.c: the connector's credential names. */
-int		 pg_worker_secret(const char *name);
-int		 pg_monitor_only(const char *name);
-int		 pg_known_param(const char *name);
-/*
- * What a credential's name is to the connector: one of its own, a libpq
- * setting airlock does not support (why: a hint, or NULL), one that libpq
- * too sends as a startup parameter, or anything else, which is sent to the
- * server as a startup parameter as well.
- */
-enum pg_cred_class {
-	PG_CRED_KNOWN = 0,
-	PG_CRED_LIBPQ,
-	PG_CRED_STARTUP,
-	PG_CRED_UNKNOWN,
-};
-enum pg_cred_class pg_credential_class(const char *name, const char **why);
 /*
  * tlssign.c: the backend client key's one signature per connection
  * (MSG_TLS_SIGN), of a TLS 1.3 client CertificateVerify only.

@@ -1,6 +1,6 @@
 /*
  * The credential names of the PostgreSQL connector: which ones it knows,
- * which may reach the worker and how, and what any other name is (a
+ * which reach the worker as parameters, and what any other name is (a
  * startup parameter, or a libpq setting that airlock refuses).  Used by
  * the configuration's check (pgconfig.c) and by the connector (mon_pg.c);
  * a table, with no state.
@@ -8,15 +8,14 @@
 #include <string.h>
 
 #include "monitor.h"
+#include "pgconfig.h"
 #include "util.h"
 
 /*
- * Credentials that go to the worker only on request, as bits of a mask.
- * Not sslkey: the monitor signs with it (tlssign.c).
+ * Credentials the worker never sees in any form (the password only on
+ * request, as the row's worker_secrets say; sslkey never: the monitor signs
+ * with it, tlssign.c).
  */
-static const char *const worker_secrets[] = { "password" };
-
-/* Credentials the worker never sees in any form. */
 static const char *const monitor_only[] = {
 	"password", "sslkey", "port",
 	/* Secretless Broker's older host:port: the worker gets its host. */
@@ -111,12 +110,6 @@ in_list(const char *name, const char *const *list, size_t n)
 
 #define IN(name, list)	in_list(name, list, nitems(list))
 
-int
-pg_worker_secret(const char *name)
-{
-	return IN(name, worker_secrets);
-}
-
 /* The worker never sees it in any form (not even as a parameter). */
 int
 pg_monitor_only(const char *name)
@@ -137,8 +130,7 @@ pg_credential_class(const char *name, const char **why)
 	size_t	 i;
 
 	*why = NULL;
-	if (IN(name, worker_secrets) >= 0 || IN(name, monitor_only) >= 0 ||
-	    IN(name, known_params) >= 0)
+	if (IN(name, monitor_only) >= 0 || IN(name, known_params) >= 0)
 		return PG_CRED_KNOWN;
 	for (i = 0; i < nitems(libpq_only); i++)
 		if (strcmp(name, libpq_only[i].name) == 0) {

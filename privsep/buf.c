@@ -93,7 +93,8 @@ buf_reserve(struct buf *b, size_t n, unsigned char **p)
 	if (n > b->max || b->end > b->max - n)
 		return ERR_TOOBIG;
 	need = b->end + n;
-	if (need > b->alloc) {
+	/* Room for nothing still gets a block: *p is never NULL + 0. */
+	if (need > b->alloc || b->data == NULL) {
 		nalloc = b->alloc ? b->alloc : BUF_INITIAL;
 		while (nalloc < need)
 			nalloc = nalloc > b->max / 2 ? b->max : nalloc * 2;

@@ -319,3 +319,17 @@ TEST(buf_lenenc_strings)
 	CHECK_INT(buf_get_lenenc_string(&v, &p, &n, 1024), ERR_TOOBIG);
 	CHECK_INT(buf_len(&v), sizeof(huge));
 }
+
+/* An empty put into a new buffer: a valid pointer, nothing appended. */
+TEST(buf_reserve_zero)
+{
+	struct buf	*b = buf_new(16);
+	unsigned char	*p = NULL;
+
+	REQUIRE(b != NULL);
+	CHECK_INT(buf_reserve(b, 0, &p), 0);
+	CHECK(p != NULL);
+	CHECK_INT(buf_put(b, "", 0), 0);
+	CHECK_INT(buf_len(b), 0);
+	buf_free(b);
+}

@@ -384,6 +384,13 @@ sighup_cb(int sig)
 	reload_config(sig == SIGUSR1 ? "SIGUSR1" : "SIGHUP");
 }
 
+/*
+ * The configuration's absolute path, for reloads.  A static, not a local:
+ * daemon(3)'s parent exits with it still allocated, and a pointer that
+ * only its stack held would be a leak to valgrind.
+ */
+static char	*abspath;
+
 int
 main(int argc, char **argv)
 {
@@ -395,7 +402,7 @@ main(int argc, char **argv)
 		{ SIGUSR1, sighup_cb },
 	};
 	const char	*path = NULL;
-	char		 err[1024], *abspath = NULL;
+	char		 err[1024];
 	int		 ch, test_only = 0, foreground = 0, debug = 0;
 	int		 watch = 0, dump = 0, n;
 	size_t		 i;

@@ -18,8 +18,9 @@
 #	nopw_user	no password
 #	root		unix_socket, over $MY_SOCKET only (my_sql)
 #
-# Passwords are random per run; my_user_* create more users.  TLS material
-# (pg.sh's _pg_tls, made with the openssl CLI, also without "tls"):
+# Passwords are random per run, also in the files $T/native.pw, $T/ed.pw
+# and $T/tls.pw (for a file provider); my_user_* create more users.  TLS
+# material (pg.sh's _pg_tls, made with the openssl CLI, also without "tls"):
 # $MY_CA, the CA of the server's certificate; $MY_WRONG_CA, an unrelated
 # CA.  The server is stopped (my_stop) at exit.
 #
@@ -209,6 +210,11 @@ _my_setup()
 	MY_NATIVE_PASSWORD=$(pg_password)
 	MY_ED25519_PASSWORD=$(pg_password)
 	MY_TLS_PASSWORD=$(pg_password)
+	# The same, in files for airlock's file provider.
+	printf '%s' "$MY_NATIVE_PASSWORD" >"$T/native.pw"
+	printf '%s' "$MY_ED25519_PASSWORD" >"$T/ed.pw"
+	printf '%s' "$MY_TLS_PASSWORD" >"$T/tls.pw"
+	chmod 0600 "$T/native.pw" "$T/ed.pw" "$T/tls.pw"
 	export MY_HOST MY_PORT MY_SOCKET MY_CA MY_WRONG_CA MY_CLIENT_CERT \
 	    MY_CLIENT_KEY MY_NATIVE_PASSWORD MY_ED25519_PASSWORD MY_TLS_PASSWORD
 	my_sql - >"$MY_DIR/setup.log" 2>&1 <<EOF ||

@@ -8,17 +8,10 @@
 # nor environment of airlockd.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
-
-require_root
-MEMSCAN=$TOP/regress/tools/memscan
-[ -x "$MEMSCAN" ] || fail "$MEMSCAN not built (make)"
+. "$TOP/regress/residency.sh"
 
 pg_start
-CANARY=canary-$(head -c 512 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 24)
-[ "${#CANARY}" -eq 31 ] || fail "could not make a canary"
-# memscan reads the needle from a file, so it is not in its argv.
-printf '%s' "$CANARY" >"$T/canary"
-chmod 0600 "$T/canary"
+residency_canary
 pg_admin "
     SET password_encryption = 'md5';
     ALTER ROLE md5_user PASSWORD '$CANARY';
@@ -62,53 +55,18 @@ kill "$HOLDER" 2>/dev/null
 ok "sanity: memscan finds the canary in a process that holds it" \
     "($(head -n 1 "$T/scan.holder"))"
 
-# scan WHAT PID [NEEDLE NAME]: the canary (or the bytes in file NEEDLE)
-# must not be in PID's memory.
-scan()
-{
-	"$MEMSCAN" "$2" "${3:-$T/canary}" >"$T/scan.out" 2>&1
-	_rc=$?
-	case $_rc in
-	0)	;;
-	1)	fail "$1: ${4:-the canary} is in the memory of pid $2:" \
-		    "$(cat "$T/scan.out")" ;;
-	*)	fail "$1: memscan failed (exit $_rc): $(cat "$T/scan.out")" ;;
-	esac
-}
-
 for s in "pg-scram $PS scram_user" "pg-md5 $PM md5_user" \
     "pg-clear $PC clear_user" "pg-scram-tls $PT scram_user"; do
 	set -- $s
-	# The query carries a marker that the worker relays: finding it
-	# shows that the scan reads the (undumpable) worker's memory.
-	marker=marker-$1-$(openssl rand -hex 8)
-	printf '%s' "$marker" >"$T/marker"
-	airlock_session "$2" "$1" "select current_user || ' ' || pg_sleep(5) ||
-	    '$marker'" "$T/psql.$1"
-	psql=$SESSION_PID
-	w=$WORKER_PID
-	# The handshake is over; give the worker a moment to settle into
-	# the relay.
-	sleep 0.5
-	[ "$(cat "/proc/$w/comm" 2>/dev/null)" = airlock-worker ] ||
-	    fail "$1: worker $w has gone"
-	kill -0 "$psql" 2>/dev/null || fail "$1: the session ended too soon"
-	"$MEMSCAN" "$w" "$T/marker" >"$T/scan.marker" 2>&1
-	rc=$?
-	[ "$rc" -eq 1 ] || fail "$1: control: the relayed marker is not" \
-	    "found in worker $w (exit $rc): $(cat "$T/scan.marker")"
-	scan "$1 worker" "$w"
-	ok "$1: the canary is not in the memory of worker $w, which does" \
-	    "hold the query it relays ($(head -n 1 "$T/scan.marker"))"
-	scan "$1 monitor" "$AIRLOCK_PID"
-	ok "$1: nor in airlockd's, once the handshake is over"
-	wait "$psql" || fail "$1: session failed: $(cat "$T/psql.$1")"
+	residency_marker "$1"
+	residency_hold "$1" "$2" "select current_user || ' ' || pg_sleep(5) ||
+	    '$MARKER'" "$T/psql.$1"
 	out=$(cat "$T/psql.$1")
-	[ "$out" = "$3 $marker" ] || fail "$1: session returned '$out'"
+	[ "$out" = "$3 $MARKER" ] || fail "$1: session returned '$out'"
 done
 
 wait_for_log "\] pg-scram-tls#[0-9]+: closed" 5 || true
-scan "monitor, all sessions closed" "$AIRLOCK_PID"
+residency_scan "monitor, all sessions closed" "$AIRLOCK_PID"
 ok "airlockd holds no copy after the sessions closed"
 
 # Nor what the monitor derived from it: SCRAM's SaltedPassword, ClientKey
@@ -136,7 +94,8 @@ for name, v in (("SaltedPassword", salted), ("ClientKey", key(b"Client Key")),
     open(sys.argv[3] + "." + name, "wb").write(v)
 EOF
 for f in "$T"/derived.*; do
-	scan "monitor, all sessions closed" "$AIRLOCK_PID" "$f" "${f#"$T"/derived.}"
+	residency_scan "monitor, all sessions closed" "$AIRLOCK_PID" "$f" \
+	    "${f#"$T"/derived.}"
 done
 ok "nor SCRAM's SaltedPassword, ClientKey, ServerKey, or the HMAC pads"
 

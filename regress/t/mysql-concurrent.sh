@@ -8,8 +8,6 @@
 . "$TOP/regress/mysql.sh"
 
 my_start
-printf '%s' "$MY_NATIVE_PASSWORD" >"$T/native.pw"
-chmod 0600 "$T/native.pw"
 P=$(free_port)
 {
 	airlock_head

@@ -10,8 +10,6 @@
 my_start
 my_sql "CREATE TABLE airlock_test.big (id INT PRIMARY KEY, v LONGTEXT)
     ENGINE=MyISAM" || fail "create table"
-printf '%s' "$MY_NATIVE_PASSWORD" >"$T/native.pw"
-chmod 0600 "$T/native.pw"
 P=$(free_port)
 {
 	airlock_head

@@ -6,9 +6,6 @@
 . "$TOP/regress/mysql.sh"
 
 my_start
-printf '%s' "$MY_NATIVE_PASSWORD" >"$T/native.pw"
-printf '%s' "$MY_ED25519_PASSWORD" >"$T/ed.pw"
-chmod 0600 "$T/native.pw" "$T/ed.pw"
 PN=$(free_port)
 PE=$(free_port)
 SOCK=$T/airlock-my.sock

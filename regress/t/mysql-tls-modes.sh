@@ -11,9 +11,6 @@
 . "$TOP/regress/mysql.sh"
 
 my_start tls
-printf '%s' "$MY_NATIVE_PASSWORD" >"$T/native.pw"
-printf '%s' "$MY_TLS_PASSWORD" >"$T/tls.pw"
-chmod 0600 "$T/native.pw" "$T/tls.pw"
 
 # service NAME USER SSLMODE|"" [CREDENTIAL LINE...]: my_service on a free
 # port; sets PORT_<NAME> (dashes as underscores) to that port.

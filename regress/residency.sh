@@ -1,0 +1,67 @@
+# Where a secret must not rest, for the residency tests (sourced after
+# lib.sh): a canary password, and scans of a process's memory for it with
+# regress/tools/memscan, which reads the needle from a file (not argv).
+#
+# residency_canary: a fresh canary in $CANARY and in the file $T/canary.
+# residency_scan WHAT PID [NEEDLE NAME]: the canary (or the bytes of file
+#	NEEDLE, called NAME) must not be in PID's memory.
+# residency_hold NAME PORT SQL OUT: a session of airlock_session (its client
+#	from $SESSION_CLIENT) that runs SQL, which must contain $MARKER (set
+#	by residency_marker NAME first) and take a few seconds; while it is
+#	held, the worker must hold the marker it relays (so the scan reads
+#	its memory) and not the canary, nor airlockd.  OUT gets the session's
+#	output once it has ended.
+
+require_root
+MEMSCAN=$TOP/regress/tools/memscan
+[ -x "$MEMSCAN" ] || fail "$MEMSCAN not built (make)"
+
+residency_canary()
+{
+	CANARY=canary-$(head -c 512 /dev/urandom | tr -dc 'A-Za-z0-9' |
+	    head -c 24)
+	[ "${#CANARY}" -eq 31 ] || fail "could not make a canary"
+	printf '%s' "$CANARY" >"$T/canary"
+	chmod 0600 "$T/canary"
+}
+
+residency_scan()
+{
+	"$MEMSCAN" "$2" "${3:-$T/canary}" >"$T/scan.out" 2>&1
+	_rc=$?
+	case $_rc in
+	0)	;;
+	1)	fail "$1: ${4:-the canary} is in the memory of pid $2:" \
+		    "$(cat "$T/scan.out")" ;;
+	*)	fail "$1: memscan failed (exit $_rc): $(cat "$T/scan.out")" ;;
+	esac
+}
+
+residency_marker()
+{
+	MARKER=marker-$1-$(openssl rand -hex 8)
+	printf '%s' "$MARKER" >"$T/marker"
+}
+
+residency_hold()
+{
+	airlock_session "$2" "$1" "$3" "$4"
+	_client=$SESSION_PID
+	_w=$WORKER_PID
+	# The handshake is over; give the worker a moment to settle into
+	# the relay.
+	sleep 0.5
+	[ "$(cat "/proc/$_w/comm" 2>/dev/null)" = airlock-worker ] ||
+	    fail "$1: worker $_w has gone"
+	kill -0 "$_client" 2>/dev/null || fail "$1: the session ended too soon"
+	"$MEMSCAN" "$_w" "$T/marker" >"$T/scan.marker" 2>&1
+	_rc=$?
+	[ "$_rc" -eq 1 ] || fail "$1: control: the relayed marker is not" \
+	    "found in worker $_w (exit $_rc): $(cat "$T/scan.marker")"
+	residency_scan "$1 worker" "$_w"
+	ok "$1: the canary is not in the memory of worker $_w, which does" \
+	    "hold the query it relays ($(head -n 1 "$T/scan.marker"))"
+	residency_scan "$1 monitor" "$AIRLOCK_PID"
+	ok "$1: nor in airlockd's, once the handshake is over"
+	wait "$_client" || fail "$1: session failed: $(cat "$4")"
+}

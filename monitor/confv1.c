@@ -38,12 +38,9 @@
 #include "util.h"
 
 #define V1_MAX_ITEMS	4096	/* listeners, handlers, credentials */
-#define V1_MERGE_DEPTH	8
-
-/* Names that are not secrets, cut short in messages. */
-#define NAMEFMT		"%.64s"
 
 struct v1ctx {
+	struct yw	 yw;		/* the walk of the input, its errors */
 	yaml_document_t	*in;
 	yaml_document_t	 out;
 	struct config	*cf;
@@ -151,13 +148,6 @@ is_scalar(const yaml_node_t *n, const char *s)
 	    strcmp((const char *)n->data.scalar.value, s) == 0;
 }
 
-static int
-is_merge_key(const yaml_node_t *k)
-{
-	return is_scalar(k, "<<") &&
-	    k->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-}
-
 /* Absent, or a plain "", "~" or "null": what Go's YAML reads as "". */
 static int
 v1_null(const yaml_node_t *n)
@@ -191,72 +181,40 @@ v1_string(struct v1ctx *c, const yaml_node_t *n, const char *what,
 /*
  * The fields of a mapping: every key is one of fields[] (else an error
  * that lists them), none twice.  Merge keys ("<<") are resolved as Go's
- * YAML resolves them: the mapping's own keys win over merged ones.
+ * YAML resolves them, by yamlwalk's walk: the mapping's own keys win over
+ * merged ones.
  */
 static int
 v1_fields(struct v1ctx *c, yaml_node_t *map, const char *what,
-    struct v1field *fields, size_t nfields, int depth)
+    struct v1field *fields, size_t nfields)
 {
-	yaml_node_pair_t *p;
-	yaml_node_item_t *it;
-	yaml_node_t	*k, *v, *m;
+	struct pairs	 ps;
 	char		 known[256];
-	size_t		 i;
+	size_t		 i, j;
 	int		 r;
 
 	if (map->type != YAML_MAPPING_NODE)
 		return v1_err(c, map, "%s must be a mapping", what);
-	if (depth > V1_MERGE_DEPTH)
-		return v1_err(c, map, "merge keys (<<) nested too deeply");
-	for (p = map->data.mapping.pairs.start;
-	    p < map->data.mapping.pairs.top; p++) {
-		k = in_node(c, p->key);
-		v = in_node(c, p->value);
-		if (k == NULL || v == NULL)
-			return v1_err(c, map, "broken mapping");
-		if (is_merge_key(k))
-			continue;
-		for (i = 0; i < nfields; i++)
-			if (is_scalar(k, fields[i].key))
+	if ((r = yw_map(&c->yw, map, what, &ps)) != 0)
+		return r;
+	for (i = 0; i < ps.n; i++) {
+		for (j = 0; j < nfields; j++)
+			if (yw_key_is(&ps.v[i], fields[j].key))
 				break;
-		if (i == nfields) {
+		if (j == nfields) {
 			known[0] = '\0';
-			for (i = 0; i < nfields; i++)
+			for (j = 0; j < nfields; j++)
 				yw_list_add(known, sizeof(known),
-				    fields[i].key);
-			return v1_err(c, k, "%s: unknown key " NAMEFMT
-			    " (known: %s)", what,
-			    k->type == YAML_SCALAR_NODE ?
-			    (const char *)k->data.scalar.value : "(not a "
-			    "scalar)", known);
+				    fields[j].key);
+			r = v1_err(c, ps.v[i].key, "%s: unknown key " NAMEFMT
+			    " (known: %s)", what, ps.v[i].name, known);
+			break;
 		}
-		if (fields[i].val != NULL && depth == 0)
-			return v1_err(c, k, "%s: duplicate key %s", what,
-			    fields[i].key);
-		if (fields[i].val == NULL) {
-			fields[i].val = v;
-			fields[i].keynode = k;
-		}
+		fields[j].val = ps.v[i].val;
+		fields[j].keynode = ps.v[i].key;
 	}
-	for (p = map->data.mapping.pairs.start;
-	    p < map->data.mapping.pairs.top; p++) {
-		if (!is_merge_key(in_node(c, p->key)))
-			continue;
-		v = in_node(c, p->value);
-		if (v != NULL && v->type == YAML_SEQUENCE_NODE) {
-			for (it = v->data.sequence.items.start;
-			    it < v->data.sequence.items.top; it++) {
-				if ((m = in_node(c, *it)) == NULL)
-					return v1_err(c, v, "broken sequence");
-				if ((r = v1_fields(c, m, what, fields,
-				    nfields, depth + 1)) != 0)
-					return r;
-			}
-		} else if (v != NULL && (r = v1_fields(c, v, what, fields,
-		    nfields, depth + 1)) != 0)
-			return r;
-	}
-	return 0;
+	yw_pairs_free(&ps);
+	return r;
 }
 
 /* The items of a sequence that must be there and not be empty. */
@@ -301,7 +259,7 @@ parse_listener(struct v1ctx *c, yaml_node_t *n, struct v1listener *l)
 	int		 r;
 
 	l->node = n;
-	if ((r = v1_fields(c, n, "a listener", f, nitems(f), 0)) != 0)
+	if ((r = v1_fields(c, n, "a listener", f, nitems(f))) != 0)
 		return r;
 	if (f[0].val == NULL)
 		return v1_err(c, n, "a listener needs a name");
@@ -371,7 +329,7 @@ parse_handler(struct v1ctx *c, yaml_node_t *n, struct v1handler *h,
 	int		 r;
 
 	h->node = n;
-	if ((r = v1_fields(c, n, "a handler", f, nitems(f), 0)) != 0)
+	if ((r = v1_fields(c, n, "a handler", f, nitems(f))) != 0)
 		return r;
 	if (f[0].val == NULL)
 		return v1_err(c, n, "a handler needs a name");
@@ -596,7 +554,7 @@ parse_cred(struct v1ctx *c, const struct v1handler *h, yaml_node_t *item,
 	    h->sname);
 	if (item == NULL)
 		return v1_err(c, h->credentials, "broken sequence");
-	if ((r = v1_fields(c, item, what, f, nitems(f), 0)) != 0)
+	if ((r = v1_fields(c, item, what, f, nitems(f))) != 0)
 		return r;
 	if (f[0].val == NULL)
 		return v1_err(c, item, "%s needs a name", what);
@@ -801,12 +759,16 @@ confv1_convert(yaml_document_t *doc, struct config *cf, const char *path,
 	c.path = path;
 	c.err = err;
 	c.errlen = errlen;
+	c.yw.path = path;
+	c.yw.doc = doc;
+	c.yw.err = err;
+	c.yw.errlen = errlen;
 	c.ncopied = doc->nodes.top - doc->nodes.start;
 	if ((c.copied = calloc(c.ncopied + 1, sizeof(*c.copied))) == NULL)
 		return v1_err(&c, root, "out of memory");
 	if ((r = v1_fields(&c, root, root_version(doc, root) != NULL ?
 	    "a version 1 file" : "no version: a version 1 file (a version 2 "
-	    "file starts with version: 2)", top, nitems(top), 0)) != 0 ||
+	    "file starts with version: 2)", top, nitems(top))) != 0 ||
 	    (r = v1_warn(&c, root, "a Secretless Broker version 1 file "
 	    "(listeners and handlers), deprecated: converted to version 2 on "
 	    "load; airlockd -T -f %s prints the version 2 equivalent",

@@ -11,6 +11,8 @@
 #	held, the worker must hold the marker it relays (so the scan reads
 #	its memory) and not the canary, nor airlockd.  OUT gets the session's
 #	output once it has ended.
+# residency_logs FILE...: the canary is in no line of airlockd's (debug)
+#	log, nor in the FILEs (the clients' outputs).
 
 require_root
 MEMSCAN=$TOP/regress/tools/memscan
@@ -64,4 +66,15 @@ residency_hold()
 	residency_scan "$1 monitor" "$AIRLOCK_PID"
 	ok "$1: nor in airlockd's, once the handshake is over"
 	wait "$_client" || fail "$1: session failed: $(cat "$4")"
+}
+
+residency_logs()
+{
+	grep -q "\[DEBUG\]" "$AIRLOCK_LOG" || fail "the log has no debug lines"
+	for _f in "$AIRLOCK_LOG" "$@"; do
+		"$MEMSCAN" -s "$_f" "$T/canary" >/dev/null ||
+		    fail "the canary is in $_f"
+	done
+	ok "the canary is in no log line ($(wc -l <"$AIRLOCK_LOG") lines," \
+	    "debug) and no client output"
 }

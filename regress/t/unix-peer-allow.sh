@@ -47,9 +47,10 @@ as()
 		return
 	fi
 	if [ "$4" = - ]; then _g=--clear-groups; else _g=--groups=$4; fi
-	setpriv --reuid="$2" --regid="$3" "$_g" -- env PGPASSFILE="$PGPASSFILE" \
-	    timeout -k 5 60 psql -X -A -t -q -w \
-	    -d "host=$S port=$_p dbname=postgres" -c "select current_user"
+	# From $T, which the user can enter (the tree may be in a 0700 one).
+	(cd "$T" && setpriv --reuid="$2" --regid="$3" "$_g" -- \
+	    env PGPASSFILE="$PGPASSFILE" timeout -k 5 60 psql -X -A -t -q -w \
+	    -d "host=$S port=$_p dbname=postgres" -c "select current_user")
 }
 NOBODY="$(id -u nobody) $(id -g nobody) -"
 

@@ -117,10 +117,14 @@ struct mon_connector {
  * MC_SESSION: after AUTHDONE its worker is in W_SESSION, where only the
  * connector's own (capped) requests are permitted, not W_RELAY.
  * MC_HEALTH: not a service's connector but the health listener's.
+ * MC_SHARE: services of connectors with this flag may share one listenOn
+ * (the HTTP family, as in Secretless Broker): the listener is bound once,
+ * and its worker serves them all (httpconf.h, http_group).
  */
 #define MC_BACKEND	0x1
 #define MC_SESSION	0x2
 #define MC_HEALTH	0x4
+#define MC_SHARE	0x8
 
 /* connectors.c */
 void		 mon_connectors_start(void);

@@ -4,7 +4,9 @@
 # loaded) as root with a configuration in $T/nginx (pid file, logs and
 # temporary files there too), stopped at exit.  FILE, if given, is added
 # to the http block (the bench's reverse proxy).  Servers, on free ports
-# of 127.0.0.1:
+# of 127.0.0.1 (a port variable set before is kept; HTTP_WORKERS is
+# nginx's worker_processes, 1 by default; HTTP_LOG_BUFFER buffers the
+# access log, for the bench):
 #
 #	$HTTP_PORT	plain http, with the locations below
 #	$HTTPS_PORT	TLS, the same locations; its certificate is for
@@ -17,7 +19,8 @@
 # Locations (of the first two):
 #
 #	/basic		auth_basic, user $HTTP_USER, password $HTTP_PASSWORD
-#			(random per run, also in the file $T/http.pw): 200
+#			(random per run unless set before, also in the file
+#			$T/http.pw): 200
 #			"basic ok USER", else 401
 #	/bearer		200 "bearer ok" when Authorization is exactly
 #			Token token="$HTTP_TOKEN_B64" (the base64 of
@@ -44,6 +47,9 @@
 # Clients: http_curl (curl through airlock's listener $HTTP_PROXY_PORT),
 # regress/tools/httptool.py (raw requests, keep-alive, python clients).
 
+# pg_password and _pg_tls (the test CA) are pg.sh's.
+. "$TOP/regress/pg.sh"
+
 HTTP_PYTHON=/usr/bin/python3
 HTTPTOOL=$TOP/regress/tools/httptool.py
 HTTP_BIG_SIZE=$((1024 * 1024 * 1024))
@@ -55,7 +61,6 @@ unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY \
 # certificate, for other.invalid only.
 _http_tls()
 {
-	. "$TOP/regress/pg.sh"
 	_pg_tls "$1"
 	printf '%s\n' "basicConstraints = critical, CA:FALSE" \
 	    "keyUsage = critical, digitalSignature, keyEncipherment" \
@@ -84,21 +89,27 @@ http_start()
 	_http_tls "$HTTP_DIR/tls"
 	HTTP_CA=$HTTP_DIR/tls/ca.crt
 	HTTP_WRONG_CA=$HTTP_DIR/tls/wrong-ca.crt
-	HTTP_PORT=$(free_port)
-	HTTPS_PORT=$(free_port)
-	HTTPS_OTHER_PORT=$(free_port)
-	HTTP_OTHER_PORT=$(free_port)
+	HTTP_PORT=${HTTP_PORT:-$(free_port)}
+	HTTPS_PORT=${HTTPS_PORT:-$(free_port)}
+	HTTPS_OTHER_PORT=${HTTPS_OTHER_PORT:-$(free_port)}
+	HTTP_OTHER_PORT=${HTTP_OTHER_PORT:-$(free_port)}
 	HTTP_ACCESS_LOG=$HTTP_DIR/access.log
 	HTTP_OTHER_LOG=$HTTP_DIR/other.log
 	HTTP_USER=alice
-	HTTP_PASSWORD=$(pg_password)
+	HTTP_PASSWORD=${HTTP_PASSWORD:-$(pg_password)}
 	HTTP_TOKEN=token-$(openssl rand -hex 12)
 	HTTP_TOKEN_B64=$(printf '%s' "$HTTP_TOKEN" | base64 -w 0)
 	printf '%s' "$HTTP_PASSWORD" >"$T/http.pw"
 	printf '%s' "$HTTP_TOKEN" >"$T/http.token"
 	chmod 0600 "$T/http.pw" "$T/http.token"
-	printf '%s:%s\n' "$HTTP_USER" \
-	    "$(openssl passwd -apr1 -stdin <"$T/http.pw")" >"$HTTP_DIR/htpasswd"
+	# apr1 (1000 rounds of MD5), as a real site has; the bench's
+	# HTTP_HTPASSWD=plain makes the origin's check cheap.
+	if [ "${HTTP_HTPASSWD:-}" = plain ]; then
+		printf '%s:{PLAIN}%s\n' "$HTTP_USER" "$HTTP_PASSWORD"
+	else
+		printf '%s:%s\n' "$HTTP_USER" \
+		    "$(openssl passwd -apr1 -stdin <"$T/http.pw")"
+	fi >"$HTTP_DIR/htpasswd"
 	echo root >"$HTTP_DIR/www/index.html"
 	_extra=
 	[ -z "${1:-}" ] || _extra="include $1;"
@@ -177,13 +188,13 @@ http {
 	}
 	server {
 		listen 127.0.0.1:$HTTP_PORT;
-		access_log $HTTP_ACCESS_LOG t;
+		access_log $HTTP_ACCESS_LOG t${HTTP_LOG_BUFFER:+ buffer=$HTTP_LOG_BUFFER};
 		root $HTTP_DIR/www;
 		include $HTTP_DIR/locations.conf;
 	}
 	server {
 		listen 127.0.0.1:$HTTPS_PORT ssl;
-		access_log $HTTP_ACCESS_LOG t;
+		access_log $HTTP_ACCESS_LOG t${HTTP_LOG_BUFFER:+ buffer=$HTTP_LOG_BUFFER};
 		root $HTTP_DIR/www;
 		ssl_certificate $HTTP_DIR/tls/server.crt;
 		ssl_certificate_key $HTTP_DIR/tls/server.key;
@@ -191,7 +202,7 @@ http {
 	}
 	server {
 		listen 127.0.0.1:$HTTPS_OTHER_PORT ssl;
-		access_log $HTTP_ACCESS_LOG t;
+		access_log $HTTP_ACCESS_LOG t${HTTP_LOG_BUFFER:+ buffer=$HTTP_LOG_BUFFER};
 		ssl_certificate $HTTP_DIR/tls/other.crt;
 		ssl_certificate_key $HTTP_DIR/tls/other.key;
 		location / {

@@ -367,3 +367,40 @@ fakeaws_start()
 	    fail "fakeaws.py did not start: $(cat "$FAKEAWS_LOG")"
 	export AWS_KEY_ID FAKEAWS_PORT
 }
+
+# fakeoauth1_start: regress/tools/fakeoauth1.py on a free port, verifying
+# OAuth 1.0a HMAC-SHA1 signatures of the consumer key $OAUTH_CONSUMER_KEY
+# and token $OAUTH_TOKEN, with the secrets in $T/oauth.consumer_secret and
+# $T/oauth.token_secret (random per run; the keys and tokens in
+# $T/oauth.consumer_key, $T/oauth.token too, for a file provider).  Sets
+# FAKEOAUTH1_PORT and FAKEOAUTH1_LOG; stopped at exit.
+fakeoauth1_start()
+{
+	"$HTTP_PYTHON" -c "import oauthlib" 2>/dev/null ||
+	    skip "python3-oauthlib is not installed"
+	OAUTH_CONSUMER_KEY=ck-$(openssl rand -hex 6)
+	OAUTH_TOKEN=tk-$(openssl rand -hex 6)
+	for _f in consumer_secret token_secret; do
+		# A secret with characters that RFC 5849 3.6 encodes.
+		printf 'S %s/+&=' "$(openssl rand -hex 10)" >"$T/oauth.$_f"
+	done
+	printf '%s' "$OAUTH_CONSUMER_KEY" >"$T/oauth.consumer_key"
+	printf '%s' "$OAUTH_TOKEN" >"$T/oauth.token"
+	chmod 0600 "$T"/oauth.*
+	{
+		cat "$T/oauth.consumer_secret"
+		echo
+		cat "$T/oauth.token_secret"
+		echo
+	} >"$T/oauth.secrets"
+	FAKEOAUTH1_PORT=$(free_port)
+	FAKEOAUTH1_LOG=$T/fakeoauth1.log
+	"$HTTP_PYTHON" "$TOP/regress/tools/fakeoauth1.py" \
+	    --port "$FAKEOAUTH1_PORT" --consumer-key "$OAUTH_CONSUMER_KEY" \
+	    --token "$OAUTH_TOKEN" --secrets "$T/oauth.secrets" \
+	    </dev/null 2>"$FAKEOAUTH1_LOG" &
+	_pid=$!
+	at_exit "kill $_pid"
+	wait_for_log "fakeoauth1: listening on" 20 "$FAKEOAUTH1_LOG" ||
+	    fail "fakeoauth1.py did not start: $(cat "$FAKEOAUTH1_LOG")"
+}

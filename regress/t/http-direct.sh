@@ -11,6 +11,7 @@
 
 http_start
 fakeaws_start
+fakeoauth1_start
 H=http://127.0.0.1:$HTTP_PORT
 
 # direct WHAT STATUS URL [CURL_OPTION...]: curl with no proxy.
@@ -112,5 +113,20 @@ out=$("$HTTP_PYTHON" "$HTTPTOOL" s3 "" "$A" AKIADUMMY dummy bucket obj 2>&1)
 case "$out" in
 "error InvalidAccessKeyId 403") ok "botocore s3 with dummy keys: $out" ;;
 *) fail "botocore s3 with dummy keys: $out" ;;
+esac
+
+# The OAuth 1.0a verifier: oauthlib's client with the secrets, and not.
+O=http://127.0.0.1:$FAKEOAUTH1_PORT/oauth?z=1
+out=$("$HTTP_PYTHON" "$HTTPTOOL" oauth1 "" "$O" "$OAUTH_CONSUMER_KEY" \
+    "$T/oauth.consumer_secret" "$OAUTH_TOKEN" "$T/oauth.token_secret" 2>&1)
+case "$out" in
+"200"*"oauth1 ok"*) ok "oauthlib's signature verified: $(echo $out)" ;;
+*) fail "oauthlib's signature: $out" ;;
+esac
+out=$("$HTTP_PYTHON" "$HTTPTOOL" oauth1 "" "$O" "$OAUTH_CONSUMER_KEY" \
+    "$T/oauth.token_secret" "$OAUTH_TOKEN" "$T/oauth.token_secret" 2>&1)
+case "$out" in
+"401"*"signature mismatch"*) ok "another consumer secret: 401" ;;
+*) fail "oauthlib's signature with another secret: $out" ;;
 esac
 exit 0

@@ -23,7 +23,10 @@
                        a POST of a JSON body signed with botocore's
                        SigV4Auth (not S3), sent with requests through the
                        proxy; prints the status, then the body
-  (s3 and sigv4 with PORT "" go direct, for the harness's own test)
+  oauth1 PORT URL CKEY CSECRETFILE TOKEN TSECRETFILE
+                       a POST of a form body signed by oauthlib's Client
+                       (HMAC-SHA1); prints the status, then the body
+  (s3, sigv4 and oauth1 with PORT "" go direct, for the harness's own test)
 """
 
 import http.client
@@ -153,10 +156,28 @@ def cmd_sigv4(port, url, service, region, key, secret):
     sys.stdout.write(r.text)
 
 
+def cmd_oauth1(port, url, ckey, csecret, token, tsecret):
+    import requests
+    from oauthlib.oauth1 import Client
+    secret = {}
+    for name, path in (("c", csecret), ("t", tsecret)):
+        with open(path) as f:
+            secret[name] = f.read()
+    body = "b=2&a=x+y"
+    hdrs = {"Content-Type": "application/x-www-form-urlencoded"}
+    u, h, b = Client(ckey, client_secret=secret["c"], resource_owner_key=token,
+                     resource_owner_secret=secret["t"]).sign(
+        url, "POST", body, hdrs)
+    r = requests.post(u, data=b, headers=h, proxies=proxies(port),
+                      timeout=30)
+    print(r.status_code)
+    sys.stdout.write(r.text)
+
+
 def main():
     cmds = {"raw": cmd_raw, "keepalive": cmd_keepalive,
             "urllib": cmd_urllib, "requests": cmd_requests, "s3": cmd_s3,
-            "sigv4": cmd_sigv4}
+            "sigv4": cmd_sigv4, "oauth1": cmd_oauth1}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.stderr.write(__doc__)
         sys.exit(2)

@@ -16,6 +16,8 @@
 #	$HTTP_OTHER_PORT plain http: where /redirect points; its own access
 #			log, $HTTP_OTHER_LOG
 #
+# $HTTP_PATTERN is an authenticateURLsMatching for the first one's URLs.
+#
 # Locations (of the first two):
 #
 #	/basic		auth_basic, user $HTTP_USER, password $HTTP_PASSWORD
@@ -93,6 +95,8 @@ http_start()
 	HTTPS_PORT=${HTTPS_PORT:-$(free_port)}
 	HTTPS_OTHER_PORT=${HTTPS_OTHER_PORT:-$(free_port)}
 	HTTP_OTHER_PORT=${HTTP_OTHER_PORT:-$(free_port)}
+	# authenticateURLsMatching for the plain server's URLs.
+	HTTP_PATTERN="^http://127\\.0\\.0\\.1:$HTTP_PORT/"
 	HTTP_ACCESS_LOG=$HTTP_DIR/access.log
 	HTTP_OTHER_LOG=$HTTP_DIR/other.log
 	HTTP_USER=alice
@@ -403,4 +407,49 @@ fakeoauth1_start()
 	at_exit "kill $_pid"
 	wait_for_log "fakeoauth1: listening on" 20 "$FAKEOAUTH1_LOG" ||
 	    fail "fakeoauth1.py did not start: $(cat "$FAKEOAUTH1_LOG")"
+}
+
+# http_basic_service NAME PORT [CONFIG_LINE...]: a basic_auth service of
+# airlock on 127.0.0.1:PORT with nginx's user and password (from the file
+# $T/http.pw), and its config: lines (indented for it).
+http_basic_service()
+{
+	_name=$1 _port=$2
+	shift 2
+	cat <<EOT
+  $_name:
+    connector: basic_auth
+    listenOn: tcp://127.0.0.1:$_port
+    credentials:
+      username: $HTTP_USER
+      password:
+        from: file
+        get: $T/http.pw
+    config:
+EOT
+	for _line in "$@"; do
+		echo "      $_line"
+	done
+}
+
+# http_raw PORT [IDLE]: send standard input as it is to 127.0.0.1:PORT
+# (airlock's listener) and put what comes back into $T/raw.out (httptool.py
+# raw: until the connection closes, or IDLE seconds of silence, which it
+# notes as "[httptool: no more bytes ...]").
+http_raw()
+{
+	timeout -k 5 60 "$HTTP_PYTHON" "$HTTPTOOL" raw "$1" "${2:-5}" \
+	    >"$T/raw.out" 2>&1 || fail "httptool raw: $(cat "$T/raw.out")"
+}
+
+# http_raw_status: the status line of $T/raw.out's first response.
+http_raw_status()
+{
+	head -n 1 "$T/raw.out" | tr -d '\r'
+}
+
+# http_raw_code: the status code of $T/raw.out's first response.
+http_raw_code()
+{
+	http_raw_status | awk '$1 ~ /^HTTP\/1\.[01]$/ { print $2 }'
 }

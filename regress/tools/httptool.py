@@ -11,6 +11,9 @@
                        "N ok, connections: SET" (nginx's connection
                        numbers seen in the bodies) and the proxy-side
                        connection count, which must be 1
+  hold PORT URL SECS   one GET of URL through the proxy, print the status
+                       and the body, then keep the connection open for
+                       SECS seconds (the worker stays: a residency scan)
   urllib PORT URL      urllib.request through the proxy (http_proxy):
                        prints the status, then the body
   requests PORT URL    the same with requests (proxies from http_proxy)
@@ -92,6 +95,18 @@ def cmd_keepalive(port, url, n):
             sys.exit(1)
     print("%s ok, connections: %s, proxy connections: %d" %
           (n, " ".join(sorted(seen)), len(socks)))
+
+
+def cmd_hold(port, url, secs):
+    import time
+    conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=30)
+    conn.request("GET", url)
+    r = conn.getresponse()
+    print(r.status)
+    sys.stdout.write(r.read().decode(errors="replace"))
+    sys.stdout.flush()
+    time.sleep(float(secs))
+    conn.close()
 
 
 def cmd_urllib(port, url):
@@ -176,7 +191,7 @@ def cmd_oauth1(port, url, ckey, csecret, token, tsecret):
 
 def main():
     cmds = {"raw": cmd_raw, "keepalive": cmd_keepalive,
-            "urllib": cmd_urllib, "requests": cmd_requests, "s3": cmd_s3,
+            "hold": cmd_hold, "urllib": cmd_urllib, "requests": cmd_requests, "s3": cmd_s3,
             "sigv4": cmd_sigv4, "oauth1": cmd_oauth1}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.stderr.write(__doc__)

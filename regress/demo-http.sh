@@ -13,7 +13,8 @@ http_start
 P=$(free_port)
 U=http://127.0.0.1:$HTTP_PORT/basic
 http_basic_service demo-http "$P" "authenticateURLsMatching: $HTTP_PATTERN" \
-    "allowPlainHTTP: true" | http_airlock
+    "allowPlainHTTP: true" >"$T/services.yml"
+http_airlock <"$T/services.yml"
 
 cat <<EOF
 

@@ -46,6 +46,9 @@
 # http_airlock [SETTING...] reads a services: block from standard input
 # and starts airlockd with it (airlock_head's SETTINGs); the test CA is in
 # SECRETLESS_HTTP_CA_BUNDLE unless the caller set it (to "" for none).
+# Give it a here-document or a file (<"$T/services.yml"), never a pipe:
+# the right side of a pipe is a subshell, and airlockd would outlive it
+# unknown to the test.
 # Clients: http_curl (curl through airlock's listener $HTTP_PROXY_PORT),
 # regress/tools/httptool.py (raw requests, keep-alive, python clients).
 

@@ -109,6 +109,10 @@ out=$("$HTTP_PYTHON" "$HTTPTOOL" s3 "" "$A" "$AWS_KEY_ID" "$AWS_SECRET" \
 [ "$out" = "put 200
 get 200 102400 same" ] || fail "botocore s3 with the real key: $out"
 ok "botocore s3 put and get with the real key"
+n=$(timeout 60 curl -sS --aws-sigv4 "aws:amz:us-east-1:s3" \
+    --user "$AWS_KEY_ID:$AWS_SECRET" "$A/bucket/obj" | wc -c)
+[ "$n" = 102400 ] || fail "curl --aws-sigv4 s3 GET: $n bytes"
+ok "curl --aws-sigv4 s3 GET with the real key: the object"
 out=$("$HTTP_PYTHON" "$HTTPTOOL" s3 "" "$A" AKIADUMMY dummy bucket obj 2>&1)
 case "$out" in
 "error InvalidAccessKeyId 403") ok "botocore s3 with dummy keys: $out" ;;

@@ -7,7 +7,8 @@
 http_start
 P=$(free_port)
 http_basic_service basic "$P" "authenticateURLsMatching: $HTTP_PATTERN" \
-    "allowPlainHTTP: true" | http_airlock
+    "allowPlainHTTP: true" >"$T/services.yml"
+http_airlock <"$T/services.yml"
 want="Basic $(printf '%s:%s' "$HTTP_USER" "$HTTP_PASSWORD" | base64 -w 0)"
 http_expect "client headers" 200 "$P" "http://127.0.0.1:$HTTP_PORT/echo" \
     -H "Authorization: Bearer client-own-token" -U "proxyuser:proxypass" \

@@ -17,7 +17,9 @@ PL=$(free_port)
 	http_basic_service by-name "$PL" \
 	    "authenticateURLsMatching: ^http://localhost:$HTTPS_PORT/" \
 	    "forceSSL: true" "allowLoopback: true"
-} | SECRETLESS_HTTP_CA_BUNDLE= http_airlock "httpCABundle: $HTTP_CA"
+} >"$T/services.yml"
+SECRETLESS_HTTP_CA_BUNDLE= http_airlock "httpCABundle: $HTTP_CA" \
+    <"$T/services.yml"
 
 http_log_mark
 http_expect "forceSSL by IP" 200 "$P" "http://127.0.0.1:$HTTPS_PORT/basic"

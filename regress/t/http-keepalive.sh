@@ -7,7 +7,8 @@
 http_start
 P=$(free_port)
 http_basic_service basic "$P" "authenticateURLsMatching: $HTTP_PATTERN" \
-    "allowPlainHTTP: true" | http_airlock "logLevel: info"
+    "allowPlainHTTP: true" >"$T/services.yml"
+http_airlock "logLevel: info" <"$T/services.yml"
 http_log_mark
 out=$(timeout -k 5 600 "$HTTP_PYTHON" "$HTTPTOOL" keepalive "$P" \
     "http://127.0.0.1:$HTTP_PORT/echo?k=1" 10000 2>&1) ||

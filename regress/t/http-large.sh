@@ -10,7 +10,8 @@ http_start
 http_big
 P=$(free_port)
 http_basic_service basic "$P" "authenticateURLsMatching: $HTTP_PATTERN" \
-    "allowPlainHTTP: true" | http_airlock "logLevel: info"
+    "allowPlainHTTP: true" >"$T/services.yml"
+http_airlock "logLevel: info" <"$T/services.yml"
 H=http://127.0.0.1:$HTTP_PORT
 case "${AIRLOCK_SANITIZE:-}" in
 asan) BOUND=300000 ;;

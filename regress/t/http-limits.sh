@@ -9,7 +9,8 @@
 http_start
 P=$(free_port)
 http_basic_service basic "$P" "authenticateURLsMatching: $HTTP_PATTERN" \
-    "allowPlainHTTP: true" | http_airlock
+    "allowPlainHTTP: true" >"$T/services.yml"
+http_airlock <"$T/services.yml"
 U=http://127.0.0.1:$HTTP_PORT
 http_log_mark
 

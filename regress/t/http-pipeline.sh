@@ -6,7 +6,8 @@
 http_start
 P=$(free_port)
 http_basic_service basic "$P" "authenticateURLsMatching: $HTTP_PATTERN" \
-    "allowPlainHTTP: true" | http_airlock
+    "allowPlainHTTP: true" >"$T/services.yml"
+http_airlock <"$T/services.yml"
 H="127.0.0.1:$HTTP_PORT"
 {
 	printf 'GET http://%s/echo?n=1 HTTP/1.1\r\nHost: %s\r\nX-Marker: first\r\n\r\n' "$H" "$H"

@@ -11,7 +11,8 @@ PP=$(free_port)
 	http_basic_service tls-only "$P" "authenticateURLsMatching: $HTTP_PATTERN"
 	http_basic_service plain-ok "$PP" \
 	    "authenticateURLsMatching: $HTTP_PATTERN" "allowPlainHTTP: true"
-} | http_airlock
+} >"$T/services.yml"
+http_airlock <"$T/services.yml"
 http_log_mark
 http_expect "plain http without allowPlainHTTP" 403 "$P" \
     "http://127.0.0.1:$HTTP_PORT/basic"

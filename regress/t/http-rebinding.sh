@@ -15,7 +15,8 @@ PL=$(free_port)
 	http_basic_service loopback "$PL" \
 	    "authenticateURLsMatching: ^http://localhost:$HTTP_PORT/" \
 	    "allowPlainHTTP: true" "allowLoopback: true"
-} | http_airlock
+} >"$T/services.yml"
+http_airlock <"$T/services.yml"
 http_log_mark
 http_expect "localhost without allowLoopback" 403 "$P" \
     "http://localhost:$HTTP_PORT/basic"

@@ -18,7 +18,8 @@ printf 'Basic %s' "$(printf '%s:%s' "$HTTP_USER" "$CANARY" | base64 -w 0)" \
 chmod 0600 "$T/header"
 P=$(free_port)
 http_basic_service basic "$P" "authenticateURLsMatching: $HTTP_PATTERN" \
-    "allowPlainHTTP: true" | http_airlock
+    "allowPlainHTTP: true" >"$T/services.yml"
+http_airlock <"$T/services.yml"
 residency_marker basic
 "$HTTP_PYTHON" "$HTTPTOOL" hold "$P" \
     "http://127.0.0.1:$HTTP_PORT/basic?$MARKER" 20 >"$T/client.out" 2>&1 &

@@ -25,13 +25,15 @@ refused()
 	    fail "$1: nginx logged a request: $(http_log_new)"
 }
 
-conf | http_airlock
+conf >"$T/services.yml"
+http_airlock <"$T/services.yml"
 http_expect "the right name" 200 "$P" "http://127.0.0.1:$HTTPS_PORT/basic"
 refused "a certificate for other.invalid" \
     "http://127.0.0.1:$HTTPS_OTHER_PORT/basic"
 stop_airlock
 
-conf | SECRETLESS_HTTP_CA_BUNDLE=$HTTP_WRONG_CA http_airlock
+conf >"$T/services.yml"
+SECRETLESS_HTTP_CA_BUNDLE=$HTTP_WRONG_CA http_airlock <"$T/services.yml"
 refused "a server of another CA" "http://127.0.0.1:$HTTPS_PORT/basic"
 airlock_alive || fail "airlockd died"
 exit 0

@@ -8,7 +8,8 @@ http_start
 P=$(free_port)
 http_basic_service only-basic "$P" \
     "authenticateURLsMatching: ^http://127\\.0\\.0\\.1:$HTTP_PORT/basic" \
-    "allowPlainHTTP: true" | http_airlock
+    "allowPlainHTTP: true" >"$T/services.yml"
+http_airlock <"$T/services.yml"
 H=http://127.0.0.1:$HTTP_PORT
 http_expect "a matched URL" 200 "$P" "$H/basic"
 http_log_mark

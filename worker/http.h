@@ -18,8 +18,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <http_parser.h>
+
 struct buf;
 struct secret;
+struct endpoint;
 struct wconn;
 
 /* A head: the request line or status line, and the fields. */
@@ -43,6 +46,7 @@ struct http_head {
 	char		*target;	/* path and query, from "/" */
 	/* A response's: */
 	int		 status;
+	char		*reason;	/* the status line's reason phrase */
 	int		 http_minor;	/* HTTP/1.<minor> */
 	struct http_field fields[HTTP_FIELDS_MAX];
 	size_t		 nfields;
@@ -52,14 +56,103 @@ struct http_head {
 	uint64_t	 length;
 	int		 keep_alive;	/* after this message */
 	int		 expect_continue;	/* Expect: 100-continue */
+	int		 no_body;	/* a response without one (HEAD, 204,
+					   304, 1xx) */
 	/* The storage the pointers above point into. */
 	char		*mem;
 	size_t		 memlen;
+	size_t		 memused;
+	/* Paused at the end of the head; httpbody.c goes on with it. */
+	http_parser	 parser;
 };
 
+/*
+ * httphead.c.  Parse the head at the start of buf (len bytes so far):
+ * 0 with *used the head's length when it is complete, ERR_AGAIN when
+ * more bytes are needed, ERR_NOMEM, or the HTTP status a request deserves
+ * (400, 405 for CONNECT, 414, 431; for a response: any of them means
+ * garbage), with why for the client.  HTTP_HEAD_HEAD: the request was a
+ * HEAD (its response has no body).  Free with http_head_free.
+ */
+#define HTTP_HEAD_REQUEST	0x1
+#define HTTP_HEAD_HEAD		0x2
+int		 http_head_parse(struct http_head *, int flags,
+		    const unsigned char *buf, size_t len, size_t *used,
+		    char *why, size_t whylen);
+void		 http_head_free(struct http_head *);
 /* The value of the first field of that name (any case), or NULL. */
 const struct http_field *http_field_get(const struct http_head *,
 		    const char *name);
+/* Is name (namelen bytes) one of the comma-separated tokens of list? */
+int		 http_token_in(const char *list, size_t listlen,
+		    const char *name, size_t namelen);
+/*
+ * Is the field one that a proxy does not forward (RFC 9110 section 7.6.1:
+ * Connection, the fields it names, and the usual hop-by-hop ones)?
+ */
+int		 http_hop_by_hop(const struct http_head *,
+		    const struct http_field *);
+
+/*
+ * httpbody.c.  A body's framing, decoded by the head's paused parser and
+ * written out again: Content-Length as it is, chunked re-framed (chunk
+ * extensions and trailers dropped), or up to the end of the connection.
+ */
+struct http_body {
+	struct http_head *head;
+	int		 reframe;	/* write chunked framing */
+	int		 complete;	/* the whole body is through */
+	int		 started;	/* the head's last LF was fed */
+	int		 eof_ok;	/* ends with the connection */
+	int		 error;
+	uint64_t	 total;		/* body bytes decoded */
+	uint64_t	 limit;		/* read whole: the most (else 0) */
+	unsigned char	*out;		/* decoded and re-framed */
+	size_t		 outlen;
+	size_t		 outmax;
+};
+
+/* Bytes read from a peer and not yet used (a head, a body). */
+#define HTTP_INBUF		(HTTP_HEAD_MAX + 1)
+struct http_in {
+	struct endpoint	*ep;
+	unsigned char	 data[HTTP_INBUF];
+	size_t		 off;		/* data[off..len) unused */
+	size_t		 len;
+	int		 eof;
+};
+
+/* Start decoding head's body; reframe: chunked stays chunked. */
+void		 http_body_init(struct http_body *, struct http_head *,
+		    int reframe);
+/*
+ * Feed bytes in: decoded (and re-framed) bytes are added to out (at most
+ * twice as many as taken, plus a chunk's size line); *used the bytes
+ * taken.  eof: the peer has closed.  0, or ERR_FORMAT (bad framing),
+ * ERR_EOF (cut short), ERR_TOOBIG (past limit).
+ */
+int		 http_body_feed(struct http_body *, const unsigned char *,
+		    size_t len, size_t *used, int eof);
+/*
+ * Stream the body of in's message to "to", never holding more than one
+ * buffer, waiting at most idle_ms for each step.  0 once the body is
+ * through (what follows it stays in in), or ERR_FORMAT / ERR_EOF (from
+ * in's side), ERR_SYS / ERR_EOF with *to_failed set (to's side),
+ * ERR_TIMEOUT.  *moved counts the bytes written.
+ */
+int		 http_body_stream(struct http_in *in, struct http_body *,
+		    struct endpoint *to, int idle_ms, uint64_t *moved,
+		    int *to_failed);
+/*
+ * Read in's body whole into out (at most max bytes; ERR_TOOBIG above),
+ * for a request that must be hashed or signed before it is sent.
+ */
+int		 http_body_read_all(struct http_in *in, struct http_body *,
+		    struct buf *out, int idle_ms);
+/* More bytes from in's peer (ERR_EOF, ERR_TIMEOUT, ERR_TOOBIG: full). */
+int		 http_in_fill(struct http_in *, uint64_t deadline);
+/* Drop the used bytes from the front. */
+void		 http_in_compact(struct http_in *);
 
 /*
  * sigv4req.c.  What a client's own SigV4 Authorization header says

@@ -20,6 +20,8 @@
 
 #include <http_parser.h>
 
+#include "httpmsg.h"
+
 struct buf;
 struct secret;
 struct endpoint;
@@ -80,6 +82,8 @@ int		 http_head_parse(struct http_head *, int flags,
 		    const unsigned char *buf, size_t len, size_t *used,
 		    char *why, size_t whylen);
 void		 http_head_free(struct http_head *);
+/* RFC 9110 section 5.6.2: is it a token? */
+int		 http_is_token(const char *, size_t);
 /* The value of the first field of that name (any case), or NULL. */
 const struct http_field *http_field_get(const struct http_head *,
 		    const char *name);
@@ -153,6 +157,49 @@ int		 http_body_read_all(struct http_in *in, struct http_body *,
 int		 http_in_fill(struct http_in *, uint64_t deadline);
 /* Drop the used bytes from the front. */
 void		 http_in_compact(struct http_in *);
+
+/*
+ * httpchan.c.  The requests of httpmsg.h.  Each returns 0 when the monitor
+ * has answered, with *status 0 (go on) or the HTTP status to answer the
+ * client with and why (a reason for the client, "airlock: ..."); or a
+ * negative error when the channel is broken (why says so).
+ */
+#define HTTP_CHAN_MS		120000	/* the monitor keeps its own timeouts */
+struct http_route {
+	char		 service[256];
+	int		 tls;
+	char		 host[HTTP_HOST_MAX + 1];
+	char		 port[6];
+	int		 inject;	/* enum http_inject */
+};
+/* HEADERS' answer: the values in guarded memory. */
+struct http_kv {
+	char		*name;
+	struct secret	*value;
+};
+struct http_creds {
+	struct http_kv	 headers[MSG_MAX_KV];
+	size_t		 nheaders;
+	struct http_kv	 query[MSG_MAX_KV];
+	size_t		 nquery;
+};
+int		 httpchan_route(struct wconn *, const struct http_head *,
+		    struct http_route *, int *status, char *why, size_t);
+/* ROOTS and DIAL: the descriptor in *fd when *status is 0. */
+int		 httpchan_roots(struct wconn *, int *fd, int *status,
+		    char *why, size_t);
+int		 httpchan_dial(struct wconn *, int *fd, int *status, char *why,
+		    size_t);
+int		 httpchan_headers(struct wconn *, const char *params,
+		    size_t paramslen, struct http_creds *, int *status,
+		    char *why, size_t);
+/* Frees and wipes what HEADERS gave. */
+void		 http_creds_clear(struct http_creds *);
+#define HTTP_AKID_MAX		128
+int		 httpchan_sigv4(struct wconn *, const char *amzdate,
+		    const char *scope, const char *hash,
+		    char akid[HTTP_AKID_MAX + 1], char sig[65], int *status,
+		    char *why, size_t);
 
 /*
  * sigv4req.c.  What a client's own SigV4 Authorization header says

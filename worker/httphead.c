@@ -79,8 +79,8 @@ is_tchar(unsigned char ch)
 	return ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
 }
 
-static int
-is_token(const char *s, size_t len)
+int
+http_is_token(const char *s, size_t len)
 {
 	size_t	 i;
 
@@ -205,7 +205,7 @@ keep_fields(struct head_parse *hp)
 
 	for (i = 0; i < h->nfields; i++) {
 		f = &h->fields[i];
-		if (!is_token(hp->raw[i].name, hp->raw[i].namelen))
+		if (!http_is_token(hp->raw[i].name, hp->raw[i].namelen))
 			return refuse(hp, 400, "a field name is not a token");
 		v = hp->raw[i].value;
 		vlen = hp->raw[i].valuelen;

@@ -202,6 +202,14 @@ int		 httpchan_sigv4(struct wconn *, const char *amzdate,
 		    char *why, size_t);
 
 /*
+ * httpquery.c.  The target with the query parameters added as Secretless
+ * Broker adds them (Go's url.Values: parsed, added, encoded again sorted
+ * by name), into out.
+ */
+int		 http_query_add(const char *target, const struct http_kv *,
+		    size_t n, struct buf *out);
+
+/*
  * sigv4req.c.  What a client's own SigV4 Authorization header says
  * ("AWS4-HMAC-SHA256 Credential=KEY/SCOPE, SignedHeaders=a;b,
  * Signature=..."): its scope and the fields it signed, in its order.

@@ -178,6 +178,18 @@ void		 config_free(struct config *);
 /* The service of that name, or NULL. */
 const struct service *config_service(const struct config *,
 		    const char *name);
+/*
+ * Shared listeners (connector.h, MC_SHARE): do two services listen on the
+ * same socket?  And the service whose listener and workers serve svc's
+ * listenOn: the first by name of those that share it (svc when alone).
+ */
+int		 service_same_listen(const struct service *,
+		    const struct service *);
+const struct service *config_listener(const struct config *,
+		    const struct service *svc);
+/* The same settings of the listener (allowNonLoopback, socketMode, ...)? */
+int		 service_listen_equal(const struct service *,
+		    const struct service *);
 /* The credential named name of a service, or NULL. */
 const struct credential *service_credential(const struct service *,
 		    const char *name);

@@ -164,7 +164,7 @@ dispatch_message(struct worker *w, uint32_t type, struct buf *b, int fd)
 		worker_kill(w, "bad %s request: %s", d->name, err_str(r));
 }
 
-static void	 dial_answered(void *, int, const char *);
+static void	 dial_answered(void *, int, int, const char *);
 
 /* Credentials resolved: dial the backend they name. */
 static void
@@ -227,12 +227,13 @@ answer_dial(struct worker *w, struct buf *b)
 }
 
 static void
-dial_answered(void *arg, int fd, const char *err)
+dial_answered(void *arg, int fd, int error, const char *err)
 {
 	struct worker	*w = arg;
 	struct kvlist	 params;
 	struct buf	*b;
 
+	(void)error;
 	w->dial = NULL;
 	if (fd == -1) {
 		metrics_failed(w, FIG_DIAL);

@@ -47,7 +47,8 @@ server {
 	}
 }
 EOF
-HTTP_HTPASSWD=plain HTTP_WORKERS=1 HTTP_LOG_BUFFER=256k http_start "$T/proxy.conf"
+HTTP_HTPASSWD=plain HTTP_WORKERS=1 HTTP_LOG_BUFFER=256k \
+    http_start "$T/proxy.conf"
 
 TARGETS=${BENCH_TARGETS:-direct airlock nginx-proxy}
 WITH_AIRLOCK=

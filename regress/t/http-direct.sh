@@ -60,7 +60,8 @@ grep -qi "^transfer-encoding: chunked" "$T/head" ||
 
 # TLS: verified by IP address and by name; refused otherwise.
 direct "TLS by IP" 200 "https://127.0.0.1:$HTTPS_PORT/echo" --cacert "$HTTP_CA"
-direct "TLS by name" 200 "https://localhost:$HTTPS_PORT/echo" --cacert "$HTTP_CA"
+direct "TLS by name" 200 "https://localhost:$HTTPS_PORT/echo" \
+    --cacert "$HTTP_CA"
 timeout 30 curl -sS --cacert "$HTTP_WRONG_CA" \
     "https://127.0.0.1:$HTTPS_PORT/" >/dev/null 2>"$T/err" &&
     fail "TLS with the wrong CA was accepted"

@@ -13,7 +13,8 @@ P=$(free_port)
 http_basic_service basic "$P" "authenticateURLsMatching: $HTTP_PATTERN" \
     "allowPlainHTTP: true" >"$T/services.yml"
 http_airlock <"$T/services.yml"
-L="POST http://127.0.0.1:$HTTP_PORT/echo HTTP/1.1\r\nHost: 127.0.0.1:$HTTP_PORT\r\n"
+A=127.0.0.1:$HTTP_PORT
+L="POST http://$A/echo HTTP/1.1\r\nHost: $A\r\n"
 
 # refused WHAT FIELDS BODY: the request (L, then FIELDS, printf escapes)
 # gets 400 and the connection closes.

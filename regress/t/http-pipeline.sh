@@ -9,10 +9,23 @@ http_basic_service basic "$P" "authenticateURLsMatching: $HTTP_PATTERN" \
     "allowPlainHTTP: true" >"$T/services.yml"
 http_airlock <"$T/services.yml"
 H="127.0.0.1:$HTTP_PORT"
+# req METHOD N MARKER [FIELD...]: a request line and head for /echo?n=N.
+req()
 {
-	printf 'GET http://%s/echo?n=1 HTTP/1.1\r\nHost: %s\r\nX-Marker: first\r\n\r\n' "$H" "$H"
-	printf 'POST http://%s/echo?n=2 HTTP/1.1\r\nHost: %s\r\nX-Marker: second\r\nContent-Length: 4\r\n\r\nbody' "$H" "$H"
-	printf 'GET http://%s/echo?n=3 HTTP/1.1\r\nHost: %s\r\nX-Marker: third\r\nConnection: close\r\n\r\n' "$H" "$H"
+	printf '%s http://%s/echo?n=%s HTTP/1.1\r\nHost: %s\r\n' "$1" "$H" \
+	    "$2" "$H"
+	printf 'X-Marker: %s\r\n' "$3"
+	shift 3
+	for f in "$@"; do
+		printf '%s\r\n' "$f"
+	done
+	printf '\r\n'
+}
+{
+	req GET 1 first
+	req POST 2 second "Content-Length: 4"
+	printf body
+	req GET 3 third "Connection: close"
 } | http_raw "$P"
 got=$(grep -a -o "x-marker=[a-z]*" "$T/raw.out" | tr '\n' ' ')
 [ "$got" = "x-marker=first x-marker=second x-marker=third " ] ||

@@ -22,7 +22,8 @@ EOF2
 U=http://127.0.0.1:$HTTP_PORT/basic
 http_log_mark
 http_expect "the file is missing" 503 "$P" "$U"
-http_body_has "missing file" "airlock: could not fetch the credentials of service late: "
+http_body_has "missing file" \
+    "airlock: could not fetch the credentials of service late: "
 [ -z "$(http_log_new)" ] || fail "nginx logged a request: $(http_log_new)"
 cp "$T/http.pw" "$T/later.pw"
 http_expect "the file is there" 200 "$P" "$U"

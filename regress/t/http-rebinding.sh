@@ -8,9 +8,10 @@
 http_start
 P=$(free_port)
 PL=$(free_port)
+RE="^http://(localhost|127\\.0\\.0\\.1):$HTTP_PORT/"
 {
 	http_basic_service no-loopback "$P" \
-	    "authenticateURLsMatching: ^http://(localhost|127\\.0\\.0\\.1):$HTTP_PORT/" \
+	    "authenticateURLsMatching: $RE" \
 	    "allowPlainHTTP: true"
 	http_basic_service loopback "$PL" \
 	    "authenticateURLsMatching: ^http://localhost:$HTTP_PORT/" \

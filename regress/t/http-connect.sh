@@ -18,7 +18,8 @@ printf 'CONNECT 127.0.0.1:%s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n\r\n' \
 [ "$(http_raw_code)" = 405 ] ||
     fail "raw CONNECT: $(cat "$T/raw.out")"
 R="airlock: CONNECT is not supported; airlock forwards plain http"
-grep -qF "$R requests only" "$T/raw.out" || fail "raw CONNECT: no reason: $(cat "$T/raw.out")"
+grep -qF "$R requests only" "$T/raw.out" ||
+    fail "raw CONNECT: no reason: $(cat "$T/raw.out")"
 ok "raw CONNECT: 405 with the reason"
 airlock_alive || fail "airlockd died"
 exit 0

@@ -44,7 +44,8 @@ printf 'GET %s/echo?%s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' "$U" \
     "$(head -c 9000 /dev/zero | tr '\0' a)" | http_raw "$P"
 expect "a 9000-byte target" 414
 printf 'GET %s/echo?%s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n\r\n' \
-    "$U" "Connection: close" "$(head -c 8000 /dev/zero | tr '\0' a)" | http_raw "$P"
+    "$U" "$(head -c 8000 /dev/zero | tr '\0' a)" "Connection: close" |
+    http_raw "$P"
 expect "an 8000-byte target" 200
 http_log_new | grep -v -c '"GET /echo?aaaa' | grep -qx 0 ||
     fail "nginx logged a refused request: $(http_log_new | cut -c 1-300)"

@@ -785,6 +785,27 @@ check_version(struct yw *c, yaml_node_t *root, yaml_node_t *n)
 	    "Secretless Broker version 2 files", s);
 }
 
+/*
+ * A file with services but without version (Secretless's oauth1 example
+ * misspells it "genericversion: 2").  Secretless Broker reads such a
+ * file as version 1, finds no listeners or handlers in it, and serves
+ * nothing; airlock serves its services, as version 2, and says so, at the
+ * key that is not version when there is one.
+ */
+static int
+warn_unversioned(struct ctx *c, yaml_node_t *root, const struct pair *key)
+{
+	static const char why[] = "without version, Secretless Broker reads "
+	    "this file as version 1 and serves nothing from it; airlock reads "
+	    "its services as version 2 (write version: 2)";
+
+	if (key == NULL)
+		return yw_warn(&c->yw, yw_line(root), yw_col(root), "no "
+		    "version: %s", why);
+	return yw_warn(&c->yw, yw_line(key->key), yw_col(key->key), "unknown "
+	    "top-level key " NAMEFMT " is ignored: %s", key->name, why);
+}
+
 /* The document's keys. */
 enum { RK_VERSION, RK_SERVICES, RK_AIRLOCK };
 static const char *const root_keys[] = { "version", "services", "airlock" };
@@ -814,8 +835,15 @@ parse_root(struct ctx *c, yaml_node_t *root)
 		else if (unknown == SIZE_MAX)
 			unknown = i;
 	}
+	if (nodes[RK_VERSION] == NULL) {
+		/* confv1.c left it: services, and no version. */
+		if ((r = warn_unversioned(c, root, unknown != SIZE_MAX ?
+		    &ps.v[unknown] : NULL)) != 0)
+			goto out;
+		unknown = SIZE_MAX;
+	}
 	/* A v1 file has unknown keys too; its version says more. */
-	if ((r = check_version(&c->yw, root, nodes[RK_VERSION])) != 0)
+	else if ((r = check_version(&c->yw, root, nodes[RK_VERSION])) != 0)
 		goto out;
 	if (unknown != SIZE_MAX) {
 		known[0] = '\0';

@@ -196,6 +196,10 @@ TEST(httpconf_errors)
 	conftext_error(HEAD GEN "      headers: [a]\n", 9, 16,
 	    "config.headers must be a mapping of names to templates", SECRET);
 
+	/* Go's text/template beyond the subset: refused, saying what. */
+	conftext_error(HEAD GEN "      headers: {X-A: \"{{ .token | upper }}\"}\n",
+	    9, 22, "service gen: config.headers.X-A: function upper is not "
+	    "supported", SECRET);
 	/* Templates read the service's credentials only. */
 	conftext_error(HEAD GEN "      headers: {X-A: \"{{ .password }}\"}\n",
 	    9, 22, "service gen: config.headers.X-A reads credential "

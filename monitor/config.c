@@ -996,6 +996,8 @@ config_free(struct config *cf)
 	free(cf->health);
 	free(cf->health_host);
 	free(cf->health_port);
+	free(cf->http_ca_bundle);
+	free(cf->http_ca_env);
 	for (i = 0; i < cf->nwarnings; i++)
 		free(cf->warnings[i]);
 	free(cf->warnings);

@@ -154,6 +154,13 @@ struct config {
 	int		 per_source_max;	/* perSourceMaxStartups: 0 none */
 	int		 per_source_v4;		/* perSourceNetBlockSize: 32:128 */
 	int		 per_source_v6;
+	/*
+	 * PEM roots added to the system's for the HTTP connectors' upstreams:
+	 * httpCABundle (NULL: none), and SECRETLESS_HTTP_CA_BUNDLE as it was
+	 * at load (NULL: unset); both checked at load (StrictModes, PEM).
+	 */
+	char		*http_ca_bundle;
+	char		*http_ca_env;
 
 	/* What the load warns of, "FILE:LINE:COLUMN: ..." each. */
 	char		**warnings;

@@ -1207,7 +1207,7 @@ TEST(config_secretless_rules)
 	    "idleTimeout, drainTimeout, maxWorkers, maxStartups, "
 	    "sandboxDebug, logLevel, logFormat, logTarget, syslogFacility, "
 	    "health, watch, workerMemoryLimit, perSourceMaxStartups, "
-	    "perSourceNetBlockSize)");
+	    "perSourceNetBlockSize, httpCABundle)");
 }
 
 /*

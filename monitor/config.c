@@ -231,21 +231,13 @@ peers_equal(const struct service *a, const struct service *b)
 	    a->nallowed_gids * sizeof(*a->allowed_gids)) == 0);
 }
 
-static int
-str_equal(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
 int
 service_listen_equal(const struct service *a, const struct service *b)
 {
 	return a->allow_nonloopback == b->allow_nonloopback &&
 	    a->socket_mode == b->socket_mode &&
-	    str_equal(a->socket_owner, b->socket_owner) &&
-	    str_equal(a->socket_group, b->socket_group) &&
+	    cfg_str_equal(a->socket_owner, b->socket_owner) &&
+	    cfg_str_equal(a->socket_group, b->socket_group) &&
 	    peers_equal(a, b);
 }
 

@@ -50,6 +50,8 @@ struct cfgnode {
 /* A mapping's value of that key, or NULL (also when map is NULL). */
 const struct cfgnode *cfgnode_get(const struct cfgnode *map,
 		    const char *key);
+/* Equal strings, or both NULL? */
+int		 cfg_str_equal(const char *, const char *);
 /* The same settings, wherever they are written? */
 int		 cfgnode_equal(const struct cfgnode *, const struct cfgnode *);
 void		 cfgnode_free(struct cfgnode *);

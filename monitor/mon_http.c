@@ -281,9 +281,8 @@ http_dialed(void *arg, int fd, int error, const char *err)
 
 	w->dial = NULL;
 	if (fd == -1 && error == ERR_DENIED) {
-		refuse(w, MSG_HTTP_DIAL, 403, "%s %s; service %s does not "
-		    "allow such upstreams (allowLoopback)", st->rt.host, err,
-		    st->rt.svc->name);
+		refuse(w, MSG_HTTP_DIAL, 403, "%s; service %s does not allow "
+		    "such upstreams (allowLoopback)", err, st->rt.svc->name);
 		return;
 	}
 	if (fd == -1) {

@@ -33,16 +33,22 @@ is_tchar(unsigned char c)
 }
 
 int
-http_method_valid(const char *s, size_t len)
+http_token_valid(const char *s, size_t len)
 {
 	size_t	 i;
 
-	if (len == 0 || len > HTTP_METHOD_MAX)
+	if (len == 0)
 		return 0;
 	for (i = 0; i < len; i++)
 		if (!is_tchar((unsigned char)s[i]))
 			return 0;
 	return 1;
+}
+
+int
+http_method_valid(const char *s, size_t len)
+{
+	return len <= HTTP_METHOD_MAX && http_token_valid(s, len);
 }
 
 /* An address of family af, written in len bytes of s? */

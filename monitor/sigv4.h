@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <time.h>
 
-struct secret;
+#include "sigv4hash.h"		/* SIGV4_HEX_LEN, sigv4_sha256_hex */
 
-#define SIGV4_HEX_LEN	64		/* a SHA-256 in lower-case hex */
+struct secret;
 
 /*
  * Is amzdate "YYYYMMDDTHHMMSSZ" (a real date and time) and scope
@@ -32,9 +32,5 @@ int		 sigv4_check(const char *amzdate, const char *scope,
 int		 sigv4_sign(const struct secret *secret_key, const char *amzdate,
 		    const char *scope, const char *hash,
 		    char sig[SIGV4_HEX_LEN + 1]);
-
-/* The lower-case hex SHA-256 of bytes (for canonical requests, bodies). */
-void		 sigv4_sha256_hex(const void *, size_t,
-		    char out[SIGV4_HEX_LEN + 1]);
 
 #endif

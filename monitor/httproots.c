@@ -162,8 +162,9 @@ roots_of(struct config *conf, char *why, size_t whylen)
 	/* A system without a store of its own may name its bundles. */
 	paths[0] = stat(HTTP_ROOTS_SYSTEM, &st) == 0 ? HTTP_ROOTS_SYSTEM :
 	    NULL;
-	paths[1] = getenv("SECRETLESS_HTTP_CA_BUNDLE");
-	paths[2] = NULL;
+	/* As the configuration loaded them (confkeys.c checked both). */
+	paths[1] = conf->http_ca_env;
+	paths[2] = conf->http_ca_bundle;
 	if ((fd = http_roots_make(paths, nitems(paths), why, whylen)) == -1)
 		return -1;
 	http_roots_free();

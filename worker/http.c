@@ -142,7 +142,11 @@ status_text(int status)
 	}
 }
 
-/* An error for the client; the connection ends after it. */
+/*
+ * An error for the client; the connection ends after it.  The monitor
+ * logs each route: the worker logs once per connection at most, within
+ * its log budget.
+ */
 static int
 answer(struct http_conn *hc, int status, const char *why)
 {
@@ -191,7 +195,8 @@ read_request(struct http_conn *hc, struct http_req *rq, uint64_t deadline)
 			if (hc->cin.off < hc->cin.len)
 				return answer(hc, 408, "the request did not "
 				    "arrive in time");
-			log_debug("idle; closing");
+			/* Once per connection: a line for the log budget. */
+			log_debug("idle for %d ms; closing", hc->idle_ms);
 			return END;
 		}
 		if (r != 0 && r != ERR_EOF)
@@ -884,9 +889,6 @@ one_request(struct http_conn *hc, struct http_req *rq, uint64_t deadline)
 		return answer(hc, 502, why);
 	if (status != 0)
 		return answer(hc, status, why);
-	log_debug("%s %s://%s%s%s%s: service %s", rq->h.method, rq->h.scheme,
-	    rq->h.host, rq->h.port[0] ? ":" : "", rq->h.port,
-	    rq->h.target, rq->rt.service);
 	if ((r = upstream(hc, &rq->rt, &status, why, sizeof(why))) != 0)
 		return answer(hc, 502, why);
 	if (status != 0)

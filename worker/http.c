@@ -34,7 +34,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include "buf.h"
@@ -43,6 +42,7 @@
 #include "httpmsg.h"
 #include "log.h"
 #include "secret.h"
+#include "sigv4hash.h"
 #include "util.h"
 #include "worker.h"
 
@@ -511,7 +511,6 @@ sign_v4(struct http_conn *hc, struct http_req *rq, const struct http_field
 {
 	struct sigv4_client	 sc;
 	const struct http_field	*f;
-	unsigned char		 md[SHA256_DIGEST_LENGTH];
 	char			 payload[65], hash[65], akid[HTTP_AKID_MAX + 1];
 	char			 sig[65], why[HTTP_WHY], service[64];
 	const char		*p, *q;
@@ -540,15 +539,12 @@ sign_v4(struct http_conn *hc, struct http_req *rq, const struct http_field
 		    strlen(sc.signed_headers), "x-amz-security-token", 20) &&
 		    add_signed(&sc, "x-amz-security-token") != 0)
 			return answer(hc, 400, "too many signed headers");
-	if (rq->body != NULL) {
-		SHA256(buf_ptr(rq->body), buf_len(rq->body), md);
-		for (i = 0; i < sizeof(md); i++)
-			snprintf(payload + 2 * i, 3, "%02x", md[i]);
-	} else {
-		f = http_field_get(&rq->h, "X-Amz-Content-Sha256");
-		snprintf(payload, sizeof(payload), "%.*s",
-		    f != NULL ? (int)f->valuelen : 0, f ? f->value : "");
-	}
+	if ((f = http_field_get(&rq->h, "X-Amz-Content-Sha256")) != NULL)
+		snprintf(payload, sizeof(payload), "%s", f->value);
+	else if (rq->body != NULL)
+		sigv4_sha256_hex(buf_ptr(rq->body), buf_len(rq->body), payload);
+	else
+		sigv4_sha256_hex("", 0, payload);
 	if (canonical_hash(rq, &sc, service, payload, hash, why,
 	    sizeof(why)) != 0)
 		return answer(hc, 400, why);
@@ -597,7 +593,11 @@ inject(struct http_conn *hc, struct http_req *rq)
 			return answer(hc, 400, "aws STREAMING payloads are "
 			    "not supported; send the payload's hash or "
 			    "UNSIGNED-PAYLOAD");
-		if (sha == NULL && (r = read_whole(hc, rq,
+		if (sha != NULL && strcmp(sha->value, "UNSIGNED-PAYLOAD") != 0 &&
+		    !sigv4_is_sha256_hex(sha->value))
+			return answer(hc, 400, "x-amz-content-sha256 is neither "
+			    "a SHA-256 in hex nor UNSIGNED-PAYLOAD");
+		if (sha == NULL && rq->has_body && (r = read_whole(hc, rq,
 		    HTTP_SIGV4_BODY_MAX)) != GO_ON)
 			return r;
 	}
@@ -681,6 +681,8 @@ write_request(struct http_conn *hc, struct http_req *rq)
 	}
 	buf_free(b);
 	/* Written: the injected values are of no more use here. */
+	buf_free(rq->target);
+	rq->target = NULL;
 	http_creds_clear(&rq->creds);
 	secret_wipe(rq->authz, sizeof(rq->authz));
 	rq->nout = 0;

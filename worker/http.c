@@ -435,43 +435,6 @@ out_target(const struct http_req *rq)
 	return (const char *)buf_ptr(rq->target);
 }
 
-/*
- * A field name added to SignedHeaders, which is sorted (AWS SigV4,
- * "Create a canonical request": SignedHeaders).
- */
-static int
-add_signed(struct sigv4_client *sc, const char *name)
-{
-	char	 list[SIGV4_SIGNED_MAX + 1];
-	char	*s = sc->signed_headers, *semi;
-	size_t	 n, off = 0;
-	int	 added = 0;
-
-	if (strlen(s) + strlen(name) + 1 > SIGV4_SIGNED_MAX)
-		return -1;
-	for (;;) {
-		semi = strchr(s, ';');
-		n = semi != NULL ? (size_t)(semi - s) : strlen(s);
-		if (!added && (n == 0 || strncmp(s, name, n) > 0 ||
-		    (strncmp(s, name, n) == 0 && strlen(name) < n))) {
-			off += snprintf(list + off, sizeof(list) - off, "%s%s",
-			    off ? ";" : "", name);
-			added = 1;
-		}
-		if (n > 0)
-			off += snprintf(list + off, sizeof(list) - off,
-			    "%s%.*s", off ? ";" : "", (int)n, s);
-		if (semi == NULL)
-			break;
-		s = semi + 1;
-	}
-	if (!added)
-		off += snprintf(list + off, sizeof(list) - off, "%s%s",
-		    off ? ";" : "", name);
-	memcpy(sc->signed_headers, list, off + 1);
-	return 0;
-}
-
 /* The canonical request's hash, of the request as it will be sent. */
 static int
 canonical_hash(struct http_req *rq, const struct sigv4_client *sc,
@@ -535,9 +498,7 @@ sign_v4(struct http_conn *hc, struct http_req *rq, const struct http_field
 	for (i = 0; i < rq->creds.nheaders; i++)
 		if (strcasecmp(rq->creds.headers[i].name,
 		    "X-Amz-Security-Token") == 0 &&
-		    !http_token_in(sc.signed_headers,
-		    strlen(sc.signed_headers), "x-amz-security-token", 20) &&
-		    add_signed(&sc, "x-amz-security-token") != 0)
+		    sigv4_add_signed(&sc, "x-amz-security-token") != 0)
 			return answer(hc, 400, "too many signed headers");
 	if ((f = http_field_get(&rq->h, "X-Amz-Content-Sha256")) != NULL)
 		snprintf(payload, sizeof(payload), "%s", f->value);
@@ -593,10 +554,6 @@ inject(struct http_conn *hc, struct http_req *rq)
 			return answer(hc, 400, "aws STREAMING payloads are "
 			    "not supported; send the payload's hash or "
 			    "UNSIGNED-PAYLOAD");
-		if (sha != NULL && strcmp(sha->value, "UNSIGNED-PAYLOAD") != 0 &&
-		    !sigv4_is_sha256_hex(sha->value))
-			return answer(hc, 400, "x-amz-content-sha256 is neither "
-			    "a SHA-256 in hex nor UNSIGNED-PAYLOAD");
 		if (sha == NULL && rq->has_body && (r = read_whole(hc, rq,
 		    HTTP_SIGV4_BODY_MAX)) != GO_ON)
 			return r;

@@ -395,6 +395,14 @@ for name in rogue-stats-huge rogue-stats-fast; do
 	[ "$v" = 0 ] || fail "$name: /metrics counts $v bytes"
 done
 ok "the implausible byte counts are not in /metrics"
+# The HTTP requests, routed and refused, per service.
+for want in 'rogue-http-cap",outcome="routed"} 100000' \
+    'rogue-http-nomatch",outcome="refused"} 1' \
+    'rogue-http-dial-twice",outcome="refused"} 1'; do
+	echo "$m" | grep -qF "airlock_http_requests_total{service=\"$want" ||
+	    fail "/metrics lacks $want: $(echo "$m" | grep http_requests)"
+done
+ok "/metrics counts the HTTP requests routed and refused"
 
 # One worker that floods its channel must not starve the others: while
 # $STARVE floods (for 10 s, unless the monitor ends it first), an honest

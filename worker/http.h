@@ -76,6 +76,12 @@ struct sigv4_client {
 int		 sigv4_parse_authorization(const char *value, size_t len,
 		    struct sigv4_client *);
 /*
+ * Add a field name (lower case) to the signed ones, in its sorted place,
+ * as the canonical request wants them (x-amz-security-token when the
+ * monitor adds that field).  0, or -1 when it does not fit.
+ */
+int		 sigv4_add_signed(struct sigv4_client *, const char *name);
+/*
  * The hash (lower-case hex, NUL-terminated) of the canonical request
  * (method, canonical URI and query, the signed fields' canonical lines,
  * the signed field names, the payload's hash) that the request, as it

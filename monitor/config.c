@@ -231,21 +231,13 @@ peers_equal(const struct service *a, const struct service *b)
 	    a->nallowed_gids * sizeof(*a->allowed_gids)) == 0);
 }
 
-static int
-str_equal(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
 int
 service_listen_equal(const struct service *a, const struct service *b)
 {
 	return a->allow_nonloopback == b->allow_nonloopback &&
 	    a->socket_mode == b->socket_mode &&
-	    str_equal(a->socket_owner, b->socket_owner) &&
-	    str_equal(a->socket_group, b->socket_group) &&
+	    cfg_str_equal(a->socket_owner, b->socket_owner) &&
+	    cfg_str_equal(a->socket_group, b->socket_group) &&
 	    peers_equal(a, b);
 }
 
@@ -785,6 +777,27 @@ check_version(struct yw *c, yaml_node_t *root, yaml_node_t *n)
 	    "Secretless Broker version 2 files", s);
 }
 
+/*
+ * A file with services but without version (Secretless's oauth1 example
+ * misspells it "genericversion: 2").  Secretless Broker reads such a
+ * file as version 1, finds no listeners or handlers in it, and serves
+ * nothing; airlock serves its services, as version 2, and says so, at the
+ * key that is not version when there is one.
+ */
+static int
+warn_unversioned(struct ctx *c, yaml_node_t *root, const struct pair *key)
+{
+	static const char why[] = "without version, Secretless Broker reads "
+	    "this file as version 1 and serves nothing from it; airlock reads "
+	    "its services as version 2 (write version: 2)";
+
+	if (key == NULL)
+		return yw_warn(&c->yw, yw_line(root), yw_col(root), "no "
+		    "version: %s", why);
+	return yw_warn(&c->yw, yw_line(key->key), yw_col(key->key), "unknown "
+	    "top-level key " NAMEFMT " is ignored: %s", key->name, why);
+}
+
 /* The document's keys. */
 enum { RK_VERSION, RK_SERVICES, RK_AIRLOCK };
 static const char *const root_keys[] = { "version", "services", "airlock" };
@@ -814,8 +827,15 @@ parse_root(struct ctx *c, yaml_node_t *root)
 		else if (unknown == SIZE_MAX)
 			unknown = i;
 	}
+	if (nodes[RK_VERSION] == NULL) {
+		/* confv1.c left it: services, and no version. */
+		if ((r = warn_unversioned(c, root, unknown != SIZE_MAX ?
+		    &ps.v[unknown] : NULL)) != 0)
+			goto out;
+		unknown = SIZE_MAX;
+	}
 	/* A v1 file has unknown keys too; its version says more. */
-	if ((r = check_version(&c->yw, root, nodes[RK_VERSION])) != 0)
+	else if ((r = check_version(&c->yw, root, nodes[RK_VERSION])) != 0)
 		goto out;
 	if (unknown != SIZE_MAX) {
 		known[0] = '\0';
@@ -968,6 +988,8 @@ config_free(struct config *cf)
 	free(cf->health);
 	free(cf->health_host);
 	free(cf->health_port);
+	free(cf->http_ca_bundle);
+	free(cf->http_ca_env);
 	for (i = 0; i < cf->nwarnings; i++)
 		free(cf->warnings[i]);
 	free(cf->warnings);

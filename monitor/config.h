@@ -50,6 +50,8 @@ struct cfgnode {
 /* A mapping's value of that key, or NULL (also when map is NULL). */
 const struct cfgnode *cfgnode_get(const struct cfgnode *map,
 		    const char *key);
+/* Equal strings, or both NULL? */
+int		 cfg_str_equal(const char *, const char *);
 /* The same settings, wherever they are written? */
 int		 cfgnode_equal(const struct cfgnode *, const struct cfgnode *);
 void		 cfgnode_free(struct cfgnode *);
@@ -154,6 +156,13 @@ struct config {
 	int		 per_source_max;	/* perSourceMaxStartups: 0 none */
 	int		 per_source_v4;		/* perSourceNetBlockSize: 32:128 */
 	int		 per_source_v6;
+	/*
+	 * PEM roots added to the system's for the HTTP connectors' upstreams:
+	 * httpCABundle (NULL: none), and SECRETLESS_HTTP_CA_BUNDLE as it was
+	 * at load (NULL: unset); both checked at load (StrictModes, PEM).
+	 */
+	char		*http_ca_bundle;
+	char		*http_ca_env;
 
 	/* What the load warns of, "FILE:LINE:COLUMN: ..." each. */
 	char		**warnings;

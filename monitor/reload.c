@@ -41,15 +41,6 @@ static const struct {
 static int	 cli_debug;	/* -d: debug logging whatever the file says */
 static int	 cli_watch;	/* -watch: watch whatever the file says */
 
-
-static int
-str_equal(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
 static char **
 fixed_field(struct config *cf, size_t i)
 {
@@ -66,7 +57,7 @@ keep_fixed(struct config *nc, struct config *old)
 	for (i = 0; i < nitems(fixed); i++) {
 		nv = fixed_field(nc, i);
 		ov = fixed_field(old, i);
-		if (str_equal(*nv, *ov))
+		if (cfg_str_equal(*nv, *ov))
 			continue;
 		if (*ov != NULL && (copy = strdup(*ov)) == NULL)
 			return ERR_NOMEM;

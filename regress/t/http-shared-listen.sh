@@ -1,11 +1,14 @@
 # Services of the HTTP connectors on one listenOn share one listener, as in
 # Secretless Broker: the socket is bound once, for the first service by
-# name, and a reload that adds a service to the group keeps that socket
-# (the new first by name takes it over).
+# name, every service of the group counts as listening (/ready), and a
+# reload that adds a service to the group keeps that socket (the new first
+# by name takes it over).
 . "$(dirname "$0")/../lib.sh"
 
+command -v curl >/dev/null || skip "curl is needed"
 P=$(free_port)
-HEAD=$(airlock_head)
+H=$(free_port)
+HEAD=$(airlock_head "health: 127.0.0.1:$H")
 # service NAME: a basic_auth service on $P.
 service()
 {
@@ -30,6 +33,10 @@ grep -q "service bbb (basic_auth) listening on tcp://127.0.0.1:$P" \
 inode=$(listen_inode "$P")
 [ -n "$inode" ] || fail "nothing listens on $P"
 ok "bbb and ccc share one listener on $P, bbb's"
+c=$(curl -s --max-time 10 -o "$T/ready" -w '%{http_code}' \
+    "http://127.0.0.1:$H/ready?full=1")
+[ "$c" = 200 ] || fail "/ready: $c $(cat "$T/ready")"
+ok "/ready: every service of the group listens"
 
 {
 	echo "$HEAD"

@@ -456,7 +456,8 @@ TEST(config_merge_keys)
 
 TEST(config_errors_top)
 {
-	char	 err[256];
+	struct config	*cf;
+	char		 err[256];
 
 	CHECK(config_load("/nonexistent/airlock.yml", err, sizeof(err)) ==
 	    NULL);
@@ -464,8 +465,24 @@ TEST(config_errors_top)
 
 	expect_error("", 1, 1, "empty");
 	expect_error("- 1\n- 2\n", 1, 1, "must be a mapping");
-	expect_error("services:\n  db:\n    connector: pg\n", 1, 1,
-	    "no version");
+	/*
+	 * Services without version (Secretless's oauth1 example writes
+	 * "genericversion: 2"): Secretless reads version 1 and serves
+	 * nothing; airlock reads version 2, and says so.
+	 */
+	cf = conftext_warning("services:\n  db:\n" PG LOCAL CREDS, 1, 1,
+	    "no version: without version, Secretless Broker reads this file "
+	    "as version 1 and serves nothing from it; airlock reads its "
+	    "services as version 2 (write version: 2)");
+	if (cf != NULL)
+		CHECK_STR(cf->services[0].connector, "pg");
+	config_free(cf);
+	cf = conftext_warning("genericversion: 2\nservices:\n  db:\n" PG
+	    LOCAL CREDS, 1, 1, "unknown top-level key genericversion is ignored: "
+	    "without version, Secretless Broker reads this file as version 1");
+	config_free(cf);
+	expect_error("services:\n  db:\n    connector: pg\n", 2, 3,
+	    "service db needs listenOn");
 	/* Version 1 files are converted (test_confv1.c). */
 	expect_error("listeners: []\nhandlers: []\n", 1, 12,
 	    "a version 1 file needs listeners");
@@ -1190,7 +1207,7 @@ TEST(config_secretless_rules)
 	    "idleTimeout, drainTimeout, maxWorkers, maxStartups, "
 	    "sandboxDebug, logLevel, logFormat, logTarget, syslogFacility, "
 	    "health, watch, workerMemoryLimit, perSourceMaxStartups, "
-	    "perSourceNetBlockSize)");
+	    "perSourceNetBlockSize, httpCABundle)");
 }
 
 /*

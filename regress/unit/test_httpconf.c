@@ -4,11 +4,15 @@
  * error at FILE:LINE:COLUMN for every mistake, none with a literal
  * credential in it.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "confdump.h"
 #include "conftext.h"
 #include "httpconf.h"
 #include "test.h"
@@ -196,6 +200,10 @@ TEST(httpconf_errors)
 	conftext_error(HEAD GEN "      headers: [a]\n", 9, 16,
 	    "config.headers must be a mapping of names to templates", SECRET);
 
+	/* Go's text/template beyond the subset: refused, saying what. */
+	conftext_error(HEAD GEN "      headers: {X-A: \"{{ .token | upper }}\"}\n",
+	    9, 22, "service gen: config.headers.X-A: function upper is not "
+	    "supported", SECRET);
 	/* Templates read the service's credentials only. */
 	conftext_error(HEAD GEN "      headers: {X-A: \"{{ .password }}\"}\n",
 	    9, 22, "service gen: config.headers.X-A reads credential "
@@ -292,5 +300,81 @@ TEST(httpconf_warnings)
 	    ", accessToken: t, region: r}\n"
 	    "    config: {authenticateURLsMatching: ^https://}\n", 6, 81,
 	    "service a: credential \"region\" is not a aws setting");
+	config_free(cf);
+}
+
+#define ROOTS	"/etc/ssl/certs/ca-certificates.crt"
+
+/*
+ * httpCABundle and SECRETLESS_HTTP_CA_BUNDLE: PEM roots, read at load
+ * through StrictModes.
+ */
+TEST(httpconf_ca_bundle)
+{
+	struct config	*cf;
+	char		 path[] = "/tmp/airlock-roots-XXXXXX", text[256];
+	int		 fd;
+
+	conftext_error("version: 2\nairlock: {httpCABundle: roots.pem}\n", 2,
+	    25, "airlock.httpCABundle must be an absolute path", NULL);
+	conftext_error("version: 2\nairlock: {httpCABundle: /nonexistent}\n",
+	    2, 25, "airlock.httpCABundle: cannot load CA certificates from "
+	    "/nonexistent", NULL);
+	/* Not PEM. */
+	conftext_error("version: 2\nairlock: {httpCABundle: /etc/passwd}\n",
+	    2, 25, "airlock.httpCABundle: cannot load CA certificates from "
+	    "/etc/passwd", NULL);
+	/* Roots that anyone may change vouch for anything: refused. */
+	REQUIRE((fd = mkstemp(path)) != -1);
+	CHECK(fchmod(fd, 0666) == 0);
+	close(fd);
+	snprintf(text, sizeof(text), "version: 2\nairlock: {httpCABundle: "
+	    "%s}\n", path);
+	conftext_error(text, 2, 25, "airlock.httpCABundle: cannot load CA "
+	    "certificates from /tmp/airlock-roots-", NULL);
+	unlink(path);
+
+	cf = load_ok("version: 2\nairlock: {httpCABundle: " ROOTS "}\n"
+	    "services:\n" ZETA);
+	REQUIRE(cf != NULL);
+	CHECK_STR(cf->http_ca_bundle, ROOTS);
+	CHECK(cf->http_ca_env == NULL);
+	config_free(cf);
+
+	/* Secretless Broker's variable, checked as the key is. */
+	setenv("SECRETLESS_HTTP_CA_BUNDLE", "/nonexistent", 1);
+	conftext_error(HEAD ZETA, 1, 1, "SECRETLESS_HTTP_CA_BUNDLE: cannot "
+	    "load CA certificates from /nonexistent", SECRET);
+	setenv("SECRETLESS_HTTP_CA_BUNDLE", ROOTS, 1);
+	cf = load_ok(HEAD ZETA);
+	unsetenv("SECRETLESS_HTTP_CA_BUNDLE");
+	REQUIRE(cf != NULL);
+	CHECK_STR(cf->http_ca_env, ROOTS);
+	CHECK(cf->http_ca_bundle == NULL);
+	config_free(cf);
+}
+
+/* airlockd -T: the settings and templates as written, nothing rendered. */
+TEST(httpconf_dump)
+{
+	struct config	*cf;
+	char		*out = NULL;
+	size_t		 n;
+	FILE		*f;
+
+	cf = load_ok("version: 2\nairlock: {httpCABundle: " ROOTS "}\n"
+	    "services:\n" GEN "      headers: {X-Api-Key: \"{{ .token }}\"}\n"
+	    "      allowLoopback: true\n");
+	REQUIRE(cf != NULL);
+	REQUIRE((f = open_memstream(&out, &n)) != NULL);
+	confdump_print(f, cf, NULL);
+	fclose(f);
+	REQUIRE(out != NULL);
+	CHECK(strstr(out, "\n  httpCABundle: " ROOTS "\n") != NULL);
+	CHECK(strstr(out, "\n        X-Api-Key: \"{{ .token }}\"\n") != NULL);
+	CHECK(strstr(out, "\n      allowLoopback: \"true\"\n") != NULL);
+	CHECK(strstr(out, "\n      authenticateURLsMatching: \"^https://\"\n")
+	    != NULL);
+	free(out);
 	config_free(cf);
 }

@@ -170,20 +170,26 @@ answer_send(struct worker *w, uint32_t type, struct buf *b, int fd)
 	return r == ERR_EOF ? 0 : r;
 }
 
-/* A refusal that the client gets (and the log, at info). */
+/*
+ * A refusal that the client gets (and the log, at info, and /metrics,
+ * under the service routed to, else the listener's).
+ */
 static int
 refuse(struct worker *w, uint32_t type, uint16_t status, const char *fmt,
     ...)
 {
-	struct buf	*b;
-	char		 why[512];
-	va_list		 ap;
+	const struct http_state	*st = w->cstate;
+	struct buf		*b;
+	char			 why[512];
+	va_list			 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	wlog_info(w, "%s refused (%u): %s", dispatch_type_name(w->conn, type),
 	    status, why);
+	metrics_http_request(st != NULL && st->rt.svc != NULL ? st->rt.svc :
+	    w->svc, 0);
 	if ((b = answer_new(w, status, why)) == NULL)
 		return 0;
 	return answer_send(w, type, b, -1);
@@ -229,6 +235,7 @@ http_answer_route(struct worker *w, struct buf *b)
 	    &st->rt, why, sizeof(why))) != 0)
 		return refuse(w, MSG_HTTP_ROUTE, (uint16_t)status, "%s", why);
 	st->routed = 1;
+	metrics_http_request(st->rt.svc, 1);
 	/* Never the path or the query: they may carry what is private. */
 	wlog_debug(w, "%s to %s port %s%s: service %s", st->url.method,
 	    st->rt.host, st->rt.port, st->rt.tls ? " (TLS)" : "",

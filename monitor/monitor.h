@@ -431,6 +431,11 @@ int		 metrics_bytes_check(const struct worker *, uint64_t c2b,
 		    uint64_t b2c, uint64_t now_us, char *why, size_t);
 void		 metrics_bytes(struct worker *, uint64_t c2b, uint64_t b2c);
 void		 metrics_killed(struct worker *);
+/*
+ * An HTTP request routed to svc, or refused (svc: the service matched, or
+ * the listener's when none was).
+ */
+void		 metrics_http_request(const struct service *, int routed);
 void		 metrics_reaped(struct worker *, int status);
 /* Every service known, the configured ones first, with their counters. */
 int		 metrics_snapshot(struct figures *);

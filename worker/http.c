@@ -34,7 +34,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include "buf.h"
@@ -43,6 +42,7 @@
 #include "httpmsg.h"
 #include "log.h"
 #include "secret.h"
+#include "sigv4hash.h"
 #include "util.h"
 #include "worker.h"
 
@@ -142,7 +142,11 @@ status_text(int status)
 	}
 }
 
-/* An error for the client; the connection ends after it. */
+/*
+ * An error for the client; the connection ends after it.  The monitor
+ * logs each route: the worker logs once per connection at most, within
+ * its log budget.
+ */
 static int
 answer(struct http_conn *hc, int status, const char *why)
 {
@@ -191,7 +195,8 @@ read_request(struct http_conn *hc, struct http_req *rq, uint64_t deadline)
 			if (hc->cin.off < hc->cin.len)
 				return answer(hc, 408, "the request did not "
 				    "arrive in time");
-			log_debug("idle; closing");
+			/* Once per connection: a line for the log budget. */
+			log_debug("idle for %d ms; closing", hc->idle_ms);
 			return END;
 		}
 		if (r != 0 && r != ERR_EOF)
@@ -430,43 +435,6 @@ out_target(const struct http_req *rq)
 	return (const char *)buf_ptr(rq->target);
 }
 
-/*
- * A field name added to SignedHeaders, which is sorted (AWS SigV4,
- * "Create a canonical request": SignedHeaders).
- */
-static int
-add_signed(struct sigv4_client *sc, const char *name)
-{
-	char	 list[SIGV4_SIGNED_MAX + 1];
-	char	*s = sc->signed_headers, *semi;
-	size_t	 n, off = 0;
-	int	 added = 0;
-
-	if (strlen(s) + strlen(name) + 1 > SIGV4_SIGNED_MAX)
-		return -1;
-	for (;;) {
-		semi = strchr(s, ';');
-		n = semi != NULL ? (size_t)(semi - s) : strlen(s);
-		if (!added && (n == 0 || strncmp(s, name, n) > 0 ||
-		    (strncmp(s, name, n) == 0 && strlen(name) < n))) {
-			off += snprintf(list + off, sizeof(list) - off, "%s%s",
-			    off ? ";" : "", name);
-			added = 1;
-		}
-		if (n > 0)
-			off += snprintf(list + off, sizeof(list) - off,
-			    "%s%.*s", off ? ";" : "", (int)n, s);
-		if (semi == NULL)
-			break;
-		s = semi + 1;
-	}
-	if (!added)
-		off += snprintf(list + off, sizeof(list) - off, "%s%s",
-		    off ? ";" : "", name);
-	memcpy(sc->signed_headers, list, off + 1);
-	return 0;
-}
-
 /* The canonical request's hash, of the request as it will be sent. */
 static int
 canonical_hash(struct http_req *rq, const struct sigv4_client *sc,
@@ -506,7 +474,6 @@ sign_v4(struct http_conn *hc, struct http_req *rq, const struct http_field
 {
 	struct sigv4_client	 sc;
 	const struct http_field	*f;
-	unsigned char		 md[SHA256_DIGEST_LENGTH];
 	char			 payload[65], hash[65], akid[HTTP_AKID_MAX + 1];
 	char			 sig[65], why[HTTP_WHY], service[64];
 	const char		*p, *q;
@@ -531,19 +498,14 @@ sign_v4(struct http_conn *hc, struct http_req *rq, const struct http_field
 	for (i = 0; i < rq->creds.nheaders; i++)
 		if (strcasecmp(rq->creds.headers[i].name,
 		    "X-Amz-Security-Token") == 0 &&
-		    !http_token_in(sc.signed_headers,
-		    strlen(sc.signed_headers), "x-amz-security-token", 20) &&
-		    add_signed(&sc, "x-amz-security-token") != 0)
+		    sigv4_add_signed(&sc, "x-amz-security-token") != 0)
 			return answer(hc, 400, "too many signed headers");
-	if (rq->body != NULL) {
-		SHA256(buf_ptr(rq->body), buf_len(rq->body), md);
-		for (i = 0; i < sizeof(md); i++)
-			snprintf(payload + 2 * i, 3, "%02x", md[i]);
-	} else {
-		f = http_field_get(&rq->h, "X-Amz-Content-Sha256");
-		snprintf(payload, sizeof(payload), "%.*s",
-		    f != NULL ? (int)f->valuelen : 0, f ? f->value : "");
-	}
+	if ((f = http_field_get(&rq->h, "X-Amz-Content-Sha256")) != NULL)
+		snprintf(payload, sizeof(payload), "%s", f->value);
+	else if (rq->body != NULL)
+		sigv4_sha256_hex(buf_ptr(rq->body), buf_len(rq->body), payload);
+	else
+		sigv4_sha256_hex("", 0, payload);
 	if (canonical_hash(rq, &sc, service, payload, hash, why,
 	    sizeof(why)) != 0)
 		return answer(hc, 400, why);
@@ -592,7 +554,7 @@ inject(struct http_conn *hc, struct http_req *rq)
 			return answer(hc, 400, "aws STREAMING payloads are "
 			    "not supported; send the payload's hash or "
 			    "UNSIGNED-PAYLOAD");
-		if (sha == NULL && (r = read_whole(hc, rq,
+		if (sha == NULL && rq->has_body && (r = read_whole(hc, rq,
 		    HTTP_SIGV4_BODY_MAX)) != GO_ON)
 			return r;
 	}
@@ -676,6 +638,8 @@ write_request(struct http_conn *hc, struct http_req *rq)
 	}
 	buf_free(b);
 	/* Written: the injected values are of no more use here. */
+	buf_free(rq->target);
+	rq->target = NULL;
 	http_creds_clear(&rq->creds);
 	secret_wipe(rq->authz, sizeof(rq->authz));
 	rq->nout = 0;
@@ -884,9 +848,6 @@ one_request(struct http_conn *hc, struct http_req *rq, uint64_t deadline)
 		return answer(hc, 502, why);
 	if (status != 0)
 		return answer(hc, status, why);
-	log_debug("%s %s://%s%s%s%s: service %s", rq->h.method, rq->h.scheme,
-	    rq->h.host, rq->h.port[0] ? ":" : "", rq->h.port,
-	    rq->h.target, rq->rt.service);
 	if ((r = upstream(hc, &rq->rt, &status, why, sizeof(why))) != 0)
 		return answer(hc, 502, why);
 	if (status != 0)

@@ -17,6 +17,7 @@
 #include "httpmsg.h"
 #include "msg.h"
 #include "secret.h"
+#include "sigv4hash.h"
 #include "util.h"
 #include "worker.h"
 
@@ -249,18 +250,6 @@ httpchan_headers(struct wconn *c, const char *params, size_t paramslen,
 	return r;
 }
 
-static int
-is_hex64(const char *s)
-{
-	size_t	 i;
-
-	for (i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[64] == '\0';
-}
-
 int
 httpchan_sigv4(struct wconn *c, const char *amzdate, const char *scope,
     const char *hash, char akid[HTTP_AKID_MAX + 1], char sig[65],
@@ -280,7 +269,7 @@ httpchan_sigv4(struct wconn *c, const char *amzdate, const char *scope,
 	    (r = ask(c, MSG_HTTP_SIGV4, req, reply, NULL, status, why,
 	    whylen)) == 0 && *status == 0) {
 		if (get_str(reply, akid, HTTP_AKID_MAX + 1) != 0 ||
-		    get_str(reply, sig, 65) != 0 || !is_hex64(sig) ||
+		    get_str(reply, sig, 65) != 0 || !sigv4_is_sha256_hex(sig) ||
 		    buf_expect_end(reply) != 0) {
 			snprintf(why, whylen, CHANNEL_BROKEN);
 			r = ERR_PROTO;

@@ -1,8 +1,7 @@
 /*
  * TEMPORARY, until branch http-crypto's oauth1req.c is merged (then this
- * file goes; its sigv4req.c is merged): the declarations of http.h that they
- * implement, refusing, so that the worker links and its other parts can
- * be tested.
+ * file goes): the declaration of http.h that it implements, refusing, so
+ * that the worker links and its other parts can be tested.
  */
 #include <stdio.h>
 

@@ -33,18 +33,11 @@
 
 #include "buf.h"
 #include "http.h"
+#include "pctenc.h"
 #include "sigv4hash.h"
 
 #define SIGV4_PREFIX		"AWS4-HMAC-SHA256"
 #define SIGV4_CREQ_MAX		(256 * 1024)
-
-static int
-is_unreserved(int c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-	    c == '~';
-}
 
 /* A field name's character (RFC 9110 5.6.2 tchar), lower case. */
 static int
@@ -64,55 +57,6 @@ hexval(int c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
-}
-
-static int
-put_escape(struct buf *b, unsigned char c)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	char			 e[3] = { '%', hex[c >> 4], hex[c & 0xf] };
-
-	return buf_put(b, e, sizeof(e));
-}
-
-/*
- * URI-encode s (RFC 3986 unreserved kept, "/" too when keep_slash).  With
- * decode, s is taken as encoded already: an escape is read as its byte,
- * and, with plus (a query), a "+" as a space, as AWS and botocore read a
- * query (botocore sends a space as "+" and signs it as "%20").  -1 for a
- * "%" that starts no escape.
- */
-static int
-uri_encode(struct buf *b, const char *s, size_t len, int keep_slash,
-    int decode, int plus)
-{
-	size_t		 i;
-	unsigned char	 c;
-	int		 hi, lo, rc = 0;
-
-	for (i = 0; rc == 0 && i < len; i++) {
-		c = (unsigned char)s[i];
-		if (decode && c == '%') {
-			if (i + 2 >= len)
-				return -1;
-			if ((hi = hexval((unsigned char)s[i + 1])) == -1 ||
-			    (lo = hexval((unsigned char)s[i + 2])) == -1)
-				return -1;
-			c = (unsigned char)(hi << 4 | lo);
-			i += 2;
-			/* An encoded "/" stays one: it is not a separator. */
-			rc = is_unreserved(c) ? buf_put_u8(b, c) :
-			    put_escape(b, c);
-			continue;
-		}
-		if (plus && c == '+')
-			rc = put_escape(b, ' ');
-		else if (is_unreserved(c) || (keep_slash && c == '/'))
-			rc = buf_put_u8(b, c);
-		else
-			rc = put_escape(b, c);
-	}
-	return rc;
 }
 
 /*
@@ -158,17 +102,25 @@ static int
 canonical_uri(struct buf *b, const char *path, size_t len, int s3)
 {
 	char	*norm;
-	size_t	 n;
-	int	 rc;
+	size_t	 n, i, seg;
+	int	 rc = 0;
 
-	if (s3)
-		return uri_encode(b, path, len, 1, 1, 0);
+	if (s3) {
+		/* Segment by segment: an encoded "/" stays encoded. */
+		for (i = 0; rc == 0 && i <= len; i++) {
+			for (seg = i; i < len && path[i] != '/'; i++)
+				;
+			rc = pct_recode(b, path + seg, i - seg, 0) |
+			    (i < len ? buf_put_u8(b, '/') : 0);
+		}
+		return rc == 0 ? 0 : -1;
+	}
 	if (len == 0)
 		return buf_put_u8(b, '/');
 	if ((norm = malloc(len + 1)) == NULL)
 		return -1;
 	n = remove_dot_segments(path, len, norm);
-	rc = uri_encode(b, norm, n, 1, 0, 0);
+	rc = pct_encode(b, norm, n, PCT_KEEP_SLASH);
 	free(norm);
 	return rc;
 }
@@ -220,9 +172,10 @@ canonical_query(struct buf *b, const char *q, size_t len)
 			goto done;
 		}
 		np++;
-		if (uri_encode(p[np - 1].name, q + i, eq - i, 0, 1, 1) != 0 ||
-		    (eq < end && uri_encode(p[np - 1].value, q + eq + 1,
-		    end - eq - 1, 0, 1, 1) != 0))
+		/* "+" is a space, as botocore sends a space and AWS reads it. */
+		if (pct_recode(p[np - 1].name, q + i, eq - i, PCT_PLUS) != 0 ||
+		    (eq < end && pct_recode(p[np - 1].value, q + eq + 1,
+		    end - eq - 1, PCT_PLUS) != 0))
 			goto done;
 	}
 	qsort(p, np, sizeof(*p), qparam_cmp);

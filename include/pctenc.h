@@ -1,0 +1,32 @@
+/*
+ * Percent-encoding (RFC 3986 2.1): the one encoder of the HTTP connectors'
+ * signatures, SigV4's canonical requests and OAuth 1.0a's base strings
+ * (RFC 5849 3.6), which both keep the unreserved characters (RFC 3986
+ * 2.3) and escape every other byte in upper-case hex.
+ */
+#ifndef AIRLOCK_PCTENC_H
+#define AIRLOCK_PCTENC_H
+
+#include <stddef.h>
+
+struct buf;
+
+#define PCT_KEEP_SLASH	0x01	/* encode: "/" is kept */
+#define PCT_PLUS	0x02	/* decode: "+" is a space (a query) */
+
+/* Is c one of RFC 3986's unreserved characters? */
+int		 pct_unreserved(int c);
+/* Append the bytes encoded.  0, or -1 when out is full. */
+int		 pct_encode(struct buf *out, const void *, size_t, int flags);
+/*
+ * Append the bytes decoded: "%XX" as its byte.  0, or -1 for a "%" that
+ * starts no escape, or when out is full.
+ */
+int		 pct_decode(struct buf *out, const void *, size_t, int flags);
+/*
+ * Append encoded bytes in their canonical form: decoded (with flags), then
+ * encoded again.  0, or -1 as pct_decode.
+ */
+int		 pct_recode(struct buf *out, const void *, size_t, int flags);
+
+#endif

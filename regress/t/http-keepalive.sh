@@ -6,11 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/http.sh"
 
-http_start
-P=$(free_port)
-http_basic_service basic "$P" "authenticateURLsMatching: $HTTP_PATTERN" \
-    "allowPlainHTTP: true" >"$T/services.yml"
-AIRLOCK_FLAGS=-D http_airlock "logLevel: info" <"$T/services.yml"
+AIRLOCK_FLAGS=-D http_basic_start "logLevel: info"
 http_log_mark
 out=$(timeout -k 5 600 "$HTTP_PYTHON" "$HTTPTOOL" keepalive "$P" \
     "http://127.0.0.1:$HTTP_PORT/echo?k=1" 10000 2>&1) ||

@@ -40,6 +40,7 @@
 #include "monitor.h"
 #include "msg.h"
 #include "oauth1.h"
+#include "pctenc.h"
 #include "secret.h"
 #include "sigv4.h"
 #include "util.h"
@@ -413,36 +414,11 @@ render(const struct service *svc, const struct http_tmpl *t, size_t n,
 	return 0;
 }
 
-/* RFC 5849 3.6: unreserved characters as they are, the rest %XX. */
-static int
-pct_encode(struct buf *b, const unsigned char *p, size_t len)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	unsigned char	 e[3];
-	size_t		 i;
-	int		 r;
-
-	for (i = 0; i < len; i++) {
-		if (isalnum(p[i]) || strchr("-._~", p[i]) != NULL) {
-			if (p[i] == '\0')
-				return ERR_FORMAT;
-			r = buf_put_u8(b, p[i]);
-		} else {
-			e[0] = '%';
-			e[1] = (unsigned char)hex[p[i] >> 4];
-			e[2] = (unsigned char)hex[p[i] & 15];
-			r = buf_put(b, e, sizeof(e));
-		}
-		if (r != 0)
-			return r;
-	}
-	return 0;
-}
-
 /*
  * The request's own parameters for OAuth 1.0a (the worker's), and the
- * query parameters this request gets as well: Secretless adds them to
- * the URL before it signs (generic/connector.go, Connect).
+ * query parameters this request gets as well, encoded as RFC 5849 3.6
+ * says: Secretless adds them to the URL before it signs
+ * (generic/connector.go, Connect).
  */
 static int
 oauth1_params(const struct http_state *st, const struct kvlist *query,
@@ -455,10 +431,11 @@ oauth1_params(const struct http_state *st, const struct kvlist *query,
 		return r;
 	for (i = 0; i < query->n; i++)
 		if ((buf_len(b) > 0 && (r = buf_put_u8(b, '&')) != 0) ||
-		    (r = pct_encode(b, (const unsigned char *)query->v[i].key,
-		    strlen(query->v[i].key))) != 0 ||
+		    (r = pct_encode(b, query->v[i].key,
+		    strlen(query->v[i].key), 0)) != 0 ||
 		    (r = buf_put_u8(b, '=')) != 0 ||
-		    (r = pct_encode(b, query->v[i].val, query->v[i].vlen)) != 0)
+		    (r = pct_encode(b, query->v[i].val, query->v[i].vlen,
+		    0)) != 0)
 			return r;
 	return 0;
 }

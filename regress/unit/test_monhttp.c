@@ -36,6 +36,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "msg.h"
+#include "oauth1.h"
 #include "provider.h"
 #include "secret.h"
 #include "sigv4.h"
@@ -86,6 +87,18 @@ static const char conf_text[] =
     "      accessToken: \" tok \"\n"
     "    config:\n"
     "      authenticateURLsMatching: ^https://s3\\.example/\n"
+    "  oa:\n"
+    "    connector: generic_http\n"
+    "    listenOn: tcp://127.0.0.1:7\n"
+    "    credentials: {ck: key1, cs: " CANARY ", tk: tok1, ts: sec2}\n"
+    "    config:\n"
+    "      authenticateURLsMatching: ^https://oa\\.example\n"
+    "      queryParams: {api: \"{{ .ck }}\"}\n"
+    "      oauth1:\n"
+    "        consumer_key: \"{{ .ck }}\"\n"
+    "        consumer_secret: \"{{ .cs }}\"\n"
+    "        token: \"{{ .tk }}\"\n"
+    "        token_secret: \"{{ .ts }}\"\n"
     "  loop:\n"
     "    connector: generic_http\n"
     "    listenOn: tcp://127.0.0.1:6\n"
@@ -385,6 +398,72 @@ aws(struct buf *r)
 	free(hash);
 }
 
+/* The quoted value of name="..." in an OAuth header, into out. */
+static int
+oauth_value(const char *hdr, const char *name, char *out, size_t outlen)
+{
+	char		 key[64];
+	const char	*p, *q;
+
+	snprintf(key, sizeof(key), "%s=\"", name);
+	if ((p = strstr(hdr, key)) == NULL ||
+	    (q = strchr(p + strlen(key), '"')) == NULL)
+		return -1;
+	p += strlen(key);
+	snprintf(out, outlen, "%.*s", (int)(q - p), p);
+	return 0;
+}
+
+/*
+ * OAuth 1.0a signed in the monitor: the base URL without the default
+ * port or the query, the request's parameters and the query parameters
+ * the request gets, a fresh nonce and the time.
+ */
+static void
+oauth1(struct buf *r)
+{
+	struct secret		*k[4], *want = NULL;
+	struct oauth1_keys	 keys;
+	struct kvlist		 h;
+	struct worker		*w;
+	const char		*got;
+	char			 why[512], nonce[64], ts[32], text[512];
+	int			 peer, i;
+
+	REQUIRE((w = new_worker("oa", &peer)) != NULL);
+	CHECK_INT(ROUTE(w, peer, "https", "oa.example", "443", "/p?a=1", r,
+	    why), 0);
+	check_route(r, "oa", 1, "oa.example", "443", HTTP_INJECT_OAUTH1);
+	CHECK_INT(ask(w, peer, MSG_HTTP_HEADERS, strings("a=1&b=x%20y", NULL,
+	    NULL, NULL, NULL), r, NULL, why, sizeof(why)), 0);
+	REQUIRE(kv_get_list(r, &h) == 0);
+	got = kv_get(&h, "Authorization", NULL);
+	REQUIRE(got != NULL);
+	CHECK(kv_text(r, text, sizeof(text)) == 0);
+	CHECK_STR(text, "api=key1;");
+	CHECK(oauth_value(got, "oauth_nonce", nonce, sizeof(nonce)) == 0);
+	CHECK_INT(strlen(nonce), 16);
+	CHECK(oauth_value(got, "oauth_timestamp", ts, sizeof(ts)) == 0);
+	CHECK(llabs(atoll(ts) - (long long)time(NULL)) < 60);
+	k[0] = secret_new("key1", 4);
+	k[1] = secret_new(CANARY, strlen(CANARY));
+	k[2] = secret_new("tok1", 4);
+	k[3] = secret_new("sec2", 4);
+	keys.consumer_key = k[0];
+	keys.consumer_secret = k[1];
+	keys.token = k[2];
+	keys.token_secret = k[3];
+	CHECK(oauth1_header(&keys, "GET", "https://oa.example/p",
+	    "a=1&b=x%20y&api=key1", 20, nonce, ts, &want, why,
+	    sizeof(why)) == 0);
+	CHECK(want != NULL && strcmp((const char *)want->data, got) == 0);
+	secret_free(want);
+	for (i = 0; i < 4; i++)
+		secret_free(k[i]);
+	kv_clear(&h);
+	worker_done(w, peer);
+}
+
 static void
 roots_and_dials(struct buf *r)
 {
@@ -453,6 +532,7 @@ TEST(monhttp_requests)
 	leaked = 0;
 	basic_and_generic(r);
 	aws(r);
+	oauth1(r);
 	roots_and_dials(r);
 	CHECK_INT(leaked, 0);
 	buf_free(r);

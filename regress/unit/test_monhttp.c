@@ -8,8 +8,8 @@
  * refused); aws's session token and keys trimmed, SIGV4 signed with the
  * secret key that never leaves (and refused for a date out of range, and
  * once per route); the roots memfd; a name that resolves to loopback
- * refused without allowLoopback, a literal address dialed.  No reason ever
- * holds a credential's value.
+ * refused without allowLoopback, a literal address dialed.  No reason and
+ * no log line (at debug level) ever holds a credential's value.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -107,6 +107,25 @@ static const char conf_text[] =
     "      passthrough: true\n";
 
 static int	 leaked;
+static int	 lines;
+
+/*
+ * Every line the monitor logs, at debug level: none may hold the canary,
+ * nor the base64 of basic_auth's "alice:CANARY".
+ */
+static void
+sink(int level, const struct log_ctx *ctx, const char *line, void *arg)
+{
+	(void)level;
+	(void)ctx;
+	(void)arg;
+	lines++;
+	if (strstr(line, CANARY) != NULL ||
+	    strstr(line, "YWxpY2U6Q24tbW9uaHR0cC1yeQ") != NULL) {
+		printf("    logged: %s\n", line);
+		leaked++;
+	}
+}
 
 /* The stand-in of a worker of the service. */
 static struct worker *
@@ -516,7 +535,8 @@ TEST(monhttp_requests)
 	char		 err[512];
 	int		 saved = log_level();
 
-	log_set_level(LOG_LVL_ERROR);
+	log_set_sink(sink, NULL);
+	log_set_level(LOG_LVL_DEBUG);
 	memset(&mon, 0, sizeof(mon));
 	TAILQ_INIT(&mon.workers);
 	mon.draining = 1;		/* no listeners to resume */
@@ -535,6 +555,7 @@ TEST(monhttp_requests)
 	oauth1(r);
 	roots_and_dials(r);
 	CHECK_INT(leaked, 0);
+	CHECK(lines > 20);
 	buf_free(r);
 	http_roots_free();
 	config_unref(mon.conf);
@@ -543,5 +564,6 @@ TEST(monhttp_requests)
 	event_base_free(mon.base);
 	metrics_free();
 	memset(&mon, 0, sizeof(mon));
+	log_set_sink(NULL, NULL);
 	log_set_level(saved);
 }

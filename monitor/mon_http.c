@@ -171,13 +171,13 @@ answer_send(struct worker *w, uint32_t type, struct buf *b, int fd)
 	return r == ERR_EOF ? 0 : r;
 }
 
-static int	 refuse(struct worker *, uint32_t, uint16_t, const char *, ...)
-		    __attribute__((format(printf, 4, 5)));
-
 /*
  * A refusal that the client gets (and the log, at info, and /metrics,
  * under the service routed to, else the listener's).
  */
+static int	 refuse(struct worker *, uint32_t, uint16_t, const char *, ...)
+		    __attribute__((format(printf, 4, 5)));
+
 static int
 refuse(struct worker *w, uint32_t type, uint16_t status, const char *fmt,
     ...)

@@ -276,13 +276,21 @@ TEST(httpconf_warnings)
 	    "in clear");
 	config_free(cf);
 	/* Keys that Secretless ignores (its own test file has one). */
-	cf = conftext_warning(HEAD GEN "      headers: {X: a}\n"
-	    "      credentialPatterns: {token: x}\n", 10, 7,
+	cf = conftext_warning(HEAD GEN "      headers: {X: \"{{ .token }}\"}\n"
+	    "      credentialValidations: {user: '^u$'}\n"
+	    "      credentialPatterns: {token: x}\n", 11, 7,
 	    "service gen: config.credentialPatterns is not a generic_http "
 	    "setting; ignored, as Secretless Broker ignores it (known: "
 	    "authenticateURLsMatching, forceSSL, allowPlainHTTP, passthrough, "
 	    "allowLoopback, authenticationStrategy, headers, queryParams, "
 	    "oauth1, credentialValidations)");
+	config_free(cf);
+	/* generic_http: a credential that nothing reads. */
+	cf = conftext_warning(HEAD GEN "      headers: {X: \"{{ .token }}\"}\n",
+	    6, 39, "service gen: credential \"user\" is read by no template; "
+	    "ignored");
+	if (cf != NULL)
+		CHECK(strstr(cf->warnings[0], SECRET) == NULL);
 	config_free(cf);
 	cf = conftext_warning(HEAD ZETA "      headers: {X: a}\n", 10, 7,
 	    "service zeta: config.headers is not a basic_auth setting");

@@ -28,7 +28,7 @@
 /* What one connector of the family takes, beside the common keys. */
 struct http_kind {
 	const char	*name;
-	int		 generic;	/* headers, queryParams, oauth1, ... */
+	int		 generic;	/* headers, queryParams, ... */
 	/* A fixed Authorization header (basic_auth, conjur), or NULL. */
 	const char	*auth_tmpl;
 	/* A fixed credentialValidations entry, or NULL. */
@@ -249,10 +249,10 @@ check_header(struct cfgcheck *cc, const struct service *svc,
 			    managed_headers[i]);
 	for (i = 0; i < hc->nheaders; i++)
 		if (strcasecmp(n->key, hc->headers[i].name) == 0)
-			return cfg_error(cc, n->key_line, n->key_col, "service "
-			    NAMEFMT ": config.headers: " NAMEFMT " twice (names "
-			    "of header fields are case-insensitive)",
-			    svc->name, n->key);
+			return cfg_error(cc, n->key_line, n->key_col,
+			    "service " NAMEFMT ": config.headers: " NAMEFMT
+			    " twice (names of header fields are "
+			    "case-insensitive)", svc->name, n->key);
 	return 0;
 }
 

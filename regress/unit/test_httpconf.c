@@ -201,7 +201,8 @@ TEST(httpconf_errors)
 	    "config.headers must be a mapping of names to templates", SECRET);
 
 	/* Go's text/template beyond the subset: refused, saying what. */
-	conftext_error(HEAD GEN "      headers: {X-A: \"{{ .token | upper }}\"}\n",
+	conftext_error(HEAD GEN
+	    "      headers: {X-A: \"{{ .token | upper }}\"}\n",
 	    9, 22, "service gen: config.headers.X-A: function upper is not "
 	    "supported", SECRET);
 	/* Templates read the service's credentials only. */
@@ -212,7 +213,8 @@ TEST(httpconf_errors)
 	    9, 24, "config.queryParams.k reads credential nope", SECRET);
 
 	/* oauth1: its four keys and no other; not with Authorization. */
-	conftext_error(HEAD GEN "      oauth1: {consumer_key: \"{{ .user }}\"}\n",
+	conftext_error(HEAD GEN
+	    "      oauth1: {consumer_key: \"{{ .user }}\"}\n",
 	    9, 15, "service gen: config.oauth1 needs consumer_secret", SECRET);
 	conftext_error(HEAD GEN "      oauth1: {realm: x}\n", 9, 16,
 	    "config.oauth1.realm is not an OAuth 1.0a setting (known: "

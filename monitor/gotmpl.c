@@ -322,7 +322,8 @@ parse_string(struct gt_parse *ps, struct gt_arg *a)
 		buf_free(b);
 		return gt_err(ps->err, ps->errlen, "out of memory");
 	}
-	memcpy(a->s, buf_ptr(b), a->len);
+	if (a->len > 0)
+		memcpy(a->s, buf_ptr(b), a->len);
 	a->s[a->len] = '\0';
 	buf_free(b);
 	return 0;
@@ -750,38 +751,6 @@ put_num(struct buf *b, const char *prefix, unsigned long long v, int base,
 		v /= (unsigned)base;
 	} while (v != 0 || n < width);
 	return put_str(b, prefix) | buf_put(b, tmp + sizeof(tmp) - n, n);
-}
-
-/* The next UTF-8 sequence of s: its code point, or -1 for a bad byte. */
-static long
-utf8_next(const unsigned char *s, size_t len, size_t *used)
-{
-	long	 cp;
-	size_t	 n, k;
-
-	*used = 1;
-	if (s[0] < 0x80)
-		return s[0];
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return -1;
-	if (len < n)
-		return -1;
-	for (k = 1; k < n; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return -1;
-		cp = cp << 6 | (s[k] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 ||
-	    cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-		return -1;
-	*used = n;
-	return cp;
 }
 
 /*

@@ -5,6 +5,8 @@
  *   httproute.c	a ROUTE's URL, each field's syntax checked, matched
  *		against the services of the listener, and the upstream
  *		it goes to
+ *   httpcreds.c	what a routed request gets from the credentials
+ *		fetched for it (MSG_HTTP_HEADERS)
  *   httproots.c	the roots an upstream's certificate must chain to,
  *		as a sealed memfd for the workers (MSG_HTTP_ROOTS)
  */
@@ -17,7 +19,9 @@
 
 struct buf;
 struct config;
+struct creds;
 struct http_conf;
+struct secret;
 struct service;
 
 /* A request's URL, as MSG_HTTP_ROUTE gives it (httpmsg.h). */
@@ -79,6 +83,27 @@ struct http_route {
 int		 http_route_choose(const struct service *const *grp, size_t n,
 		    const struct http_url *, struct http_route *, char *why,
 		    size_t whylen);
+
+/*
+ * httpcreds.c.  What a routed request gets (HEADERS' answer):
+ * credentialValidations checked, the headers and query parameters
+ * rendered, for HTTP_INJECT_OAUTH1 the Authorization header signed (with
+ * the request's params, as the worker sent them), for HTTP_INJECT_SIGV4
+ * the session token's header and the keys, trimmed, for the route's
+ * SIGV4.  Every value is a secret (kv_clear and secret_free wipe them).
+ * 0, or -1 and why, for the client: never a value.
+ */
+struct http_grant {
+	struct kvlist	 headers;
+	struct kvlist	 query;
+	struct secret	*akid;
+	struct secret	*secret_key;
+};
+int		 http_grant_make(const struct http_url *,
+		    const struct http_route *, const char *params,
+		    size_t paramslen, const struct creds *, struct http_grant *,
+		    char *why, size_t whylen);
+void		 http_grant_clear(struct http_grant *);
 
 /*
  * httproots.c.  A descriptor of its own (read-only, own offset) of the

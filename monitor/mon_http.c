@@ -330,31 +330,39 @@ headers_answer(struct worker *w, const struct creds *creds)
 	struct http_grant	 g;
 	struct buf		*out;
 	char			 why[512];
+	int			 r;
 
-	if (http_grant_make(&st->url, &st->rt, st->params, st->paramslen,
-	    creds, &g, why, sizeof(why)) != 0)
+	r = http_grant_make(&st->url, &st->rt, st->params, st->paramslen,
+	    creds, &g, why, sizeof(why));
+	secret_wipe(st->params, st->paramslen);
+	free(st->params);
+	st->params = NULL;
+	st->paramslen = 0;
+	/*
+	 * Nothing of st after an answer is sent or refused: a worker that
+	 * has gone, or is killed, has its state forgotten there.
+	 */
+	if (r != 0) {
 		refuse(w, MSG_HTTP_HEADERS, 503, "%s", why);
-	else if ((out = answer_new(w, 0, "")) != NULL) {
-		if (kv_put(out, &g.headers) != 0 ||
-		    kv_put(out, &g.query) != 0) {
-			buf_free(out);
-			refuse(w, MSG_HTTP_HEADERS, 503, "the headers of "
-			    "service %s do not fit a message",
-			    st->rt.svc->name);
-		} else if (answer_send(w, MSG_HTTP_HEADERS, out, -1) == 0) {
-			/* aws: the keys of this route's SIGV4. */
-			st->akid = g.akid;
-			st->secret_key = g.secret_key;
-			g.akid = g.secret_key = NULL;
-		}
+		return;
 	}
+	if ((out = answer_new(w, 0, "")) == NULL) {
+		http_grant_clear(&g);
+		return;
+	}
+	if (kv_put(out, &g.headers) != 0 || kv_put(out, &g.query) != 0) {
+		buf_free(out);
+		http_grant_clear(&g);
+		refuse(w, MSG_HTTP_HEADERS, 503, "the headers of service %s do "
+		    "not fit a message", st->rt.svc->name);
+		return;
+	}
+	/* aws: the keys of this route's SIGV4. */
+	st->akid = g.akid;
+	st->secret_key = g.secret_key;
+	g.akid = g.secret_key = NULL;
 	http_grant_clear(&g);
-	if (st->params != NULL) {
-		secret_wipe(st->params, st->paramslen);
-		free(st->params);
-		st->params = NULL;
-		st->paramslen = 0;
-	}
+	answer_send(w, MSG_HTTP_HEADERS, out, -1);	/* wiped */
 }
 
 static void
@@ -426,9 +434,10 @@ static int
 http_answer_sigv4(struct worker *w, struct buf *b)
 {
 	struct http_state	*st;
-	struct buf		*out;
+	struct buf		*out = NULL;
 	char			*amzdate = NULL, *scope = NULL, *hash = NULL;
 	char			 sig[SIGV4_HEX_LEN + 1], why[256];
+	uint16_t		 status = 0;
 	int			 r;
 
 	if ((st = routed_state(w, "SIGV4")) == NULL)
@@ -452,28 +461,34 @@ http_answer_sigv4(struct worker *w, struct buf *b)
 	/* The date is the client's: one out of range is its to hear of. */
 	if (sigv4_check(amzdate, scope, hash, time(NULL), SIGV4_SKEW, why,
 	    sizeof(why)) != 0)
-		r = refuse(w, MSG_HTTP_SIGV4, 400, "%s", why);
-	else if (sigv4_sign(st->secret_key, amzdate, scope, hash, sig) != 0)
-		r = refuse(w, MSG_HTTP_SIGV4, 503, "the request of service %s "
-		    "could not be signed", st->rt.svc->name);
-	else if ((out = answer_new(w, 0, "")) != NULL) {
-		if (buf_put_string(out, st->akid->data, st->akid->len) != 0 ||
-		    buf_put_cstring(out, sig) != 0) {
-			buf_free(out);
-			worker_kill(w, "out of memory");
-		} else
-			r = answer_send(w, MSG_HTTP_SIGV4, out, -1);
+		status = 400;
+	else if (sigv4_sign(st->secret_key, amzdate, scope, hash, sig) != 0 ||
+	    (out = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_u16(out, 0) != 0 || buf_put_cstring(out, "") != 0 ||
+	    buf_put_string(out, st->akid->data, st->akid->len) != 0 ||
+	    buf_put_cstring(out, sig) != 0) {
+		status = 503;
+		snprintf(why, sizeof(why), "the request of service %s could "
+		    "not be signed", st->rt.svc->name);
 	}
 	secret_wipe(sig, sizeof(sig));
  done:
-	/* One signature per route. */
+	/*
+	 * One signature per route.  The keys go before the answer: once it
+	 * is sent, st may be gone (a worker that has left is forgotten).
+	 */
 	secret_free(st->akid);
 	secret_free(st->secret_key);
 	st->akid = st->secret_key = NULL;
 	free(amzdate);
 	free(scope);
 	free(hash);
-	return r;
+	if (r != 0 || status != 0) {
+		buf_free(out);
+		return r != 0 ? r : refuse(w, MSG_HTTP_SIGV4, status, "%s",
+		    why);
+	}
+	return answer_send(w, MSG_HTTP_SIGV4, out, -1);
 }
 
 /*

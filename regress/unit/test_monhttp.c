@@ -417,6 +417,45 @@ aws(struct buf *r)
 	free(hash);
 }
 
+/*
+ * A worker that leaves while its answer is on the way is forgotten as the
+ * answer fails to go (worker_send): nothing of its state may be touched
+ * after that, for HEADERS (answered from the loop) and SIGV4.
+ */
+static void
+gone(struct buf *r)
+{
+	struct worker	*w;
+	struct buf	*m;
+	char		 why[512];
+	int		 peer, i;
+
+	REQUIRE((w = new_worker("s3", &peer)) != NULL);
+	CHECK_INT(ROUTE(w, peer, "https", "s3.example", "", "/", r, why), 0);
+	m = strings("", NULL, NULL, NULL, NULL);
+	dispatch_message(w, MSG_HTTP_HEADERS, m, -1);
+	buf_free(m);
+	close(peer);
+	for (i = 0; i < 500 && w->creq != NULL; i++)
+		event_base_loop(mon.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	CHECK(w->creq == NULL && w->cstate == NULL && w->chan == -1);
+	CHECK_INT(w->killed, 0);
+	REQUIRE((peer = dup(0)) != -1);
+	worker_done(w, peer);
+
+	REQUIRE((w = new_worker("s3", &peer)) != NULL);
+	CHECK_INT(ROUTE(w, peer, "https", "s3.example", "", "/", r, why), 0);
+	CHECK_INT(HEADERS(w, peer, r, why), 0);
+	close(peer);
+	m = sigv4_msg(time(NULL));
+	dispatch_message(w, MSG_HTTP_SIGV4, m, -1);
+	buf_free(m);
+	CHECK(w->cstate == NULL && w->chan == -1);
+	CHECK_INT(w->killed, 0);
+	REQUIRE((peer = dup(0)) != -1);
+	worker_done(w, peer);
+}
+
 /* The quoted value of name="..." in an OAuth header, into out. */
 static int
 oauth_value(const char *hdr, const char *name, char *out, size_t outlen)
@@ -553,6 +592,7 @@ TEST(monhttp_requests)
 	basic_and_generic(r);
 	aws(r);
 	oauth1(r);
+	gone(r);
 	roots_and_dials(r);
 	CHECK_INT(leaked, 0);
 	CHECK(lines > 20);

@@ -152,8 +152,9 @@ oauth1_base_url(const struct http_url *u, const struct http_route *rt,
 {
 	const char	*def = rt->tls ? "443" : "80";
 	int		 plen = (int)strcspn(u->target, "?");
-	int		 port = u->port[0] != '\0' && strcmp(u->port, def) != 0;
+	int		 port;
 
+	port = u->port[0] != '\0' && strcmp(u->port, def) != 0;
 	snprintf(out, HTTP_URL_MAX, "%s://%s%s%s%.*s",
 	    rt->tls ? "https" : "http", u->host, port ? ":" : "",
 	    port ? u->port : "", plen, u->target);
@@ -169,7 +170,8 @@ oauth1_sign(const struct http_url *u, const struct http_route *rt,
 	    "consumer_secret", "token", "token_secret" };
 	const struct http_conf	*hc = rt->hc;
 	const char		*svc = rt->svc->name;
-	struct secret		*v[4] = { NULL, NULL, NULL, NULL }, *hdr = NULL;
+	struct secret		*v[4] = { NULL, NULL, NULL, NULL };
+	struct secret		*hdr = NULL;
 	struct oauth1_keys	 keys;
 	struct buf		*all = NULL;
 	char			 url[HTTP_URL_MAX], nonce[NONCE_LEN + 1];

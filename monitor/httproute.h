@@ -27,8 +27,8 @@ struct service;
 /* A request's URL, as MSG_HTTP_ROUTE gives it (httpmsg.h). */
 struct http_url {
 	char		 method[HTTP_METHOD_MAX + 1];
-	int		 https;		/* scheme: 1 "https", 0 "http" */
-	char		 host[HTTP_HOST_MAX + 1];	/* IPv6 in brackets */
+	int		 https;		/* the scheme is https */
+	char		 host[HTTP_HOST_MAX + 1];	/* [IPv6] */
 	int		 literal;	/* host is an address, not a name */
 	char		 port[6];	/* "" when the URL has none */
 	char		 target[HTTP_TARGET_MAX + 1];
@@ -69,7 +69,7 @@ struct http_route {
 	const struct http_conf	*hc;	/* its conn_conf */
 	int		 tls;		/* https, or forceSSL */
 	char		 host[HTTP_HOST_MAX + 1];	/* as in the URL */
-	char		 dial_host[HTTP_HOST_MAX + 1];	/* no brackets */
+	char		 dial_host[HTTP_HOST_MAX + 1];	/* IPv6 */
 	int		 literal;	/* dialed as it is */
 	char		 port[6];	/* the URL's, or 443 or 80 */
 	enum http_inject inject;
@@ -80,9 +80,9 @@ struct http_route {
  * authenticateURLsMatching matches the URL, and the upstream: 0; or the
  * HTTP status to answer (403) and why, for the client.
  */
-int		 http_route_choose(const struct service *const *grp, size_t n,
-		    const struct http_url *, struct http_route *, char *why,
-		    size_t whylen);
+int		 http_route_choose(const struct service *const *grp,
+		    size_t n, const struct http_url *, struct http_route *,
+		    char *why, size_t whylen);
 
 /*
  * httpcreds.c.  What a routed request gets (HEADERS' answer):
@@ -116,7 +116,7 @@ void		 http_grant_clear(struct http_grant *);
 int		 http_roots_fd(struct config *, char *why, size_t whylen);
 void		 http_roots_free(void);
 /* The memfd of the files given (NULLs skipped), sealed: -1 and why. */
-int		 http_roots_make(const char *const *paths, size_t n, char *why,
-		    size_t whylen);
+int		 http_roots_make(const char *const *paths, size_t n,
+		    char *why, size_t whylen);
 
 #endif

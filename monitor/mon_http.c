@@ -18,8 +18,9 @@
  * out of range) are refusals with an HTTP status, not kills.
  *
  * The credentials are fetched for each HEADERS, made into its answer by
- * httpcreds.c, and wiped once the answer is sent; only aws's keys stay, in guarded memory, for the SIGV4 of the
- * same route, and go at its answer or at the next ROUTE.
+ * httpcreds.c, and wiped once the answer is sent; only aws's keys stay,
+ * in guarded memory, for the SIGV4 of the same route, and go at its
+ * answer or at the next ROUTE.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,7 +57,7 @@ struct http_state {
 	int		 dialed;	/* DIAL asked for this route */
 	int		 headers;	/* HEADERS asked for this route */
 	int		 signed_;	/* SIGV4 asked for this route */
-	char		*params;	/* OAUTH1: HEADERS' params, meanwhile */
+	char		*params;	/* OAUTH1: HEADERS' params */
 	size_t		 paramslen;
 	/* aws: the keys of this route's HEADERS, for its SIGV4 */
 	struct secret	*akid;
@@ -163,8 +164,8 @@ answer_send(struct worker *w, uint32_t type, struct buf *b, int fd)
  * A refusal that the client gets (and the log, at info, and /metrics,
  * under the service routed to, else the listener's).
  */
-static int	 refuse(struct worker *, uint32_t, uint16_t, const char *, ...)
-		    __attribute__((format(printf, 4, 5)));
+static int	 refuse(struct worker *, uint32_t, uint16_t, const char *,
+		    ...) __attribute__((format(printf, 4, 5)));
 
 static int
 refuse(struct worker *w, uint32_t type, uint16_t status, const char *fmt,
@@ -435,8 +436,8 @@ http_answer_sigv4(struct worker *w, struct buf *b)
 {
 	struct http_state	*st;
 	struct buf		*out = NULL;
-	char			*amzdate = NULL, *scope = NULL, *hash = NULL;
-	char			 sig[SIGV4_HEX_LEN + 1], why[256];
+	char			*amzdate = NULL, *scope = NULL;
+	char			*hash = NULL, sig[SIGV4_HEX_LEN + 1], why[256];
 	uint16_t		 status = 0;
 	int			 r;
 

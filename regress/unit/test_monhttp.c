@@ -42,7 +42,7 @@
 #include "sigv4.h"
 #include "test.h"
 
-#define NO_PID		(1 << 30)	/* no such process: kill() reaches none */
+#define NO_PID		(1 << 30)	/* no such process: kill() finds none */
 #define CANARY		"Cn-monhttp-ry"
 
 static const char conf_text[] =
@@ -369,7 +369,8 @@ aws(struct buf *r)
 	struct secret	*key;
 	struct buf	*m;
 	char		 why[512], text[512], want[SIGV4_HEX_LEN + 1];
-	char		*akid = NULL, *sig = NULL, *date = NULL, *scope = NULL;
+	char		*akid = NULL, *sig = NULL, *date = NULL;
+	char		*scope = NULL;
 	char		*hash = NULL;
 	int		 peer;
 

@@ -1164,6 +1164,7 @@ eval_cmd(const struct gt_cmd *c, const struct creds *cr, struct gt_val *prev,
 	size_t		 n, i;
 	int		 rc = -1;
 
+	memset(out, 0, sizeof(*out));
 	if (c->fn == NULL)
 		return eval_arg(&c->args[0], cr, out, err, errlen);
 	n = c->nargs - 1 + (prev != NULL);
@@ -1176,7 +1177,6 @@ eval_cmd(const struct gt_cmd *c, const struct creds *cr, struct gt_val *prev,
 		av[n - 1] = *prev;
 		memset(prev, 0, sizeof(*prev));
 	}
-	memset(out, 0, sizeof(*out));
 	if (c->fn->int_result) {
 		if ((rc = c->fn->fn(av, n, NULL, err, errlen)) == 0) {
 			out->kind = GV_INT;
@@ -1209,6 +1209,7 @@ eval_pipe(const struct gt_pipe *pl, const struct creds *cr,
 	size_t		 i;
 
 	memset(&prev, 0, sizeof(prev));
+	memset(&cur, 0, sizeof(cur));
 	for (i = 0; i < pl->ncmds; i++) {
 		if (eval_cmd(&pl->cmds[i], cr, i > 0 ? &prev : NULL, &cur,
 		    err, errlen) == -1) {

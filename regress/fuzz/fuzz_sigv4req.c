@@ -51,8 +51,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		h.nfields = 1;
 		(void)sigv4_canonical_hash(&h, &c, "s3", "UNSIGNED-PAYLOAD",
 		    hash, why, sizeof(why));
-		(void)sigv4_canonical_hash(&h, &c, "service", "UNSIGNED-PAYLOAD",
-		    hash, why, sizeof(why));
+		(void)sigv4_canonical_hash(&h, &c, "service",
+		    "UNSIGNED-PAYLOAD", hash, why, sizeof(why));
 	}
 	(void)sigv4_add_signed(&c, "x-amz-security-token");
 	if (strlen(c.signed_headers) > SIGV4_SIGNED_MAX)

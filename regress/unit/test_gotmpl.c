@@ -253,7 +253,8 @@ TEST(gotmpl_refusals)
 		{ "x {{ .a", "unclosed action" },
 		{ "{{ }}", "missing value for command" },
 		{ "{{ .a | }}", "missing value for command" },
-		{ "{{ .a | .b }}", "non executable command in pipeline stage 2" },
+		{ "{{ .a | .b }}", "non executable command in pipeline "
+		    "stage 2" },
 		{ "{{ .a | \"x\" }}", "non executable command in pipeline "
 		    "stage 2" },
 		{ "{{ $x := .a }}", "variables are not supported" },

@@ -259,36 +259,38 @@ TEST(sigv4req_refusals)
 	free(h);
 }
 
+#define A4	"AWS4-HMAC-SHA256 "
+
 TEST(sigv4req_parse_authorization)
 {
 	struct sigv4_client	 c;
 	static const char	*bad[] = {
 		"",
 		"AWS4-HMAC-SHA256",
-		"AWS4-HMAC-SHA1 Credential=A/" SUITE_SCOPE ", SignedHeaders=host, "
-		    "Signature=" EMPTY_SHA256,
-		"AWS4-HMAC-SHA256Credential=A/" SUITE_SCOPE ", SignedHeaders=host,"
-		    " Signature=" EMPTY_SHA256,
-		"AWS4-HMAC-SHA256 Credential=A/" SUITE_SCOPE ", SignedHeaders=host",
-		"AWS4-HMAC-SHA256 Credential=A/" SUITE_SCOPE ", SignedHeaders=host,"
+		"AWS4-HMAC-SHA1 Credential=A/" SUITE_SCOPE ", "
+		    "SignedHeaders=host, Signature=" EMPTY_SHA256,
+		"AWS4-HMAC-SHA256Credential=A/" SUITE_SCOPE ", "
+		    "SignedHeaders=host, Signature=" EMPTY_SHA256,
+		A4 "Credential=A/" SUITE_SCOPE ", SignedHeaders=host",
+		A4 "Credential=A/" SUITE_SCOPE ", SignedHeaders=host,"
 		    " Signature=abc",
-		"AWS4-HMAC-SHA256 Credential=A/" SUITE_SCOPE ", Credential=A/"
+		A4 "Credential=A/" SUITE_SCOPE ", Credential=A/"
 		    SUITE_SCOPE ", SignedHeaders=host, Signature=" EMPTY_SHA256,
-		"AWS4-HMAC-SHA256 Credential=" SUITE_SCOPE ", SignedHeaders=host, "
+		A4 "Credential=" SUITE_SCOPE ", SignedHeaders=host, "
 		    "Signature=" EMPTY_SHA256 ", Extra=1",
-		"AWS4-HMAC-SHA256 Credential=/" SUITE_SCOPE ", SignedHeaders=host, "
+		A4 "Credential=/" SUITE_SCOPE ", SignedHeaders=host, "
 		    "Signature=" EMPTY_SHA256,
-		"AWS4-HMAC-SHA256 Credential=A/, SignedHeaders=host, "
+		A4 "Credential=A/, SignedHeaders=host, "
 		    "Signature=" EMPTY_SHA256,
-		"AWS4-HMAC-SHA256 Credential=A/" SUITE_SCOPE ", SignedHeaders=Host, "
+		A4 "Credential=A/" SUITE_SCOPE ", SignedHeaders=Host, "
 		    "Signature=" EMPTY_SHA256,
-		"AWS4-HMAC-SHA256 Credential=A/" SUITE_SCOPE ", SignedHeaders=b;a, "
+		A4 "Credential=A/" SUITE_SCOPE ", SignedHeaders=b;a, "
 		    "Signature=" EMPTY_SHA256,
-		"AWS4-HMAC-SHA256 Credential=A/" SUITE_SCOPE ", SignedHeaders=, "
+		A4 "Credential=A/" SUITE_SCOPE ", SignedHeaders=, "
 		    "Signature=" EMPTY_SHA256,
-		"AWS4-HMAC-SHA256 Credential=A/" SUITE_SCOPE ", SignedHeaders=a b, "
+		A4 "Credential=A/" SUITE_SCOPE ", SignedHeaders=a b, "
 		    "Signature=" EMPTY_SHA256,
-		"AWS4-HMAC-SHA256 Credential=A/" SUITE_SCOPE " x, SignedHeaders=a, "
+		A4 "Credential=A/" SUITE_SCOPE " x, SignedHeaders=a, "
 		    "Signature=" EMPTY_SHA256,
 	};
 	const char	*ok = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"

@@ -17,7 +17,8 @@
  *	query		each name and value decoded ("+" is a space) and
  *			URI-encoded (RFC 3986 unreserved characters kept),
  *			sorted by name, then value
- *	headers		the signed ones: names lower-cased, values trimmed
+ *	headers		the signed ones: names lower-cased, values
+ *			trimmed
  *			with inner runs of blanks made one space, a field
  *			given twice joined with ","
  *	signed headers	the client's list, which must be sorted
@@ -73,7 +74,8 @@ remove_dot_segments(const char *path, size_t len, char *out)
 			/* Drop the last segment and its "/". */
 			if (o > 0 && out[o - 1] == '/' && o > (path[0] == '/'))
 				o--;
-			while (o > (size_t)(path[0] == '/') && out[o - 1] != '/')
+			while (o > (size_t)(path[0] == '/') &&
+			    out[o - 1] != '/')
 				o--;
 			continue;
 		}
@@ -145,7 +147,7 @@ canonical_query(struct buf *b, const char *q, size_t len)
 	while (pct_next_pair(q, len, &off, &pair)) {
 		p[np].name = buf_new(SIGV4_CREQ_MAX);
 		p[np].value = buf_new(SIGV4_CREQ_MAX);
-		/* "+" is a space, as botocore sends a space and AWS reads it. */
+		/* "+" is a space, as botocore sends one and AWS reads it. */
 		if (p[np++].value == NULL || p[np - 1].name == NULL ||
 		    pct_recode(p[np - 1].name, pair.name, pair.namelen,
 		    PCT_PLUS) != 0 || pct_recode(p[np - 1].value, pair.value,
@@ -246,9 +248,7 @@ check_signed(const char *list)
 			if (!is_lower_tchar((unsigned char)p[i]))
 				return -1;
 		if (prev != NULL) {
-			int	 c = memcmp(prev, p, prevlen < n ? prevlen : n);
-
-			if (c > 0 || (c == 0 && prevlen >= n))
+			if (bytes_cmp(prev, prevlen, p, n) >= 0)
 				return -1;
 		}
 		prev = p;
@@ -392,7 +392,8 @@ sigv4_parse_authorization(const char *value, size_t len,
 			;
 		if ((v = component(p, vend, "Credential", &vlen)) != NULL) {
 			/* AKID/scope: the key is the client's dummy. */
-			if (seen & 1 || (slash = memchr(v, '/', vlen)) == NULL ||
+			if (seen & 1 ||
+			    (slash = memchr(v, '/', vlen)) == NULL ||
 			    slash == v || vend - slash - 1 == 0 ||
 			    (size_t)(vend - slash - 1) > SIGV4_SCOPE_MAX)
 				goto bad;
@@ -411,8 +412,8 @@ sigv4_parse_authorization(const char *value, size_t len,
 			seen |= 2;
 		} else if ((v = component(p, vend, "Signature", &vlen)) !=
 		    NULL) {
-			for (i = 0; i < vlen && pct_hexval((unsigned char)v[i]) !=
-			    -1; i++)
+			for (i = 0; i < vlen &&
+			    pct_hexval((unsigned char)v[i]) != -1; i++)
 				;
 			if (seen & 4 || i != SIGV4_HEX_LEN || vlen != i)
 				goto bad;

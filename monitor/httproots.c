@@ -5,8 +5,8 @@
  * whoever could change a root could vouch for any upstream, and so
  * receive its credentials) into a memfd, sealed so that no one, the
  * monitor included, can change it afterwards: the system's store,
- * SECRETLESS_HTTP_CA_BUNDLE's file (Secretless Broker's variable, read
- * from airlockd's environment) and the airlock: section's httpCABundle.
+ * SECRETLESS_HTTP_CA_BUNDLE's file (Secretless Broker's variable) and the
+ * airlock: section's httpCABundle, as the configuration names them.
  * The memfd is made once per loaded configuration, at the first worker
  * that asks, and each worker gets a descriptor of its own, read-only and
  * with its own offset.

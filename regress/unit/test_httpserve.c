@@ -305,3 +305,55 @@ TEST(httpserve_monitor_refuses)
 	    "matches http://up.example:8080/x\n"));
 	CHECK_INT(serve_reap(&s), 0);
 }
+
+/*
+ * Expect: 100-continue: the head goes up alone, the upstream's 100 comes
+ * back to the client, and only then does the body go up.
+ */
+TEST(httpserve_expect_continue)
+{
+	struct served	 s;
+	int		 up;
+
+	REQUIRE(serve_spawn(&s) == 0);
+	CHECK(put(s.client, "PUT http://up.example:8080/u HTTP/1.1\r\n"
+	    "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n") == 0);
+	CHECK(mon_route(s.chan, "/u", HTTP_INJECT_NONE) == 0);
+	CHECK((up = mon_dial(s.chan)) != -1);
+	CHECK(got(up, "PUT /u HTTP/1.1\r\nHost: up.example:8080\r\n"
+	    "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
+	CHECK(put(up, "HTTP/1.1 100 Continue\r\n\r\n") == 0);
+	CHECK(got(s.client, "HTTP/1.1 100 Continue\r\n\r\n"));
+	CHECK(put(s.client, "hello") == 0);
+	CHECK(got(up, "hello"));
+	CHECK(put(up, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n") ==
+	    0);
+	CHECK(got(s.client, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n"
+	    "\r\n"));
+	close(up);
+	shutdown(s.client, SHUT_WR);
+	CHECK_INT(serve_reap(&s), 0);
+}
+
+/*
+ * An HTTP/1.0 client knows no chunks: it gets the data, the end of the
+ * connection as the end, and Connection: close.
+ */
+TEST(httpserve_http10_client)
+{
+	struct served	 s;
+	int		 up;
+
+	REQUIRE(serve_spawn(&s) == 0);
+	CHECK(put(s.client, "GET http://up.example:8080/old HTTP/1.0\r\n\r\n") ==
+	    0);
+	CHECK(mon_route(s.chan, "/old", HTTP_INJECT_NONE) == 0);
+	CHECK((up = mon_dial(s.chan)) != -1);
+	CHECK(got(up, "GET /old HTTP/1.1\r\nHost: up.example:8080\r\n\r\n"));
+	CHECK(put(up, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+	    "X-Up: 1\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n") == 0);
+	CHECK(got_prefix(s.client, "HTTP/1.1 200 OK\r\nX-Up: 1\r\n"
+	    "Connection: close\r\n\r\nabcde"));
+	close(up);
+	CHECK_INT(serve_reap(&s), 0);
+}

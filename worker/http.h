@@ -248,8 +248,8 @@ int		 sigv4_canonical_hash(const struct http_head *,
  * oauth1req.c.  A request's own parameters for OAuth 1.0a's base string
  * (RFC 5849 3.4.1.3.1): the query's, and the body's when it is
  * application/x-www-form-urlencoded, each name and value decoded and
- * encoded again as 3.6 says, "name=value" joined by "&".  Into out;
- * 0, or -1 and why (for the client).
+ * encoded again as 3.6 says, "name=value" joined by "&".  Into out
+ * (emptied first); 0, or -1 and why (for the client).
  */
 int		 oauth1_request_params(const char *target,
 		    const char *content_type, const unsigned char *body,

@@ -16,6 +16,8 @@ struct buf;
 
 /* Is c one of RFC 3986's unreserved characters? */
 int		 pct_unreserved(int c);
+/* The value of a hexadecimal digit, or -1. */
+int		 pct_hexval(int c);
 /* Append the bytes encoded.  0, or -1 when out is full. */
 int		 pct_encode(struct buf *out, const void *, size_t, int flags);
 /*
@@ -28,5 +30,19 @@ int		 pct_decode(struct buf *out, const void *, size_t, int flags);
  * encoded again.  0, or -1 as pct_decode.
  */
 int		 pct_recode(struct buf *out, const void *, size_t, int flags);
+
+/* A piece of a query or a form: name, and value after the first "=". */
+struct pct_pair {
+	const char	*name;
+	size_t		 namelen;
+	const char	*value;		/* empty when the piece has no "=" */
+	size_t		 valuelen;
+};
+/*
+ * The next non-empty piece of the "&"-separated s from *off (0 to
+ * begin), as an HTML form or a query has them.  1, or 0 past the last.
+ */
+int		 pct_next_pair(const char *s, size_t len, size_t *off,
+		    struct pct_pair *);
 
 #endif

@@ -25,5 +25,17 @@ void		 text_printable(char *dst, size_t dstsize, const void *src,
 		    size_t len);
 /* Does the text hold a control character (below 0x20, or DEL)? */
 int		 text_has_control(const void *, size_t);
+/*
+ * The code point of the UTF-8 sequence at s (*n its length, len > 0), or
+ * -1 for a byte that starts none (*n 1): a bad lead or continuation byte,
+ * a truncated, overlong or surrogate sequence, or one past U+10FFFF (as
+ * Go's utf8.DecodeRune reads them).
+ */
+long		 utf8_next(const unsigned char *s, size_t len, size_t *n);
+/*
+ * Byte strings in lexicographic order, a prefix first (as sorting in
+ * Python or Go orders them): <0, 0 or >0.  Either may be NULL when empty.
+ */
+int		 bytes_cmp(const void *, size_t, const void *, size_t);
 
 #endif

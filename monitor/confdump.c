@@ -75,42 +75,6 @@ plain_ok(const char *s, size_t len)
 	return 1;
 }
 
-/*
- * The code point of the UTF-8 sequence at s (*n its length), or -1 for a
- * byte that starts none (*n 1).  The loader took the file through libyaml,
- * which accepts only UTF-8, so that is not expected.
- */
-static long
-utf8_next(const unsigned char *s, size_t len, size_t *n)
-{
-	long	 cp;
-	size_t	 need, i;
-
-	*n = 1;
-	if (s[0] < 0x80)
-		return s[0];
-	if ((s[0] & 0xe0) == 0xc0) {
-		need = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		need = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		need = 4;
-		cp = s[0] & 0x07;
-	} else
-		return -1;
-	if (need > len)
-		return -1;
-	for (i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return -1;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	*n = need;
-	return cp;
-}
-
 void
 confdump_scalar(FILE *f, const char *s, size_t len)
 {

@@ -29,7 +29,7 @@
 #include "secret.h"
 #include "util.h"
 
-#define GT_OUT_MAX	(64 * 1024)	/* a rendered value, or a step of it */
+#define GT_OUT_MAX	(64 * 1024)	/* a value, or a step of one */
 #define GT_DEPTH_MAX	16		/* nested parentheses */
 
 enum gt_akind { GA_FIELD, GA_STRING, GA_PIPE, GA_FUNC };
@@ -38,7 +38,7 @@ struct gt_pipe;
 
 struct gt_arg {
 	enum gt_akind	 kind;
-	char		*s;		/* a field's name, a string, a function */
+	char		*s;		/* a field's name, a string, a func */
 	size_t		 len;
 	struct gt_pipe	*pipe;		/* GA_PIPE */
 };
@@ -67,7 +67,7 @@ struct gt_node {
 struct gotmpl {
 	struct gt_node	*nodes;
 	size_t		 nnodes;
-	char		**names;	/* the credentials it reads, once each */
+	char		**names;	/* the credentials it reads, once */
 	size_t		 nnames;
 };
 
@@ -79,11 +79,12 @@ struct gt_val {
 	long long	 n;		/* GV_INT */
 };
 
-typedef int	 gt_fn(struct gt_val *, size_t, struct buf *, char *, size_t);
+typedef int	 gt_fn(struct gt_val *, size_t, struct buf *, char *,
+		    size_t);
 
 struct gt_func {
 	const char	*name;
-	size_t		 min, max;	/* arguments, the piped one included */
+	size_t		 min, max;	/* arguments, with the piped one */
 	gt_fn		*fn;
 	int		 int_result;	/* len */
 };
@@ -98,8 +99,8 @@ struct gt_parse {
 	struct gotmpl	*t;
 };
 
-static gt_fn	 fn_printf, fn_base64, fn_urlquery, fn_html, fn_js, fn_print,
-		 fn_println, fn_len;
+static gt_fn	 fn_printf, fn_base64, fn_urlquery, fn_html, fn_js,
+		 fn_print, fn_println, fn_len;
 
 static const struct gt_func gt_funcs[] = {
 	{ "printf",	1, SIZE_MAX,	fn_printf,	0 },
@@ -267,7 +268,8 @@ parse_quoted(struct gt_parse *ps, struct buf *out)
 				n = 3;
 			} else {
 				u8[0] = (unsigned char)(0xf0 | v >> 18);
-				u8[1] = (unsigned char)(0x80 | (v >> 12 & 0x3f));
+				u8[1] = (unsigned char)(0x80 |
+				    (v >> 12 & 0x3f));
 				u8[2] = (unsigned char)(0x80 | (v >> 6 & 0x3f));
 				u8[3] = (unsigned char)(0x80 | (v & 0x3f));
 				n = 4;
@@ -322,7 +324,8 @@ parse_string(struct gt_parse *ps, struct gt_arg *a)
 		buf_free(b);
 		return gt_err(ps->err, ps->errlen, "out of memory");
 	}
-	memcpy(a->s, buf_ptr(b), a->len);
+	if (a->len > 0)
+		memcpy(a->s, buf_ptr(b), a->len);
 	a->s[a->len] = '\0';
 	buf_free(b);
 	return 0;
@@ -752,38 +755,6 @@ put_num(struct buf *b, const char *prefix, unsigned long long v, int base,
 	return put_str(b, prefix) | buf_put(b, tmp + sizeof(tmp) - n, n);
 }
 
-/* The next UTF-8 sequence of s: its code point, or -1 for a bad byte. */
-static long
-utf8_next(const unsigned char *s, size_t len, size_t *used)
-{
-	long	 cp;
-	size_t	 n, k;
-
-	*used = 1;
-	if (s[0] < 0x80)
-		return s[0];
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return -1;
-	if (len < n)
-		return -1;
-	for (k = 1; k < n; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return -1;
-		cp = cp << 6 | (s[k] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 ||
-	    cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-		return -1;
-	*used = n;
-	return cp;
-}
-
 /*
  * unicode.IsPrint, near enough for credentials: the C1 controls, the
  * soft hyphen, the spaces other than ASCII's and the format characters of
@@ -827,9 +798,11 @@ put_quoted(struct buf *b, const unsigned char *s, size_t len, int q)
 			rc = put_num(b, "\\x", cp < 0 ? s[i] :
 			    (unsigned long long)cp, 16, 2, 0);
 		else if (cp < 0x10000)
-			rc = put_num(b, "\\u", (unsigned long long)cp, 16, 4, 0);
+			rc = put_num(b, "\\u", (unsigned long long)cp, 16, 4,
+			    0);
 		else
-			rc = put_num(b, "\\U", (unsigned long long)cp, 16, 8, 0);
+			rc = put_num(b, "\\U", (unsigned long long)cp, 16, 8,
+			    0);
 	}
 	return rc | buf_put_u8(b, (uint8_t)q);
 }
@@ -1117,7 +1090,7 @@ esc_js(struct buf *out, const unsigned char *s, size_t len)
 			rc = buf_put_u8(out, s[i]);
 		else if ((cp = utf8_next(s + i, len - i, &n)) < 0 ||
 		    rune_printable(cp))
-			rc = buf_put(out, s + i, n);	/* U+FFFD: printable */
+			rc = buf_put(out, s + i, n);	/* U+FFFD prints */
 		else
 			rc = put_num(out, "\\u", (unsigned long long)cp, 16, 4,
 			    1);
@@ -1195,6 +1168,7 @@ eval_cmd(const struct gt_cmd *c, const struct creds *cr, struct gt_val *prev,
 	size_t		 n, i;
 	int		 rc = -1;
 
+	memset(out, 0, sizeof(*out));
 	if (c->fn == NULL)
 		return eval_arg(&c->args[0], cr, out, err, errlen);
 	n = c->nargs - 1 + (prev != NULL);
@@ -1207,7 +1181,6 @@ eval_cmd(const struct gt_cmd *c, const struct creds *cr, struct gt_val *prev,
 		av[n - 1] = *prev;
 		memset(prev, 0, sizeof(*prev));
 	}
-	memset(out, 0, sizeof(*out));
 	if (c->fn->int_result) {
 		if ((rc = c->fn->fn(av, n, NULL, err, errlen)) == 0) {
 			out->kind = GV_INT;
@@ -1240,6 +1213,7 @@ eval_pipe(const struct gt_pipe *pl, const struct creds *cr,
 	size_t		 i;
 
 	memset(&prev, 0, sizeof(prev));
+	memset(&cur, 0, sizeof(cur));
 	for (i = 0; i < pl->ncmds; i++) {
 		if (eval_cmd(&pl->cmds[i], cr, i > 0 ? &prev : NULL, &cur,
 		    err, errlen) == -1) {

@@ -28,7 +28,7 @@
 /* What one connector of the family takes, beside the common keys. */
 struct http_kind {
 	const char	*name;
-	int		 generic;	/* headers, queryParams, oauth1, ... */
+	int		 generic;	/* headers, queryParams, ... */
 	/* A fixed Authorization header (basic_auth, conjur), or NULL. */
 	const char	*auth_tmpl;
 	/* A fixed credentialValidations entry, or NULL. */
@@ -249,10 +249,10 @@ check_header(struct cfgcheck *cc, const struct service *svc,
 			    managed_headers[i]);
 	for (i = 0; i < hc->nheaders; i++)
 		if (strcasecmp(n->key, hc->headers[i].name) == 0)
-			return cfg_error(cc, n->key_line, n->key_col, "service "
-			    NAMEFMT ": config.headers: " NAMEFMT " twice (names "
-			    "of header fields are case-insensitive)",
-			    svc->name, n->key);
+			return cfg_error(cc, n->key_line, n->key_col,
+			    "service " NAMEFMT ": config.headers: " NAMEFMT
+			    " twice (names of header fields are "
+			    "case-insensitive)", svc->name, n->key);
 	return 0;
 }
 
@@ -454,6 +454,52 @@ check_passthrough(struct cfgcheck *cc, const struct service *svc,
 	return 0;
 }
 
+/* Does one of the n templates read the credential name? */
+static int
+read_by(const struct http_tmpl *t, size_t n, const char *name)
+{
+	const char	*r;
+	size_t		 i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; (r = gotmpl_name(t[i].tmpl, j)) != NULL; j++)
+			if (strcmp(r, name) == 0)
+				return 1;
+	return 0;
+}
+
+/*
+ * generic_http takes any credential name (its row lists none): one that
+ * no template and no validation reads is a mistake, said and ignored, as
+ * config.c says it of the other connectors.
+ */
+static int
+warn_unread(struct cfgcheck *cc, const struct service *svc,
+    const struct http_conf *hc)
+{
+	const struct credential	*cr;
+	size_t			 i, j;
+	int			 r;
+
+	for (i = 0; i < svc->ncreds; i++) {
+		cr = &svc->creds[i];
+		if (read_by(hc->headers, hc->nheaders, cr->name) ||
+		    read_by(hc->query, hc->nquery, cr->name) ||
+		    read_by(hc->oauth1, hc->noauth1, cr->name))
+			continue;
+		for (j = 0; j < hc->nvalidations; j++)
+			if (strcmp(hc->validations[j].cred, cr->name) == 0)
+				break;
+		if (j < hc->nvalidations)
+			continue;
+		if ((r = cfg_warn(cc, cr->name_line, cr->name_col, "service "
+		    NAMEFMT ": credential \"" NAMEFMT "\" is read by no "
+		    "template; ignored", svc->name, cr->name)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 /*
  * Credentials go to a plain-http upstream only with allowPlainHTTP: say
  * so once, unless every pattern matches https URLs only.
@@ -512,7 +558,8 @@ http_check(struct cfgcheck *cc, struct service *svc,
 	    (r = check_oauth1(cc, svc, hc)) != 0))
 		return r;
 	if ((r = get_validations(cc, svc, k, hc)) != 0 ||
-	    (r = check_passthrough(cc, svc, k, hc)) != 0)
+	    (r = check_passthrough(cc, svc, k, hc)) != 0 ||
+	    (k->generic && (r = warn_unread(cc, svc, hc)) != 0))
 		return r;
 	return warn_plain(cc, svc, hc);
 }

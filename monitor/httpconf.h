@@ -47,9 +47,10 @@ struct gotmpl;
  * trimming) where a pipeline is a command, or commands joined by "|"
  * (each gets the one before as its last argument); a command is ".name"
  * (a credential), a "quoted" or `raw` string, or a function with its
- * arguments: printf (the verbs %s, %v, %q, %x, %X, %d and %%), base64
- * (standard encoding, with padding), urlquery, html, js, print, println,
- * len.  Anything else is refused with why, for -t.
+ * arguments (an argument may be a pipeline in parentheses): printf (its
+ * format a quoted string; the verbs %s, %v, %q, %x, %X, %d and %%),
+ * base64 (standard encoding, with padding), urlquery, html, js, print,
+ * println, len; and comments.  Anything else is refused with why, for -t.
  */
 struct gotmpl	*gotmpl_parse(const char *text, char *err, size_t errlen);
 /* The i-th credential name the template reads (NULL past the last). */

@@ -37,6 +37,7 @@
 #include <pcre2.h>
 
 #include "httpconf.h"
+#include "pctenc.h"
 
 /* Bounds on one match (PCRE2's defaults are 10 million and 20 MB). */
 #define RE_MATCH_LIMIT		200000
@@ -56,11 +57,11 @@ struct re_walk {
 	const char	*p;
 	size_t		 len;
 	size_t		 i;
-	char		*out;		/* room for 16 bytes per input byte */
+	char		*out;		/* 16 bytes for each of p's */
 	size_t		 olen;
 	char		*err;
 	size_t		 errlen;
-	int		 lastq;		/* 0; 1 after a quantifier; 2 lazy */
+	int		 lastq;		/* 1 after a quantifier, 2: lazy */
 	int		 atom;		/* a quantifier may follow */
 };
 
@@ -96,13 +97,6 @@ static int
 is_octal(int c)
 {
 	return c >= '0' && c <= '7';
-}
-
-static int
-is_hex(int c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	    (c >= 'A' && c <= 'F');
 }
 
 static int
@@ -178,15 +172,17 @@ re_escape(struct re_walk *w, int inclass)
 		if (i < w->len && p[i] == '{') {
 			size_t	 j = i + 1;
 
-			while (j < w->len && is_hex((unsigned char)p[j]))
+			while (j < w->len &&
+			    pct_hexval((unsigned char)p[j]) != -1)
 				j++;
 			if (j == i + 1 || j >= w->len || p[j] != '}' ||
 			    j - i - 1 > 8)
 				return re_fail(w, "invalid escape sequence "
 				    "\\x{");
 			i = j + 1;
-		} else if (i + 1 < w->len && is_hex((unsigned char)p[i]) &&
-		    is_hex((unsigned char)p[i + 1]))
+		} else if (i + 1 < w->len &&
+		    pct_hexval((unsigned char)p[i]) != -1 &&
+		    pct_hexval((unsigned char)p[i + 1]) != -1)
 			i += 2;
 		else
 			return re_fail(w, "invalid escape sequence \\x: two "

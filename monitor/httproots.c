@@ -5,8 +5,8 @@
  * whoever could change a root could vouch for any upstream, and so
  * receive its credentials) into a memfd, sealed so that no one, the
  * monitor included, can change it afterwards: the system's store,
- * SECRETLESS_HTTP_CA_BUNDLE's file (Secretless Broker's variable, read
- * from airlockd's environment) and the airlock: section's httpCABundle.
+ * SECRETLESS_HTTP_CA_BUNDLE's file (Secretless Broker's variable) and the
+ * airlock: section's httpCABundle, as the configuration names them.
  * The memfd is made once per loaded configuration, at the first worker
  * that asks, and each worker gets a descriptor of its own, read-only and
  * with its own offset.
@@ -162,8 +162,9 @@ roots_of(struct config *conf, char *why, size_t whylen)
 	/* A system without a store of its own may name its bundles. */
 	paths[0] = stat(HTTP_ROOTS_SYSTEM, &st) == 0 ? HTTP_ROOTS_SYSTEM :
 	    NULL;
-	paths[1] = getenv("SECRETLESS_HTTP_CA_BUNDLE");
-	paths[2] = NULL;
+	/* As the configuration loaded them (confkeys.c checked both). */
+	paths[1] = conf->http_ca_env;
+	paths[2] = conf->http_ca_bundle;
 	if ((fd = http_roots_make(paths, nitems(paths), why, whylen)) == -1)
 		return -1;
 	http_roots_free();

@@ -5,6 +5,8 @@
  *   httproute.c	a ROUTE's URL, each field's syntax checked, matched
  *		against the services of the listener, and the upstream
  *		it goes to
+ *   httpcreds.c	what a routed request gets from the credentials
+ *		fetched for it (MSG_HTTP_HEADERS)
  *   httproots.c	the roots an upstream's certificate must chain to,
  *		as a sealed memfd for the workers (MSG_HTTP_ROOTS)
  */
@@ -17,14 +19,16 @@
 
 struct buf;
 struct config;
+struct creds;
 struct http_conf;
+struct secret;
 struct service;
 
 /* A request's URL, as MSG_HTTP_ROUTE gives it (httpmsg.h). */
 struct http_url {
 	char		 method[HTTP_METHOD_MAX + 1];
-	int		 https;		/* scheme: 1 "https", 0 "http" */
-	char		 host[HTTP_HOST_MAX + 1];	/* IPv6 in brackets */
+	int		 https;		/* the scheme is https */
+	char		 host[HTTP_HOST_MAX + 1];	/* [IPv6] */
 	int		 literal;	/* host is an address, not a name */
 	char		 port[6];	/* "" when the URL has none */
 	char		 target[HTTP_TARGET_MAX + 1];
@@ -65,7 +69,7 @@ struct http_route {
 	const struct http_conf	*hc;	/* its conn_conf */
 	int		 tls;		/* https, or forceSSL */
 	char		 host[HTTP_HOST_MAX + 1];	/* as in the URL */
-	char		 dial_host[HTTP_HOST_MAX + 1];	/* no brackets */
+	char		 dial_host[HTTP_HOST_MAX + 1];	/* IPv6 */
 	int		 literal;	/* dialed as it is */
 	char		 port[6];	/* the URL's, or 443 or 80 */
 	enum http_inject inject;
@@ -76,9 +80,30 @@ struct http_route {
  * authenticateURLsMatching matches the URL, and the upstream: 0; or the
  * HTTP status to answer (403) and why, for the client.
  */
-int		 http_route_choose(const struct service *const *grp, size_t n,
-		    const struct http_url *, struct http_route *, char *why,
-		    size_t whylen);
+int		 http_route_choose(const struct service *const *grp,
+		    size_t n, const struct http_url *, struct http_route *,
+		    char *why, size_t whylen);
+
+/*
+ * httpcreds.c.  What a routed request gets (HEADERS' answer):
+ * credentialValidations checked, the headers and query parameters
+ * rendered, for HTTP_INJECT_OAUTH1 the Authorization header signed (with
+ * the request's params, as the worker sent them), for HTTP_INJECT_SIGV4
+ * the session token's header and the keys, trimmed, for the route's
+ * SIGV4.  Every value is a secret (kv_clear and secret_free wipe them).
+ * 0, or -1 and why, for the client: never a value.
+ */
+struct http_grant {
+	struct kvlist	 headers;
+	struct kvlist	 query;
+	struct secret	*akid;
+	struct secret	*secret_key;
+};
+int		 http_grant_make(const struct http_url *,
+		    const struct http_route *, const char *params,
+		    size_t paramslen, const struct creds *, struct http_grant *,
+		    char *why, size_t whylen);
+void		 http_grant_clear(struct http_grant *);
 
 /*
  * httproots.c.  A descriptor of its own (read-only, own offset) of the
@@ -91,7 +116,7 @@ int		 http_route_choose(const struct service *const *grp, size_t n,
 int		 http_roots_fd(struct config *, char *why, size_t whylen);
 void		 http_roots_free(void);
 /* The memfd of the files given (NULLs skipped), sealed: -1 and why. */
-int		 http_roots_make(const char *const *paths, size_t n, char *why,
-		    size_t whylen);
+int		 http_roots_make(const char *const *paths, size_t n,
+		    char *why, size_t whylen);
 
 #endif

@@ -17,19 +17,17 @@
  * an upstream can cause (no match, unreachable, a provider down, a date
  * out of range) are refusals with an HTTP status, not kills.
  *
- * The credentials are fetched for each HEADERS and wiped once the answer
- * is sent; only aws's keys stay, in guarded memory, for the SIGV4 of the
- * same route, and go at its answer or at the next ROUTE.
+ * The credentials are fetched for each HEADERS, made into its answer by
+ * httpcreds.c, and wiped once the answer is sent; only aws's keys stay,
+ * in guarded memory, for the SIGV4 of the same route, and go at its
+ * answer or at the next ROUTE.
  */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <sodium.h>
 
 #include "buf.h"
 #include "connector.h"
@@ -44,18 +42,10 @@
 #include "sigv4.h"
 #include "util.h"
 
-/*
- * Bounds of SIGV4's scope and of the access key id in its answer, as the
- * worker has them (worker/http.h: SCOPE_MAX, AKID_MAX).
- */
+/* SIGV4's scope, as the worker bounds it (worker/http.h: SIGV4_SCOPE_MAX). */
 #define SCOPE_MAX	128
-#define AKID_MAX	128
 /* AWS SigV4: how far X-Amz-Date may be from our clock (15 minutes). */
 #define SIGV4_SKEW	900
-/* OAuth 1.0a's nonce: as Secretless makes it (protocol.go, generateNonce). */
-#define NONCE_LEN	16
-#define NONCE_CHARS	"abcdefghijklmnopqrstuvwxyz" \
-			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 /* The connection's current route and what was done for it (w->cstate). */
 struct http_state {
@@ -67,7 +57,7 @@ struct http_state {
 	int		 dialed;	/* DIAL asked for this route */
 	int		 headers;	/* HEADERS asked for this route */
 	int		 signed_;	/* SIGV4 asked for this route */
-	char		*params;	/* OAUTH1: HEADERS' params, meanwhile */
+	char		*params;	/* OAUTH1: HEADERS' params */
 	size_t		 paramslen;
 	/* aws: the keys of this route's HEADERS, for its SIGV4 */
 	struct secret	*akid;
@@ -174,6 +164,9 @@ answer_send(struct worker *w, uint32_t type, struct buf *b, int fd)
  * A refusal that the client gets (and the log, at info, and /metrics,
  * under the service routed to, else the listener's).
  */
+static int	 refuse(struct worker *, uint32_t, uint16_t, const char *,
+		    ...) __attribute__((format(printf, 4, 5)));
+
 static int
 refuse(struct worker *w, uint32_t type, uint16_t status, const char *fmt,
     ...)
@@ -330,330 +323,47 @@ http_answer_dial(struct worker *w, struct buf *b)
 		    "connecting to the upstream");
 	return 0;
 }
-/* RFC 9110 5.5: a field value has no control character but HT. */
-static int
-field_value_ok(const unsigned char *v, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < len; i++)
-		if ((v[i] < 0x20 && v[i] != '\t') || v[i] == 0x7f)
-			return 0;
-	return 1;
-}
-
-/*
- * credentialValidations: each named credential must be there and match
- * its pattern, at each fetch (Secretless's config.validate).  Neither the
- * value nor a part of it is ever in a message.
- */
-static int
-validate(const struct service *svc, const struct http_conf *hc,
-    const struct creds *creds, char *why, size_t whylen)
-{
-	const struct secret	*v;
-	size_t			 i;
-
-	for (i = 0; i < hc->nvalidations; i++) {
-		if ((v = creds_get(creds, hc->validations[i].cred)) == NULL) {
-			snprintf(why, whylen, "service %s has no credential "
-			    "%s to check", svc->name, hc->validations[i].cred);
-			return -1;
-		}
-		if (http_regex_match(hc->validations[i].re,
-		    (const char *)v->data, v->len) != 1) {
-			snprintf(why, whylen, "the credential %s of service "
-			    "%s does not match its credentialValidations "
-			    "pattern %.200s", hc->validations[i].cred,
-			    svc->name,
-			    http_regex_pattern(hc->validations[i].re));
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Render templates into a kv list: headers' values must be fit for one. */
-static int
-render(const struct service *svc, const struct http_tmpl *t, size_t n,
-    const struct creds *creds, int header, struct kvlist *out, char *why,
-    size_t whylen)
-{
-	struct secret	*v;
-	char		 err[256];
-	size_t		 i;
-	int		 r;
-
-	for (i = 0; i < n; i++) {
-		if (gotmpl_render(t[i].tmpl, creds, &v, err, sizeof(err)) !=
-		    0) {
-			snprintf(why, whylen, "the %s %s of service %s cannot "
-			    "be rendered: %s", header ? "header" :
-			    "query parameter", t[i].name, svc->name, err);
-			return -1;
-		}
-		if (header && (!http_token_valid(t[i].name,
-		    strlen(t[i].name)) || !field_value_ok(v->data, v->len))) {
-			secret_free(v);
-			snprintf(why, whylen, "the header %s of service %s, "
-			    "rendered from its credentials, is not fit for a "
-			    "header (a control character?)", t[i].name,
-			    svc->name);
-			return -1;
-		}
-		r = kv_set(out, t[i].name, v->data, v->len);
-		secret_free(v);
-		if (r != 0) {
-			snprintf(why, whylen, "the %ss of service %s do not "
-			    "fit a message", header ? "header" :
-			    "query parameter", svc->name);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* RFC 5849 3.6: unreserved characters as they are, the rest %XX. */
-static int
-pct_encode(struct buf *b, const unsigned char *p, size_t len)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	unsigned char	 e[3];
-	size_t		 i;
-	int		 r;
-
-	for (i = 0; i < len; i++) {
-		if (isalnum(p[i]) || strchr("-._~", p[i]) != NULL) {
-			if (p[i] == '\0')
-				return ERR_FORMAT;
-			r = buf_put_u8(b, p[i]);
-		} else {
-			e[0] = '%';
-			e[1] = (unsigned char)hex[p[i] >> 4];
-			e[2] = (unsigned char)hex[p[i] & 15];
-			r = buf_put(b, e, sizeof(e));
-		}
-		if (r != 0)
-			return r;
-	}
-	return 0;
-}
-
-/*
- * The request's own parameters for OAuth 1.0a (the worker's), and the
- * query parameters this request gets as well: Secretless adds them to
- * the URL before it signs (generic/connector.go, Connect).
- */
-static int
-oauth1_params(const struct http_state *st, const struct kvlist *query,
-    struct buf *b)
-{
-	size_t	 i;
-	int	 r;
-
-	if ((r = buf_put(b, st->params, st->paramslen)) != 0)
-		return r;
-	for (i = 0; i < query->n; i++)
-		if ((buf_len(b) > 0 && (r = buf_put_u8(b, '&')) != 0) ||
-		    (r = pct_encode(b, (const unsigned char *)query->v[i].key,
-		    strlen(query->v[i].key))) != 0 ||
-		    (r = buf_put_u8(b, '=')) != 0 ||
-		    (r = pct_encode(b, query->v[i].val, query->v[i].vlen)) != 0)
-			return r;
-	return 0;
-}
-
-/*
- * RFC 5849 3.4.1.2: the base string URI, the upstream's scheme (forceSSL
- * makes it https, as Secretless's), the host, the port unless it is the
- * scheme's default, and the path without the query.
- */
-static void
-oauth1_base_url(const struct http_state *st, char out[HTTP_URL_MAX])
-{
-	const char	*def = st->rt.tls ? "443" : "80";
-	int		 plen = (int)strcspn(st->url.target, "?");
-	int		 port = st->url.port[0] != '\0' &&
-			    strcmp(st->url.port, def) != 0;
-
-	snprintf(out, HTTP_URL_MAX, "%s://%s%s%s%.*s",
-	    st->rt.tls ? "https" : "http", st->url.host, port ? ":" : "",
-	    port ? st->url.port : "", plen, st->url.target);
-}
-
-/* The oauth1: templates rendered, the Authorization header signed. */
-static int
-oauth1_sign(const struct http_state *st, const struct creds *creds,
-    const struct kvlist *query, struct kvlist *hdrs, char *why,
-    size_t whylen)
-{
-	static const char *const names[4] = { "consumer_key",
-	    "consumer_secret", "token", "token_secret" };
-	const struct http_conf	*hc = st->rt.hc;
-	const char		*svc = st->rt.svc->name;
-	struct secret		*v[4] = { NULL, NULL, NULL, NULL }, *hdr = NULL;
-	struct oauth1_keys	 keys;
-	struct buf		*params = NULL;
-	char			 url[HTTP_URL_MAX], nonce[NONCE_LEN + 1];
-	char			 ts[24], err[256];
-	size_t			 i, j;
-	int			 r = -1;
-
-	for (j = 0; j < 4; j++) {
-		for (i = 0; i < hc->noauth1 &&
-		    strcmp(hc->oauth1[i].name, names[j]) != 0; i++)
-			;
-		if (i == hc->noauth1 || gotmpl_render(hc->oauth1[i].tmpl,
-		    creds, &v[j], err, sizeof(err)) != 0 || v[j]->len == 0) {
-			snprintf(why, whylen, "service %s: required oAuth1 "
-			    "parameter '%s' not found", svc, names[j]);
-			goto done;
-		}
-	}
-	keys.consumer_key = v[0];
-	keys.consumer_secret = v[1];
-	keys.token = v[2];
-	keys.token_secret = v[3];
-	for (i = 0; i < NONCE_LEN; i++)
-		nonce[i] = NONCE_CHARS[randombytes_uniform(
-		    sizeof(NONCE_CHARS) - 1)];
-	nonce[NONCE_LEN] = '\0';
-	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
-	oauth1_base_url(st, url);
-	if ((params = buf_new(HTTP_PARAMS_MAX + MSG_MAX_PAYLOAD)) == NULL ||
-	    oauth1_params(st, query, params) != 0) {
-		snprintf(why, whylen, "service %s: the OAuth 1.0a parameters "
-		    "are too long", svc);
-		goto done;
-	}
-	if (oauth1_header(&keys, st->url.method, url,
-	    (const char *)buf_ptr(params), buf_len(params), nonce, ts, &hdr,
-	    err, sizeof(err)) != 0) {
-		snprintf(why, whylen, "service %s: no OAuth 1.0a signature: "
-		    "%s", svc, err);
-		goto done;
-	}
-	if (kv_set(hdrs, "Authorization", hdr->data, hdr->len) != 0) {
-		snprintf(why, whylen, "service %s: out of memory", svc);
-		goto done;
-	}
-	r = 0;
- done:
-	for (j = 0; j < 4; j++)
-		secret_free(v[j]);
-	secret_free(hdr);
-	buf_free(params);
-	return r;
-}
-
-/* A credential without the white space around it (Go's TrimSpace). */
-static struct secret *
-trimmed(const struct creds *creds, const char *name)
-{
-	const struct secret	*v;
-	size_t			 a, z;
-
-	if ((v = creds_get(creds, name)) == NULL)
-		return secret_new("", 0);
-	for (a = 0; a < v->len && isspace(v->data[a]); a++)
-		;
-	for (z = v->len; z > a && isspace(v->data[z - 1]); z--)
-		;
-	return secret_new(v->data + a, z - a);
-}
-
-/* An access key id goes into a header: a token without "/" or ",". */
-static int
-akid_ok(const struct secret *s)
-{
-	size_t	 i;
-
-	if (s->len == 0 || s->len > AKID_MAX)
-		return 0;
-	for (i = 0; i < s->len; i++)
-		if (!isalnum(s->data[i]) && s->data[i] != '_' &&
-		    s->data[i] != '-')
-			return 0;
-	return 1;
-}
-
-/*
- * aws (Secretless's aws.go, newAmzStaticCredentials): the keys, trimmed,
- * kept for this route's SIGV4; the session token, if any, as the
- * X-Amz-Security-Token header (which the worker then signs).
- */
-static int
-aws_keys(struct http_state *st, const struct creds *creds,
-    struct kvlist *hdrs, char *why, size_t whylen)
-{
-	const char	*svc = st->rt.svc->name;
-	struct secret	*token;
-	int		 r = 0;
-
-	st->akid = trimmed(creds, "accessKeyId");
-	st->secret_key = trimmed(creds, "secretAccessKey");
-	if ((token = trimmed(creds, "accessToken")) == NULL ||
-	    st->akid == NULL || st->secret_key == NULL) {
-		snprintf(why, whylen, "service %s: out of memory", svc);
-		r = -1;
-	} else if (!akid_ok(st->akid) || st->secret_key->len == 0) {
-		snprintf(why, whylen, "service %s: AWS connection parameter "
-		    "'%s' is not available", svc, !akid_ok(st->akid) ?
-		    "accessKeyId" : "secretAccessKey");
-		r = -1;
-	} else if (token->len > 0 && (!field_value_ok(token->data,
-	    token->len) || kv_set(hdrs, "X-Amz-Security-Token", token->data,
-	    token->len) != 0)) {
-		snprintf(why, whylen, "service %s: its accessToken does not "
-		    "fit a header", svc);
-		r = -1;
-	}
-	secret_free(token);
-	return r;
-}
-
-/* HEADERS' answer, from the credentials of this request. */
+/* HEADERS' answer, from the credentials of this request (httpcreds.c). */
 static void
 headers_answer(struct worker *w, const struct creds *creds)
 {
 	struct http_state	*st = w->cstate;
-	const struct http_conf	*hc = st->rt.hc;
-	const struct service	*svc = st->rt.svc;
-	struct kvlist		 hdrs, query;
+	struct http_grant	 g;
 	struct buf		*out;
 	char			 why[512];
+	int			 r;
 
-	kv_init(&hdrs);
-	kv_init(&query);
-	if (validate(svc, hc, creds, why, sizeof(why)) != 0 ||
-	    render(svc, hc->headers, hc->nheaders, creds, 1, &hdrs, why,
-	    sizeof(why)) != 0 ||
-	    render(svc, hc->query, hc->nquery, creds, 0, &query, why,
-	    sizeof(why)) != 0 ||
-	    (st->rt.inject == HTTP_INJECT_OAUTH1 && oauth1_sign(st, creds,
-	    &query, &hdrs, why, sizeof(why)) != 0) ||
-	    (st->rt.inject == HTTP_INJECT_SIGV4 && aws_keys(st, creds, &hdrs,
-	    why, sizeof(why)) != 0)) {
-		secret_free(st->akid);
-		secret_free(st->secret_key);
-		st->akid = st->secret_key = NULL;
+	r = http_grant_make(&st->url, &st->rt, st->params, st->paramslen,
+	    creds, &g, why, sizeof(why));
+	secret_wipe(st->params, st->paramslen);
+	free(st->params);
+	st->params = NULL;
+	st->paramslen = 0;
+	/*
+	 * Nothing of st after an answer is sent or refused: a worker that
+	 * has gone, or is killed, has its state forgotten there.
+	 */
+	if (r != 0) {
 		refuse(w, MSG_HTTP_HEADERS, 503, "%s", why);
-	} else if ((out = answer_new(w, 0, "")) != NULL) {
-		if (kv_put(out, &hdrs) != 0 || kv_put(out, &query) != 0) {
-			buf_free(out);
-			refuse(w, MSG_HTTP_HEADERS, 503, "the headers of "
-			    "service %s do not fit a message", svc->name);
-		} else
-			answer_send(w, MSG_HTTP_HEADERS, out, -1);	/* wiped */
+		return;
 	}
-	kv_clear(&hdrs);
-	kv_clear(&query);
-	if (st->params != NULL) {
-		secret_wipe(st->params, st->paramslen);
-		free(st->params);
-		st->params = NULL;
-		st->paramslen = 0;
+	if ((out = answer_new(w, 0, "")) == NULL) {
+		http_grant_clear(&g);
+		return;
 	}
+	if (kv_put(out, &g.headers) != 0 || kv_put(out, &g.query) != 0) {
+		buf_free(out);
+		http_grant_clear(&g);
+		refuse(w, MSG_HTTP_HEADERS, 503, "the headers of service %s do "
+		    "not fit a message", st->rt.svc->name);
+		return;
+	}
+	/* aws: the keys of this route's SIGV4. */
+	st->akid = g.akid;
+	st->secret_key = g.secret_key;
+	g.akid = g.secret_key = NULL;
+	http_grant_clear(&g);
+	answer_send(w, MSG_HTTP_HEADERS, out, -1);	/* wiped */
 }
 
 static void
@@ -725,9 +435,10 @@ static int
 http_answer_sigv4(struct worker *w, struct buf *b)
 {
 	struct http_state	*st;
-	struct buf		*out;
-	char			*amzdate = NULL, *scope = NULL, *hash = NULL;
-	char			 sig[SIGV4_HEX_LEN + 1], why[256];
+	struct buf		*out = NULL;
+	char			*amzdate = NULL, *scope = NULL;
+	char			*hash = NULL, sig[SIGV4_HEX_LEN + 1], why[256];
+	uint16_t		 status = 0;
 	int			 r;
 
 	if ((st = routed_state(w, "SIGV4")) == NULL)
@@ -751,28 +462,34 @@ http_answer_sigv4(struct worker *w, struct buf *b)
 	/* The date is the client's: one out of range is its to hear of. */
 	if (sigv4_check(amzdate, scope, hash, time(NULL), SIGV4_SKEW, why,
 	    sizeof(why)) != 0)
-		r = refuse(w, MSG_HTTP_SIGV4, 400, "%s", why);
-	else if (sigv4_sign(st->secret_key, amzdate, scope, hash, sig) != 0)
-		r = refuse(w, MSG_HTTP_SIGV4, 503, "the request of service %s "
-		    "could not be signed", st->rt.svc->name);
-	else if ((out = answer_new(w, 0, "")) != NULL) {
-		if (buf_put_string(out, st->akid->data, st->akid->len) != 0 ||
-		    buf_put_cstring(out, sig) != 0) {
-			buf_free(out);
-			worker_kill(w, "out of memory");
-		} else
-			r = answer_send(w, MSG_HTTP_SIGV4, out, -1);
+		status = 400;
+	else if (sigv4_sign(st->secret_key, amzdate, scope, hash, sig) != 0 ||
+	    (out = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_u16(out, 0) != 0 || buf_put_cstring(out, "") != 0 ||
+	    buf_put_string(out, st->akid->data, st->akid->len) != 0 ||
+	    buf_put_cstring(out, sig) != 0) {
+		status = 503;
+		snprintf(why, sizeof(why), "the request of service %s could "
+		    "not be signed", st->rt.svc->name);
 	}
 	secret_wipe(sig, sizeof(sig));
  done:
-	/* One signature per route. */
+	/*
+	 * One signature per route.  The keys go before the answer: once it
+	 * is sent, st may be gone (a worker that has left is forgotten).
+	 */
 	secret_free(st->akid);
 	secret_free(st->secret_key);
 	st->akid = st->secret_key = NULL;
 	free(amzdate);
 	free(scope);
 	free(hash);
-	return r;
+	if (r != 0 || status != 0) {
+		buf_free(out);
+		return r != 0 ? r : refuse(w, MSG_HTTP_SIGV4, status, "%s",
+		    why);
+	}
+	return answer_send(w, MSG_HTTP_SIGV4, out, -1);
 }
 
 /*

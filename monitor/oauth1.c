@@ -27,6 +27,7 @@
 #include "oauth1.h"
 #include "pctenc.h"
 #include "secret.h"
+#include "util.h"
 
 #define OAUTH1_BASE_MAX		(256 * 1024)
 #define OAUTH1_NONCE_MAX	64
@@ -80,17 +81,9 @@ oparam_cmp(const void *a, const void *b)
 	const struct oparam	*x = a, *y = b;
 	int			 c;
 
-	c = memcmp(x->name, y->name, x->namelen < y->namelen ? x->namelen :
-	    y->namelen);
-	if (c == 0 && x->namelen != y->namelen)
-		c = x->namelen < y->namelen ? -1 : 1;
-	if (c != 0)
+	if ((c = bytes_cmp(x->name, x->namelen, y->name, y->namelen)) != 0)
 		return c;
-	c = memcmp(x->value, y->value, x->valuelen < y->valuelen ?
-	    x->valuelen : y->valuelen);
-	if (c == 0 && x->valuelen != y->valuelen)
-		c = x->valuelen < y->valuelen ? -1 : 1;
-	return c;
+	return bytes_cmp(x->value, x->valuelen, y->value, y->valuelen);
 }
 
 static void
@@ -112,20 +105,17 @@ normalized_params(struct buf *out, const char *params, size_t len,
     const char *timestamp)
 {
 	struct oparam	*p;
-	size_t		 n = 0, i, end, eq, max = len / 2 + 7;
+	struct pct_pair	 pair;
+	size_t		 n = 0, i, off = 0, max = len / 2 + 7;
 	int		 rc = 0;
 
 	if ((p = calloc(max, sizeof(*p))) == NULL)
 		return -1;
-	for (i = 0; i < len; i = end + 1) {
-		for (end = i; end < len && params[end] != '&'; end++)
-			;
-		for (eq = i; params[eq] != '='; eq++)
-			;
-		p[n].name = params + i;
-		p[n].namelen = eq - i;
-		p[n].value = params + eq + 1;
-		p[n].valuelen = end - eq - 1;
+	while (pct_next_pair(params, len, &off, &pair)) {
+		p[n].name = pair.name;
+		p[n].namelen = pair.namelen;
+		p[n].value = pair.value;
+		p[n].valuelen = pair.valuelen;
 		n++;
 	}
 	oparam_set(&p[n++], "oauth_consumer_key", buf_ptr(ck), buf_len(ck));

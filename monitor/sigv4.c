@@ -19,7 +19,7 @@
 #define SIGV4_ALGORITHM		"AWS4-HMAC-SHA256"
 #define SIGV4_TERMINATOR	"aws4_request"
 #define SIGV4_AMZDATE_LEN	16	/* YYYYMMDDTHHMMSSZ */
-#define SIGV4_NAME_MAX		63	/* a region's or a service's name */
+#define SIGV4_NAME_MAX		63	/* a region's, a service's name */
 
 static int
 hmac(const void *key, size_t keylen, const void *data, size_t len,

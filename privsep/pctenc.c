@@ -37,8 +37,8 @@ pct_encode(struct buf *out, const void *p, size_t len, int flags)
 	return rc == 0 ? 0 : -1;
 }
 
-static int
-hexval(int c)
+int
+pct_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -62,8 +62,8 @@ pct_decode(struct buf *out, const void *p, size_t len, int flags)
 		else if (s[i] != '%')
 			rc = buf_put_u8(out, s[i]);
 		else {
-			if (len - i < 3 || (hi = hexval(s[i + 1])) == -1 ||
-			    (lo = hexval(s[i + 2])) == -1)
+			if (len - i < 3 || (hi = pct_hexval(s[i + 1])) == -1 ||
+			    (lo = pct_hexval(s[i + 2])) == -1)
 				return -1;
 			rc = buf_put_u8(out, (uint8_t)(hi << 4 | lo));
 			i += 2;
@@ -86,4 +86,25 @@ pct_recode(struct buf *out, const void *p, size_t len, int flags)
 		rc = pct_encode(out, buf_ptr(tmp), buf_len(tmp), 0);
 	buf_free(tmp);
 	return rc;
+}
+
+int
+pct_next_pair(const char *s, size_t len, size_t *off, struct pct_pair *p)
+{
+	size_t	 i = *off, end, eq;
+
+	while (i < len && s[i] == '&')
+		i++;
+	if (i >= len)
+		return 0;
+	for (end = i; end < len && s[end] != '&'; end++)
+		;
+	for (eq = i; eq < end && s[eq] != '='; eq++)
+		;
+	p->name = s + i;
+	p->namelen = eq - i;
+	p->value = eq < end ? s + eq + 1 : s + end;
+	p->valuelen = eq < end ? end - eq - 1 : 0;
+	*off = end;
+	return 1;
 }

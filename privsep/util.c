@@ -3,6 +3,8 @@
  */
 #include <stddef.h>
 
+#include <string.h>
+
 #include "util.h"
 
 int
@@ -48,4 +50,50 @@ text_has_control(const void *src, size_t len)
 		if (p[i] < 0x20 || p[i] == 0x7f)
 			return 1;
 	return 0;
+}
+
+long
+utf8_next(const unsigned char *s, size_t len, size_t *n)
+{
+	long	 cp;
+	size_t	 need, i;
+
+	*n = 1;
+	if (s[0] < 0x80)
+		return s[0];
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		need = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		need = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		need = 4;
+		cp = s[0] & 0x07;
+	} else
+		return -1;
+	if (len < need)
+		return -1;
+	for (i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 ||
+	    cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+		return -1;
+	*n = need;
+	return cp;
+}
+
+int
+bytes_cmp(const void *a, size_t alen, const void *b, size_t blen)
+{
+	int	 c = 0;
+
+	if (alen > 0 && blen > 0)
+		c = memcmp(a, b, alen < blen ? alen : blen);
+	if (c == 0 && alen != blen)
+		c = alen < blen ? -1 : 1;
+	return c;
 }

@@ -23,25 +23,20 @@ static int
 add_params(struct buf *out, const char *s, size_t len, char *why,
     size_t whylen)
 {
-	size_t	 i, end, eq;
+	struct pct_pair	 p;
+	size_t		 off = 0;
 
-	for (i = 0; i < len; i = end + 1) {
-		for (end = i; end < len && s[end] != '&'; end++)
-			;
-		if (end == i)
-			continue;
-		if (memchr(s + i, ';', end - i) != NULL) {
+	while (pct_next_pair(s, len, &off, &p)) {
+		if (memchr(p.name, ';', p.namelen) != NULL ||
+		    memchr(p.value, ';', p.valuelen) != NULL) {
 			snprintf(why, whylen, "a \";\" in the request's "
 			    "parameters");
 			return -1;
 		}
-		for (eq = i; eq < end && s[eq] != '='; eq++)
-			;
 		if ((buf_len(out) > 0 && buf_put_u8(out, '&') != 0) ||
-		    pct_recode(out, s + i, eq - i, PCT_PLUS) != 0 ||
+		    pct_recode(out, p.name, p.namelen, PCT_PLUS) != 0 ||
 		    buf_put_u8(out, '=') != 0 ||
-		    (eq < end && pct_recode(out, s + eq + 1, end - eq - 1,
-		    PCT_PLUS) != 0)) {
+		    pct_recode(out, p.value, p.valuelen, PCT_PLUS) != 0) {
 			snprintf(why, whylen, "the request's parameters are "
 			    "malformed or too long");
 			return -1;

@@ -17,7 +17,8 @@
  *	query		each name and value decoded ("+" is a space) and
  *			URI-encoded (RFC 3986 unreserved characters kept),
  *			sorted by name, then value
- *	headers		the signed ones: names lower-cased, values trimmed
+ *	headers		the signed ones: names lower-cased, values
+ *			trimmed
  *			with inner runs of blanks made one space, a field
  *			given twice joined with ","
  *	signed headers	the client's list, which must be sorted
@@ -35,6 +36,7 @@
 #include "http.h"
 #include "pctenc.h"
 #include "sigv4hash.h"
+#include "util.h"
 
 #define SIGV4_PREFIX		"AWS4-HMAC-SHA256"
 #define SIGV4_CREQ_MAX		(256 * 1024)
@@ -45,18 +47,6 @@ is_lower_tchar(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*
@@ -84,7 +74,8 @@ remove_dot_segments(const char *path, size_t len, char *out)
 			/* Drop the last segment and its "/". */
 			if (o > 0 && out[o - 1] == '/' && o > (path[0] == '/'))
 				o--;
-			while (o > (size_t)(path[0] == '/') && out[o - 1] != '/')
+			while (o > (size_t)(path[0] == '/') &&
+			    out[o - 1] != '/')
 				o--;
 			continue;
 		}
@@ -133,20 +124,13 @@ static int
 qparam_cmp(const void *a, const void *b)
 {
 	const struct qparam	*x = a, *y = b;
-	size_t			 lx, ly;
 	int			 c;
 
-	lx = buf_len(x->name);
-	ly = buf_len(y->name);
-	if ((c = memcmp(buf_ptr(x->name), buf_ptr(y->name),
-	    lx < ly ? lx : ly)) != 0 || lx != ly)
-		return c != 0 ? c : lx < ly ? -1 : 1;
-	lx = buf_len(x->value);
-	ly = buf_len(y->value);
-	if ((c = memcmp(buf_ptr(x->value), buf_ptr(y->value),
-	    lx < ly ? lx : ly)) != 0 || lx != ly)
-		return c != 0 ? c : lx < ly ? -1 : 1;
-	return 0;
+	if ((c = bytes_cmp(buf_ptr(x->name), buf_len(x->name),
+	    buf_ptr(y->name), buf_len(y->name))) != 0)
+		return c;
+	return bytes_cmp(buf_ptr(x->value), buf_len(x->value),
+	    buf_ptr(y->value), buf_len(y->value));
 }
 
 /* The query's parameters, encoded and sorted, joined by "&". */
@@ -154,28 +138,20 @@ static int
 canonical_query(struct buf *b, const char *q, size_t len)
 {
 	struct qparam	*p = NULL;
-	size_t		 np = 0, i, end, eq;
+	struct pct_pair	 pair;
+	size_t		 np = 0, i, off = 0;
 	int		 rc = -1;
 
 	if ((p = calloc(len / 2 + 1, sizeof(*p))) == NULL)
 		return -1;
-	for (i = 0; i < len; i = end + 1) {
-		for (end = i; end < len && q[end] != '&'; end++)
-			;
-		if (end == i)
-			continue;
-		for (eq = i; eq < end && q[eq] != '='; eq++)
-			;
-		if ((p[np].name = buf_new(SIGV4_CREQ_MAX)) == NULL ||
-		    (p[np].value = buf_new(SIGV4_CREQ_MAX)) == NULL) {
-			np++;
-			goto done;
-		}
-		np++;
-		/* "+" is a space, as botocore sends a space and AWS reads it. */
-		if (pct_recode(p[np - 1].name, q + i, eq - i, PCT_PLUS) != 0 ||
-		    (eq < end && pct_recode(p[np - 1].value, q + eq + 1,
-		    end - eq - 1, PCT_PLUS) != 0))
+	while (pct_next_pair(q, len, &off, &pair)) {
+		p[np].name = buf_new(SIGV4_CREQ_MAX);
+		p[np].value = buf_new(SIGV4_CREQ_MAX);
+		/* "+" is a space, as botocore sends one and AWS reads it. */
+		if (p[np++].value == NULL || p[np - 1].name == NULL ||
+		    pct_recode(p[np - 1].name, pair.name, pair.namelen,
+		    PCT_PLUS) != 0 || pct_recode(p[np - 1].value, pair.value,
+		    pair.valuelen, PCT_PLUS) != 0)
 			goto done;
 	}
 	qsort(p, np, sizeof(*p), qparam_cmp);
@@ -272,9 +248,7 @@ check_signed(const char *list)
 			if (!is_lower_tchar((unsigned char)p[i]))
 				return -1;
 		if (prev != NULL) {
-			int	 c = memcmp(prev, p, prevlen < n ? prevlen : n);
-
-			if (c > 0 || (c == 0 && prevlen >= n))
+			if (bytes_cmp(prev, prevlen, p, n) >= 0)
 				return -1;
 		}
 		prev = p;
@@ -298,7 +272,7 @@ check_payload_hash(const char *h, char *why, size_t whylen)
 		return -1;
 	}
 	for (i = 0; h[i] != '\0'; i++)
-		if (hexval((unsigned char)h[i]) == -1 || (h[i] >= 'A' &&
+		if (pct_hexval((unsigned char)h[i]) == -1 || (h[i] >= 'A' &&
 		    h[i] <= 'F'))
 			break;
 	if (i != SIGV4_HEX_LEN || h[i] != '\0') {
@@ -418,7 +392,8 @@ sigv4_parse_authorization(const char *value, size_t len,
 			;
 		if ((v = component(p, vend, "Credential", &vlen)) != NULL) {
 			/* AKID/scope: the key is the client's dummy. */
-			if (seen & 1 || (slash = memchr(v, '/', vlen)) == NULL ||
+			if (seen & 1 ||
+			    (slash = memchr(v, '/', vlen)) == NULL ||
 			    slash == v || vend - slash - 1 == 0 ||
 			    (size_t)(vend - slash - 1) > SIGV4_SCOPE_MAX)
 				goto bad;
@@ -437,8 +412,8 @@ sigv4_parse_authorization(const char *value, size_t len,
 			seen |= 2;
 		} else if ((v = component(p, vend, "Signature", &vlen)) !=
 		    NULL) {
-			for (i = 0; i < vlen && hexval((unsigned char)v[i]) !=
-			    -1; i++)
+			for (i = 0; i < vlen &&
+			    pct_hexval((unsigned char)v[i]) != -1; i++)
 				;
 			if (seen & 4 || i != SIGV4_HEX_LEN || vlen != i)
 				goto bad;

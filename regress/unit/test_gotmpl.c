@@ -149,6 +149,12 @@ TEST(gotmpl_missing)
 	CHECK_STR(render("{{ print .nope .nope }}", c), "<nil> <nil>");
 	CHECK_STR(render("{{ print .nope \"a\" .nope }}", c), "<nil>a<nil>");
 	CHECK(strncmp(render("{{ len .nope }}", c), "ERR: ", 5) == 0);
+	/* An error inside an argument's parentheses (found by fuzzing). */
+	CHECK_STR(render("{{ printf \"%d\" (len .nope) | html }}", c),
+	    "ERR: len of a missing credential");
+	CHECK_STR(render("{{ printf \"%s\" (.nope | base64) }}", c),
+	    "ERR: base64: invalid value (a missing credential); expected "
+	    "string");
 	CHECK_STR(render("{{ .username }}", NULL), "<no value>");
 	creds_free(c);
 }
@@ -247,7 +253,8 @@ TEST(gotmpl_refusals)
 		{ "x {{ .a", "unclosed action" },
 		{ "{{ }}", "missing value for command" },
 		{ "{{ .a | }}", "missing value for command" },
-		{ "{{ .a | .b }}", "non executable command in pipeline stage 2" },
+		{ "{{ .a | .b }}", "non executable command in pipeline "
+		    "stage 2" },
 		{ "{{ .a | \"x\" }}", "non executable command in pipeline "
 		    "stage 2" },
 		{ "{{ $x := .a }}", "variables are not supported" },

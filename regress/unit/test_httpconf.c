@@ -201,7 +201,8 @@ TEST(httpconf_errors)
 	    "config.headers must be a mapping of names to templates", SECRET);
 
 	/* Go's text/template beyond the subset: refused, saying what. */
-	conftext_error(HEAD GEN "      headers: {X-A: \"{{ .token | upper }}\"}\n",
+	conftext_error(HEAD GEN
+	    "      headers: {X-A: \"{{ .token | upper }}\"}\n",
 	    9, 22, "service gen: config.headers.X-A: function upper is not "
 	    "supported", SECRET);
 	/* Templates read the service's credentials only. */
@@ -212,7 +213,8 @@ TEST(httpconf_errors)
 	    9, 24, "config.queryParams.k reads credential nope", SECRET);
 
 	/* oauth1: its four keys and no other; not with Authorization. */
-	conftext_error(HEAD GEN "      oauth1: {consumer_key: \"{{ .user }}\"}\n",
+	conftext_error(HEAD GEN
+	    "      oauth1: {consumer_key: \"{{ .user }}\"}\n",
 	    9, 15, "service gen: config.oauth1 needs consumer_secret", SECRET);
 	conftext_error(HEAD GEN "      oauth1: {realm: x}\n", 9, 16,
 	    "config.oauth1.realm is not an OAuth 1.0a setting (known: "
@@ -276,13 +278,21 @@ TEST(httpconf_warnings)
 	    "in clear");
 	config_free(cf);
 	/* Keys that Secretless ignores (its own test file has one). */
-	cf = conftext_warning(HEAD GEN "      headers: {X: a}\n"
-	    "      credentialPatterns: {token: x}\n", 10, 7,
+	cf = conftext_warning(HEAD GEN "      headers: {X: \"{{ .token }}\"}\n"
+	    "      credentialValidations: {user: '^u$'}\n"
+	    "      credentialPatterns: {token: x}\n", 11, 7,
 	    "service gen: config.credentialPatterns is not a generic_http "
 	    "setting; ignored, as Secretless Broker ignores it (known: "
 	    "authenticateURLsMatching, forceSSL, allowPlainHTTP, passthrough, "
 	    "allowLoopback, authenticationStrategy, headers, queryParams, "
 	    "oauth1, credentialValidations)");
+	config_free(cf);
+	/* generic_http: a credential that nothing reads. */
+	cf = conftext_warning(HEAD GEN "      headers: {X: \"{{ .token }}\"}\n",
+	    6, 39, "service gen: credential \"user\" is read by no template; "
+	    "ignored");
+	if (cf != NULL)
+		CHECK(strstr(cf->warnings[0], SECRET) == NULL);
 	config_free(cf);
 	cf = conftext_warning(HEAD ZETA "      headers: {X: a}\n", 10, 7,
 	    "service zeta: config.headers is not a basic_auth setting");

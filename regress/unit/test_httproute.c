@@ -145,7 +145,8 @@ TEST(httproute_url_get)
 	CHECK_STR(u.method, "GET");
 	CHECK_INT(u.https, 0);
 	CHECK_INT(u.literal, 0);
-	CHECK_INT(http_url_string(&u, 1, url), strlen("http://example.com/a?b=c"));
+	CHECK_INT(http_url_string(&u, 1, url),
+	    strlen("http://example.com/a?b=c"));
 	CHECK_STR(url, "http://example.com/a?b=c");
 	http_url_string(&u, 0, url);
 	CHECK_STR(url, "http://example.com/a");
@@ -168,7 +169,8 @@ TEST(httproute_url_get)
 	CHECK_INT(url_of("ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFG", "http", "a", "",
 	    "/", &u), ERR_TOOBIG);
 	REQUIRE((b = buf_new(MSG_MAX_PAYLOAD)) != NULL);
-	CHECK(buf_put_cstring(b, "GET") == 0 && buf_put_cstring(b, "http") == 0);
+	CHECK(buf_put_cstring(b, "GET") == 0 &&
+	    buf_put_cstring(b, "http") == 0);
 	CHECK(http_url_get(b, &u, why, sizeof(why)) != 0);
 	buf_free(b);
 	REQUIRE((b = route_msg("GET", "http", "a", "", "/")) != NULL);

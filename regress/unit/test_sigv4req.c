@@ -84,117 +84,126 @@ suite_sign(const struct http_head *h, const char *signed_headers,
 	return sig;
 }
 
-TEST(sigv4req_suite)
-{
-	struct http_head	*h;
-	char			 body[SIGV4_HEX_LEN + 1];
+#define STS_TOKEN \
+	"AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLW" \
+	"sKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrm" \
+	"GdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HF" \
+	"vlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+sc" \
+	"qKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA=="
+#define HD	"Host:" SUITE_HOST "\nX-Amz-Date:" SUITE_DATE "\n"
+#define SH	"host;x-amz-date"
 
-	REQUIRE((h = calloc(1, sizeof(*h))) != NULL);
-	head_set(h, "GET", "/", "Host", SUITE_HOST, "X-Amz-Date", SUITE_DATE,
-	    NULL);
-	CHECK_STR(suite_sign(h, "host;x-amz-date", "service", EMPTY_SHA256),
-	    "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
-	/* get-vanilla-query-order-key-case */
-	head_set(h, "GET", "/?Param2=value2&Param1=value1", "Host",
-	    SUITE_HOST, "X-Amz-Date", SUITE_DATE, NULL);
-	CHECK_STR(suite_sign(h, "host;x-amz-date", "service", EMPTY_SHA256),
-	    "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500");
-	/* get-vanilla-query-unreserved */
-	head_set(h, "GET", "/?-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
-	    "ghijklmnopqrstuvwxyz=-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcde"
-	    "fghijklmnopqrstuvwxyz", "Host", SUITE_HOST, "X-Amz-Date",
-	    SUITE_DATE, NULL);
-	CHECK_STR(suite_sign(h, "host;x-amz-date", "service", EMPTY_SHA256),
-	    "9c3e54bfcdf0b19771a7f523ee5669cdf59bc7cc0884027167c21bb143a40197");
-	/* get-vanilla-utf8-query */
-	head_set(h, "GET", "/?%E1%88%B4=bar", "Host", SUITE_HOST,
-	    "X-Amz-Date", SUITE_DATE, NULL);
-	CHECK_STR(suite_sign(h, "host;x-amz-date", "service", EMPTY_SHA256),
-	    "2cdec8eed098649ff3a119c94853b13c643bcf08f8b0a1d91e12c9027818dd04");
-	/* post-vanilla-query-nonunreserved, as a client sends it */
-	head_set(h, "POST", "/?%40%23%24%25%5E=&%2B=%2F%2C%3F%3E%3C%60%22%3B"
-	    "%3A%5C%7C%5D%5B%7B%7D", "Host", SUITE_HOST, "X-Amz-Date",
-	    SUITE_DATE, NULL);
-	CHECK_STR(suite_sign(h, "host;x-amz-date", "service", EMPTY_SHA256),
-	    "66c82657c86e26fb25238d0e69f011edc4c6df5ae71119d7cb98ed9b87393c1e");
-	/* post-vanilla-query-space: a name without "=" */
-	head_set(h, "POST", "/?p", "Host", SUITE_HOST, "X-Amz-Date",
-	    SUITE_DATE, NULL);
-	CHECK_STR(suite_sign(h, "host;x-amz-date", "service", EMPTY_SHA256),
-	    "e71688addb58a26418614085fb730ba3faa623b461c17f48f2fbdb9361b94a9b");
-	/* get-unreserved */
-	head_set(h, "GET", "/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefgh"
-	    "ijklmnopqrstuvwxyz", "Host", SUITE_HOST, "X-Amz-Date", SUITE_DATE,
-	    NULL);
-	CHECK_STR(suite_sign(h, "host;x-amz-date", "service", EMPTY_SHA256),
-	    "07ef7494c76fa4850883e2b006601f940f8a34d404d0cfa977f52a65bbf5f24f");
-	/* get-header-key-duplicate: three fields of one name */
-	head_set(h, "GET", "/", "Host", SUITE_HOST, "My-Header1", "value2",
-	    "My-Header1", "value2", "My-Header1", "value1", "X-Amz-Date",
-	    SUITE_DATE, NULL);
-	CHECK_STR(suite_sign(h, "host;my-header1;x-amz-date", "service",
-	    EMPTY_SHA256),
-	    "c9d5ea9f3f72853aea855b47ea873832890dbdd183b4468f858259531a5138ea");
-	/* get-header-value-trim */
-	head_set(h, "GET", "/", "Host", SUITE_HOST, "My-Header1", "value1",
-	    "My-Header2", "\"a   b   c\"", "X-Amz-Date", SUITE_DATE, NULL);
-	CHECK_STR(suite_sign(h, "host;my-header1;my-header2;x-amz-date",
-	    "service", EMPTY_SHA256),
-	    "acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736");
-	/* post-header-value-case */
-	head_set(h, "POST", "/", "Host", SUITE_HOST, "My-Header1", "VALUE1",
-	    "X-Amz-Date", SUITE_DATE, NULL);
-	CHECK_STR(suite_sign(h, "host;my-header1;x-amz-date", "service",
-	    EMPTY_SHA256),
-	    "cdbc9802e29d2942e5e10b5bccfdd67c5f22c7c4e8ae67b53629efa58b974b7d");
-	/* post-x-www-form-urlencoded */
-	sigv4_sha256_hex("Param1=value1", 13, body);
-	head_set(h, "POST", "/", "Content-Type",
-	    "application/x-www-form-urlencoded", "Host", SUITE_HOST,
-	    "X-Amz-Date", SUITE_DATE, NULL);
-	CHECK_STR(suite_sign(h, "content-type;host;x-amz-date", "service",
-	    body),
-	    "ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a");
-	/* post-sts-header-before */
-	head_set(h, "POST", "/", "Host", SUITE_HOST, "X-Amz-Date", SUITE_DATE,
-	    "X-Amz-Security-Token", "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAP"
-	    "BSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YU"
-	    "uwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0K"
-	    "PkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38x"
-	    "Vqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx"
-	    "3iSIlTJabIQwj2ICCR/oLxBA==", NULL);
-	CHECK_STR(suite_sign(h, "host;x-amz-date;x-amz-security-token",
-	    "service", EMPTY_SHA256),
-	    "85d96828115b5dc0cfc3bd16ad9e210dd772bbebba041836c64533a82be05ead");
-	/* normalize-path: get-slashes, get-relative-relative, pointless dot */
-	head_set(h, "GET", "//example//", "Host", SUITE_HOST, "X-Amz-Date",
-	    SUITE_DATE, NULL);
-	CHECK_STR(suite_sign(h, "host;x-amz-date", "service", EMPTY_SHA256),
-	    "9a624bd73a37c9a373b5312afbebe7a714a789de108f0bdfe846570885f57e84");
-	head_set(h, "GET", "/example1/example2/../..", "Host", SUITE_HOST,
-	    "X-Amz-Date", SUITE_DATE, NULL);
-	CHECK_STR(suite_sign(h, "host;x-amz-date", "service", EMPTY_SHA256),
-	    "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
-	head_set(h, "GET", "/./example", "Host", SUITE_HOST, "X-Amz-Date",
-	    SUITE_DATE, NULL);
-	CHECK_STR(suite_sign(h, "host;x-amz-date", "service", EMPTY_SHA256),
-	    "ef75d96142cf21edca26f06005da7988e4f8dc83a165a80865db7089db637ec5");
+/*
+ * The suite's requests, as a client sends them: method, target, fields
+ * ("Name:value" lines), signed names, service, payload (NULL: empty),
+ * and the suite's signature.
+ */
+static const struct {
+	const char	*name, *method, *target, *fields, *signed_headers;
+	const char	*service, *body, *sig;
+} suite[] = {
+	{ "get-vanilla", "GET", "/", HD, SH, "service", NULL,
+	    "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31" },
+	{ "get-vanilla-query-order-key-case", "GET",
+	    "/?Param2=value2&Param1=value1", HD, SH, "service", NULL,
+	    "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500" },
+	{ "get-vanilla-query-unreserved", "GET",
+	    "/?-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx"
+	    "yz=-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw"
+	    "xyz", HD, SH, "service", NULL,
+	    "9c3e54bfcdf0b19771a7f523ee5669cdf59bc7cc0884027167c21bb143a40197" },
+	{ "get-vanilla-utf8-query", "GET", "/?%E1%88%B4=bar", HD, SH,
+	    "service", NULL,
+	    "2cdec8eed098649ff3a119c94853b13c643bcf08f8b0a1d91e12c9027818dd04" },
+	{ "post-vanilla-query-nonunreserved", "POST",
+	    "/?%40%23%24%25%5E=&%2B=%2F%2C%3F%3E%3C%60%22%3B%3A%5C%7C%5D%5B%7B"
+	    "%7D", HD, SH, "service", NULL,
+	    "66c82657c86e26fb25238d0e69f011edc4c6df5ae71119d7cb98ed9b87393c1e" },
+	/* A name without "=". */
+	{ "post-vanilla-query-space", "POST", "/?p", HD, SH, "service", NULL,
+	    "e71688addb58a26418614085fb730ba3faa623b461c17f48f2fbdb9361b94a9b" },
+	{ "get-unreserved", "GET", "/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz", HD, SH, "service", NULL,
+	    "07ef7494c76fa4850883e2b006601f940f8a34d404d0cfa977f52a65bbf5f24f" },
+	{ "get-header-key-duplicate", "GET", "/", HD "My-Header1:value2\n"
+	    "My-Header1:value2\nMy-Header1:value1\n",
+	    "host;my-header1;x-amz-date", "service", NULL,
+	    "c9d5ea9f3f72853aea855b47ea873832890dbdd183b4468f858259531a5138ea" },
+	{ "get-header-value-trim", "GET", "/", HD "My-Header1:value1\n"
+	    "My-Header2:\"a   b   c\"\n",
+	    "host;my-header1;my-header2;x-amz-date", "service", NULL,
+	    "acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736" },
+	{ "post-header-value-case", "POST", "/", HD "My-Header1:VALUE1\n",
+	    "host;my-header1;x-amz-date", "service", NULL,
+	    "cdbc9802e29d2942e5e10b5bccfdd67c5f22c7c4e8ae67b53629efa58b974b7d" },
+	{ "post-x-www-form-urlencoded", "POST", "/",
+	    "Content-Type:application/x-www-form-urlencoded\n" HD,
+	    "content-type;host;x-amz-date", "service", "Param1=value1",
+	    "ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a" },
+	{ "post-sts-header-before", "POST", "/",
+	    HD "X-Amz-Security-Token:" STS_TOKEN "\n",
+	    "host;x-amz-date;x-amz-security-token", "service", NULL,
+	    "85d96828115b5dc0cfc3bd16ad9e210dd772bbebba041836c64533a82be05ead" },
+	{ "get-slashes", "GET", "//example//", HD, SH, "service", NULL,
+	    "9a624bd73a37c9a373b5312afbebe7a714a789de108f0bdfe846570885f57e84" },
+	{ "get-relative-relative", "GET", "/example1/example2/../..", HD, SH,
+	    "service", NULL,
+	    "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31" },
+	{ "get-slash-pointless-dot", "GET", "/./example", HD, SH, "service",
+	    NULL,
+	    "ef75d96142cf21edca26f06005da7988e4f8dc83a165a80865db7089db637ec5" },
 	/*
 	 * get-space and get-utf8 sign a raw path encoded once; a client
 	 * sends it encoded, which S3's rules encode once too.
 	 */
-	head_set(h, "GET", "/example%20space/", "Host", SUITE_HOST,
-	    "X-Amz-Date", SUITE_DATE, NULL);
-	CHECK_STR(suite_sign(h, "host;x-amz-date", "s3", EMPTY_SHA256),
-	    "652487583200325589f1fba4c7e578f72c47cb61beeca81406b39ddec1366741");
-	head_set(h, "GET", "/%E1%88%B4", "Host", SUITE_HOST, "X-Amz-Date",
-	    SUITE_DATE, NULL);
-	CHECK_STR(suite_sign(h, "host;x-amz-date", "s3", EMPTY_SHA256),
-	    "8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85");
+	{ "get-space", "GET", "/example%20space/", HD, SH, "s3", NULL,
+	    "652487583200325589f1fba4c7e578f72c47cb61beeca81406b39ddec1366741" },
+	{ "get-utf8", "GET", "/%E1%88%B4", HD, SH, "s3", NULL,
+	    "8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85" },
 	/* Host from the URL when the head has none. */
-	head_set(h, "GET", "/", "X-Amz-Date", SUITE_DATE, NULL);
-	CHECK_STR(suite_sign(h, "host;x-amz-date", "service", EMPTY_SHA256),
-	    "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
+	{ "get-vanilla without Host", "GET", "/", "X-Amz-Date:" SUITE_DATE "\n",
+	    SH, "service", NULL,
+	    "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31" },
+};
+
+/* head_set, with the fields of "Name:value" lines in buf (cut there). */
+static void
+head_lines(struct http_head *h, const char *method, const char *target,
+    char *buf)
+{
+	char	*line, *colon;
+
+	head_set(h, method, target, NULL);
+	while ((line = strsep(&buf, "\n")) != NULL && *line != '\0' &&
+	    (colon = strchr(line, ':')) != NULL) {
+		*colon = '\0';
+		h->fields[h->nfields].name = line;
+		h->fields[h->nfields].namelen = strlen(line);
+		h->fields[h->nfields].value = colon + 1;
+		h->fields[h->nfields].valuelen = strlen(colon + 1);
+		h->nfields++;
+	}
+}
+
+TEST(sigv4req_suite)
+{
+	struct http_head	*h;
+	char			 body[SIGV4_HEX_LEN + 1], buf[1024];
+	const char		*b;
+	size_t			 i;
+
+	REQUIRE((h = calloc(1, sizeof(*h))) != NULL);
+	for (i = 0; i < nitems(suite); i++) {
+		snprintf(buf, sizeof(buf), "%s", suite[i].fields);
+		head_lines(h, suite[i].method, suite[i].target, buf);
+		b = suite[i].body != NULL ? suite[i].body : "";
+		sigv4_sha256_hex(b, strlen(b), body);
+		if (strcmp(suite_sign(h, suite[i].signed_headers,
+		    suite[i].service, body), suite[i].sig) != 0)
+			printf("    %s\n", suite[i].name);
+		CHECK_STR(suite_sign(h, suite[i].signed_headers,
+		    suite[i].service, body), suite[i].sig);
+	}
 	free(h);
 }
 
@@ -250,36 +259,38 @@ TEST(sigv4req_refusals)
 	free(h);
 }
 
+#define A4	"AWS4-HMAC-SHA256 "
+
 TEST(sigv4req_parse_authorization)
 {
 	struct sigv4_client	 c;
 	static const char	*bad[] = {
 		"",
 		"AWS4-HMAC-SHA256",
-		"AWS4-HMAC-SHA1 Credential=A/" SUITE_SCOPE ", SignedHeaders=host, "
-		    "Signature=" EMPTY_SHA256,
-		"AWS4-HMAC-SHA256Credential=A/" SUITE_SCOPE ", SignedHeaders=host,"
-		    " Signature=" EMPTY_SHA256,
-		"AWS4-HMAC-SHA256 Credential=A/" SUITE_SCOPE ", SignedHeaders=host",
-		"AWS4-HMAC-SHA256 Credential=A/" SUITE_SCOPE ", SignedHeaders=host,"
+		"AWS4-HMAC-SHA1 Credential=A/" SUITE_SCOPE ", "
+		    "SignedHeaders=host, Signature=" EMPTY_SHA256,
+		"AWS4-HMAC-SHA256Credential=A/" SUITE_SCOPE ", "
+		    "SignedHeaders=host, Signature=" EMPTY_SHA256,
+		A4 "Credential=A/" SUITE_SCOPE ", SignedHeaders=host",
+		A4 "Credential=A/" SUITE_SCOPE ", SignedHeaders=host,"
 		    " Signature=abc",
-		"AWS4-HMAC-SHA256 Credential=A/" SUITE_SCOPE ", Credential=A/"
+		A4 "Credential=A/" SUITE_SCOPE ", Credential=A/"
 		    SUITE_SCOPE ", SignedHeaders=host, Signature=" EMPTY_SHA256,
-		"AWS4-HMAC-SHA256 Credential=" SUITE_SCOPE ", SignedHeaders=host, "
+		A4 "Credential=" SUITE_SCOPE ", SignedHeaders=host, "
 		    "Signature=" EMPTY_SHA256 ", Extra=1",
-		"AWS4-HMAC-SHA256 Credential=/" SUITE_SCOPE ", SignedHeaders=host, "
+		A4 "Credential=/" SUITE_SCOPE ", SignedHeaders=host, "
 		    "Signature=" EMPTY_SHA256,
-		"AWS4-HMAC-SHA256 Credential=A/, SignedHeaders=host, "
+		A4 "Credential=A/, SignedHeaders=host, "
 		    "Signature=" EMPTY_SHA256,
-		"AWS4-HMAC-SHA256 Credential=A/" SUITE_SCOPE ", SignedHeaders=Host, "
+		A4 "Credential=A/" SUITE_SCOPE ", SignedHeaders=Host, "
 		    "Signature=" EMPTY_SHA256,
-		"AWS4-HMAC-SHA256 Credential=A/" SUITE_SCOPE ", SignedHeaders=b;a, "
+		A4 "Credential=A/" SUITE_SCOPE ", SignedHeaders=b;a, "
 		    "Signature=" EMPTY_SHA256,
-		"AWS4-HMAC-SHA256 Credential=A/" SUITE_SCOPE ", SignedHeaders=, "
+		A4 "Credential=A/" SUITE_SCOPE ", SignedHeaders=, "
 		    "Signature=" EMPTY_SHA256,
-		"AWS4-HMAC-SHA256 Credential=A/" SUITE_SCOPE ", SignedHeaders=a b, "
+		A4 "Credential=A/" SUITE_SCOPE ", SignedHeaders=a b, "
 		    "Signature=" EMPTY_SHA256,
-		"AWS4-HMAC-SHA256 Credential=A/" SUITE_SCOPE " x, SignedHeaders=a, "
+		A4 "Credential=A/" SUITE_SCOPE " x, SignedHeaders=a, "
 		    "Signature=" EMPTY_SHA256,
 	};
 	const char	*ok = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"

@@ -46,6 +46,7 @@ forwarded without credentials:
 \$ http_proxy=http://127.0.0.1:$P curl -s http://127.0.0.1:$HTTP_OTHER_PORT/
 EOF
 http_proxy=http://127.0.0.1:$P curl -sS "http://127.0.0.1:$HTTP_OTHER_PORT/"
+wait_for_log "demo-http#2: closed" 5
 echo
 echo "airlockd's log says:"
 grep -E "\[INFO\] demo-http" "$AIRLOCK_LOG" | sed 's/^/    /'

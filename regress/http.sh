@@ -243,7 +243,9 @@ EOF
 		_n=$((_n - 1))
 	done
 	[ "$_n" -gt 0 ] || fail "nginx did not listen within 10 s"
-	export HTTP_PORT HTTPS_PORT HTTP_CA HTTP_USER HTTP_PASSWORD HTTP_TOKEN
+	# Not the password nor the token: airlockd inherits the environment,
+	# and a residency scan would find them there.
+	export HTTP_PORT HTTPS_PORT HTTP_CA HTTP_USER
 }
 
 # http_stop: stop nginx (SIGTERM: fast shutdown).
@@ -349,6 +351,21 @@ http_worker_pids()
 	return 0
 }
 
+# _http_tool NAME LOG OPTION...: start regress/tools/NAME.py with OPTIONs,
+# its standard error in LOG, stopped at exit, and wait until it says
+# "NAME: listening on".
+_http_tool()
+{
+	_tool=$1 _log=$2
+	shift 2
+	"$HTTP_PYTHON" "$TOP/regress/tools/$_tool.py" "$@" </dev/null \
+	    2>"$_log" &
+	_pid=$!
+	at_exit "kill $_pid"
+	wait_for_log "$_tool: listening on" 20 "$_log" ||
+	    fail "$_tool.py did not start: $(cat "$_log")"
+}
+
 # fakeaws_start [TOKEN]: regress/tools/fakeaws.py on a free port,
 # verifying SigV4 signatures made with the access key id $AWS_KEY_ID and
 # the secret in $T/aws.secret ($AWS_SECRET; both random per run).  Sets
@@ -365,13 +382,9 @@ fakeaws_start()
 	chmod 0600 "$T/aws.secret" "$T/aws.keyid"
 	FAKEAWS_PORT=$(free_port)
 	FAKEAWS_LOG=$T/fakeaws.log
-	"$HTTP_PYTHON" "$TOP/regress/tools/fakeaws.py" --port "$FAKEAWS_PORT" \
+	_http_tool fakeaws "$FAKEAWS_LOG" --port "$FAKEAWS_PORT" \
 	    --access-key-id "$AWS_KEY_ID" --secret-file "$T/aws.secret" \
-	    ${1:+--token "$1"} </dev/null 2>"$FAKEAWS_LOG" &
-	_pid=$!
-	at_exit "kill $_pid"
-	wait_for_log "fakeaws: listening on" 20 "$FAKEAWS_LOG" ||
-	    fail "fakeaws.py did not start: $(cat "$FAKEAWS_LOG")"
+	    ${1:+--token "$1"}
 	export AWS_KEY_ID FAKEAWS_PORT
 }
 
@@ -402,14 +415,9 @@ fakeoauth1_start()
 	} >"$T/oauth.secrets"
 	FAKEOAUTH1_PORT=$(free_port)
 	FAKEOAUTH1_LOG=$T/fakeoauth1.log
-	"$HTTP_PYTHON" "$TOP/regress/tools/fakeoauth1.py" \
-	    --port "$FAKEOAUTH1_PORT" --consumer-key "$OAUTH_CONSUMER_KEY" \
-	    --token "$OAUTH_TOKEN" --secrets "$T/oauth.secrets" \
-	    </dev/null 2>"$FAKEOAUTH1_LOG" &
-	_pid=$!
-	at_exit "kill $_pid"
-	wait_for_log "fakeoauth1: listening on" 20 "$FAKEOAUTH1_LOG" ||
-	    fail "fakeoauth1.py did not start: $(cat "$FAKEOAUTH1_LOG")"
+	_http_tool fakeoauth1 "$FAKEOAUTH1_LOG" --port "$FAKEOAUTH1_PORT" \
+	    --consumer-key "$OAUTH_CONSUMER_KEY" --token "$OAUTH_TOKEN" \
+	    --secrets "$T/oauth.secrets"
 }
 
 # http_basic_service NAME PORT [CONFIG_LINE...]: a basic_auth service of
@@ -433,6 +441,18 @@ EOT
 	for _line in "$@"; do
 		echo "      $_line"
 	done
+}
+
+# http_basic_start [SETTING...]: http_start, then airlockd (http_airlock's
+# SETTINGs) with one basic_auth service, "basic", on 127.0.0.1:$P (a free
+# port), for the plain server's URLs ($HTTP_PATTERN), allowPlainHTTP.
+http_basic_start()
+{
+	http_start
+	P=$(free_port)
+	http_basic_service basic "$P" "authenticateURLsMatching: $HTTP_PATTERN" \
+	    "allowPlainHTTP: true" >"$T/services.yml"
+	http_airlock "$@" <"$T/services.yml"
 }
 
 # http_raw PORT [IDLE]: send standard input as it is to 127.0.0.1:PORT

@@ -55,7 +55,7 @@ WITH_AIRLOCK=
 case " $TARGETS " in
 *" airlock "*) WITH_AIRLOCK=1 ;;
 esac
-[ -z "$WITH_AIRLOCK" ] || http_airlock "logLevel: info" <<EOF
+[ -z "$WITH_AIRLOCK" ] || AIRLOCK_FLAGS=-D http_airlock "logLevel: info" <<EOF
   bench:
     connector: basic_auth
     listenOn: tcp://127.0.0.1:$PA

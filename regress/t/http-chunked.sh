@@ -4,11 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/http.sh"
 
-http_start
-P=$(free_port)
-http_basic_service basic "$P" "authenticateURLsMatching: $HTTP_PATTERN" \
-    "allowPlainHTTP: true" >"$T/services.yml"
-http_airlock <"$T/services.yml"
+http_basic_start
 H=http://127.0.0.1:$HTTP_PORT
 head -c 3000000 /dev/urandom >"$T/up"
 http_expect "chunked PUT" 201 "$P" "$H/upload/c" -T - -v <"$T/up"

@@ -6,7 +6,7 @@
 http_start
 P=$(free_port)
 http_basic_service basic "$P" \
-    "authenticateURLsMatching: ^https?://127\\.0\\.0\\.1:" >"$T/services.yml"
+    "authenticateURLsMatching: '^https?://127\\.0\\.0\\.1:'" >"$T/services.yml"
 http_airlock <"$T/services.yml"
 http_curl "$P" "https://127.0.0.1:$HTTPS_PORT/basic" --cacert "$HTTP_CA" \
     >"$T/out" 2>&1 && fail "CONNECT through airlock worked: $(cat "$T/out")"

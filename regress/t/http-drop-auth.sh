@@ -4,11 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/http.sh"
 
-http_start
-P=$(free_port)
-http_basic_service basic "$P" "authenticateURLsMatching: $HTTP_PATTERN" \
-    "allowPlainHTTP: true" >"$T/services.yml"
-http_airlock <"$T/services.yml"
+http_basic_start
 want="Basic $(printf '%s:%s' "$HTTP_USER" "$HTTP_PASSWORD" | base64 -w 0)"
 http_expect "client headers" 200 "$P" "http://127.0.0.1:$HTTP_PORT/echo" \
     -H "Authorization: Bearer client-own-token" -U "proxyuser:proxypass" \

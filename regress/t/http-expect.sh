@@ -4,11 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/http.sh"
 
-http_start
-P=$(free_port)
-http_basic_service basic "$P" "authenticateURLsMatching: $HTTP_PATTERN" \
-    "allowPlainHTTP: true" >"$T/services.yml"
-http_airlock <"$T/services.yml"
+http_basic_start
 head -c $((2 * 1024 * 1024)) /dev/urandom >"$T/up"
 http_expect "PUT with Expect: 100-continue" 201 "$P" \
     "http://127.0.0.1:$HTTP_PORT/upload/e" -T "$T/up" \

@@ -8,11 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/http.sh"
 
-http_start
-P=$(free_port)
-http_basic_service basic "$P" "authenticateURLsMatching: $HTTP_PATTERN" \
-    "allowPlainHTTP: true" >"$T/services.yml"
-http_airlock <"$T/services.yml"
+http_basic_start
 A=127.0.0.1:$HTTP_PORT
 L="POST http://$A/echo HTTP/1.1\r\nHost: $A\r\n"
 

@@ -3,11 +3,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/http.sh"
 
-http_start
-P=$(free_port)
-http_basic_service basic "$P" "authenticateURLsMatching: $HTTP_PATTERN" \
-    "allowPlainHTTP: true" >"$T/services.yml"
-http_airlock <"$T/services.yml"
+http_basic_start
 H="127.0.0.1:$HTTP_PORT"
 # req METHOD N MARKER [FIELD...]: a request line and head for /echo?n=N.
 req()

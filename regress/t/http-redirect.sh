@@ -7,7 +7,7 @@
 http_start
 P=$(free_port)
 http_basic_service basic "$P" \
-    "authenticateURLsMatching: ^http://127\\.0\\.0\\.1:" \
+    "authenticateURLsMatching: '^http://127\\.0\\.0\\.1:'" \
     "allowPlainHTTP: true" >"$T/services.yml"
 http_airlock <"$T/services.yml"
 http_expect "a redirect" 302 "$P" "http://127.0.0.1:$HTTP_PORT/redirect" \

@@ -10,7 +10,7 @@ P=$(free_port)
 conf()
 {
 	http_basic_service tls "$P" \
-	    "authenticateURLsMatching: ^http://127\\.0\\.0\\.1:" \
+	    "authenticateURLsMatching: '^http://127\\.0\\.0\\.1:'" \
 	    "forceSSL: true"
 }
 

@@ -30,6 +30,10 @@
                        a POST of a form body signed by oauthlib's Client
                        (HMAC-SHA1); prints the status, then the body
   (s3, sigv4 and oauth1 with PORT "" go direct, for the harness's own test)
+  garbage PORT         a server on 127.0.0.1:PORT that answers every
+                       connection with bytes that are no HTTP response,
+                       then closes it (says "httptool: listening on" on
+                       standard error when it listens)
 """
 
 import http.client
@@ -189,10 +193,29 @@ def cmd_oauth1(port, url, ckey, csecret, token, tsecret):
     sys.stdout.write(r.text)
 
 
+def cmd_garbage(port):
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", int(port)))
+    srv.listen(16)
+    print("httptool: listening on 127.0.0.1:%s" % port, file=sys.stderr,
+          flush=True)
+    while True:
+        c, _ = srv.accept()
+        c.settimeout(5)
+        try:
+            c.recv(65536)
+            c.sendall(b"\x00\x01NOT HTTP AT ALL\r\n\r\n")
+        except OSError:
+            pass
+        c.close()
+
+
 def main():
     cmds = {"raw": cmd_raw, "keepalive": cmd_keepalive,
             "hold": cmd_hold, "urllib": cmd_urllib, "requests": cmd_requests, "s3": cmd_s3,
-            "sigv4": cmd_sigv4, "oauth1": cmd_oauth1}
+            "sigv4": cmd_sigv4, "oauth1": cmd_oauth1,
+            "garbage": cmd_garbage}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.stderr.write(__doc__)
         sys.exit(2)

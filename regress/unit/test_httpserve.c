@@ -225,7 +225,8 @@ TEST(httpserve_inject_keepalive_pipelined)
 	    "Proxy-Authorization: x\r\nConnection: keep-alive, X-Hop\r\n"
 	    "X-Hop: 1\r\nX-Keep: 2\r\nTransfer-Encoding: chunked\r\n\r\n"
 	    "3;ext\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n"
-	    "GET http://up.example:8080/second HTTP/1.1\r\n\r\n") == 0);
+	    "GET http://up.example:8080/second HTTP/1.1\r\n"
+	    "Authorization: Bearer Y2xpZW50\r\n\r\n") == 0);
 	CHECK(mon_route(s.chan, "/p?a=1", HTTP_INJECT_HEADERS) == 0);
 	CHECK((up = mon_dial(s.chan)) != -1);
 	CHECK(mon_headers(s.chan) == 0);
@@ -237,7 +238,10 @@ TEST(httpserve_inject_keepalive_pipelined)
 	    "Keep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\nok") == 0);
 	CHECK(got(s.client, "HTTP/1.1 302 Found\r\n"
 	    "Location: http://elsewhere/\r\nContent-Length: 2\r\n\r\nok"));
-	/* The same upstream: no DIAL, the connection is reused. */
+	/*
+	 * The same upstream: no DIAL, the connection is reused; the client's
+	 * Authorization is dropped with nothing to replace it.
+	 */
 	CHECK(mon_route(s.chan, "/second", HTTP_INJECT_NONE) == 0);
 	CHECK(got(up, "GET /second HTTP/1.1\r\nHost: up.example:8080\r\n\r\n"));
 	CHECK(put(up, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"

@@ -59,6 +59,8 @@
 /* What a step of a request says: go on, or end the connection. */
 #define GO_ON			0
 #define END			1
+/* The upstream stopped taking the body: its answer may say why. */
+#define BODY_CUT		2
 
 struct http_conn {
 	struct wconn	*c;
@@ -79,6 +81,7 @@ struct http_req {
 	struct http_creds creds;
 	struct buf	*body;		/* read whole, or NULL: streamed */
 	int		 continued;	/* we said 100 Continue ourselves */
+	int		 body_cut;	/* the body did not all go up */
 	int		 has_body;
 	struct buf	*target;	/* with the query parameters */
 	char		 authz[SIGV4_SCOPE_MAX + SIGV4_SIGNED_MAX +
@@ -646,7 +649,11 @@ write_request(struct http_conn *hc, struct http_req *rq)
 	return r;
 }
 
-/* The request's body upstream: the whole one read, or streamed. */
+/*
+ * The request's body upstream: the whole one read, or streamed.  An
+ * upstream may answer before it has read the body (413, 401) and close:
+ * BODY_CUT, and its answer is read next.
+ */
 static int
 send_body(struct http_conn *hc, struct http_req *rq)
 {
@@ -655,9 +662,10 @@ send_body(struct http_conn *hc, struct http_req *rq)
 
 	if (rq->body != NULL) {
 		if (ep_write_full(&hc->c->backend, buf_ptr(rq->body),
-		    buf_len(rq->body), deadline_in(hc->idle_ms)) != 0)
-			return answer(hc, 502, "the upstream closed the "
-			    "connection");
+		    buf_len(rq->body), deadline_in(hc->idle_ms)) != 0) {
+			rq->body_cut = 1;
+			return BODY_CUT;
+		}
 		hc->st->c2b += buf_len(rq->body);
 		return GO_ON;
 	}
@@ -666,8 +674,10 @@ send_body(struct http_conn *hc, struct http_req *rq)
 	    &hc->st->c2b, &failed);
 	if (r == 0)
 		return GO_ON;
-	if (failed)
-		return answer(hc, 502, "the upstream closed the connection");
+	if (failed) {
+		rq->body_cut = 1;
+		return BODY_CUT;
+	}
 	if (r == ERR_FORMAT)
 		return answer(hc, 400, "malformed request body framing");
 	return END;
@@ -783,7 +793,8 @@ write_response(struct http_conn *hc, struct http_req *rq,
 /*
  * 7. The response: 1xx on the way (100 Continue lets a waiting body go
  * up), then the final one, streamed.  body_pending: the request's body
- * has not gone up yet (Expect: 100-continue).
+ * has not all gone up (Expect: 100-continue, or BODY_CUT); the client's
+ * connection then ends after the answer.
  */
 static int
 relay_response(struct http_conn *hc, struct http_req *rq, int body_pending)
@@ -803,10 +814,10 @@ relay_response(struct http_conn *hc, struct http_req *rq, int body_pending)
 		    !(rh.status == 100 && rq->continued) &&
 		    (r = write_response(hc, rq, &rh, 1)) != GO_ON)
 			goto out;
-		if (rh.status == 100 && body_pending) {
+		if (rh.status == 100 && body_pending && !rq->body_cut) {
 			rq->continued = 1;
-			body_pending = 0;
-			if ((r = send_body(hc, rq)) != GO_ON)
+			body_pending = (r = send_body(hc, rq)) == BODY_CUT;
+			if (r != GO_ON && r != BODY_CUT)
 				goto out;
 		}
 	}
@@ -871,9 +882,9 @@ one_request(struct http_conn *hc, struct http_req *rq, uint64_t deadline)
 		if (r == 1)
 			return relay_response(hc, rq, 1);
 	}
-	if ((r = send_body(hc, rq)) != GO_ON)
+	if ((r = send_body(hc, rq)) != GO_ON && r != BODY_CUT)
 		return r;
-	return relay_response(hc, rq, 0);
+	return relay_response(hc, rq, r == BODY_CUT);
 }
 
 static void

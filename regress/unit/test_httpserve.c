@@ -361,3 +361,41 @@ TEST(httpserve_http10_client)
 	close(up);
 	CHECK_INT(serve_reap(&s), 0);
 }
+
+/*
+ * An upstream that answers before it has read the body, and closes: its
+ * answer reaches the client (with Connection: close), not a 502.
+ */
+TEST(httpserve_early_answer)
+{
+	struct served	 s;
+	struct pollfd	 pfd;
+	char		*body;
+	size_t		 n = 4 * 1024 * 1024, off;
+	ssize_t		 w;
+	int		 up;
+
+	REQUIRE(serve_spawn(&s) == 0);
+	REQUIRE((body = calloc(1, n)) != NULL);
+	CHECK(put(s.client, "POST http://up.example:8080/big HTTP/1.1\r\n"
+	    "Content-Length: 4194304\r\n\r\n") == 0);
+	CHECK(mon_route(s.chan, "/big", HTTP_INJECT_NONE) == 0);
+	CHECK((up = mon_dial(s.chan)) != -1);
+	CHECK(got(up, "POST /big HTTP/1.1\r\nHost: up.example:8080\r\n"
+	    "Content-Length: 4194304\r\n\r\n"));
+	CHECK(put(up, "HTTP/1.1 413 Content Too Large\r\n"
+	    "Content-Length: 4\r\nConnection: close\r\n\r\nbig!") == 0);
+	close(up);
+	/* As much of the body as the worker takes, until the answer comes. */
+	pfd.fd = s.client;
+	pfd.events = POLLIN | POLLOUT;
+	for (off = 0; off < n; off += w) {
+		if (poll(&pfd, 1, 5000) != 1 || (pfd.revents & POLLIN) ||
+		    (w = write(s.client, body + off, n - off)) <= 0)
+			break;
+	}
+	CHECK(got_prefix(s.client, "HTTP/1.1 413 Content Too Large\r\n"
+	    "Content-Length: 4\r\nConnection: close\r\n\r\nbig!"));
+	free(body);
+	CHECK_INT(serve_reap(&s), 0);
+}

@@ -758,9 +758,12 @@ write_response(struct http_conn *hc, struct http_req *rq,
     struct http_head *rh, int reframe)
 {
 	struct buf	*b;
+	char		 reason[256];
 	size_t		 i;
 	int		 r = 0;
 
+	/* http-parser takes any byte but CR and LF in a reason phrase. */
+	text_printable(reason, sizeof(reason), rh->reason, strlen(rh->reason));
 	if ((b = buf_new(HTTP_OUT_HEAD_MAX)) == NULL)
 		return ERR_NOMEM;
 	if (buf_put(b, "HTTP/1.1 ", 9) != 0 ||
@@ -768,7 +771,7 @@ write_response(struct http_conn *hc, struct http_req *rq,
 	    buf_put_u8(b, '0' + rh->status / 10 % 10) != 0 ||
 	    buf_put_u8(b, '0' + rh->status % 10) != 0 ||
 	    buf_put(b, " ", 1) != 0 ||
-	    buf_put(b, rh->reason, strlen(rh->reason)) != 0 ||
+	    buf_put(b, reason, strlen(reason)) != 0 ||
 	    buf_put(b, "\r\n", 2) != 0)
 		r = -1;
 	for (i = 0; r == 0 && i < rh->nfields; i++) {

@@ -341,7 +341,8 @@ TEST(httpserve_expect_continue)
 
 /*
  * An HTTP/1.0 client knows no chunks: it gets the data, the end of the
- * connection as the end, and Connection: close.
+ * connection as the end, and Connection: close; and the reason phrase
+ * without its control bytes.
  */
 TEST(httpserve_http10_client)
 {
@@ -354,9 +355,10 @@ TEST(httpserve_http10_client)
 	CHECK(mon_route(s.chan, "/old", HTTP_INJECT_NONE) == 0);
 	CHECK((up = mon_dial(s.chan)) != -1);
 	CHECK(got(up, "GET /old HTTP/1.1\r\nHost: up.example:8080\r\n\r\n"));
-	CHECK(put(up, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+	/* A control byte in the reason phrase does not reach the client. */
+	CHECK(put(up, "HTTP/1.1 200 O\033K\r\nTransfer-Encoding: chunked\r\n"
 	    "X-Up: 1\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n") == 0);
-	CHECK(got_prefix(s.client, "HTTP/1.1 200 OK\r\nX-Up: 1\r\n"
+	CHECK(got_prefix(s.client, "HTTP/1.1 200 O?K\r\nX-Up: 1\r\n"
 	    "Connection: close\r\n\r\nabcde"));
 	close(up);
 	CHECK_INT(serve_reap(&s), 0);

@@ -22,7 +22,9 @@
  *      follow, never ours.
  *
  * Errors reach the client as "HTTP/1.1 NNN", text/plain, "airlock: ...",
- * and close the connection; they never hold a secret.
+ * and close the connection, but for a request without a body that the
+ * monitor refused before any of it went upstream; they never hold a
+ * secret.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -82,6 +84,7 @@ struct http_req {
 	struct buf	*body;		/* read whole, or NULL: streamed */
 	int		 continued;	/* we said 100 Continue ourselves */
 	int		 body_cut;	/* the body did not all go up */
+	int		 refused;	/* answered, the connection goes on */
 	int		 has_body;
 	struct buf	*target;	/* with the query parameters */
 	char		 authz[SIGV4_SCOPE_MAX + SIGV4_SIGNED_MAX +
@@ -145,13 +148,9 @@ status_text(int status)
 	}
 }
 
-/*
- * An error for the client; the connection ends after it.  The monitor
- * logs each route: the worker logs once per connection at most, within
- * its log budget.
- */
+/* An error for the client, "airlock: " and why; 0 when it was written. */
 static int
-answer(struct http_conn *hc, int status, const char *why)
+write_answer(struct http_conn *hc, int status, const char *why, int keep)
 {
 	char	 msg[HTTP_WHY + 256], text[HTTP_WHY];
 	int	 n;
@@ -159,15 +158,48 @@ answer(struct http_conn *hc, int status, const char *why)
 	text_printable(text, sizeof(text), why, strlen(why));
 	n = snprintf(msg, sizeof(msg), "HTTP/1.1 %d %s\r\n"
 	    "Content-Type: text/plain\r\nContent-Length: %zu\r\n"
-	    "Connection: close\r\n\r\n%s%s\n", status, status_text(status),
+	    "%s\r\n%s%s\n", status, status_text(status),
 	    strlen(text) + 1 + (strncmp(text, "airlock: ", 9) ? 9 : 0),
+	    keep ? "" : "Connection: close\r\n",
 	    strncmp(text, "airlock: ", 9) ? "airlock: " : "", text);
-	if (n > 0 && (size_t)n < sizeof(msg) &&
+	if (n <= 0 || (size_t)n >= sizeof(msg) ||
 	    ep_write_full(&hc->c->client, msg, n,
-	    deadline_in(HTTP_ANSWER_MS)) == 0)
-		hc->st->b2c += n;
-	log_debug("answered %d: %s", status, text);
+	    deadline_in(HTTP_ANSWER_MS)) != 0)
+		return -1;
+	hc->st->b2c += n;
+	/*
+	 * Once per connection: the monitor logs each refusal of its own,
+	 * and a worker's lines count against its log budget.
+	 */
+	if (!keep)
+		log_debug("answered %d: %s", status, text);
+	return 0;
+}
+
+/* An error for the client; the connection ends after it. */
+static int
+answer(struct http_conn *hc, int status, const char *why)
+{
+	(void)write_answer(hc, status, why, 0);
 	return END;
+}
+
+/*
+ * A request the monitor refused before anything of it went upstream.
+ * With nothing of it left unread, a client that keeps its connection
+ * alive may go on with the next (RFC 9112 section 9.3).
+ */
+static int
+refuse(struct http_conn *hc, struct http_req *rq, int status,
+    const char *why)
+{
+	if (rq->has_body || !rq->h.keep_alive || rq->h.http_minor < 1)
+		return answer(hc, status, why);
+	if (write_answer(hc, status, why, 1) != 0)
+		return END;
+	rq->client_keep = 1;
+	rq->up_keep = 1;	/* untouched, or closed already */
+	return GO_ON;
 }
 
 /* 1. The request's head, or the end of the connection. */
@@ -583,7 +615,8 @@ inject(struct http_conn *hc, struct http_req *rq)
 		goto out;
 	}
 	if (status != 0) {
-		r = answer(hc, status, why);
+		r = refuse(hc, rq, status, why);
+		rq->refused = 1;
 		goto out;
 	}
 	r = GO_ON;
@@ -861,13 +894,13 @@ one_request(struct http_conn *hc, struct http_req *rq, uint64_t deadline)
 	    sizeof(why))) != 0)
 		return answer(hc, 502, why);
 	if (status != 0)
-		return answer(hc, status, why);
+		return refuse(hc, rq, status, why);
 	if ((r = upstream(hc, &rq->rt, &status, why, sizeof(why))) != 0)
 		return answer(hc, 502, why);
 	if (status != 0)
-		return answer(hc, status, why);
+		return refuse(hc, rq, status, why);
 	if (rq->rt.inject != HTTP_INJECT_NONE &&
-	    (r = inject(hc, rq)) != GO_ON)
+	    ((r = inject(hc, rq)) != GO_ON || rq->refused))
 		return r;
 	if (out_fields(rq) != 0)
 		return answer(hc, 431, "too many header fields");

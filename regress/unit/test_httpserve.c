@@ -287,26 +287,55 @@ TEST(httpserve_refusals)
 	    "Transfer-Encoding: chunked\r\n\r\n", "HTTP/1.1 400 Bad Request\r\n");
 }
 
+static int
+mon_refuse(int chan)
+{
+	struct buf	*b = buf_new(MSG_MAX_PAYLOAD + 1);
+	int		 ok;
+
+	ok = b != NULL && mon_recv(chan, MSG_HTTP_ROUTE, b) == 0;
+	if (ok) {
+		buf_reset(b);
+		ok = buf_put_u16(b, 403) == 0 && buf_put_cstring(b, "airlock: "
+		    "no service of this listener matches "
+		    "http://up.example:8080/x") == 0 &&
+		    msg_send(chan, MSG_HTTP_ROUTE, b, -1) == 0;
+	}
+	buf_free(b);
+	return ok ? 0 : -1;
+}
+
+/*
+ * The monitor's refusal, answered with its reason; a request without a
+ * body leaves a kept-alive connection usable, one with a body ends it.
+ */
 TEST(httpserve_monitor_refuses)
 {
 	struct served	 s;
-	struct buf	*b;
+	int		 up;
 
 	REQUIRE(serve_spawn(&s) == 0);
 	CHECK(put(s.client, "GET http://up.example:8080/x?secret=1 HTTP/1.1"
 	    "\r\n\r\n") == 0);
-	b = buf_new(MSG_MAX_PAYLOAD + 1);
-	REQUIRE(b != NULL);
-	CHECK(mon_recv(s.chan, MSG_HTTP_ROUTE, b) == 0);
-	buf_reset(b);
-	CHECK(buf_put_u16(b, 403) == 0 && buf_put_cstring(b, "airlock: no "
-	    "service of this listener matches http://up.example:8080/x") == 0);
-	CHECK(msg_send(s.chan, MSG_HTTP_ROUTE, b, -1) == 0);
-	buf_free(b);
+	CHECK(mon_refuse(s.chan) == 0);
+	CHECK(got(s.client, "HTTP/1.1 403 Forbidden\r\n"
+	    "Content-Type: text/plain\r\nContent-Length: 70\r\n"
+	    "\r\nairlock: no service of this listener "
+	    "matches http://up.example:8080/x\n"));
+	CHECK(put(s.client, "GET http://up.example:8080/ok HTTP/1.1\r\n\r\n")
+	    == 0);
+	CHECK(mon_route(s.chan, "/ok", HTTP_INJECT_NONE) == 0);
+	CHECK((up = mon_dial(s.chan)) != -1);
+	CHECK(got(up, "GET /ok HTTP/1.1\r\nHost: up.example:8080\r\n\r\n"));
+	CHECK(put(up, "HTTP/1.1 204 No Content\r\n\r\n") == 0);
+	CHECK(got(s.client, "HTTP/1.1 204 No Content\r\n\r\n"));
+	CHECK(put(s.client, "POST http://up.example:8080/x HTTP/1.1\r\n"
+	    "Content-Length: 3\r\n\r\nabc") == 0);
+	CHECK(mon_refuse(s.chan) == 0);
 	CHECK(got_prefix(s.client, "HTTP/1.1 403 Forbidden\r\n"
 	    "Content-Type: text/plain\r\nContent-Length: 70\r\n"
-	    "Connection: close\r\n\r\nairlock: no service of this listener "
-	    "matches http://up.example:8080/x\n"));
+	    "Connection: close\r\n\r\nairlock: no service"));
+	close(up);
 	CHECK_INT(serve_reap(&s), 0);
 }
 

@@ -22,7 +22,9 @@
  *      follow, never ours.
  *
  * Errors reach the client as "HTTP/1.1 NNN", text/plain, "airlock: ...",
- * and close the connection; they never hold a secret.
+ * and close the connection, but for a request without a body that the
+ * monitor refused before any of it went upstream; they never hold a
+ * secret.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -59,6 +61,8 @@
 /* What a step of a request says: go on, or end the connection. */
 #define GO_ON			0
 #define END			1
+/* The upstream stopped taking the body: its answer may say why. */
+#define BODY_CUT		2
 
 struct http_conn {
 	struct wconn	*c;
@@ -79,6 +83,8 @@ struct http_req {
 	struct http_creds creds;
 	struct buf	*body;		/* read whole, or NULL: streamed */
 	int		 continued;	/* we said 100 Continue ourselves */
+	int		 body_cut;	/* the body did not all go up */
+	int		 refused;	/* answered, the connection goes on */
 	int		 has_body;
 	struct buf	*target;	/* with the query parameters */
 	char		 authz[SIGV4_SCOPE_MAX + SIGV4_SIGNED_MAX +
@@ -142,13 +148,9 @@ status_text(int status)
 	}
 }
 
-/*
- * An error for the client; the connection ends after it.  The monitor
- * logs each route: the worker logs once per connection at most, within
- * its log budget.
- */
+/* An error for the client, "airlock: " and why; 0 when it was written. */
 static int
-answer(struct http_conn *hc, int status, const char *why)
+write_answer(struct http_conn *hc, int status, const char *why, int keep)
 {
 	char	 msg[HTTP_WHY + 256], text[HTTP_WHY];
 	int	 n;
@@ -156,15 +158,48 @@ answer(struct http_conn *hc, int status, const char *why)
 	text_printable(text, sizeof(text), why, strlen(why));
 	n = snprintf(msg, sizeof(msg), "HTTP/1.1 %d %s\r\n"
 	    "Content-Type: text/plain\r\nContent-Length: %zu\r\n"
-	    "Connection: close\r\n\r\n%s%s\n", status, status_text(status),
+	    "%s\r\n%s%s\n", status, status_text(status),
 	    strlen(text) + 1 + (strncmp(text, "airlock: ", 9) ? 9 : 0),
+	    keep ? "" : "Connection: close\r\n",
 	    strncmp(text, "airlock: ", 9) ? "airlock: " : "", text);
-	if (n > 0 && (size_t)n < sizeof(msg) &&
+	if (n <= 0 || (size_t)n >= sizeof(msg) ||
 	    ep_write_full(&hc->c->client, msg, n,
-	    deadline_in(HTTP_ANSWER_MS)) == 0)
-		hc->st->b2c += n;
-	log_debug("answered %d: %s", status, text);
+	    deadline_in(HTTP_ANSWER_MS)) != 0)
+		return -1;
+	hc->st->b2c += n;
+	/*
+	 * Once per connection: the monitor logs each refusal of its own,
+	 * and a worker's lines count against its log budget.
+	 */
+	if (!keep)
+		log_debug("answered %d: %s", status, text);
+	return 0;
+}
+
+/* An error for the client; the connection ends after it. */
+static int
+answer(struct http_conn *hc, int status, const char *why)
+{
+	(void)write_answer(hc, status, why, 0);
 	return END;
+}
+
+/*
+ * A request the monitor refused before anything of it went upstream.
+ * With nothing of it left unread, a client that keeps its connection
+ * alive may go on with the next (RFC 9112 section 9.3).
+ */
+static int
+refuse(struct http_conn *hc, struct http_req *rq, int status,
+    const char *why)
+{
+	if (rq->has_body || !rq->h.keep_alive || rq->h.http_minor < 1)
+		return answer(hc, status, why);
+	if (write_answer(hc, status, why, 1) != 0)
+		return END;
+	rq->client_keep = 1;
+	rq->up_keep = 1;	/* untouched, or closed already */
+	return GO_ON;
 }
 
 /* 1. The request's head, or the end of the connection. */
@@ -580,7 +615,8 @@ inject(struct http_conn *hc, struct http_req *rq)
 		goto out;
 	}
 	if (status != 0) {
-		r = answer(hc, status, why);
+		r = refuse(hc, rq, status, why);
+		rq->refused = 1;
 		goto out;
 	}
 	r = GO_ON;
@@ -646,7 +682,11 @@ write_request(struct http_conn *hc, struct http_req *rq)
 	return r;
 }
 
-/* The request's body upstream: the whole one read, or streamed. */
+/*
+ * The request's body upstream: the whole one read, or streamed.  An
+ * upstream may answer before it has read the body (413, 401) and close:
+ * BODY_CUT, and its answer is read next.
+ */
 static int
 send_body(struct http_conn *hc, struct http_req *rq)
 {
@@ -655,9 +695,10 @@ send_body(struct http_conn *hc, struct http_req *rq)
 
 	if (rq->body != NULL) {
 		if (ep_write_full(&hc->c->backend, buf_ptr(rq->body),
-		    buf_len(rq->body), deadline_in(hc->idle_ms)) != 0)
-			return answer(hc, 502, "the upstream closed the "
-			    "connection");
+		    buf_len(rq->body), deadline_in(hc->idle_ms)) != 0) {
+			rq->body_cut = 1;
+			return BODY_CUT;
+		}
 		hc->st->c2b += buf_len(rq->body);
 		return GO_ON;
 	}
@@ -666,8 +707,10 @@ send_body(struct http_conn *hc, struct http_req *rq)
 	    &hc->st->c2b, &failed);
 	if (r == 0)
 		return GO_ON;
-	if (failed)
-		return answer(hc, 502, "the upstream closed the connection");
+	if (failed) {
+		rq->body_cut = 1;
+		return BODY_CUT;
+	}
 	if (r == ERR_FORMAT)
 		return answer(hc, 400, "malformed request body framing");
 	return END;
@@ -748,9 +791,12 @@ write_response(struct http_conn *hc, struct http_req *rq,
     struct http_head *rh, int reframe)
 {
 	struct buf	*b;
+	char		 reason[256];
 	size_t		 i;
 	int		 r = 0;
 
+	/* http-parser takes any byte but CR and LF in a reason phrase. */
+	text_printable(reason, sizeof(reason), rh->reason, strlen(rh->reason));
 	if ((b = buf_new(HTTP_OUT_HEAD_MAX)) == NULL)
 		return ERR_NOMEM;
 	if (buf_put(b, "HTTP/1.1 ", 9) != 0 ||
@@ -758,7 +804,7 @@ write_response(struct http_conn *hc, struct http_req *rq,
 	    buf_put_u8(b, '0' + rh->status / 10 % 10) != 0 ||
 	    buf_put_u8(b, '0' + rh->status % 10) != 0 ||
 	    buf_put(b, " ", 1) != 0 ||
-	    buf_put(b, rh->reason, strlen(rh->reason)) != 0 ||
+	    buf_put(b, reason, strlen(reason)) != 0 ||
 	    buf_put(b, "\r\n", 2) != 0)
 		r = -1;
 	for (i = 0; r == 0 && i < rh->nfields; i++) {
@@ -783,7 +829,8 @@ write_response(struct http_conn *hc, struct http_req *rq,
 /*
  * 7. The response: 1xx on the way (100 Continue lets a waiting body go
  * up), then the final one, streamed.  body_pending: the request's body
- * has not gone up yet (Expect: 100-continue).
+ * has not all gone up (Expect: 100-continue, or BODY_CUT); the client's
+ * connection then ends after the answer.
  */
 static int
 relay_response(struct http_conn *hc, struct http_req *rq, int body_pending)
@@ -803,10 +850,10 @@ relay_response(struct http_conn *hc, struct http_req *rq, int body_pending)
 		    !(rh.status == 100 && rq->continued) &&
 		    (r = write_response(hc, rq, &rh, 1)) != GO_ON)
 			goto out;
-		if (rh.status == 100 && body_pending) {
+		if (rh.status == 100 && body_pending && !rq->body_cut) {
 			rq->continued = 1;
-			body_pending = 0;
-			if ((r = send_body(hc, rq)) != GO_ON)
+			body_pending = (r = send_body(hc, rq)) == BODY_CUT;
+			if (r != GO_ON && r != BODY_CUT)
 				goto out;
 		}
 	}
@@ -847,13 +894,13 @@ one_request(struct http_conn *hc, struct http_req *rq, uint64_t deadline)
 	    sizeof(why))) != 0)
 		return answer(hc, 502, why);
 	if (status != 0)
-		return answer(hc, status, why);
+		return refuse(hc, rq, status, why);
 	if ((r = upstream(hc, &rq->rt, &status, why, sizeof(why))) != 0)
 		return answer(hc, 502, why);
 	if (status != 0)
-		return answer(hc, status, why);
+		return refuse(hc, rq, status, why);
 	if (rq->rt.inject != HTTP_INJECT_NONE &&
-	    (r = inject(hc, rq)) != GO_ON)
+	    ((r = inject(hc, rq)) != GO_ON || rq->refused))
 		return r;
 	if (out_fields(rq) != 0)
 		return answer(hc, 431, "too many header fields");
@@ -871,9 +918,9 @@ one_request(struct http_conn *hc, struct http_req *rq, uint64_t deadline)
 		if (r == 1)
 			return relay_response(hc, rq, 1);
 	}
-	if ((r = send_body(hc, rq)) != GO_ON)
+	if ((r = send_body(hc, rq)) != GO_ON && r != BODY_CUT)
 		return r;
-	return relay_response(hc, rq, 0);
+	return relay_response(hc, rq, r == BODY_CUT);
 }
 
 static void

@@ -135,7 +135,8 @@ $C --limit-rate 200M -o /dev/null -w '%{size_download}\n' \
 curl_pid=$!
 peak=0
 while kill -0 "$curl_pid" 2>/dev/null; do
-	for w in $(pgrep -f airlock-worker); do
+	# This airlockd's workers only: other trees run tests too.
+	for w in $(pgrep -P "$AIRLOCK_PID"); do
 		rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$w/status" 2>/dev/null)
 		[ -n "$rss" ] && [ "$rss" -gt "$peak" ] && peak=$rss
 	done

@@ -225,7 +225,8 @@ TEST(httpserve_inject_keepalive_pipelined)
 	    "Proxy-Authorization: x\r\nConnection: keep-alive, X-Hop\r\n"
 	    "X-Hop: 1\r\nX-Keep: 2\r\nTransfer-Encoding: chunked\r\n\r\n"
 	    "3;ext\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n"
-	    "GET http://up.example:8080/second HTTP/1.1\r\n\r\n") == 0);
+	    "GET http://up.example:8080/second HTTP/1.1\r\n"
+	    "Authorization: Bearer Y2xpZW50\r\n\r\n") == 0);
 	CHECK(mon_route(s.chan, "/p?a=1", HTTP_INJECT_HEADERS) == 0);
 	CHECK((up = mon_dial(s.chan)) != -1);
 	CHECK(mon_headers(s.chan) == 0);
@@ -237,7 +238,10 @@ TEST(httpserve_inject_keepalive_pipelined)
 	    "Keep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\nok") == 0);
 	CHECK(got(s.client, "HTTP/1.1 302 Found\r\n"
 	    "Location: http://elsewhere/\r\nContent-Length: 2\r\n\r\nok"));
-	/* The same upstream: no DIAL, the connection is reused. */
+	/*
+	 * The same upstream: no DIAL, the connection is reused; the client's
+	 * Authorization is dropped with nothing to replace it.
+	 */
 	CHECK(mon_route(s.chan, "/second", HTTP_INJECT_NONE) == 0);
 	CHECK(got(up, "GET /second HTTP/1.1\r\nHost: up.example:8080\r\n\r\n"));
 	CHECK(put(up, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -283,25 +287,146 @@ TEST(httpserve_refusals)
 	    "Transfer-Encoding: chunked\r\n\r\n", "HTTP/1.1 400 Bad Request\r\n");
 }
 
+static int
+mon_refuse(int chan)
+{
+	struct buf	*b = buf_new(MSG_MAX_PAYLOAD + 1);
+	int		 ok;
+
+	ok = b != NULL && mon_recv(chan, MSG_HTTP_ROUTE, b) == 0;
+	if (ok) {
+		buf_reset(b);
+		ok = buf_put_u16(b, 403) == 0 && buf_put_cstring(b, "airlock: "
+		    "no service of this listener matches "
+		    "http://up.example:8080/x") == 0 &&
+		    msg_send(chan, MSG_HTTP_ROUTE, b, -1) == 0;
+	}
+	buf_free(b);
+	return ok ? 0 : -1;
+}
+
+/*
+ * The monitor's refusal, answered with its reason; a request without a
+ * body leaves a kept-alive connection usable, one with a body ends it.
+ */
 TEST(httpserve_monitor_refuses)
 {
 	struct served	 s;
-	struct buf	*b;
+	int		 up;
 
 	REQUIRE(serve_spawn(&s) == 0);
 	CHECK(put(s.client, "GET http://up.example:8080/x?secret=1 HTTP/1.1"
 	    "\r\n\r\n") == 0);
-	b = buf_new(MSG_MAX_PAYLOAD + 1);
-	REQUIRE(b != NULL);
-	CHECK(mon_recv(s.chan, MSG_HTTP_ROUTE, b) == 0);
-	buf_reset(b);
-	CHECK(buf_put_u16(b, 403) == 0 && buf_put_cstring(b, "airlock: no "
-	    "service of this listener matches http://up.example:8080/x") == 0);
-	CHECK(msg_send(s.chan, MSG_HTTP_ROUTE, b, -1) == 0);
-	buf_free(b);
+	CHECK(mon_refuse(s.chan) == 0);
+	CHECK(got(s.client, "HTTP/1.1 403 Forbidden\r\n"
+	    "Content-Type: text/plain\r\nContent-Length: 70\r\n"
+	    "\r\nairlock: no service of this listener "
+	    "matches http://up.example:8080/x\n"));
+	CHECK(put(s.client, "GET http://up.example:8080/ok HTTP/1.1\r\n\r\n")
+	    == 0);
+	CHECK(mon_route(s.chan, "/ok", HTTP_INJECT_NONE) == 0);
+	CHECK((up = mon_dial(s.chan)) != -1);
+	CHECK(got(up, "GET /ok HTTP/1.1\r\nHost: up.example:8080\r\n\r\n"));
+	CHECK(put(up, "HTTP/1.1 204 No Content\r\n\r\n") == 0);
+	CHECK(got(s.client, "HTTP/1.1 204 No Content\r\n\r\n"));
+	CHECK(put(s.client, "POST http://up.example:8080/x HTTP/1.1\r\n"
+	    "Content-Length: 3\r\n\r\nabc") == 0);
+	CHECK(mon_refuse(s.chan) == 0);
 	CHECK(got_prefix(s.client, "HTTP/1.1 403 Forbidden\r\n"
 	    "Content-Type: text/plain\r\nContent-Length: 70\r\n"
-	    "Connection: close\r\n\r\nairlock: no service of this listener "
-	    "matches http://up.example:8080/x\n"));
+	    "Connection: close\r\n\r\nairlock: no service"));
+	close(up);
+	CHECK_INT(serve_reap(&s), 0);
+}
+
+/*
+ * Expect: 100-continue: the head goes up alone, the upstream's 100 comes
+ * back to the client, and only then does the body go up.
+ */
+TEST(httpserve_expect_continue)
+{
+	struct served	 s;
+	int		 up;
+
+	REQUIRE(serve_spawn(&s) == 0);
+	CHECK(put(s.client, "PUT http://up.example:8080/u HTTP/1.1\r\n"
+	    "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n") == 0);
+	CHECK(mon_route(s.chan, "/u", HTTP_INJECT_NONE) == 0);
+	CHECK((up = mon_dial(s.chan)) != -1);
+	CHECK(got(up, "PUT /u HTTP/1.1\r\nHost: up.example:8080\r\n"
+	    "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
+	CHECK(put(up, "HTTP/1.1 100 Continue\r\n\r\n") == 0);
+	CHECK(got(s.client, "HTTP/1.1 100 Continue\r\n\r\n"));
+	CHECK(put(s.client, "hello") == 0);
+	CHECK(got(up, "hello"));
+	CHECK(put(up, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n") ==
+	    0);
+	CHECK(got(s.client, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n"
+	    "\r\n"));
+	close(up);
+	shutdown(s.client, SHUT_WR);
+	CHECK_INT(serve_reap(&s), 0);
+}
+
+/*
+ * An HTTP/1.0 client knows no chunks: it gets the data, the end of the
+ * connection as the end, and Connection: close; and the reason phrase
+ * without its control bytes.
+ */
+TEST(httpserve_http10_client)
+{
+	struct served	 s;
+	int		 up;
+
+	REQUIRE(serve_spawn(&s) == 0);
+	CHECK(put(s.client, "GET http://up.example:8080/old HTTP/1.0\r\n\r\n") ==
+	    0);
+	CHECK(mon_route(s.chan, "/old", HTTP_INJECT_NONE) == 0);
+	CHECK((up = mon_dial(s.chan)) != -1);
+	CHECK(got(up, "GET /old HTTP/1.1\r\nHost: up.example:8080\r\n\r\n"));
+	/* A control byte in the reason phrase does not reach the client. */
+	CHECK(put(up, "HTTP/1.1 200 O\033K\r\nTransfer-Encoding: chunked\r\n"
+	    "X-Up: 1\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n") == 0);
+	CHECK(got_prefix(s.client, "HTTP/1.1 200 O?K\r\nX-Up: 1\r\n"
+	    "Connection: close\r\n\r\nabcde"));
+	close(up);
+	CHECK_INT(serve_reap(&s), 0);
+}
+
+/*
+ * An upstream that answers before it has read the body, and closes: its
+ * answer reaches the client (with Connection: close), not a 502.
+ */
+TEST(httpserve_early_answer)
+{
+	struct served	 s;
+	struct pollfd	 pfd;
+	char		*body;
+	size_t		 n = 4 * 1024 * 1024, off;
+	ssize_t		 w;
+	int		 up;
+
+	REQUIRE(serve_spawn(&s) == 0);
+	REQUIRE((body = calloc(1, n)) != NULL);
+	CHECK(put(s.client, "POST http://up.example:8080/big HTTP/1.1\r\n"
+	    "Content-Length: 4194304\r\n\r\n") == 0);
+	CHECK(mon_route(s.chan, "/big", HTTP_INJECT_NONE) == 0);
+	CHECK((up = mon_dial(s.chan)) != -1);
+	CHECK(got(up, "POST /big HTTP/1.1\r\nHost: up.example:8080\r\n"
+	    "Content-Length: 4194304\r\n\r\n"));
+	CHECK(put(up, "HTTP/1.1 413 Content Too Large\r\n"
+	    "Content-Length: 4\r\nConnection: close\r\n\r\nbig!") == 0);
+	close(up);
+	/* As much of the body as the worker takes, until the answer comes. */
+	pfd.fd = s.client;
+	pfd.events = POLLIN | POLLOUT;
+	for (off = 0; off < n; off += w) {
+		if (poll(&pfd, 1, 5000) != 1 || (pfd.revents & POLLIN) ||
+		    (w = write(s.client, body + off, n - off)) <= 0)
+			break;
+	}
+	CHECK(got_prefix(s.client, "HTTP/1.1 413 Content Too Large\r\n"
+	    "Content-Length: 4\r\nConnection: close\r\n\r\nbig!"));
+	free(body);
 	CHECK_INT(serve_reap(&s), 0);
 }

@@ -20,8 +20,8 @@ cfgnode_get(const struct cfgnode *map, const char *key)
 	return NULL;
 }
 
-static int
-str_equal(const char *a, const char *b)
+int
+cfg_str_equal(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)
 		return a == b;
@@ -37,7 +37,8 @@ cfgnode_equal(const struct cfgnode *a, const struct cfgnode *b)
 	if (a == NULL || b == NULL)
 		return a == b;
 	if (a->kind != b->kind || a->nitems != b->nitems ||
-	    !str_equal(a->key, b->key) || !str_equal(a->value, b->value))
+	    !cfg_str_equal(a->key, b->key) ||
+	    !cfg_str_equal(a->value, b->value))
 		return 0;
 	for (i = 0; i < a->nitems; i++)
 		if (!cfgnode_equal(&a->items[i], &b->items[i]))

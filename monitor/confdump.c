@@ -241,6 +241,8 @@ put_airlock(FILE *f, const struct config *cf, const char *worker)
 	put_kv(f, 2, "syslogFacility", fac != NULL ? fac : "daemon");
 	put_kv(f, 2, "health", cf->health != NULL ? cf->health : "off");
 	put_bool(f, "watch", cf->watch);
+	put_kv(f, 2, "httpCABundle", cf->http_ca_bundle != NULL ?
+	    cf->http_ca_bundle : "none");
 }
 
 /* A config: tree (struct cfgnode): block style, one node a line. */

@@ -207,24 +207,102 @@ parse_listen(struct yw *c, const yaml_node_t *n, struct service *svc)
 	return 0;
 }
 
-/* The same socket as a service before it?  (The http family will share.) */
+int
+service_same_listen(const struct service *a, const struct service *b)
+{
+	if (a->listen_kind != b->listen_kind)
+		return 0;
+	if (a->listen_kind == LISTEN_UNIX)
+		return strcmp(a->listen_path, b->listen_path) == 0;
+	return strcasecmp(a->listen_host, b->listen_host) == 0 &&
+	    strcmp(a->listen_port, b->listen_port) == 0;
+}
+
+/* The same allowedUsers and allowedGroups? */
+static int
+peers_equal(const struct service *a, const struct service *b)
+{
+	return a->peer_check == b->peer_check &&
+	    a->nallowed_uids == b->nallowed_uids &&
+	    a->nallowed_gids == b->nallowed_gids &&
+	    (a->nallowed_uids == 0 || memcmp(a->allowed_uids, b->allowed_uids,
+	    a->nallowed_uids * sizeof(*a->allowed_uids)) == 0) &&
+	    (a->nallowed_gids == 0 || memcmp(a->allowed_gids, b->allowed_gids,
+	    a->nallowed_gids * sizeof(*a->allowed_gids)) == 0);
+}
+
+int
+service_listen_equal(const struct service *a, const struct service *b)
+{
+	return a->allow_nonloopback == b->allow_nonloopback &&
+	    a->socket_mode == b->socket_mode &&
+	    cfg_str_equal(a->socket_owner, b->socket_owner) &&
+	    cfg_str_equal(a->socket_group, b->socket_group) &&
+	    peers_equal(a, b);
+}
+
+const struct service *
+config_listener(const struct config *cf, const struct service *svc)
+{
+	const struct service	*s, *first = svc;
+	size_t			 i;
+
+	for (i = 0; i < cf->nservices; i++) {
+		s = &cf->services[i];
+		if (s->listen != NULL && service_same_listen(s, svc) &&
+		    strcmp(s->name, first->name) < 0)
+			first = s;
+	}
+	return first;
+}
+
+/* Does the connector of the service let it share its listener? */
+static int
+shares(const struct service *svc)
+{
+	const struct mon_connector *mc = mon_connector_find(svc->connector);
+
+	return mc != NULL && (mc->flags & MC_SHARE);
+}
+
+/*
+ * The same socket as a service before it: one listener for both when
+ * their connectors share (the http family, as in Secretless Broker), with
+ * the same settings of the socket, which are the listener's; else an
+ * error.
+ */
 static int
 check_listen_unique(struct ctx *c, const yaml_node_t *n, size_t idx)
 {
 	const struct service *a, *b = &c->cf->services[idx];
-	size_t		 i;
+	const struct mon_connector *mc;
+	char		 sharing[128];
+	size_t		 i, j;
 
 	for (i = 0; i < idx; i++) {
 		a = &c->cf->services[i];
-		if (a->listen_kind != b->listen_kind)
+		if (!service_same_listen(a, b))
 			continue;
-		if (a->listen_kind == LISTEN_UNIX ?
-		    strcmp(a->listen_path, b->listen_path) == 0 :
-		    (strcasecmp(a->listen_host, b->listen_host) == 0 &&
-		    strcmp(a->listen_port, b->listen_port) == 0))
-			return yw_error(&c->yw, n, "listenOn " NAMEFMT " is "
-			    "already used by service " NAMEFMT " (line %d)",
-			    b->listen, a->name, a->line);
+		if (shares(a) && shares(b)) {
+			if (!service_listen_equal(a, b))
+				return yw_error(&c->yw, n, "service " NAMEFMT
+				    " shares listenOn " NAMEFMT " with service "
+				    NAMEFMT " (line %d), and must have the "
+				    "same settings of the listener "
+				    "(allowNonLoopback, socketMode, "
+				    "socketOwner, socketGroup, allowedUsers, "
+				    "allowedGroups)", b->name, b->listen,
+				    a->name, a->line);
+			continue;
+		}
+		sharing[0] = '\0';
+		for (j = 0; (mc = mon_connector_at(j)) != NULL; j++)
+			if (mc->flags & MC_SHARE)
+				yw_list_add(sharing, sizeof(sharing), mc->name);
+		return yw_error(&c->yw, n, "listenOn " NAMEFMT " is "
+		    "already used by service " NAMEFMT " (line %d); only "
+		    "services of the connectors %s may share one", b->listen,
+		    a->name, a->line, sharing);
 	}
 	return 0;
 }
@@ -699,6 +777,27 @@ check_version(struct yw *c, yaml_node_t *root, yaml_node_t *n)
 	    "Secretless Broker version 2 files", s);
 }
 
+/*
+ * A file with services but without version (Secretless's oauth1 example
+ * misspells it "genericversion: 2").  Secretless Broker reads such a
+ * file as version 1, finds no listeners or handlers in it, and serves
+ * nothing; airlock serves its services, as version 2, and says so, at the
+ * key that is not version when there is one.
+ */
+static int
+warn_unversioned(struct ctx *c, yaml_node_t *root, const struct pair *key)
+{
+	static const char why[] = "without version, Secretless Broker reads "
+	    "this file as version 1 and serves nothing from it; airlock reads "
+	    "its services as version 2 (write version: 2)";
+
+	if (key == NULL)
+		return yw_warn(&c->yw, yw_line(root), yw_col(root), "no "
+		    "version: %s", why);
+	return yw_warn(&c->yw, yw_line(key->key), yw_col(key->key), "unknown "
+	    "top-level key " NAMEFMT " is ignored: %s", key->name, why);
+}
+
 /* The document's keys. */
 enum { RK_VERSION, RK_SERVICES, RK_AIRLOCK };
 static const char *const root_keys[] = { "version", "services", "airlock" };
@@ -728,8 +827,15 @@ parse_root(struct ctx *c, yaml_node_t *root)
 		else if (unknown == SIZE_MAX)
 			unknown = i;
 	}
+	if (nodes[RK_VERSION] == NULL) {
+		/* confv1.c left it: services, and no version. */
+		if ((r = warn_unversioned(c, root, unknown != SIZE_MAX ?
+		    &ps.v[unknown] : NULL)) != 0)
+			goto out;
+		unknown = SIZE_MAX;
+	}
 	/* A v1 file has unknown keys too; its version says more. */
-	if ((r = check_version(&c->yw, root, nodes[RK_VERSION])) != 0)
+	else if ((r = check_version(&c->yw, root, nodes[RK_VERSION])) != 0)
 		goto out;
 	if (unknown != SIZE_MAX) {
 		known[0] = '\0';
@@ -882,6 +988,8 @@ config_free(struct config *cf)
 	free(cf->health);
 	free(cf->health_host);
 	free(cf->health_port);
+	free(cf->http_ca_bundle);
+	free(cf->http_ca_env);
 	for (i = 0; i < cf->nwarnings; i++)
 		free(cf->warnings[i]);
 	free(cf->warnings);

@@ -50,6 +50,8 @@ struct cfgnode {
 /* A mapping's value of that key, or NULL (also when map is NULL). */
 const struct cfgnode *cfgnode_get(const struct cfgnode *map,
 		    const char *key);
+/* Equal strings, or both NULL? */
+int		 cfg_str_equal(const char *, const char *);
 /* The same settings, wherever they are written? */
 int		 cfgnode_equal(const struct cfgnode *, const struct cfgnode *);
 void		 cfgnode_free(struct cfgnode *);
@@ -154,6 +156,13 @@ struct config {
 	int		 per_source_max;	/* perSourceMaxStartups: 0 none */
 	int		 per_source_v4;		/* perSourceNetBlockSize: 32:128 */
 	int		 per_source_v6;
+	/*
+	 * PEM roots added to the system's for the HTTP connectors' upstreams:
+	 * httpCABundle (NULL: none), and SECRETLESS_HTTP_CA_BUNDLE as it was
+	 * at load (NULL: unset); both checked at load (StrictModes, PEM).
+	 */
+	char		*http_ca_bundle;
+	char		*http_ca_env;
 
 	/* What the load warns of, "FILE:LINE:COLUMN: ..." each. */
 	char		**warnings;
@@ -178,6 +187,18 @@ void		 config_free(struct config *);
 /* The service of that name, or NULL. */
 const struct service *config_service(const struct config *,
 		    const char *name);
+/*
+ * Shared listeners (connector.h, MC_SHARE): do two services listen on the
+ * same socket?  And the service whose listener and workers serve svc's
+ * listenOn: the first by name of those that share it (svc when alone).
+ */
+int		 service_same_listen(const struct service *,
+		    const struct service *);
+const struct service *config_listener(const struct config *,
+		    const struct service *svc);
+/* The same settings of the listener (allowNonLoopback, socketMode, ...)? */
+int		 service_listen_equal(const struct service *,
+		    const struct service *);
 /* The credential named name of a service, or NULL. */
 const struct credential *service_credential(const struct service *,
 		    const char *name);

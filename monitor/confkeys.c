@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/x509.h>
 #include <yaml.h>
 
 #include "config.h"
@@ -25,6 +26,7 @@
 #include "monitor.h"
 #include "util.h"
 #include "yamlwalk.h"
+#include "../providers/castore.h"
 
 struct kw;
 
@@ -86,6 +88,70 @@ set_path(struct yw *c, const yaml_node_t *n, const char *s, const char *what,
 	if (s[0] != '/')
 		return yw_error(c, n, "%s must be an absolute path", what);
 	return set_str(c, n, s, field(k, base));
+}
+
+/*
+ * PEM roots (httpCABundle, SECRETLESS_HTTP_CA_BUNDLE): read now through
+ * StrictModes, as the Vault provider's CA.  A CA that someone other than
+ * root could change would vouch for any upstream, and so receive the
+ * credentials sent there.
+ */
+static int
+ca_bundle_check(const char *path, char *err, size_t errlen)
+{
+	X509_STORE	*store;
+	int		 r;
+
+	if ((store = X509_STORE_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return ERR_NOMEM;
+	}
+	r = castore_load(store, path, NULL, err, errlen);
+	X509_STORE_free(store);
+	return r;
+}
+
+/*
+ * httpCABundle: an absolute path of PEM certificates, readable now, or
+ * "none".
+ */
+static int
+set_ca_bundle(struct yw *c, const yaml_node_t *n, const char *s,
+    const char *what, const struct kw *k, void *base)
+{
+	char	**field_p = field(k, base), why[1024];
+	int	 r;
+
+	if (strcmp(s, "none") == 0) {
+		free(*field_p);
+		*field_p = NULL;
+		return 0;
+	}
+	if ((r = set_path(c, n, s, what, k, base)) != 0)
+		return r;
+	if (ca_bundle_check(s, why, sizeof(why)) != 0)
+		return yw_error(c, n, "%s: %s", what, why);
+	return 0;
+}
+
+/*
+ * SECRETLESS_HTTP_CA_BUNDLE, Secretless Broker's way to add roots for the
+ * HTTP connectors' upstreams: honoured as httpCABundle is, and checked at
+ * each load as it is.
+ */
+static int
+ca_bundle_env(struct yw *c, struct config *cf)
+{
+	const char	*s = getenv("SECRETLESS_HTTP_CA_BUNDLE");
+	char		 why[1024];
+
+	free(cf->http_ca_env);
+	cf->http_ca_env = NULL;
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	if (ca_bundle_check(s, why, sizeof(why)) != 0)
+		return yw_error(c, NULL, "SECRETLESS_HTTP_CA_BUNDLE: %s", why);
+	return yw_strdup(c, NULL, s, &cf->http_ca_env);
 }
 
 static int
@@ -347,6 +413,8 @@ static const struct kw airlock_keys[] = {
 	{ "perSourceMaxStartups", set_per_source_max, CF(per_source_max), 0,
 	    0, NULL, "none", 0 },
 	{ "perSourceNetBlockSize", set_netblock, 0, 0, 0, NULL, "32:128", 0 },
+	{ "httpCABundle", set_ca_bundle, CF(http_ca_bundle), 0, 0, NULL,
+	    "none", 0 },
 };
 
 /* socketMode: octal, as chmod takes it; no set-id or sticky bits. */
@@ -577,6 +645,8 @@ ck_airlock(struct yw *c, yaml_node_t *node, struct config *cf)
 		r = yw_error(c, ps.v[i].key, "unknown key " NAMEFMT " in the "
 		    "airlock section (known: %s)", ps.v[i].name, known);
 	}
+	if (r == 0)
+		r = ca_bundle_env(c, cf);
  out:
 	yw_pairs_free(&ps);
 	return r;

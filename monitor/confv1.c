@@ -714,17 +714,23 @@ wipe_document(yaml_document_t *doc)
 			    n->data.scalar.length);
 }
 
-/* The root mapping's version, or NULL. */
+/* The root mapping's value of key, or NULL. */
 static yaml_node_t *
-root_version(yaml_document_t *doc, yaml_node_t *root)
+root_key(yaml_document_t *doc, yaml_node_t *root, const char *key)
 {
 	yaml_node_pair_t *p;
 
 	for (p = root->data.mapping.pairs.start;
 	    p < root->data.mapping.pairs.top; p++)
-		if (is_scalar(yaml_document_get_node(doc, p->key), "version"))
+		if (is_scalar(yaml_document_get_node(doc, p->key), key))
 			return yaml_document_get_node(doc, p->value);
 	return NULL;
+}
+
+static yaml_node_t *
+root_version(yaml_document_t *doc, yaml_node_t *root)
+{
+	return root_key(doc, root, "version");
 }
 
 int
@@ -735,6 +741,16 @@ confv1_is_v1(yaml_document_t *doc)
 	if (root == NULL || root->type != YAML_MAPPING_NODE)
 		return 0;
 	v = root_version(doc, root);
+	/*
+	 * Without version, but with services and no listeners or handlers
+	 * (Secretless's oauth1 example says "genericversion: 2"): Secretless
+	 * reads it as version 1 and serves nothing; config.c reads its
+	 * services as version 2, and says so.
+	 */
+	if (v == NULL && root_key(doc, root, "services") != NULL &&
+	    root_key(doc, root, "listeners") == NULL &&
+	    root_key(doc, root, "handlers") == NULL)
+		return 0;
 	return v == NULL || is_scalar(v, "1");
 }
 

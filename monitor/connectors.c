@@ -13,11 +13,19 @@
 extern const struct mon_connector mon_pg;
 extern const struct mon_connector mon_mysql;
 extern const struct mon_connector mon_health;
+extern const struct mon_connector mon_basic_auth;
+extern const struct mon_connector mon_conjur;
+extern const struct mon_connector mon_aws;
+extern const struct mon_connector mon_generic_http;
 
 static const struct mon_connector *const rows[] = {
 	&mon_pg,
 	&mon_mysql,
 	&mon_health,
+	&mon_basic_auth,
+	&mon_conjur,
+	&mon_aws,
+	&mon_generic_http,
 };
 
 /*
@@ -25,8 +33,7 @@ static const struct mon_connector *const rows[] = {
  * that names one is refused with "not supported yet", not "unknown".
  */
 static const char *const planned[] = {
-	"mssql", "basic_auth", "conjur", "aws", "generic_http",
-	"ssh", "ssh-agent",
+	"mssql", "ssh", "ssh-agent",
 };
 
 void

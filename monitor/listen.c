@@ -1,5 +1,6 @@
 /*
- * Listeners: one listening socket per service, TCP or Unix.  Accepting is
+ * Listeners: one listening socket per service, TCP or Unix (one for the
+ * services that share a listenOn: config_listener's).  Accepting is
  * the only thing the monitor does with a client connection: the socket is
  * handed to a new worker before a byte is read from it.
  */
@@ -124,8 +125,12 @@ listeners_check_full(void)
 int
 listeners_is_bound(const char *name)
 {
-	struct listener	*l;
+	const struct service	*svc;
+	struct listener		*l;
 
+	/* A service that shares a listener has that one. */
+	if ((svc = config_service(mon.conf, name)) != NULL)
+		name = config_listener(mon.conf, svc)->name;
 	TAILQ_FOREACH(l, &listeners, entry)
 		if (strcmp(l->svc->name, name) == 0)
 			return l->fd != -1;
@@ -184,18 +189,6 @@ listeners_tcp_socket(const char *host, const char *port, const char *label,
 	}
 	freeaddrinfo(res);
 	return fd;
-}
-
-/* The same socket?  Then a switch keeps it rather than binding again. */
-static int
-same_address(const struct service *a, const struct service *b)
-{
-	if (a->listen_kind != b->listen_kind)
-		return 0;
-	if (a->listen_kind == LISTEN_UNIX)
-		return strcmp(a->listen_path, b->listen_path) == 0;
-	return strcmp(a->listen_host, b->listen_host) == 0 &&
-	    strcmp(a->listen_port, b->listen_port) == 0;
 }
 
 static void
@@ -269,8 +262,12 @@ listeners_open(struct config *conf, char *err, size_t errlen)
 
 	for (i = 0; i < conf->nservices; i++) {
 		svc = &conf->services[i];
+		/* A shared listenOn: bound once, for the first by name. */
+		if (config_listener(conf, svc) != svc)
+			continue;
+		/* The same socket: a switch keeps it, not binding again. */
 		TAILQ_FOREACH(l, &listeners, entry)
-			if (l->next == NULL && same_address(l->svc, svc))
+			if (l->next == NULL && service_same_listen(l->svc, svc))
 				break;
 		if (l != NULL) {
 			l->next = svc;

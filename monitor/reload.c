@@ -41,15 +41,6 @@ static const struct {
 static int	 cli_debug;	/* -d: debug logging whatever the file says */
 static int	 cli_watch;	/* -watch: watch whatever the file says */
 
-
-static int
-str_equal(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
 static char **
 fixed_field(struct config *cf, size_t i)
 {
@@ -66,7 +57,7 @@ keep_fixed(struct config *nc, struct config *old)
 	for (i = 0; i < nitems(fixed); i++) {
 		nv = fixed_field(nc, i);
 		ov = fixed_field(old, i);
-		if (str_equal(*nv, *ov))
+		if (cfg_str_equal(*nv, *ov))
 			continue;
 		if (*ov != NULL && (copy = strdup(*ov)) == NULL)
 			return ERR_NOMEM;
@@ -80,19 +71,6 @@ keep_fixed(struct config *nc, struct config *old)
 	return 0;
 }
 
-/* The same allowedUsers and allowedGroups? */
-static int
-peers_equal(const struct service *a, const struct service *b)
-{
-	return a->peer_check == b->peer_check &&
-	    a->nallowed_uids == b->nallowed_uids &&
-	    a->nallowed_gids == b->nallowed_gids &&
-	    (a->nallowed_uids == 0 || memcmp(a->allowed_uids, b->allowed_uids,
-	    a->nallowed_uids * sizeof(*a->allowed_uids)) == 0) &&
-	    (a->nallowed_gids == 0 || memcmp(a->allowed_gids, b->allowed_gids,
-	    a->nallowed_gids * sizeof(*a->allowed_gids)) == 0);
-}
-
 /* Would a connection of a get what one of b gets?  (Names are equal.) */
 static int
 service_equal(const struct service *a, const struct service *b)
@@ -103,11 +81,7 @@ service_equal(const struct service *a, const struct service *b)
 	    strcmp(a->listen, b->listen) != 0 ||
 	    a->ncreds != b->ncreds ||
 	    !cfgnode_equal(a->settings, b->settings) ||
-	    a->allow_nonloopback != b->allow_nonloopback ||
-	    a->socket_mode != b->socket_mode ||
-	    !str_equal(a->socket_owner, b->socket_owner) ||
-	    !str_equal(a->socket_group, b->socket_group) ||
-	    !peers_equal(a, b))
+	    !service_listen_equal(a, b))
 		return 0;
 	for (i = 0; i < a->ncreds; i++)
 		if (strcmp(a->creds[i].name, b->creds[i].name) != 0 ||

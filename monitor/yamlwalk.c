@@ -214,6 +214,18 @@ yw_strdup(struct yw *c, const yaml_node_t *n, const char *s, char **out)
 }
 
 int
+yw_bool_word(const char *s, int *out)
+{
+	if (strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0)
+		*out = 1;
+	else if (strcasecmp(s, "false") == 0 || strcasecmp(s, "no") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+int
 yw_bool(struct yw *c, const yaml_node_t *n, const char *what, int *out)
 {
 	const char	*s;
@@ -221,11 +233,7 @@ yw_bool(struct yw *c, const yaml_node_t *n, const char *what, int *out)
 
 	if ((r = yw_string(c, n, what, &s)) != 0)
 		return r;
-	if (strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0)
-		*out = 1;
-	else if (strcasecmp(s, "false") == 0 || strcasecmp(s, "no") == 0)
-		*out = 0;
-	else
+	if (yw_bool_word(s, out) != 0)
 		return yw_error(c, n, "%s must be true or false", what);
 	return 0;
 }

@@ -83,6 +83,7 @@ int		 yw_name(struct yw *, const yaml_node_t *, const char *what);
 int		 yw_strdup(struct yw *, const yaml_node_t *, const char *,
 		    char **);
 /* true/false/yes/no, as Secretless users write booleans. */
+int		 yw_bool_word(const char *, int *);
 int		 yw_bool(struct yw *, const yaml_node_t *, const char *what,
 		    int *);
 /* A decimal number without sign, at most 9 digits; *end after it. */

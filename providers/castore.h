@@ -1,7 +1,8 @@
 /*
  * CA certificates for a TLS client context (castore.c): a PEM file and a
  * directory in OpenSSL's hashed layout, read at once through StrictModes.
- * Private to providers/ (and the tests).
+ * Private to providers/ (and the tests), and confkeys.c's check of
+ * httpCABundle.
  */
 #ifndef AIRLOCK_CASTORE_H
 #define AIRLOCK_CASTORE_H

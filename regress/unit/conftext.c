@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "conftext.h"
+#include "test.h"
 
 struct config *
 config_from_text(const char *text, char pathout[CONFTEXT_PATH_LEN],
@@ -30,5 +31,48 @@ config_from_text(const char *text, char pathout[CONFTEXT_PATH_LEN],
 		snprintf(pathout, CONFTEXT_PATH_LEN, "%s", path);
 	cf = config_load(path, err, errlen);
 	unlink(path);
+	return cf;
+}
+
+void
+conftext_error(const char *text, int line, int col, const char *want,
+    const char *secret)
+{
+	struct config	*cf;
+	char		 path[CONFTEXT_PATH_LEN], err[1024], prefix[128];
+
+	cf = config_from_text(text, path, err, sizeof(err));
+	CHECK(cf == NULL);
+	config_free(cf);
+	snprintf(prefix, sizeof(prefix), "%s:%d:%d: ", path, line, col);
+	if (strncmp(err, prefix, strlen(prefix)) != 0 ||
+	    strstr(err, want) == NULL) {
+		printf("    got:  %s\n    want: %s...%s\n", err, prefix, want);
+		CHECK(!"error message as expected");
+	}
+	CHECK(secret == NULL || strstr(err, secret) == NULL);
+}
+
+struct config *
+conftext_warning(const char *text, int line, int col, const char *want)
+{
+	struct config	*cf;
+	char		 path[CONFTEXT_PATH_LEN], err[1024], prefix[128];
+
+	cf = config_from_text(text, path, err, sizeof(err));
+	if (cf == NULL) {
+		printf("    %s\n", err);
+		CHECK(!"the file loads");
+		return NULL;
+	}
+	CHECK_INT(cf->nwarnings, 1);
+	snprintf(prefix, sizeof(prefix), "%s:%d:%d: ", path, line, col);
+	if (cf->nwarnings < 1 ||
+	    strncmp(cf->warnings[0], prefix, strlen(prefix)) != 0 ||
+	    strstr(cf->warnings[0], want) == NULL) {
+		printf("    got:  %s\n    want: %s...%s\n", cf->nwarnings > 0 ?
+		    cf->warnings[0] : "(none)", prefix, want);
+		CHECK(!"warning as expected");
+	}
 	return cf;
 }

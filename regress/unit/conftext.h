@@ -18,4 +18,17 @@ struct config;
 struct config	*config_from_text(const char *text,
 		    char path[CONFTEXT_PATH_LEN], char *err, size_t errlen);
 
+/*
+ * Check that text is refused with an error at line:col that contains want
+ * and not secret (NULL: no secret).
+ */
+void		 conftext_error(const char *text, int line, int col,
+		    const char *want, const char *secret);
+/*
+ * Check that text loads with one warning, at line:col, that contains want;
+ * the configuration (to free), or NULL.
+ */
+struct config	*conftext_warning(const char *text, int line, int col,
+		    const char *want);
+
 #endif

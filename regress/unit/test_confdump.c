@@ -276,6 +276,7 @@ TEST(confdump_roundtrip)
 	    "  syslogFacility: daemon\n"
 	    "  health: \"127.0.0.1:5335\"\n"
 	    "  watch: false\n"
+	    "  httpCABundle: none\n"
 	    "services:\n"
 	    "  p:\n"
 	    "    connector: pg\n"

@@ -41,19 +41,7 @@ load(const char *text, char *err, size_t errlen)
 static void
 expect_error(const char *text, int line, int col, const char *want)
 {
-	struct config	*cf;
-	char		 err[1024], prefix[128];
-
-	cf = load(text, err, sizeof(err));
-	CHECK(cf == NULL);
-	config_free(cf);
-	snprintf(prefix, sizeof(prefix), "%s:%d:%d: ", tmppath, line, col);
-	if (strncmp(err, prefix, strlen(prefix)) != 0 ||
-	    strstr(err, want) == NULL) {
-		printf("    got:  %s\n    want: %s...%s\n", err, prefix, want);
-		CHECK(!"error message as expected");
-	}
-	CHECK(strstr(err, SECRET) == NULL);
+	conftext_error(text, line, col, want, SECRET);
 }
 
 static const char good_v2[] =
@@ -468,7 +456,8 @@ TEST(config_merge_keys)
 
 TEST(config_errors_top)
 {
-	char	 err[256];
+	struct config	*cf;
+	char		 err[256];
 
 	CHECK(config_load("/nonexistent/airlock.yml", err, sizeof(err)) ==
 	    NULL);
@@ -476,8 +465,24 @@ TEST(config_errors_top)
 
 	expect_error("", 1, 1, "empty");
 	expect_error("- 1\n- 2\n", 1, 1, "must be a mapping");
-	expect_error("services:\n  db:\n    connector: pg\n", 1, 1,
-	    "no version");
+	/*
+	 * Services without version (Secretless's oauth1 example writes
+	 * "genericversion: 2"): Secretless reads version 1 and serves
+	 * nothing; airlock reads version 2, and says so.
+	 */
+	cf = conftext_warning("services:\n  db:\n" PG LOCAL CREDS, 1, 1,
+	    "no version: without version, Secretless Broker reads this file "
+	    "as version 1 and serves nothing from it; airlock reads its "
+	    "services as version 2 (write version: 2)");
+	if (cf != NULL)
+		CHECK_STR(cf->services[0].connector, "pg");
+	config_free(cf);
+	cf = conftext_warning("genericversion: 2\nservices:\n  db:\n" PG
+	    LOCAL CREDS, 1, 1, "unknown top-level key genericversion is ignored: "
+	    "without version, Secretless Broker reads this file as version 1");
+	config_free(cf);
+	expect_error("services:\n  db:\n    connector: pg\n", 2, 3,
+	    "service db needs listenOn");
 	/* Version 1 files are converted (test_confv1.c). */
 	expect_error("listeners: []\nhandlers: []\n", 1, 12,
 	    "a version 1 file needs listeners");
@@ -515,10 +520,12 @@ TEST(config_errors_service)
 	expect_error(HEAD "    connector: ssh-agent\n" LOCAL CREDS, 4, 16,
 	    "connector ssh-agent is not supported yet");
 	expect_error(HEAD "    connector: oracle\n" LOCAL CREDS, 4, 16,
-	    "unknown connector oracle (known: pg, mysql)");
+	    "unknown connector oracle (known: pg, mysql, basic_auth, conjur, "
+	    "aws, generic_http)");
 	/* The health listener's row is not a service's connector. */
 	expect_error(HEAD "    connector: health\n" LOCAL CREDS, 4, 16,
-	    "unknown connector health (known: pg, mysql)");
+	    "unknown connector health (known: pg, mysql, basic_auth, conjur, "
+	    "aws, generic_http)");
 	expect_error(HEAD "    connector: {x: 1}\n" LOCAL CREDS, 4, 16,
 	    "connector must be a scalar");
 	expect_error(HEAD PG CREDS, 3, 3, "service db needs listenOn");
@@ -1024,25 +1031,7 @@ TEST(config_pg_auth_words)
 static struct config *
 expect_warning(const char *text, int line, int col, const char *want)
 {
-	struct config	*cf;
-	char		 err[1024], prefix[128];
-
-	cf = load(text, err, sizeof(err));
-	if (cf == NULL) {
-		printf("    %s\n", err);
-		CHECK(!"the file loads");
-		return NULL;
-	}
-	CHECK_INT(cf->nwarnings, 1);
-	snprintf(prefix, sizeof(prefix), "%s:%d:%d: ", tmppath, line, col);
-	if (cf->nwarnings < 1 ||
-	    strncmp(cf->warnings[0], prefix, strlen(prefix)) != 0 ||
-	    strstr(cf->warnings[0], want) == NULL) {
-		printf("    got:  %s\n    want: %s...%s\n", cf->nwarnings > 0 ?
-		    cf->warnings[0] : "(none)", prefix, want);
-		CHECK(!"warning as expected");
-	}
-	return cf;
+	return conftext_warning(text, line, col, want);
 }
 
 /*
@@ -1179,9 +1168,16 @@ TEST(config_secretless_rules)
 	expect_error(HEAD "    protocol: \"\"\n" LOCAL CREDS, 3, 3,
 	    "service db needs a connector");
 
-	expect_error(HEAD "    protocol: http\n" LOCAL CREDS "    config:\n"
-	    "      authenticationStrategy: basic_auth\n", 8, 31,
-	    "connector basic_auth is not supported yet");
+	cf = load(HEAD "    protocol: http\n" LOCAL
+	    "    credentials: {username: u, password: " SECRET "}\n"
+	    "    config:\n      authenticationStrategy: basic_auth\n"
+	    "      authenticateURLsMatching: ^https://\n", err, sizeof(err));
+	if (cf == NULL)
+		printf("    %s\n", err);
+	REQUIRE(cf != NULL);
+	CHECK_STR(cf->services[0].connector, "basic_auth");
+	CHECK_INT(cf->nwarnings, 0);
+	config_free(cf);
 	expect_error(HEAD "    protocol: http\n" LOCAL CREDS, 4, 15,
 	    "service db: protocol http needs config.authenticationStrategy, "
 	    "one of aws, basic_auth, conjur");
@@ -1211,7 +1207,7 @@ TEST(config_secretless_rules)
 	    "idleTimeout, drainTimeout, maxWorkers, maxStartups, "
 	    "sandboxDebug, logLevel, logFormat, logTarget, syslogFacility, "
 	    "health, watch, workerMemoryLimit, perSourceMaxStartups, "
-	    "perSourceNetBlockSize)");
+	    "perSourceNetBlockSize, httpCABundle)");
 }
 
 /*

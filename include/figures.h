@@ -16,7 +16,8 @@
  *	u8 configured, u8 listening, u32 active, u64 accepted,
  *	FIG_NREASONS x u64 failed, u64 bytes client->backend,
  *	u64 bytes backend->client, u64 killed by the sandbox,
- *	u64 killed by the monitor, then two histograms (handshake, provider):
+ *	u64 killed by the monitor, u64 HTTP requests routed, u64 HTTP
+ *	requests refused, then two histograms (handshake, provider):
  *	(FIG_NBUCKETS + 1) x u64 count per bucket, the last one +Inf (not
  *	cumulative), u64 sum in microseconds.
  *
@@ -82,6 +83,8 @@ struct fig_service {
 	uint64_t	 failed[FIG_NREASONS];
 	uint64_t	 bytes_c2b, bytes_b2c;
 	uint64_t	 killed_sandbox, killed_monitor;
+	/* The HTTP connectors' requests, routed and refused (mon_http.c). */
+	uint64_t	 http_routed, http_refused;
 	struct fig_hist	 handshake, provider;
 };
 

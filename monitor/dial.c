@@ -2,12 +2,16 @@
  * Connecting to a backend without blocking the monitor: asynchronous name
  * resolution (evdns), then a non-blocking connect to each address in turn,
  * all within one deadline.  The result is a connected socket with the
- * options a relay wants, ready to be passed to a worker.
+ * options a relay wants, ready to be passed to a worker.  With DIAL_PUBLIC
+ * the addresses a name resolves to are checked before they are dialed
+ * (addrclass.c): the check and the connect see the same address, so a
+ * second answer of the name's DNS server changes nothing (rebinding).
  */
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,12 +42,44 @@ struct dial {
 	struct event		*ev_done;	/* reports the result */
 	int			 finished;
 	int			 result_fd;
+	int			 result_error;
+	int			 flags;		/* DIAL_PUBLIC */
+	int			 refused;	/* addresses DIAL_PUBLIC refused */
 	char			 what[300];	/* for error messages */
 	char			 result_err[512];
 	char			 last_err[128];
+	char			 refused_err[128];
 };
 
 static void	 dial_try_next(struct dial *);
+
+/*
+ * May the address be dialed?  With DIAL_PUBLIC, only one of the
+ * internet's (addrclass.c); the first refused is named in the error.
+ */
+static int
+dial_permitted(struct dial *d, const struct sockaddr *sa)
+{
+	enum addr_kind	 k;
+	char		 addr[INET6_ADDRSTRLEN];
+	const void	*a;
+
+	if (!(d->flags & DIAL_PUBLIC) || (k = addr_class(sa)) == ADDR_PUBLIC)
+		return 1;
+	if (d->refused++ == 0) {
+		a = sa->sa_family == AF_INET6 ?
+		    (const void *)&((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr :
+		    (const void *)&((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr;
+		if (inet_ntop(sa->sa_family, a, addr, sizeof(addr)) == NULL)
+			snprintf(addr, sizeof(addr), "?");
+		snprintf(d->refused_err, sizeof(d->refused_err), "resolves "
+		    "to %s, a%s %s address", addr,
+		    k == ADDR_UNSPECIFIED ? "n" : "", addr_class_name(k));
+	}
+	return 0;
+}
 
 static void
 dial_free(struct dial *d)
@@ -79,7 +115,7 @@ dial_cancel(struct dial *d)
  * dial_start has even returned.
  */
 static void
-dial_finish(struct dial *d, int fd, const char *err)
+dial_finish(struct dial *d, int fd, int error, const char *err)
 {
 	if (d->finished)
 		return;
@@ -87,6 +123,7 @@ dial_finish(struct dial *d, int fd, const char *err)
 	if (fd == d->fd)
 		d->fd = -1;
 	d->result_fd = fd;
+	d->result_error = fd == -1 ? error : 0;
 	if (err != NULL)
 		snprintf(d->result_err, sizeof(d->result_err), "%s: %s",
 		    d->what, err);
@@ -103,14 +140,14 @@ dial_report(int fd, short ev, void *arg)
 	dial_cb		*cb = d->cb;
 	void		*cbarg = d->arg;
 	char		 err[sizeof(d->result_err)];
-	int		 rfd = d->result_fd;
+	int		 rfd = d->result_fd, error = d->result_error;
 
 	(void)fd;
 	(void)ev;
 	memcpy(err, d->result_err, sizeof(err));
 	d->result_fd = -1;
 	dial_free(d);
-	cb(cbarg, rfd, rfd == -1 ? err : NULL);
+	cb(cbarg, rfd, error, rfd == -1 ? err : NULL);
 }
 
 static void
@@ -142,7 +179,7 @@ dial_connected(int fd, short ev, void *arg)
 		dial_try_next(d);
 		return;
 	}
-	dial_finish(d, d->fd, NULL);
+	dial_finish(d, d->fd, 0, NULL);
 }
 
 static int
@@ -157,7 +194,7 @@ dial_addr(struct dial *d, const struct sockaddr *sa, socklen_t salen)
 	}
 	set_relay_options(d->fd, sa->sa_family);
 	if (connect(d->fd, sa, salen) == 0) {
-		dial_finish(d, d->fd, NULL);
+		dial_finish(d, d->fd, 0, NULL);
 		return 1;
 	}
 	if (errno != EINPROGRESS) {
@@ -186,17 +223,23 @@ dial_try_next(struct dial *d)
 
 	if (d->is_unix) {
 		/* One address only, and it was tried. */
-		dial_finish(d, -1, d->last_err[0] ? d->last_err :
+		dial_finish(d, -1, ERR_SYS, d->last_err[0] ? d->last_err :
 		    "connection failed");
 		return;
 	}
 	while ((ai = d->ai_next) != NULL) {
 		d->ai_next = ai->ai_next;
+		if (!dial_permitted(d, ai->ai_addr))
+			continue;
 		if ((r = dial_addr(d, ai->ai_addr, ai->ai_addrlen)) >= 0)
 			return;		/* connected (and called back) or pending */
 	}
-	dial_finish(d, -1, d->last_err[0] ? d->last_err :
-	    "no address to connect to");
+	/* Every address refused: the name is not the service's to reach. */
+	if (d->refused > 0 && d->last_err[0] == '\0')
+		dial_finish(d, -1, ERR_DENIED, d->refused_err);
+	else
+		dial_finish(d, -1, ERR_SYS, d->last_err[0] ? d->last_err :
+		    "no address to connect to");
 }
 
 static void
@@ -208,7 +251,7 @@ dial_resolved(int result, struct evutil_addrinfo *res, void *arg)
 		return;		/* d is being freed by dial_cancel */
 	d->dnsreq = NULL;
 	if (result != 0) {
-		dial_finish(d, -1, evutil_gai_strerror(result));
+		dial_finish(d, -1, ERR_NOTFOUND, evutil_gai_strerror(result));
 		return;
 	}
 	d->ai_list = d->ai_next = res;
@@ -222,12 +265,19 @@ dial_deadline(int fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	dial_finish(d, -1, "timed out");
+	dial_finish(d, -1, ERR_TIMEOUT, "timed out");
 }
 
 struct dial *
 dial_start(const char *host, const char *port, const char *unix_path,
     int timeout_ms, dial_cb *cb, void *arg)
+{
+	return dial_start_flags(host, port, unix_path, timeout_ms, 0, cb, arg);
+}
+
+struct dial *
+dial_start_flags(const char *host, const char *port, const char *unix_path,
+    int timeout_ms, int flags, dial_cb *cb, void *arg)
 {
 	struct evutil_addrinfo	 hints;
 	struct dial		*d;
@@ -238,6 +288,7 @@ dial_start(const char *host, const char *port, const char *unix_path,
 	d->fd = d->result_fd = -1;
 	d->cb = cb;
 	d->arg = arg;
+	d->flags = flags;
 	d->ev_deadline = evtimer_new(mon.base, dial_deadline, d);
 	d->ev_done = event_new(mon.base, -1, 0, dial_report, d);
 	if (d->ev_deadline == NULL || d->ev_done == NULL) {

@@ -56,8 +56,22 @@ static const struct mon_request backend_rows[] = {
 	    answer_stats },
 };
 
+/*
+ * What a worker of a connector that serves requests in a session without
+ * dialing through the common requests (MC_SESSION, not MC_BACKEND: the
+ * HTTP family) may send besides: its byte counts, also when its client
+ * left before a first request (W_ASSIGNED).
+ */
+static const struct mon_request session_rows[] = {
+	{ MSG_STATS, "STATS", S(W_ASSIGNED) | S(W_SESSION) | S(W_DONE), 1,
+	    0, 0, answer_stats },
+};
+
 #define NCOMMON		nitems(common_rows)
 #define NBACKEND	nitems(backend_rows)
+#define NSESSION	nitems(session_rows)
+#define SESSION_ONLY(mc) (((mc)->flags & (MC_SESSION | MC_BACKEND)) == \
+			 MC_SESSION)
 
 static const char *const state_names[] = {
 	[W_ASSIGNED] = "assigned",
@@ -72,13 +86,13 @@ static const char *const state_names[] = {
 size_t
 dispatch_rows(const struct mon_connector *mc)
 {
-	return NCOMMON + NBACKEND + mc->nrequests;
+	return NCOMMON + NBACKEND + NSESSION + mc->nrequests;
 }
 
 /*
  * The worker's row for a request type, and its index in w->counts (the
- * common rows, the backend rows, then the connector's own); NULL when the
- * worker's connector has none.
+ * common rows, the backend rows, the session rows, then the connector's
+ * own); NULL when the worker's connector has none.
  */
 static const struct mon_request *
 find_row(const struct mon_connector *mc, uint32_t type, size_t *idx)
@@ -95,9 +109,14 @@ find_row(const struct mon_connector *mc, uint32_t type, size_t *idx)
 			*idx = NCOMMON + i;
 			return &backend_rows[i];
 		}
+	for (i = 0; SESSION_ONLY(mc) && i < NSESSION; i++)
+		if (session_rows[i].type == type) {
+			*idx = NCOMMON + NBACKEND + i;
+			return &session_rows[i];
+		}
 	for (i = 0; type >= MSG_CONNECTOR_BASE && i < mc->nrequests; i++)
 		if (mc->requests[i].type == type) {
-			*idx = NCOMMON + NBACKEND + i;
+			*idx = NCOMMON + NBACKEND + NSESSION + i;
 			return &mc->requests[i];
 		}
 	return NULL;
@@ -164,7 +183,7 @@ dispatch_message(struct worker *w, uint32_t type, struct buf *b, int fd)
 		worker_kill(w, "bad %s request: %s", d->name, err_str(r));
 }
 
-static void	 dial_answered(void *, int, const char *);
+static void	 dial_answered(void *, int, int, const char *);
 
 /* Credentials resolved: dial the backend they name. */
 static void
@@ -227,12 +246,13 @@ answer_dial(struct worker *w, struct buf *b)
 }
 
 static void
-dial_answered(void *arg, int fd, const char *err)
+dial_answered(void *arg, int fd, int error, const char *err)
 {
 	struct worker	*w = arg;
 	struct kvlist	 params;
 	struct buf	*b;
 
+	(void)error;
 	w->dial = NULL;
 	if (fd == -1) {
 		metrics_failed(w, FIG_DIAL);

@@ -187,6 +187,19 @@ metrics_bytes(struct worker *w, uint64_t c2b, uint64_t b2c)
 }
 
 void
+metrics_http_request(const struct service *svc, int routed)
+{
+	struct fig_service	*c;
+
+	if ((c = lookup(svc->name)) == NULL)
+		return;
+	if (routed)
+		c->http_routed++;
+	else
+		c->http_refused++;
+}
+
+void
 metrics_killed(struct worker *w)
 {
 	struct fig_service	*c;
@@ -235,6 +248,8 @@ snapshot_one(struct figures *f, const char *name, const char *listen,
 		s->bytes_b2c = c->bytes_b2c;
 		s->killed_sandbox = c->killed_sandbox;
 		s->killed_monitor = c->killed_monitor;
+		s->http_routed = c->http_routed;
+		s->http_refused = c->http_refused;
 		s->handshake = c->handshake;
 		s->provider = c->provider;
 	}

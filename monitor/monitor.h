@@ -276,12 +276,36 @@ void		 creds_cancel(struct cred_req *);
 const struct secret *creds_get(const struct creds *, const char *);
 void		 creds_free(struct creds *);
 
-/* dial.c: asynchronous connect with a deadline. */
+/*
+ * dial.c: asynchronous connect with a deadline.  The callback gets the
+ * connected fd, or -1, an error code and why (ERR_DENIED: every address
+ * the name resolved to was refused by DIAL_PUBLIC).
+ */
 struct dial;
-typedef void	 dial_cb(void *arg, int fd, const char *err);
+typedef void	 dial_cb(void *arg, int fd, int error, const char *err);
 struct dial	*dial_start(const char *host, const char *port,
 		    const char *unix_path, int timeout_ms, dial_cb *, void *);
+/* DIAL_PUBLIC: dial only the ADDR_PUBLIC addresses (addrclass.c). */
+#define DIAL_PUBLIC	0x1
+struct dial	*dial_start_flags(const char *host, const char *port,
+		    const char *unix_path, int timeout_ms, int flags,
+		    dial_cb *, void *);
 void		 dial_cancel(struct dial *);
+
+/*
+ * addrclass.c: is an address one of the internet's, or this host's or
+ * its networks' (what DNS rebinding would reach)?
+ */
+enum addr_kind {
+	ADDR_PUBLIC = 0,
+	ADDR_LOOPBACK,		/* 127/8, ::1 */
+	ADDR_PRIVATE,		/* RFC 1918, 100.64/10, fc00::/7, fec0::/10 */
+	ADDR_LINKLOCAL,		/* 169.254/16, fe80::/10 */
+	ADDR_UNSPECIFIED,	/* 0/8, ::, and any other family */
+	ADDR_MULTICAST,		/* 224/4, broadcast, ff00::/8 */
+};
+enum addr_kind	 addr_class(const struct sockaddr *);
+const char	*addr_class_name(enum addr_kind);
 
 /*
  * signals.c: the monitor's signals, blocked and read from a signalfd (no
@@ -407,6 +431,11 @@ int		 metrics_bytes_check(const struct worker *, uint64_t c2b,
 		    uint64_t b2c, uint64_t now_us, char *why, size_t);
 void		 metrics_bytes(struct worker *, uint64_t c2b, uint64_t b2c);
 void		 metrics_killed(struct worker *);
+/*
+ * An HTTP request routed to svc, or refused (svc: the service matched, or
+ * the listener's when none was).
+ */
+void		 metrics_http_request(const struct service *, int routed);
 void		 metrics_reaped(struct worker *, int status);
 /* Every service known, the configured ones first, with their counters. */
 int		 metrics_snapshot(struct figures *);

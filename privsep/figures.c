@@ -129,6 +129,8 @@ put_service(struct buf *b, const struct fig_service *s)
 	    (r = buf_put_u64(b, s->bytes_b2c)) != 0 ||
 	    (r = buf_put_u64(b, s->killed_sandbox)) != 0 ||
 	    (r = buf_put_u64(b, s->killed_monitor)) != 0 ||
+	    (r = buf_put_u64(b, s->http_routed)) != 0 ||
+	    (r = buf_put_u64(b, s->http_refused)) != 0 ||
 	    (r = put_hist(b, &s->handshake)) != 0)
 		return r;
 	return put_hist(b, &s->provider);
@@ -236,6 +238,8 @@ get_service(struct buf *b, struct figures *f)
 	    (r = buf_get_u64(b, &s->bytes_b2c)) != 0 ||
 	    (r = buf_get_u64(b, &s->killed_sandbox)) != 0 ||
 	    (r = buf_get_u64(b, &s->killed_monitor)) != 0 ||
+	    (r = buf_get_u64(b, &s->http_routed)) != 0 ||
+	    (r = buf_get_u64(b, &s->http_refused)) != 0 ||
 	    (r = get_hist(b, &s->handshake)) != 0)
 		goto out;
 	r = get_hist(b, &s->provider);

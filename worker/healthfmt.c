@@ -302,6 +302,19 @@ hfmt_metrics(struct buf *b, const struct figures *f)
 		    "monitor", s->killed_monitor) != 0)
 			return ERR_TOOBIG;
 	}
+	if (family(b, "airlock_http_requests_total", "counter", "Requests "
+	    "of the HTTP connectors, routed to the service whose pattern "
+	    "matched, or refused (no match, plain http, a refused "
+	    "upstream address, the credentials).") != 0)
+		return ERR_TOOBIG;
+	for (i = 0; i < f->nservices; i++) {
+		s = &f->services[i];
+		if (sample(b, "airlock_http_requests_total", s->name,
+		    "outcome", "routed", s->http_routed) != 0 ||
+		    sample(b, "airlock_http_requests_total", s->name,
+		    "outcome", "refused", s->http_refused) != 0)
+			return ERR_TOOBIG;
+	}
 	if (histogram(b, f, "airlock_handshake_duration_seconds", "From "
 	    "accept to an authenticated backend connection.", 0) != 0 ||
 	    histogram(b, f, "airlock_provider_duration_seconds", "Fetching "

@@ -8,7 +8,9 @@
 # relayed; as a mysql worker: a scramble answered twice or of the wrong
 # length, RSA before the fast path or under a key nobody vouches for, a
 # third plugin, the password or the client key, another connector's
-# request types).  For each, the monitor must kill the worker and answer nothing
+# request types; as an HTTP worker: a request before its ROUTE or twice in
+# one route, HEADERS for a passthrough route, SIGV4 for basic_auth, a ROUTE
+# whose fields a worker would never send, more ROUTEs than the cap).  For each, the monitor must kill the worker and answer nothing
 # more, or, where a backend or a man in the middle could have made the
 # same request, answer FAILED; log why, keep its own descriptors, and go
 # on serving an honest service on the same airlockd, also while another
@@ -31,6 +33,8 @@ ROGUE=$TOP/regress/tools/rogueworker
 #			backend or a man in the middle could cause)
 #	refused		killed or answered FAILED, never what it asked for
 #	warn:TEXT	nothing answered, not killed, the log warns TEXT
+#	answered:LINE	answered as the report's LINE says (an HTTP refusal
+#			that a client could cause), and left alive
 ROGUES="
 rogue-after-authdone	received DIALED		kill
 rogue-other-cred	received DIALED		kill
@@ -79,6 +83,16 @@ rogue-my-password	received DIALED		failed
 rogue-my-sslkey		received DIALED		kill:asked for credential \"sslkey\", which it may not have
 rogue-my-pg-type	received DIALED		kill:bad MY_SHA2 request
 rogue-my-type-past	received DIALED		kill:is not one of the mysql connector's
+rogue-http-headers-first	-		kill:not permitted in state assigned
+rogue-http-dial-twice	received HTTP_DIAL 502	kill:DIAL twice in one route
+rogue-http-pass-headers	received HTTP_ROUTE 0	kill:HEADERS for a route of passthrough service
+rogue-http-sigv4	received HTTP_HEADERS 0	kill:SIGV4 for a route of service rogue-http-sigv4 (basic_auth)
+rogue-http-bad-host	-		kill:bad ROUTE request: a host that is neither
+rogue-http-bad-target	-		kill:bad ROUTE request: a target that is not
+rogue-http-port-0	-		kill:bad ROUTE request: a port not of 1 to 65535
+rogue-http-port-70000	-		kill:bad ROUTE request: a port not of 1 to 65535
+rogue-http-nomatch	-		answered:received HTTP_ROUTE 403
+rogue-http-cap		100000 routes answered	kill:HTTP_ROUTE requested more than 100000 times
 "
 # The rogues whose service has a client key (the monitor signs with it).
 KEYED="rogue-sslkey-cred rogue-tls-sign-twice rogue-tls-sign-before-dial
@@ -110,6 +124,7 @@ rogue_service()
 {
 	case $1 in
 	rogue-my-*) my_rogue_service "$1" "$2"; return ;;
+	rogue-http-*) http_rogue_service "$1" "$2"; return ;;
 	esac
 	case " $(echo $KEYED) " in
 	*" $1 "*) keyed_service "$1" "$2"; return ;;
@@ -177,11 +192,44 @@ my_rogue_service()
 EOF
 }
 
+# http_rogue_service NAME PORT: a rogue's basic_auth service for
+# http://127.0.0.1:1/auth (port 1: refused), and for
+# rogue-http-pass-headers a passthrough service on the same listener for
+# http://127.0.0.1:1/open.
+HTTP_CANARY=rogue-http-canary-password
+http_rogue_service()
+{
+	cat <<EOF
+  $1:
+    connector: basic_auth
+    listenOn: tcp://127.0.0.1:$2
+    credentials:
+      username: rogue
+      password: $HTTP_CANARY
+    config:
+      rogueReport: $T/report.$1
+      authenticateURLsMatching: ^http://127\\.0\\.0\\.1:1/auth
+      allowPlainHTTP: true
+EOF
+	[ "$1" = rogue-http-pass-headers ] || return 0
+	cat <<EOF
+  $1-open:
+    connector: generic_http
+    listenOn: tcp://127.0.0.1:$2
+    config:
+      authenticateURLsMatching: ^http://127\\.0\\.0\\.1:1/open
+      passthrough: true
+EOF
+}
+
 # client NAME PORT: a client of the rogue's service (the rogue never
 # answers it; it is left hanging or dropped).
 client()
 {
 	case $1 in
+	rogue-http-*)
+		timeout -k 2 60 curl -s -f --max-time 50 \
+		    -x "http://127.0.0.1:$2" http://127.0.0.1:1/auth ;;
 	rogue-my-*)
 		timeout -k 2 20 mariadb --no-defaults --host=127.0.0.1 \
 		    --port="$2" --protocol=TCP --user=x --connect-timeout=10 \
@@ -272,6 +320,14 @@ for name in $TABLE_NAMES; do
 		    fail "$name: did not live on: $(cat "$rep")"
 		ok "$name: answered FAILED, and alive"
 		continue ;;
+	answered:*)
+		echo "$after" | grep -qx -- "${then#answered:}" ||
+		    fail "$name: not answered '${then#answered:}': $(cat "$rep")"
+		[ -z "$killed" ] || fail "$name: killed: $killed"
+		echo "$after" | grep -q "^still alive" ||
+		    fail "$name: did not live on: $(cat "$rep")"
+		ok "$name: answered (${then#answered:}), and alive"
+		continue ;;
 	warn:*)
 		echo "$after" | grep -q "^received" &&
 		    fail "$name: answered: $(cat "$rep")"
@@ -339,6 +395,14 @@ for name in rogue-stats-huge rogue-stats-fast; do
 	[ "$v" = 0 ] || fail "$name: /metrics counts $v bytes"
 done
 ok "the implausible byte counts are not in /metrics"
+# The HTTP requests, routed and refused, per service.
+for want in 'rogue-http-cap",outcome="routed"} 100000' \
+    'rogue-http-nomatch",outcome="refused"} 1' \
+    'rogue-http-dial-twice",outcome="refused"} 1'; do
+	echo "$m" | grep -qF "airlock_http_requests_total{service=\"$want" ||
+	    fail "/metrics lacks $want: $(echo "$m" | grep http_requests)"
+done
+ok "/metrics counts the HTTP requests routed and refused"
 
 # One worker that floods its channel must not starve the others: while
 # $STARVE floods (for 10 s, unless the monitor ends it first), an honest
@@ -436,4 +500,7 @@ if grep -F -q -- "$PG_SCRAM_PASSWORD" "$AIRLOCK_LOG"; then
 	fail "the password appears in airlockd's log"
 fi
 ok "the password is not in the log"
+grep -F -q -- "$HTTP_CANARY" "$AIRLOCK_LOG" &&
+    fail "an HTTP rogue's password appears in airlockd's log"
+ok "the HTTP rogues' password is not in the log"
 exit 0

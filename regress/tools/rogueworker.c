@@ -59,6 +59,7 @@
 #include "mysqlmsg.h"
 #include "pgmsg.h"
 #include "figures.h"
+#include "httpmsg.h"
 #include "tlsscheme.h"
 #include "util.h"
 
@@ -190,9 +191,27 @@ now_ms(void)
  * The names of the types a rogue sends: the common ones, and its
  * connector's (connectors number theirs from the same base).
  */
+static int
+is_http(const struct rogue_ctx *c)
+{
+	return c->connector != NULL && (strcmp(c->connector, "basic_auth") ==
+	    0 || strcmp(c->connector, "conjur") == 0 ||
+	    strcmp(c->connector, "aws") == 0 ||
+	    strcmp(c->connector, "generic_http") == 0);
+}
+
 static const char *
 type_name(const struct rogue_ctx *c, uint32_t type)
 {
+	if (is_http(c))
+		switch (type) {
+		case MSG_HTTP_ROUTE:	return "HTTP_ROUTE";
+		case MSG_HTTP_ROOTS:	return "HTTP_ROOTS";
+		case MSG_HTTP_DIAL:	return "HTTP_DIAL";
+		case MSG_HTTP_HEADERS:	return "HTTP_HEADERS";
+		case MSG_HTTP_SIGV4:	return "HTTP_SIGV4";
+		default:		return msg_type_name(type);
+		}
 	if (c->connector != NULL && strcmp(c->connector, "mysql") == 0)
 		switch (type) {
 		case MSG_MY_NATIVE:	return "MY_NATIVE";
@@ -227,8 +246,14 @@ receive(struct rogue_ctx *c, int timeout_ms)
 		report(c, "receive failed: %s", err_str(r));
 		return -1;
 	}
-	report(c, "received %s%s", type_name(c, type),
-	    fd != -1 ? " with fd" : "");
+	/* An HTTP answer's status: 0, or the HTTP status of a refusal. */
+	if (is_http(c) && type >= MSG_CONNECTOR_BASE && buf_len(c->in) >= 2)
+		report(c, "received %s %u%s", type_name(c, type),
+		    (unsigned)buf_ptr(c->in)[0] << 8 | buf_ptr(c->in)[1],
+		    fd != -1 ? " with fd" : "");
+	else
+		report(c, "received %s%s", type_name(c, type),
+		    fd != -1 ? " with fd" : "");
 	if (fd != -1)
 		close(fd);
 	/* The payload stays in c->in until the next receive. */
@@ -954,6 +979,179 @@ play_my_type_past(struct rogue_ctx *c)
 }
 
 /*
+ * The HTTP connectors' rogues: a basic_auth service whose pattern is
+ * ^http://127\.0\.0\.1:1/auth (and, for rogue-http-pass-headers, a
+ * passthrough service on the same listener for .../open).
+ */
+static void
+http_route(struct rogue_ctx *c, const char *host, const char *port,
+    const char *target, const char *what, int violation)
+{
+	struct buf	*b;
+
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_cstring(b, "GET") != 0 ||
+	    buf_put_cstring(b, "http") != 0 ||
+	    buf_put_cstring(b, host) != 0 ||
+	    buf_put_cstring(b, port) != 0 ||
+	    buf_put_cstring(b, target) != 0)
+		_exit(2);
+	send_msg(c, MSG_HTTP_ROUTE, b, -1, what, violation);
+	buf_free(b);
+}
+
+/* A ROUTE to http://127.0.0.1:1TARGET, answered yes. */
+static int
+http_route_ok(struct rogue_ctx *c, const char *target)
+{
+	char	 what[64];
+
+	snprintf(what, sizeof(what), "HTTP_ROUTE %s", target);
+	http_route(c, "127.0.0.1", "1", target, what, 0);
+	if (expect(c, MSG_HTTP_ROUTE) != 0)
+		return -1;
+	return buf_len(c->in) >= 2 && buf_ptr(c->in)[0] == 0 &&
+	    buf_ptr(c->in)[1] == 0 ? 0 : -1;
+}
+
+static void
+http_headers(struct rogue_ctx *c, const char *what, int violation)
+{
+	strings(c, MSG_HTTP_HEADERS, "", 0, NULL, 0, what, violation);
+}
+
+static void
+play_http_headers_first(struct rogue_ctx *c)
+{
+	http_headers(c, "HTTP_HEADERS before any ROUTE", 1);
+	listen_after(c);
+}
+
+static void
+play_http_dial_twice(struct rogue_ctx *c)
+{
+	if (http_route_ok(c, "/auth") != 0)
+		return;
+	/* Port 1: refused, and answered so (502). */
+	send_msg(c, MSG_HTTP_DIAL, NULL, -1, "HTTP_DIAL", 0);
+	if (expect(c, MSG_HTTP_DIAL) != 0)
+		return;
+	send_msg(c, MSG_HTTP_DIAL, NULL, -1, "HTTP_DIAL again", 1);
+	listen_after(c);
+}
+
+static void
+play_http_pass_headers(struct rogue_ctx *c)
+{
+	if (http_route_ok(c, "/open") != 0)
+		return;
+	http_headers(c, "HTTP_HEADERS for a passthrough route", 1);
+	listen_after(c);
+}
+
+static void
+play_http_sigv4(struct rogue_ctx *c)
+{
+	static const char hash[] = "e3b0c44298fc1c149afbf4c8996fb924"
+	    "27ae41e4649b934ca495991b7852b855";
+	char		 date[32], scope[64];
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+	struct buf	*b;
+
+	if (http_route_ok(c, "/auth") != 0)
+		return;
+	http_headers(c, "HTTP_HEADERS", 0);
+	if (expect(c, MSG_HTTP_HEADERS) != 0)
+		return;
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(scope, sizeof(scope), "%.8s/us-east-1/s3/aws4_request", date);
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_cstring(b, date) != 0 || buf_put_cstring(b, scope) != 0 ||
+	    buf_put_cstring(b, hash) != 0)
+		_exit(2);
+	send_msg(c, MSG_HTTP_SIGV4, b, -1, "HTTP_SIGV4 for basic_auth", 1);
+	buf_free(b);
+	listen_after(c);
+}
+
+static void
+play_http_bad_host(struct rogue_ctx *c)
+{
+	http_route(c, "127.0.0.1 x", "1", "/auth", "HTTP_ROUTE host with a "
+	    "space", 1);
+	listen_after(c);
+}
+
+static void
+play_http_bad_target(struct rogue_ctx *c)
+{
+	http_route(c, "127.0.0.1", "1", "auth", "HTTP_ROUTE target without /",
+	    1);
+	listen_after(c);
+}
+
+static void
+play_http_port_0(struct rogue_ctx *c)
+{
+	http_route(c, "127.0.0.1", "0", "/auth", "HTTP_ROUTE port 0", 1);
+	listen_after(c);
+}
+
+static void
+play_http_port_70000(struct rogue_ctx *c)
+{
+	http_route(c, "127.0.0.1", "70000", "/auth", "HTTP_ROUTE port 70000",
+	    1);
+	listen_after(c);
+}
+
+/* Not a violation: a URL that no pattern matches is refused, 403. */
+static void
+play_http_nomatch(struct rogue_ctx *c)
+{
+	http_route(c, "example.com", "", "/", "HTTP_ROUTE to example.com", 1);
+	listen_after(c);
+}
+
+/*
+ * HTTP_MAX_REQUESTS routes, each answered (not reported one by one), then
+ * one more.
+ */
+static void
+play_http_cap(struct rogue_ctx *c)
+{
+	uint64_t	 t0 = now_ms();
+	unsigned long	 i;
+	struct buf	*b;
+	uint32_t	 type;
+	int		 fd, r;
+
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_cstring(b, "GET") != 0 ||
+	    buf_put_cstring(b, "http") != 0 ||
+	    buf_put_cstring(b, "127.0.0.1") != 0 ||
+	    buf_put_cstring(b, "1") != 0 ||
+	    buf_put_cstring(b, "/auth") != 0)
+		_exit(2);
+	for (i = 0; i < HTTP_MAX_REQUESTS; i++) {
+		if ((r = msg_send(c->chan, MSG_HTTP_ROUTE, b, -1)) != 0 ||
+		    (r = msg_recv_timeout(c->chan, REPLY_MS, &type, c->in,
+		    &fd)) != 0 || type != MSG_HTTP_ROUTE || fd != -1) {
+			report(c, "route %lu not answered: %s", i + 1,
+			    err_str(r));
+			return;
+		}
+	}
+	buf_free(b);
+	report(c, "%lu routes answered in %llu ms", i,
+	    (unsigned long long)(now_ms() - t0));
+	http_route(c, "127.0.0.1", "1", "/auth", "HTTP_ROUTE past the cap", 1);
+	listen_after(c);
+}
+
+/*
  * Floods: as fast as the channel (or the pipe) takes it, for ms at most,
  * unless the monitor ends us first.  "flood over" says it was not.
  */
@@ -1162,6 +1360,16 @@ static const struct rogue rogues[] = {
 	{ "rogue-my-sslkey",		play_sslkey_cred },
 	{ "rogue-my-pg-type",		play_my_pg_type },
 	{ "rogue-my-type-past",		play_my_type_past },
+	{ "rogue-http-headers-first",	play_http_headers_first },
+	{ "rogue-http-dial-twice",	play_http_dial_twice },
+	{ "rogue-http-pass-headers",	play_http_pass_headers },
+	{ "rogue-http-sigv4",		play_http_sigv4 },
+	{ "rogue-http-bad-host",	play_http_bad_host },
+	{ "rogue-http-bad-target",	play_http_bad_target },
+	{ "rogue-http-port-0",		play_http_port_0 },
+	{ "rogue-http-port-70000",	play_http_port_70000 },
+	{ "rogue-http-nomatch",		play_http_nomatch },
+	{ "rogue-http-cap",		play_http_cap },
 };
 
 /*

@@ -179,3 +179,52 @@ TEST(dispatch_table_checks)
 	c.nrequests = nitems(orphan);
 	CHECK(mon_connector_valid(&c, err, sizeof(err)) != 0);
 }
+
+/*
+ * A connector that serves requests in a session without the backend rows
+ * (the HTTP family) may report its byte counts, once, also before its
+ * first request; one with the backend rows may not before its login.
+ */
+TEST(dispatch_session_stats)
+{
+	static const struct mon_connector s_conn = {
+		.name = "session",
+		.flags = MC_SESSION,
+	};
+	struct worker	 w;
+	struct buf	*b;
+	int		 saved = log_level();
+
+	log_set_sink(capture, NULL);
+	log_set_level(LOG_LVL_WARN);
+	REQUIRE((b = buf_new(64)) != NULL);
+	worker_init(&w, W_ASSIGNED);
+	REQUIRE(worker_set_connector(&w, &s_conn) == 0);
+	CHECK(buf_put_u64(b, 0) == 0 && buf_put_u64(b, 0) == 0);
+	dispatch_message(&w, MSG_STATS, b, -1);
+	CHECK_INT(w.killed, 0);
+	buf_reset(b);
+	CHECK(buf_put_u64(b, 0) == 0 && buf_put_u64(b, 0) == 0);
+	dispatch_message(&w, MSG_STATS, b, -1);
+	CHECK_INT(w.killed, 1);
+	CHECK(strstr(last_line, "STATS requested twice") != NULL);
+	free(w.counts);
+	/* Nor the backend rows' requests. */
+	worker_init(&w, W_ASSIGNED);
+	REQUIRE(worker_set_connector(&w, &s_conn) == 0);
+	CHECK_INT(send_empty(&w, MSG_DIAL), 1);
+	CHECK(strstr(last_line, "not one of the session connector's") != NULL);
+	free(w.counts);
+	/* A backend's worker reports after its login, not before. */
+	worker_init(&w, W_ASSIGNED);
+	buf_reset(b);
+	CHECK(buf_put_u64(b, 0) == 0 && buf_put_u64(b, 0) == 0);
+	dispatch_message(&w, MSG_STATS, b, -1);
+	CHECK_INT(w.killed, 1);
+	CHECK(strstr(last_line, "not permitted in state assigned") != NULL);
+	free(w.counts);
+	buf_free(b);
+	log_set_sink(NULL, NULL);
+	log_set_level(saved);
+	metrics_free();
+}

@@ -46,6 +46,8 @@ sample_figures(struct figures *f, const char *name)
 	s->bytes_c2b = 100;
 	s->bytes_b2c = 2000;
 	s->killed_sandbox = 1;
+	s->http_routed = 11;
+	s->http_refused = 5;
 	fig_hist_observe(&s->handshake, 3000);		/* 0.005 */
 	fig_hist_observe(&s->handshake, 20000);		/* 0.025 */
 	fig_hist_observe(&s->handshake, 20000);
@@ -108,6 +110,8 @@ TEST(health_figures_roundtrip)
 	CHECK_INT(g.services[0].failed[FIG_DIAL], 4);
 	CHECK_INT(g.services[0].bytes_b2c, 2000);
 	CHECK_INT(g.services[0].killed_sandbox, 1);
+	CHECK_INT(g.services[0].http_routed, 11);
+	CHECK_INT(g.services[0].http_refused, 5);
 	CHECK(memcmp(&g.services[0].handshake, &f.services[0].handshake,
 	    sizeof(struct fig_hist)) == 0);
 	CHECK_STR(g.services[1].name, "gone");
@@ -255,6 +259,11 @@ TEST(health_prom_metrics)
 	    "direction=\"backend_to_client\"} 2000");
 	HAS("airlock_workers_killed_total{service=\"we\\\"ird\\\\db\\n\","
 	    "by=\"sandbox\"} 1");
+	HAS("# TYPE airlock_http_requests_total counter");
+	HAS("airlock_http_requests_total{service=\"we\\\"ird\\\\db\\n\","
+	    "outcome=\"routed\"} 11");
+	HAS("airlock_http_requests_total{service=\"we\\\"ird\\\\db\\n\","
+	    "outcome=\"refused\"} 5");
 	/* Cumulative buckets, +Inf equal to the count. */
 	HAS("# TYPE airlock_handshake_duration_seconds histogram");
 	HAS("airlock_handshake_duration_seconds_bucket{service=\"we\\\"ird\\\\db"

@@ -135,6 +135,7 @@ bench: deps
 	$(MAKE) all
 	sh regress/bench/pg.sh
 	sh regress/bench/mysql.sh
+	sh regress/bench/http.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR)

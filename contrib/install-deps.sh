@@ -17,7 +17,7 @@ PKGS="build-essential gcc make pkg-config
 	postgresql postgresql-client pgbouncer
 	mariadb-server mariadb-client python3-pymysql python3-nacl
 	python3-cryptography libpcre2-dev nginx-light wrk python3-botocore
-	python3-requests wget
+	python3-requests wget python3-oauthlib
 	openssl procps util-linux coreutils clang libclang-rt-14-dev valgrind
 	python3 mandoc curl systemd jq"
 

@@ -13,5 +13,7 @@
 void		 sigv4_hex(const unsigned char *, size_t len, char *out);
 void		 sigv4_sha256_hex(const void *, size_t,
 		    char out[SIGV4_HEX_LEN + 1]);
+/* Is s (NUL-terminated) such a hash: 64 lower-case hex digits? */
+int		 sigv4_is_sha256_hex(const char *s);
 
 #endif

@@ -43,6 +43,10 @@ that parsed the network traffic.  airlockd's log says:
 EOF
 grep -E "\[INFO\] demo#" "$AIRLOCK_LOG" | sed 's/^/    /'
 
+# The HTTP connectors: airlock as an http_proxy in front of nginx.
+echo
+sh "$TOP/regress/demo-http.sh" || fail "the HTTP demo failed"
+
 if [ "${KEEP:-0}" = 1 ]; then
 	trap - EXIT INT TERM HUP PIPE
 	cat <<EOF

@@ -12,6 +12,7 @@
 
 typedef struct ssl_st SSL;
 typedef struct ssl_ctx_st SSL_CTX;
+typedef struct x509_store_st X509_STORE;
 struct tlskey_signer;
 
 struct endpoint {
@@ -72,6 +73,7 @@ struct tls_params {
 	const char	*host;		/* verify-full name and SNI */
 	const unsigned char *rootcert;	/* PEM bytes, may be NULL */
 	size_t		 rootcertlen;
+	X509_STORE	*store;		/* roots instead of rootcert */
 	const unsigned char *cert;	/* client certificate, PEM */
 	size_t		 certlen;
 	/* Who signs with its key (tlskey.h), which the worker never holds. */
@@ -80,6 +82,9 @@ struct tls_params {
 
 /* OpenSSL set-up that must happen before the sandbox closes the files. */
 int		 tls_global_init(void);
+/* A store of the PEM bytes' certificates as trust anchors, or NULL. */
+X509_STORE	*tls_store_new(const unsigned char *pem, size_t len, char *err,
+		    size_t errlen);
 /*
  * Client TLS handshake over ep->fd (no byte may have been buffered).  On
  * failure err holds a reason fit to show the client (no secret).

@@ -61,11 +61,19 @@ __ubsan_default_options(void)
 extern const struct connector pg_connector;
 extern const struct connector mysql_connector;
 extern const struct connector health_connector;
+extern const struct connector http_generic_connector;
+extern const struct connector http_basic_auth_connector;
+extern const struct connector http_conjur_connector;
+extern const struct connector http_aws_connector;
 
 static const struct connector *const connectors[] = {
 	&pg_connector,
 	&mysql_connector,
 	&health_connector,
+	&http_generic_connector,
+	&http_basic_auth_connector,
+	&http_conjur_connector,
+	&http_aws_connector,
 };
 
 const struct connector *

@@ -89,12 +89,11 @@ is_ip_literal(const char *host)
 	    inet_pton(AF_INET6, host, a) == 1;
 }
 
-/* Every certificate in the PEM bytes becomes a trust anchor. */
+/* Every certificate in the PEM bytes becomes a trust anchor of store. */
 static int
-load_roots(SSL_CTX *ctx, const unsigned char *pem, size_t len, char *err,
-    size_t errlen)
+add_roots(X509_STORE *store, const unsigned char *pem, size_t len,
+    char *err, size_t errlen)
 {
-	X509_STORE	*store = SSL_CTX_get_cert_store(ctx);
 	BIO		*bio;
 	X509		*x;
 	unsigned long	 e;
@@ -121,6 +120,29 @@ load_roots(SSL_CTX *ctx, const unsigned char *pem, size_t len, char *err,
 	}
 	ERR_clear_error();
 	return 0;
+}
+
+static int
+load_roots(SSL_CTX *ctx, const unsigned char *pem, size_t len, char *err,
+    size_t errlen)
+{
+	return add_roots(SSL_CTX_get_cert_store(ctx), pem, len, err, errlen);
+}
+
+X509_STORE *
+tls_store_new(const unsigned char *pem, size_t len, char *err, size_t errlen)
+{
+	X509_STORE	*store;
+
+	if ((store = X509_STORE_new()) == NULL) {
+		snprintf(err, errlen, "cannot set up TLS");
+		return NULL;
+	}
+	if (add_roots(store, pem, len, err, errlen) != 0) {
+		X509_STORE_free(store);
+		return NULL;
+	}
+	return store;
 }
 
 /*
@@ -280,7 +302,11 @@ make_ctx(const struct tls_params *p, char *err, size_t errlen, int *rp)
 
 	verify = p->mode == SSLMODE_VERIFY_CA ||
 	    p->mode == SSLMODE_VERIFY_FULL;
-	if (p->rootcert != NULL && p->rootcertlen > 0) {
+	if (p->store != NULL) {
+		/* Shared by the connection's upstreams: one reference each. */
+		SSL_CTX_set1_cert_store(ctx, p->store);
+		verify = 1;
+	} else if (p->rootcert != NULL && p->rootcertlen > 0) {
 		if ((*rp = load_roots(ctx, p->rootcert, p->rootcertlen, err,
 		    errlen)) != 0)
 			goto fail;
@@ -312,7 +338,8 @@ check_params(const struct tls_params *p, char *err, size_t errlen)
 		return 0;
 	case SSLMODE_VERIFY_CA:
 	case SSLMODE_VERIFY_FULL:
-		if (p->rootcert == NULL || p->rootcertlen == 0) {
+		if (p->store == NULL &&
+		    (p->rootcert == NULL || p->rootcertlen == 0)) {
 			snprintf(err, errlen, "sslmode %s needs sslrootcert",
 			    mode);
 			return ERR_INVAL;

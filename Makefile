@@ -57,11 +57,15 @@ PROGS		 = airlockd airlock-worker
 
 all: $(PROGS) regress/unit/unittest $(TOOLS) $(PRELOADS)
 
+# Archives are made afresh: ar would keep the object of a deleted source.
 libcommon.a: $(COMMON_OBJS)
+	@rm -f $@
 	@$(AR) rcs $@ $^
 libmonitor.a: $(MON_OBJS)
+	@rm -f $@
 	@$(AR) rcs $@ $^
 libworker.a: $(WRK_OBJS)
+	@rm -f $@
 	@$(AR) rcs $@ $^
 
 # The daemons are linked to a temporary name and renamed into place, so

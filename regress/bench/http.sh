@@ -103,14 +103,14 @@ rps()
 
 RUNS="keepalive-c1:1
 keepalive-c64:64
-close-c1:1:Connection: close
-close-c64:64:Connection: close"
+close-c1:1:close
+close-c64:64:close"
 
 echo "wrk GET /basic, $SECS s per run, TCP 127.0.0.1, no TLS ($(nproc) CPUs)"
 echo "$RUNS" | while IFS=: read -r label c hdr; do
 	for t in $TARGETS; do
 		if [ -n "$hdr" ]; then
-			v=$(rps "$t" "$label" "$c" -H "Connection:$hdr") || exit 1
+			v=$(rps "$t" "$label" "$c" -H "Connection: $hdr") || exit 1
 		else
 			v=$(rps "$t" "$label" "$c") || exit 1
 		fi

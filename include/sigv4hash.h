@@ -9,8 +9,6 @@
 
 #define SIGV4_HEX_LEN	64		/* a SHA-256 in lower-case hex */
 
-/* len bytes in lower-case hex, and a NUL, into out (2 * len + 1). */
-void		 sigv4_hex(const unsigned char *, size_t len, char *out);
 void		 sigv4_sha256_hex(const void *, size_t,
 		    char out[SIGV4_HEX_LEN + 1]);
 /* Is s (NUL-terminated) such a hash: 64 lower-case hex digits? */

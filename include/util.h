@@ -37,5 +37,9 @@ long		 utf8_next(const unsigned char *s, size_t len, size_t *n);
  * Python or Go orders them): <0, 0 or >0.  Either may be NULL when empty.
  */
 int		 bytes_cmp(const void *, size_t, const void *, size_t);
+/* Is it an RFC 9110 token (5.6.2: 1*tchar), as methods and field names are? */
+int		 http_token(const void *, size_t);
+/* len bytes as 2 * len lower-case hex digits and a NUL, into out. */
+void		 hex_encode(const unsigned char *, size_t len, char *out);
 
 #endif

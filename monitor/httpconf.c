@@ -88,21 +88,6 @@ in_list(const char *const *list, size_t n, const char *s)
 	return 0;
 }
 
-/* RFC 9110 5.6.2: token = 1*tchar. */
-static int
-is_token(const char *s)
-{
-	size_t	 i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') ||
-		    strchr("!#$%&'*+-.^_`|~", s[i]) != NULL))
-			return 0;
-	return i > 0;
-}
-
 /* Keys that the connector does not take: said, and ignored. */
 static int
 check_keys(struct cfgcheck *cc, const struct service *svc,
@@ -237,7 +222,7 @@ check_header(struct cfgcheck *cc, const struct service *svc,
 {
 	size_t	 i;
 
-	if (!is_token(n->key))
+	if (!http_token(n->key, strlen(n->key)))
 		return cfg_error(cc, n->key_line, n->key_col, "service "
 		    NAMEFMT ": config.headers: \"" NAMEFMT "\" is not a "
 		    "header name (RFC 9110 5.1: a token)", svc->name, n->key);

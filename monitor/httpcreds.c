@@ -24,6 +24,7 @@
 #include "oauth1.h"
 #include "pctenc.h"
 #include "secret.h"
+#include "util.h"
 
 /* An access key id, as the worker bounds it (worker/http.h: HTTP_AKID_MAX). */
 #define AKID_MAX	128
@@ -94,7 +95,7 @@ render(const struct service *svc, const struct http_tmpl *t, size_t n,
 			    "query parameter", t[i].name, svc->name, err);
 			return -1;
 		}
-		if (header && (!http_token_valid(t[i].name,
+		if (header && (!http_token(t[i].name,
 		    strlen(t[i].name)) || !field_value_ok(v->data, v->len))) {
 			secret_free(v);
 			snprintf(why, whylen, "the header %s of service %s, "

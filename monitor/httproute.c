@@ -23,32 +23,11 @@
 #include "httproute.h"
 #include "util.h"
 
-/* RFC 9110 5.6.2: tchar. */
-static int
-is_tchar(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-.^_`|~",
-	    c) != NULL);
-}
-
-int
-http_token_valid(const char *s, size_t len)
-{
-	size_t	 i;
-
-	if (len == 0)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!is_tchar((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
 
 int
 http_method_valid(const char *s, size_t len)
 {
-	return len <= HTTP_METHOD_MAX && http_token_valid(s, len);
+	return len <= HTTP_METHOD_MAX && http_token(s, len);
 }
 
 /* An address of family af, written in len bytes of s? */

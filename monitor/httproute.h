@@ -38,14 +38,12 @@ struct http_url {
 #define HTTP_URL_MAX	(8 + 3 + HTTP_HOST_MAX + 6 + HTTP_TARGET_MAX + 1)
 
 /*
- * The syntax of each field: 1 when it is valid, else 0.  A token (RFC
- * 9110 5.6.2: a field name); a method is one of HTTP_METHOD_MAX bytes at
- * most; a host a lower-case DNS name ([a-z0-9_-] labels), an
+ * The syntax of each field: 1 when it is valid, else 0.  A method is a
+ * token (util.h's http_token) of HTTP_METHOD_MAX bytes at most; a host a lower-case DNS name ([a-z0-9_-] labels), an
  * IPv4 address in dotted decimal (a name whose last label is digits must
  * be one: "127.1" is not a name) or an IPv6 address in brackets, and
  * *literal says which; a target "/" then printable ASCII without space.
  */
-int		 http_token_valid(const char *, size_t);
 int		 http_method_valid(const char *, size_t);
 int		 http_host_valid(const char *, size_t, int *literal);
 int		 http_target_valid(const char *, size_t);

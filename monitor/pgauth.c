@@ -30,6 +30,7 @@
 #include "errors.h"
 #include "pgauth.h"
 #include "secret.h"
+#include "util.h"
 
 #define MD5_LEN			16
 #define SHA256_LEN		32
@@ -117,19 +118,6 @@ struct server_first {
 	size_t		 salt_len;
 	uint32_t	 iterations;
 };
-
-static void
-hex_encode(const unsigned char *in, size_t len, char *out)
-{
-	static const char	 digits[] = "0123456789abcdef";
-	size_t			 i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0x0f];
-	}
-	out[2 * len] = '\0';
-}
 
 /*
  * AuthenticationMD5Password: the response is "md5" followed by

@@ -14,6 +14,7 @@
 
 #include "secret.h"
 #include "sigv4.h"
+#include "util.h"
 
 #define SHA256_LEN		32
 #define SIGV4_ALGORITHM		"AWS4-HMAC-SHA256"
@@ -180,7 +181,7 @@ sigv4_sign(const struct secret *secret_key, const char *amzdate,
 	}
 	if (hmac(k, SHA256_LEN, sts, (size_t)n, mac) == -1)
 		goto done;
-	sigv4_hex(mac, sizeof(mac), sig);
+	hex_encode(mac, sizeof(mac), sig);
 	rc = 0;
  done:
 	secret_free(k0);

@@ -6,19 +6,7 @@
 
 #include "secret.h"
 #include "sigv4hash.h"
-
-void
-sigv4_hex(const unsigned char *p, size_t len, char *out)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	size_t			 i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = hex[p[i] >> 4];
-		out[2 * i + 1] = hex[p[i] & 0xf];
-	}
-	out[2 * len] = '\0';
-}
+#include "util.h"
 
 void
 sigv4_sha256_hex(const void *p, size_t len, char out[SIGV4_HEX_LEN + 1])
@@ -26,7 +14,7 @@ sigv4_sha256_hex(const void *p, size_t len, char out[SIGV4_HEX_LEN + 1])
 	unsigned char	 md[SHA256_DIGEST_LENGTH];
 
 	SHA256(p, len, md);
-	sigv4_hex(md, sizeof(md), out);
+	hex_encode(md, sizeof(md), out);
 	secret_wipe(md, sizeof(md));
 }
 

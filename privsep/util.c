@@ -97,3 +97,33 @@ bytes_cmp(const void *a, size_t alen, const void *b, size_t blen)
 		c = alen < blen ? -1 : 1;
 	return c;
 }
+
+int
+http_token(const void *v, size_t len)
+{
+	const unsigned char	*s = v;
+	size_t			 i;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] != '\0' && strchr("!#$%&'*+-.^_`|~", s[i]) != NULL)))
+			return 0;
+	return 1;
+}
+
+void
+hex_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0x0f];
+	}
+	out[2 * len] = '\0';
+}

@@ -82,8 +82,6 @@ int		 http_head_parse(struct http_head *, int flags,
 		    const unsigned char *buf, size_t len, size_t *used,
 		    char *why, size_t whylen);
 void		 http_head_free(struct http_head *);
-/* RFC 9110 section 5.6.2: is it a token? */
-int		 http_is_token(const char *, size_t);
 /* The value of the first field of that name (any case), or NULL. */
 const struct http_field *http_field_get(const struct http_head *,
 		    const char *name);

@@ -203,7 +203,7 @@ get_secrets(struct buf *b, struct http_kv *kv, size_t *n, int header)
 		if (buf_get_string_direct(b, &v, &len) != 0)
 			return ERR_PROTO;
 		if (header) {
-			if (!http_is_token(kv[i].name, strlen(kv[i].name)))
+			if (!http_token(kv[i].name, strlen(kv[i].name)))
 				return ERR_PROTO;
 			for (j = 0; j < len; j++)
 				if ((v[j] < ' ' && v[j] != '\t') || v[j] == 0x7f)

@@ -69,28 +69,6 @@ refuse(struct head_parse *hp, int status, const char *why)
 	return -1;
 }
 
-/* RFC 9110 section 5.6.2: tchar. */
-static int
-is_tchar(unsigned char ch)
-{
-	if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	    (ch >= '0' && ch <= '9'))
-		return 1;
-	return ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
-}
-
-int
-http_is_token(const char *s, size_t len)
-{
-	size_t	 i;
-
-	if (len == 0)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!is_tchar((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
 
 static int
 on_url(http_parser *p, const char *at, size_t len)
@@ -205,7 +183,7 @@ keep_fields(struct head_parse *hp)
 
 	for (i = 0; i < h->nfields; i++) {
 		f = &h->fields[i];
-		if (!http_is_token(hp->raw[i].name, hp->raw[i].namelen))
+		if (!http_token(hp->raw[i].name, hp->raw[i].namelen))
 			return refuse(hp, 400, "a field name is not a token");
 		v = hp->raw[i].value;
 		vlen = hp->raw[i].valuelen;

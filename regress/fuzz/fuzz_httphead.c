@@ -11,6 +11,7 @@
 
 #include "errors.h"
 #include "http.h"
+#include "util.h"
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -23,7 +24,7 @@ check_head(const struct http_head *h)
 		abort();
 	for (i = 0; i < h->nfields; i++)
 		if (strlen(h->fields[i].name) != h->fields[i].namelen ||
-		    !http_is_token(h->fields[i].name, h->fields[i].namelen) ||
+		    !http_token(h->fields[i].name, h->fields[i].namelen) ||
 		    memchr(h->fields[i].value, '\r', h->fields[i].valuelen) ||
 		    memchr(h->fields[i].value, '\n', h->fields[i].valuelen))
 			abort();

@@ -19,11 +19,11 @@ command -v "$CC" >/dev/null || { echo "fuzz: $CC not found"; exit 1; }
 SRCS="$(ls privsep/*.c monitor/*.c providers/*.c worker/*.c |
     grep -v '/main\.c$') regress/unit/mon_global.c"
 LIBS="$(pkg-config --libs libevent libevent_openssl openssl libsodium yaml-0.1 libidn \
-    jansson libseccomp libcap-ng) -lhttp_parser"
+    jansson libseccomp libcap-ng libpcre2-8) -lhttp_parser"
 CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
     -D_GNU_SOURCE -Iinclude -Imonitor -Iworker -DAIRLOCK_VERSION=\"fuzz\"
     -DAIRLOCK_LIBEXECDIR=\"/nonexistent\"
-    $(pkg-config --cflags libevent openssl libsodium yaml-0.1 libidn jansson)"
+    $(pkg-config --cflags libevent openssl libsodium yaml-0.1 libidn jansson libpcre2-8)"
 
 objs=$OUT/obj
 rm -rf "$objs" "$OUT/libfuzz.a" "$OUT/lib.build.log"

@@ -53,6 +53,34 @@ load_ok(const char *text)
  * Two services of the family on one listenOn share it: the group in name
  * order, its listener the first by name; every setting as written.
  */
+/*
+ * A worker's group is its listener's services only: a service of another
+ * listenOn is never one a request of this worker can be routed to.
+ */
+TEST(httpconf_group_is_one_listener)
+{
+	const struct service	*g[4];
+	struct config		*cf;
+
+	cf = load_ok(HEAD ZETA
+	    "  alpha:\n    connector: basic_auth\n"
+	    "    listenOn: tcp://127.0.0.1:8080\n"
+	    "    credentials: {username: u, password: " SECRET "}\n"
+	    "    config: {authenticateURLsMatching: ^https://a\\.example/}\n"
+	    "  beta:\n    connector: basic_auth\n"
+	    "    listenOn: tcp://127.0.0.1:8081\n"
+	    "    credentials: {username: u, password: " SECRET "}\n"
+	    "    config: {authenticateURLsMatching: ^https://b\\.example/}\n");
+	REQUIRE(cf != NULL);
+	REQUIRE(cf->nservices == 3);
+	REQUIRE(http_group(cf, config_service(cf, "alpha"), g, 4) == 2);
+	CHECK_STR(g[0]->name, "alpha");
+	CHECK_STR(g[1]->name, "zeta");
+	REQUIRE(http_group(cf, config_service(cf, "beta"), g, 4) == 1);
+	CHECK_STR(g[0]->name, "beta");
+	config_free(cf);
+}
+
 TEST(httpconf_shared_group)
 {
 	const struct service	*g[4];

@@ -304,3 +304,20 @@ ssh_agent_listed()
 		    fail "ssh-add -l ($_sock) lacks $_k: $(cat "$T/ssh-add.out")"
 	done
 }
+
+# ssh_front_start [SETTING...]: the test sshd, and airlockd with one ssh
+# service, "front", on 127.0.0.1:$FRONT_PORT (ssh_service's defaults).
+# ssh_front CMD...: ssh through it (as "anyone": airlock logs in as the
+# service's user), its exit status.
+ssh_front_start()
+{
+	ssh_sshd_start
+	FRONT_PORT=$(free_port)
+	ssh_service front "$FRONT_PORT" >"$T/services.yml"
+	ssh_airlock "$@" <"$T/services.yml"
+}
+
+ssh_front()
+{
+	ssh_c -p "$FRONT_PORT" anyone@127.0.0.1 "$@"
+}

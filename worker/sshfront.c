@@ -243,7 +243,7 @@ sshfront_auth(struct sshconn *sc, char *err, size_t errlen)
 	if (sc->failed) {
 		/* The banner and the failure reach the client first. */
 		ssh_blocking_flush(sc->front, 1000);
-		snprintf(err, errlen, "the backend leg failed");
+		err[0] = '\0';		/* front_let_in said why */
 		return ERR_AUTH;
 	}
 	return 0;

@@ -422,18 +422,19 @@ put_bn_param(struct buf *out, EVP_PKEY *k, const char *name)
 	return r;
 }
 
-/* RFC 5656 3.1: the point as its uncompressed octet string. */
+/*
+ * RFC 5656 3.1: the point as its uncompressed octet string, which is how
+ * OpenSSL encodes a key's point whatever form its PEM had it in.
+ */
 static int
 put_ec_point(struct buf *out, EVP_PKEY *k)
 {
 	unsigned char	 q[1 + 2 * 66];	/* P-521: 66 bytes a coordinate */
 	size_t		 qlen;
 
-	if (EVP_PKEY_set_utf8_string_param(k,
-	    OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
-	    OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) != 1 ||
-	    EVP_PKEY_get_octet_string_param(k,
-	    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, q, sizeof(q), &qlen) != 1)
+	if (EVP_PKEY_get_octet_string_param(k,
+	    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, q, sizeof(q), &qlen) != 1 ||
+	    qlen == 0 || q[0] != POINT_CONVERSION_UNCOMPRESSED)
 		return ERR_FORMAT;
 	return buf_put_string(out, q, qlen);
 }

@@ -65,6 +65,7 @@ extern const struct connector http_generic_connector;
 extern const struct connector http_basic_auth_connector;
 extern const struct connector http_conjur_connector;
 extern const struct connector http_aws_connector;
+extern const struct connector ssh_agent_connector;
 
 static const struct connector *const connectors[] = {
 	&pg_connector,
@@ -74,6 +75,7 @@ static const struct connector *const connectors[] = {
 	&http_basic_auth_connector,
 	&http_conjur_connector,
 	&http_aws_connector,
+	&ssh_agent_connector,
 };
 
 const struct connector *

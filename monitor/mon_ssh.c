@@ -382,9 +382,15 @@ agent_policy(const struct worker *w, const struct ssh_state *st,
 	}
 	if (sc->allowed_hostkeys == NULL && sc->allowed_fps == NULL)
 		return 0;
+	/*
+	 * A hostbound request names its host too (OpenSSH PROTOCOL 2.5):
+	 * it must be the one bound to its session.
+	 */
 	for (i = 0; i < st->nbinds; i++)
 		if (bytes_cmp(st->binds[i].sid, st->binds[i].sidlen,
 		    ua.session_id, ua.session_idlen) == 0 &&
+		    (ua.hostkey == NULL || bytes_cmp(ua.hostkey, ua.hostkeylen,
+		    st->binds[i].hostkey, st->binds[i].hostkeylen) == 0) &&
 		    hostkey_allowed(sc, st->binds[i].hostkey,
 		    st->binds[i].hostkeylen))
 			return 0;

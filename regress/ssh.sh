@@ -321,3 +321,66 @@ ssh_front()
 {
 	ssh_c -p "$FRONT_PORT" anyone@127.0.0.1 "$@"
 }
+
+# ssh_key_needles KEY: what of private key KEY must rest in no worker, one
+# file each, $T/needles/KEY.WHAT: the private numbers (RSA d, p, q; the
+# ECDSA scalar; the Ed25519 seed) big-endian as the key files hold them
+# and little-endian as OpenSSL's BIGNUM limbs do on this machine, and two
+# lines of the key's text.  Prints the files' paths.
+ssh_key_needles()
+{
+	ssh_key "$1"
+	mkdir -p "$T/needles" && chmod 0700 "$T/needles" || fail "mkdir"
+	python3 - "$SSH_KEYS/$1" "$T/needles/$1" <<'EOP' ||
+import sys
+from cryptography.hazmat.primitives import serialization as s
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+text = open(sys.argv[1], "rb").read()
+load = (s.load_ssh_private_key if b"OPENSSH" in text.split(b"\n")[0]
+    else s.load_pem_private_key)
+k = load(text, password=None)
+parts = {}
+if isinstance(k, rsa.RSAPrivateKey):
+    n = k.private_numbers()
+    parts = {"d": n.d, "p": n.p, "q": n.q}
+elif isinstance(k, ec.EllipticCurvePrivateKey):
+    parts = {"scalar": k.private_numbers().private_value}
+elif isinstance(k, ed25519.Ed25519PrivateKey):
+    open(sys.argv[2] + ".seed", "wb").write(k.private_bytes(
+        s.Encoding.Raw, s.PrivateFormat.Raw, s.NoEncryption()))
+for name, v in parts.items():
+    b = v.to_bytes((v.bit_length() + 7) // 8, "big")
+    open(sys.argv[2] + "." + name + "-be", "wb").write(b)
+    open(sys.argv[2] + "." + name + "-le", "wb").write(b[::-1])
+lines = [l for l in text.split(b"\n") if l and not l.startswith(b"-----")]
+open(sys.argv[2] + ".text1", "wb").write(lines[1])
+open(sys.argv[2] + ".text2", "wb").write(lines[len(lines) // 2 + 1])
+EOP
+	    fail "cannot take key $1 apart"
+	ls "$T/needles/$1".*
+}
+
+# ssh_no_key_in WHAT PID KEY...: no needle of any KEY is in PID's memory
+# (residency.sh's residency_scan).
+ssh_no_key_in()
+{
+	_what=$1 _pid=$2
+	shift 2
+	for _k in "$@"; do
+		for _f in $(ssh_key_needles "$_k"); do
+			residency_scan "$_what" "$_pid" "$_f" \
+			    "${_f#"$T"/needles/}"
+		done
+	done
+}
+
+# ssh_worker_of SERVICE: the pid of the worker that serves SERVICE's last
+# connection (airlockd's debug log), checked to be a live airlock-worker.
+ssh_worker_of()
+{
+	_w=$(sed -nE "s/.*\] $1#[0-9]+: worker ([0-9]+) started.*/\1/p" \
+	    "$AIRLOCK_LOG" | tail -n 1)
+	[ -n "$_w" ] && [ "$(cat "/proc/$_w/comm" 2>/dev/null)" = airlock-worker ] ||
+	    fail "$1: no live worker (pid '$_w')"
+	echo "$_w"
+}

@@ -16,7 +16,7 @@ VERSION		 = 0.1.0
 
 MON_PKGS	 = libevent libevent_openssl openssl libsodium yaml-0.1 libidn \
 		   jansson libpcre2-8
-WRK_PKGS	 = openssl libsodium libseccomp libcap-ng
+WRK_PKGS	 = openssl libsodium libseccomp libcap-ng libssh
 ALL_PKGS	 = $(sort $(MON_PKGS) $(WRK_PKGS))
 # The test tools' own: the seccomp profile loader reads JSON.
 TOOL_PKGS	 = jansson

@@ -13,7 +13,7 @@ set -eu
 
 PKGS="build-essential gcc make pkg-config
 	libevent-dev libssl-dev libsodium-dev libyaml-dev libseccomp-dev
-	libcap-ng-dev libidn-dev libjansson-dev libhttp-parser-dev
+	libcap-ng-dev libidn-dev libjansson-dev libhttp-parser-dev libssh-dev
 	postgresql postgresql-client pgbouncer
 	mariadb-server mariadb-client python3-pymysql python3-nacl
 	python3-cryptography libpcre2-dev nginx-light wrk python3-botocore

@@ -67,7 +67,10 @@ struct agent_request {
  */
 int	agent_decode(struct buf *in, struct agent_request *req);
 
-/* Frames, appended to out. */
+/*
+ * Frames, appended to out; ERR_TOOBIG for one longer than AGENT_MAX_FRAME.
+ * On an error out may hold part of a frame: the caller discards it.
+ */
 int	agent_put_failure(struct buf *out);
 int	agent_put_success(struct buf *out);
 /* IDENTITIES_ANSWER: n keys, blobs[i]/bloblens[i] with comments[i]. */

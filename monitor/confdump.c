@@ -243,6 +243,7 @@ put_airlock(FILE *f, const struct config *cf, const char *worker)
 	put_bool(f, "watch", cf->watch);
 	put_kv(f, 2, "httpCABundle", cf->http_ca_bundle != NULL ?
 	    cf->http_ca_bundle : "none");
+	put_kv(f, 2, "stateDirectory", cf->state_dir);
 }
 
 /* A config: tree (struct cfgnode): block style, one node a line. */

@@ -79,7 +79,14 @@ struct ctx {
 /* What a connector's check reports through (connector.h). */
 struct cfgcheck {
 	struct yw	*yw;
+	const struct config *cf;	/* its airlock: section is read */
 };
+
+const struct config *
+cfg_config(const struct cfgcheck *cc)
+{
+	return cc->cf;
+}
 
 int
 cfg_error(struct cfgcheck *cc, int line, int col, const char *fmt, ...)
@@ -681,7 +688,7 @@ parse_service(struct ctx *c, const struct pair *sp, size_t idx)
 {
 	struct service	*svc = &c->cf->services[idx];
 	const struct mon_connector *mc = NULL;
-	struct cfgcheck	 cc = { &c->yw };
+	struct cfgcheck	 cc = { &c->yw, c->cf };
 	struct pairs	 ps;
 	yaml_node_t	*nodes[nitems(service_keys)] = { NULL };
 	yaml_node_t	*listen, *unix_only = NULL;
@@ -990,6 +997,7 @@ config_free(struct config *cf)
 	free(cf->health_port);
 	free(cf->http_ca_bundle);
 	free(cf->http_ca_env);
+	free(cf->state_dir);
 	for (i = 0; i < cf->nwarnings; i++)
 		free(cf->warnings[i]);
 	free(cf->warnings);

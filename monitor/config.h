@@ -163,6 +163,11 @@ struct config {
 	 */
 	char		*http_ca_bundle;
 	char		*http_ca_env;
+	/*
+	 * stateDirectory: what airlockd keeps across restarts (the ssh
+	 * connector's generated front host key); "/var/lib/airlock".
+	 */
+	char		*state_dir;
 
 	/* What the load warns of, "FILE:LINE:COLUMN: ..." each. */
 	char		**warnings;

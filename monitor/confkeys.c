@@ -415,6 +415,9 @@ static const struct kw airlock_keys[] = {
 	{ "perSourceNetBlockSize", set_netblock, 0, 0, 0, NULL, "32:128", 0 },
 	{ "httpCABundle", set_ca_bundle, CF(http_ca_bundle), 0, 0, NULL,
 	    "none", 0 },
+	/* Checked and made where it is used (sshhostkey.c). */
+	{ "stateDirectory", set_path, CF(state_dir), 0, 0, NULL,
+	    "/var/lib/airlock", 0 },
 };
 
 /* socketMode: octal, as chmod takes it; no set-id or sticky bits. */

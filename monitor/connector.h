@@ -160,5 +160,8 @@ int		 cfg_error(struct cfgcheck *, int line, int col,
 int		 cfg_warn(struct cfgcheck *, int line, int col,
 		    const char *fmt, ...)
 		    __attribute__((format(printf, 4, 5)));
+/* The configuration being loaded: its airlock: section is already read. */
+struct config;
+const struct config *cfg_config(const struct cfgcheck *);
 
 #endif

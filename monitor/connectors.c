@@ -17,6 +17,8 @@ extern const struct mon_connector mon_basic_auth;
 extern const struct mon_connector mon_conjur;
 extern const struct mon_connector mon_aws;
 extern const struct mon_connector mon_generic_http;
+extern const struct mon_connector mon_ssh_agent;
+extern const struct mon_connector mon_ssh;
 
 static const struct mon_connector *const rows[] = {
 	&mon_pg,
@@ -26,6 +28,8 @@ static const struct mon_connector *const rows[] = {
 	&mon_conjur,
 	&mon_aws,
 	&mon_generic_http,
+	&mon_ssh_agent,
+	&mon_ssh,
 };
 
 /*
@@ -33,7 +37,7 @@ static const struct mon_connector *const rows[] = {
  * that names one is refused with "not supported yet", not "unknown".
  */
 static const char *const planned[] = {
-	"mssql", "ssh", "ssh-agent",
+	"mssql",
 };
 
 void

@@ -13,7 +13,9 @@
  * config: (airlock's; Secretless Broker's decoder ignores them)
  *   maxSignatures	signatures per connection (SSH_DEFAULT_SIGNATURES)
  *   allowSHA1		bool: sign ssh-rsa (SHA-1) requests (default no)
- *   allowedUsers	list: sign only userauth requests for these users
+ *   allowedRemoteUsers	list: sign only userauth requests for these users
+ *			(allowedUsers is airlock's own key: a Unix listener's
+ *			peers, confkeys.c)
  *   allowedHostKeys	list of public keys or SHA256 fingerprints: sign
  *			only userauth requests of sessions the client bound
  *			(session-bind@openssh.com) to one of these hosts
@@ -39,6 +41,7 @@
 
 struct buf;
 struct cfgcheck;
+struct secret;
 struct service;
 
 enum ssh_client_auth {
@@ -51,7 +54,8 @@ struct ssh_conf {
 	/* ssh-agent */
 	uint32_t	 max_signatures;
 	int		 allow_sha1;
-	char		**allowed_users;	/* NULL-terminated, or NULL */
+	char		**allowed_users;	/* allowedRemoteUsers: NULL-
+						   terminated, or NULL */
 	struct buf	*allowed_hostkeys;	/* string blobs, or NULL */
 	char		**allowed_fps;		/* fingerprints, or NULL */
 	uint32_t	 lifetime_s;		/* literal only; else per fetch */
@@ -60,6 +64,8 @@ struct ssh_conf {
 	char		*fingerprint;		/* "SHA256:...", or NULL */
 	int		 accept_any;
 	char		*hostkey_file;		/* front host key path */
+	struct secret	*hostkey;		/* its text, loaded with the
+						   configuration */
 	enum ssh_client_auth client_auth;
 	struct buf	*authorized;		/* string blobs, or NULL */
 };
@@ -74,7 +80,6 @@ void	ssh_conf_free(void *);
  * it is absent and the path is the default one in stateDirectory.  Loaded at start and
  * reload, checked as safefile.c checks files the monitor reads as root.
  */
-struct secret;
 int	ssh_hostkey_load(const char *path, int create, struct secret **out,
 	    char *err, size_t errlen);
 

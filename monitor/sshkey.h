@@ -59,7 +59,11 @@ int	sshkey_sign(EVP_PKEY *, const char *alg, const unsigned char *data,
  */
 int	sshkey_from_blob(const unsigned char *blob, size_t len,
 	    EVP_PKEY **out);
-/* Does sig (a signature blob) verify over data with the key of blob? */
+/*
+ * Does sig (a signature blob) verify over data with the key of blob?  0
+ * when it does, ERR_AUTH when it does not, ERR_FORMAT (or ERR_TOOBIG)
+ * when blob or sig does not parse or sig's algorithm is not the key's.
+ */
 int	sshkey_verify(const unsigned char *blob, size_t bloblen,
 	    const unsigned char *sig, size_t siglen,
 	    const unsigned char *data, size_t datalen);

@@ -25,6 +25,7 @@
 #include "msg.h"
 #include "sandbox.h"
 #include "secret.h"
+#include "ssh.h"
 #include "worker.h"
 #include "util.h"
 
@@ -65,6 +66,8 @@ extern const struct connector http_generic_connector;
 extern const struct connector http_basic_auth_connector;
 extern const struct connector http_conjur_connector;
 extern const struct connector http_aws_connector;
+/* not ssh_connector: libssh has a type of that name */
+extern const struct connector sshconn_connector;
 
 static const struct connector *const connectors[] = {
 	&pg_connector,
@@ -74,6 +77,7 @@ static const struct connector *const connectors[] = {
 	&http_basic_auth_connector,
 	&http_conjur_connector,
 	&http_aws_connector,
+	&sshconn_connector,
 };
 
 const struct connector *
@@ -221,7 +225,7 @@ main(int argc, char **argv)
 	/* OpenSSL writes with write(2): a gone peer is EPIPE, not death. */
 	signal(SIGPIPE, SIG_IGN);
 	if (secret_openssl_hooks() != 0 || secret_init() != 0 ||
-	    tls_global_init() != 0) {
+	    tls_global_init() != 0 || ssh_global_init() != 0) {
 		log_error("cannot initialise the crypto libraries");
 		return WORKER_EXIT_FAILED;
 	}

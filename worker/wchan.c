@@ -175,8 +175,8 @@ wchan_param(struct wconn *c, const char *key)
 }
 
 int
-wchan_credential(struct wconn *c, const char *name, struct secret **out,
-    char *err, size_t errlen)
+wchan_ask_secret(struct wconn *c, uint32_t type, const struct buf *req,
+    struct secret **out, char *err, size_t errlen)
 {
 	struct buf	*v;
 	int		 r;
@@ -184,11 +184,26 @@ wchan_credential(struct wconn *c, const char *name, struct secret **out,
 	*out = NULL;
 	if ((v = buf_new(MSG_MAX_STRING)) == NULL)
 		return ERR_NOMEM;
-	r = wchan_ask_strings(c, MSG_CREDENTIAL, name, strlen(name), NULL, 0,
-	    v, err, errlen);
+	r = wchan_ask(c, type, req, v, err, errlen);
 	if (r == 0 && (*out = secret_new(buf_ptr(v), buf_len(v))) == NULL)
 		r = ERR_NOMEM;
 	buf_free(v);		/* wipes the plain copy of the value */
+	return r;
+}
+
+int
+wchan_credential(struct wconn *c, const char *name, struct secret **out,
+    char *err, size_t errlen)
+{
+	struct buf	*req;
+	int		 r;
+
+	*out = NULL;
+	if ((req = buf_new(MSG_MAX_PAYLOAD)) == NULL)
+		return ERR_NOMEM;
+	if ((r = buf_put_cstring(req, name)) == 0)
+		r = wchan_ask_secret(c, MSG_CREDENTIAL, req, out, err, errlen);
+	buf_free(req);
 	return r;
 }
 

@@ -80,6 +80,10 @@ const char	*wchan_reason(const char *err);
 const char	*wchan_param(struct wconn *, const char *key);
 int		 wchan_credential(struct wconn *, const char *name,
 		    struct secret **, char *err, size_t);
+/* A request whose answer is one secret string, into guarded memory. */
+int		 wchan_ask_secret(struct wconn *, uint32_t type,
+		    const struct buf *req, struct secret **, char *err,
+		    size_t);
 /*
  * The client key's signature of a TLS 1.3 CertificateVerify's content with
  * a SignatureScheme (tlsscheme.h): into sig, with room for *siglen bytes.

@@ -277,6 +277,7 @@ TEST(confdump_roundtrip)
 	    "  health: \"127.0.0.1:5335\"\n"
 	    "  watch: false\n"
 	    "  httpCABundle: none\n"
+	    "  stateDirectory: /var/lib/airlock\n"
 	    "services:\n"
 	    "  p:\n"
 	    "    connector: pg\n"

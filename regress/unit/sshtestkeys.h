@@ -1,0 +1,27 @@
+/*
+ * Fixed SSH keys for the unit tests (sshtestkeys.c): test keys, public.
+ */
+#ifndef AIRLOCK_SSHTESTKEYS_H
+#define AIRLOCK_SSHTESTKEYS_H
+
+#include <stddef.h>
+
+struct sshtestkey {
+	const char	*name;
+	const char	*pem;		/* PKCS#1, SEC1 or PKCS#8 PEM */
+	const char	*v1;		/* the same key, OpenSSH's format */
+	const char	*pub;		/* ssh-keygen -y: "TYPE BASE64 COMMENT" */
+	const char	*fp;		/* ssh-keygen -l: "SHA256:..." */
+};
+/* rsa (2048 bits), ecdsa256, ecdsa384, ecdsa521, ed25519, in this order */
+extern const struct sshtestkey	 sshtestkeys[];
+extern const size_t		 nsshtestkeys;
+
+struct sshtestbadkey {
+	const char	*name;
+	const char	*text;
+};
+extern const struct sshtestbadkey sshtestbadkeys[];
+extern const size_t		 nsshtestbadkeys;
+
+#endif

@@ -179,8 +179,9 @@ airlock:
   chroot: $_chroot
 EOF
 	# Defaults for tests, unless an argument sets the same key.
+	# stateDirectory: the ssh connector's front host key is made there.
 	for _d in "handshakeTimeout: 10s" "drainTimeout: 5s" "logLevel: debug" \
-	    "health: off"; do
+	    "health: off" "stateDirectory: $T/state"; do
 		_k=${_d%%:*}
 		case " $* " in
 		*" $_k:"*) ;;

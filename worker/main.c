@@ -68,6 +68,7 @@ extern const struct connector http_conjur_connector;
 extern const struct connector http_aws_connector;
 /* not ssh_connector: libssh has a type of that name */
 extern const struct connector sshconn_connector;
+extern const struct connector ssh_agent_connector;
 
 static const struct connector *const connectors[] = {
 	&pg_connector,
@@ -78,6 +79,7 @@ static const struct connector *const connectors[] = {
 	&http_conjur_connector,
 	&http_aws_connector,
 	&sshconn_connector,
+	&ssh_agent_connector,
 };
 
 const struct connector *

@@ -93,6 +93,12 @@ rogue-http-port-0	-		kill:bad ROUTE request: a port not of 1 to 65535
 rogue-http-port-70000	-		kill:bad ROUTE request: a port not of 1 to 65535
 rogue-http-nomatch	-		answered:received HTTP_ROUTE 403
 rogue-http-cap		100000 routes answered	kill:HTTP_ROUTE requested more than 100000 times
+rogue-ssh-sign-cap	received SSH_SIGN	kill:SIGN past the 1 signatures of a connection
+rogue-ssh-sign-first	-		kill:SSH_SIGN not permitted in state assigned
+rogue-ssh-sign-other	received SSH_KEYS	kill:SIGN with a key that is not this connection's
+rogue-ssh-agent-assigned	-		kill:SSH_AGENT not permitted in state assigned
+rogue-ssh-hostkey-twice	received SSH_HOSTKEY	kill:SSH_HOSTKEY requested twice
+rogue-ssh-agent-junk	received SSH_AGENT with fd	kill:on the backend's agent socket
 "
 # The rogues whose service has a client key (the monitor signs with it).
 KEYED="rogue-sslkey-cred rogue-tls-sign-twice rogue-tls-sign-before-dial
@@ -125,6 +131,7 @@ rogue_service()
 	case $1 in
 	rogue-my-*) my_rogue_service "$1" "$2"; return ;;
 	rogue-http-*) http_rogue_service "$1" "$2"; return ;;
+	rogue-ssh-*) ssh_rogue_service "$1" "$2"; return ;;
 	esac
 	case " $(echo $KEYED) " in
 	*" $1 "*) keyed_service "$1" "$2"; return ;;
@@ -222,6 +229,48 @@ EOF
 EOF
 }
 
+# ssh_rogue_service NAME PORT: a rogue's ssh-agent service with one key
+# and maxSignatures 1 (rogueOtherKey: the blob of another key), or its
+# ssh service in front of the PostgreSQL port (it accepts; the rogue dials
+# it and never speaks to it).
+ssh-keygen -q -t ed25519 -N '' -C rogue -f "$T/sshkey" >/dev/null ||
+    fail "ssh-keygen"
+ssh-keygen -q -t ed25519 -N '' -C other -f "$T/othersshkey" >/dev/null ||
+    fail "ssh-keygen"
+SSH_PUB=$(cut -d' ' -f1,2 "$T/sshkey.pub")
+SSH_OTHER=$(cut -d' ' -f2 "$T/othersshkey.pub")
+ssh_rogue_service()
+{
+	case $1 in
+	rogue-ssh-sign-*)
+		cat <<EOF
+  $1:
+    connector: ssh-agent
+    listenOn: tcp://127.0.0.1:$2
+    credentials:
+      privateKey: {from: file, get: $T/sshkey}
+    config:
+      rogueReport: $T/report.$1
+      rogueOtherKey: $SSH_OTHER
+      maxSignatures: 1
+EOF
+		;;
+	*)
+		cat <<EOF
+  $1:
+    connector: ssh
+    listenOn: tcp://127.0.0.1:$2
+    credentials:
+      address: 127.0.0.1:$PG_PORT
+      privateKey: {from: file, get: $T/sshkey}
+      hostKey: $SSH_PUB
+    config:
+      rogueReport: $T/report.$1
+EOF
+		;;
+	esac
+}
+
 # client NAME PORT: a client of the rogue's service (the rogue never
 # answers it; it is left hanging or dropped).
 client()
@@ -230,6 +279,10 @@ client()
 	rogue-http-*)
 		timeout -k 2 60 curl -s -f --max-time 50 \
 		    -x "http://127.0.0.1:$2" http://127.0.0.1:1/auth ;;
+	rogue-ssh-*)
+		# Speaks no SSH: the rogue never reads it.
+		timeout -k 2 20 curl -s -f --max-time 15 \
+		    "http://127.0.0.1:$2/" ;;
 	rogue-my-*)
 		timeout -k 2 20 mariadb --no-defaults --host=127.0.0.1 \
 		    --port="$2" --protocol=TCP --user=x --connect-timeout=10 \

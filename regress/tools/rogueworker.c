@@ -60,6 +60,7 @@
 #include "pgmsg.h"
 #include "figures.h"
 #include "httpmsg.h"
+#include "sshmsg.h"
 #include "tlsscheme.h"
 #include "util.h"
 
@@ -80,6 +81,7 @@ struct rogue_ctx {
 	char		*service;
 	const char	*connector;	/* of the service, from MSG_ASSIGN */
 	const char	*go;		/* rogueGo: a file to wait for */
+	const char	*other_key;	/* rogueOtherKey: a blob, base64 */
 	struct buf	*in;
 };
 
@@ -200,9 +202,25 @@ is_http(const struct rogue_ctx *c)
 	    strcmp(c->connector, "generic_http") == 0);
 }
 
+static int
+is_ssh(const struct rogue_ctx *c)
+{
+	return c->connector != NULL && (strcmp(c->connector, "ssh") == 0 ||
+	    strcmp(c->connector, "ssh-agent") == 0);
+}
+
 static const char *
 type_name(const struct rogue_ctx *c, uint32_t type)
 {
+	if (is_ssh(c))
+		switch (type) {
+		case MSG_SSH_KEYS:	return "SSH_KEYS";
+		case MSG_SSH_SIGN:	return "SSH_SIGN";
+		case MSG_SSH_BIND:	return "SSH_BIND";
+		case MSG_SSH_AGENT:	return "SSH_AGENT";
+		case MSG_SSH_HOSTKEY:	return "SSH_HOSTKEY";
+		default:		return msg_type_name(type);
+		}
 	if (is_http(c))
 		switch (type) {
 		case MSG_HTTP_ROUTE:	return "HTTP_ROUTE";
@@ -1306,6 +1324,146 @@ play_health_linger(struct rogue_ctx *c)
 		hold(c);
 }
 
+/*
+ * The SSH connectors' rogues: an ssh-agent service with one key and
+ * maxSignatures 1 (rogueOtherKey: the public blob of another service's
+ * key), an ssh service whose address is a listener that accepts.
+ */
+
+/* KEYS, answered: the first key's blob into blob (NULL: not needed). */
+static int
+ssh_keys_ok(struct rogue_ctx *c, struct buf *blob)
+{
+	const unsigned char	*p;
+	size_t			 len;
+	uint32_t		 n;
+
+	send_msg(c, MSG_SSH_KEYS, NULL, -1, "SSH_KEYS", 0);
+	if (expect(c, MSG_SSH_KEYS) != 0)
+		return -1;
+	if (buf_get_u32(c->in, &n) != 0 || n == 0 ||
+	    buf_get_string_direct(c->in, &p, &len) != 0 ||
+	    buf_put(blob, p, len) != 0) {
+		report(c, "bad SSH_KEYS answer");
+		return -1;
+	}
+	return 0;
+}
+
+/* A SIGN of some bytes with the key of blob. */
+static void
+ssh_sign(struct rogue_ctx *c, const void *blob, size_t len, const char *what,
+    int violation)
+{
+	struct buf	*b;
+
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_string(b, blob, len) != 0 ||
+	    buf_put_string(b, "rogue data", 10) != 0 ||
+	    buf_put_u32(b, 0) != 0)
+		_exit(2);
+	send_msg(c, MSG_SSH_SIGN, b, -1, what, violation);
+	buf_free(b);
+}
+
+static void
+play_ssh_sign_cap(struct rogue_ctx *c)
+{
+	struct buf	*blob;
+
+	if ((blob = buf_new(MSG_MAX_PAYLOAD)) == NULL)
+		_exit(2);
+	if (ssh_keys_ok(c, blob) == 0) {
+		ssh_sign(c, buf_ptr(blob), buf_len(blob), "SSH_SIGN", 0);
+		if (expect(c, MSG_SSH_SIGN) == 0) {
+			ssh_sign(c, buf_ptr(blob), buf_len(blob),
+			    "SSH_SIGN past maxSignatures", 1);
+			listen_after(c);
+		}
+	}
+	buf_free(blob);
+}
+
+static void
+play_ssh_sign_first(struct rogue_ctx *c)
+{
+	ssh_sign(c, "", 0, "SSH_SIGN before SSH_KEYS", 1);
+	listen_after(c);
+}
+
+static void
+play_ssh_sign_other(struct rogue_ctx *c)
+{
+	unsigned char	 other[4096];
+	struct buf	*blob;
+	size_t		 len;
+	int		 n;
+
+	if (c->other_key == NULL || (len = strlen(c->other_key)) == 0 ||
+	    len > sizeof(other) / 4 * 3 || (n = EVP_DecodeBlock(other,
+	    (const unsigned char *)c->other_key, (int)len)) < 0) {
+		report(c, "no rogueOtherKey");
+		return;
+	}
+	/* EVP_DecodeBlock counts the padding's bytes too. */
+	while (len > 0 && c->other_key[--len] == '=')
+		n--;
+	if ((blob = buf_new(MSG_MAX_PAYLOAD)) == NULL)
+		_exit(2);
+	if (ssh_keys_ok(c, blob) == 0) {
+		ssh_sign(c, other, (size_t)n, "SSH_SIGN with another "
+		    "service's key", 1);
+		listen_after(c);
+	}
+	buf_free(blob);
+}
+
+static void
+play_ssh_agent_assigned(struct rogue_ctx *c)
+{
+	send_msg(c, MSG_SSH_AGENT, NULL, -1, "SSH_AGENT before DIAL", 1);
+	listen_after(c);
+}
+
+static void
+play_ssh_hostkey_twice(struct rogue_ctx *c)
+{
+	send_msg(c, MSG_SSH_HOSTKEY, NULL, -1, "SSH_HOSTKEY", 0);
+	if (expect(c, MSG_SSH_HOSTKEY) != 0)
+		return;
+	send_msg(c, MSG_SSH_HOSTKEY, NULL, -1, "SSH_HOSTKEY again", 1);
+	listen_after(c);
+}
+
+/*
+ * The backend login's agent socket gets a frame that no agent client
+ * sends our way: ADD_IDENTITY (draft-miller-ssh-agent 4.2), empty.
+ */
+static void
+play_ssh_agent_junk(struct rogue_ctx *c)
+{
+	static const unsigned char frame[] = { 0, 0, 0, 1, 17 };
+	uint32_t	 type;
+	int		 fd = -1, r;
+
+	if (dial_ok(c) != 0)
+		return;
+	send_msg(c, MSG_SSH_AGENT, NULL, -1, "SSH_AGENT", 0);
+	r = msg_recv_timeout(c->chan, REPLY_MS, &type, c->in, &fd);
+	if (r != 0 || type != MSG_SSH_AGENT || fd == -1) {
+		report(c, "no SSH_AGENT answer with fd");
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	report(c, "received SSH_AGENT with fd");
+	report(c, "sent ADD_IDENTITY on the agent socket (violation)");
+	if (write(fd, frame, sizeof(frame)) != (ssize_t)sizeof(frame))
+		report(c, "send failed: %s", strerror(errno));
+	listen_after(c);
+	close(fd);
+}
+
 static const struct rogue rogues[] = {
 	{ "rogue-after-authdone",	play_after_authdone },
 	{ "rogue-other-cred",		play_other_cred },
@@ -1370,6 +1528,12 @@ static const struct rogue rogues[] = {
 	{ "rogue-http-port-70000",	play_http_port_70000 },
 	{ "rogue-http-nomatch",		play_http_nomatch },
 	{ "rogue-http-cap",		play_http_cap },
+	{ "rogue-ssh-sign-cap",		play_ssh_sign_cap },
+	{ "rogue-ssh-sign-first",	play_ssh_sign_first },
+	{ "rogue-ssh-sign-other",	play_ssh_sign_other },
+	{ "rogue-ssh-agent-assigned",	play_ssh_agent_assigned },
+	{ "rogue-ssh-hostkey-twice",	play_ssh_hostkey_twice },
+	{ "rogue-ssh-agent-junk",	play_ssh_agent_junk },
 };
 
 /*
@@ -1538,6 +1702,7 @@ main(int argc, char *argv[])
 		c.report = 2;
 	}
 	c.go = kv_get(&opts, "rogueGo", NULL);
+	c.other_key = kv_get(&opts, "rogueOtherKey", NULL);
 	c.connector = connector;
 	report(&c, "assigned %s#%llu (%s)", c.service, (unsigned long long)id,
 	    connector);

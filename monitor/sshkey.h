@@ -92,9 +92,11 @@ int	sshkey_known_hosts(const char *text, size_t len, const char *host,
  * sshauth.c: what a signature request's data says, when it is an SSH
  * userauth request (RFC 4252 7: string session identifier, byte 50,
  * string user, string service, string "publickey", bool TRUE, string
- * algorithm, string key blob), as OpenSSH's agent reads it for its
- * restrictions.  Views into data.  0, or ERR_FORMAT when data is not
- * exactly that.
+ * algorithm, string key blob; or OpenSSH's method
+ * "publickey-hostbound-v00@openssh.com", PROTOCOL 2.5, with string host
+ * key blob after them, which OpenSSH's ssh uses with OpenSSH's sshd), as
+ * OpenSSH's agent reads it for its restrictions.  Views into data.  0,
+ * or ERR_FORMAT when data is not exactly that.
  */
 struct ssh_userauth {
 	const unsigned char	*session_id;
@@ -107,6 +109,8 @@ struct ssh_userauth {
 	size_t			 alglen;
 	const unsigned char	*key;
 	size_t			 keylen;
+	const unsigned char	*hostkey;	/* hostbound only, else NULL */
+	size_t			 hostkeylen;
 };
 int	ssh_userauth_parse(const unsigned char *data, size_t len,
 	    struct ssh_userauth *out);

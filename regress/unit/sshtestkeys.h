@@ -13,7 +13,8 @@ struct sshtestkey {
 	const char	*pub;		/* ssh-keygen -y: "TYPE BASE64 COMMENT" */
 	const char	*fp;		/* ssh-keygen -l: "SHA256:..." */
 };
-/* rsa (2048 bits), ecdsa256, ecdsa384, ecdsa521, ed25519, in this order */
+/* The keys of sshtestkeys[], in their order */
+enum { TK_RSA, TK_EC256, TK_EC384, TK_EC521, TK_ED25519 };
 extern const struct sshtestkey	 sshtestkeys[];
 extern const size_t		 nsshtestkeys;
 

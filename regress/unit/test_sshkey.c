@@ -185,7 +185,7 @@ TEST(sshkey_private_v1_mutated)
 	unsigned char	 bin[2048], save;
 	char		 err[256];
 	size_t		 len, i, k;
-	const size_t	 which[] = { 1, 4 };	/* ecdsa256, ed25519 */
+	const size_t	 which[] = { TK_EC256, TK_ED25519 };
 
 	for (k = 0; k < 2; k++) {
 		len = v1_binary(sshtestkeys[which[k]].v1, bin, sizeof(bin));
@@ -209,7 +209,7 @@ TEST(sshkey_private_v1_check)
 	char		 err[256];
 	size_t		 len, off;
 
-	len = v1_binary(sshtestkeys[4].v1, bin, sizeof(bin));
+	len = v1_binary(sshtestkeys[TK_ED25519].v1, bin, sizeof(bin));
 	REQUIRE(len > 0);
 	/* The private section is last; its checks are its first 8 bytes. */
 	off = len - 136 + 4;
@@ -223,7 +223,7 @@ TEST(sshkey_sign_alg_flags)
 	EVP_PKEY	*k;
 	int		 r;
 
-	k = load(sshtestkeys[0].pem, &r);
+	k = load(sshtestkeys[TK_RSA].pem, &r);
 	REQUIRE(r == 0);
 	CHECK(sshkey_sign_alg(k, 0, 0) == NULL);
 	CHECK_STR(sshkey_sign_alg(k, 0, 1), "ssh-rsa");
@@ -235,13 +235,13 @@ TEST(sshkey_sign_alg_flags)
 	CHECK_STR(sshkey_sign_alg(k, SSH_AGENT_RSA_SHA2_256 |
 	    SSH_AGENT_RSA_SHA2_512, 0), "rsa-sha2-256");
 	EVP_PKEY_free(k);
-	k = load(sshtestkeys[2].pem, &r);
+	k = load(sshtestkeys[TK_EC384].pem, &r);
 	REQUIRE(r == 0);
 	CHECK_STR(sshkey_sign_alg(k, 0, 0), "ecdsa-sha2-nistp384");
 	CHECK_STR(sshkey_sign_alg(k, SSH_AGENT_RSA_SHA2_512, 1),
 	    "ecdsa-sha2-nistp384");
 	EVP_PKEY_free(k);
-	k = load(sshtestkeys[4].v1, &r);
+	k = load(sshtestkeys[TK_ED25519].v1, &r);
 	REQUIRE(r == 0);
 	CHECK_STR(sshkey_sign_alg(k, 0, 0), "ssh-ed25519");
 	EVP_PKEY_free(k);
@@ -335,13 +335,13 @@ TEST(sshkey_sign_verify)
 		size_t		 key;
 		const char	*alg, *md;
 	} cases[] = {
-		{ 0, "ssh-rsa", "SHA1" },
-		{ 0, "rsa-sha2-256", "SHA256" },
-		{ 0, "rsa-sha2-512", "SHA512" },
-		{ 1, "ecdsa-sha2-nistp256", "SHA256" },
-		{ 2, "ecdsa-sha2-nistp384", "SHA384" },
-		{ 3, "ecdsa-sha2-nistp521", "SHA512" },
-		{ 4, "ssh-ed25519", NULL },
+		{ TK_RSA, "ssh-rsa", "SHA1" },
+		{ TK_RSA, "rsa-sha2-256", "SHA256" },
+		{ TK_RSA, "rsa-sha2-512", "SHA512" },
+		{ TK_EC256, "ecdsa-sha2-nistp256", "SHA256" },
+		{ TK_EC384, "ecdsa-sha2-nistp384", "SHA384" },
+		{ TK_EC521, "ecdsa-sha2-nistp521", "SHA512" },
+		{ TK_ED25519, "ssh-ed25519", NULL },
 	};
 	EVP_PKEY	*k;
 	size_t		 i;
@@ -362,7 +362,7 @@ TEST(sshkey_sign_wrong_alg)
 	EVP_PKEY	*k;
 	int		 r;
 
-	k = load(sshtestkeys[1].pem, &r);
+	k = load(sshtestkeys[TK_EC256].pem, &r);
 	REQUIRE(r == 0);
 	CHECK(sshkey_sign(k, "ecdsa-sha2-nistp384", tbs, sizeof(tbs),
 	    sig) != 0);
@@ -382,12 +382,12 @@ TEST(sshkey_verify_alg_mismatch)
 	EVP_PKEY	*k;
 	int		 r;
 
-	k = load(sshtestkeys[1].pem, &r);
+	k = load(sshtestkeys[TK_EC256].pem, &r);
 	REQUIRE(r == 0);
 	CHECK_INT(sshkey_sign(k, "ecdsa-sha2-nistp256", tbs, sizeof(tbs),
 	    sig), 0);
 	/* the P-256 signature against the P-384 key */
-	bloblen = pub_blob(sshtestkeys[2].pub, blob, sizeof(blob));
+	bloblen = pub_blob(sshtestkeys[TK_EC384].pub, blob, sizeof(blob));
 	CHECK(sshkey_verify(blob, bloblen, buf_ptr(sig), buf_len(sig), tbs,
 	    sizeof(tbs)) != 0);
 	EVP_PKEY_free(k);
@@ -414,11 +414,11 @@ TEST(sshkey_from_blob_checks)
 			CHECK(sshkey_from_blob(blob, n, &k) != 0 && k == NULL);
 	}
 	/* ECDSA whose curve field is not its type's (RFC 5656 3.1) */
-	len = pub_blob(sshtestkeys[1].pub, blob, sizeof(blob));
+	len = pub_blob(sshtestkeys[TK_EC256].pub, blob, sizeof(blob));
 	memcpy(blob + 4 + 19 + 4, "nistp384", 8);
 	CHECK(sshkey_from_blob(blob, len, &k) != 0);
 	/* a point off the curve */
-	len = pub_blob(sshtestkeys[1].pub, blob, sizeof(blob));
+	len = pub_blob(sshtestkeys[TK_EC256].pub, blob, sizeof(blob));
 	blob[len - 1] ^= 1;
 	CHECK(sshkey_from_blob(blob, len, &k) != 0);
 }

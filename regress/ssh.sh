@@ -53,11 +53,11 @@ ssh_key()
 	ed25519*|front*|sshd-host*) set -- "$1" -t ed25519 ;;
 	*)		fail "ssh_key: no kind of key named $1" ;;
 	esac
-	_name=$1
+	_kname=$1
 	shift
-	ssh-keygen -q "$@" -N '' -C "test-$_name" -f "$SSH_KEYS/$_name" \
+	ssh-keygen -q "$@" -N '' -C "test-$_kname" -f "$SSH_KEYS/$_kname" \
 	    >"$T/ssh-keygen.log" 2>&1 ||
-	    fail "ssh-keygen $_name: $(cat "$T/ssh-keygen.log")"
+	    fail "ssh-keygen $_kname: $(cat "$T/ssh-keygen.log")"
 }
 
 # ssh_fp NAME: the SHA256 fingerprint of key NAME, as ssh-add -l shows it.

@@ -59,6 +59,24 @@ __ubsan_default_options(void)
 }
 #endif
 
+/*
+ * OpenSSL takes new allocators only before its first allocation, and
+ * libssh's constructor (its init.c) sets OpenSSL up when the library is
+ * loaded, before main: the wiping allocators are installed from the
+ * executable's preinit array, which runs before every library's
+ * constructor.
+ */
+static int	 openssl_hooks_set;
+
+static void
+preinit_openssl_hooks(void)
+{
+	openssl_hooks_set = secret_openssl_hooks() == 0;
+}
+
+__attribute__((section(".preinit_array"), used))
+static void	(*const preinit[])(void) = { preinit_openssl_hooks };
+
 extern const struct connector pg_connector;
 extern const struct connector mysql_connector;
 extern const struct connector health_connector;
@@ -226,7 +244,7 @@ main(int argc, char **argv)
 	tzset();
 	/* OpenSSL writes with write(2): a gone peer is EPIPE, not death. */
 	signal(SIGPIPE, SIG_IGN);
-	if (secret_openssl_hooks() != 0 || secret_init() != 0 ||
+	if (!openssl_hooks_set || secret_init() != 0 ||
 	    tls_global_init() != 0 || ssh_global_init() != 0) {
 		log_error("cannot initialise the crypto libraries");
 		return WORKER_EXIT_FAILED;

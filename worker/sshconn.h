@@ -4,6 +4,7 @@
  *   ssh.c	the row: handshake (front, then back), serve, the end
  *   sshfront.c	the server for the client: the front host key, key
  *		exchange, the client's authentication (clientAuth)
+ *   sshfrontkey.c the front host key's text as libssh 0.10 reads it
  *   sshback.c	the client to the backend: over the dialed fd, the
  *		backend's host key checked, publickey authentication
  *		through the monitor's agent socket
@@ -57,6 +58,9 @@ int	sshfront_start(struct sshconn *, char *err, size_t);
 int	sshfront_auth(struct sshconn *, char *err, size_t);
 /* Say why to the client before its authentication fails (a banner). */
 void	sshfront_tell(struct sshconn *, const char *msg);
+/* sshfrontkey.c: a private key's text (PEM or OpenSSH) into *key. */
+struct secret;
+int	sshfront_import_key(const struct secret *, ssh_key *key);
 /* Is this public key one the configuration lets in (clientAuth)? */
 int	sshfront_key_allowed(struct wconn *, ssh_key);
 

@@ -38,10 +38,9 @@ front_hostkey(struct sshconn *sc, char *err, size_t errlen)
 
 	if ((r = sshchan_hostkey(sc->c, &text, err, errlen)) != 0)
 		return r;
-	r = ssh_pki_import_privkey_base64((const char *)text->data, NULL,
-	    NULL, NULL, &key);
+	r = sshfront_import_key(text, &key);
 	secret_free(text);
-	if (r != SSH_OK) {
+	if (r != 0) {
 		snprintf(err, errlen, "airlock: the front host key does not "
 		    "parse");
 		return ERR_FORMAT;

@@ -277,8 +277,11 @@ on_message(ssh_session s, ssh_message m, void *arg)
 	(void)s;
 	if (ssh_message_type(m) != SSH_REQUEST_CHANNEL_OPEN ||
 	    ssh_message_subtype(m) != SSH_CHANNEL_DIRECT_TCPIP) {
-		log_debug("refused a request of type %d.%d from the client",
-		    ssh_message_type(m), ssh_message_subtype(m));
+		/* The service request's default answer is an accept. */
+		if (ssh_message_type(m) != SSH_REQUEST_SERVICE)
+			log_debug("refused a request of type %d.%d from the "
+			    "client", ssh_message_type(m),
+			    ssh_message_subtype(m));
 		return 1;
 	}
 	p = pair_open(sc, ssh_message_channel_request_open_destination(m),

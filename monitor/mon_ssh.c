@@ -578,7 +578,7 @@ answer_bind(struct worker *w, struct buf *b)
 	}
 	if (hklen > SSHKEY_BLOB_MAX || sidlen == 0 ||
 	    sidlen > SESSION_ID_MAX || st->nbinds >= SSH_MAX_BINDS ||
-	    sshkey_verify(hk, hklen, sig, siglen, sid, sidlen) != 1) {
+	    sshkey_verify(hk, hklen, sig, siglen, sid, sidlen) != 0) {
 		(void)worker_fail(w, "the session-bind signature does not "
 		    "verify");
 		return 0;

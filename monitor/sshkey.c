@@ -603,8 +603,8 @@ v1_ed25519(struct buf *b, EVP_PKEY **out)
 	if ((r = buf_get_string_direct(b, &pk, &pklen)) != 0 ||
 	    (r = buf_get_string_direct(b, &sk, &sklen)) != 0)
 		return r;
-	if (pklen != ED25519_PK_LEN || sklen != ED25519_SK_LEN ||
-	    memcmp(sk + 32, pk, ED25519_PK_LEN) != 0)
+	/* the public halves are checked against the header's (v1_decode) */
+	if (pklen != ED25519_PK_LEN || sklen != ED25519_SK_LEN)
 		return ERR_FORMAT;
 	*out = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, sk, 32);
 	return *out != NULL ? 0 : ERR_FORMAT;

@@ -75,8 +75,10 @@ agent_handshake(struct wconn *c)
 }
 
 /*
- * The ASSIGN option "maxSignatures": decimal, up to the dispatch table's
- * hard cap.  Absent: SSH_DEFAULT_SIGNATURES, as the monitor counts.
+ * The ASSIGN option "maxSignatures": the configuration's scalar, digits
+ * only (as the monitor's check reads it, leading zeros and all), up to
+ * the dispatch table's hard cap.  Absent: SSH_DEFAULT_SIGNATURES, as the
+ * monitor counts.
  */
 static int
 max_signatures(const struct wconn *c, uint32_t *max)
@@ -89,7 +91,7 @@ max_signatures(const struct wconn *c, uint32_t *max)
 		*max = SSH_DEFAULT_SIGNATURES;
 		return 0;
 	}
-	if (len == 0 || len > 6)
+	if (len == 0 || len > 9)
 		return ERR_PROTO;
 	for (i = 0; i < len; i++) {
 		if (v[i] < '0' || v[i] > '9')

@@ -517,15 +517,13 @@ TEST(config_errors_service)
 	expect_error(HEAD LOCAL CREDS, 3, 3, "service db needs a connector");
 	expect_error(HEAD "    connector: mssql\n" LOCAL CREDS, 4, 16,
 	    "connector mssql is not supported yet");
-	expect_error(HEAD "    connector: ssh-agent\n" LOCAL CREDS, 4, 16,
-	    "connector ssh-agent is not supported yet");
 	expect_error(HEAD "    connector: oracle\n" LOCAL CREDS, 4, 16,
 	    "unknown connector oracle (known: pg, mysql, basic_auth, conjur, "
-	    "aws, generic_http)");
+	    "aws, generic_http, ssh-agent, ssh)");
 	/* The health listener's row is not a service's connector. */
 	expect_error(HEAD "    connector: health\n" LOCAL CREDS, 4, 16,
 	    "unknown connector health (known: pg, mysql, basic_auth, conjur, "
-	    "aws, generic_http)");
+	    "aws, generic_http, ssh-agent, ssh)");
 	expect_error(HEAD "    connector: {x: 1}\n" LOCAL CREDS, 4, 16,
 	    "connector must be a scalar");
 	expect_error(HEAD PG CREDS, 3, 3, "service db needs listenOn");
@@ -1207,7 +1205,7 @@ TEST(config_secretless_rules)
 	    "idleTimeout, drainTimeout, maxWorkers, maxStartups, "
 	    "sandboxDebug, logLevel, logFormat, logTarget, syslogFacility, "
 	    "health, watch, workerMemoryLimit, perSourceMaxStartups, "
-	    "perSourceNetBlockSize, httpCABundle)");
+	    "perSourceNetBlockSize, httpCABundle, stateDirectory)");
 }
 
 /*

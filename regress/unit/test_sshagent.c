@@ -323,7 +323,8 @@ TEST(sshagent_sign_refusals_and_cap)
 	uint64_t	 c2b, b2c;
 
 	REQUIRE(b != NULL);
-	REQUIRE(agent_spawn(&a, "2") == 0);
+	/* The configuration's scalar as written (the monitor reads it so). */
+	REQUIRE(agent_spawn(&a, "00000002") == 0);
 	/* The first request that needs keys asks for them. */
 	REQUIRE((req = sign_request(other, sizeof(other) - 1, "data")) !=
 	    NULL);
@@ -457,5 +458,21 @@ TEST(sshagent_malformed_frame_closes)
 	CHECK_INT(agent_reap(&a, &c2b, &b2c), 1);
 	CHECK_INT(c2b, 6);
 	CHECK_INT(b2c, 0);
+	buf_free(b);
+}
+
+/* A maxSignatures the worker cannot read: it serves nothing. */
+TEST(sshagent_bad_max_signatures)
+{
+	struct agent	 a;
+	struct buf	*b = buf_new(0);
+	uint64_t	 c2b, b2c;
+
+	REQUIRE(b != NULL);
+	REQUIRE(agent_spawn(&a, "2x") == 0);
+	CHECK(client_send(a.client, SSH_AGENTC_REQUEST_IDENTITIES, NULL) == 0);
+	CHECK_INT(client_recv(a.client, b), -1);
+	CHECK_INT(agent_reap(&a, &c2b, &b2c), 1);
+	CHECK_INT(c2b, 0);
 	buf_free(b);
 }

@@ -165,7 +165,7 @@ TEST(sshconf_agent_errors)
 	conftext_error(text("%s      rsa: " SECRET "\n", svc), 9, 12,
 	    "service ag: credential rsa is not a private key airlock can "
 	    "use", SECRET);
-	conftext_error(text("%s      rsa: |\n%s", svc, pem), 10, 9,
+	conftext_error(text("%s      rsa: |\n%s", svc, pem), 9, 12,
 	    "service ag: credential rsa holds a ssh-ed25519 key", NULL);
 	conftext_error(text(AGENT "      lifetime: soon\n", pem), 14, 17,
 	    "credential lifetime must be a number of seconds", NULL);
@@ -277,7 +277,7 @@ TEST(sshconf_ssh_errors)
 	conftext_error(text("  sh:\n    connector: ssh\n"
 	    "    listenOn: tcp://127.0.0.1:8023\n    credentials:\n"
 	    "      address: b\n      privateKey: |\n%s      hostKey: AAAA\n",
-	    pem), 13, 16, "service sh: credential hostKey is not a public key",
+	    pem), 14, 16, "service sh: credential hostKey is not a public key",
 	    NULL);
 	conftext_error(text(SSH "    config:\n      hostKeyFingerprint: "
 	    "MD5:aa\n", pem, pub), 16, 27, "config.hostKeyFingerprint must "
@@ -309,7 +309,7 @@ TEST(sshconf_ssh_warnings)
 	cf = conftext_warning(text("  sh:\n    connector: ssh\n"
 	    "    listenOn: tcp://127.0.0.1:8023\n    credentials:\n"
 	    "      address: b\n      privateKey: |\n%s    config:\n"
-	    "      acceptAnyHostKey: true\n", pem), 14, 25,
+	    "      acceptAnyHostKey: true\n", pem), 15, 25,
 	    "service sh: config.acceptAnyHostKey: the backend's host key is "
 	    "not verified");
 	config_free(cf);

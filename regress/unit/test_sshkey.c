@@ -422,3 +422,25 @@ TEST(sshkey_from_blob_checks)
 	blob[len - 1] ^= 1;
 	CHECK(sshkey_from_blob(blob, len, &k) != 0);
 }
+
+/*
+ * The P-256 test key written with its point compressed (openssl ec
+ * -conv_form compressed): its blob has the uncompressed point all the
+ * same, as RFC 5656 3.1 sends it.
+ */
+static const char ecdsa256_compressed[] =
+    "-----BEGIN EC PRIVATE KEY-----\n"
+    "MFcCAQEEIN31ELbfTFjKZFL6XtbFygnn9ZKOAOd/28TuDjo+/NAXoAoGCCqGSM49\n"
+    "AwEHoSQDIgADI9oi8ekjF7eMvTNPRhKpZA4tCrdIpSyG6tyMxesvcNs=\n"
+    "-----END EC PRIVATE KEY-----\n";
+
+TEST(sshkey_public_blob_compressed_pem)
+{
+	EVP_PKEY	*k;
+	int		 r;
+
+	k = load(ecdsa256_compressed, &r);
+	CHECK_INT(r, 0);
+	CHECK(blob_is(k, sshtestkeys[TK_EC256].pub));
+	EVP_PKEY_free(k);
+}

@@ -729,6 +729,7 @@ ssh_dial_target(const struct worker *w, struct target *t, char *err,
 	struct kvlist	 tmp;
 	int		 r;
 
+	memset(t, 0, sizeof(*t));
 	if ((r = backend_address(w, SSH_DEFAULT_PORT, t->host,
 	    sizeof(t->host), t->port, sizeof(t->port), err, errlen)) != 0)
 		return r;

@@ -2,7 +2,7 @@
 # copied unchanged from cyberark/secretless-broker) as airlockd -t reads
 # them: a service's keys that Secretless ignores (debug: true) are a
 # warning, an empty protocol: beside connector: is absent, and what
-# airlock does not have yet (the kubernetes provider, ssh) or refuses
+# airlock does not have yet (the kubernetes provider) or refuses
 # on purpose (listening on 0.0.0.0) is said where it is written.
 . "$(dirname "$0")/../lib.sh"
 
@@ -37,10 +37,18 @@ ok "quick-start (pg) loads: $(echo "$out" | tr '\n' ' ')"
 
 # As it is, the same file listens on every address: refused, saying why.
 refused "$S/quick-start.yml" 8:15 "listenOn 0.0.0.0:5454 is not a loopback address; clients there would get the service's credentials without authenticating; set config.allowNonLoopback: true if that is intended"
-# Its next service, once past the first: ssh is not there yet.
+# All of it on loopback, ssh included (its front host key made in a
+# stateDirectory of the test's).
 sed -e 's|tcp://0\.0\.0\.0:|tcp://127.0.0.1:|' "$S/quick-start.yml" \
     >"$T/quick-start-all.yml"
-refused "$T/quick-start-all.yml" 19:16 "connector ssh is not supported yet"
+printf 'airlock:\n  stateDirectory: %s/state\n' "$T" >>"$T/quick-start-all.yml"
+check "$T/quick-start-all.yml"
+[ "$rc" = 0 ] || fail "quick-start (all): exit status $rc: $out"
+echo "$out" | grep -q "configuration OK, 3 service(s)" ||
+    fail "quick-start (all): $out"
+[ -s "$T/state/ssh_host_ed25519_key" ] ||
+    fail "quick-start (all): no host key made in $T/state"
+ok "quick-start (all, ssh too) loads; the ssh host key is made"
 
 # protocol: "" beside connector: is absent; the empty sslmode, sslcert,
 # sslkey and sslhost are Secretless Broker's defaults.  Listening on

@@ -141,6 +141,7 @@ bench: deps
 	sh regress/bench/pg.sh
 	sh regress/bench/mysql.sh
 	sh regress/bench/http.sh
+	sh regress/bench/ssh.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR)

@@ -24,7 +24,7 @@
 # ssh_airlock [SETTING...] <SERVICES: airlock.yml (airlock_head with a
 #	stateDirectory in $T) and airlockd started.
 # Clients, with -F /dev/null, $T/known_hosts only (strict), BatchMode, a
-#	ConnectTimeout and a time limit: ssh_c, scp_c, sftp_c (OPTIONs...),
+#	ConnectTimeout and a time limit: ssh_c, ssh_bg, scp_c, sftp_c,
 #	ssh_add SOCKET OPTION..., ssh_agent_login SOCKET KEY [USER [OPTION...]]
 #	(ssh to the test sshd with the agent key KEY only).
 
@@ -53,11 +53,11 @@ ssh_key()
 	ed25519*|front*|sshd-host*) set -- "$1" -t ed25519 ;;
 	*)		fail "ssh_key: no kind of key named $1" ;;
 	esac
-	_name=$1
+	_kname=$1
 	shift
-	ssh-keygen -q "$@" -N '' -C "test-$_name" -f "$SSH_KEYS/$_name" \
+	ssh-keygen -q "$@" -N '' -C "test-$_kname" -f "$SSH_KEYS/$_kname" \
 	    >"$T/ssh-keygen.log" 2>&1 ||
-	    fail "ssh-keygen $_name: $(cat "$T/ssh-keygen.log")"
+	    fail "ssh-keygen $_kname: $(cat "$T/ssh-keygen.log")"
 }
 
 # ssh_fp NAME: the SHA256 fingerprint of key NAME, as ssh-add -l shows it.
@@ -239,6 +239,20 @@ ssh_c()
 {
 	# shellcheck disable=SC2046
 	timeout -k 5 "${SSH_TIMEOUT:-60}" ssh $(_ssh_opts) "$@"
+}
+
+# ssh_bg OUT OPTION...: ssh_c in the background, its output in OUT;
+# SSH_BG_PID is timeout(1)'s, which passes a kill on to ssh.  Killed at
+# exit.
+ssh_bg()
+{
+	_out=$1
+	shift
+	# shellcheck disable=SC2046
+	timeout -k 5 "${SSH_TIMEOUT:-60}" ssh $(_ssh_opts) "$@" >"$_out" 2>&1 \
+	    </dev/null &
+	SSH_BG_PID=$!
+	at_exit "kill $SSH_BG_PID"
 }
 
 scp_c()

@@ -84,9 +84,9 @@ extern const struct connector http_generic_connector;
 extern const struct connector http_basic_auth_connector;
 extern const struct connector http_conjur_connector;
 extern const struct connector http_aws_connector;
-extern const struct connector ssh_agent_connector;
 /* not ssh_connector: libssh has a type of that name */
 extern const struct connector sshconn_connector;
+extern const struct connector ssh_agent_connector;
 
 static const struct connector *const connectors[] = {
 	&pg_connector,
@@ -96,8 +96,8 @@ static const struct connector *const connectors[] = {
 	&http_basic_auth_connector,
 	&http_conjur_connector,
 	&http_aws_connector,
-	&ssh_agent_connector,
 	&sshconn_connector,
+	&ssh_agent_connector,
 };
 
 const struct connector *

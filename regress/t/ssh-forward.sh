@@ -12,10 +12,9 @@ python3 -m http.server --bind 127.0.0.1 --directory "$T/www" "$HP" \
     >"$T/http.log" 2>&1 &
 at_exit "kill $!"
 LP=$(free_port)
-ssh_front -N -o ExitOnForwardFailure=yes -L "$LP:127.0.0.1:$HP" \
-    >"$T/ssh.out" 2>&1 &
-SSHPID=$!
-at_exit "kill $SSHPID"
+ssh_bg "$T/ssh.out" -N -o ExitOnForwardFailure=yes -L "$LP:127.0.0.1:$HP" \
+    -p "$FRONT_PORT" anyone@127.0.0.1
+SSHPID=$SSH_BG_PID
 n=100
 while [ "$n" -gt 0 ] && { [ -z "$(listen_inode "$LP")" ] ||
     [ -z "$(listen_inode "$HP")" ]; }; do

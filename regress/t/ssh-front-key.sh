@@ -19,7 +19,14 @@ ssh_airlock <"$T/services.yml"
 [ -f "$KEY" ] || fail "no $KEY after the start: $(ls -la "$T/state")"
 [ "$(stat -c '%a %U' "$KEY")" = "600 root" ] ||
     fail "$KEY: $(stat -c '%a %U' "$KEY")"
-PUB=$(ssh-keygen -y -f "$KEY") || fail "ssh-keygen -y $KEY failed"
+# PKCS#8 PEM, which ssh-keygen does not read for Ed25519: python's
+# cryptography (OpenSSL) gives its public key in OpenSSH's form.
+PUB=$(python3 -c '
+import sys
+from cryptography.hazmat.primitives import serialization as s
+k = s.load_pem_private_key(open(sys.argv[1], "rb").read(), password=None)
+print(k.public_key().public_bytes(s.Encoding.OpenSSH,
+    s.PublicFormat.OpenSSH).decode())' "$KEY") || fail "cannot read $KEY"
 ok "$KEY made, 0600 root, an ${PUB%% *} key"
 # The client knows it from the file alone, strictly.
 echo "[127.0.0.1]:$P $PUB" >>"$T/known_hosts"

@@ -8,6 +8,8 @@
  *   sshback.c	the client to the backend: over the dialed fd, the
  *		backend's host key checked, publickey authentication
  *		through the monitor's agent socket
+ *   sshrefuse.c	a failed backend leg told to the client, on its
+ *		session channel's stderr
  *   sshrelay.c	the channels: session and direct-tcpip opens, their
  *		requests, data both ways with flow control, EOF, close,
  *		exit status and signal
@@ -41,6 +43,10 @@ struct sshconn {
 	/* handshake */
 	int		 authed;	/* the client is in, the backend too */
 	int		 failed;	/* the backend leg failed: end */
+	char		 why[256];	/* and why, for the client */
+	ssh_channel	 refusal;	/* the client's channel that says so */
+	struct ssh_channel_callbacks_struct refusal_cb;
+	int		 refusal_asked;	/* it asked to run something */
 	char		 user[64];	/* the name the client gave */
 	/* relay */
 	struct sshpair	*pairs;		/* open channel pairs */
@@ -56,13 +62,17 @@ int	sshfront_start(struct sshconn *, char *err, size_t);
  * backend leg is made (sshback_connect); 0 once both are in.
  */
 int	sshfront_auth(struct sshconn *, char *err, size_t);
-/* Say why to the client before its authentication fails (a banner). */
-void	sshfront_tell(struct sshconn *, const char *msg);
 /* sshfrontkey.c: a private key's text (PEM or OpenSSH) into *key. */
 struct secret;
 int	sshfront_import_key(const struct secret *, ssh_key *key);
 /* Is this public key one the configuration lets in (clientAuth)? */
 int	sshfront_key_allowed(struct wconn *, ssh_key);
+
+/* sshrefuse.c */
+/* The client's session channel when the backend failed (one only). */
+ssh_channel sshrefuse_channel(struct sshconn *, ssh_session);
+/* Serve the client until it asks to run something, then say why. */
+int	sshrefuse_run(struct sshconn *);
 
 /* sshback.c */
 /* Dial, key exchange, host key check, agent userauth; AUTHDONE sent. */

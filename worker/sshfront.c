@@ -5,8 +5,8 @@
  * user authentication (RFC 4252): "none" (clientAuth: none, the default:
  * the listener's socket permissions and peer allow-list are the access
  * control) or "publickey" for the keys of authorizedKeys.  The backend leg
- * is made inside the authentication, so that the client learns of its
- * failure as an authentication failure with a banner that says why.
+ * is made inside the authentication, once the client is known; when it
+ * fails, the client is let in only to be told why (sshrefuse.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -84,19 +84,6 @@ client_auth_publickey(const struct wconn *c)
 	return v != NULL && strcmp(v, "publickey") == 0;
 }
 
-void
-sshfront_tell(struct sshconn *sc, const char *msg)
-{
-	ssh_string	 s;
-	char		 line[512];
-
-	snprintf(line, sizeof(line), "%s\r\n", msg);
-	if ((s = ssh_string_from_char(line)) == NULL)
-		return;
-	ssh_send_issue_banner(sc->front, s);
-	ssh_string_free(s);
-}
-
 /* The client is who it must be: now the backend (once). */
 static int
 front_let_in(struct sshconn *sc, const char *user)
@@ -107,10 +94,11 @@ front_let_in(struct sshconn *sc, const char *user)
 		return SSH_AUTH_DENIED;
 	snprintf(sc->user, sizeof(sc->user), "%s", user);
 	if (sshback_connect(sc, err, sizeof(err)) != 0) {
+		/* Let it in to be told why (sshrefuse.c). */
 		log_info("%s", wchan_reason(err));
-		sshfront_tell(sc, err);
+		snprintf(sc->why, sizeof(sc->why), "%s", err);
 		sc->failed = 1;
-		return SSH_AUTH_DENIED;
+		return SSH_AUTH_SUCCESS;
 	}
 	sc->authed = 1;
 	return SSH_AUTH_SUCCESS;
@@ -241,8 +229,7 @@ sshfront_auth(struct sshconn *sc, char *err, size_t errlen)
 		}
 	}
 	if (sc->failed) {
-		/* The banner and the failure reach the client first. */
-		ssh_blocking_flush(sc->front, 1000);
+		sshrefuse_run(sc);
 		err[0] = '\0';		/* front_let_in said why */
 		return ERR_AUTH;
 	}

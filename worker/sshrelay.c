@@ -281,6 +281,8 @@ on_session_open(ssh_session s, void *arg)
 	struct sshpair	*p;
 	ssh_channel	 cch;
 
+	if (sc->failed)
+		return sshrefuse_channel(sc, s);
 	if ((p = pair_open(sc, NULL, 0, NULL, 0)) == NULL)
 		return NULL;
 	if ((cch = ssh_channel_new(s)) == NULL) {
@@ -313,6 +315,8 @@ on_message(ssh_session s, ssh_message m, void *arg)
 			    ssh_message_subtype(m));
 		return 1;
 	}
+	if (sc->failed)
+		return 1;
 	p = pair_open(sc, ssh_message_channel_request_open_destination(m),
 	    ssh_message_channel_request_open_destination_port(m),
 	    ssh_message_channel_request_open_originator(m),

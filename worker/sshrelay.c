@@ -9,9 +9,8 @@
  *
  * Data moves in the loop, not in callbacks: libssh keeps what it
  * received in the channel's buffer, and a pair moves only as much as the
- * other side's window takes.  libssh opens a channel's window again only
- * as its buffer drains (channels.c, WINDOWLIMIT), so a slow reader slows
- * its writer instead of filling the worker.
+ * other side's window takes (pump() says how the buffers stay bounded),
+ * so a slow reader slows its writer instead of filling the worker.
  *
  * The backend's requests are blocking calls (with the session's timeout)
  * made from the client's callbacks: the two sessions have events of their
@@ -29,14 +28,19 @@
 
 /* Seconds one request on the backend may take. */
 #define RELAY_REQUEST_TIMEOUT	30
-#define RELAY_CHUNK		(32 * 1024)
+/*
+ * The most one read of a flow takes: above what libssh may buffer for a
+ * channel (WINDOWBASE and WINDOWLIMIT in its channels.c: under 2 MB).
+ */
+#define RELAY_FLOW_MAX		(4 * 1024 * 1024)
 
 /* One direction of a pair's data: what was read and is not yet written. */
 struct sshflow {
 	ssh_channel	 src;
 	ssh_channel	 dst;
 	int		 is_stderr;
-	unsigned char	*buf;		/* RELAY_CHUNK, from the first read */
+	unsigned char	*buf;		/* what the last read took */
+	size_t		 size;		/* buf's */
 	size_t		 off;
 	size_t		 len;
 };
@@ -341,16 +345,23 @@ sshrelay_init(struct sshconn *sc)
 
 /*
  * Move what the flow's source holds to its destination, as far as the
- * destination's window goes.  A write may take less than it is given
- * (none during a key re-exchange, when libssh holds channel data back):
- * the rest waits in the flow.  The count moved, or -1 when a side failed.
+ * destination's window goes.  libssh opens the source's window again at
+ * every read, whatever it still buffers (channels.c, ssh_channel_read_
+ * timeout), so reading a window's worth at a time would let a fast
+ * writer fill the worker: the flow takes all the source buffers in one
+ * read, and reads again only when that has gone on.  What libssh buffers
+ * is bounded by its own rule for data that arrives (the window grows only
+ * while window and buffer together are under WINDOWLIMIT), so the flow's
+ * copy is too.  A write may take less than it is given (none during a key
+ * re-exchange): the rest waits.  The count moved, or -1 when a side
+ * failed.
  */
 static long
 pump(struct sshflow *f)
 {
-	uint32_t	 win;
+	unsigned char	*nb;
 	long		 moved = 0;
-	int		 n;
+	int		 n, avail;
 
 	for (;;) {
 		if (f->len > 0) {
@@ -365,12 +376,23 @@ pump(struct sshflow *f)
 			if (f->len > 0)
 				break;
 		}
-		if ((win = ssh_channel_window_size(f->dst)) == 0)
+		if (ssh_channel_window_size(f->dst) == 0)
 			break;
-		if (f->buf == NULL && (f->buf = malloc(RELAY_CHUNK)) == NULL)
+		avail = ssh_channel_poll(f->src, f->is_stderr);
+		if (avail == SSH_EOF || avail == 0)
+			break;
+		if (avail < 0)
 			return -1;
-		n = ssh_channel_read_nonblocking(f->src, f->buf,
-		    win < RELAY_CHUNK ? win : RELAY_CHUNK, f->is_stderr);
+		if (avail > RELAY_FLOW_MAX)
+			avail = RELAY_FLOW_MAX;
+		if ((size_t)avail > f->size) {
+			if ((nb = realloc(f->buf, avail)) == NULL)
+				return -1;
+			f->buf = nb;
+			f->size = avail;
+		}
+		n = ssh_channel_read_nonblocking(f->src, f->buf, avail,
+		    f->is_stderr);
 		if (n == SSH_EOF || n == 0)
 			break;
 		if (n < 0)

@@ -187,6 +187,14 @@ static const struct argrule argrules[] = {
 	{ "madvise", 1, { A32(2, MADV_FREE) } },
 	{ "madvise", 1, { A32(2, MADV_DONTDUMP) } },
 	{ "madvise", 1, { A32(2, MADV_DODUMP) } },
+#ifdef AIRLOCK_SANITIZER
+	/*
+	 * Sanitizer builds only: ASan's allocator maps a region for a size
+	 * class at its first use, with MADV_NOHUGEPAGE (strace), which may
+	 * come after the filter (a health worker in rogue-worker.sh did).
+	 */
+	{ "madvise", 1, { A32(2, MADV_NOHUGEPAGE) } },
+#endif
 
 	/* The plain operations; the PI ones have a history of kernel bugs. */
 	{ "futex", 1, { AMASK(1, FUTEX_CMD, FUTEX_WAIT) } },

@@ -10,6 +10,7 @@
  * No line logged and no reason holds a key's text.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -66,7 +67,7 @@ static void
 indent_pem(EVP_PKEY *key, char *out, size_t outlen)
 {
 	BIO	*mem;
-	char	*p, *line, *save = NULL;
+	char	*p, *copy, *line, *save = NULL;
 	long	 len;
 	size_t	 off;
 
@@ -75,7 +76,11 @@ indent_pem(EVP_PKEY *key, char *out, size_t outlen)
 	REQUIRE(PEM_write_bio_PrivateKey(mem, key, NULL, NULL, 0, NULL,
 	    NULL) == 1);
 	REQUIRE((len = BIO_get_mem_data(mem, &p)) > 0);
-	REQUIRE((p = strndup(p, (size_t)len)) != NULL);
+	/* The BIO's bytes end without a NUL. */
+	REQUIRE((copy = malloc((size_t)len + 1)) != NULL);
+	memcpy(copy, p, (size_t)len);
+	copy[len] = '\0';
+	p = copy;
 	for (line = strtok_r(p, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		off = strlen(out);
@@ -127,8 +132,16 @@ conf_text(const char *fp)
 	    "      address: 127.0.0.1:1\n"
 	    "      user: deploy\n"
 	    "      privateKey: |\n%s"
-	    "    config: {acceptAnyHostKey: true}\n",
-	    state, ed_pem, rsa_pem, ed_pem, ed_pem, fp, ed_pem, ed_pem);
+	    "    config: {acceptAnyHostKey: true}\n"
+	    "  kh:\n"
+	    "    connector: ssh\n"
+	    "    listenOn: tcp://127.0.0.1:6\n"
+	    "    credentials:\n"
+	    "      address: 127.0.0.1:2222\n"
+	    "      privateKey: |\n%s"
+	    "    config: {knownHostsFile: %s/known_hosts}\n",
+	    state, ed_pem, rsa_pem, ed_pem, ed_pem, fp, ed_pem, ed_pem, ed_pem,
+	    state);
 	return t;
 }
 
@@ -581,6 +594,106 @@ ssh_front(struct buf *r)
 	worker_done(w, peer);
 }
 
+/* Credentials as the providers resolve them: name, value, ..., NULL. */
+static struct creds *
+make_creds(const char *name, ...)
+{
+	struct creds	*c;
+	const char	*v;
+	va_list		 ap;
+	size_t		 i;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->names = calloc(8, sizeof(*c->names))) == NULL ||
+	    (c->values = calloc(8, sizeof(*c->values))) == NULL)
+		abort();
+	va_start(ap, name);
+	for (i = 0; name != NULL && i < 8; i++) {
+		v = va_arg(ap, const char *);
+		c->names[i] = strdup(name);
+		c->values[i] = secret_new(v, strlen(v));
+		c->n++;
+		name = va_arg(ap, const char *);
+	}
+	va_end(ap);
+	return c;
+}
+
+/*
+ * Where the ssh connector dials and what its worker is told of the
+ * backend's host key: accept any; the known_hosts entry of its host and
+ * port; refused, saying so, when nothing is known.
+ */
+static void
+ssh_dial(EVP_PKEY *host, EVP_PKEY *other)
+{
+	struct kvlist	 params;
+	struct target	 t;
+	struct worker	*w;
+	struct buf	*hb;
+	FILE		*f;
+	char		 err[512], path[128], b64[256], ob64[256];
+	char		 line[300];
+	const char	*v;
+	int		 peer;
+
+	REQUIRE((w = new_worker("front", &peer)) != NULL);
+	w->creds = make_creds("address", "127.0.0.1:1", "user", "deploy",
+	    NULL);
+	CHECK_INT(w->conn->dial_target(w, &t, err, sizeof(err)), 0);
+	CHECK_STR(t.host, "127.0.0.1");
+	CHECK_STR(t.port, "1");
+	CHECK_STR(t.unix_path, "");
+	kv_init(&params);
+	CHECK_INT(w->conn->dial_params(w, &params), 0);
+	CHECK((v = kv_get(&params, "user", NULL)) != NULL &&
+	    strcmp(v, "deploy") == 0);
+	CHECK((v = kv_get(&params, "acceptAnyHostKey", NULL)) != NULL &&
+	    strcmp(v, "1") == 0);
+	CHECK(kv_get(&params, "hostKeys", NULL) == NULL);
+	kv_clear(&params);
+	worker_done(w, peer);
+
+	REQUIRE((w = new_worker("kh", &peer)) != NULL);
+	w->creds = make_creds("address", "127.0.0.1:2222", NULL);
+	snprintf(path, sizeof(path), "%s/known_hosts", state);
+	unlink(path);
+	CHECK(w->conn->dial_target(w, &t, err, sizeof(err)) != 0);
+	CHECK(strncmp(err, "no known host key for 127.0.0.1:2222 (set hostKey, "
+	    "knownHostsFile or hostKeyFingerprint)", 88) == 0);
+	REQUIRE((hb = buf_new(SSHKEY_BLOB_MAX)) != NULL);
+	REQUIRE(sshkey_public_blob(host, hb) == 0);
+	EVP_EncodeBlock((unsigned char *)b64, buf_ptr(hb), (int)buf_len(hb));
+	buf_reset(hb);
+	REQUIRE(sshkey_public_blob(other, hb) == 0);
+	EVP_EncodeBlock((unsigned char *)ob64, buf_ptr(hb), (int)buf_len(hb));
+	buf_free(hb);
+	REQUIRE((f = fopen(path, "w")) != NULL);
+	fprintf(f, "[127.0.0.1]:2223 ssh-ed25519 %s\n"
+	    "[127.0.0.1]:2222 ssh-ed25519 %s\n", b64, b64);
+	fclose(f);
+	chmod(path, 0644);
+	CHECK_INT(w->conn->dial_target(w, &t, err, sizeof(err)), 0);
+	kv_init(&params);
+	CHECK_INT(w->conn->dial_params(w, &params), 0);
+	CHECK((v = kv_get(&params, "user", NULL)) != NULL &&
+	    strcmp(v, "root") == 0);
+	CHECK((v = kv_get(&params, "hostKeys", NULL)) != NULL &&
+	    strcmp(v, b64) == 0);
+	kv_clear(&params);
+	/* A hostKey credential is the one key, whatever the file says. */
+	creds_free(w->creds);
+	snprintf(line, sizeof(line), "ssh-ed25519 %s", ob64);
+	w->creds = make_creds("address", "127.0.0.1:2222", "hostKey", line,
+	    NULL);
+	kv_init(&params);
+	CHECK_INT(w->conn->dial_params(w, &params), 0);
+	CHECK((v = kv_get(&params, "hostKeys", NULL)) != NULL &&
+	    strcmp(v, ob64) == 0);
+	kv_clear(&params);
+	worker_done(w, peer);
+}
+
 TEST(monssh_requests)
 {
 	EVP_PKEY	*ed, *rsa, *host, *other;
@@ -617,6 +730,7 @@ TEST(monssh_requests)
 	agent_users_and_confirm(r);
 	agent_hosts(r, host, other);
 	ssh_front(r);
+	ssh_dial(host, other);
 	CHECK_INT(leaked, 0);
 	buf_free(r);
 	config_unref(mon.conf);

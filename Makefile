@@ -90,6 +90,11 @@ regress/tools/%: regress/tools/%.c libcommon.a
 	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) \
 	    $(shell $(PKG_CONFIG) --libs $(TOOL_PKGS))
 
+# sshkeytool runs the monitor's SSH key code (regress/t/sshkey-openssh.sh).
+regress/tools/sshkeytool: regress/tools/sshkeytool.c libmonitor.a libcommon.a
+	@echo "  CCLD    $@"
+	@$(CC) $(CFLAGS) -Imonitor $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
 regress/tools/preload/%.so: regress/tools/preload/%.c
 	@echo "  CCLD    $@"
 	@$(CC) $(OPT) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fPIC \

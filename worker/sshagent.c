@@ -42,7 +42,7 @@ enum keys_state {
 struct agent_conn {
 	struct wconn		*c;
 	struct relay_stats	*st;
-	unsigned char		*in;	/* at most one frame and its length */
+	unsigned char		*in;	/* read, not yet answered */
 	size_t			 inlen;
 	struct buf		*out;	/* one answer */
 	struct ssh_keys		 keys;
@@ -51,7 +51,7 @@ struct agent_conn {
 	uint32_t		 signatures;	/* asked of the monitor */
 	uint32_t		 binds;
 	int			 idle_ms;
-	int			 told_keyring;	/* logged once per connection */
+	int			 told_keyring;	/* logged (once) */
 	int			 told_cap;
 };
 

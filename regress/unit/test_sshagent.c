@@ -9,10 +9,9 @@
  * the connection; STATS counts the bytes.
  */
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 #include <poll.h>
-#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,17 +21,12 @@
 #include "endpoint.h"
 #include "errors.h"
 #include "msg.h"
+#include "served.h"
 #include "sshmsg.h"
 #include "test.h"
 #include "worker.h"
 
 extern const struct connector ssh_agent_connector;
-
-struct agent {
-	pid_t	 pid;
-	int	 client;	/* the agent client's end */
-	int	 chan;		/* the monitor's end */
-};
 
 static const unsigned char key1[] = "\0\0\0\x0bssh-ed25519\0\0\0\x20"
     "0123456789abcdef0123456789abcdef";
@@ -41,67 +35,35 @@ static const unsigned char key2[] = "\0\0\0\x13" "ecdsa-sha2-nistp256"
 static const unsigned char other[] = "\0\0\0\x0bssh-ed25519\0\0\0\x20"
     "ffffffffffffffffffffffffffffffff";
 
-/* The worker's serve(), then its STATS, as main.c does. */
+/* The worker's serve(), with maxSignatures when it is not NULL. */
 static int
-agent_spawn(struct agent *a, const char *max_signatures)
+agent_spawn(struct served *a, const char *max_signatures)
 {
-	struct wconn		 c;
-	struct relay_stats	 st;
-	int			 cl[2], ch[2], r;
+	struct kvlist	 opts;
+	int		 r;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, cl) == -1 ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, ch) == -1)
+	kv_init(&opts);
+	if (max_signatures != NULL &&
+	    kv_set_str(&opts, "maxSignatures", max_signatures) != 0)
 		return -1;
-	fflush(stdout);
-	if ((a->pid = fork()) == -1)
-		return -1;
-	if (a->pid == 0) {
-		alarm(20);
-		close(cl[0]);
-		close(ch[0]);
-		memset(&c, 0, sizeof(c));
-		c.chan = ch[1];
-		ep_init(&c.client, cl[1], "client");
-		ep_init(&c.backend, -1, "backend");
-		ep_prepare(&c.client);
-		if (max_signatures != NULL)
-			kv_set_str(&c.opts, "maxSignatures", max_signatures);
-		c.idle_timeout_ms = 5000;
-		c.deadline = deadline_in(5000);
-		r = ssh_agent_connector.serve(&c, &st);
-		wchan_stats(&c, &st);
-		ep_close(&c.client);
-		kv_clear(&c.opts);
-		_exit(r == 0 ? 0 : 1);
-	}
-	close(cl[1]);
-	close(ch[1]);
-	a->client = cl[0];
-	a->chan = ch[0];
-	return 0;
+	r = served_spawn(a, &ssh_agent_connector, &opts);
+	kv_clear(&opts);
+	return r;
 }
 
 /* The client says goodbye; the worker's STATS, and its exit status. */
 static int
-agent_reap(struct agent *a, uint64_t *c2b, uint64_t *b2c)
+agent_reap(struct served *a, uint64_t *c2b, uint64_t *b2c)
 {
 	struct buf	*b = buf_new(MSG_MAX_PAYLOAD + 1);
-	uint32_t	 type;
-	int		 status, fd;
 
 	shutdown(a->client, SHUT_WR);
 	*c2b = *b2c = 0;
-	if (b != NULL && msg_recv_timeout(a->chan, 5000, &type, b, &fd) == 0 &&
-	    type == MSG_STATS) {
-		buf_get_u64(b, c2b);
-		buf_get_u64(b, b2c);
-	}
+	if (b != NULL && served_recv(a->chan, MSG_STATS, b) == 0 &&
+	    (buf_get_u64(b, c2b) != 0 || buf_get_u64(b, b2c) != 0))
+		*c2b = *b2c = UINT64_MAX;
 	buf_free(b);
-	close(a->client);
-	close(a->chan);
-	if (waitpid(a->pid, &status, 0) == -1 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
+	return served_reap(a);
 }
 
 static int
@@ -161,19 +123,6 @@ chan_quiet(int chan)
 	return poll(&pfd, 1, 0) == 0;
 }
 
-static int
-mon_recv(int chan, uint32_t want, struct buf *b)
-{
-	uint32_t	 type;
-	int		 fd;
-
-	if (msg_recv_timeout(chan, 5000, &type, b, &fd) != 0)
-		return -1;
-	if (fd != -1)
-		close(fd);
-	return type == want ? 0 : -1;
-}
-
 /* KEYS answered with key1 and key2. */
 static int
 mon_keys(int chan)
@@ -181,7 +130,7 @@ mon_keys(int chan)
 	struct buf	*b = buf_new(MSG_MAX_PAYLOAD + 1);
 	int		 ok;
 
-	ok = b != NULL && mon_recv(chan, MSG_SSH_KEYS, b) == 0 &&
+	ok = b != NULL && served_recv(chan, MSG_SSH_KEYS, b) == 0 &&
 	    buf_len(b) == 0 && buf_put_u32(b, 2) == 0 &&
 	    buf_put_string(b, key1, sizeof(key1) - 1) == 0 &&
 	    buf_put_cstring(b, "first") == 0 &&
@@ -198,7 +147,7 @@ mon_failed(int chan, uint32_t want)
 	struct buf	*b = buf_new(MSG_MAX_PAYLOAD + 1);
 	int		 ok;
 
-	ok = b != NULL && mon_recv(chan, want, b) == 0;
+	ok = b != NULL && served_recv(chan, want, b) == 0;
 	buf_reset(b);
 	ok = ok && buf_put_cstring(b, "refused for the test") == 0 &&
 	    msg_send(chan, MSG_FAILED, b, -1) == 0;
@@ -216,7 +165,7 @@ mon_sign(int chan)
 	uint32_t		 flags;
 	int			 ok;
 
-	ok = b != NULL && mon_recv(chan, MSG_SSH_SIGN, b) == 0 &&
+	ok = b != NULL && served_recv(chan, MSG_SSH_SIGN, b) == 0 &&
 	    buf_get_string_direct(b, &k, &klen) == 0 &&
 	    buf_get_string_direct(b, &d, &dlen) == 0 &&
 	    buf_get_u32(b, &flags) == 0 && buf_expect_end(b) == 0 &&
@@ -268,7 +217,7 @@ is_identities(struct buf *b)
  */
 TEST(sshagent_identities_and_sign)
 {
-	struct agent	 a;
+	struct served	 a;
 	struct buf	*b = buf_new(0), *req;
 	const unsigned char *v;
 	size_t		 len;
@@ -318,7 +267,7 @@ TEST(sshagent_identities_and_sign)
  */
 TEST(sshagent_sign_refusals_and_cap)
 {
-	struct agent	 a;
+	struct served	 a;
 	struct buf	*b = buf_new(0), *req;
 	uint64_t	 c2b, b2c;
 
@@ -353,7 +302,7 @@ TEST(sshagent_sign_refusals_and_cap)
 /* The monitor has no keys to give: FAILURE, and KEYS is not asked again. */
 TEST(sshagent_keys_refused)
 {
-	struct agent	 a;
+	struct served	 a;
 	struct buf	*b = buf_new(0), *req;
 	uint64_t	 c2b, b2c;
 
@@ -393,7 +342,7 @@ bind_request(const char *name, const char *sid, int forwarding)
  */
 TEST(sshagent_session_bind)
 {
-	struct agent		 a;
+	struct served		 a;
 	struct buf		*b = buf_new(MSG_MAX_PAYLOAD + 1), *req;
 	const unsigned char	*k, *sid, *sig;
 	size_t			 klen, sidlen, siglen;
@@ -406,7 +355,7 @@ TEST(sshagent_session_bind)
 	    0)) != NULL);
 	CHECK(client_send(a.client, SSH_AGENTC_EXTENSION, req) == 0);
 	CHECK(mon_keys(a.chan) == 0);
-	CHECK(mon_recv(a.chan, MSG_SSH_BIND, b) == 0);
+	CHECK(served_recv(a.chan, MSG_SSH_BIND, b) == 0);
 	CHECK(buf_get_string_direct(b, &k, &klen) == 0 &&
 	    klen == sizeof(key1) - 1 && memcmp(k, key1, klen) == 0);
 	CHECK(buf_get_string_direct(b, &sid, &sidlen) == 0 && sidlen == 9 &&
@@ -445,7 +394,7 @@ TEST(sshagent_session_bind)
 /* A frame that is not one ends the connection, unanswered. */
 TEST(sshagent_malformed_frame_closes)
 {
-	struct agent	 a;
+	struct served	 a;
 	struct buf	*b = buf_new(0);
 	uint64_t	 c2b, b2c;
 
@@ -464,7 +413,7 @@ TEST(sshagent_malformed_frame_closes)
 /* A maxSignatures the worker cannot read: it serves nothing. */
 TEST(sshagent_bad_max_signatures)
 {
-	struct agent	 a;
+	struct served	 a;
 	struct buf	*b = buf_new(0);
 	uint64_t	 c2b, b2c;
 

@@ -382,9 +382,15 @@ agent_policy(const struct worker *w, const struct ssh_state *st,
 	}
 	if (sc->allowed_hostkeys == NULL && sc->allowed_fps == NULL)
 		return 0;
+	/*
+	 * A hostbound request names its host too (OpenSSH PROTOCOL 2.5):
+	 * it must be the one bound to its session.
+	 */
 	for (i = 0; i < st->nbinds; i++)
 		if (bytes_cmp(st->binds[i].sid, st->binds[i].sidlen,
 		    ua.session_id, ua.session_idlen) == 0 &&
+		    (ua.hostkey == NULL || bytes_cmp(ua.hostkey, ua.hostkeylen,
+		    st->binds[i].hostkey, st->binds[i].hostkeylen) == 0) &&
 		    hostkey_allowed(sc, st->binds[i].hostkey,
 		    st->binds[i].hostkeylen))
 			return 0;
@@ -664,10 +670,9 @@ backend_hostkeys(const struct worker *w, struct kvlist *params, char *why,
 	const struct ssh_conf	*sc = conf_of(w);
 	const struct secret	*hk = creds_get(w->creds, "hostKey");
 	struct secret		*text = NULL;
-	struct buf		*blobs, *one, b;
-	const unsigned char	*blob;
-	char			 host[256], port[16], err[256], *s = NULL, *p;
-	size_t			 n = 0, len;
+	struct buf		*blobs, *one;
+	char			 host[256], port[16], err[256], *s = NULL;
+	size_t			 n = 0;
 	int			 r;
 
 	if (sc->accept_any)
@@ -703,14 +708,8 @@ backend_hostkeys(const struct worker *w, struct kvlist *params, char *why,
 		snprintf(why, whylen, "no known host key for %s:%s (set "
 		    "hostKey, knownHostsFile or hostKeyFingerprint)%s%s",
 		    host, port, err[0] != '\0' ? ": " : "", err);
-	if (r == 0 && (s = p = calloc(1, buf_len(blobs) * 2 + 1)) == NULL)
+	if (r == 0 && (s = ssh_blobs_base64(blobs)) == NULL)
 		r = ERR_NOMEM;
-	buf_view(&b, buf_ptr(blobs), buf_len(blobs));
-	while (r == 0 && buf_get_string_direct(&b, &blob, &len) == 0) {
-		if (p != s)
-			*p++ = ',';
-		p += EVP_EncodeBlock((unsigned char *)p, blob, (int)len);
-	}
 	if (r == 0)
 		r = kv_set_str(params, "hostKeys", s);
 	free(s);

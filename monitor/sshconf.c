@@ -367,27 +367,36 @@ ssh_check_agent(struct cfgcheck *cc, struct service *svc)
 	return get_list(cc, svc, "allowedHostKeys", sc, add_hostkey);
 }
 
+char *
+ssh_blobs_base64(const struct buf *blobs)
+{
+	struct buf		 b;
+	const unsigned char	*blob;
+	char			*s, *p;
+	size_t			 len;
+
+	buf_view(&b, buf_ptr(blobs), buf_len(blobs));
+	/* 4 characters for 3 bytes, less than 2 for 1; a comma per string. */
+	if ((s = p = calloc(1, buf_len(blobs) * 2 + 1)) == NULL)
+		return NULL;
+	while (buf_get_string_direct(&b, &blob, &len) == 0) {
+		if (p != s)
+			*p++ = ',';
+		p += EVP_EncodeBlock((unsigned char *)p, blob, (int)len);
+	}
+	return s;
+}
+
 /* authorizedKeys, for the worker: base64 blobs separated by ",". */
 static int
 authorized_option(struct cfgcheck *cc, struct service *svc,
     const struct ssh_conf *sc)
 {
-	struct buf		 b;
-	const unsigned char	*blob;
-	char			*s, *p;
-	size_t			 len, room;
-	int			 r;
+	char	*s;
+	int	 r;
 
-	buf_view(&b, buf_ptr(sc->authorized), buf_len(sc->authorized));
-	room = buf_len(sc->authorized) * 2 + 1;
-	if ((s = p = calloc(1, room)) == NULL)
+	if ((s = ssh_blobs_base64(sc->authorized)) == NULL)
 		return cfg_error(cc, svc->line, svc->col, "out of memory");
-	while (buf_len(&b) > 0 && buf_get_string_direct(&b, &blob,
-	    &len) == 0) {
-		if (p != s)
-			*p++ = ',';
-		p += EVP_EncodeBlock((unsigned char *)p, blob, (int)len);
-	}
 	if (strlen(s) > MSG_MAX_STRING / 2)
 		r = cfg_error(cc, svc->line, svc->col, "service " NAMEFMT
 		    ": config.authorizedKeys is too long", svc->name);

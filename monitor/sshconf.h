@@ -70,6 +70,12 @@ struct ssh_conf {
 	struct buf	*authorized;		/* string blobs, or NULL */
 };
 
+/*
+ * Strings (u32 length, bytes) of blobs as base64 separated by ",", as
+ * the worker reads authorizedKeys and hostKeys; NULL: no memory.
+ */
+char	*ssh_blobs_base64(const struct buf *blobs);
+
 int	ssh_check_agent(struct cfgcheck *, struct service *);
 int	ssh_check_ssh(struct cfgcheck *, struct service *);
 void	ssh_conf_free(void *);

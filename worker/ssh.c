@@ -168,7 +168,8 @@ ssh_handshake(struct wconn *c)
 	sc->c = c;
 	if ((r = sshfront_start(sc, err, sizeof(err))) != 0 ||
 	    (r = sshfront_auth(sc, err, sizeof(err))) != 0) {
-		log_info("%s", wchan_reason(err));
+		if (err[0] != '\0')
+			log_info("%s", wchan_reason(err));
 		ssh_end(sc);
 		return r;
 	}

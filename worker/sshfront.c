@@ -56,45 +56,6 @@ front_hostkey(struct sshconn *sc, char *err, size_t errlen)
 }
 
 int
-sshfront_start(struct sshconn *sc, char *err, size_t errlen)
-{
-	long	 secs;
-	int	 no = 0, r;
-
-	if ((sc->bind = ssh_bind_new()) == NULL ||
-	    (sc->front = ssh_new()) == NULL) {
-		snprintf(err, errlen, "airlock: out of memory");
-		return ERR_NOMEM;
-	}
-	/* No /etc/ssh/libssh_server_config. */
-	if (ssh_bind_options_set(sc->bind, SSH_BIND_OPTIONS_PROCESS_CONFIG,
-	    &no) != SSH_OK ||
-	    ssh_bind_options_set(sc->bind, SSH_BIND_OPTIONS_KEY_EXCHANGE,
-	    FRONT_KEX) != SSH_OK) {
-		snprintf(err, errlen, "airlock: libssh: %s",
-		    ssh_get_error(sc->bind));
-		return ERR_INVAL;
-	}
-	if ((r = front_hostkey(sc, err, errlen)) != 0)
-		return r;
-	if (ssh_bind_accept_fd(sc->bind, sc->front, sc->c->client.fd) !=
-	    SSH_OK) {
-		snprintf(err, errlen, "airlock: libssh: %s",
-		    ssh_get_error(sc->bind));
-		return ERR_INVAL;
-	}
-	sc->c->client.fd = -1;	/* the session's now: ssh_free closes it */
-	secs = (ssh_remaining_ms(sc) + 999) / 1000;
-	ssh_options_set(sc->front, SSH_OPTIONS_TIMEOUT, &secs);
-	if (ssh_handle_key_exchange(sc->front) != SSH_OK) {
-		snprintf(err, errlen, "client key exchange: %s",
-		    ssh_get_error(sc->front));
-		return ERR_PROTO;
-	}
-	return 0;
-}
-
-int
 sshfront_key_allowed(struct wconn *c, ssh_key key)
 {
 	const char	*list, *item;
@@ -189,15 +150,20 @@ auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *key,
 	return front_let_in(sc, user);
 }
 
-int
-sshfront_auth(struct sshconn *sc, char *err, size_t errlen)
+/*
+ * Before the key exchange: a client sends its first requests right
+ * after its NEWKEYS, and libssh may read them with it, inside
+ * ssh_handle_key_exchange; without the hooks it would queue them
+ * unanswered.
+ */
+static int
+front_hooks(struct sshconn *sc, char *err, size_t errlen)
 {
-	int	 r;
-
 	memset(&sc->scb, 0, sizeof(sc->scb));
 	sc->scb.userdata = sc;
 	sc->scb.auth_none_function = auth_none;
 	sc->scb.auth_pubkey_function = auth_pubkey;
+	sshrelay_init(sc);
 	ssh_callbacks_init(&sc->scb);
 	if (ssh_set_server_callbacks(sc->front, &sc->scb) != SSH_OK) {
 		snprintf(err, errlen, "airlock: libssh: %s",
@@ -206,7 +172,55 @@ sshfront_auth(struct sshconn *sc, char *err, size_t errlen)
 	}
 	ssh_set_auth_methods(sc->front, client_auth_publickey(sc->c) ?
 	    SSH_AUTH_METHOD_PUBLICKEY : SSH_AUTH_METHOD_NONE);
-	sshrelay_init(sc);
+	return 0;
+}
+
+int
+sshfront_start(struct sshconn *sc, char *err, size_t errlen)
+{
+	long	 secs;
+	int	 no = 0, r;
+
+	if ((sc->bind = ssh_bind_new()) == NULL ||
+	    (sc->front = ssh_new()) == NULL) {
+		snprintf(err, errlen, "airlock: out of memory");
+		return ERR_NOMEM;
+	}
+	/* No /etc/ssh/libssh_server_config. */
+	if (ssh_bind_options_set(sc->bind, SSH_BIND_OPTIONS_PROCESS_CONFIG,
+	    &no) != SSH_OK ||
+	    ssh_bind_options_set(sc->bind, SSH_BIND_OPTIONS_KEY_EXCHANGE,
+	    FRONT_KEX) != SSH_OK) {
+		snprintf(err, errlen, "airlock: libssh: %s",
+		    ssh_get_error(sc->bind));
+		return ERR_INVAL;
+	}
+	if ((r = front_hostkey(sc, err, errlen)) != 0)
+		return r;
+	if (ssh_bind_accept_fd(sc->bind, sc->front, sc->c->client.fd) !=
+	    SSH_OK) {
+		snprintf(err, errlen, "airlock: libssh: %s",
+		    ssh_get_error(sc->bind));
+		return ERR_INVAL;
+	}
+	sc->c->client.fd = -1;	/* the session's now: ssh_free closes it */
+	if ((r = front_hooks(sc, err, errlen)) != 0)
+		return r;
+	secs = (ssh_remaining_ms(sc) + 999) / 1000;
+	ssh_options_set(sc->front, SSH_OPTIONS_TIMEOUT, &secs);
+	if (ssh_handle_key_exchange(sc->front) != SSH_OK) {
+		snprintf(err, errlen, "client key exchange: %s",
+		    ssh_get_error(sc->front));
+		return ERR_PROTO;
+	}
+	return 0;
+}
+
+int
+sshfront_auth(struct sshconn *sc, char *err, size_t errlen)
+{
+	int	 r;
+
 	if ((sc->ev_front = ssh_event_new()) == NULL ||
 	    ssh_event_add_session(sc->ev_front, sc->front) != SSH_OK) {
 		snprintf(err, errlen, "airlock: out of memory");
@@ -229,7 +243,7 @@ sshfront_auth(struct sshconn *sc, char *err, size_t errlen)
 	if (sc->failed) {
 		/* The banner and the failure reach the client first. */
 		ssh_blocking_flush(sc->front, 1000);
-		snprintf(err, errlen, "the backend leg failed");
+		err[0] = '\0';		/* front_let_in said why */
 		return ERR_AUTH;
 	}
 	return 0;

@@ -31,8 +31,21 @@
 #define RELAY_REQUEST_TIMEOUT	30
 #define RELAY_CHUNK		(32 * 1024)
 
+/* One direction of a pair's data: what was read and is not yet written. */
+struct sshflow {
+	ssh_channel	 src;
+	ssh_channel	 dst;
+	int		 is_stderr;
+	unsigned char	*buf;		/* RELAY_CHUNK, from the first read */
+	size_t		 off;
+	size_t		 len;
+};
+
+enum { FLOW_B2C, FLOW_B2C_ERR, FLOW_C2B, FLOW_C2B_ERR, FLOW_N };
+
 struct sshpair {
 	struct sshpair	*next;
+	struct sshflow	 flow[FLOW_N];
 	struct sshconn	*sc;
 	ssh_channel	 cch;		/* the client's */
 	ssh_channel	 bch;		/* the backend's */
@@ -215,9 +228,21 @@ pair_open(struct sshconn *sc, const char *host, int port, const char *orig,
 }
 
 static void
+flow_init(struct sshflow *f, ssh_channel src, ssh_channel dst, int is_stderr)
+{
+	f->src = src;
+	f->dst = dst;
+	f->is_stderr = is_stderr;
+}
+
+static void
 pair_attach(struct sshconn *sc, struct sshpair *p, ssh_channel cch)
 {
 	p->cch = cch;
+	flow_init(&p->flow[FLOW_B2C], p->bch, cch, 0);
+	flow_init(&p->flow[FLOW_B2C_ERR], p->bch, cch, 1);
+	flow_init(&p->flow[FLOW_C2B], cch, p->bch, 0);
+	flow_init(&p->flow[FLOW_C2B_ERR], cch, p->bch, 1);
 	p->ccb.userdata = p;
 	p->ccb.channel_pty_request_function = on_pty;
 	p->ccb.channel_shell_request_function = on_shell;
@@ -235,6 +260,10 @@ pair_attach(struct sshconn *sc, struct sshpair *p, ssh_channel cch)
 static void
 pair_free(struct sshpair *p)
 {
+	int	 i;
+
+	for (i = 0; i < FLOW_N; i++)
+		free(p->flow[i].buf);
 	if (p->cch != NULL)
 		ssh_channel_free(p->cch);
 	if (p->bch != NULL)
@@ -307,44 +336,62 @@ sshrelay_init(struct sshconn *sc)
 }
 
 /*
- * Move what src holds to dst, as far as dst's window goes.  The count,
- * or -1 when src or dst failed.
+ * Move what the flow's source holds to its destination, as far as the
+ * destination's window goes.  A write may take less than it is given
+ * (none during a key re-exchange, when libssh holds channel data back):
+ * the rest waits in the flow.  The count moved, or -1 when a side failed.
  */
 static long
-pump(ssh_channel src, ssh_channel dst, int is_stderr)
+pump(struct sshflow *f)
 {
-	static unsigned char	 buf[RELAY_CHUNK];
-	uint32_t		 win;
-	long			 moved = 0;
-	int			 n, w;
+	uint32_t	 win;
+	long		 moved = 0;
+	int		 n;
 
 	for (;;) {
-		if ((win = ssh_channel_window_size(dst)) == 0)
+		if (f->len > 0) {
+			n = f->is_stderr ? ssh_channel_write_stderr(f->dst,
+			    f->buf + f->off, f->len) : ssh_channel_write(f->dst,
+			    f->buf + f->off, f->len);
+			if (n < 0)
+				return -1;
+			f->off += n;
+			f->len -= n;
+			moved += n;
+			if (f->len > 0)
+				break;
+		}
+		if ((win = ssh_channel_window_size(f->dst)) == 0)
 			break;
-		if (win > sizeof(buf))
-			win = sizeof(buf);
-		n = ssh_channel_read_nonblocking(src, buf, win, is_stderr);
+		if (f->buf == NULL && (f->buf = malloc(RELAY_CHUNK)) == NULL)
+			return -1;
+		n = ssh_channel_read_nonblocking(f->src, f->buf,
+		    win < RELAY_CHUNK ? win : RELAY_CHUNK, f->is_stderr);
 		if (n == SSH_EOF || n == 0)
 			break;
 		if (n < 0)
 			return -1;
-		w = is_stderr ? ssh_channel_write_stderr(dst, buf, n) :
-		    ssh_channel_write(dst, buf, n);
-		if (w != n)
-			return -1;
-		moved += n;
+		f->off = 0;
+		f->len = n;
 	}
 	return moved;
 }
 
+/* Has the source no more to give, and has all it gave gone on? */
+static int
+drained(struct sshflow *f)
+{
+	return f->len == 0 && ssh_channel_poll(f->src, f->is_stderr) <= 0;
+}
+
 /* An EOF that came, once what came before it has gone on. */
 static void
-pass_eof(ssh_channel src, ssh_channel dst, int *sent)
+pass_eof(struct sshflow *out, struct sshflow *err, int *sent)
 {
-	if (*sent || !ssh_channel_is_eof(src) || ssh_channel_is_closed(dst) ||
-	    ssh_channel_poll(src, 0) > 0 || ssh_channel_poll(src, 1) > 0)
+	if (*sent || !ssh_channel_is_eof(out->src) ||
+	    ssh_channel_is_closed(out->dst) || !drained(out) || !drained(err))
 		return;
-	ssh_channel_send_eof(dst);
+	ssh_channel_send_eof(out->dst);
 	*sent = 1;
 }
 
@@ -365,28 +412,29 @@ pass_exit(struct sshpair *p)
 static int
 pair_turn(struct sshconn *sc, struct sshpair *p, int *moved)
 {
-	long	 n[4];
+	long	 n[FLOW_N];
+	int	 i;
 
-	n[0] = pump(p->bch, p->cch, 0);
-	n[1] = pump(p->bch, p->cch, 1);
-	n[2] = pump(p->cch, p->bch, 0);
-	n[3] = pump(p->cch, p->bch, 1);
-	if (n[0] < 0 || n[1] < 0 || n[2] < 0 || n[3] < 0)
-		return 1;
+	for (i = 0; i < FLOW_N; i++)
+		if ((n[i] = pump(&p->flow[i])) < 0)
+			return 1;
 	if (n[0] + n[1] + n[2] + n[3] > 0)
 		*moved = 1;
-	sc->st->b2c += n[0] + n[1];
-	sc->st->c2b += n[2] + n[3];
-	pass_eof(p->bch, p->cch, &p->ceof_sent);
-	pass_eof(p->cch, p->bch, &p->beof_sent);
-	if (ssh_channel_is_closed(p->bch)) {
-		/* Closed means drained (libssh delays it until then). */
+	sc->st->b2c += n[FLOW_B2C] + n[FLOW_B2C_ERR];
+	sc->st->c2b += n[FLOW_C2B] + n[FLOW_C2B_ERR];
+	pass_eof(&p->flow[FLOW_B2C], &p->flow[FLOW_B2C_ERR], &p->ceof_sent);
+	pass_eof(&p->flow[FLOW_C2B], &p->flow[FLOW_C2B_ERR], &p->beof_sent);
+	if (ssh_channel_is_closed(p->cch))
+		return 1;
+	/* Closed means read to its end (libssh delays it until then). */
+	if (ssh_channel_is_closed(p->bch) && p->flow[FLOW_B2C].len == 0 &&
+	    p->flow[FLOW_B2C_ERR].len == 0) {
 		pass_exit(p);
-		if (!p->ceof_sent && !ssh_channel_is_closed(p->cch))
+		if (!p->ceof_sent)
 			ssh_channel_send_eof(p->cch);
 		return 1;
 	}
-	return ssh_channel_is_closed(p->cch);
+	return 0;
 }
 
 static int

@@ -67,7 +67,7 @@ static void
 indent_pem(EVP_PKEY *key, char *out, size_t outlen)
 {
 	BIO	*mem;
-	char	*p, *line, *save = NULL;
+	char	*p, *copy, *line, *save = NULL;
 	long	 len;
 	size_t	 off;
 
@@ -76,7 +76,11 @@ indent_pem(EVP_PKEY *key, char *out, size_t outlen)
 	REQUIRE(PEM_write_bio_PrivateKey(mem, key, NULL, NULL, 0, NULL,
 	    NULL) == 1);
 	REQUIRE((len = BIO_get_mem_data(mem, &p)) > 0);
-	REQUIRE((p = strndup(p, (size_t)len)) != NULL);
+	/* The BIO's bytes end without a NUL. */
+	REQUIRE((copy = malloc((size_t)len + 1)) != NULL);
+	memcpy(copy, p, (size_t)len);
+	copy[len] = '\0';
+	p = copy;
 	for (line = strtok_r(p, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		off = strlen(out);

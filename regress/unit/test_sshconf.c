@@ -41,7 +41,7 @@ setup(void)
 	BIO		*mem;
 	struct buf	*blob;
 	unsigned char	 b64[256];
-	char		*p, *line, *save = NULL;
+	char		*p, *copy, *line, *save = NULL;
 	long		 len;
 	size_t		 off;
 
@@ -55,7 +55,11 @@ setup(void)
 	REQUIRE(PEM_write_bio_PrivateKey(mem, key, NULL, NULL, 0, NULL,
 	    NULL) == 1);
 	REQUIRE((len = BIO_get_mem_data(mem, &p)) > 0);
-	REQUIRE((p = strndup(p, (size_t)len)) != NULL);
+	/* The BIO's bytes end without a NUL. */
+	REQUIRE((copy = malloc((size_t)len + 1)) != NULL);
+	memcpy(copy, p, (size_t)len);
+	copy[len] = '\0';
+	p = copy;
 	for (line = strtok_r(p, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		off = strlen(pem);
@@ -72,6 +76,9 @@ setup(void)
 }
 
 /* The file: lines 1-4 the head, then the text (line 5 on). */
+static char	*text(const char *fmt, ...)
+		    __attribute__((format(printf, 1, 2)));
+
 static char *
 text(const char *fmt, ...)
 {

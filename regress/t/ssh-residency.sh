@@ -25,10 +25,8 @@ while read -r k p; do
 	wait_for_log "^in$" 20 "$T/out.$svc" ||
 	    fail "$svc: $(cat "$T/out.$svc")"
 	W=$(ssh_worker_of "$svc")
-	"$MEMSCAN" "$W" "$(ssh_key_needles front | grep '\.seed$')" \
-	    >"$T/scan.front" 2>&1
-	[ $? -eq 1 ] || fail "$svc: control: the front key's seed is not" \
-	    "in worker $W: $(cat "$T/scan.front")"
+	residency_found "$svc worker" "$W" \
+	    "$(ssh_key_needles front | grep '\.seed$')" "the front key's seed"
 	ssh_no_key_in "$svc worker" "$W" "$k"
 	ok "$svc: worker $W holds the front key, and nothing of key $k"
 	kill "$SSH_BG_PID"

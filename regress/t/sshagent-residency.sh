@@ -32,9 +32,8 @@ wait_for_log loaded 20 "$T/holder.out" || fail "holder: $(cat "$T/holder.out")"
 for k in $ALL; do
 	for f in $(ssh_key_needles "$k"); do
 		case $f in *-be) continue ;; esac
-		"$MEMSCAN" "$HOLDER" "$f" >/dev/null 2>&1
-		[ $? -eq 1 ] || fail "control: ${f#"$T"/needles/} is not" \
-		    "found in a process that loaded the key"
+		residency_found "a process that loaded the keys" "$HOLDER" \
+		    "$f" "${f#"$T"/needles/}"
 	done
 done
 kill "$HOLDER"
@@ -53,9 +52,7 @@ for s in "a $SSH_AGENT_A" "b $SSH_AGENT_B" "c $SSH_AGENT_C"; do
 	wait_for_log "^signed" 20 "$T/client.$svc" ||
 	    fail "$svc: $(cat "$T/client.$svc")"
 	W=$(ssh_worker_of "$svc")
-	"$MEMSCAN" "$W" "$T/marker" >"$T/scan.marker" 2>&1
-	[ $? -eq 1 ] || fail "$svc: control: the data it had signed is not" \
-	    "in worker $W: $(cat "$T/scan.marker")"
+	residency_found "$svc worker" "$W" "$T/marker" "the data it had signed"
 	ssh_no_key_in "$svc worker" "$W" "$@"
 	ok "$svc: worker $W holds the signed data but nothing of $*"
 	kill "$C"

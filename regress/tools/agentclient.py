@@ -6,6 +6,9 @@ bench, where ssh-add and ssh cannot do what is measured or held.
       list the keys, have the first one sign the bytes of DATAFILE, say
       "signed N bytes" on stdout, and keep the connection open SECONDS
       (a residency test scans the worker meanwhile).
+  agentclient.py late SOCKET SECONDS
+      list the keys, wait SECONDS, then ask the first one to sign: say
+      "signed" (exit 0) or "refused" (exit 3).
   agentclient.py bench SOCKET SECONDS
       list the keys, then sign with the first one, one request after the
       other on one connection, for SECONDS; print "N signatures in S s".
@@ -89,6 +92,16 @@ def hold(path, datafile, seconds):
     time.sleep(seconds)
 
 
+def late(path, seconds):
+    a = Agent(path)
+    blob = a.keys()[0]
+    time.sleep(seconds)
+    if a.sign(blob, b"late") is None:
+        print("refused")
+        sys.exit(3)
+    print("signed")
+
+
 def bench(path, seconds):
     a = Agent(path)
     blob = a.keys()[0]
@@ -106,6 +119,8 @@ def bench(path, seconds):
 def main():
     if len(sys.argv) == 5 and sys.argv[1] == "hold":
         hold(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "late":
+        late(sys.argv[2], float(sys.argv[3]))
     elif len(sys.argv) == 4 and sys.argv[1] == "bench":
         bench(sys.argv[2], float(sys.argv[3]))
     else:

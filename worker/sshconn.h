@@ -65,8 +65,6 @@ int	sshfront_auth(struct sshconn *, char *err, size_t);
 /* sshfrontkey.c: a private key's text (PEM or OpenSSH) into *key. */
 struct secret;
 int	sshfront_import_key(const struct secret *, ssh_key *key);
-/* Is this public key one the configuration lets in (clientAuth)? */
-int	sshfront_key_allowed(struct wconn *, ssh_key);
 
 /* sshrefuse.c */
 /* The client's session channel when the backend failed (one only). */

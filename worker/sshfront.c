@@ -55,8 +55,9 @@ front_hostkey(struct sshconn *sc, char *err, size_t errlen)
 	return 0;
 }
 
-int
-sshfront_key_allowed(struct wconn *c, ssh_key key)
+/* Is this public key one the configuration lets in (clientAuth)? */
+static int
+key_allowed(struct wconn *c, ssh_key key)
 {
 	const char	*list, *item;
 	ssh_key		 k;
@@ -129,7 +130,7 @@ auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *key,
 
 	(void)s;
 	if (!client_auth_publickey(sc->c) ||
-	    !sshfront_key_allowed(sc->c, key))
+	    !key_allowed(sc->c, key))
 		return SSH_AUTH_DENIED;
 	if (state == SSH_PUBLICKEY_STATE_NONE)
 		return SSH_AUTH_SUCCESS;

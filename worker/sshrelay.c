@@ -71,12 +71,12 @@ back_blocking(struct sshconn *sc, int on)
 	ssh_set_blocking(sc->back, on);
 }
 
+/* The backend's answer to a client's request is the client's. */
 static int
-req_result(struct sshpair *p, const char *what, int rc)
+req_result(const char *what, int rc)
 {
 	if (rc != SSH_OK)
 		log_debug("the backend refused %s", what);
-	(void)p;
 	return rc == SSH_OK ? 0 : -1;
 }
 
@@ -91,7 +91,7 @@ on_pty(ssh_session s, ssh_channel ch, const char *term, int w, int h,
 	back_blocking(p->sc, 1);
 	rc = ssh_channel_request_pty_size(p->bch, term, w, h);
 	back_blocking(p->sc, 0);
-	return req_result(p, "a pty", rc);
+	return req_result("a pty", rc);
 }
 
 static int
@@ -104,7 +104,7 @@ on_shell(ssh_session s, ssh_channel ch, void *arg)
 	back_blocking(p->sc, 1);
 	rc = ssh_channel_request_shell(p->bch);
 	back_blocking(p->sc, 0);
-	return req_result(p, "a shell", rc);
+	return req_result("a shell", rc);
 }
 
 static int
@@ -117,7 +117,7 @@ on_exec(ssh_session s, ssh_channel ch, const char *cmd, void *arg)
 	back_blocking(p->sc, 1);
 	rc = ssh_channel_request_exec(p->bch, cmd);
 	back_blocking(p->sc, 0);
-	return req_result(p, "a command", rc);
+	return req_result("a command", rc);
 }
 
 static int
@@ -130,7 +130,7 @@ on_subsystem(ssh_session s, ssh_channel ch, const char *name, void *arg)
 	back_blocking(p->sc, 1);
 	rc = ssh_channel_request_subsystem(p->bch, name);
 	back_blocking(p->sc, 0);
-	return req_result(p, "a subsystem", rc);
+	return req_result("a subsystem", rc);
 }
 
 static int
@@ -144,7 +144,7 @@ on_env(ssh_session s, ssh_channel ch, const char *name, const char *value,
 	back_blocking(p->sc, 1);
 	rc = ssh_channel_request_env(p->bch, name, value);
 	back_blocking(p->sc, 0);
-	return req_result(p, "an environment variable", rc);
+	return req_result("an environment variable", rc);
 }
 
 /* RFC 4254 6.7 and 6.9: no reply is wanted. */

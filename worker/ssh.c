@@ -20,12 +20,26 @@
 
 static struct sshconn	 conn;	/* one connection per worker */
 
-/* libssh's warnings, at our debug level: they may name the peer's data. */
+/*
+ * libssh's warnings, at our debug level (they may name the peer's data),
+ * and only the first few: libssh warns at every key re-exchange ("This
+ * direction isn't used anymore"), which a client may make as often as it
+ * likes, and the monitor ends a worker past its log budget.
+ */
+#define SSH_LOG_LINES	20
+
 static void
 ssh_log_line(int prio, const char *fn, const char *msg, void *arg)
 {
-	(void)prio, (void)fn, (void)arg;
-	log_debug("libssh: %s", msg);
+	static int	 lines;
+
+	(void)fn, (void)arg;
+	if (prio > SSH_LOG_WARNING || lines >= SSH_LOG_LINES)
+		return;
+	if (++lines == SSH_LOG_LINES)
+		log_debug("libssh: %s (and no more of libssh's)", msg);
+	else
+		log_debug("libssh: %s", msg);
 }
 
 /*

@@ -2,8 +2,9 @@
 # ends (the issue's figure).  The bytes are a deterministic stream
 # (AES-128-CTR of zeros under a fixed key: fast, and incompressible), made
 # by openssl on the sending side, so that nothing of that size is written
-# to disk; both ends hash what they sent or received.  Flow control is what
-# this exercises: neither side may outrun the other's window.
+# to disk; its hash is computed apart, and the receiving end hashes what it
+# got.  Flow control is what this exercises: neither side may outrun the
+# other's window, and nothing may be lost at the end.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/ssh.sh"
 

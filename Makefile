@@ -16,7 +16,7 @@ VERSION		 = 0.1.0
 
 MON_PKGS	 = libevent libevent_openssl openssl libsodium yaml-0.1 libidn \
 		   jansson libpcre2-8
-WRK_PKGS	 = openssl libsodium libseccomp libcap-ng
+WRK_PKGS	 = openssl libsodium libseccomp libcap-ng libssh
 ALL_PKGS	 = $(sort $(MON_PKGS) $(WRK_PKGS))
 # The test tools' own: the seccomp profile loader reads JSON.
 TOOL_PKGS	 = jansson
@@ -90,6 +90,11 @@ regress/tools/%: regress/tools/%.c libcommon.a
 	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) \
 	    $(shell $(PKG_CONFIG) --libs $(TOOL_PKGS))
 
+# sshkeytool runs the monitor's SSH key code (regress/t/sshkey-openssh.sh).
+regress/tools/sshkeytool: regress/tools/sshkeytool.c libmonitor.a libcommon.a
+	@echo "  CCLD    $@"
+	@$(CC) $(CFLAGS) -Imonitor $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
 regress/tools/preload/%.so: regress/tools/preload/%.c
 	@echo "  CCLD    $@"
 	@$(CC) $(OPT) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fPIC \
@@ -136,6 +141,7 @@ bench: deps
 	sh regress/bench/pg.sh
 	sh regress/bench/mysql.sh
 	sh regress/bench/http.sh
+	sh regress/bench/ssh.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR)

@@ -7,19 +7,24 @@
 # The tests start their own PostgreSQL clusters on free ports, so the
 # packaged services are neither needed nor wanted: when this script installs
 # packages it stops services from starting, and it stops a packaged
-# pgbouncer that holds its default port (the benchmark uses it).
+# pgbouncer that holds its default port (the benchmark uses it).  The same
+# holds for sshd: the tests run /usr/sbin/sshd on free ports with their own
+# configurations (regress/ssh.sh); a packaged sshd that already runs is left
+# alone (it holds port 22 only, which no test uses, and may be how an
+# administrator reaches the machine).
 
 set -eu
 
 PKGS="build-essential gcc make pkg-config
 	libevent-dev libssl-dev libsodium-dev libyaml-dev libseccomp-dev
-	libcap-ng-dev libidn-dev libjansson-dev libhttp-parser-dev
+	libcap-ng-dev libidn-dev libjansson-dev libhttp-parser-dev libssh-dev
 	postgresql postgresql-client pgbouncer
 	mariadb-server mariadb-client python3-pymysql python3-nacl
 	python3-cryptography libpcre2-dev nginx-light wrk python3-botocore
 	python3-requests wget python3-oauthlib
 	openssl procps util-linux coreutils clang libclang-rt-14-dev valgrind
-	python3 mandoc curl systemd jq"
+	python3 mandoc curl systemd jq
+	openssh-server openssh-sftp-server openssh-client"
 
 WORKER_USER=_airlock
 CHROOT_DIR=/var/empty/airlock

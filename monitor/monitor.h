@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <openssl/types.h>
+
 #include "config.h"
 #include "log.h"
 
@@ -267,6 +269,12 @@ int		 tlssign_sign(const struct secret *key,
 		    const struct secret *cert, const struct tlsscheme *,
 		    const unsigned char *, size_t, unsigned char *sig,
 		    size_t *siglen, char *why, size_t);
+
+/*
+ * pemkey.c: an unencrypted PEM private key (tlssign.c's, sshkey.c's),
+ * read in place, never with a passphrase prompt: a new EVP_PKEY, or NULL.
+ */
+EVP_PKEY	*pem_private_key(const void *, size_t);
 
 /* creds.c: resolve a service's credentials through the providers. */
 struct cred_req;

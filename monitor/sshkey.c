@@ -33,6 +33,7 @@
 #include "agentmsg.h"
 #include "buf.h"
 #include "errors.h"
+#include "monitor.h"
 #include "secret.h"
 #include "sshkey.h"
 #include "util.h"
@@ -85,24 +86,14 @@ str_eq(const unsigned char *p, size_t len, const char *s)
 	return len == strlen(s) && memcmp(p, s, len) == 0;
 }
 
+/* The curve whose SSH identifier (or, with type, key type) is name. */
 static const struct curve *
-curve_by_ssh(const unsigned char *name, size_t len)
+curve_named(const unsigned char *name, size_t len, int type)
 {
 	size_t	 i;
 
 	for (i = 0; i < nitems(curves); i++)
-		if (str_eq(name, len, curves[i].ssh))
-			return &curves[i];
-	return NULL;
-}
-
-static const struct curve *
-curve_by_type(const unsigned char *type, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < nitems(curves); i++)
-		if (str_eq(type, len, curves[i].type))
+		if (str_eq(name, len, type ? curves[i].type : curves[i].ssh))
 			return &curves[i];
 	return NULL;
 }
@@ -360,12 +351,12 @@ public_from_fields(const unsigned char *type, size_t typelen, struct buf *b,
 		BN_free(n);
 		return r;
 	}
-	if ((c = curve_by_type(type, typelen)) != NULL) {
+	if ((c = curve_named(type, typelen, 1)) != NULL) {
 		if ((r = buf_get_string_direct(b, &p, &plen)) != 0 ||
 		    (r = buf_get_string_direct(b, &q, &qlen)) != 0)
 			return r;
 		/* RFC 5656 3.1: the curve again, as the type names it. */
-		if (curve_by_ssh(p, plen) != c)
+		if (curve_named(p, plen, 0) != c)
 			return ERR_FORMAT;
 		return ec_key(c, q, qlen, NULL, out);
 	}
@@ -431,18 +422,19 @@ put_bn_param(struct buf *out, EVP_PKEY *k, const char *name)
 	return r;
 }
 
-/* RFC 5656 3.1: the point as its uncompressed octet string. */
+/*
+ * RFC 5656 3.1: the point as its uncompressed octet string, which is how
+ * OpenSSL encodes a key's point whatever form its PEM had it in.
+ */
 static int
 put_ec_point(struct buf *out, EVP_PKEY *k)
 {
 	unsigned char	 q[1 + 2 * 66];	/* P-521: 66 bytes a coordinate */
 	size_t		 qlen;
 
-	if (EVP_PKEY_set_utf8_string_param(k,
-	    OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
-	    OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) != 1 ||
-	    EVP_PKEY_get_octet_string_param(k,
-	    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, q, sizeof(q), &qlen) != 1)
+	if (EVP_PKEY_get_octet_string_param(k,
+	    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, q, sizeof(q), &qlen) != 1 ||
+	    qlen == 0 || q[0] != POINT_CONVERSION_UNCOMPRESSED)
 		return ERR_FORMAT;
 	return buf_put_string(out, q, qlen);
 }
@@ -517,34 +509,18 @@ key_acceptable(EVP_PKEY *k, char *err, size_t errlen)
 	}
 }
 
-static int
-no_passphrase(char *buf, int size, int rwflag, void *arg)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)arg;
-	return -1;
-}
-
-/* PEM: OpenSSL's decoder reads the text in place (a read-only BIO). */
+/* PEM: OpenSSL's decoder (pemkey.c). */
 static int
 private_pem(const unsigned char *text, size_t len, EVP_PKEY **out,
     char *err, size_t errlen)
 {
-	BIO	*bio;
-
 	/* PKCS#8's EncryptedPrivateKeyInfo, and RFC 1421 4.6.1.1 Proc-Type */
 	if (memmem(text, len, PEM_PKCS8_ENC, strlen(PEM_PKCS8_ENC)) != NULL ||
 	    memmem(text, len, PEM_PROC_ENC, strlen(PEM_PROC_ENC)) != NULL) {
 		snprintf(err, errlen, ENCRYPTED_MSG);
 		return ERR_DENIED;
 	}
-	if (len > INT_MAX || (bio = BIO_new_mem_buf(text, (int)len)) == NULL)
-		return ERR_NOMEM;
-	*out = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
-	BIO_free(bio);
-	if (*out == NULL) {
+	if ((*out = pem_private_key(text, len)) == NULL) {
 		snprintf(err, errlen, "not a PEM or OpenSSH private key");
 		return ERR_FORMAT;
 	}
@@ -586,7 +562,7 @@ v1_ecdsa(const struct curve *c, struct buf *b, EVP_PKEY **out)
 	    (r = buf_get_string_direct(b, &q, &qlen)) != 0 ||
 	    (r = get_mpint(b, 1, &d)) != 0)
 		return r;
-	r = curve_by_ssh(name, namelen) == c ? ec_key(c, q, qlen, d, out) :
+	r = curve_named(name, namelen, 0) == c ? ec_key(c, q, qlen, d, out) :
 	    ERR_FORMAT;
 	BN_clear_free(d);
 	return r;
@@ -634,7 +610,7 @@ v1_private(struct buf *b, EVP_PKEY **out, char *err, size_t errlen)
 		return r;
 	if (str_eq(type, typelen, "ssh-rsa"))
 		r = v1_rsa(b, out);
-	else if ((c = curve_by_type(type, typelen)) != NULL)
+	else if ((c = curve_named(type, typelen, 1)) != NULL)
 		r = v1_ecdsa(c, b, out);
 	else if (str_eq(type, typelen, "ssh-ed25519"))
 		r = v1_ed25519(b, out);

@@ -54,17 +54,6 @@ tlssign_check_content(const unsigned char *p, size_t len)
 	return 0;
 }
 
-/* Encrypted keys are not supported: never prompt on a terminal. */
-static int
-no_passphrase(char *buf, int size, int rwflag, void *arg)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)arg;
-	return -1;
-}
-
 /*
  * A read-only memory BIO reads the PEM in place and copies nothing;
  * OpenSSL decodes private keys in memory it clears itself.
@@ -75,18 +64,6 @@ pem_bio(const struct secret *pem)
 	if (pem->len > INT_MAX)
 		return NULL;
 	return BIO_new_mem_buf(pem->data, (int)pem->len);
-}
-
-static EVP_PKEY *
-read_key(const struct secret *pem)
-{
-	EVP_PKEY	*k = NULL;
-	BIO		*bio;
-
-	if ((bio = pem_bio(pem)) != NULL)
-		k = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
-	BIO_free(bio);
-	return k;
 }
 
 /* The leaf: the first certificate of the PEM bytes. */
@@ -150,7 +127,7 @@ tlssign_sign(const struct secret *keypem, const struct secret *certpem,
 	X509		*x = NULL;
 	int		 r;
 
-	if ((k = read_key(keypem)) == NULL) {
+	if ((k = pem_private_key(keypem->data, keypem->len)) == NULL) {
 		snprintf(why, whylen, "sslkey is not an unencrypted PEM "
 		    "private key");
 		r = ERR_FORMAT;

@@ -47,6 +47,10 @@ grep -E "\[INFO\] demo#" "$AIRLOCK_LOG" | sed 's/^/    /'
 echo
 sh "$TOP/regress/demo-http.sh" || fail "the HTTP demo failed"
 
+# The SSH connectors: an ssh agent and an SSH server in front of sshd.
+echo
+sh "$TOP/regress/demo-ssh.sh" || fail "the SSH demo failed"
+
 if [ "${KEEP:-0}" = 1 ]; then
 	trap - EXIT INT TERM HUP PIPE
 	cat <<EOF

@@ -11,6 +11,8 @@
 #	held, the worker must hold the marker it relays (so the scan reads
 #	its memory) and not the canary, nor airlockd.  OUT gets the session's
 #	output once it has ended.
+# residency_found WHAT PID FILE NAME: the bytes of FILE must be in PID's
+#	memory (a control: the scan does see what the process holds).
 # residency_logs FILE...: the canary is in no line of airlockd's (debug)
 #	log, nor in the FILEs (the clients' outputs).
 
@@ -37,6 +39,16 @@ residency_scan()
 		    "$(cat "$T/scan.out")" ;;
 	*)	fail "$1: memscan failed (exit $_rc): $(cat "$T/scan.out")" ;;
 	esac
+}
+
+# residency_found WHAT PID FILE NAME: the control of a scan: the bytes of
+# FILE (called NAME) are in PID's memory.
+residency_found()
+{
+	"$MEMSCAN" "$2" "$3" >"$T/scan.found" 2>&1
+	_rc=$?
+	[ "$_rc" -eq 1 ] || fail "$1: control: $4 is not found in pid $2" \
+	    "(exit $_rc): $(cat "$T/scan.found")"
 }
 
 residency_marker()

@@ -25,6 +25,7 @@
 #include "msg.h"
 #include "sandbox.h"
 #include "secret.h"
+#include "ssh.h"
 #include "worker.h"
 #include "util.h"
 
@@ -58,6 +59,24 @@ __ubsan_default_options(void)
 }
 #endif
 
+/*
+ * OpenSSL takes new allocators only before its first allocation, and
+ * libssh's constructor (its init.c) sets OpenSSL up when the library is
+ * loaded, before main: the wiping allocators are installed from the
+ * executable's preinit array, which runs before every library's
+ * constructor.
+ */
+static int	 openssl_hooks_set;
+
+static void
+preinit_openssl_hooks(void)
+{
+	openssl_hooks_set = secret_openssl_hooks() == 0;
+}
+
+__attribute__((section(".preinit_array"), used))
+static void	(*const preinit[])(void) = { preinit_openssl_hooks };
+
 extern const struct connector pg_connector;
 extern const struct connector mysql_connector;
 extern const struct connector health_connector;
@@ -65,6 +84,9 @@ extern const struct connector http_generic_connector;
 extern const struct connector http_basic_auth_connector;
 extern const struct connector http_conjur_connector;
 extern const struct connector http_aws_connector;
+/* not ssh_connector: libssh has a type of that name */
+extern const struct connector sshconn_connector;
+extern const struct connector ssh_agent_connector;
 
 static const struct connector *const connectors[] = {
 	&pg_connector,
@@ -74,6 +96,8 @@ static const struct connector *const connectors[] = {
 	&http_basic_auth_connector,
 	&http_conjur_connector,
 	&http_aws_connector,
+	&sshconn_connector,
+	&ssh_agent_connector,
 };
 
 const struct connector *
@@ -220,8 +244,8 @@ main(int argc, char **argv)
 	tzset();
 	/* OpenSSL writes with write(2): a gone peer is EPIPE, not death. */
 	signal(SIGPIPE, SIG_IGN);
-	if (secret_openssl_hooks() != 0 || secret_init() != 0 ||
-	    tls_global_init() != 0) {
+	if (!openssl_hooks_set || secret_init() != 0 ||
+	    tls_global_init() != 0 || ssh_global_init() != 0) {
 		log_error("cannot initialise the crypto libraries");
 		return WORKER_EXIT_FAILED;
 	}

@@ -47,4 +47,7 @@ int	sshchan_agent(struct wconn *, int *fd, char *err, size_t);
 /* MSG_SSH_HOSTKEY: the front host key's text, in guarded memory. */
 int	sshchan_hostkey(struct wconn *, struct secret **, char *err, size_t);
 
+/* ssh.c: libssh's set-up, before the sandbox (its log goes to ours). */
+int	ssh_global_init(void);
+
 #endif

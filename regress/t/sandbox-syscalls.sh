@@ -129,6 +129,14 @@ case $st:$out in
 3:*ENOTTY*)	ok "isatty: ioctl TCGETS fails with ENOTTY" ;;
 *)		not_ok "isatty: status $st, expected 3 and ENOTTY: $out" ;;
 esac
+# libssh's fopen(known_hosts, "r") (the ssh connector): that exact open
+# fails with EACCES; with O_CLOEXEC (above) or any other flag it kills.
+probe open-read
+case $st:$out in
+3:*EACCES*|3:*"Permission denied"*)
+	ok "open-read: openat O_RDONLY fails with EACCES" ;;
+*)	not_ok "open-read: status $st, expected 3 and EACCES: $out" ;;
+esac
 
 # Debug mode: the trap names the syscall.
 probe -t open

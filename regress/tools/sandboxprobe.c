@@ -128,6 +128,13 @@ act_open(void)
 	return result(openat(AT_FDCWD, "/etc/passwd", O_RDONLY | O_CLOEXEC));
 }
 
+/* fopen(name, "r"), as libssh reads known_hosts files. */
+static int
+act_open_read(void)
+{
+	return result(openat(AT_FDCWD, "/etc/passwd", O_RDONLY));
+}
+
 static int
 act_socket(void)
 {
@@ -363,6 +370,7 @@ static const struct action {
 	{ "write",		act_write },
 	{ "sleep",		act_sleep },
 	{ "open",		act_open },
+	{ "open-read",		act_open_read },
 	{ "socket",		act_socket },
 	{ "connect",		act_connect },
 	{ "execve",		act_execve },

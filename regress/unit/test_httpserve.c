@@ -8,10 +8,8 @@
  * pipelined requests in order, and refusals before anything is asked.
  */
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,64 +20,11 @@
 #include "http.h"
 #include "httpmsg.h"
 #include "msg.h"
+#include "served.h"
 #include "test.h"
 #include "worker.h"
 
 extern const struct connector http_generic_connector;
-
-struct served {
-	pid_t	 pid;
-	int	 client;	/* the application's end */
-	int	 chan;		/* the monitor's end */
-};
-
-static int
-serve_spawn(struct served *s)
-{
-	struct wconn		 c;
-	struct relay_stats	 st;
-	int			 cl[2], ch[2], r;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, cl) == -1 ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, ch) == -1)
-		return -1;
-	fflush(stdout);
-	if ((s->pid = fork()) == -1)
-		return -1;
-	if (s->pid == 0) {
-		alarm(20);
-		close(cl[0]);
-		close(ch[0]);
-		memset(&c, 0, sizeof(c));
-		c.chan = ch[1];
-		ep_init(&c.client, cl[1], "client");
-		ep_init(&c.backend, -1, "backend");
-		ep_prepare(&c.client);
-		c.idle_timeout_ms = 5000;
-		c.deadline = deadline_in(5000);
-		r = http_generic_connector.serve(&c, &st);
-		ep_close(&c.client);
-		ep_close(&c.backend);
-		_exit(r == 0 ? 0 : 1);
-	}
-	close(cl[1]);
-	close(ch[1]);
-	s->client = cl[0];
-	s->chan = ch[0];
-	return 0;
-}
-
-static int
-serve_reap(struct served *s)
-{
-	int	 status;
-
-	close(s->client);
-	close(s->chan);
-	if (waitpid(s->pid, &status, 0) == -1 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
 
 static int
 put(int fd, const char *s)
@@ -128,20 +73,6 @@ got_prefix(int fd, const char *want)
 	return 0;
 }
 
-/* The monitor's side: the next request, of that type. */
-static int
-mon_recv(int chan, uint32_t want, struct buf *b)
-{
-	uint32_t	 type;
-	int		 fd;
-
-	if (msg_recv_timeout(chan, 5000, &type, b, &fd) != 0)
-		return -1;
-	if (fd != -1)
-		close(fd);
-	return type == want ? 0 : -1;
-}
-
 static int
 mon_route(int chan, const char *url_target, int inject)
 {
@@ -150,7 +81,7 @@ mon_route(int chan, const char *url_target, int inject)
 	char		*port = NULL, *target = NULL;
 	int		 ok;
 
-	ok = b != NULL && mon_recv(chan, MSG_HTTP_ROUTE, b) == 0 &&
+	ok = b != NULL && served_recv(chan, MSG_HTTP_ROUTE, b) == 0 &&
 	    buf_get_cstring(b, &method, 64) == 0 &&
 	    buf_get_cstring(b, &scheme, 64) == 0 &&
 	    buf_get_cstring(b, &host, 300) == 0 &&
@@ -180,7 +111,7 @@ mon_dial(int chan)
 	struct buf	*b = buf_new(MSG_MAX_PAYLOAD + 1);
 	int		 up[2], ok;
 
-	ok = b != NULL && mon_recv(chan, MSG_HTTP_DIAL, b) == 0 &&
+	ok = b != NULL && served_recv(chan, MSG_HTTP_DIAL, b) == 0 &&
 	    socketpair(AF_UNIX, SOCK_STREAM, 0, up) == 0;
 	if (ok) {
 		buf_reset(b);
@@ -200,7 +131,7 @@ mon_headers(int chan)
 	size_t		 len;
 	int		 ok;
 
-	ok = b != NULL && mon_recv(chan, MSG_HTTP_HEADERS, b) == 0 &&
+	ok = b != NULL && served_recv(chan, MSG_HTTP_HEADERS, b) == 0 &&
 	    buf_get_string_direct(b, &p, &len) == 0 && len == 0;
 	buf_reset(b);
 	ok = ok && buf_put_u16(b, 0) == 0 && buf_put_cstring(b, "") == 0 &&
@@ -218,7 +149,7 @@ TEST(httpserve_inject_keepalive_pipelined)
 	struct served	 s;
 	int		 up;
 
-	REQUIRE(serve_spawn(&s) == 0);
+	REQUIRE(served_spawn(&s, &http_generic_connector, NULL) == 0);
 	/* Two requests at once: the second waits for the first's answer. */
 	CHECK(put(s.client, "POST http://up.example:8080/p?a=1 HTTP/1.1\r\n"
 	    "Host: wrong\r\nAuthorization: Basic Y2xpZW50\r\n"
@@ -250,7 +181,7 @@ TEST(httpserve_inject_keepalive_pipelined)
 	    "\r\n\r\n4\r\nwxyz\r\n0\r\n\r\n"));
 	close(up);
 	shutdown(s.client, SHUT_WR);
-	CHECK_INT(serve_reap(&s), 0);
+	CHECK_INT(served_reap(&s), 0);
 }
 
 /* Refused by the worker before the monitor is asked anything. */
@@ -260,7 +191,7 @@ refused(const char *request, const char *want)
 	struct served	 s;
 	struct buf	*b;
 
-	if (serve_spawn(&s) != 0) {
+	if (served_spawn(&s, &http_generic_connector, NULL) != 0) {
 		CHECK(0);
 		return;
 	}
@@ -268,9 +199,9 @@ refused(const char *request, const char *want)
 	CHECK(got_prefix(s.client, want));
 	b = buf_new(MSG_MAX_PAYLOAD + 1);
 	/* The worker ended without a request to the monitor. */
-	CHECK(b != NULL && mon_recv(s.chan, MSG_HTTP_ROUTE, b) == -1);
+	CHECK(b != NULL && served_recv(s.chan, MSG_HTTP_ROUTE, b) == -1);
 	buf_free(b);
-	CHECK_INT(serve_reap(&s), 0);
+	CHECK_INT(served_reap(&s), 0);
 }
 
 TEST(httpserve_refusals)
@@ -293,7 +224,7 @@ mon_refuse(int chan)
 	struct buf	*b = buf_new(MSG_MAX_PAYLOAD + 1);
 	int		 ok;
 
-	ok = b != NULL && mon_recv(chan, MSG_HTTP_ROUTE, b) == 0;
+	ok = b != NULL && served_recv(chan, MSG_HTTP_ROUTE, b) == 0;
 	if (ok) {
 		buf_reset(b);
 		ok = buf_put_u16(b, 403) == 0 && buf_put_cstring(b, "airlock: "
@@ -314,7 +245,7 @@ TEST(httpserve_monitor_refuses)
 	struct served	 s;
 	int		 up;
 
-	REQUIRE(serve_spawn(&s) == 0);
+	REQUIRE(served_spawn(&s, &http_generic_connector, NULL) == 0);
 	CHECK(put(s.client, "GET http://up.example:8080/x?secret=1 HTTP/1.1"
 	    "\r\n\r\n") == 0);
 	CHECK(mon_refuse(s.chan) == 0);
@@ -336,7 +267,7 @@ TEST(httpserve_monitor_refuses)
 	    "Content-Type: text/plain\r\nContent-Length: 70\r\n"
 	    "Connection: close\r\n\r\nairlock: no service"));
 	close(up);
-	CHECK_INT(serve_reap(&s), 0);
+	CHECK_INT(served_reap(&s), 0);
 }
 
 /*
@@ -348,7 +279,7 @@ TEST(httpserve_expect_continue)
 	struct served	 s;
 	int		 up;
 
-	REQUIRE(serve_spawn(&s) == 0);
+	REQUIRE(served_spawn(&s, &http_generic_connector, NULL) == 0);
 	CHECK(put(s.client, "PUT http://up.example:8080/u HTTP/1.1\r\n"
 	    "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n") == 0);
 	CHECK(mon_route(s.chan, "/u", HTTP_INJECT_NONE) == 0);
@@ -365,7 +296,7 @@ TEST(httpserve_expect_continue)
 	    "\r\n"));
 	close(up);
 	shutdown(s.client, SHUT_WR);
-	CHECK_INT(serve_reap(&s), 0);
+	CHECK_INT(served_reap(&s), 0);
 }
 
 /*
@@ -378,7 +309,7 @@ TEST(httpserve_http10_client)
 	struct served	 s;
 	int		 up;
 
-	REQUIRE(serve_spawn(&s) == 0);
+	REQUIRE(served_spawn(&s, &http_generic_connector, NULL) == 0);
 	CHECK(put(s.client, "GET http://up.example:8080/old HTTP/1.0\r\n\r\n") ==
 	    0);
 	CHECK(mon_route(s.chan, "/old", HTTP_INJECT_NONE) == 0);
@@ -390,7 +321,7 @@ TEST(httpserve_http10_client)
 	CHECK(got_prefix(s.client, "HTTP/1.1 200 O?K\r\nX-Up: 1\r\n"
 	    "Connection: close\r\n\r\nabcde"));
 	close(up);
-	CHECK_INT(serve_reap(&s), 0);
+	CHECK_INT(served_reap(&s), 0);
 }
 
 /*
@@ -406,7 +337,7 @@ TEST(httpserve_early_answer)
 	ssize_t		 w;
 	int		 up;
 
-	REQUIRE(serve_spawn(&s) == 0);
+	REQUIRE(served_spawn(&s, &http_generic_connector, NULL) == 0);
 	REQUIRE((body = calloc(1, n)) != NULL);
 	CHECK(put(s.client, "POST http://up.example:8080/big HTTP/1.1\r\n"
 	    "Content-Length: 4194304\r\n\r\n") == 0);
@@ -428,5 +359,5 @@ TEST(httpserve_early_answer)
 	CHECK(got_prefix(s.client, "HTTP/1.1 413 Content Too Large\r\n"
 	    "Content-Length: 4\r\nConnection: close\r\n\r\nbig!"));
 	free(body);
-	CHECK_INT(serve_reap(&s), 0);
+	CHECK_INT(served_reap(&s), 0);
 }

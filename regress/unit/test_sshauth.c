@@ -88,23 +88,26 @@ TEST(sshauth_hostbound)
 
 TEST(sshauth_refused)
 {
+	/* not a userauth request; not publickey; no signature follows */
+	static const struct {
+		const char	*method;
+		uint8_t		 type, sig_follows;
+	} cases[] = {
+		{ "publickey", 51, 1 },
+		{ "password", 50, 1 },
+		{ "hostbased", 50, 1 },
+		{ "publickey", 50, 0 },
+	};
 	struct ssh_userauth	 ua;
 	struct buf		*b;
-	size_t			 n;
+	size_t			 i, n;
 
-	/* not a userauth request; not publickey; no signature follows */
-	b = request("publickey", "alice", "ssh-connection", 51, 1);
-	CHECK(ssh_userauth_parse(buf_ptr(b), buf_len(b), &ua) != 0);
-	buf_free(b);
-	b = request("password", "alice", "ssh-connection", 50, 1);
-	CHECK(ssh_userauth_parse(buf_ptr(b), buf_len(b), &ua) != 0);
-	buf_free(b);
-	b = request("hostbased", "alice", "ssh-connection", 50, 1);
-	CHECK(ssh_userauth_parse(buf_ptr(b), buf_len(b), &ua) != 0);
-	buf_free(b);
-	b = request("publickey", "alice", "ssh-connection", 50, 0);
-	CHECK(ssh_userauth_parse(buf_ptr(b), buf_len(b), &ua) != 0);
-	buf_free(b);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		b = request(cases[i].method, "alice", "ssh-connection",
+		    cases[i].type, cases[i].sig_follows);
+		CHECK(ssh_userauth_parse(buf_ptr(b), buf_len(b), &ua) != 0);
+		buf_free(b);
+	}
 	/* every cut */
 	b = request("publickey", "alice", "ssh-connection", 50, 1);
 	for (n = 0; n < buf_len(b); n++)

@@ -114,10 +114,10 @@ TEST(sshkey_private_refused)
 }
 
 /*
- * A text cut before its end line is refused, and nothing crashes: every
- * cut in the armour line, then a cut in each stretch of the base64 (the
- * binary is cut at every length in sshkey_private_v1_mutated; OpenSSL's
- * PEM decoder is slow enough under valgrind to be sampled).
+ * A text cut before its end line is refused, and nothing crashes: cuts in
+ * the armour line, then in stretches of the base64 (the binary is cut at
+ * every length in sshkey_private_v1_mutated; OpenSSL's PEM decoder is
+ * slow enough under valgrind to be sampled).
  */
 TEST(sshkey_private_truncated)
 {
@@ -132,7 +132,7 @@ TEST(sshkey_private_truncated)
 		for (j = 0; j < 2; j++) {
 			end = strstr(texts[j], "-----END");
 			for (n = 0; n < (size_t)(end - texts[j]);
-			    n += n < 40 ? 1 : 29) {
+			    n += n < 40 ? 3 : 61) {
 				k = NULL;
 				CHECK(sshkey_private((const unsigned char *)
 				    texts[j], n, &k, err, sizeof(err)) != 0);
@@ -421,4 +421,26 @@ TEST(sshkey_from_blob_checks)
 	len = pub_blob(sshtestkeys[TK_EC256].pub, blob, sizeof(blob));
 	blob[len - 1] ^= 1;
 	CHECK(sshkey_from_blob(blob, len, &k) != 0);
+}
+
+/*
+ * The P-256 test key written with its point compressed (openssl ec
+ * -conv_form compressed): its blob has the uncompressed point all the
+ * same, as RFC 5656 3.1 sends it.
+ */
+static const char ecdsa256_compressed[] =
+    "-----BEGIN EC PRIVATE KEY-----\n"
+    "MFcCAQEEIN31ELbfTFjKZFL6XtbFygnn9ZKOAOd/28TuDjo+/NAXoAoGCCqGSM49\n"
+    "AwEHoSQDIgADI9oi8ekjF7eMvTNPRhKpZA4tCrdIpSyG6tyMxesvcNs=\n"
+    "-----END EC PRIVATE KEY-----\n";
+
+TEST(sshkey_public_blob_compressed_pem)
+{
+	EVP_PKEY	*k;
+	int		 r;
+
+	k = load(ecdsa256_compressed, &r);
+	CHECK_INT(r, 0);
+	CHECK(blob_is(k, sshtestkeys[TK_EC256].pub));
+	EVP_PKEY_free(k);
 }

@@ -163,8 +163,29 @@ kh_add(char *kh, size_t size, const char *hosts, int key)
 
 TEST(sshpub_known_hosts)
 {
+	static const struct {
+		const char	*host, *port, *found;
+	} cases[] = {
+		{ "host1.example", "22", "4,1" },	/* names in any case */
+		{ "10.0.0.1", NULL, "4" },
+		/* a port other than 22 is looked up as [host]:port only */
+		{ "host1.example", "2222", "" },
+		{ "host2.example", "2222", "2" },
+		{ "host2.example", "22", "" },
+		{ "hashed.example", "22", "0" },
+		{ "hashed.example", "2222", "3" },
+		{ "hashed.exampl", "22", "" },
+		{ "a.wild.example", "22", "2" },
+		{ "bad.wild.example", "22", "" },	/* negated */
+		{ "wild.example", "22", "" },
+		{ "h1.q.example", "22", "3" },
+		{ "h12.q.example", "22", "" },
+		{ "garbage.example", "22", "" },
+		{ "nowhere.example", "22", "" },
+	};
 	char	 kh[8192] = "# airlock's test known_hosts\n\n";
 	char	 found[64];
+	size_t	 i;
 
 	kh_add(kh, sizeof(kh), "host1.example,10.0.0.1", TK_ED25519);
 	kh_add(kh, sizeof(kh), "HOST1.example", TK_EC256);
@@ -182,46 +203,11 @@ TEST(sshpub_known_hosts)
 	strcat(kh, "unknown.example ssh-dss AAAAB3NzaC1kc3MAAACBAP==\n");
 	kh_add(kh, sizeof(kh), "host1.example", TK_ED25519);	/* twice */
 
-	CHECK_INT(lookup(kh, "host1.example", "22", found, sizeof(found)),
-	    0);
-	CHECK_STR(found, "4,1");
-	CHECK_INT(lookup(kh, "10.0.0.1", NULL, found, sizeof(found)), 0);
-	CHECK_STR(found, "4");
-	/* a port other than 22 is looked up as [host]:port only */
-	CHECK_INT(lookup(kh, "host1.example", "2222", found, sizeof(found)),
-	    0);
-	CHECK_STR(found, "");
-	CHECK_INT(lookup(kh, "host2.example", "2222", found, sizeof(found)),
-	    0);
-	CHECK_STR(found, "2");
-	CHECK_INT(lookup(kh, "host2.example", "22", found, sizeof(found)), 0);
-	CHECK_STR(found, "");
-	CHECK_INT(lookup(kh, "hashed.example", "22", found, sizeof(found)),
-	    0);
-	CHECK_STR(found, "0");
-	CHECK_INT(lookup(kh, "hashed.example", "2222", found, sizeof(found)),
-	    0);
-	CHECK_STR(found, "3");
-	CHECK_INT(lookup(kh, "hashed.exampl", "22", found, sizeof(found)), 0);
-	CHECK_STR(found, "");
-	CHECK_INT(lookup(kh, "a.wild.example", "22", found, sizeof(found)),
-	    0);
-	CHECK_STR(found, "2");
-	CHECK_INT(lookup(kh, "bad.wild.example", "22", found, sizeof(found)),
-	    0);
-	CHECK_STR(found, "");
-	CHECK_INT(lookup(kh, "wild.example", "22", found, sizeof(found)), 0);
-	CHECK_STR(found, "");
-	CHECK_INT(lookup(kh, "h1.q.example", "22", found, sizeof(found)), 0);
-	CHECK_STR(found, "3");
-	CHECK_INT(lookup(kh, "h12.q.example", "22", found, sizeof(found)), 0);
-	CHECK_STR(found, "");
-	CHECK_INT(lookup(kh, "garbage.example", "22", found, sizeof(found)),
-	    0);
-	CHECK_STR(found, "");
-	CHECK_INT(lookup(kh, "nowhere.example", "22", found, sizeof(found)),
-	    0);
-	CHECK_STR(found, "");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_INT(lookup(kh, cases[i].host, cases[i].port, found,
+		    sizeof(found)), 0);
+		CHECK_STR(found, cases[i].found);
+	}
 }
 
 TEST(sshpub_known_hosts_revoked)

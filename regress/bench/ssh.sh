@@ -1,0 +1,111 @@
+# The SSH connectors against OpenSSH alone, in one run, as ratios (not
+# part of the test suite: `make bench` runs it):
+#
+#  - connection time: BENCH_LOGINS sequential `ssh HOST true` (key
+#    exchange, public key login, one exec) to the test sshd directly with
+#    the key in a file, and through airlock's ssh connector (two key
+#    exchanges, the login signed by the monitor);
+#  - throughput: BENCH_BYTES (1 GiB) of incompressible bytes into `cat
+#    >/dev/null` on the backend, directly and through airlock;
+#  - agent signatures per second, for BENCH_SECONDS, one request after
+#    the other on one connection (regress/tools/agentclient.py), from
+#    OpenSSH's ssh-agent and from airlock's ssh-agent connector (each
+#    signature made by the monitor for the worker), Ed25519 both.
+#
+#	BENCH_LOGINS=20 BENCH_BYTES=1073741824 BENCH_SECONDS=5
+#
+# Everything on 127.0.0.1, ssh's default cipher (chacha20-poly1305) on
+# every leg; airlockd at log level info.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/regress/ssh.sh"
+
+LOGINS=${BENCH_LOGINS:-20}
+BYTES=${BENCH_BYTES:-1073741824}
+SECS=${BENCH_SECONDS:-5}
+for v in "$LOGINS" "$BYTES" "$SECS"; do
+	case $v in
+	''|*[!0-9]*|0) fail "BENCH_LOGINS, BENCH_BYTES and BENCH_SECONDS" \
+	    "must be positive whole numbers" ;;
+	esac
+done
+
+ssh_sshd_start
+P=$(free_port)
+{
+	ssh_service bench-ssh "$P"
+	ssh_agent_service bench-agent "$T/agent.sock" \
+	    "$(ssh_cred ed25519 ed25519)"
+	echo "    config:"
+	ssh_config_lines "maxSignatures: 100000"
+} >"$T/services.yml"
+AIRLOCK_FLAGS=-D ssh_airlock "logLevel: info" <"$T/services.yml"
+eval "$(ssh-agent -a "$T/openssh-agent.sock")" >/dev/null ||
+    fail "ssh-agent did not start"
+at_exit "kill $SSH_AGENT_PID"
+ssh_add "$T/openssh-agent.sock" -q "$SSH_KEYS/ed25519" ||
+    fail "ssh-add to OpenSSH's agent"
+
+# to TARGET CMD...: ssh to the backend, directly or through airlock.
+to()
+{
+	case $1 in
+	direct) shift
+		ssh_c -o "IdentityFile=$SSH_KEYS/ed25519" -p "$SSHD_PORT" \
+		    root@127.0.0.1 "$@" ;;
+	airlock) shift
+		ssh_c -p "$P" anyone@127.0.0.1 "$@" ;;
+	esac
+}
+
+now_ms()
+{
+	echo $(($(date +%s%N) / 1000000))
+}
+
+STREAM="head -c $BYTES /dev/zero | openssl enc -aes-128-ctr -nosalt"
+STREAM="$STREAM -K 000102030405060708090a0b0c0d0e0f -iv 0 2>/dev/null"
+SSH_TIMEOUT=900
+for t in direct airlock; do
+	to "$t" true >"$T/$t.out" 2>&1 || fail "$t: $(cat "$T/$t.out")"
+	s=$(now_ms)
+	i=0
+	while [ "$i" -lt "$LOGINS" ]; do
+		to "$t" true >"$T/$t.out" 2>&1 || fail "$t: $(cat "$T/$t.out")"
+		i=$((i + 1))
+	done
+	echo "login $t $(( ($(now_ms) - s) / LOGINS ))" >>"$T/results"
+	s=$(now_ms)
+	sh -c "$STREAM" | to "$t" 'cat >/dev/null' 2>"$T/$t.err" ||
+	    fail "$t: throughput: $(cat "$T/$t.err")"
+	ms=$(($(now_ms) - s))
+	echo "throughput $t $((BYTES / 1000 / (ms > 0 ? ms : 1)))" \
+	    >>"$T/results"
+done
+for t in openssh-agent agent; do
+	python3 "$TOP/regress/tools/agentclient.py" bench "$T/$t.sock" "$SECS" \
+	    >"$T/$t.bench" 2>&1 || fail "$t: $(cat "$T/$t.bench")"
+	echo "signatures $t $(awk '{ printf "%.0f", $1 / $4 }' "$T/$t.bench")" \
+	    >>"$T/results"
+done
+airlock_alive || fail "airlockd died during the benchmark"
+
+echo "SSH on 127.0.0.1 ($(nproc) CPUs): $LOGINS logins, $BYTES bytes," \
+    "$SECS s of agent signatures"
+awk '
+	{ v[$1, $2] = $3 }
+	function row(what, unit, a, b, better,    r) {
+		r = v[what, b] ? v[what, a] / v[what, b] : 0
+		printf "%-22s %12s %12s %10.2f  (%s)\n", what " (" unit ")",
+		    v[what, b], v[what, a], r, better
+	}
+	END {
+		printf "%-22s %12s %12s %10s\n", "", "OpenSSH", "airlock",
+		    "ratio"
+		row("login", "ms each", "airlock", "direct",
+		    "airlock/direct, lower is better")
+		row("throughput", "MB/s", "airlock", "direct",
+		    "airlock/direct, higher is better")
+		row("signatures", "per s", "agent", "openssh-agent",
+		    "airlock/ssh-agent, higher is better")
+	}' "$T/results"
+exit 0

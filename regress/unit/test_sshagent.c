@@ -66,6 +66,7 @@ agent_reap(struct served *a, uint64_t *c2b, uint64_t *b2c)
 	return served_reap(a);
 }
 
+/* A request; a worker that has gone is a failed send, not SIGPIPE. */
 static int
 client_send(int fd, uint8_t type, const struct buf *contents)
 {
@@ -76,7 +77,8 @@ client_send(int fd, uint8_t type, const struct buf *contents)
 	ok = b != NULL && buf_put_u32(b, len + 1) == 0 &&
 	    buf_put_u8(b, type) == 0 &&
 	    (len == 0 || buf_put(b, buf_ptr(contents), len) == 0) &&
-	    write(fd, buf_ptr(b), buf_len(b)) == (ssize_t)buf_len(b);
+	    send(fd, buf_ptr(b), buf_len(b), MSG_NOSIGNAL) ==
+	    (ssize_t)buf_len(b);
 	buf_free(b);
 	return ok ? 0 : -1;
 }

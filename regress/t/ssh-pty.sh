@@ -1,6 +1,7 @@
 # ssh -tt through the ssh connector: the backend gives the session a
-# pseudo-terminal (pty-req relayed, with the client's TERM), and a shell
-# on it runs what the client types; without -t there is none.
+# pseudo-terminal (pty-req relayed, with the client's TERM and window
+# size), and a shell on it runs what the client types; without -t there is
+# none.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/ssh.sh"
 
@@ -12,6 +13,15 @@ grep -q "^/dev/pts/" "$T/out.n" || fail "no pty: $(cat "$T/out.n")"
 grep -q "^term=airlock-test-term$" "$T/out.n" ||
     fail "TERM not relayed: $(cat "$T/out.n")"
 ok "a pty with the client's TERM: $(head -n 1 "$T/out.n")"
+
+# The window size travels in pty-req: a client on a terminal of 33 rows
+# and 77 columns (script(1) gives it one) gets a backend pty of that size.
+# shellcheck disable=SC2046
+timeout -k 5 60 script -qec "stty rows 33 cols 77; ssh $(_ssh_opts) -tt \
+    -p $FRONT_PORT anyone@127.0.0.1 'stty size'" /dev/null </dev/null \
+    >"$T/out" 2>&1 || fail "ssh -tt in script: $(cat "$T/out")"
+grep -q "33 77" "$T/out" || fail "the window size: $(cat "$T/out")"
+ok "the client's window size, 33x77"
 
 ssh_front tty >"$T/out" 2>"$T/err" </dev/null
 grep -q "not a tty" "$T/out" || fail "a pty without -t: $(cat "$T/out")"

@@ -19,14 +19,20 @@
 #	[CREDENTIAL-LINE...]: an ssh service on 127.0.0.1:PORT to the test
 #	sshd as root with the key ed25519 (a CREDENTIAL-LINE "privateKey: ..."
 #	or "user: ..." replaces the default), the sshd's host key, and the
-#	front host key $SSH_KEYS/front, which $T/known_hosts lists for PORT.
-#	Either may be followed by ssh_config_lines LINE... (its config:).
+#	front host key $SSH_KEYS/front, which $T/known_hosts lists for PORT;
+#	its config: section is open, for ssh_config_lines LINE... (after an
+#	ssh-agent service, echo "    config:" first).
 # ssh_airlock [SETTING...] <SERVICES: airlock.yml (airlock_head with a
-#	stateDirectory in $T) and airlockd started.
+#	stateDirectory in $T) and airlockd started.  ssh_front_start: sshd
+#	and one ssh service, "front"; ssh_front CMD: ssh through it.
+#	ssh_agent_typed: three ssh-agent services with every kind of key.
 # Clients, with -F /dev/null, $T/known_hosts only (strict), BatchMode, a
 #	ConnectTimeout and a time limit: ssh_c, ssh_bg, scp_c, sftp_c,
 #	ssh_add SOCKET OPTION..., ssh_agent_login SOCKET KEY [USER [OPTION...]]
 #	(ssh to the test sshd with the agent key KEY only).
+# Checks: ssh_fp KEY, ssh_sshd_accepted KEY, ssh_agent_listed SOCKET KEY...;
+#	for the residency tests ssh_key_needles KEY, ssh_no_key_in WHAT PID
+#	KEY... and ssh_worker_of SERVICE.
 
 SSHD=/usr/sbin/sshd
 SSH_KEYS=$T/keys

@@ -5,8 +5,7 @@
 # to disk; its hash is computed apart, and the receiving end hashes what it
 # got.  Flow control is what this exercises: neither side may outrun the
 # other's window (the worker's resident memory, sampled from /proc, stays
-# under 32 MB; 96 MB in the ASan run, whose shadow memory counts), and
-# nothing may be lost at the end.
+# under 32 MB), and nothing may be lost at the end.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/ssh.sh"
 
@@ -24,8 +23,10 @@ WANT=$(sh -c "$STREAM" | sha256sum | cut -d ' ' -f 1)
 
 SSH_TIMEOUT=600
 export SSH_TIMEOUT
+# Not under ASan: its quarantine keeps up to 256 MB of what libssh frees
+# (a buffer per packet) resident, whatever the relay holds.
 case "${AIRLOCK_SANITIZE:-}" in
-asan) BOUND=96000 ;;
+asan) BOUND= ;;
 *) BOUND=32000 ;;
 esac
 
@@ -51,7 +52,7 @@ transfer()
 	done
 	wait "$_c" || fail "$1: $(cat "$T/$1.err")"
 	[ "$MAXRSS" -gt 0 ] || fail "$1: the worker's memory was never sampled"
-	[ "$MAXRSS" -le "$BOUND" ] ||
+	[ -z "$BOUND" ] || [ "$MAXRSS" -le "$BOUND" ] ||
 	    fail "$1: the worker's RSS reached $MAXRSS kB (bound $BOUND kB)"
 }
 

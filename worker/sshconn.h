@@ -51,7 +51,9 @@ struct sshconn {
 	/* relay */
 	struct sshpair	*pairs;		/* open channel pairs */
 	struct relay_stats *st;
-	int		 ended;		/* a session is gone */
+	/* packets libssh decoded, wherever it read them (sshrelay.c) */
+	struct ssh_counter_struct fcount;
+	struct ssh_counter_struct bcount;
 };
 
 /* sshfront.c */

@@ -448,8 +448,11 @@ pair_turn(struct sshconn *sc, struct sshpair *p, int *moved)
 		*moved = 1;
 	sc->st->b2c += n[FLOW_B2C] + n[FLOW_B2C_ERR];
 	sc->st->c2b += n[FLOW_C2B] + n[FLOW_C2B_ERR];
+	i = p->ceof_sent + p->beof_sent;
 	pass_eof(&p->flow[FLOW_B2C], &p->flow[FLOW_B2C_ERR], &p->ceof_sent);
 	pass_eof(&p->flow[FLOW_C2B], &p->flow[FLOW_C2B_ERR], &p->beof_sent);
+	if (p->ceof_sent + p->beof_sent != i)
+		*moved = 1;
 	if (ssh_channel_is_closed(p->cch))
 		return 1;
 	/* Closed means read to its end (libssh delays it until then). */
@@ -492,14 +495,33 @@ relay_turns(struct sshconn *sc, int *moved)
 	}
 }
 
+/* Packets libssh has decoded on both sessions so far. */
+static uint64_t
+packets_in(const struct sshconn *sc)
+{
+	return sc->fcount.in_packets + sc->bcount.in_packets;
+}
+
+/*
+ * One loop: the sessions' events, then every pair's turn, then a wait on
+ * both sockets.  libssh reads its sockets inside many calls of a turn
+ * (a channel poll, the flush after a write), so what a turn's later step
+ * read may concern a pair or a flow it has passed already, and the socket
+ * no longer says so: while a turn made progress or libssh decoded
+ * packets in it, the next turn comes without a wait.
+ */
 int
 sshrelay_run(struct sshconn *sc, int idle_timeout_ms)
 {
 	struct pollfd	 pfd[2];
-	uint64_t	 last = now_ms(), now;
+	uint64_t	 last = now_ms(), now, seen;
 	long		 secs = RELAY_REQUEST_TIMEOUT;
 	int		 moved, timeout;
 
+	memset(&sc->fcount, 0, sizeof(sc->fcount));
+	memset(&sc->bcount, 0, sizeof(sc->bcount));
+	ssh_set_counters(sc->front, NULL, &sc->fcount);
+	ssh_set_counters(sc->back, NULL, &sc->bcount);
 	ssh_options_set(sc->back, SSH_OPTIONS_TIMEOUT, &secs);
 	if ((sc->ev_back = ssh_event_new()) == NULL ||
 	    ssh_event_add_session(sc->ev_back, sc->back) != SSH_OK)
@@ -510,6 +532,7 @@ sshrelay_run(struct sshconn *sc, int idle_timeout_ms)
 		moved = 0;
 		ssh_event_dopoll(sc->ev_front, 0);
 		ssh_event_dopoll(sc->ev_back, 0);
+		seen = packets_in(sc);
 		relay_turns(sc, &moved);
 		if (session_gone(sc->front) || session_gone(sc->back))
 			break;
@@ -522,6 +545,8 @@ sshrelay_run(struct sshconn *sc, int idle_timeout_ms)
 				return ERR_TIMEOUT;
 			timeout = idle_timeout_ms - (int)(now - last);
 		}
+		if (moved || packets_in(sc) != seen)
+			timeout = 0;
 		pfd[0].fd = ssh_get_fd(sc->front);
 		pfd[0].events = poll_events(sc->front);
 		pfd[1].fd = ssh_get_fd(sc->back);

@@ -36,4 +36,18 @@ int		 safefile_open(const char *path, int flags, char **canon,
 int		 safefile_check(const struct stat *, const char *canon,
 		    int flags, char *err, size_t errlen);
 
+struct secret;
+
+/*
+ * providers/file.c: the file provider's reader, shared with the monitor's
+ * own files (the ssh connector's known_hosts and front host key): the
+ * whole regular file at path in guarded memory, at most 1 MiB
+ * (FILE_PROVIDER_MAX), opened through the checks above (sflags are the
+ * SAFEFILE_ flags).  Messages
+ * start with who and name the path, never the contents.  ENOENT is
+ * ERR_NOTFOUND; a file that others could change, ERR_DENIED.
+ */
+int		 file_read(const char *path, int sflags, const char *who,
+		    struct secret **out, char *err, size_t errlen);
+
 #endif

@@ -43,6 +43,7 @@
 #include "figures.h"
 #include "monitor.h"
 #include "msg.h"
+#include "safefile.h"
 #include "secret.h"
 #include "sshagentsrv.h"
 #include "sshconf.h"
@@ -50,7 +51,6 @@
 #include "sshmsg.h"
 #include "util.h"
 #include "yamlwalk.h"
-#include "../providers/provider_impl.h"
 
 #define SSH_DEFAULT_PORT	"22"
 #define SSH_DEFAULT_USER	"root"

@@ -25,7 +25,6 @@
 #include "secret.h"
 #include "sshconf.h"
 #include "sshkey.h"
-#include "../providers/provider_impl.h"
 
 /*
  * The state directory, made 0700 when absent (its parent must exist), then

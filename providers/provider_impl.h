@@ -79,16 +79,6 @@ int		 file_get_one(const char *, struct secret **, char *,
 int		 credential_get_one(const char *, struct secret **, char *,
 		    size_t);
 
-/*
- * The file provider's reader, shared: the whole regular file at path in
- * guarded memory, at most FILE_PROVIDER_MAX bytes, opened through
- * StrictModes (safefile.h; sflags are its SAFEFILE_ flags).  Messages
- * start with who and name the path, never the contents.  ENOENT is
- * ERR_NOTFOUND; a file that others could change, ERR_DENIED.
- */
-int		 file_read(const char *path, int sflags, const char *who,
-		    struct secret **out, char *err, size_t errlen);
-
 /* The Vault provider (vault.c). */
 void		 vault_start(struct provider_req *, const char *const *,
 		    size_t);

@@ -83,8 +83,9 @@ void	ssh_conf_free(void *);
 /*
  * sshhostkey.c: the front host key's private text (PEM or OpenSSH) for a
  * service: its hostKeyFile, made (Ed25519, PKCS#8 PEM, 0600, root) when
- * it is absent and the path is the default one in stateDirectory.  Loaded at start and
- * reload, checked as safefile.c checks files the monitor reads as root.
+ * it is absent and the path is the default one in stateDirectory.
+ * Loaded at start and reload, checked as safefile.c checks files the
+ * monitor reads as root.
  */
 int	ssh_hostkey_load(const char *path, int create, struct secret **out,
 	    char *err, size_t errlen);

@@ -160,6 +160,24 @@ int		 cfg_error(struct cfgcheck *, int line, int col,
 int		 cfg_warn(struct cfgcheck *, int line, int col,
 		    const char *fmt, ...)
 		    __attribute__((format(printf, 4, 5)));
+
+/* cfgsetting.c: what the checks of config: sections share. */
+int		 cfg_in_list(const char *const *list, size_t n, const char *s);
+/* A boolean setting as YAML writes one; absent is false. */
+int		 cfg_setting_bool(struct cfgcheck *, const struct service *,
+		    const char *key, int *out);
+/*
+ * Warn of each config: key of the service that is in none of the lists
+ * and not airlock's own (socketMode, ...): "ignored" then why ("" or
+ * ", as ..."), and the keys known.
+ */
+struct cfg_keys {
+	const char *const *keys;
+	size_t		 n;
+};
+int		 cfg_unknown_settings(struct cfgcheck *, const struct service *,
+		    const char *connector, const struct cfg_keys *,
+		    size_t nlists, const char *why);
 /* The configuration being loaded: its airlock: section is already read. */
 struct config;
 const struct config *cfg_config(const struct cfgcheck *);

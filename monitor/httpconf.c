@@ -77,62 +77,18 @@ static const char *const managed_headers[] = {
 	"Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Upgrade",
 };
 
-static int
-in_list(const char *const *list, size_t n, const char *s)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(list[i], s) == 0)
-			return 1;
-	return 0;
-}
-
 /* Keys that the connector does not take: said, and ignored. */
 static int
 check_keys(struct cfgcheck *cc, const struct service *svc,
     const struct http_kind *k)
 {
-	const struct cfgnode	*n;
-	char			 known[256];
-	size_t			 i, j;
-	int			 r;
+	const struct cfg_keys	 lists[] = {
+		{ common_keys, nitems(common_keys) },
+		{ generic_keys, nitems(generic_keys) },
+	};
 
-	for (i = 0; svc->settings != NULL && i < svc->settings->nitems;
-	    i++) {
-		n = &svc->settings->items[i];
-		if (in_list(common_keys, nitems(common_keys), n->key) ||
-		    (k->generic && in_list(generic_keys, nitems(generic_keys),
-		    n->key)) || cfg_own_key(n->key))
-			continue;
-		known[0] = '\0';
-		for (j = 0; j < nitems(common_keys); j++)
-			yw_list_add(known, sizeof(known), common_keys[j]);
-		for (j = 0; k->generic && j < nitems(generic_keys); j++)
-			yw_list_add(known, sizeof(known), generic_keys[j]);
-		if ((r = cfg_warn(cc, n->key_line, n->key_col, "service "
-		    NAMEFMT ": config." NAMEFMT " is not a %s setting; "
-		    "ignored, as Secretless Broker ignores it (known: %s)",
-		    svc->name, n->key, k->name, known)) != 0)
-			return r;
-	}
-	return 0;
-}
-
-/* A boolean setting, as YAML writes one; absent is false. */
-static int
-get_bool(struct cfgcheck *cc, const struct service *svc, const char *key,
-    int *out)
-{
-	const struct cfgnode	*n;
-
-	*out = 0;
-	if ((n = cfgnode_get(svc->settings, key)) == NULL)
-		return 0;
-	if (n->kind != CFG_SCALAR || yw_bool_word(n->value, out) != 0)
-		return cfg_error(cc, n->line, n->col, "service " NAMEFMT
-		    ": config.%s must be true or false", svc->name, key);
-	return 0;
+	return cfg_unknown_settings(cc, svc, k->name, lists,
+	    k->generic ? 2 : 1, ", as Secretless Broker ignores it");
 }
 
 static int
@@ -300,7 +256,7 @@ check_oauth1(struct cfgcheck *cc, const struct service *svc,
 	for (j = 0; j < nitems(oauth1_keys); j++)
 		yw_list_add(known, sizeof(known), oauth1_keys[j]);
 	for (i = 0; i < hc->noauth1; i++)
-		if (!in_list(oauth1_keys, nitems(oauth1_keys),
+		if (!cfg_in_list(oauth1_keys, nitems(oauth1_keys),
 		    hc->oauth1[i].name))
 			return cfg_error(cc, map->items[i].key_line,
 			    map->items[i].key_col, "service " NAMEFMT ": "
@@ -525,11 +481,11 @@ http_check(struct cfgcheck *cc, struct service *svc,
 		    ": config must be a mapping", svc->name);
 	if ((r = check_keys(cc, svc, k)) != 0 ||
 	    (r = get_patterns(cc, svc, hc)) != 0 ||
-	    (r = get_bool(cc, svc, "forceSSL", &hc->force_ssl)) != 0 ||
-	    (r = get_bool(cc, svc, "allowPlainHTTP",
+	    (r = cfg_setting_bool(cc, svc, "forceSSL", &hc->force_ssl)) != 0 ||
+	    (r = cfg_setting_bool(cc, svc, "allowPlainHTTP",
 	    &hc->allow_plain_http)) != 0 ||
-	    (r = get_bool(cc, svc, "passthrough", &hc->passthrough)) != 0 ||
-	    (r = get_bool(cc, svc, "allowLoopback",
+	    (r = cfg_setting_bool(cc, svc, "passthrough", &hc->passthrough)) != 0 ||
+	    (r = cfg_setting_bool(cc, svc, "allowLoopback",
 	    &hc->allow_loopback)) != 0 ||
 	    (r = fixed_header(cc, svc, k, hc)) != 0)
 		return r;

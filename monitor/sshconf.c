@@ -51,60 +51,17 @@ static const struct {
 	{ "privateKey", "" },
 };
 
-static int
-in_list(const char *const *list, size_t n, const char *s)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(list[i], s) == 0)
-			return 1;
-	return 0;
-}
-
 /* Keys that the connector does not take: said, and ignored. */
 static int
 check_keys(struct cfgcheck *cc, const struct service *svc,
     const char *const *keys, size_t nkeys)
 {
-	const struct cfgnode	*n;
-	char			 known[256];
-	size_t			 i, j;
-	int			 r;
+	const struct cfg_keys	 list = { keys, nkeys };
 
 	if (svc->settings != NULL && svc->settings->kind != CFG_MAP)
 		return cfg_error(cc, svc->line, svc->col, "service " NAMEFMT
 		    ": config must be a mapping", svc->name);
-	for (i = 0; svc->settings != NULL && i < svc->settings->nitems;
-	    i++) {
-		n = &svc->settings->items[i];
-		if (in_list(keys, nkeys, n->key) || cfg_own_key(n->key))
-			continue;
-		known[0] = '\0';
-		for (j = 0; j < nkeys; j++)
-			yw_list_add(known, sizeof(known), keys[j]);
-		if ((r = cfg_warn(cc, n->key_line, n->key_col, "service "
-		    NAMEFMT ": config." NAMEFMT " is not a %s setting; "
-		    "ignored (known: %s)", svc->name, n->key, svc->connector,
-		    known)) != 0)
-			return r;
-	}
-	return 0;
-}
-
-static int
-get_bool(struct cfgcheck *cc, const struct service *svc, const char *key,
-    int *out)
-{
-	const struct cfgnode	*n;
-
-	*out = 0;
-	if ((n = cfgnode_get(svc->settings, key)) == NULL)
-		return 0;
-	if (n->kind != CFG_SCALAR || yw_bool_word(n->value, out) != 0)
-		return cfg_error(cc, n->line, n->col, "service " NAMEFMT
-		    ": config.%s must be true or false", svc->name, key);
-	return 0;
+	return cfg_unknown_settings(cc, svc, svc->connector, &list, 1, "");
 }
 
 /* A scalar setting's text, or NULL when absent; -1: not a scalar. */
@@ -351,7 +308,7 @@ ssh_check_agent(struct cfgcheck *cc, struct service *svc)
 	sc->max_signatures = SSH_DEFAULT_SIGNATURES;
 	if ((r = check_keys(cc, svc, agent_keys, nitems(agent_keys))) != 0 ||
 	    (r = check_agent_creds(cc, svc, sc)) != 0 ||
-	    (r = get_bool(cc, svc, "allowSHA1", &sc->allow_sha1)) != 0 ||
+	    (r = cfg_setting_bool(cc, svc, "allowSHA1", &sc->allow_sha1)) != 0 ||
 	    (r = get_scalar(cc, svc, "maxSignatures", &n)) != 0)
 		return r;
 	if (n != NULL) {
@@ -435,7 +392,7 @@ check_backend_key(struct cfgcheck *cc, struct service *svc,
 	}
 	if ((r = get_scalar(cc, svc, "hostKeyFingerprint", &fp)) != 0 ||
 	    (r = get_scalar(cc, svc, "knownHostsFile", &kh)) != 0 ||
-	    (r = get_bool(cc, svc, "acceptAnyHostKey", &sc->accept_any)) != 0)
+	    (r = cfg_setting_bool(cc, svc, "acceptAnyHostKey", &sc->accept_any)) != 0)
 		return r;
 	if (fp != NULL && !valid_fingerprint(fp->value))
 		return cfg_error(cc, fp->line, fp->col, "service " NAMEFMT

@@ -12,11 +12,11 @@
 #include "connector.h"
 #include "log.h"
 #include "monitor.h"
+#include "monworker.h"
 #include "msg.h"
 #include "test.h"
 #include "util.h"
 
-#define NO_PID		(1 << 30)	/* above pid_max: kill() finds none */
 
 #define T_START		(MSG_CONNECTOR_BASE + 0)
 #define T_STEP		(MSG_CONNECTOR_BASE + 40)

@@ -34,6 +34,7 @@
 #include "logfmt.h"
 #include "connector.h"
 #include "monitor.h"
+#include "monworker.h"
 #include "msg.h"
 #include "pgauth.h"
 #include "pgmsg.h"
@@ -48,7 +49,6 @@
  * A pid that cannot exist (above the kernel's PID_MAX_LIMIT, 2^22), so that
  * the SIGKILL of worker_kill() reaches no one.
  */
-#define NO_PID		(1 << 30)
 
 static char	 canary[64];
 static char	 forms[NFORMS][128];
@@ -142,64 +142,6 @@ logged(const char *s)
 		return 1;
 	printf("    never logged: %s\n", s);
 	return 0;
-}
-
-/* A worker of service name, with its channel; nothing is spawned. */
-static struct worker *
-worker_new(const char *name, int *peer)
-{
-	struct worker	*w;
-	size_t		 i;
-	int		 sv[2];
-
-	for (i = 0; i < mon.conf->nservices; i++)
-		if (strcmp(mon.conf->services[i].name, name) == 0)
-			break;
-	if (i == mon.conf->nservices || msg_channel(sv) != 0)
-		return NULL;
-	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		close(sv[0]);
-		close(sv[1]);
-		return NULL;
-	}
-	fcntl(sv[1], F_SETFL, O_NONBLOCK);
-	w->svc = &mon.conf->services[i];
-	if (worker_set_connector(w, mon_connector_find(w->svc->connector))
-	    != 0) {
-		close(sv[0]);
-		close(sv[1]);
-		free(w);
-		return NULL;
-	}
-	w->id = ++mon.next_id;
-	w->pid = NO_PID;
-	w->chan = sv[0];
-	w->state = W_ASSIGNED;
-	if (startups_add(w->svc->name) != 0) {
-		close(sv[0]);
-		close(sv[1]);
-		free(w);
-		return NULL;
-	}
-	w->unauthenticated = 1;
-	TAILQ_INSERT_TAIL(&mon.workers, w, entry);
-	mon.nworkers++;
-	*peer = sv[1];
-	return w;
-}
-
-static void
-worker_done(struct worker *w, int peer)
-{
-	if (!w->killed)
-		worker_kill(w, "the test is over");
-	worker_startup_over(w);
-	TAILQ_REMOVE(&mon.workers, w, entry);
-	mon.nworkers--;
-	worker_forget_secrets(w);
-	free(w->counts);
-	free(w);
-	close(peer);
 }
 
 /*
@@ -305,16 +247,16 @@ good_service(const char *name, int cleartext, struct buf *b)
 	int			 peer;
 
 	/* One method per connection: a worker each. */
-	REQUIRE((w = worker_new(name, &peer)) != NULL);
+	REQUIRE((w = test_worker_new(name, &peer)) != NULL);
 	CHECK(DIAL(w, peer, b) == MSG_DIALED);
 	CHECK(w->state == W_HANDSHAKE);
 	CHECK(ASK(w, peer, MSG_PG_MD5, "salt", b) == MSG_PG_MD5);
-	worker_done(w, peer);
-	REQUIRE((w = worker_new(name, &peer)) != NULL);
+	test_worker_done(w, peer);
+	REQUIRE((w = test_worker_new(name, &peer)) != NULL);
 	CHECK(DIAL(w, peer, b) == MSG_DIALED);
 	scram_wrong_signature(w, peer, b);
-	worker_done(w, peer);
-	REQUIRE((w = worker_new(name, &peer)) != NULL);
+	test_worker_done(w, peer);
+	REQUIRE((w = test_worker_new(name, &peer)) != NULL);
 	CHECK(DIAL(w, peer, b) == MSG_DIALED);
 	if (cleartext) {
 		/* The one way out, by design: the value itself. */
@@ -330,13 +272,13 @@ good_service(const char *name, int cleartext, struct buf *b)
 		CHECK(ASK(w, peer, MSG_CREDENTIAL, "password", b) == 0);
 		CHECK(w->killed);
 	}
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 	/* A fourth worker gets a challenge that is not SCRAM. */
-	REQUIRE((w = worker_new(name, &peer)) != NULL);
+	REQUIRE((w = test_worker_new(name, &peer)) != NULL);
 	CHECK(DIAL(w, peer, b) == MSG_DIALED);
 	CHECK(START(w, peer, b) == MSG_PG_SCRAM_START);
 	CHECK(ASK(w, peer, MSG_PG_SCRAM_FINAL, "r=x,s=!!,i=0", b) == MSG_FAILED);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 }
 
 /* A service whose credentials cannot be used: refused at the dial. */
@@ -346,10 +288,10 @@ bad_service(const char *name, struct buf *b)
 	struct worker	*w;
 	int		 peer;
 
-	REQUIRE((w = worker_new(name, &peer)) != NULL);
+	REQUIRE((w = test_worker_new(name, &peer)) != NULL);
 	CHECK(DIAL(w, peer, b) == MSG_FAILED);
 	CHECK(w->state == W_DONE);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 }
 
 static int

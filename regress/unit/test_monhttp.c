@@ -35,6 +35,7 @@
 #include "httproute.h"
 #include "log.h"
 #include "monitor.h"
+#include "monworker.h"
 #include "msg.h"
 #include "oauth1.h"
 #include "provider.h"
@@ -42,7 +43,6 @@
 #include "sigv4.h"
 #include "test.h"
 
-#define NO_PID		(1 << 30)	/* no such process: kill() finds none */
 #define CANARY		"Cn-monhttp-ry"
 
 static const char conf_text[] =
@@ -125,53 +125,6 @@ sink(int level, const struct log_ctx *ctx, const char *line, void *arg)
 		printf("    logged: %s\n", line);
 		leaked++;
 	}
-}
-
-/* The stand-in of a worker of the service. */
-static struct worker *
-new_worker(const char *name, int *peer)
-{
-	struct worker	*w;
-	int		 sv[2];
-
-	if ((w = calloc(1, sizeof(*w))) == NULL || msg_channel(sv) != 0) {
-		free(w);
-		return NULL;
-	}
-	fcntl(sv[1], F_SETFL, O_NONBLOCK);
-	w->conf = mon.conf;
-	w->svc = config_service(mon.conf, name);
-	if (w->svc == NULL || worker_set_connector(w,
-	    mon_connector_find(w->svc->connector)) != 0 ||
-	    startups_add(w->svc->name) != 0) {
-		close(sv[0]);
-		close(sv[1]);
-		free(w);
-		return NULL;
-	}
-	w->unauthenticated = 1;
-	w->id = ++mon.next_id;
-	w->pid = NO_PID;
-	w->chan = sv[0];
-	w->state = W_ASSIGNED;
-	TAILQ_INSERT_TAIL(&mon.workers, w, entry);
-	mon.nworkers++;
-	*peer = sv[1];
-	return w;
-}
-
-static void
-worker_done(struct worker *w, int peer)
-{
-	if (!w->killed)
-		worker_kill(w, "the test is over");
-	worker_startup_over(w);
-	TAILQ_REMOVE(&mon.workers, w, entry);
-	mon.nworkers--;
-	worker_forget_secrets(w);
-	free(w->counts);
-	free(w);
-	close(peer);
 }
 
 /*
@@ -286,7 +239,7 @@ basic_and_generic(struct buf *r)
 	int		 peer;
 
 	/* basic_auth: the session opens at the first ROUTE. */
-	REQUIRE((w = new_worker("basic", &peer)) != NULL);
+	REQUIRE((w = test_worker_new("basic", &peer)) != NULL);
 	CHECK_INT(startups_count("basic"), 1);
 	CHECK_INT(ROUTE(w, peer, "https", "api.example", "", "/x?q=1", r,
 	    why), 0);
@@ -304,10 +257,10 @@ basic_and_generic(struct buf *r)
 	    403);
 	CHECK(strstr(why, "allowPlainHTTP") != NULL);
 	CHECK_INT(w->killed, 0);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 
 	/* generic_http: headers, query, a validation that passes. */
-	REQUIRE((w = new_worker("gen", &peer)) != NULL);
+	REQUIRE((w = test_worker_new("gen", &peer)) != NULL);
 	CHECK_INT(ROUTE(w, peer, "https", "gen.example", "8443", "/", r,
 	    why), 0);
 	check_route(r, "gen", 1, "gen.example", "8443", HTTP_INJECT_HEADERS);
@@ -325,18 +278,18 @@ basic_and_generic(struct buf *r)
 	    "https://other.example/p; airlock does not forward "
 	    "unauthenticated requests");
 	CHECK_INT(w->killed, 0);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 
 	/* A header value with CR LF: 503, not the value. */
-	REQUIRE((w = new_worker("gencr", &peer)) != NULL);
+	REQUIRE((w = test_worker_new("gencr", &peer)) != NULL);
 	CHECK_INT(ROUTE(w, peer, "https", "crlf.example", "", "/", r, why),
 	    0);
 	CHECK_INT(HEADERS(w, peer, r, why), 503);
 	CHECK(strstr(why, "X-Crlf") != NULL);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 
 	/* A credential that fails its validation: 503, the pattern named. */
-	REQUIRE((w = new_worker("genbad", &peer)) != NULL);
+	REQUIRE((w = test_worker_new("genbad", &peer)) != NULL);
 	CHECK_INT(ROUTE(w, peer, "https", "bad.example", "", "/", r, why),
 	    0);
 	CHECK_INT(HEADERS(w, peer, r, why), 503);
@@ -345,7 +298,7 @@ basic_and_generic(struct buf *r)
 	/* Each per route: HEADERS again is a compromised worker's. */
 	CHECK_INT(HEADERS(w, peer, r, why), -1);
 	CHECK_INT(w->killed, 1);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 }
 
 static struct buf *
@@ -374,7 +327,7 @@ aws(struct buf *r)
 	char		*hash = NULL;
 	int		 peer;
 
-	REQUIRE((w = new_worker("s3", &peer)) != NULL);
+	REQUIRE((w = test_worker_new("s3", &peer)) != NULL);
 	CHECK_INT(ROUTE(w, peer, "https", "s3.example", "", "/b/k", r, why),
 	    0);
 	check_route(r, "s3", 1, "s3.example", "443", HTTP_INJECT_SIGV4);
@@ -410,7 +363,7 @@ aws(struct buf *r)
 	CHECK_INT(ask(w, peer, MSG_HTTP_SIGV4, sigv4_msg(time(NULL)), r, NULL,
 	    why, sizeof(why)), -1);
 	CHECK_INT(w->killed, 1);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 	free(akid);
 	free(sig);
 	free(date);
@@ -431,7 +384,7 @@ gone(struct buf *r)
 	char		 why[512];
 	int		 peer, i;
 
-	REQUIRE((w = new_worker("s3", &peer)) != NULL);
+	REQUIRE((w = test_worker_new("s3", &peer)) != NULL);
 	CHECK_INT(ROUTE(w, peer, "https", "s3.example", "", "/", r, why), 0);
 	m = strings("", NULL, NULL, NULL, NULL);
 	dispatch_message(w, MSG_HTTP_HEADERS, m, -1);
@@ -442,9 +395,9 @@ gone(struct buf *r)
 	CHECK(w->creq == NULL && w->cstate == NULL && w->chan == -1);
 	CHECK_INT(w->killed, 0);
 	REQUIRE((peer = dup(0)) != -1);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 
-	REQUIRE((w = new_worker("s3", &peer)) != NULL);
+	REQUIRE((w = test_worker_new("s3", &peer)) != NULL);
 	CHECK_INT(ROUTE(w, peer, "https", "s3.example", "", "/", r, why), 0);
 	CHECK_INT(HEADERS(w, peer, r, why), 0);
 	close(peer);
@@ -454,7 +407,7 @@ gone(struct buf *r)
 	CHECK(w->cstate == NULL && w->chan == -1);
 	CHECK_INT(w->killed, 0);
 	REQUIRE((peer = dup(0)) != -1);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 }
 
 /* The quoted value of name="..." in an OAuth header, into out. */
@@ -489,7 +442,7 @@ oauth1(struct buf *r)
 	char			 why[512], nonce[64], ts[32], text[512];
 	int			 peer, i;
 
-	REQUIRE((w = new_worker("oa", &peer)) != NULL);
+	REQUIRE((w = test_worker_new("oa", &peer)) != NULL);
 	CHECK_INT(ROUTE(w, peer, "https", "oa.example", "443", "/p?a=1", r,
 	    why), 0);
 	check_route(r, "oa", 1, "oa.example", "443", HTTP_INJECT_OAUTH1);
@@ -520,7 +473,7 @@ oauth1(struct buf *r)
 	for (i = 0; i < 4; i++)
 		secret_free(k[i]);
 	kv_clear(&h);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 }
 
 static void
@@ -532,7 +485,7 @@ roots_and_dials(struct buf *r)
 	char			 why[512], port[8];
 	int			 peer, fd = -1, ls;
 
-	REQUIRE((w = new_worker("loop", &peer)) != NULL);
+	REQUIRE((w = test_worker_new("loop", &peer)) != NULL);
 	/* A passthrough route: plain http is fine, nothing injected. */
 	CHECK_INT(ROUTE(w, peer, "http", "localhost", "9", "/", r, why), 0);
 	check_route(r, "loop", 0, "localhost", "9", HTTP_INJECT_NONE);
@@ -566,7 +519,7 @@ roots_and_dials(struct buf *r)
 	/* HEADERS for a passthrough route: killed. */
 	CHECK_INT(HEADERS(w, peer, r, why), -1);
 	CHECK_INT(w->killed, 1);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 }
 
 TEST(monhttp_requests)

@@ -32,6 +32,7 @@
 #include "errors.h"
 #include "log.h"
 #include "monitor.h"
+#include "monworker.h"
 #include "msg.h"
 #include "provider.h"
 #include "secret.h"
@@ -41,7 +42,6 @@
 #include "test.h"
 #include "testkeys.h"
 
-#define NO_PID		(1 << 30)	/* no such process: kill() finds none */
 
 static int	 leaked;
 static char	 ed_pem[1024], rsa_pem[4096];
@@ -143,49 +143,6 @@ conf_text(const char *fp)
 	    state, ed_pem, rsa_pem, ed_pem, ed_pem, fp, ed_pem, ed_pem, ed_pem,
 	    state);
 	return t;
-}
-
-static struct worker *
-new_worker(const char *name, int *peer)
-{
-	struct worker	*w;
-	int		 sv[2];
-
-	if ((w = calloc(1, sizeof(*w))) == NULL || msg_channel(sv) != 0) {
-		free(w);
-		return NULL;
-	}
-	fcntl(sv[1], F_SETFL, O_NONBLOCK);
-	w->conf = mon.conf;
-	w->svc = config_service(mon.conf, name);
-	if (w->svc == NULL || worker_set_connector(w,
-	    mon_connector_find(w->svc->connector)) != 0) {
-		close(sv[0]);
-		close(sv[1]);
-		free(w);
-		return NULL;
-	}
-	w->id = ++mon.next_id;
-	w->pid = NO_PID;
-	w->chan = sv[0];
-	w->state = W_ASSIGNED;
-	TAILQ_INSERT_TAIL(&mon.workers, w, entry);
-	mon.nworkers++;
-	*peer = sv[1];
-	return w;
-}
-
-static void
-worker_done(struct worker *w, int peer)
-{
-	if (!w->killed)
-		worker_kill(w, "the test is over");
-	TAILQ_REMOVE(&mon.workers, w, entry);
-	mon.nworkers--;
-	worker_forget_secrets(w);
-	free(w->counts);
-	free(w);
-	close(peer);
 }
 
 /*
@@ -324,14 +281,14 @@ agent_keys_and_cap(struct buf *r)
 	char		 why[256];
 	int		 peer, n;
 
-	REQUIRE((w = new_worker("ag", &peer)) != NULL);
+	REQUIRE((w = test_worker_new("ag", &peer)) != NULL);
 	/* SIGN before KEYS: killed by the table. */
 	CHECK_INT(ask(w, peer, MSG_SSH_SIGN, sign_req("x", 1, "d", 1, 0), r,
 	    NULL, why, sizeof(why)), -1);
 	CHECK_INT(w->killed, 1);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 
-	REQUIRE((w = new_worker("ag", &peer)) != NULL);
+	REQUIRE((w = test_worker_new("ag", &peer)) != NULL);
 	n = keys(w, peer, r, k, 4);
 	CHECK_INT(n, 2);
 	CHECK_INT(w->state, W_SESSION);
@@ -358,16 +315,16 @@ agent_keys_and_cap(struct buf *r)
 	CHECK_INT(ask(w, peer, MSG_SSH_SIGN, sign_req(k[0].blob, k[0].len,
 	    "hello", 5, 0), r, NULL, why, sizeof(why)), -1);
 	CHECK_INT(w->killed, 1);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 
 	/* A blob that KEYS did not give: killed. */
-	REQUIRE((w = new_worker("ag", &peer)) != NULL);
+	REQUIRE((w = test_worker_new("ag", &peer)) != NULL);
 	REQUIRE(keys(w, peer, r, k, 4) == 2);
 	k[0].blob[k[0].len - 1] ^= 1;
 	CHECK_INT(ask(w, peer, MSG_SSH_SIGN, sign_req(k[0].blob, k[0].len,
 	    "hello", 5, 0), r, NULL, why, sizeof(why)), -1);
 	CHECK_INT(w->killed, 1);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 }
 
 static void
@@ -379,7 +336,7 @@ agent_users_and_confirm(struct buf *r)
 	char		 why[256];
 	int		 peer;
 
-	REQUIRE((w = new_worker("users", &peer)) != NULL);
+	REQUIRE((w = test_worker_new("users", &peer)) != NULL);
 	REQUIRE(keys(w, peer, r, k, 1) == 1);
 	CHECK_INT(ask(w, peer, MSG_SSH_SIGN, sign_req(k[0].blob, k[0].len,
 	    "not a login", 11, 0), r, NULL, why, sizeof(why)), MSG_FAILED);
@@ -399,15 +356,15 @@ agent_users_and_confirm(struct buf *r)
 	CHECK(verifies(r, &k[0], buf_ptr(d), buf_len(d), "ssh-ed25519"));
 	buf_free(d);
 	CHECK_INT(w->killed, 0);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 
-	REQUIRE((w = new_worker("confirm", &peer)) != NULL);
+	REQUIRE((w = test_worker_new("confirm", &peer)) != NULL);
 	REQUIRE(keys(w, peer, r, k, 1) == 1);
 	CHECK_INT(ask(w, peer, MSG_SSH_SIGN, sign_req(k[0].blob, k[0].len,
 	    "x", 1, 0), r, NULL, why, sizeof(why)), MSG_FAILED);
 	CHECK_STR(why, "service confirm has confirm: true, and no one can "
 	    "confirm a signature");
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 }
 
 /* BIND with host's signature over sid; its answer's type. */
@@ -448,7 +405,7 @@ agent_hosts(struct buf *r, EVP_PKEY *host, EVP_PKEY *other)
 	char		 why[256];
 	int		 peer;
 
-	REQUIRE((w = new_worker("hosts", &peer)) != NULL);
+	REQUIRE((w = test_worker_new("hosts", &peer)) != NULL);
 	REQUIRE(keys(w, peer, r, k, 1) == 1);
 	CHECK_INT(bind_req(w, peer, r, host, "session-1", 1), MSG_FAILED);
 	CHECK_INT(bind_req(w, peer, r, host, "session-1", 0), MSG_SSH_BIND);
@@ -471,7 +428,7 @@ agent_hosts(struct buf *r, EVP_PKEY *host, EVP_PKEY *other)
 	    MSG_FAILED);
 	buf_free(d);
 	CHECK_INT(w->killed, 0);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 }
 
 /* One agent exchange on fd, the loop run meanwhile: the answer's frame. */
@@ -529,7 +486,7 @@ ssh_front(struct buf *r)
 	char			 why[256];
 	int			 peer, fd = -1;
 
-	REQUIRE((w = new_worker("front", &peer)) != NULL);
+	REQUIRE((w = test_worker_new("front", &peer)) != NULL);
 	sc = w->svc->conn_conf;
 	CHECK_INT(ask(w, peer, MSG_SSH_HOSTKEY, NULL, r, NULL, why,
 	    sizeof(why)), MSG_SSH_HOSTKEY);
@@ -539,10 +496,10 @@ ssh_front(struct buf *r)
 	CHECK_INT(ask(w, peer, MSG_SSH_AGENT, NULL, r, NULL, why,
 	    sizeof(why)), -1);
 	CHECK_INT(w->killed, 1);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 
 	/* As after DIALED: the credentials held, in the handshake. */
-	REQUIRE((w = new_worker("front", &peer)) != NULL);
+	REQUIRE((w = test_worker_new("front", &peer)) != NULL);
 	REQUIRE((c = calloc(1, sizeof(*c))) != NULL);
 	REQUIRE((c->names = calloc(2, sizeof(*c->names))) != NULL);
 	REQUIRE((c->values = calloc(2, sizeof(*c->values))) != NULL);
@@ -591,7 +548,7 @@ ssh_front(struct buf *r)
 	buf_free(d);
 	buf_free(in);
 	close(fd);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 }
 
 /* Credentials as the providers resolve them: name, value, ..., NULL. */
@@ -637,7 +594,7 @@ ssh_dial(EVP_PKEY *host, EVP_PKEY *other)
 	const char	*v;
 	int		 peer;
 
-	REQUIRE((w = new_worker("front", &peer)) != NULL);
+	REQUIRE((w = test_worker_new("front", &peer)) != NULL);
 	w->creds = make_creds("address", "127.0.0.1:1", "user", "deploy",
 	    NULL);
 	CHECK_INT(w->conn->dial_target(w, &t, err, sizeof(err)), 0);
@@ -652,9 +609,9 @@ ssh_dial(EVP_PKEY *host, EVP_PKEY *other)
 	    strcmp(v, "1") == 0);
 	CHECK(kv_get(&params, "hostKeys", NULL) == NULL);
 	kv_clear(&params);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 
-	REQUIRE((w = new_worker("kh", &peer)) != NULL);
+	REQUIRE((w = test_worker_new("kh", &peer)) != NULL);
 	w->creds = make_creds("address", "127.0.0.1:2222", NULL);
 	snprintf(path, sizeof(path), "%s/known_hosts", state);
 	unlink(path);
@@ -691,7 +648,7 @@ ssh_dial(EVP_PKEY *host, EVP_PKEY *other)
 	CHECK((v = kv_get(&params, "hostKeys", NULL)) != NULL &&
 	    strcmp(v, ob64) == 0);
 	kv_clear(&params);
-	worker_done(w, peer);
+	test_worker_done(w, peer);
 }
 
 TEST(monssh_requests)

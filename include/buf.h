@@ -37,6 +37,13 @@ const unsigned char *buf_ptr(const struct buf *);	/* first unread byte */
 int		 buf_consume(struct buf *, size_t);
 /* Append room for n bytes and return a pointer to it. */
 int		 buf_reserve(struct buf *, size_t, unsigned char **);
+/*
+ * Move the unread bytes to the front (the read ones are wiped), so that
+ * the room before them serves buf_reserve again; and how many bytes may
+ * still be appended before max.
+ */
+void		 buf_compact(struct buf *);
+size_t		 buf_room(const struct buf *);
 
 int		 buf_put(struct buf *, const void *, size_t);
 int		 buf_put_u8(struct buf *, uint8_t);

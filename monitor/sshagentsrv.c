@@ -24,10 +24,17 @@
 #include "sshagentsrv.h"
 #include "sshkey.h"
 
+/*
+ * libssh asks for the identities once per ssh_userauth_agent, and our
+ * worker calls that once; a few more are allowed, and no more.
+ */
+#define AGENTSRV_IDENTITIES_MAX	4
+
 struct agentsrv {
 	struct worker		*w;
 	struct bufferevent	*bev;
 	struct buf		*in;	/* at most one frame */
+	int			 identities;	/* requests answered */
 	int			 busy;	/* in a callback */
 	int			 dead;	/* freed meanwhile: free on return */
 };
@@ -63,6 +70,17 @@ answer(struct agentsrv *s, const struct agent_request *req, struct buf *out)
 
 	switch (req->type) {
 	case SSH_AGENTC_REQUEST_IDENTITIES:
+		/*
+		 * Answers are written whether the worker reads them or not:
+		 * count the requests, or a worker that only asks would grow
+		 * our output buffer without end.
+		 */
+		if (++s->identities > AGENTSRV_IDENTITIES_MAX) {
+			worker_kill(s->w, "more than %d identity requests on "
+			    "the backend's agent socket",
+			    AGENTSRV_IDENTITIES_MAX);
+			return ERR_PROTO;
+		}
 		return mon_ssh_identities(s->w, out);
 	case SSH_AGENTC_SIGN_REQUEST:
 		if ((sig = buf_new(SSHKEY_SIG_MAX)) == NULL) {
@@ -105,14 +123,8 @@ srv_read(struct bufferevent *bev, void *arg)
 		goto done;
 	}
 	while (!s->dead && (n = evbuffer_get_length(input)) > 0) {
-		/* A frame's rest goes to the front (buf.h never moves it). */
-		if (s->in->off > 0) {
-			memmove(s->in->data, s->in->data + s->in->off,
-			    buf_len(s->in));
-			s->in->end -= s->in->off;
-			s->in->off = 0;
-		}
-		room = s->in->max - s->in->end;
+		buf_compact(s->in);	/* a frame's rest to the front */
+		room = buf_room(s->in);
 		if (n > room)
 			n = room;
 		if (n > 0 && (buf_reserve(s->in, n, &p) != 0 ||

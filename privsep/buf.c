@@ -82,6 +82,26 @@ buf_consume(struct buf *b, size_t n)
 	return 0;
 }
 
+void
+buf_compact(struct buf *b)
+{
+	size_t	 n;
+
+	if (b->readonly || b->off == 0)
+		return;
+	n = b->end - b->off;
+	memmove(b->data, b->data + b->off, n);
+	secret_wipe(b->data + n, b->end - n);
+	b->end = n;
+	b->off = 0;
+}
+
+size_t
+buf_room(const struct buf *b)
+{
+	return b->readonly ? 0 : b->max - b->end;
+}
+
 int
 buf_reserve(struct buf *b, size_t n, unsigned char **p)
 {

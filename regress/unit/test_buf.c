@@ -333,3 +333,23 @@ TEST(buf_reserve_zero)
 	CHECK_INT(buf_len(b), 0);
 	buf_free(b);
 }
+
+TEST(buf_compact_keeps_the_unread)
+{
+	struct buf	*b;
+	unsigned char	*p;
+
+	REQUIRE((b = buf_new(8)) != NULL);
+	REQUIRE(buf_put(b, "abcdefgh", 8) == 0);
+	CHECK(buf_room(b) == 0);
+	CHECK(buf_reserve(b, 1, &p) == ERR_TOOBIG);
+	REQUIRE(buf_consume(b, 5) == 0);
+	buf_compact(b);
+	CHECK(buf_len(b) == 3 && memcmp(buf_ptr(b), "fgh", 3) == 0);
+	CHECK(buf_room(b) == 5);
+	REQUIRE(buf_put(b, "12345", 5) == 0);
+	CHECK(buf_len(b) == 8 && memcmp(buf_ptr(b), "fgh12345", 8) == 0);
+	buf_compact(b);		/* nothing read: nothing moves */
+	CHECK(buf_len(b) == 8 && buf_room(b) == 0);
+	buf_free(b);
+}

@@ -577,6 +577,40 @@ make_creds(const char *name, ...)
 }
 
 /*
+ * The backend's agent socket answers a few identity requests, and kills a
+ * worker that keeps asking (its answers would pile up unread).
+ */
+static void
+ssh_front_identities(struct buf *r)
+{
+	struct worker	*w;
+	struct buf	*in;
+	char		 why[256];
+	int		 i, peer, fd = -1;
+
+	REQUIRE((w = test_worker_new("front", &peer)) != NULL);
+	w->creds = make_creds("privateKey", service_credential(w->svc,
+	    "privateKey")->ref, "user", "deploy", NULL);
+	w->state = W_HANDSHAKE;
+	CHECK_INT(ask(w, peer, MSG_SSH_AGENT, NULL, r, &fd, why,
+	    sizeof(why)), MSG_SSH_AGENT);
+	REQUIRE(fd != -1);
+	REQUIRE((in = buf_new(AGENT_MAX_FRAME + 4)) != NULL);
+	for (i = 0; i < 4; i++) {
+		CHECK_INT(agent_ask(fd, frame(SSH_AGENTC_REQUEST_IDENTITIES,
+		    NULL), in, w), SSH_AGENT_IDENTITIES_ANSWER);
+		buf_reset(in);
+	}
+	CHECK_INT(w->killed, 0);
+	CHECK_INT(agent_ask(fd, frame(SSH_AGENTC_REQUEST_IDENTITIES, NULL),
+	    in, w), -1);
+	CHECK_INT(w->killed, 1);
+	buf_free(in);
+	close(fd);
+	test_worker_done(w, peer);
+}
+
+/*
  * Where the ssh connector dials and what its worker is told of the
  * backend's host key: accept any; the known_hosts entry of its host and
  * port; refused, saying so, when nothing is known.
@@ -687,6 +721,7 @@ TEST(monssh_requests)
 	agent_users_and_confirm(r);
 	agent_hosts(r, host, other);
 	ssh_front(r);
+	ssh_front_identities(r);
 	ssh_dial(host, other);
 	CHECK_INT(leaked, 0);
 	buf_free(r);

@@ -97,6 +97,11 @@ EOF
 airlock_session()
 {
 	_from=$(($(wc -l <"$AIRLOCK_LOG") + 1))
+	# Connections already started: a slow airlockd (valgrind) may log an
+	# earlier one's "authenticated" after its client is gone, below
+	# _from; connection ids only grow, so the session's is above these.
+	_maxid=$(sed -nE "s/.*\] $2#([0-9]+): worker [0-9]+ started.*/\1/p" \
+	    "$AIRLOCK_LOG" | sort -n | tail -n 1)
 	${SESSION_CLIENT:-airlock_psql} "$1" "$3" >"$4" 2>&1 &
 	SESSION_PID=$!
 	at_exit "kill $SESSION_PID"
@@ -106,8 +111,8 @@ airlock_session()
 	_label=
 	while [ "$_n" -gt 0 ]; do
 		_label=$(tail -n "+$_from" "$AIRLOCK_LOG" |
-		    sed -nE "s/.*\] ($2#[0-9]+): authenticated.*/\1/p" |
-		    head -n 1)
+		    sed -nE "s/.*\] ($2#([0-9]+)): authenticated.*/\1 \2/p" |
+		    awk -v m="${_maxid:-0}" '$2 > m { print $1; exit }')
 		[ -n "$_label" ] && break
 		sleep 0.1
 		_n=$((_n - 1))

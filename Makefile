@@ -95,6 +95,11 @@ regress/tools/sshkeytool: regress/tools/sshkeytool.c libmonitor.a libcommon.a
 	@echo "  CCLD    $@"
 	@$(CC) $(CFLAGS) -Imonitor $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
+# provget runs the providers as airlockd does (regress/t/provider-*.sh).
+regress/tools/provget: regress/tools/provget.c libmonitor.a libcommon.a
+	@echo "  CCLD    $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
 regress/tools/preload/%.so: regress/tools/preload/%.c
 	@echo "  CCLD    $@"
 	@$(CC) $(OPT) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fPIC \

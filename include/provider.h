@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 struct event_base;
+struct evdns_base;
 struct secret;
 
 /*
@@ -41,6 +42,13 @@ int		 provider_setup(const char *name, char *err, size_t errlen);
  */
 int		 provider_prepare(const char *name, const char *ref, char *err,
 		    size_t errlen);
+/*
+ * The monitor's loop and resolver, once they exist (after the
+ * configuration check, before the first get): requests resolve names
+ * with the monitor's evdns base, and a provider that works in the
+ * background (Vault renews its token before it expires) starts now.
+ */
+void		 provider_attach(struct event_base *, struct evdns_base *);
 /* Release what provider_setup and provider_prepare acquired (at exit). */
 void		 provider_cleanup(void);
 /*

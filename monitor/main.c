@@ -506,6 +506,7 @@ main(int argc, char **argv)
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
 	    (mon.dns = evdns_base_new(mon.base, 0)) == NULL)
 		fatal("cannot create the resolver");
+	provider_attach(mon.base, mon.dns);
 	metrics_init();
 	if (listeners_open(mon.conf, err, sizeof(err)) != 0)
 		fatal("cannot listen: %s", err);

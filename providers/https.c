@@ -1,5 +1,5 @@
 /*
- * One HTTPS GET with libevent's evhttp client over bufferevent_openssl.
+ * One HTTPS request with libevent's evhttp client over bufferevent_openssl.
  *
  * evhttp calls back from inside its own connection code, which goes on
  * using the connection after the callback returns; so the callbacks here
@@ -34,6 +34,7 @@
 #include "castore.h"
 #include "errors.h"
 #include "log.h"
+#include "pctenc.h"
 #include "secret.h"
 #include "https.h"
 #include "util.h"
@@ -61,7 +62,11 @@ struct https_req {
 	int			 have_http_err;
 };
 
-/* The resolver for host names, made on first use for the one loop. */
+/*
+ * The resolver for host names: the monitor's (https_set_dns), or one made
+ * on first use for the one loop of a tool or test.
+ */
+static struct evdns_base	*shared_dns;
 static struct evdns_base	*resolver;
 static struct event_base	*resolver_base;
 
@@ -69,6 +74,36 @@ int
 https_parse_addr(const char *url, struct https_server *srv, char *err,
     size_t errlen)
 {
+	return https_parse_url(url, srv, NULL, 0, err, errlen);
+}
+
+/* A base path: segments of RFC 3986's pchar, no "." or ".." segment. */
+static int
+base_path_ok(const char *p, size_t len)
+{
+	size_t	 i, seg = 0;
+
+	for (i = 0; i <= len; i++) {
+		if (i == len || p[i] == '/') {
+			if ((i - seg == 1 && p[seg] == '.') ||
+			    (i - seg == 2 && p[seg] == '.' && p[seg + 1] == '.'))
+				return 0;
+			seg = i + 1;
+			continue;
+		}
+		if (!pct_unreserved((unsigned char)p[i]) &&
+		    strchr("%!$&'()*+,;=:@", p[i]) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+int
+https_parse_url(const char *url, struct https_server *srv, char *prefix,
+    size_t prefixlen, char *err, size_t errlen)
+{
+	const char	*path;
+	size_t		 plen;
 	const char	*p, *host, *end, *port = NULL;
 	struct in6_addr	 a6;
 	struct in_addr	 a4;
@@ -104,12 +139,34 @@ https_parse_addr(const char *url, struct https_server *srv, char *err,
 		port = ++p;
 		p += strcspn(p, "/?#@");
 	}
+	path = p;
+	plen = strcspn(p, "?#");
+	/* Without a trailing '/': every request's uri starts with one. */
+	while (plen > 0 && path[plen - 1] == '/')
+		plen--;
+	if (plen > 0 && path[0] == '/' && prefix != NULL) {
+		if (path[plen + strspn(path + plen, "/")] != '\0' ||
+		    !base_path_ok(path + 1, plen - 1) || plen >= prefixlen) {
+			snprintf(err, errlen, "%.200s: only scheme://host"
+			    "[:port][/path] is understood (no query, "
+			    "fragment, user information or dot segment)", url);
+			return ERR_FORMAT;
+		}
+		p += plen;
+	}
 	if (*p == '/')
 		p++;
 	if (*p != '\0') {
 		snprintf(err, errlen, "%.200s: only scheme://host[:port] is "
 		    "understood (no path, query or user information)", url);
 		return ERR_FORMAT;
+	}
+	if (prefix != NULL && prefixlen > 0) {
+		if (path[0] == '/' && plen > 0) {
+			memcpy(prefix, path, plen);
+			prefix[plen] = '\0';
+		} else
+			prefix[0] = '\0';
 	}
 	if (hlen == 0 || hlen > HTTPS_HOSTLEN) {
 		snprintf(err, errlen, "%.200s: no host, or a host name too "
@@ -154,6 +211,19 @@ https_is_loopback(const struct https_server *srv)
 		return IN6_IS_ADDR_LOOPBACK(&a6) ||
 		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
 	return 0;
+}
+
+int
+https_is_metadata(const struct https_server *srv)
+{
+	struct in6_addr	 a6, ec2;
+
+	if (strcmp(srv->host, "169.254.169.254") == 0 ||
+	    strcasecmp(srv->host, "metadata.google.internal") == 0)
+		return 1;
+	return inet_pton(AF_INET6, srv->host, &a6) == 1 &&
+	    inet_pton(AF_INET6, "fd00:ec2::254", &ec2) == 1 &&
+	    memcmp(&a6, &ec2, sizeof(a6)) == 0;
 }
 
 /* The last OpenSSL error as text (OpenSSL's own strings, never data). */
@@ -374,9 +444,17 @@ http_done_cb(struct evhttp_request *req, void *arg)
 	finish(hr);
 }
 
+void
+https_set_dns(struct evdns_base *dns)
+{
+	shared_dns = dns;
+}
+
 static struct evdns_base *
 get_resolver(struct event_base *base)
 {
+	if (shared_dns != NULL)
+		return shared_dns;
 	if (resolver != NULL)
 		return resolver_base == base ? resolver : NULL;
 	if ((resolver = evdns_base_new(base,
@@ -417,6 +495,21 @@ https_get(struct event_base *base, const struct https_server *srv,
     const char *uri, const struct https_header *hdrs, size_t nhdrs,
     int timeout_ms, size_t max_body, https_cb *cb, void *arg)
 {
+	return https_request(base, srv, HTTPS_GET, uri, hdrs, nhdrs, NULL, 0,
+	    timeout_ms, max_body, cb, arg);
+}
+
+struct https_req *
+https_request(struct event_base *base, const struct https_server *srv,
+    enum https_method method, const char *uri,
+    const struct https_header *hdrs, size_t nhdrs, const void *body,
+    size_t bodylen, int timeout_ms, size_t max_body, https_cb *cb, void *arg)
+{
+	static const enum evhttp_cmd_type cmd[] = {
+		[HTTPS_GET] = EVHTTP_REQ_GET,
+		[HTTPS_POST] = EVHTTP_REQ_POST,
+		[HTTPS_PUT] = EVHTTP_REQ_PUT,
+	};
 	struct https_req	*hr;
 	struct bufferevent	*bev;
 	struct evhttp_request	*req;
@@ -428,7 +521,8 @@ https_get(struct event_base *base, const struct https_server *srv,
 	size_t			 i;
 
 	if (base == NULL || srv == NULL || uri == NULL || uri[0] != '/' ||
-	    cb == NULL || timeout_ms <= 0 || (srv->tls && srv->ctx == NULL))
+	    cb == NULL || timeout_ms <= 0 || (srv->tls && srv->ctx == NULL) ||
+	    (unsigned)method >= nitems(cmd) || (body == NULL && bodylen > 0))
 		return NULL;
 	if (!srv->host_is_ip && (dns = get_resolver(base)) == NULL)
 		return NULL;
@@ -494,12 +588,23 @@ https_get(struct event_base *base, const struct https_server *srv,
 			goto fail;
 		}
 	/*
+	 * evhttp adds Content-Length for a body; a PUT or POST without one
+	 * still says 0 (IMDSv2's token PUT has none).  The output buffer is
+	 * wiped when freed (https_wipe_hooks).
+	 */
+	if ((bodylen > 0 && evbuffer_add(evhttp_request_get_output_buffer(req),
+	    body, bodylen) != 0) || (bodylen == 0 && method != HTTPS_GET &&
+	    evhttp_add_header(out, "Content-Length", "0") != 0)) {
+		evhttp_request_free(req);
+		goto fail;
+	}
+	/*
 	 * On failure evhttp has freed the request (or, when it could not
 	 * even set up the socket, dropped it from the connection: too rare
 	 * to leak much, and freeing it here could free it twice).  A
 	 * failure to connect is reported later through the callbacks.
 	 */
-	if (evhttp_make_request(hr->conn, req, EVHTTP_REQ_GET, uri) != 0)
+	if (evhttp_make_request(hr->conn, req, cmd[method], uri) != 0)
 		goto fail;
 	return hr;
  fail:

@@ -1,10 +1,12 @@
 /*
- * A string field of a JSON document (RFC 8259), with jansson.
+ * Fields of a JSON document (RFC 8259), with jansson.  A string may hold
+ * NUL (\u0000): a secret is bytes, and its length is jansson's.
  *
  * jansson's allocator is set to one that wipes what it frees, before every
  * parse (the setting is global, and cheap to repeat): its lexer and its
  * string values hold the document's secrets.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +58,8 @@ jfield_parse(const void *data, size_t len, struct jfield_doc **out,
 	}
 	json_set_alloc_funcs(malloc, secret_wipe_free);
 	/* Duplicate keys would make "the" value of a field ambiguous. */
-	doc->root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	doc->root = json_loadb(data, len, JSON_REJECT_DUPLICATES |
+	    JSON_ALLOW_NUL, &jerr);
 	if (doc->root == NULL) {
 		/* jerr.text can quote the input: only the position is used. */
 		snprintf(err, errlen, "invalid JSON (line %d, column %d)",
@@ -70,16 +73,16 @@ jfield_parse(const void *data, size_t len, struct jfield_doc **out,
 	return 0;
 }
 
-int
-jfield_string(const struct jfield_doc *doc, const char *path,
-    struct secret **out, char *err, size_t errlen)
+/* The value at a dotted path, or NULL with an error. */
+static const json_t *
+lookup(const struct jfield_doc *doc, const char *path, int *r, char *err,
+    size_t errlen)
 {
 	const json_t	*v;
 	const char	*part, *dot;
 	char		 key[256];
 	size_t		 len;
 
-	*out = NULL;
 	v = doc->root;
 	for (part = path;; part = dot + 1) {
 		dot = strchr(part, '.');
@@ -87,27 +90,36 @@ jfield_string(const struct jfield_doc *doc, const char *path,
 		if (len == 0 || len >= sizeof(key)) {
 			snprintf(err, errlen, "field path " PATHFMT " has an "
 			    "empty or too long component", path);
-			return ERR_INVAL;
+			*r = ERR_INVAL;
+			return NULL;
 		}
 		if (!json_is_object(v)) {
 			snprintf(err, errlen, "no field " PATHFMT ": \"%.*s\" "
 			    "is looked up in %s, not an object", path,
 			    (int)(len > 64 ? 64 : len), part, type_name(v));
-			return ERR_FORMAT;
+			*r = ERR_FORMAT;
+			return NULL;
 		}
 		memcpy(key, part, len);
 		key[len] = '\0';
-		v = json_object_get(v, key);
-		if (v == NULL) {
+		if ((v = json_object_get(v, key)) == NULL) {
 			snprintf(err, errlen, "no field " PATHFMT, path);
-			return ERR_NOTFOUND;
+			*r = ERR_NOTFOUND;
+			return NULL;
 		}
 		if (dot == NULL)
-			break;
+			return v;
 	}
+}
+
+/* A string value copied to guarded memory; name is for the messages. */
+static int
+string_value(const json_t *v, const char *name, struct secret **out,
+    char *err, size_t errlen)
+{
 	if (!json_is_string(v)) {
 		snprintf(err, errlen, "field " PATHFMT " is %s, not a string",
-		    path, type_name(v));
+		    name, type_name(v));
 		return ERR_FORMAT;
 	}
 	if ((*out = secret_new(json_string_value(v),
@@ -116,6 +128,66 @@ jfield_string(const struct jfield_doc *doc, const char *path,
 		return ERR_NOMEM;
 	}
 	return 0;
+}
+
+int
+jfield_string(const struct jfield_doc *doc, const char *path,
+    struct secret **out, char *err, size_t errlen)
+{
+	const json_t	*v;
+	int		 r;
+
+	*out = NULL;
+	if ((v = lookup(doc, path, &r, err, errlen)) == NULL)
+		return r;
+	return string_value(v, path, out, err, errlen);
+}
+
+int
+jfield_string_key(const struct jfield_doc *doc, const char *key,
+    struct secret **out, char *err, size_t errlen)
+{
+	const json_t	*v;
+
+	*out = NULL;
+	if (!json_is_object(doc->root)) {
+		snprintf(err, errlen, "no field " PATHFMT ": the document is "
+		    "%s, not an object", key, type_name(doc->root));
+		return ERR_FORMAT;
+	}
+	if ((v = json_object_get(doc->root, key)) == NULL) {
+		snprintf(err, errlen, "no field " PATHFMT, key);
+		return ERR_NOTFOUND;
+	}
+	return string_value(v, key, out, err, errlen);
+}
+
+int
+jfield_int(const struct jfield_doc *doc, const char *path, long long *out,
+    char *err, size_t errlen)
+{
+	const json_t	*v;
+	const char	*s;
+	char		*end;
+	int		 r;
+
+	if ((v = lookup(doc, path, &r, err, errlen)) == NULL)
+		return r;
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	/* Azure's token endpoints send expires_in as a string of digits. */
+	if (json_is_string(v) && (s = json_string_value(v))[0] >= '0' &&
+	    s[0] <= '9' && json_string_length(v) < 20) {
+		errno = 0;
+		*out = strtoll(s, &end, 10);
+		if (errno == 0 && *end == '\0')
+			return 0;
+	}
+	snprintf(err, errlen, "field " PATHFMT " is %s, not an integer", path,
+	    type_name(v));
+	return ERR_FORMAT;
 }
 
 void

@@ -27,6 +27,19 @@ int		 jfield_parse(const void *, size_t, struct jfield_doc **,
  */
 int		 jfield_string(const struct jfield_doc *, const char *path,
 		    struct secret **, char *err, size_t errlen);
+/*
+ * The string of one key of the top-level object, the key taken whole: a
+ * key may hold '.' (Conjur's batch answer is keyed by variable ids).
+ */
+int		 jfield_string_key(const struct jfield_doc *, const char *key,
+		    struct secret **, char *err, size_t errlen);
+/*
+ * An integer at path (expires_in, lease_duration, ...); a string of
+ * decimal digits counts too (Azure's token endpoints send one).  Errors
+ * as jfield_string.
+ */
+int		 jfield_int(const struct jfield_doc *, const char *path,
+		    long long *, char *err, size_t errlen);
 void		 jfield_free(struct jfield_doc *);
 
 #endif

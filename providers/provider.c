@@ -22,6 +22,7 @@
 
 #include "errors.h"
 #include "log.h"
+#include "https.h"
 #include "provider.h"
 #include "provider_impl.h"
 #include "secret.h"
@@ -48,14 +49,28 @@ struct provider_req {
 };
 
 static const struct provider_ops builtin[] = {
-	{ "literal",	literal_get_one, NULL, NULL, NULL, NULL, NULL },
+	{ "literal",	literal_get_one, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "env",	env_get_one, NULL, NULL, NULL, env_cleanup,
-			    env_prepare },
-	{ "credential",	credential_get_one, NULL, NULL, NULL, NULL, NULL },
-	{ "systemd",	credential_get_one, NULL, NULL, NULL, NULL, NULL },
-	{ "file",	file_get_one, NULL, NULL, NULL, NULL, NULL },
+			    env_prepare, NULL },
+	{ "credential",	credential_get_one, NULL, NULL, NULL, NULL, NULL,
+			    NULL },
+	{ "systemd",	credential_get_one, NULL, NULL, NULL, NULL, NULL,
+			    NULL },
+	{ "file",	file_get_one, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "vault",	NULL, vault_start, vault_abort, vault_setup,
-			    vault_cleanup, NULL },
+			    vault_cleanup, NULL, vault_attach },
+	{ "conjur",	NULL, conjur_start, conjur_abort, conjur_setup,
+			    conjur_cleanup, NULL, NULL },
+	{ "aws",	NULL, aws_start, aws_abort, aws_setup, aws_cleanup,
+			    NULL, NULL },
+	{ "kubernetes",	NULL, k8s_start, k8s_abort, k8s_setup, k8s_cleanup,
+			    NULL, NULL },
+	{ "gcp",	NULL, gcp_start, gcp_abort, gcp_setup, gcp_cleanup,
+			    NULL, NULL },
+	{ "azure",	NULL, azure_start, azure_abort, azure_setup,
+			    azure_cleanup, NULL, NULL },
+	{ "keyring",	keyring_get_one, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "keychain",	keychain_get_one, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
 #define MAX_EXTRA	8
@@ -128,6 +143,20 @@ provider_cleanup(void)
 	for (i = 0; i < nextra; i++)
 		if (extra[i]->cleanup != NULL)
 			extra[i]->cleanup();
+}
+
+void
+provider_attach(struct event_base *base, struct evdns_base *dns)
+{
+	size_t	 i;
+
+	https_set_dns(dns);
+	for (i = 0; i < nitems(builtin); i++)
+		if (builtin[i].attach != NULL)
+			builtin[i].attach(base);
+	for (i = 0; i < nextra; i++)
+		if (extra[i]->attach != NULL)
+			extra[i]->attach(base);
 }
 
 int

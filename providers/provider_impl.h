@@ -21,6 +21,8 @@
 
 #include "provider.h"
 
+struct event_base;
+
 struct secret;
 
 /* Error messages name the reference (never a value) and fit in this. */
@@ -36,6 +38,7 @@ typedef int	 provider_setup_fn(char *err, size_t errlen);
 typedef void	 provider_cleanup_fn(void);
 typedef int	 provider_prepare_fn(const char *ref, char *err,
 		    size_t errlen);
+typedef void	 provider_attach_fn(struct event_base *);
 
 struct provider_ops {
 	const char		*name;
@@ -45,6 +48,7 @@ struct provider_ops {
 	provider_setup_fn	*setup;		/* optional; see provider_setup */
 	provider_cleanup_fn	*cleanup;	/* optional */
 	provider_prepare_fn	*prepare;	/* optional; see provider_prepare */
+	provider_attach_fn	*attach;	/* optional; see provider_attach */
 };
 
 /* Answer with n values (n as requested); the request takes them over. */
@@ -85,6 +89,35 @@ void		 vault_start(struct provider_req *, const char *const *,
 void		 vault_abort(struct provider_req *);
 int		 vault_setup(char *, size_t);
 void		 vault_cleanup(void);
+
+/*
+ * The providers of the clouds and secret stores, one file each (the
+ * design is /work/briefs12/design.md's, summed up in each file's head).
+ * Each has the four functions of an asynchronous provider; setup reads
+ * its environment, as the provider's own SDK does.
+ */
+#define PROVIDER_ASYNC(p)						\
+	void	 p##_start(struct provider_req *, const char *const *,	\
+		    size_t);						\
+	void	 p##_abort(struct provider_req *);			\
+	int	 p##_setup(char *, size_t);				\
+	void	 p##_cleanup(void)
+PROVIDER_ASYNC(conjur);
+PROVIDER_ASYNC(aws);
+PROVIDER_ASYNC(k8s);
+PROVIDER_ASYNC(gcp);
+PROVIDER_ASYNC(azure);
+void		 vault_attach(struct event_base *);
+
+/*
+ * The Linux kernel keyring (keyring.c): "keyring" takes a key's
+ * description, "keychain" Secretless's "service#account" (its macOS
+ * Keychain), read from the same keyring.
+ */
+int		 keyring_get_one(const char *, struct secret **, char *,
+		    size_t);
+int		 keychain_get_one(const char *, struct secret **, char *,
+		    size_t);
 
 /* Largest file that the file provider reads. */
 #define FILE_PROVIDER_MAX	(1024 * 1024)

@@ -30,6 +30,7 @@
 #include "provider_impl.h"
 #include "secret.h"
 #include "https.h"
+#include "provenv.h"
 #include "jsonfield.h"
 #include "vault.h"
 #include "util.h"
@@ -63,60 +64,17 @@ static struct {
 	char			 ns[256];
 } vault;
 
-/* Bytes that can go into an HTTP header value (RFC 9110, 5.5), no space. */
-static int
-header_safe(const char *s, size_t max)
-{
-	size_t	 i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (i >= max || s[i] < 0x21 || s[i] > 0x7e)
-			return 0;
-	return 1;
-}
-
-/* Go's strconv.ParseBool, which Vault's client uses for VAULT_SKIP_VERIFY. */
-static int
-parse_bool(const char *s, int *v)
-{
-	static const char *const t[] = { "1", "t", "T", "TRUE", "true", "True" };
-	static const char *const f[] = { "0", "f", "F", "FALSE", "false",
-	    "False" };
-	size_t	 i;
-
-	for (i = 0; i < nitems(t); i++) {
-		if (strcmp(s, t[i]) == 0) {
-			*v = 1;
-			return 0;
-		}
-		if (strcmp(s, f[i]) == 0) {
-			*v = 0;
-			return 0;
-		}
-	}
-	return ERR_FORMAT;
-}
-
-static const char *
-env(const char *name)
-{
-	const char	*v = getenv(name);
-
-	return v != NULL && *v != '\0' ? v : NULL;
-}
-
 int
 vault_setup(char *err, size_t errlen)
 {
 	struct https_server	 srv;
-	const char		*addr, *token, *skip, *ns;
-	char			*tokvar;
+	const char		*addr, *ns;
 	char			 why[512];
 	int			 r, noverify = 0;
 
 	if (vault.ready)
 		return 0;
-	if ((addr = env("VAULT_ADDR")) == NULL)
+	if ((addr = penv("VAULT_ADDR")) == NULL)
 		addr = VAULT_DEFAULT_ADDR;
 	if (https_parse_addr(addr, &srv, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "provider vault: VAULT_ADDR %s", why);
@@ -129,43 +87,33 @@ vault_setup(char *err, size_t errlen)
 		    "would cross the network in clear; use https://", addr);
 		return ERR_DENIED;
 	}
-	if ((token = env("VAULT_TOKEN")) == NULL) {
-		snprintf(err, errlen, "provider vault: VAULT_TOKEN is not set "
-		    "(airlockd's Vault token, in its environment)");
+	if (penv_bool("VAULT_SKIP_VERIFY", 0, &noverify, why,
+	    sizeof(why)) != 0) {
+		snprintf(err, errlen, "provider vault: %s", why);
 		return ERR_INVAL;
 	}
-	if (!header_safe(token, VAULT_TOKEN_MAX)) {
-		snprintf(err, errlen, "provider vault: VAULT_TOKEN is longer "
-		    "than %d bytes or has bytes that an HTTP header cannot "
-		    "carry", VAULT_TOKEN_MAX);
-		return ERR_INVAL;
-	}
-	if ((skip = env("VAULT_SKIP_VERIFY")) != NULL &&
-	    parse_bool(skip, &noverify) != 0) {
-		snprintf(err, errlen, "provider vault: VAULT_SKIP_VERIFY "
-		    "%.20s is not true or false", skip);
-		return ERR_INVAL;
-	}
-	if ((ns = env("VAULT_NAMESPACE")) != NULL &&
+	if ((ns = penv("VAULT_NAMESPACE")) != NULL &&
 	    !header_safe(ns, sizeof(vault.ns) - 1)) {
 		snprintf(err, errlen, "provider vault: VAULT_NAMESPACE is "
 		    "too long or has bytes that an HTTP header cannot carry");
 		return ERR_INVAL;
 	}
-	if ((r = https_ctx_new(&srv, env("VAULT_CACERT"), env("VAULT_CAPATH"),
-	    !noverify, why, sizeof(why))) != 0) {
+	if ((r = https_ctx_new(&srv, penv("VAULT_CACERT"),
+	    penv("VAULT_CAPATH"), !noverify, why, sizeof(why))) != 0) {
 		snprintf(err, errlen, "provider vault: %s", why);
 		return r;
 	}
-	if ((vault.token = secret_new(token, strlen(token))) == NULL) {
+	if ((r = penv_take("VAULT_TOKEN", VAULT_TOKEN_MAX, 1, &vault.token,
+	    why, sizeof(why))) != 0) {
 		https_server_clear(&srv);
-		snprintf(err, errlen, "provider vault: out of memory");
-		return ERR_NOMEM;
+		if (r == ERR_NOTFOUND)
+			snprintf(err, errlen, "provider vault: VAULT_TOKEN is "
+			    "not set (airlockd's Vault token, in its "
+			    "environment)");
+		else
+			snprintf(err, errlen, "provider vault: %s", why);
+		return r == ERR_NOTFOUND ? ERR_INVAL : r;
 	}
-	/* Nothing spawned later, and no reader of our environ, gets it. */
-	tokvar = getenv("VAULT_TOKEN");
-	secret_wipe(tokvar, strlen(tokvar));
-	unsetenv("VAULT_TOKEN");
 
 	vault.srv = srv;
 	snprintf(vault.ns, sizeof(vault.ns), "%s", ns != NULL ? ns : "");
@@ -483,4 +431,10 @@ vault_abort(struct provider_req *req)
 
 	provider_req_set_state(req, NULL);
 	state_free(st);
+}
+
+void
+vault_attach(struct event_base *base)
+{
+	(void)base;
 }

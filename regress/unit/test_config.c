@@ -626,11 +626,9 @@ TEST(config_errors_credentials)
 	    "      password: {from: vault, get: secret/db#password}\n", 7, 24,
 	    "provider vault: VAULT_TOKEN is not set");
 	expect_error(HEAD PG LOCAL "    credentials:\n"
-	    "      password: {from: keychain, get: x}\n", 7, 24,
-	    "provider keychain is not supported yet");
-	expect_error(HEAD PG LOCAL "    credentials:\n"
 	    "      password: {from: magic, get: x}\n", 7, 24,
-	    "unknown provider magic (known: literal, env, file, vault, credential, systemd)");
+	    "unknown provider magic (known: literal, env, file, vault, "
+	    "conjur, aws, kubernetes, keychain, credential, systemd)");
 	expect_error(HEAD PG LOCAL "    credentials:\n"
 	    "      password: {from: literal, get: [" SECRET "]}\n", 7, 38,
 	    "get needs a scalar value");

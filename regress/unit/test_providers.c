@@ -93,7 +93,8 @@ TEST(providers_exists)
 	CHECK(provider_exists("env"));
 	CHECK(provider_exists("file"));
 	CHECK(provider_exists("vault"));
-	CHECK(!provider_exists("conjur"));
+	CHECK(provider_exists("conjur"));
+	CHECK(provider_exists("keyring"));
 	CHECK(!provider_exists("nope"));
 	CHECK(!provider_exists(""));
 }
@@ -410,7 +411,7 @@ TEST(providers_bad_args)
 	REQUIRE((base = event_base_new()) != NULL);
 	CHECK(provider_get(base, "nope", refs, 1, 1000, collect, &res) ==
 	    NULL);
-	CHECK(provider_get(base, "conjur", refs, 1, 1000, collect, &res) ==
+	CHECK(provider_get(base, "magic", refs, 1, 1000, collect, &res) ==
 	    NULL);
 	CHECK(provider_get(base, "literal", refs, 2, 1000, collect, &res) ==
 	    NULL);
@@ -471,10 +472,11 @@ slow_abort(struct provider_req *req)
 }
 
 static const struct provider_ops slow_ops = {
-	"test-slow", NULL, slow_start, NULL, NULL, NULL, NULL
+	"test-slow", NULL, slow_start, NULL, NULL, NULL, NULL, NULL
 };
 static const struct provider_ops slow_abort_ops = {
-	"test-slow-abort", NULL, slow_start, slow_abort, NULL, NULL, NULL
+	"test-slow-abort", NULL, slow_start, slow_abort, NULL, NULL, NULL,
+	NULL
 };
 
 TEST(providers_timeout)

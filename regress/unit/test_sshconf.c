@@ -24,6 +24,7 @@
 #include "sshconf.h"
 #include "sshkey.h"
 #include "sshmsg.h"
+#include "sshtestkeys.h"
 #include "test.h"
 
 #define SECRET	"Zq9-not-a-key-hunter2"
@@ -38,12 +39,8 @@ setup(void)
 {
 	static int	 done;
 	EVP_PKEY	*key;
-	BIO		*mem;
 	struct buf	*blob;
 	unsigned char	 b64[256];
-	char		*p, *copy, *line, *save = NULL;
-	long		 len;
-	size_t		 off;
 
 	if (done)
 		return;
@@ -51,27 +48,12 @@ setup(void)
 	snprintf(state, sizeof(state), "/tmp/airlock-sshconf-XXXXXX");
 	REQUIRE(mkdtemp(state) != NULL);
 	REQUIRE((key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) != NULL);
-	REQUIRE((mem = BIO_new(BIO_s_mem())) != NULL);
-	REQUIRE(PEM_write_bio_PrivateKey(mem, key, NULL, NULL, 0, NULL,
-	    NULL) == 1);
-	REQUIRE((len = BIO_get_mem_data(mem, &p)) > 0);
-	/* The BIO's bytes end without a NUL. */
-	REQUIRE((copy = malloc((size_t)len + 1)) != NULL);
-	memcpy(copy, p, (size_t)len);
-	copy[len] = '\0';
-	p = copy;
-	for (line = strtok_r(p, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		off = strlen(pem);
-		snprintf(pem + off, sizeof(pem) - off, "        %s\n", line);
-	}
-	free(p);
+	REQUIRE(sshtest_indent_pem(key, pem, sizeof(pem)) == 0);
 	REQUIRE((blob = buf_new(SSHKEY_BLOB_MAX)) != NULL);
 	REQUIRE(sshkey_public_blob(key, blob) == 0);
 	EVP_EncodeBlock(b64, buf_ptr(blob), (int)buf_len(blob));
 	snprintf(pub, sizeof(pub), "ssh-ed25519 %s", b64);
 	buf_free(blob);
-	BIO_free(mem);
 	EVP_PKEY_free(key);
 }
 

@@ -256,6 +256,22 @@ TEST(sshconf_ssh_client_auth)
 	config_free(cf);
 }
 
+/* Nothing to check the backend's host key against: warned at load. */
+TEST(sshconf_ssh_no_host_key)
+{
+	struct config	*cf;
+
+	cf = conftext_warning(text("  sh:\n    connector: ssh\n"
+	    "    listenOn: tcp://127.0.0.1:8023\n    credentials:\n"
+	    "      address: backend.example:2222\n      privateKey: |\n%s"
+	    "    config:\n      knownHostsFile: /nonexistent/known_hosts\n",
+	    pem), 15, 23, "service sh: no credential hostKey, no "
+	    "config.hostKeyFingerprint, and /nonexistent/known_hosts: No "
+	    "such file or directory: every connection will fail to verify "
+	    "the backend's host key");
+	config_free(cf);
+}
+
 TEST(sshconf_ssh_errors)
 {
 	conftext_error(text("  sh:\n    connector: ssh\n"

@@ -533,6 +533,7 @@ main(int argc, char **argv)
 	signals_close();
 	if (ev_drain != NULL)
 		event_free(ev_drain);
+	creds_cache_clear();
 	evdns_base_free(mon.dns, 0);
 	event_base_free(mon.base);
 	/* Workers not reaped yet hold theirs; the process ends anyway. */

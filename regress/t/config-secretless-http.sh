@@ -3,9 +3,10 @@
 # load with airlockd -t, each with exactly the warnings expected.  What
 # airlock refuses on purpose is rewritten first, and said here:
 # tcp://0.0.0.0 becomes 127.0.0.1 (a non-loopback listener needs
-# allowNonLoopback); "from: keychain" (macOS only) and "from: conjur" (the
-# conjur provider is not there yet) become "from: env" (-t fetches
-# nothing, so the variables need not be set).
+# allowNonLoopback); "from: conjur" (the conjur provider is not there
+# yet) becomes "from: env" (-t fetches nothing, so the variables need not
+# be set).  "from: keychain" loads as written: the keychain provider reads
+# service#account from the kernel keyring (provider-keyring.sh).
 . "$(dirname "$0")/../lib.sh"
 
 [ -x "$AIRLOCKD" ] || fail "$AIRLOCKD not built"
@@ -39,7 +40,7 @@ n=0
 for f in "$S"/*.yml; do
 	b=$(basename "$f")
 	sed -e 's|tcp://0\.0\.0\.0:|tcp://127.0.0.1:|' \
-	    -e 's/from: keychain/from: env/' -e 's/from: conjur/from: env/' \
+	    -e 's/from: conjur/from: env/' \
 	    "$f" >"$T/$b"
 	check "$T/$b"
 	[ "$rc" = 0 ] || fail "$b: exit status $rc: $out"

@@ -147,15 +147,26 @@ int
 jfield_string_key(const struct jfield_doc *doc, const char *key,
     struct secret **out, char *err, size_t errlen)
 {
-	const json_t	*v;
+	return jfield_string_in(doc, NULL, key, out, err, errlen);
+}
+
+int
+jfield_string_in(const struct jfield_doc *doc, const char *path,
+    const char *key, struct secret **out, char *err, size_t errlen)
+{
+	const json_t	*v, *obj = doc->root;
+	int		 r;
 
 	*out = NULL;
-	if (!json_is_object(doc->root)) {
-		snprintf(err, errlen, "no field " PATHFMT ": the document is "
-		    "%s, not an object", key, type_name(doc->root));
+	if (path != NULL && (obj = lookup(doc, path, &r, err, errlen)) == NULL)
+		return r;
+	if (!json_is_object(obj)) {
+		snprintf(err, errlen, "no field " PATHFMT ": %s is %s, not an "
+		    "object", key, path != NULL ? path : "the document",
+		    type_name(obj));
 		return ERR_FORMAT;
 	}
-	if ((v = json_object_get(doc->root, key)) == NULL) {
+	if ((v = json_object_get(obj, key)) == NULL) {
 		snprintf(err, errlen, "no field " PATHFMT, key);
 		return ERR_NOTFOUND;
 	}

@@ -34,6 +34,13 @@ int		 jfield_string(const struct jfield_doc *, const char *path,
 int		 jfield_string_key(const struct jfield_doc *, const char *key,
 		    struct secret **, char *err, size_t errlen);
 /*
+ * The same in the object at a dotted path (Kubernetes' Secret: a key of
+ * "data" may hold '.', as "tls.crt").
+ */
+int		 jfield_string_in(const struct jfield_doc *, const char *path,
+		    const char *key, struct secret **, char *err,
+		    size_t errlen);
+/*
  * An integer at path (expires_in, lease_duration, ...); a string of
  * decimal digits counts too (Azure's token endpoints send one).  Errors
  * as jfield_string.

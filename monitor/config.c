@@ -52,6 +52,7 @@
 static const char *const provider_names[] = {
 	"literal", "env", "file", "vault", "conjur", "aws", "kubernetes",
 	"keychain", "credential", "systemd",
+	"gcp",
 };
 
 /*

@@ -18,6 +18,9 @@
 #include "jsonfield.h"
 
 #define PATHFMT		"%.100s"
+#define JFIELD_CODE_MAX	64
+#define JFIELD_CODE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+			"0123456789_.#:-"
 
 struct jfield_doc {
 	json_t	*root;
@@ -208,4 +211,31 @@ jfield_free(struct jfield_doc *doc)
 		return;
 	json_decref(doc->root);
 	free(doc);
+}
+
+void
+jfield_code(const struct secret *body, const char *path, char *out,
+    size_t outlen)
+{
+	struct jfield_doc	*doc;
+	struct secret		*s;
+	char			 msg[128];
+	size_t			 i;
+
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	if (body == NULL || jfield_parse(body->data, body->len, &doc, msg,
+	    sizeof(msg)) != 0)
+		return;
+	if (jfield_string(doc, path, &s, msg, sizeof(msg)) == 0) {
+		for (i = 0; i < s->len && i < JFIELD_CODE_MAX; i++)
+			if (strchr(JFIELD_CODE_CHARS, s->data[i]) == NULL ||
+			    s->data[i] == '\0')
+				break;
+		if (i == s->len && i > 0 && i < outlen)
+			memcpy(out, s->data, i + 1);
+		secret_free(s);
+	}
+	jfield_free(doc);
 }

@@ -48,5 +48,14 @@ int		 jfield_string_in(const struct jfield_doc *, const char *path,
 int		 jfield_int(const struct jfield_doc *, const char *path,
 		    long long *, char *err, size_t errlen);
 void		 jfield_free(struct jfield_doc *);
+/*
+ * The error code of an API's error body (Kubernetes' Status "reason",
+ * Google's "error.status", OAuth's "error", AWS's "__type"): the string
+ * at path when the body (NULL: none) is JSON and the string is a code (1 to 64 of
+ * letters, digits and "_.#:-"), else "".  Nothing else of the body,
+ * which may quote a secret, reaches a message.
+ */
+void		 jfield_code(const struct secret *body, const char *path,
+		    char *out, size_t outlen);
 
 #endif

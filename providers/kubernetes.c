@@ -37,7 +37,7 @@
 #define K8S_NS_MAX	63		/* a DNS label */
 #define K8S_TOKEN_MAX	(16 * 1024)
 #define K8S_MAX_BODY	(1024 * 1024)
-#define K8S_REASON_MAX	40
+#define K8S_REASON_MAX	65
 #define REFFMT		"%.100s"
 
 struct k8s_ref {
@@ -266,34 +266,6 @@ fail(struct k8s_state *st, int error, const char *fmt, ...)
 	provider_fail(req, error, "%s", msg);
 }
 
-/*
- * The Status object's reason (metav1.StatusReason: a CamelCase code), or
- * "" when the body has none that looks like one.
- */
-static void
-status_reason(const struct secret *body, char *out, size_t outlen)
-{
-	struct jfield_doc	*doc;
-	struct secret		*s;
-	char			 msg[128];
-	size_t			 i;
-
-	out[0] = '\0';
-	if (body == NULL || jfield_parse(body->data, body->len, &doc, msg,
-	    sizeof(msg)) != 0)
-		return;
-	if (jfield_string(doc, "reason", &s, msg, sizeof(msg)) == 0) {
-		for (i = 0; i < s->len && i < K8S_REASON_MAX; i++)
-			if (!((s->data[i] >= 'A' && s->data[i] <= 'Z') ||
-			    (s->data[i] >= 'a' && s->data[i] <= 'z')))
-				break;
-		if (i == s->len && i > 0 && i + 2 < outlen)
-			snprintf(out, outlen, " %s", (const char *)s->data);
-		secret_free(s);
-	}
-	jfield_free(doc);
-}
-
 static int
 status_error(int status, const char **why)
 {
@@ -370,7 +342,7 @@ fetch_done(void *arg, int error, const char *err, int status,
 	struct provider_req	*req;
 	struct secret		**values;
 	const char		*why, *name = st->refs[f->first].name;
-	char			 reason[K8S_REASON_MAX + 2];
+	char			 reason[K8S_REASON_MAX];
 	int			 r;
 
 	f->hr = NULL;
@@ -380,9 +352,10 @@ fetch_done(void *arg, int error, const char *err, int status,
 	}
 	if (status != 200) {
 		r = status_error(status, &why);
-		status_reason(body, reason, sizeof(reason));
-		fail(st, r, "kubernetes: " REFFMT ": HTTP %d%s, %s", name,
-		    status, reason, why);
+		/* The Status object's reason: NotFound, Forbidden, ... */
+		jfield_code(body, "reason", reason, sizeof(reason));
+		fail(st, r, "kubernetes: " REFFMT ": HTTP %d%s%s, %s", name,
+		    status, reason[0] != '\0' ? " " : "", reason, why);
 		return;
 	}
 	if (take_values(st, f - st->fetches, body) != 0)

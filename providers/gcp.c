@@ -40,7 +40,7 @@
 #define GCP_RES_MAX	(9 + GCPAUTH_PROJECT_MAX + 9 + GCP_SECRET_MAX + \
 			    10 + GCP_VERSION_MAX)
 #define GCP_PREFIX_MAX	256
-#define GCP_MAX_BODY	(2 * 1024 * 1024)	/* 64 KiB of data, base64 */
+#define GCP_MAX_BODY	(1024 * 1024)	/* 64 KiB of data, base64 */
 #define GCP_CODE_MAX	65
 #define RESFMT		"%.120s"
 

@@ -153,10 +153,14 @@ gcp_setup(char *err, size_t errlen)
 void
 gcp_cleanup(void)
 {
+	int	 ready = gcp.ready;
+
+	/* Also what a setup that failed half-way made. */
 	gcpauth_cleanup();
 	https_server_clear(&gcp.srv);
-	https_cleanup();
 	memset(&gcp, 0, sizeof(gcp));
+	if (ready)
+		https_cleanup();
 }
 
 /* "projects/P/secrets/S[/versions/V]" or "S[#V]" to its full name. */

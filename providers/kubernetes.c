@@ -68,7 +68,7 @@ struct k8s_state {
 static struct {
 	int			 ready;
 	struct https_server	 srv;
-	char			 token[PATH_MAX];
+	char			 tokpath[PATH_MAX];	/* read at each request */
 	char			 ns[K8S_NS_MAX + 1];
 } k8s;
 
@@ -161,8 +161,8 @@ k8s_setup(char *err, size_t errlen)
 	}
 	if ((dir = penv("AIRLOCK_KUBERNETES_SERVICEACCOUNT_DIR")) == NULL)
 		dir = K8S_SA_DIR;
-	if (snprintf(k8s.token, sizeof(k8s.token), "%s/token", dir) >=
-	    (int)sizeof(k8s.token) ||
+	if (snprintf(k8s.tokpath, sizeof(k8s.tokpath), "%s/token", dir) >=
+	    (int)sizeof(k8s.tokpath) ||
 	    snprintf(ca, sizeof(ca), "%s/ca.crt", dir) >= (int)sizeof(ca)) {
 		snprintf(err, errlen, "provider kubernetes: the service "
 		    "account directory's path is too long");
@@ -171,7 +171,7 @@ k8s_setup(char *err, size_t errlen)
 	if ((r = read_namespace(dir, err, errlen)) != 0)
 		return r;
 	/* The token is read at each use; it must be readable now. */
-	if ((r = penv_read_file("provider kubernetes", k8s.token,
+	if ((r = penv_read_file("provider kubernetes", k8s.tokpath,
 	    K8S_TOKEN_MAX, &tok, err, errlen)) != 0)
 		return r;
 	secret_free(tok);
@@ -182,7 +182,7 @@ k8s_setup(char *err, size_t errlen)
 	k8s.srv = srv;
 	k8s.ready = 1;
 	log_info("provider kubernetes: %s, namespace %s, service account "
-	    "token %s", url, k8s.ns, k8s.token);
+	    "token %s", url, k8s.ns, k8s.tokpath);
 	return 0;
 }
 
@@ -378,14 +378,14 @@ bearer(struct secret **out, char *err, size_t errlen)
 	int		 r;
 
 	*out = NULL;
-	if ((r = penv_read_file("kubernetes", k8s.token, K8S_TOKEN_MAX,
+	if ((r = penv_read_file("kubernetes", k8s.tokpath, K8S_TOKEN_MAX,
 	    &tok, err, errlen)) != 0)
 		return r;
 	if (strlen((const char *)tok->data) != tok->len ||
 	    !header_safe((const char *)tok->data, tok->len)) {
 		secret_free(tok);
 		snprintf(err, errlen, "kubernetes: the token in %.150s has "
-		    "bytes that an HTTP header cannot carry", k8s.token);
+		    "bytes that an HTTP header cannot carry", k8s.tokpath);
 		return ERR_FORMAT;
 	}
 	if ((*out = secret_alloc(7 + tok->len)) == NULL) {

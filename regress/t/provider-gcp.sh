@@ -151,8 +151,8 @@ while [ "$n" -gt 0 ] && [ "$(count 200)" != 1 ]; do
 	sleep 0.1
 	n=$((n - 1))
 done
-data ", \"revoke\": $(($(date +%s) + 1))"
-sleep 1.1
+# Revoked now: the first token is older, the next login's is newer.
+data ", \"revoke\": $(date +%s.%N)"
 wait "$rpid"
 out=$(cat "$T/revoke.out")
 echo "$out" | grep -q "^get 2 ok" && [ "$(count 401)" = 1 ] &&

@@ -6,7 +6,8 @@
 # a service account key (its RS256 JWT verified by python3-jwt) reused
 # across gets and fetched again after it expires; a token revoked
 # mid-way (401) dropped and the request tried once more; 403, 404, a
-# disabled version, a wrong CRC32C, a hang, garbage and a huge body, a key
+# disabled version, a payload without data or not base64, a wrong
+# CRC32C, a hang, garbage and a huge body, a key
 # that the token endpoint refuses, each a clean error; the metadata
 # server's token (Metadata-Flavor: Google) and GOOGLE_CLOUD_PROJECT.
 # airlockd -t refuses settings that cannot work.  Then psql through
@@ -172,6 +173,10 @@ expect_error "404 version" "not found: gcp: projects/airlock-test/secrets/db/ver
 expect_error "disabled" "not found: gcp: projects/airlock-test/secrets/db/versions/1: HTTP 400 FAILED_PRECONDITION, the version is disabled or destroyed" db#1
 expect_error "a bad reference" "malformed input: gcp: reference projects/airlock-test/db is not" projects/airlock-test/db
 expect_error "a bad secret id" "malformed input: gcp: reference db/../x is not" db/../x
+data ', "raw_payload": {"data": "not base64!"}'
+expect_error "data not base64" "malformed input: gcp: projects/airlock-test/secrets/db/versions/latest: payload.data is not base64" db
+data ', "raw_payload": {"dataCrc32c": "1"}'
+expect_error "no data" "not found: gcp: projects/airlock-test/secrets/db/versions/latest: no field payload.data" db
 data ', "bad_crc": true'
 expect_error "a wrong CRC32C" "protocol violation: gcp: projects/airlock-test/secrets/db/versions/latest: payload.dataCrc32c does not match the data" db
 data ', "fault": "slow", "delay": 3, "fault_paths": ["/v1/"]'

@@ -4,7 +4,8 @@
 # of two Secrets in one GET each, bytes exact (NUL, newline, a key with
 # '.'); a token refused (401), RBAC (403), no Secret (404), no key, a
 # hang past the deadline, a body that is not JSON, one too large, a
-# reference that is not name#key, each a clean error; the token file is
+# reference that is not name#key, a value that is not base64 or not a
+# string, each a clean error; the token file is
 # read again for each request (rotation).  airlockd -t refuses a pod
 # without KUBERNETES_SERVICE_HOST or a service account directory.  Then
 # psql through airlock to PostgreSQL with the Secret's username and
@@ -141,6 +142,11 @@ data "$TOK2" ', "fault": "huge"'
 expect_error "a body over 1 MiB" "[a-z ]+: kubernetes: db: .*(large|big|limit)" db#password
 data "$TOK2" ', "fault": "close"'
 expect_error "closed without an answer" "[a-z ]+: kubernetes: db: " db#password
+data "$TOK2"
+# A broken server: a value that is not base64, or not a string.
+data "$TOK2" ", \"raw\": {\"$NS/db\": {\"b\": \"not base64!\", \"n\": 5}}"
+expect_error "a value not base64" "malformed input: kubernetes: db#b: the value is not base64" db#b
+expect_error "a value not a string" "malformed input: kubernetes: db#n: field n is a number, not a string" db#n
 data "$TOK2"
 
 # Settings that cannot work: airlockd -t says why.

@@ -26,6 +26,7 @@ The data file (re-read when it changes, standin.py):
   {"client_email": "...", "public_key": "PEM", "expires_in": 3599,
    "revoke": 0,              tokens issued before this epoch are refused
    "bad_crc": false,         send a wrong dataCrc32c
+   "raw_payload": {...},     send this payload instead (a broken server)
    "projects": {"p": {"s": ["version 1", "version 2", ...]}},
    "disabled": ["p/s/1"]}
 
@@ -169,10 +170,11 @@ class Handler(standin.Handler):
                              "DISABLED state." % (p, s, n))
         data = versions[n - 1].encode()
         crc = crc32c(data) ^ (1 if conf.get("bad_crc") else 0)
+        payload = {"data": base64.b64encode(data).decode(),
+                   "dataCrc32c": str(crc)}
         return 200, {"name": "projects/%s/secrets/%s/versions/%d" %
                      (p, s, n),
-                     "payload": {"data": base64.b64encode(data).decode(),
-                                 "dataCrc32c": str(crc)}}, []
+                     "payload": conf.get("raw_payload", payload)}, []
 
     def route(self, method, path, query, headers, body):
         conf = self.server.state.conf()

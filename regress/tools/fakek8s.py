@@ -21,7 +21,8 @@ The data file (standin.py re-reads it when it changes):
    "secrets": {"<namespace>/<name>": {"<key>": "<value>", ...}}}
 
 values are the secrets' bytes as JSON strings (\\u0000 for NUL); the
-server sends them base64-encoded, as the API does.
+server sends them base64-encoded, as the API does.  "raw": {"<namespace>/
+<name>": {"<key>": any}} adds keys sent as they are (a broken server).
 """
 
 import base64
@@ -76,6 +77,7 @@ class Handler(standin.Handler):
                           name)
         enc = {k: base64.b64encode(v.encode()).decode()
                for k, v in data.items()}
+        enc.update(conf.get("raw", {}).get("%s/%s" % (ns, name), {}))
         return 200, {
             "kind": "Secret",
             "apiVersion": "v1",

@@ -7,8 +7,9 @@
  * answered with {"name": ..., "payload": {"data": base64, "dataCrc32c":
  * "decimal"}}; the checksum (CRC32C, RFC 3720 B.4) is checked when it is
  * there.  References: "projects/P/secrets/S[/versions/V]", or "S[#V]" in
- * the default project (GOOGLE_CLOUD_PROJECT, GCLOUD_PROJECT, or the key
- * file's project_id); the version defaults to "latest".  One GET per
+ * the default project (GOOGLE_CLOUD_PROJECT, GCLOUD_PROJECT, the key
+ * file's project_id, or the metadata server's); the version defaults to
+ * "latest".  One GET per
  * distinct version in a request.  The endpoint is gcloud's override when
  * set (CLOUDSDK_API_ENDPOINT_OVERRIDES_SECRETMANAGER); the token is
  * gcpauth.h's.  Errors come in google.rpc.Status's shape ({"error":
@@ -65,6 +66,7 @@ struct gcp_state {
 	struct ptoken_wait	*wait;
 	struct secret		*auth;		/* the token sent */
 	int			 retried;
+	char			**refs;		/* while the project is asked */
 };
 
 static struct {
@@ -163,9 +165,13 @@ gcp_cleanup(void)
 		https_cleanup();
 }
 
-/* "projects/P/secrets/S[/versions/V]" or "S[#V]" to its full name. */
+/*
+ * "projects/P/secrets/S[/versions/V]", or "S[#V]" in project (NULL or
+ * "": none), to its full name.
+ */
 static int
-ref_parse(const char *ref, char *res, char *err, size_t errlen)
+ref_parse(const char *ref, const char *project, char *res, char *err,
+    size_t errlen)
 {
 	const char	*part[6], *end = ref + strlen(ref);
 	const char	*proj, *sec, *ver = "latest";
@@ -191,13 +197,13 @@ ref_parse(const char *ref, char *res, char *err, size_t errlen)
 			vlen = len[5];
 		}
 	} else {
-		if (gcp.project[0] == '\0') {
+		if (project == NULL || project[0] == '\0') {
 			snprintf(err, errlen, "gcp: reference %.100s: no "
 			    "project: set GOOGLE_CLOUD_PROJECT, or write "
 			    "projects/P/secrets/S", ref);
 			return ERR_INVAL;
 		}
-		proj = gcp.project;
+		proj = project;
 		plen = strlen(proj);
 		sec = ref;
 		slen = strcspn(ref, "#");
@@ -234,6 +240,10 @@ state_free(struct gcp_state *st)
 		for (i = 0; i < st->n; i++)
 			secret_free(st->values[i]);
 	secret_free(st->auth);
+	if (st->refs != NULL)
+		for (i = 0; i < st->n; i++)
+			free(st->refs[i]);
+	free(st->refs);
 	free(st->values);
 	free(st->fetches);
 	free(st->fetch_of);
@@ -458,32 +468,16 @@ get_token(struct gcp_state *st)
 		fail(st, ERR_SYS, "gcp: cannot start the token's login");
 }
 
-void
-gcp_start(struct provider_req *req, const char *const *refs, size_t n)
+/* The references, grouped by version, then the token; or a failure. */
+static void
+plan(struct gcp_state *st, const char *const *refs, const char *project)
 {
-	struct gcp_state	*st;
-	char			 err[PROVIDER_ERRLEN];
-	size_t			 i, j;
-	int			 r;
+	char	 err[PROVIDER_ERRLEN];
+	size_t	 i, j;
+	int	 r;
 
-	if (!gcp.ready) {
-		provider_fail(req, ERR_INVAL, "provider gcp is not set up");
-		return;
-	}
-	if ((st = calloc(1, sizeof(*st))) == NULL ||
-	    (st->res = calloc(n + 1, sizeof(*st->res))) == NULL ||
-	    (st->fetch_of = calloc(n + 1, sizeof(*st->fetch_of))) == NULL ||
-	    (st->fetches = calloc(n + 1, sizeof(*st->fetches))) == NULL ||
-	    (st->values = calloc(n + 1, sizeof(*st->values))) == NULL) {
-		state_free(st);
-		provider_fail(req, ERR_NOMEM, "gcp: out of memory");
-		return;
-	}
-	st->req = req;
-	st->n = n;
-	provider_req_set_state(req, st);
-	for (i = 0; i < n; i++) {
-		if ((r = ref_parse(refs[i], st->res[i], err,
+	for (i = 0; i < st->n; i++) {
+		if ((r = ref_parse(refs[i], project, st->res[i], err,
 		    sizeof(err))) != 0) {
 			fail(st, r, "%s", err);
 			return;
@@ -500,6 +494,85 @@ gcp_start(struct provider_req *req, const char *const *refs, size_t n)
 		st->fetch_of[i] = j;
 	}
 	get_token(st);
+}
+
+static void
+got_project(void *arg, int error, const char *err, const struct secret *p)
+{
+	struct gcp_state	*st = arg;
+	char			 project[GCPAUTH_PROJECT_MAX + 1];
+
+	st->wait = NULL;
+	if (error != 0) {
+		fail(st, error, "gcp: %.100s: no project: %s", st->refs[0],
+		    err);
+		return;
+	}
+	snprintf(project, sizeof(project), "%.*s", (int)p->len,
+	    (const char *)p->data);
+	plan(st, (const char *const *)st->refs, project);
+}
+
+/*
+ * No project is set, and the metadata server knows it: ask it (once:
+ * it is kept) when a reference needs it, the references copied till then.
+ */
+static int
+ask_project(struct gcp_state *st, const char *const *refs)
+{
+	struct provider_req	*req = st->req;
+	size_t			 i;
+
+	if (gcp.project[0] != '\0' || gcpauth_project() == NULL)
+		return 0;
+	for (i = 0; i < st->n; i++)
+		if (strncmp(refs[i], "projects/", 9) != 0)
+			break;
+	if (i == st->n)
+		return 0;
+	if ((st->refs = calloc(st->n, sizeof(*st->refs))) == NULL) {
+		fail(st, ERR_NOMEM, "gcp: out of memory");
+		return 1;
+	}
+	for (i = 0; i < st->n; i++)
+		if ((st->refs[i] = strdup(refs[i])) == NULL) {
+			fail(st, ERR_NOMEM, "gcp: out of memory");
+			return 1;
+		}
+	if ((st->wait = ptoken_get(gcpauth_project(), provider_req_base(req),
+	    provider_req_timeout_ms(req), got_project, st)) == NULL)
+		fail(st, ERR_SYS, "gcp: cannot ask the metadata server");
+	return 1;
+}
+
+void
+gcp_start(struct provider_req *req, const char *const *refs, size_t n)
+{
+	struct gcp_state	*st;
+
+	if (!gcp.ready) {
+		provider_fail(req, ERR_INVAL, "provider gcp is not set up");
+		return;
+	}
+	if (n == 0) {
+		/* No GET would answer: answered at once. */
+		provider_done(req, calloc(1, sizeof(struct secret *)));
+		return;
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->res = calloc(n + 1, sizeof(*st->res))) == NULL ||
+	    (st->fetch_of = calloc(n + 1, sizeof(*st->fetch_of))) == NULL ||
+	    (st->fetches = calloc(n + 1, sizeof(*st->fetches))) == NULL ||
+	    (st->values = calloc(n + 1, sizeof(*st->values))) == NULL) {
+		state_free(st);
+		provider_fail(req, ERR_NOMEM, "gcp: out of memory");
+		return;
+	}
+	st->req = req;
+	st->n = n;
+	provider_req_set_state(req, st);
+	if (!ask_project(st, refs))
+		plan(st, refs, gcp.project);
 }
 
 void

@@ -10,6 +10,8 @@
  * with "Metadata-Flavor: Google" (Compute Engine's "Access tokens"), plain
  * http to its link-local address, as every client library does.
  * The token kept is the whole header value, "Bearer <access_token>".
+ * Without a key file, the default project is the metadata server's too
+ * (.../project/project-id), asked once, when a reference needs it.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -36,6 +38,8 @@
 #define GCP_METADATA	"metadata.google.internal"
 #define GCP_MD_PATH	"/computeMetadata/v1/instance/service-accounts/" \
 			"default/token"
+#define GCP_MD_PROJECT	"/computeMetadata/v1/project/project-id"
+#define GCP_PROJECT_LIFE	86400	/* a project id does not change */
 #define GCP_SCOPE	"https://www.googleapis.com/auth/cloud-platform"
 #define GCP_GRANT	"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type" \
 			"%3Ajwt-bearer&assertion="
@@ -57,6 +61,8 @@ static struct {
 	char			 desc[GCP_FIELD_MAX + 64];
 	struct ptoken		*pt;
 	struct https_req	*hr;		/* the login in flight */
+	struct ptoken		*project;	/* metadata: its project id */
+	struct https_req	*phr;		/* its GET in flight */
 } ga;
 
 /* Text that goes into the JWT's JSON as it is: no quote, no escape. */
@@ -397,6 +403,62 @@ login_abort(struct ptoken *pt, void *arg)
 	ga.hr = NULL;
 }
 
+static void
+project_done(void *arg, int error, const char *err, int status,
+    const struct secret *body)
+{
+	struct ptoken	*pt = arg;
+	size_t		 i;
+
+	ga.phr = NULL;
+	if (error != 0) {
+		ptoken_fail(pt, error, "metadata server: %s", err);
+		return;
+	}
+	if (status != 200) {
+		ptoken_fail(pt, status == 404 ? ERR_NOTFOUND : ERR_PROTO,
+		    "metadata server: HTTP %d for the project id", status);
+		return;
+	}
+	/* Text; lower-case letters, digits, '-', and '.' ':' of a domain. */
+	for (i = 0; i < body->len; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyz0123456789-.:",
+		    body->data[i]) == NULL || body->data[i] == '\0')
+			break;
+	if (body->len == 0 || body->len > GCPAUTH_PROJECT_MAX ||
+	    i != body->len) {
+		ptoken_fail(pt, ERR_FORMAT, "metadata server: the project id "
+		    "is not one");
+		return;
+	}
+	ptoken_set(pt, secret_new(body->data, body->len), GCP_PROJECT_LIFE);
+}
+
+/* The project id of the metadata server, as Google's libraries ask it. */
+static void
+project_login(struct ptoken *pt, struct event_base *base, int timeout_ms,
+    const struct secret *cur, void *arg)
+{
+	struct https_header	 hdr;
+
+	(void)cur;
+	(void)arg;
+	hdr.name = "Metadata-Flavor";
+	hdr.value = "Google";
+	if ((ga.phr = https_get(base, &ga.srv, GCP_MD_PROJECT, &hdr, 1,
+	    timeout_ms, GCP_TOKEN_BODY, project_done, pt)) == NULL)
+		ptoken_fail(pt, ERR_SYS, "cannot start the project's request");
+}
+
+static void
+project_abort(struct ptoken *pt, void *arg)
+{
+	(void)pt;
+	(void)arg;
+	https_abort(ga.phr);
+	ga.phr = NULL;
+}
+
 int
 gcpauth_setup(char *project, size_t projectlen, char *err, size_t errlen)
 {
@@ -410,8 +472,9 @@ gcpauth_setup(char *project, size_t projectlen, char *err, size_t errlen)
 		r = setup_key(path, project, projectlen, err, errlen);
 	else
 		r = setup_metadata(err, errlen);
-	if (r == 0 && (ga.pt = ptoken_new(WHO, login, login_abort,
-	    NULL)) == NULL) {
+	if (r == 0 && ((ga.pt = ptoken_new(WHO, login, login_abort,
+	    NULL)) == NULL || (!ga.use_key && (ga.project = ptoken_new(WHO,
+	    project_login, project_abort, NULL)) == NULL))) {
 		snprintf(err, errlen, WHO ": out of memory");
 		r = ERR_NOMEM;
 	}
@@ -428,6 +491,8 @@ gcpauth_cleanup(void)
 {
 	ptoken_free(ga.pt);
 	https_abort(ga.hr);
+	ptoken_free(ga.project);
+	https_abort(ga.phr);
 	EVP_PKEY_free(ga.key);
 	https_server_clear(&ga.srv);
 	memset(&ga, 0, sizeof(ga));
@@ -437,6 +502,12 @@ struct ptoken *
 gcpauth_token(void)
 {
 	return ga.pt;
+}
+
+struct ptoken *
+gcpauth_project(void)
+{
+	return ga.project;
 }
 
 const char *

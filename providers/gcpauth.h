@@ -27,6 +27,12 @@ int		 gcpauth_setup(char *project, size_t projectlen, char *err,
 void		 gcpauth_cleanup(void);
 /* The token, NULL before setup. */
 struct ptoken	*gcpauth_token(void);
+/*
+ * The metadata server's project id, as a ptoken (asked once, kept), for
+ * references without a project when no variable names one; NULL when
+ * the token comes from a key file.
+ */
+struct ptoken	*gcpauth_project(void);
 /* Where tokens come from, for the log line of setup (no secret). */
 const char	*gcpauth_describe(void);
 

@@ -208,11 +208,38 @@ grep -q "^GET /computeMetadata/v1/instance/service-accounts/default/token 200$" 
 echo "$out" | grep -q "no GOOGLE_APPLICATION_CREDENTIALS: tokens from the metadata server http://127.0.0.1:$MD_PORT, project other-proj" ||
     fail "metadata: no info line: $out"
 ok "the metadata server's token, the project from GOOGLE_CLOUD_PROJECT"
+# Without GOOGLE_CLOUD_PROJECT, the metadata server's project, asked once.
+data ', "md_project": "other-proj"'
+: >"$MD_LOG"
 out=$(env -u GOOGLE_APPLICATION_CREDENTIALS GCE_METADATA_HOST=127.0.0.1:$MD_PORT \
-    "$PROVGET" gcp x 2>&1) && fail "no project: $out"
+    "$PROVGET" -r 2 gcp x projects/airlock-test/secrets/db 2>&1) ||
+    fail "the metadata server's project: $out"
+echo "$out" | grep -q "^value 0 $(hex "from another project")$" ||
+    fail "the metadata server's project: $out"
+[ "$(grep -c "^GET /computeMetadata/v1/project/project-id 200$" "$MD_LOG")" = 1 ] ||
+    fail "the metadata server's project: $(cat "$MD_LOG")"
+ok "the metadata server's project, asked once for two gets"
+data ', "md_project": "Not A Project"'
+out=$(env -u GOOGLE_APPLICATION_CREDENTIALS GCE_METADATA_HOST=127.0.0.1:$MD_PORT \
+    "$PROVGET" gcp x 2>&1) && fail "a bad project id: $out"
+echo "$out" | grep -q "^get 1 error malformed input: gcp: x: no project: metadata server: the project id is not one$" ||
+    fail "a bad project id: $out"
+ok "a bad project id: $(echo "$out" | sed -n 's/^get 1 error //p')"
+data
+# A key file without project_id, and no variable: no project.
+/usr/bin/python3 -c '
+import json, sys
+k = json.load(open(sys.argv[1])); del k["project_id"]
+print(json.dumps(k))' "$T/key.json" >"$T/noproject.json"
+chmod 0600 "$T/noproject.json"
+out=$(GOOGLE_APPLICATION_CREDENTIALS=$T/noproject.json "$PROVGET" gcp x 2>&1) &&
+    fail "no project: $out"
 echo "$out" | grep -q "no project: set GOOGLE_CLOUD_PROJECT" ||
     fail "no project: $out"
 ok "no project: $(echo "$out" | sed -n 's/^get 1 error //p')"
+get "no reference" -t 2000 gcp
+[ "$rc" = 0 ] && [ "$out" = "get 1 ok" ] || fail "no reference: $out"
+ok "a request of no reference is answered at once"
 
 # Settings that cannot work: airlockd -t says why.
 P1=$(free_port)

@@ -106,6 +106,9 @@ n=$(wc -l <"$K8S_LOG")
     fail "values: not one GET per Secret: $(cat "$K8S_LOG")"
 ok "five keys of two Secrets in two GETs, bytes exact (NUL, newline, tls.crt)"
 
+get "no reference" -t 2000 kubernetes
+[ "$rc" = 0 ] && [ "$out" = "get 1 ok" ] || fail "no reference: $out"
+ok "a request of no reference is answered at once"
 expect_error "RBAC" "refused by policy: kubernetes: locked: HTTP 403 Forbidden, the service account may not get" locked#x
 expect_error "no Secret" "not found: kubernetes: nope: HTTP 404 NotFound, no such Secret in the namespace" nope#x
 expect_error "no key" "not found: kubernetes: db#nokey: the Secret has no such key: no field nokey" db#nokey

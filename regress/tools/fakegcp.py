@@ -12,6 +12,9 @@
   GET /computeMetadata/v1/instance/service-accounts/default/token
       the metadata server's token: 403 without "Metadata-Flavor: Google"
       (as the real one), else the same answer, with that header.
+  GET /computeMetadata/v1/project/project-id
+      the project id, text ("md_project" of the data file, default
+      airlock-test), with the same header check.
   GET /v1/projects/{p}/secrets/{s}/versions/{v}:access
       Secret Manager's AccessSecretVersion: {"name", "payload": {"data":
       base64, "dataCrc32c": "decimal"}}; errors in google.rpc.Status's
@@ -50,6 +53,7 @@ import standin  # noqa: E402
 
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 MD_TOKEN = "/computeMetadata/v1/instance/service-accounts/default/token"
+MD_PROJECT = "/computeMetadata/v1/project/project-id"
 
 issued = [0]        # tokens issued by this process
 issued_lock = threading.Lock()
@@ -180,9 +184,12 @@ class Handler(standin.Handler):
         conf = self.server.state.conf()
         if method == "POST" and path == "/token":
             return self.oauth(conf, body)
-        if method == "GET" and path == MD_TOKEN:
+        if method == "GET" and path in (MD_TOKEN, MD_PROJECT):
             if headers.get("Metadata-Flavor") != "Google":
                 return 403, "Missing Metadata-Flavor:Google header.", []
+            if path == MD_PROJECT:
+                return 200, conf.get("md_project", "airlock-test"), [
+                    ("Metadata-Flavor", "Google")]
             return 200, self.issue(conf), [("Metadata-Flavor", "Google")]
         if method == "GET" and path.startswith("/v1/"):
             return self.access(conf, path, headers)

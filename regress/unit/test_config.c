@@ -629,7 +629,7 @@ TEST(config_errors_credentials)
 	    "      password: {from: magic, get: x}\n", 7, 24,
 	    "unknown provider magic (known: literal, env, file, vault, "
 	    "conjur, aws, kubernetes, keyring, keychain, credential, "
-	    "systemd)");
+	    "systemd, gcp)");
 	expect_error(HEAD PG LOCAL "    credentials:\n"
 	    "      password: {from: literal, get: [" SECRET "]}\n", 7, 38,
 	    "get needs a scalar value");

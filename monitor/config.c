@@ -51,6 +51,7 @@
 /* Secretless Broker's providers; provider_exists() says which airlock has. */
 static const char *const provider_names[] = {
 	"literal", "env", "file", "vault", "conjur", "aws", "kubernetes",
+	"azure",
 	"keychain", "credential", "systemd",
 };
 

@@ -32,11 +32,13 @@ The state file:
    "federated": {"<client id>": "<the assertion expected>"},
    "msi_clients": ["<client id of a user-assigned identity>"],
    "identity_header": "...", "expires_in": 3599, "generation": 0,
+   "token_uses": null,
    "secrets": {"db": "value" or {"current": "v2", "versions": {...}}},
    "denied": ["name"]}
 
-Tokens are random; a token is refused once it has expired, or when
-"generation" has grown since it was issued (a revocation).  The request
+Tokens are random; a token is refused once it has expired, when
+"generation" has grown since it was issued (a revocation), or after
+"token_uses" reads of secrets when that is set (0: refused at once).  The request
 log has one line per request, never a token or a value.
 """
 
@@ -53,14 +55,15 @@ SCOPE = RESOURCE + "/.default"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 lock = threading.Lock()
-tokens = {}     # token -> (expiry, generation)
+tokens = {}     # token -> [expiry, generation, uses left or None]
 
 
 def issue(conf):
     life = int(conf.get("expires_in", 3599))
     tok = "eyJ0eXAiOiJKV1Qi." + secrets.token_urlsafe(48)
     with lock:
-        tokens[tok] = (time.time() + life, int(conf.get("generation", 0)))
+        tokens[tok] = [time.time() + life, int(conf.get("generation", 0)),
+                       conf.get("token_uses")]
     return tok, life
 
 
@@ -98,8 +101,12 @@ class Handler(standin.Handler):
         tok = auth[7:] if auth.startswith("Bearer ") else None
         with lock:
             t = tokens.get(tok)
-        if (t is None or t[0] < time.time()
-                or t[1] < int(conf.get("generation", 0))):
+            ok = (t is not None and t[0] >= time.time()
+                  and t[1] >= int(conf.get("generation", 0))
+                  and t[2] != 0)
+            if ok and t[2] is not None:
+                t[2] -= 1
+        if not ok:
             challenge = ('Bearer authorization="https://login.'
                          'microsoftonline.com/%s", resource="%s"'
                          % (conf.get("tenant", ""), RESOURCE))

@@ -112,13 +112,15 @@ azure_setup(char *err, size_t errlen)
 	}
 	snprintf(resource, sizeof(resource), "https://%s", kv.suffix_is_ip ?
 	    AZURE_DNS_SUFFIX : kv.suffix);
-	if ((r = azauth_setup(resource, err, errlen)) != 0)
-		return r;
+	/* Before the token source takes its secret out of the environment. */
 	kv.tmpl.tls = 1;
 	if ((r = https_ctx_new(&kv.tmpl, NULL, NULL, 1, why,
 	    sizeof(why))) != 0) {
-		azauth_cleanup();
 		snprintf(err, errlen, "provider azure: %s", why);
+		return r;
+	}
+	if ((r = azauth_setup(resource, err, errlen)) != 0) {
+		https_server_clear(&kv.tmpl);
 		return r;
 	}
 	kv.ready = 1;

@@ -347,7 +347,8 @@ fail_msg(struct https_req *hr, int verify_err)
 		    hr->timeout_ms);
 		break;
 	case EVREQ_HTTP_EOF:
-		if (hr->tls_err != 0) {
+		/* Not a library's error: a system call's, or a closed socket. */
+		if (hr->tls_err != 0 && ERR_GET_LIB(hr->tls_err) != 0) {
 			ERR_error_string_n(hr->tls_err, why, sizeof(why));
 			snprintf(hr->err, sizeof(hr->err), "TLS: %s", why);
 		} else

@@ -29,12 +29,13 @@ The state is a JSON file, read again when it changes (standin.py):
               "kubernetes": {"type": "kubernetes", "role": "...",
                              "jwt": "..."}},
    "login_ttl": 60, "login_max_ttl": 0, "login_renewable": true,
-   "require_client_cert": false,
+   "require_client_cert": false, "epoch": 0, "deny_reads": false,
    "close_kept": false, "close_kept_partial": false}
 
 "token" is the static token (a ttl of 0 never expires); the keys of
 "logins" are the auth mounts.  Tokens issued by a login live login_ttl
-seconds, renewable up to login_max_ttl (0: no cap).  require_client_cert
+seconds, renewable up to login_max_ttl (0: no cap); a change of "epoch"
+revokes them all.  deny_reads answers every read 403.  require_client_cert
 closes every connection whose client gave no certificate of --client-ca.
 close_kept closes a connection, unanswered, at its second request (a
 server that closed a kept-alive connection just as the client reused it);
@@ -90,7 +91,8 @@ def token_state(conf, token):
         return st if st["expires"] is None or st["expires"] > now else None
     with LOCK:
         st = TOKENS.get(token)
-    if st is None or st["expires"] <= now:
+    if st is None or st["expires"] <= now or \
+            st["epoch"] != conf.get("epoch", 0):
         return None
     return st
 
@@ -161,7 +163,8 @@ class Vault(standin.Handler):
         if method != "GET":
             return 405, {"errors": []}, []
         ns = conf.get("namespace")
-        if token_state(conf, headers.get("X-Vault-Token")) is None or (
+        if token_state(conf, headers.get("X-Vault-Token")) is None or \
+                conf.get("deny_reads") or (
                 ns is not None and headers.get("X-Vault-Namespace") != ns):
             return DENIED
         return self.read(conf, path)
@@ -192,6 +195,7 @@ class Vault(standin.Handler):
         now = time.time()
         with LOCK:
             TOKENS[token] = {"expires": now + ttl, "ttl": ttl,
+                             "epoch": conf.get("epoch", 0),
                              "max": now + maxttl if maxttl else None,
                              "renewable": renewable}
         return 200, envelope(None, 0, auth_block(token, ttl, renewable)), []

@@ -53,6 +53,7 @@ static const char *const provider_names[] = {
 	"literal", "env", "file", "vault", "conjur", "aws", "kubernetes",
 	"azure",
 	"keychain", "credential", "systemd",
+	"gcp",
 };
 
 /*

@@ -387,7 +387,7 @@ fetch_done(void *arg, int error, const char *err, int status,
 	}
 	if (status != 200) {
 		r = status_error(status, &why);
-		azure_error_code(body->data, body->len, code, sizeof(code));
+		azure_error_code(body, code, sizeof(code));
 		fail(st, r, "azure: %s: HTTP %d%s, %s", ref, status, code,
 		    why);
 		return;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 struct ptoken;
+struct secret;
 
 #define AZURE_DNS_SUFFIX	"vault.azure.net"
 #define AZURE_API_VERSION	"7.4"
@@ -58,11 +59,11 @@ void		 azauth_cleanup(void);
 /*
  * The Key Vault error code of an answer's body ({"error": {"code": ...,
  * "innererror": {"code": ...}}}) or the OAuth error of a token endpoint
- * ({"error": "invalid_client"}), as ", CODE" or ", CODE/INNER", or "" when
- * there is none or it is not a plain word: it names the failure without
- * repeating the server's message, which may quote the request.
+ * ({"error": "invalid_client"}), as ", CODE" or ", CODE/INNER", or ""
+ * (jfield_code: codes only, never the server's message, which may quote
+ * the request).
  */
-void		 azure_error_code(const void *body, size_t len, char *out,
+void		 azure_error_code(const struct secret *body, char *out,
 		    size_t outlen);
 
 #endif

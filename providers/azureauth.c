@@ -338,41 +338,20 @@ azauth_cleanup(void)
 }
 
 void
-azure_error_code(const void *body, size_t len, char *out, size_t outlen)
+azure_error_code(const struct secret *body, char *out, size_t outlen)
 {
-	static const char *const paths[] = { "error.code", "error" };
-	static const char word[] = "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
-	struct jfield_doc	*doc;
-	struct secret		*code, *inner = NULL;
-	char			 why[128];
-	size_t			 i;
+	char	 code[80], inner[80];
 
-	out[0] = '\0';
-	if (body == NULL || jfield_parse(body, len, &doc, why,
-	    sizeof(why)) != 0)
+	jfield_code(body, "error.code", code, sizeof(code));
+	if (code[0] == '\0')
+		jfield_code(body, "error", code, sizeof(code));
+	if (code[0] == '\0') {
+		out[0] = '\0';
 		return;
-	for (i = 0; i < 2; i++)
-		if (jfield_string(doc, paths[i], &code, why,
-		    sizeof(why)) == 0)
-			break;
-	if (i < 2 && code->len > 0 && code->len <= 64 &&
-	    strspn((char *)code->data, word) == code->len) {
-		if (jfield_string(doc, "error.innererror.code", &inner, why,
-		    sizeof(why)) == 0 && (inner->len == 0 ||
-		    inner->len > 64 ||
-		    strspn((char *)inner->data, word) != inner->len)) {
-			secret_free(inner);
-			inner = NULL;
-		}
-		snprintf(out, outlen, ", %s%s%s", (char *)code->data,
-		    inner != NULL ? "/" : "",
-		    inner != NULL ? (char *)inner->data : "");
 	}
-	if (i < 2)
-		secret_free(code);
-	secret_free(inner);
-	jfield_free(doc);
+	jfield_code(body, "error.innererror.code", inner, sizeof(inner));
+	snprintf(out, outlen, ", %s%s%s", code, inner[0] != '\0' ? "/" : "",
+	    inner);
 }
 
 /* The login's answer: a token, and how long it lives. */
@@ -394,7 +373,7 @@ login_done(void *arg, int error, const char *err, int status,
 		return;
 	}
 	if (status != 200) {
-		azure_error_code(body->data, body->len, code, sizeof(code));
+		azure_error_code(body, code, sizeof(code));
 		if (status == 400 || status == 401)
 			r = ERR_AUTH;
 		else if (status == 403)

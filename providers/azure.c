@@ -257,6 +257,18 @@ azure_ref_parse(const char *ref, struct azure_ref *ar, char *err,
 	return name_version(p, ar, err, errlen);
 }
 
+int
+azure_prepare(const char *ref, char *err, size_t errlen)
+{
+	struct azure_ref	 ar;
+
+	if (!kv.ready) {
+		snprintf(err, errlen, "provider azure is not set up");
+		return ERR_INVAL;
+	}
+	return azure_ref_parse(ref, &ar, err, errlen);
+}
+
 static int
 same_secret(const struct azure_ref *a, const struct azure_ref *b)
 {
@@ -466,6 +478,7 @@ azure_start(struct provider_req *req, const char *const *refs, size_t n)
 {
 	struct azure_state	*st;
 	struct azure_fetch	*f;
+	struct secret		**values;
 	char			 err[PROVIDER_ERRLEN];
 	size_t			 i, j;
 	int			 r;
@@ -485,6 +498,14 @@ azure_start(struct provider_req *req, const char *const *refs, size_t n)
 	}
 	st->req = req;
 	st->n = n;
+	if (n == 0) {
+		/* Nothing to read, and no token to get for it. */
+		values = st->values;
+		st->values = NULL;
+		state_free(st);
+		provider_done(req, values);
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		if ((r = azure_ref_parse(refs[i], &st->refs[i], err,
 		    sizeof(err))) != 0) {

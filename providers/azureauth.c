@@ -252,10 +252,10 @@ setup_managed(const char *resource, char *err, size_t errlen)
 	if (az.client_id[0] != '\0')
 		snprintf(az.describe, sizeof(az.describe), "user-assigned %s "
 		    "%s at %s:%d%s", source_name[az.src], az.client_id,
-		    az.srv.host, az.srv.port, prefix);
+		    az.srv.host, az.srv.port, base);
 	else
 		snprintf(az.describe, sizeof(az.describe), "%s at %s:%d%s",
-		    source_name[az.src], az.srv.host, az.srv.port, prefix);
+		    source_name[az.src], az.srv.host, az.srv.port, base);
 	return 0;
 }
 

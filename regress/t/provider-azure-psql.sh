@@ -1,7 +1,8 @@
 # The azure provider end to end: psql through airlock to PostgreSQL with
 # the SCRAM password from the stand-in Key Vault (regress/tools/
 # fakeazure.py), with a token of the stand-in Entra ID for a client secret.
-# airlockd -t checks the provider's settings; the client secret leaves
+# airlockd -t checks the provider's settings and the hosts of the
+# references; the client secret leaves
 # airlockd's environment; a missing secret gives the client a clean
 # ErrorResponse naming the reference (SecretNotFound) and airlockd keeps
 # serving; the password is not left in airlockd's memory after the
@@ -57,6 +58,13 @@ out=$(env AZURE_AUTHORITY_HOST=http://login.example.com timeout 30 \
 echo "$out" | grep -E -q "$T/airlock.yml:[0-9]+:[0-9]+: .*AZURE_AUTHORITY_HOST http://login.example.com: plain http" ||
     fail "airlockd -t, an http authority: $out"
 ok "airlockd -t refuses an http authority: $out"
+sed "s|$KV/secrets/nope|https://127.0.0.2:$AZ_PORT/secrets/pg|" \
+    "$T/airlock.yml" >"$T/other-host.yml"
+out=$(timeout 30 "$AIRLOCKD" -t -f "$T/other-host.yml" 2>&1) &&
+    fail "airlockd -t accepts a secret of another host: $out"
+echo "$out" | grep -E -q "$T/other-host.yml:[0-9]+:[0-9]+: .*azure: https://127.0.0.2:$AZ_PORT/secrets/pg: the token goes only to a vault under the address 127.0.0.1" ||
+    fail "airlockd -t, a secret of another host: $out"
+ok "airlockd -t refuses a secret of another host: $out"
 
 start_airlock "$T/airlock.yml"
 airlock_environ_lacks "$SECRET" "the client secret"

@@ -244,18 +244,26 @@ get IDENTITY_ENDPOINT="$KV/MSI/token" IDENTITY_HEADER=wrong -- \
 expect "^get 1 error authentication failed.*App Service managed identity token: HTTP 401" \
     "App Service, a wrong X-IDENTITY-HEADER"
 
-# The token's hosts: the vaults under the suffix, over verified https.
+# A request of no reference is answered at once, without a token.
+: >"$AZ_LOG"
+get $CS -- azure
+[ "$out" = "get 1 ok" ] && [ ! -s "$AZ_LOG" ] ||
+    fail "no reference: $out; $(cat "$AZ_LOG")"
+ok "a request of no reference: answered, nothing sent"
+
+# The token's hosts: the vaults under the suffix, over verified https,
+# checked as the configuration is loaded.
 : >"$AZ_LOG"
 get $CS -- azure "https://127.0.0.2:$AZ_PORT/secrets/db"
-expect "^get 1 error refused by policy.*the token goes only to a vault under the address 127.0.0.1" \
+expect "^prepare error: azure: https://127.0.0.2:$AZ_PORT/secrets/db: the token goes only to a vault under the address 127.0.0.1" \
     "another address"
 get $CS AZURE_KEYVAULT_DNS_SUFFIX=vault.azure.net -- azure "$KV/secrets/db"
-expect "^get 1 error refused by policy.*the token goes only to a vault under vault.azure.net" \
+expect "^prepare error: azure: $KV/secrets/db: the token goes only to a vault under vault.azure.net" \
     "an address outside the suffix"
 get $CS -- azure "http://127.0.0.1:$AZ_PORT/secrets/db"
-expect "^get 1 error refused by policy" "plain http"
+expect "^prepare error: azure: http://127.0.0.1:$AZ_PORT/secrets/db: the token goes only" "plain http"
 get $CS -- azure "kv1/db"
-expect "^get 1 error malformed input.*name the secret by its URL" "a vault's name with an address suffix"
+expect "^prepare error: azure: kv1/db: .*name the secret by its URL" "a vault's name with an address suffix"
 get $CS SSL_CERT_FILE="$STANDIN_WRONG_CA" -- azure "$KV/secrets/db"
 expect "^get 1 error .*TLS: the server's certificate is refused" \
     "a token endpoint's certificate of another CA"
@@ -275,9 +283,13 @@ get AZURE_KEYVAULT_DNS_SUFFIX=net -- azure x/y
 expect "^setup error: .*AZURE_KEYVAULT_DNS_SUFFIX net is not a domain of two labels" "a suffix of one label"
 get AZURE_CLIENT_ID=a/b -- azure x/y
 expect "^setup error: .*AZURE_CLIENT_ID is not a GUID" "a client id with a slash"
-# IMDS at its real address, plain http, is accepted (and not waited for).
-get AZURE_KEYVAULT_DNS_SUFFIX=vault.azure.net -- azure -t 1 kv1/db
-expect "^get 1 error timed out" "IMDS at 169.254.169.254 by default"
+# IMDS at its real address, plain http, is accepted (the setup, which
+# comes before the references' check, passes; nothing is sent).
+get AZURE_KEYVAULT_DNS_SUFFIX=vault.azure.net -- azure kv_1/db
+expect "^prepare error: azure: kv_1/db: not vault/name" "a vault's name with '_'"
+grep -q "token from managed identity at 169.254.169.254:80/metadata/identity/oauth2/token$" \
+    "$T/provget.log" || fail "IMDS by default: $(cat "$T/provget.log")"
+ok "IMDS at http://169.254.169.254 by default"
 
 for f in "$AZ_LOG" "$T/AZ.log" "$T/provget.log"; do
 	grep -F -q -e "$SECRET" -e "$FED" -e "$FED2" -e "$IDH" -e "$PW1" \

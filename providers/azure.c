@@ -40,8 +40,9 @@
 #include "util.h"
 
 #define URI_MAX		(AZURE_NAME_MAX + AZURE_VERSION_MAX + 64)
-#define NAME_CHARS	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
-			"0123456789"
+#define URLPATH_MAX	(AZURE_NAME_MAX + AZURE_VERSION_MAX + 32)
+#define NAME_CHARS	"abcdefghijklmnopqrstuvwxyz" \
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
 struct azure_state;
@@ -50,7 +51,7 @@ struct azure_state;
 struct azure_fetch {
 	struct azure_state	*st;
 	size_t			 first;
-	struct https_server	 srv;	/* kv.tmpl's context, not owned */
+	struct https_server	 srv;	/* kv.tmpl's TLS context */
 	struct https_req	*hr;
 };
 
@@ -65,7 +66,7 @@ struct azure_state {
 	struct secret		**values;
 	struct ptoken_wait	*wait;
 	struct secret		*token;		/* the one sent */
-	struct secret		*auth;		/* "Bearer <token>" */
+	struct secret		*auth;		/* "Bearer ..." */
 	int			 retried;
 };
 
@@ -201,7 +202,7 @@ azure_ref_parse(const char *ref, struct azure_ref *ar, char *err,
 {
 	struct https_server	 srv;
 	const char		*p;
-	char			 path[AZURE_NAME_MAX + AZURE_VERSION_MAX + 16];
+	char			 path[URLPATH_MAX];
 	char			 why[300];
 	size_t			 vlen;
 

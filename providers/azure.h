@@ -13,7 +13,7 @@ struct secret;
 
 #define AZURE_DNS_SUFFIX	"vault.azure.net"
 #define AZURE_API_VERSION	"7.4"
-#define AZURE_VAULT_MAX		63	/* a DNS label (Azure: 3 to 24) */
+#define AZURE_VAULT_MAX		63	/* a DNS label (Azure: 3-24) */
 #define AZURE_NAME_MAX		127	/* a secret's name */
 #define AZURE_VERSION_MAX	64	/* a version id (Azure: 32 hex) */
 #define AZURE_MAX_BODY		(1024 * 1024)
@@ -26,7 +26,7 @@ struct secret;
 #define AZURE_REFLEN		200
 #define AZURE_HOST_MAX		255	/* HTTPS_HOSTLEN */
 struct azure_ref {
-	char		 text[AZURE_REFLEN + 1];	/* as given, for messages */
+	char		 text[AZURE_REFLEN + 1];	/* as given, cut */
 	char		 host[AZURE_HOST_MAX + 1];
 	int		 port;
 	char		 name[AZURE_NAME_MAX + 1];
@@ -49,7 +49,8 @@ int		 azure_ref_parse(const char *, struct azure_ref *, char *err,
  * resource is Key Vault's ("https://vault.azure.net"), the audience of
  * the token.  0 or an error with a message.
  */
-int		 azauth_setup(const char *resource, char *err, size_t errlen);
+int		 azauth_setup(const char *resource, char *err,
+		    size_t errlen);
 /* The token, kept and fetched by ptoken (ptoken.h). */
 struct ptoken	*azauth_token(void);
 /* The source and its endpoint for the log line, never a secret. */

@@ -17,7 +17,8 @@
  *		App Service's managed identity: GET {IDENTITY_ENDPOINT}
  *		?api-version=2019-08-01&resource=... with X-IDENTITY-HEADER
  *	otherwise
- *		IMDS: GET http://169.254.169.254/metadata/identity/oauth2/token
+ *		IMDS: GET http://169.254.169.254/metadata/identity/oauth2/
+ *		token
  *		?api-version=2018-02-01&resource=... with Metadata: true
  *		(AZURE_POD_IDENTITY_AUTHORITY_HOST replaces the address);
  *		AZURE_CLIENT_ID names a user-assigned identity

@@ -12,7 +12,7 @@
 struct secret;
 
 struct form_field {
-	const char	*name;		/* RFC 3986 unreserved characters */
+	const char	*name;		/* unreserved characters only */
 	const void	*value;		/* may be a secret */
 	size_t		 len;
 };

@@ -69,7 +69,7 @@ static const struct provider_ops builtin[] = {
 	{ "gcp",	NULL, gcp_start, gcp_abort, gcp_setup, gcp_cleanup,
 			    NULL, NULL },
 	{ "azure",	NULL, azure_start, azure_abort, azure_setup,
-			    azure_cleanup, NULL, NULL },
+			    azure_cleanup, azure_prepare, NULL },
 	{ "keyring",	keyring_get_one, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "keychain",	keychain_get_one, NULL, NULL, NULL, NULL, NULL, NULL },
 };

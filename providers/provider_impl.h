@@ -107,6 +107,8 @@ PROVIDER_ASYNC(aws);
 PROVIDER_ASYNC(k8s);
 PROVIDER_ASYNC(gcp);
 PROVIDER_ASYNC(azure);
+/* A reference checked at load (its host may get the token?). */
+int		 azure_prepare(const char *, char *, size_t);
 void		 vault_attach(struct event_base *);
 
 /*

@@ -569,13 +569,8 @@ https_request(struct event_base *base, const struct https_server *srv,
 		goto fail;
 	evhttp_request_set_error_cb(req, http_error_cb);
 	out = evhttp_request_get_output_headers(req);
-	if (strchr(srv->host, ':') != NULL)
-		snprintf(hosthdr, sizeof(hosthdr), "[%s]:%d", srv->host,
-		    srv->port);
-	else
-		snprintf(hosthdr, sizeof(hosthdr), "%s:%d", srv->host,
-		    srv->port);
-	if (evhttp_add_header(out, "Host", hosthdr) != 0 ||
+	if (https_host_header(srv, hosthdr, sizeof(hosthdr)) != 0 ||
+	    evhttp_add_header(out, "Host", hosthdr) != 0 ||
 	    evhttp_add_header(out, "Connection", "close") != 0 ||
 	    evhttp_add_header(out, "Accept", "application/json") != 0 ||
 	    evhttp_add_header(out, "User-Agent", "airlock") != 0) {
@@ -639,4 +634,16 @@ https_cleanup(void)
 		evdns_base_free(resolver, 0);
 	resolver = NULL;
 	resolver_base = NULL;
+}
+
+int
+https_host_header(const struct https_server *srv, char *buf, size_t len)
+{
+	int	 n;
+
+	if (strchr(srv->host, ':') != NULL)
+		n = snprintf(buf, len, "[%s]:%d", srv->host, srv->port);
+	else
+		n = snprintf(buf, len, "%s:%d", srv->host, srv->port);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
 }

@@ -35,7 +35,8 @@ int		 jfield_string_key(const struct jfield_doc *, const char *key,
 		    struct secret **, char *err, size_t errlen);
 /*
  * An integer at path (expires_in, lease_duration, ...); a string of
- * decimal digits counts too (Azure's token endpoints send one).  Errors
+ * decimal digits counts too (Azure's token endpoints send one), and a
+ * real of an integral value (STS's Expiration in its JSON answers).  Errors
  * as jfield_string.
  */
 int		 jfield_int(const struct jfield_doc *, const char *path,

@@ -1,0 +1,103 @@
+/*
+ * The aws provider's parts (private to providers/ and the tests):
+ *
+ *   aws.c	the provider: references, Secrets Manager's GetSecretValue
+ *   awscreds.c	the SDKs' credential chain and region, the temporary
+ *		credentials of STS (web identity) and IMDSv2 kept by ptoken
+ *   awsini.c	the shared credentials and config files (INI)
+ *   awsreq.c	a request's SigV4 headers, signed by monitor/sigv4.c
+ */
+#ifndef AIRLOCK_AWS_H
+#define AIRLOCK_AWS_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "secret.h"
+
+struct event_base;
+struct ptoken_wait;
+
+#define AWS_REGION_MAX		63	/* as SigV4's scope names */
+#define AWS_AKID_MAX		128
+#define AWS_SECRET_MAX		128
+#define AWS_TOKEN_MAX		4096	/* an STS session token */
+#define AWS_MAX_BODY		(1024 * 1024)	/* GetSecretValue */
+#define AWS_TOKEN_BODY		(64 * 1024)	/* STS, IMDS */
+
+/*
+ * One set of credentials, packed in one secret as "AKID\0SECRET\0TOKEN"
+ * (TOKEN empty for long-term keys); these are views into it.
+ */
+struct aws_creds {
+	const char	*akid;
+	struct secret	 secret_key;	/* a view: not to be freed */
+	const char	*token;		/* NULL when none */
+};
+
+/* The chain's answer (ptoken's callback): the packed credentials. */
+typedef void	 awscreds_cb(void *arg, int error, const char *err,
+		    const struct secret *packed);
+
+/*
+ * Read the environment, the files and the chain's first source that is
+ * configured; the region from AWS_REGION, AWS_DEFAULT_REGION or the
+ * config file.  0 or an error for airlockd -t.
+ */
+int		 awscreds_setup(char *err, size_t errlen);
+void		 awscreds_cleanup(void);
+/* The region ("" when only IMDS could tell: not supported, see aws.c). */
+const char	*awscreds_region(void);
+/* The chain's source, for the log line ("environment", "web identity"). */
+const char	*awscreds_source(void);
+/* The credentials: ptoken_get of the chain's token (ptoken.h). */
+struct ptoken_wait *awscreds_get(struct event_base *, int timeout_ms,
+		    awscreds_cb *, void *arg);
+void		 awscreds_cancel(struct ptoken_wait *);
+/* AWS refused these credentials: forget them if they are held. */
+void		 awscreds_invalidate(const struct secret *packed);
+/*
+ * An AWS endpoint: the URL of the first variable of vars (NULL-ended)
+ * that is set, else def; https (CA bundle AWS_CA_BUNDLE, else the
+ * system's), or http to a loopback address or, with metadata set, to a
+ * metadata service.  0 or an error for airlockd -t.
+ */
+struct https_server;
+int		 aws_endpoint(const char *const *vars, const char *def,
+		    int metadata, struct https_server *, char *err,
+		    size_t errlen);
+/* Pack and unpack.  0, or ERR_FORMAT / ERR_NOMEM / ERR_TOOBIG. */
+int		 awscreds_pack(const char *akid, size_t akidlen,
+		    const void *secret, size_t secretlen, const char *token,
+		    size_t tokenlen, struct secret **out);
+int		 awscreds_unpack(const struct secret *, struct aws_creds *);
+
+/*
+ * A section's key of an INI file held in guarded memory (the SDKs'
+ * credentials and config files: "[name]" sections, "key = value" lines,
+ * '#' and ';' comments).  The value, trimmed, in guarded memory; 0, or
+ * ERR_NOTFOUND (no such section or key), ERR_NOMEM.
+ */
+int		 awsini_get(const struct secret *file, const char *section,
+		    const char *key, struct secret **out);
+
+/* The headers that one signed request carries (awsreq.c). */
+struct aws_signed {
+	char		 amzdate[17];		/* YYYYMMDDTHHMMSSZ */
+	char		 auth[512];		/* Authorization's value */
+};
+
+/*
+ * Sign a POST / of body to host (the Host header as sent) for service
+ * in region, with the headers content-type and x-amz-target (and
+ * x-amz-security-token when the credentials have one): the canonical
+ * request of "Create a canonical request" (SigV4), its hash signed by
+ * sigv4_sign.  0 or -1.
+ */
+int		 aws_sign_post(const struct aws_creds *, const char *region,
+		    const char *service, const char *host,
+		    const char *content_type, const char *target,
+		    const void *body, size_t bodylen, time_t now,
+		    struct aws_signed *);
+
+#endif

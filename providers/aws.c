@@ -208,39 +208,6 @@ fail(struct aws_state *st, int error, const char *fmt, ...)
 	provider_fail(req, error, "%s", msg);
 }
 
-/*
- * The code of an error answer: "__type", whose value may carry a
- * namespace before '#' (the JSON protocols' error shape).  Letters only,
- * else "".
- */
-static void
-error_type(const struct secret *body, char *code, size_t len)
-{
-	struct jfield_doc	*doc;
-	struct secret		*v = NULL;
-	const char		*p;
-	char			 msg[100];
-	size_t			 i;
-
-	code[0] = '\0';
-	if (body == NULL || jfield_parse(body->data, body->len, &doc, msg,
-	    sizeof(msg)) != 0)
-		return;
-	if (jfield_string(doc, "__type", &v, msg, sizeof(msg)) == 0) {
-		p = strrchr((const char *)v->data, '#');
-		p = p != NULL ? p + 1 : (const char *)v->data;
-		for (i = 0; p[i] != '\0' && i + 1 < len; i++) {
-			if (!((p[i] >= 'a' && p[i] <= 'z') ||
-			    (p[i] >= 'A' && p[i] <= 'Z')))
-				break;
-			code[i] = p[i];
-		}
-		code[p[i] == '\0' ? i : 0] = '\0';
-	}
-	secret_free(v);
-	jfield_free(doc);
-}
-
 /* An error code's class and a hint; *creds when the keys were refused. */
 static int
 error_class(const char *code, const char **hint, int *creds)
@@ -292,7 +259,7 @@ fetch_error(struct aws_fetch *f, int status, const struct secret *body)
 	char			 code[64];
 	int			 r, creds;
 
-	error_type(body, code, sizeof(code));
+	aws_error_code(body, "__type", code, sizeof(code));
 	r = error_class(code, &hint, &creds);
 	if (creds)
 		awscreds_invalidate(st->creds);

@@ -66,6 +66,12 @@ struct https_server;
 int		 aws_endpoint(const char *const *vars, const char *def,
 		    int metadata, struct https_server *, char *err,
 		    size_t errlen);
+/*
+ * The code of an AWS error answer (JSON) at path: "__type" (after its
+ * namespace and '#'), STS's "Error.Code"; letters and digits, else "".
+ */
+void		 aws_error_code(const struct secret *body, const char *path,
+		    char *code, size_t len);
 /* Pack and unpack.  0, or ERR_FORMAT / ERR_NOMEM / ERR_TOOBIG. */
 int		 awscreds_pack(const char *akid, size_t akidlen,
 		    const void *secret, size_t secretlen, const char *token,

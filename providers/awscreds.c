@@ -590,7 +590,7 @@ creds_answer(const struct jfield_doc *doc, const char *prefix,
 	if ((r = FIELD("AccessKeyId", &akid)) != 0 ||
 	    (r = FIELD("SecretAccessKey", &key)) != 0 ||
 	    (r = FIELD(tokkey, &tok)) != 0) {
-		ptoken_fail(ac.pt, ERR_PROTO, WHO ": %s: %s", what, msg);
+		ptoken_fail(ac.pt, ERR_PROTO, "%s: %s", what, msg);
 		goto done;
 	}
 	/* STS's JSON has seconds since the epoch, IMDS an ISO 8601 time. */
@@ -599,7 +599,7 @@ creds_answer(const struct jfield_doc *doc, const char *prefix,
 		life = at - (long long)time(NULL);
 	else if ((r = FIELD("Expiration", &exp)) != 0 ||
 	    iso_lifetime((const char *)exp->data, &life) != 0) {
-		ptoken_fail(ac.pt, ERR_PROTO, WHO ": %s: Expiration is not a "
+		ptoken_fail(ac.pt, ERR_PROTO, "%s: Expiration is not a "
 		    "time", what);
 		goto done;
 	}
@@ -607,13 +607,13 @@ creds_answer(const struct jfield_doc *doc, const char *prefix,
 	if ((r = awscreds_pack((const char *)akid->data, akid->len,
 	    key->data, key->len, (const char *)tok->data, tok->len,
 	    &packed)) != 0) {
-		ptoken_fail(ac.pt, ERR_PROTO, WHO ": %s: the credentials are "
+		ptoken_fail(ac.pt, ERR_PROTO, "%s: the credentials are "
 		    "too long or not text", what);
 		goto done;
 	}
 	if (life <= 0) {
 		secret_free(packed);
-		ptoken_fail(ac.pt, ERR_PROTO, WHO ": %s: the credentials have "
+		ptoken_fail(ac.pt, ERR_PROTO, "%s: the credentials have "
 		    "expired already (is this host's clock right?)", what);
 		goto done;
 	}
@@ -626,13 +626,19 @@ creds_answer(const struct jfield_doc *doc, const char *prefix,
 	secret_free(exp);
 }
 
-/* An AWS error's code from a JSON body (never its message), or "". */
-static void
-error_code(const struct secret *body, const char *path, char *code,
+/*
+ * The code of an AWS error answer at path ("__type" of the JSON
+ * protocols, "Error.Code" of STS's query protocol in JSON), after the
+ * namespace that may come before a '#'; letters and digits only, else
+ * "".  Never the message, never anything else of the body.
+ */
+void
+aws_error_code(const struct secret *body, const char *path, char *code,
     size_t len)
 {
 	struct jfield_doc	*doc;
 	struct secret		*v = NULL;
+	const char		*p;
 	char			 msg[100];
 	size_t			 i;
 
@@ -641,15 +647,12 @@ error_code(const struct secret *body, const char *path, char *code,
 	    sizeof(msg)) != 0)
 		return;
 	if (jfield_string(doc, path, &v, msg, sizeof(msg)) == 0) {
-		for (i = 0; i < v->len && i + 1 < len; i++) {
-			if (!isalnum(v->data[i]) && v->data[i] != '.' &&
-			    v->data[i] != '#' && v->data[i] != ':')
-				break;
-			code[i] = (char)v->data[i];
-		}
-		code[i] = '\0';
-		if (i < v->len)
-			code[0] = '\0';
+		p = strrchr((const char *)v->data, '#');
+		p = p != NULL ? p + 1 : (const char *)v->data;
+		for (i = 0; p[i] != '\0' && i + 1 < len &&
+		    isalnum((unsigned char)p[i]); i++)
+			code[i] = p[i];
+		code[p[i] == '\0' ? i : 0] = '\0';
 	}
 	secret_free(v);
 	jfield_free(doc);
@@ -665,19 +668,19 @@ sts_done(void *arg, int error, const char *err, int status,
 	(void)arg;
 	ac.hr = NULL;
 	if (error != 0) {
-		ptoken_fail(ac.pt, error, WHO ": STS: %s", err);
+		ptoken_fail(ac.pt, error, "STS: %s", err);
 		return;
 	}
 	if (status != 200) {
-		error_code(body, "Error.Code", code, sizeof(code));
+		aws_error_code(body, "Error.Code", code, sizeof(code));
 		ptoken_fail(ac.pt, status == 400 || status == 403 ?
-		    ERR_DENIED : ERR_PROTO, WHO ": STS "
+		    ERR_DENIED : ERR_PROTO, "STS "
 		    "AssumeRoleWithWebIdentity: HTTP %d%s%s", status,
 		    code[0] != '\0' ? ", " : "", code);
 		return;
 	}
 	if (jfield_parse(body->data, body->len, &doc, msg, sizeof(msg)) != 0) {
-		ptoken_fail(ac.pt, ERR_PROTO, WHO ": STS: %s", msg);
+		ptoken_fail(ac.pt, ERR_PROTO, "STS: %s", msg);
 		return;
 	}
 	creds_answer(doc, "AssumeRoleWithWebIdentityResponse."
@@ -707,7 +710,7 @@ login_webid(void)
 			break;
 	if (jwt->len == 0 || i < jwt->len) {
 		secret_free(jwt);
-		ptoken_fail(ac.pt, ERR_INVAL, WHO ": %.200s does not hold a "
+		ptoken_fail(ac.pt, ERR_INVAL, "%.200s does not hold a "
 		    "JWT", ac.tokenfile);
 		return;
 	}
@@ -722,7 +725,7 @@ login_webid(void)
 	n = jwt->len + o + 200;
 	if ((body = secret_alloc(n)) == NULL) {
 		secret_free(jwt);
-		ptoken_fail(ac.pt, ERR_NOMEM, WHO ": out of memory");
+		ptoken_fail(ac.pt, ERR_NOMEM, "out of memory");
 		return;
 	}
 	n = (size_t)snprintf((char *)body->data, n,
@@ -734,7 +737,7 @@ login_webid(void)
 	    body->data, n, ac.timeout_ms, AWS_TOKEN_BODY, sts_done, NULL);
 	secret_free(body);
 	if (ac.hr == NULL)
-		ptoken_fail(ac.pt, ERR_SYS, WHO ": STS: cannot start the "
+		ptoken_fail(ac.pt, ERR_SYS, "STS: cannot start the "
 		    "request");
 }
 
@@ -744,7 +747,7 @@ static void
 imds_fail_status(const char *what, int status)
 {
 	ptoken_fail(ac.pt, status == 404 ? ERR_NOTFOUND : ERR_PROTO,
-	    WHO ": IMDS: %s: HTTP %d%s", what, status, status == 404 &&
+	    "IMDS: %s: HTTP %d%s", what, status, status == 404 &&
 	    strcmp(what, "role") == 0 ? ", no IAM role is attached to this "
 	    "instance" : "");
 }
@@ -761,7 +764,7 @@ imds_creds_done(void *arg, int error, const char *err, int status,
 	secret_free(ac.imds_token);
 	ac.imds_token = NULL;
 	if (error != 0) {
-		ptoken_fail(ac.pt, error, WHO ": IMDS: %s", err);
+		ptoken_fail(ac.pt, error, "IMDS: %s", err);
 		return;
 	}
 	if (status != 200) {
@@ -769,7 +772,7 @@ imds_creds_done(void *arg, int error, const char *err, int status,
 		return;
 	}
 	if (jfield_parse(body->data, body->len, &doc, msg, sizeof(msg)) != 0) {
-		ptoken_fail(ac.pt, ERR_PROTO, WHO ": IMDS: %s", msg);
+		ptoken_fail(ac.pt, ERR_PROTO, "IMDS: %s", msg);
 		return;
 	}
 	creds_answer(doc, "", "Token", "IMDS");
@@ -795,7 +798,7 @@ imds_role_done(void *arg, int error, const char *err, int status,
 		if (i == 0 || (i < body->len && body->data[i] != '\n')) {
 			secret_free(ac.imds_token);
 			ac.imds_token = NULL;
-			ptoken_fail(ac.pt, ERR_PROTO, WHO ": IMDS: the role's "
+			ptoken_fail(ac.pt, ERR_PROTO, "IMDS: the role's "
 			    "name is not an IAM role name");
 			return;
 		}
@@ -805,7 +808,7 @@ imds_role_done(void *arg, int error, const char *err, int status,
 	secret_free(ac.imds_token);
 	ac.imds_token = NULL;
 	if (error != 0)
-		ptoken_fail(ac.pt, error, WHO ": IMDS: %s", err);
+		ptoken_fail(ac.pt, error, "IMDS: %s", err);
 	else
 		imds_fail_status("role", status);
 }
@@ -817,7 +820,7 @@ imds_token_done(void *arg, int error, const char *err, int status,
 	(void)arg;
 	ac.hr = NULL;
 	if (error != 0) {
-		ptoken_fail(ac.pt, error, WHO ": IMDS: %s", err);
+		ptoken_fail(ac.pt, error, "IMDS: %s", err);
 		return;
 	}
 	if (status != 200) {
@@ -828,7 +831,7 @@ imds_token_done(void *arg, int error, const char *err, int status,
 	    !header_safe((const char *)body->data, body->len) ||
 	    strlen((const char *)body->data) != body->len ||
 	    (ac.imds_token = secret_new(body->data, body->len)) == NULL) {
-		ptoken_fail(ac.pt, ERR_PROTO, WHO ": IMDS: the session token "
+		ptoken_fail(ac.pt, ERR_PROTO, "IMDS: the session token "
 		    "is not a header value");
 		return;
 	}
@@ -864,7 +867,7 @@ imds_step(void)
 	if (ac.hr == NULL) {
 		secret_free(ac.imds_token);
 		ac.imds_token = NULL;
-		ptoken_fail(ac.pt, ERR_SYS, WHO ": IMDS: cannot start the "
+		ptoken_fail(ac.pt, ERR_SYS, "IMDS: cannot start the "
 		    "request");
 	}
 }
@@ -884,7 +887,7 @@ login(struct ptoken *pt, struct event_base *base, int timeout_ms,
 	case SRC_FILE:
 		/* Long-term keys: handed out each time, nothing to renew. */
 		if ((copy = secret_new(ac.fixed->data, ac.fixed->len)) == NULL)
-			ptoken_fail(pt, ERR_NOMEM, WHO ": out of memory");
+			ptoken_fail(pt, ERR_NOMEM, "out of memory");
 		else
 			ptoken_set(pt, copy, 0);
 		break;
@@ -896,7 +899,7 @@ login(struct ptoken *pt, struct event_base *base, int timeout_ms,
 		imds_step();
 		break;
 	default:
-		ptoken_fail(pt, ERR_INVAL, WHO ": no credentials");
+		ptoken_fail(pt, ERR_INVAL, "no credentials");
 		break;
 	}
 }

@@ -267,7 +267,8 @@ setup_files(char *err, size_t errlen)
 		goto done;
 	}
 
-	if (ac.src != SRC_NONE)
+	/* The SDKs' order: a web identity comes before the files. */
+	if (ac.src != SRC_NONE || penv("AWS_WEB_IDENTITY_TOKEN_FILE") != NULL)
 		goto done;
 	if (cred != NULL && (rc = from_ini(cred, profile, &ac.fixed)) !=
 	    ERR_NOTFOUND) {

@@ -22,12 +22,15 @@ SECRET_KEY="wJalr/$(openssl rand -hex 12)+KEY"
 DBPW="pw-$(openssl rand -hex 8)"
 JWT="eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2EifQ.$(openssl rand -hex 16)"
 ROLE_ARN=arn:aws:iam::123456789012:role/airlock-test
+SESSION_TOKEN="IQoJb3JpZ2luX2VjE/$(openssl rand -hex 20)="
 
 # data [EXTRA-JSON]: the stand-in's state, with EXTRA's keys added.
 data()
 {
 	standin_data "$T/aws.json" "{\"region\": \"eu-west-3\",
-	 \"keys\": {\"$AKID\": {\"secret\": \"$SECRET_KEY\"}},
+	 \"keys\": {\"$AKID\": {\"secret\": \"$SECRET_KEY\"},
+	   \"ASIATEMPTEST0001\": {\"secret\": \"$SECRET_KEY\",
+	     \"token\": \"$SESSION_TOKEN\"}},
 	 \"secrets\": {
 	   \"db\": {\"SecretString\": \"{\\\"username\\\": \\\"scram_user\\\", \\\"password\\\": \\\"$DBPW\\\"}\"},
 	   \"plain\": {\"SecretString\": \"just-a-string\"},
@@ -76,7 +79,7 @@ get()
 	_out=$(timeout 30 "$PROVGET" "$@" 2>"$T/provget.err" | tr '\n' ' ')
 	echo "$_out" | grep -E -q -- "$_want" ||
 	    fail "$_what: got '$_out', want '$_want' ($(tail -n 3 "$T/provget.err"))"
-	echo "$_out" | grep -F -q -e "$SECRET_KEY" -e "$JWT" &&
+	echo "$_out" | grep -F -q -e "$SECRET_KEY" -e "$JWT" -e "$SESSION_TOKEN" &&
 	    fail "$_what: a secret in the output: $_out"
 	ok "$_what: $(echo "$_out" | cut -c1-150)"
 }
@@ -111,6 +114,16 @@ get "a key of a SecretBinary" \
     "^get 1 error malformed input: aws: bin#k: the secret is binary" aws 'bin#k'
 get "a bad secret id" "^get 1 error malformed input: aws: reference a\"b: " \
     aws 'a"b'
+
+# Temporary keys with their session token (signed, as
+# X-Amz-Security-Token).
+(export AWS_ACCESS_KEY_ID=ASIATEMPTEST0001 AWS_SESSION_TOKEN=$SESSION_TOKEN
+get "AWS_SESSION_TOKEN" "^get 1 ok value 0 $(hex just-a-string) $" aws plain
+) || exit 1
+(export AWS_ACCESS_KEY_ID=ASIATEMPTEST0001
+get "temporary keys without their token" \
+    "^get 1 error refused by policy: aws: plain: HTTP 400, UnrecognizedClientException" \
+    aws plain) || exit 1
 
 # Rotation: the next get sees the new value.
 data '"secrets": {"plain": {"SecretString": "rotated"}}'
@@ -192,6 +205,10 @@ export AWS_REGION=eu-west-3
 # keeps them until 5 s before): a get 1.5 s later logs in again.
 printf '%s\n' "$JWT" >"$T/jwt"
 chmod 0600 "$T/jwt"
+# A profile in ~/.aws/credentials too: the web identity comes first.
+printf '[default]\naws_access_key_id = AKIDWRONG\naws_secret_access_key = x\n' \
+    >"$T/home/.aws/credentials"
+chmod 0600 "$T/home/.aws/credentials"
 export AWS_WEB_IDENTITY_TOKEN_FILE=$T/jwt AWS_ROLE_ARN=$ROLE_ARN
 : >"$AWS_LOG"
 get "web identity, three gets" \
@@ -219,6 +236,7 @@ printf '%s\n' "$JWT" >"$T/jwt"
 get "web identity, a role not allowed" \
     "^get 1 error refused by policy: .*HTTP 400, AccessDenied" aws plain) || exit 1
 unset AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_ARN
+rm -f "$T/home/.aws/credentials"
 
 # IMDSv2: the session token first, then the role, then its credentials.
 unset AWS_EC2_METADATA_DISABLED
@@ -262,7 +280,7 @@ get "a key id without its secret" \
     "^setup error: provider aws: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not" \
     aws plain
 
-grep -F -q -e "$SECRET_KEY" -e "$JWT" -e "$DBPW" "$AWS_LOG" "$T/AWS.log" &&
+grep -F -q -e "$SECRET_KEY" -e "$JWT" -e "$DBPW" -e "$SESSION_TOKEN" "$AWS_LOG" "$T/AWS.log" &&
     fail "a secret in the stand-in's logs"
 ok "no secret in the stand-in's logs"
 exit 0

@@ -61,6 +61,7 @@ struct aws_state {
 	struct secret		**values;
 	struct ptoken_wait	*wait;
 	struct secret		*creds;		/* packed (awscreds.c) */
+	int			 retried;
 };
 
 static struct {
@@ -251,6 +252,42 @@ error_class(const char *code, const char **hint, int *creds)
 	return ERR_PROTO;
 }
 
+static void	 creds_ready(void *, int, const char *,
+		    const struct secret *);
+
+/*
+ * Credentials refused: forget them and start the request again with new
+ * ones, once (temporary credentials revoked or expired before their
+ * time).  Long-term keys would only be refused again: 0 for those.
+ */
+static int
+retry(struct aws_state *st)
+{
+	size_t	 i;
+
+	awscreds_invalidate(st->creds);
+	if (st->retried || !awscreds_temporary())
+		return 0;
+	st->retried = 1;
+	for (i = 0; i < st->nfetches; i++)
+		if (st->fetches[i].hr != NULL) {
+			https_abort(st->fetches[i].hr);
+			st->fetches[i].hr = NULL;
+		}
+	for (i = 0; i < st->n; i++) {
+		secret_free(st->values[i]);
+		st->values[i] = NULL;
+	}
+	secret_free(st->creds);
+	st->creds = NULL;
+	st->pending = st->nfetches;
+	log_debug("aws: %.200s: credentials refused, fetching new ones",
+	    st->ids[0]);
+	st->wait = awscreds_get(provider_req_base(st->req),
+	    provider_req_timeout_ms(st->req), creds_ready, st);
+	return st->wait != NULL;
+}
+
 static void
 fetch_error(struct aws_fetch *f, int status, const struct secret *body)
 {
@@ -261,8 +298,8 @@ fetch_error(struct aws_fetch *f, int status, const struct secret *body)
 
 	aws_error_code(body, "__type", code, sizeof(code));
 	r = error_class(code, &hint, &creds);
-	if (creds)
-		awscreds_invalidate(st->creds);
+	if (creds && retry(st))
+		return;
 	fail(st, r, "aws: " REFFMT ": HTTP %d%s%s%s%s",
 	    st->ids[f->first], status, code[0] != '\0' ? ", " : "", code,
 	    hint[0] != '\0' ? ": " : "", hint);

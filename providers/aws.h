@@ -54,6 +54,8 @@ const char	*awscreds_source(void);
 struct ptoken_wait *awscreds_get(struct event_base *, int timeout_ms,
 		    awscreds_cb *, void *arg);
 void		 awscreds_cancel(struct ptoken_wait *);
+/* Are the credentials temporary ones, fetched again when refused? */
+int		 awscreds_temporary(void);
 /* AWS refused these credentials: forget them if they are held. */
 void		 awscreds_invalidate(const struct secret *packed);
 /*

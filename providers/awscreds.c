@@ -540,6 +540,12 @@ awscreds_cancel(struct ptoken_wait *w)
 	ptoken_cancel(w);
 }
 
+int
+awscreds_temporary(void)
+{
+	return ac.src == SRC_WEBID || ac.src == SRC_IMDS;
+}
+
 void
 awscreds_invalidate(const struct secret *packed)
 {

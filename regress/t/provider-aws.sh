@@ -226,6 +226,21 @@ get "web identity, credentials expiring" "^get 1 ok .*get 2 ok " \
 n=$(grep -c "^op AssumeRoleWithWebIdentity$" "$AWS_LOG")
 [ "$n" = 2 ] || fail "$n logins for two gets 1.5 s apart: $(cat "$AWS_LOG")"
 ok "web identity: fetched again when about to expire"
+# Credentials refused before their expiration (revoked): the get fetches
+# new ones and tries again, once.
+data
+timeout 30 "$PROVGET" -r 2 -w 1500 aws plain >"$T/revoke.out" 2>&1 &
+n=50
+while [ "$n" -gt 0 ] && ! grep -q "^get 1 " "$T/revoke.out"; do
+	sleep 0.1
+	n=$((n - 1))
+done
+: >"$AWS_LOG"
+data "\"revoke_before\": $(($(date +%s) + 1))"
+wait $! || fail "revoked credentials: $(cat "$T/revoke.out")"
+grep "^op " "$AWS_LOG" | tr '\n' ' ' | grep -q "^op GetSecretValue - ExpiredTokenException op AssumeRoleWithWebIdentity op GetSecretValue plain ASIA[0-9A-F]* $" ||
+    fail "revoked credentials: $(cat "$AWS_LOG")"
+ok "credentials revoked: refused, fetched again, the get succeeds"
 data
 printf 'not-the-jwt\n' >"$T/jwt"
 get "web identity, a JWT that STS refuses" \

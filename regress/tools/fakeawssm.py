@@ -28,7 +28,8 @@ The state (standin.py re-reads it when it changes):
    "deny": ["name"],
    "sts": {"role_arn": "arn:...", "jwt": "..."},
    "imds": {"role": "name"},
-   "duration": 3600}       (lifetime of the credentials STS and IMDS give)
+   "duration": 3600,       (lifetime of the credentials STS and IMDS give)
+   "revoke_before": TIME}  (those given before TIME are refused as expired)
 
 Besides standin.py's "METHOD PATH STATUS", one line per operation to the
 log: "op GetSecretValue NAME AKID", "op AssumeRoleWithWebIdentity",
@@ -65,7 +66,7 @@ def issue(duration):
     akid = "ASIA" + secrets.token_hex(8).upper()
     cred = {"secret": secrets.token_urlsafe(30),
             "token": "IQoJb3JpZ2luX2VjE" + secrets.token_urlsafe(60),
-            "expires": time.time() + duration}
+            "expires": time.time() + duration, "issued": time.time()}
     with LOCK:
         TEMP[akid] = cred
     return akid, cred
@@ -99,7 +100,8 @@ def verify(conf, command, path, headers, body):
                         "invalid.")
     want_token = key.get("token") if key is not None else temp["token"]
     secret = key["secret"] if key is not None else temp["secret"]
-    if temp is not None and temp["expires"] < time.time():
+    if temp is not None and (temp["expires"] < time.time() or
+                             temp["issued"] < conf.get("revoke_before", 0)):
         return sm_error("ExpiredTokenException",
                         "The security token included in the request is "
                         "expired")

@@ -85,7 +85,8 @@ aws_setup(char *err, size_t errlen)
 		return r;
 	snprintf(def, sizeof(def), "https://secretsmanager.%s.amazonaws.com",
 	    awscreds_region());
-	if ((r = aws_endpoint(vars, def, 0, &aws.srv, err, errlen)) != 0) {
+	if ((r = aws_endpoint(vars, def, NULL, &aws.srv, NULL, 0, err,
+	    errlen)) != 0) {
 		awscreds_cleanup();
 		return r;
 	}

@@ -2,8 +2,10 @@
  * The aws provider's parts (private to providers/ and the tests):
  *
  *   aws.c	the provider: references, Secrets Manager's GetSecretValue
- *   awscreds.c	the SDKs' credential chain and region, the temporary
- *		credentials of STS (web identity) and IMDSv2 kept by ptoken
+ *   awscreds.c	the SDKs' credential chain and region; ptoken keeps
+ *		the credentials
+ *   awslogin.c	temporary credentials: STS (web identity), IMDSv2, the
+ *		container endpoint (ECS, EKS Pod Identity)
  *   awsini.c	the shared credentials and config files (INI)
  *   awsreq.c	a request's SigV4 headers, signed by monitor/sigv4.c
  */
@@ -61,13 +63,35 @@ void		 awscreds_invalidate(const struct secret *packed);
 /*
  * An AWS endpoint: the URL of the first variable of vars (NULL-ended)
  * that is set, else def; https (CA bundle AWS_CA_BUNDLE, else the
- * system's), or http to a loopback address or, with metadata set, to a
- * metadata service.  0 or an error for airlockd -t.
+ * system's), or http to a loopback address or to one of the address
+ * literals of plain (NULL-ended; NULL for none: the metadata services).
+ * A path after the address is copied to prefix when prefix is not NULL,
+ * else refused.  0 or an error for airlockd -t.
  */
 struct https_server;
 int		 aws_endpoint(const char *const *vars, const char *def,
-		    int metadata, struct https_server *, char *err,
-		    size_t errlen);
+		    const char *const *plain, struct https_server *,
+		    char *prefix, size_t prefixlen, char *err, size_t errlen);
+/*
+ * The exchanges for temporary credentials (awslogin.c), one at a time:
+ * each answers pt with ptoken_set or ptoken_fail, unless aborted first.
+ * STS's AssumeRoleWithWebIdentity with the JWT of tokenfile; IMDSv2;
+ * the container endpoint's GET of uri, with the token of tokenfile (read
+ * now) or token as its Authorization, when either is given.
+ */
+struct ptoken;
+void		 awslogin_sts(struct ptoken *, struct event_base *,
+		    int timeout_ms, const struct https_server *,
+		    const char *tokenfile, const char *role_arn,
+		    const char *session);
+void		 awslogin_imds(struct ptoken *, struct event_base *,
+		    int timeout_ms, const struct https_server *);
+void		 awslogin_container(struct ptoken *, struct event_base *,
+		    int timeout_ms, const struct https_server *,
+		    const char *uri, const char *tokenfile,
+		    const struct secret *token);
+void		 awslogin_abort(void);
+
 /*
  * The code of an AWS error answer (JSON) at path: "__type" (after its
  * namespace and '#'), STS's "Error.Code"; letters and digits, else "".

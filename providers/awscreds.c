@@ -13,17 +13,21 @@
  *	   ~/.aws/credentials), profile AWS_PROFILE (default "default")
  *	4. the config file's credential keys (AWS_CONFIG_FILE, default
  *	   ~/.aws/config; "[profile NAME]", or "[default]")
- *	5. IMDSv2 (unless AWS_EC2_METADATA_DISABLED): a session token by
+ *	5. the container endpoint (ECS, EKS Pod Identity):
+ *	   AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (after
+ *	   http://169.254.170.2) or AWS_CONTAINER_CREDENTIALS_FULL_URI, with
+ *	   AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (read at each login) or
+ *	   AWS_CONTAINER_AUTHORIZATION_TOKEN (taken) as Authorization
+ *	6. IMDSv2 (unless AWS_EC2_METADATA_DISABLED): a session token by
  *	   PUT /latest/api/token, then the instance's role, then its
  *	   credentials, at AWS_EC2_METADATA_SERVICE_ENDPOINT or
  *	   http://169.254.169.254 (http://[fd00:ec2::254] with
  *	   AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6)
  *
- * Temporary credentials (2 and 5) are kept by ptoken until shortly
- * before their Expiration; long-term ones (1, 3, 4) are read once, at
- * setup.  The region: AWS_REGION, AWS_DEFAULT_REGION, the config file's
- * region.  STS answers in JSON for "Accept: application/json" (https.c
- * sends it), as the query protocol's services do: no XML is parsed.
+ * Temporary credentials (2, 5, 6: awslogin.c) are kept by ptoken until
+ * shortly before their Expiration; long-term ones (1, 3, 4) are read
+ * once, at setup.  The region: AWS_REGION, AWS_DEFAULT_REGION, the
+ * config file's region.
  */
 #include <ctype.h>
 #include <pwd.h>
@@ -38,9 +42,7 @@
 #include "aws.h"
 #include "errors.h"
 #include "https.h"
-#include "jsonfield.h"
 #include "log.h"
-#include "pctenc.h"
 #include "provenv.h"
 #include "ptoken.h"
 #include "safefile.h"
@@ -51,21 +53,19 @@
 #define FILE_MAX	(64 * 1024)
 #define ROLE_ARN_MAX	2048	/* STS's limit */
 #define SESSION_MAX	64	/* RoleSessionName's */
-#define ROLE_NAME_MAX	64	/* an IAM role's name */
-#define IMDS_TTL	"21600"	/* the SDKs' session token lifetime */
-#define IMDS_CREDS	"/latest/meta-data/iam/security-credentials/"
 
 enum source {
 	SRC_NONE,
 	SRC_ENV,
 	SRC_WEBID,
 	SRC_FILE,
+	SRC_CONTAINER,
 	SRC_IMDS
 };
 
 static const char *const source_names[] = {
 	"none", "environment", "web identity (STS)",
-	"shared credentials file", "IMDSv2"
+	"shared credentials file", "container endpoint", "IMDSv2"
 };
 
 static struct {
@@ -80,14 +80,13 @@ static struct {
 	char			 role_arn[ROLE_ARN_MAX + 1];
 	char			 session[SESSION_MAX + 1];
 	struct https_server	 sts;
+	/* the container endpoint */
+	struct https_server	 container;
+	char			 container_uri[1024];
+	char			*container_tokenfile;
+	struct secret		*container_token;
 	/* IMDSv2 */
 	struct https_server	 imds;
-	/* The login in flight (ptoken has at most one). */
-	struct https_req	*hr;
-	struct event_base	*base;
-	int			 timeout_ms;
-	struct secret		*imds_token;
-	char			 role[ROLE_NAME_MAX + 1];
 } ac;
 
 static ptoken_login_fn	 login;
@@ -343,33 +342,40 @@ setup_env(char *err, size_t errlen)
 	return r;
 }
 
-/*
- * An endpoint: the first variable set, else def.  https, or http to a
- * loopback address (the tests) or, when metadata is set, to the
- * metadata service.
- */
 int
-aws_endpoint(const char *const *vars, const char *def, int metadata,
-    struct https_server *srv, char *err, size_t errlen)
+aws_endpoint(const char *const *vars, const char *def,
+    const char *const *plain, struct https_server *srv, char *prefix,
+    size_t prefixlen, char *err, size_t errlen)
 {
-	const char	*url = NULL, *var = "the default";
-	char		 why[512];
-	int		 r;
+	const char *const	*p;
+	const char		*url = NULL, *var = "the default";
+	char			 why[512], none[1];
+	int			 r, ok;
 
 	for (; *vars != NULL && url == NULL; vars++)
 		if ((url = penv(*vars)) != NULL)
 			var = *vars;
 	if (url == NULL)
 		url = def;
-	if (https_parse_addr(url, srv, why, sizeof(why)) != 0) {
+	if (https_parse_url(url, srv, prefix != NULL ? prefix : none,
+	    prefix != NULL ? prefixlen : sizeof(none), why,
+	    sizeof(why)) != 0) {
 		snprintf(err, errlen, WHO ": %s %s", var, why);
 		return ERR_INVAL;
 	}
-	if (!srv->tls && !https_is_loopback(srv) &&
-	    !(metadata && https_is_metadata(srv))) {
+	if (prefix == NULL && none[0] != '\0') {
+		https_server_clear(srv);
+		snprintf(err, errlen, WHO ": %s %.200s: a path after the "
+		    "address", var, url);
+		return ERR_INVAL;
+	}
+	ok = srv->tls || https_is_loopback(srv);
+	for (p = plain; !ok && p != NULL && *p != NULL; p++)
+		ok = strcmp(srv->host, *p) == 0;
+	if (!ok) {
 		snprintf(err, errlen, WHO ": %s %.200s: plain http is allowed "
 		    "only to a loopback address%s: use https://", var, url,
-		    metadata ? " or the metadata service" : "");
+		    plain != NULL ? " or the metadata service" : "");
 		return ERR_DENIED;
 	}
 	if ((r = https_ctx_new(srv, penv("AWS_CA_BUNDLE"), NULL, 1, why,
@@ -419,7 +425,7 @@ setup_webid(char *err, size_t errlen)
 		    ac.region);
 	else
 		snprintf(def, sizeof(def), "https://sts.amazonaws.com");
-	if (aws_endpoint(vars, def, 0, &ac.sts, err, errlen) != 0)
+	if (aws_endpoint(vars, def, NULL, &ac.sts, NULL, 0, err, errlen) != 0)
 		return ERR_INVAL;
 	if ((ac.tokenfile = strdup(file)) == NULL) {
 		snprintf(err, errlen, WHO ": out of memory");
@@ -433,12 +439,65 @@ setup_webid(char *err, size_t errlen)
 	return 0;
 }
 
-/* Source 5. */
+/* Source 5 ("Container credential provider", AWS SDKs and Tools). */
+static int
+setup_container(char *err, size_t errlen)
+{
+	static const char *const full[] = {
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI", NULL
+	}, *const none[] = { NULL };
+	/* The SDKs allow plain http to ECS's and EKS's agents only. */
+	static const char *const hosts[] = {
+		"169.254.170.2", "169.254.170.23", "fd00:ec2::23", NULL
+	};
+	const char	*rel, *file;
+	char		 def[1024], why[256];
+	int		 r;
+
+	rel = penv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+	if (rel == NULL && penv(full[0]) == NULL)
+		return 0;
+	if (rel != NULL && (rel[0] != '/' || strlen(rel) > 900)) {
+		snprintf(err, errlen, WHO ": "
+		    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is not a path");
+		return ERR_INVAL;
+	}
+	snprintf(def, sizeof(def), "http://169.254.170.2%s",
+	    rel != NULL ? rel : "");
+	/* The relative URI first, as the SDKs. */
+	if ((r = aws_endpoint(rel != NULL ? none : full, def, hosts,
+	    &ac.container, ac.container_uri, sizeof(ac.container_uri), err,
+	    errlen)) != 0)
+		return r;
+	if (ac.container_uri[0] == '\0')
+		snprintf(ac.container_uri, sizeof(ac.container_uri), "/");
+	if ((file = penv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) != NULL) {
+		if ((ac.container_tokenfile = strdup(file)) == NULL) {
+			snprintf(err, errlen, WHO ": out of memory");
+			return ERR_NOMEM;
+		}
+	} else if ((r = penv_take("AWS_CONTAINER_AUTHORIZATION_TOKEN",
+	    AWS_TOKEN_MAX, 1, &ac.container_token, why,
+	    sizeof(why))) != 0 && r != ERR_NOTFOUND) {
+		snprintf(err, errlen, WHO ": %s", why);
+		return ERR_INVAL;
+	}
+	snprintf(ac.source_desc, sizeof(ac.source_desc), "%.200s",
+	    ac.container.host);
+	ac.src = SRC_CONTAINER;
+	return 0;
+}
+
+/* Source 6. */
 static int
 setup_imds(char *err, size_t errlen)
 {
 	static const char *const vars[] = {
 		"AWS_EC2_METADATA_SERVICE_ENDPOINT", NULL
+	};
+	/* IMDS speaks plain http only, on these link-local addresses. */
+	static const char *const imds_hosts[] = {
+		"169.254.169.254", "fd00:ec2::254", NULL
 	};
 	const char	*mode, *def = "http://169.254.169.254";
 	int		 off;
@@ -451,7 +510,8 @@ setup_imds(char *err, size_t errlen)
 	if ((mode = penv("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE")) != NULL &&
 	    strcasecmp(mode, "IPv6") == 0)
 		def = "http://[fd00:ec2::254]";
-	if (aws_endpoint(vars, def, 1, &ac.imds, err, errlen) != 0)
+	if (aws_endpoint(vars, def, imds_hosts, &ac.imds, NULL, 0, err,
+	    errlen) != 0)
 		return ERR_INVAL;
 	snprintf(ac.source_desc, sizeof(ac.source_desc), "%.200s",
 	    ac.imds.host);
@@ -469,6 +529,7 @@ awscreds_setup(char *err, size_t errlen)
 	if ((r = setup_env(err, errlen)) != 0 ||
 	    (r = setup_files(err, errlen)) != 0 ||
 	    (ac.src == SRC_NONE && (r = setup_webid(err, errlen)) != 0) ||
+	    (ac.src == SRC_NONE && (r = setup_container(err, errlen)) != 0) ||
 	    (ac.src == SRC_NONE && (r = setup_imds(err, errlen)) != 0))
 		goto fail;
 	if (ac.src == SRC_NONE) {
@@ -500,12 +561,13 @@ awscreds_setup(char *err, size_t errlen)
 void
 awscreds_cleanup(void)
 {
-	if (ac.hr != NULL)
-		https_abort(ac.hr);
+	/* Aborts a login in flight (login_abort). */
 	ptoken_free(ac.pt);
 	secret_free(ac.fixed);
-	secret_free(ac.imds_token);
 	free(ac.tokenfile);
+	free(ac.container_tokenfile);
+	secret_free(ac.container_token);
+	https_server_clear(&ac.container);
 	https_server_clear(&ac.sts);
 	https_server_clear(&ac.imds);
 	memset(&ac, 0, sizeof(ac));
@@ -543,340 +605,14 @@ awscreds_cancel(struct ptoken_wait *w)
 int
 awscreds_temporary(void)
 {
-	return ac.src == SRC_WEBID || ac.src == SRC_IMDS;
+	return ac.src == SRC_WEBID || ac.src == SRC_CONTAINER ||
+	    ac.src == SRC_IMDS;
 }
 
 void
 awscreds_invalidate(const struct secret *packed)
 {
 	ptoken_invalidate(ac.pt, packed);
-}
-
-/*
- * "2026-12-07T14:35:07Z" (also with fractions of a second, or "+00:00"):
- * the seconds from now until then.
- */
-static int
-iso_lifetime(const char *s, long long *out)
-{
-	struct tm	 tm;
-	const char	*p;
-	time_t		 t;
-
-	memset(&tm, 0, sizeof(tm));
-	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-		return -1;
-	if (*p == '.')
-		for (p++; isdigit((unsigned char)*p); p++)
-			;
-	if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0)
-		return -1;
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return -1;
-	*out = (long long)(t - time(NULL));
-	return 0;
-}
-
-/*
- * The credentials of a JSON answer at prefix (keys id, key, token, exp):
- * to ptoken, kept until their expiration.
- */
-static void
-creds_answer(const struct jfield_doc *doc, const char *prefix,
-    const char *tokkey, const char *what)
-{
-	struct secret	*akid = NULL, *key = NULL, *tok = NULL, *exp = NULL;
-	struct secret	*packed = NULL;
-	char		 path[200], msg[200];
-	long long	 life = 0, at;
-	int		 r;
-
-#define FIELD(name, out)						\
-	(snprintf(path, sizeof(path), "%s%s", prefix, name),		\
-	jfield_string(doc, path, out, msg, sizeof(msg)))
-	if ((r = FIELD("AccessKeyId", &akid)) != 0 ||
-	    (r = FIELD("SecretAccessKey", &key)) != 0 ||
-	    (r = FIELD(tokkey, &tok)) != 0) {
-		ptoken_fail(ac.pt, ERR_PROTO, "%s: %s", what, msg);
-		goto done;
-	}
-	/* STS's JSON has seconds since the epoch, IMDS an ISO 8601 time. */
-	snprintf(path, sizeof(path), "%sExpiration", prefix);
-	if (jfield_int(doc, path, &at, msg, sizeof(msg)) == 0)
-		life = at - (long long)time(NULL);
-	else if ((r = FIELD("Expiration", &exp)) != 0 ||
-	    iso_lifetime((const char *)exp->data, &life) != 0) {
-		ptoken_fail(ac.pt, ERR_PROTO, "%s: Expiration is not a "
-		    "time", what);
-		goto done;
-	}
-#undef FIELD
-	if ((r = awscreds_pack((const char *)akid->data, akid->len,
-	    key->data, key->len, (const char *)tok->data, tok->len,
-	    &packed)) != 0) {
-		ptoken_fail(ac.pt, ERR_PROTO, "%s: the credentials are "
-		    "too long or not text", what);
-		goto done;
-	}
-	if (life <= 0) {
-		secret_free(packed);
-		ptoken_fail(ac.pt, ERR_PROTO, "%s: the credentials have "
-		    "expired already (is this host's clock right?)", what);
-		goto done;
-	}
-	log_debug(WHO ": %s: credentials for %lld s", what, life);
-	ptoken_set(ac.pt, packed, life);
- done:
-	secret_free(akid);
-	secret_free(key);
-	secret_free(tok);
-	secret_free(exp);
-}
-
-/*
- * The code of an AWS error answer at path ("__type" of the JSON
- * protocols, "Error.Code" of STS's query protocol in JSON), after the
- * namespace that may come before a '#'; letters and digits only, else
- * "".  Never the message, never anything else of the body.
- */
-void
-aws_error_code(const struct secret *body, const char *path, char *code,
-    size_t len)
-{
-	struct jfield_doc	*doc;
-	struct secret		*v = NULL;
-	const char		*p;
-	char			 msg[100];
-	size_t			 i;
-
-	code[0] = '\0';
-	if (body == NULL || jfield_parse(body->data, body->len, &doc, msg,
-	    sizeof(msg)) != 0)
-		return;
-	if (jfield_string(doc, path, &v, msg, sizeof(msg)) == 0) {
-		p = strrchr((const char *)v->data, '#');
-		p = p != NULL ? p + 1 : (const char *)v->data;
-		for (i = 0; p[i] != '\0' && i + 1 < len &&
-		    isalnum((unsigned char)p[i]); i++)
-			code[i] = p[i];
-		code[p[i] == '\0' ? i : 0] = '\0';
-	}
-	secret_free(v);
-	jfield_free(doc);
-}
-
-static void
-sts_done(void *arg, int error, const char *err, int status,
-    const struct secret *body)
-{
-	struct jfield_doc	*doc;
-	char			 msg[200], code[100];
-
-	(void)arg;
-	ac.hr = NULL;
-	if (error != 0) {
-		ptoken_fail(ac.pt, error, "STS: %s", err);
-		return;
-	}
-	if (status != 200) {
-		aws_error_code(body, "Error.Code", code, sizeof(code));
-		ptoken_fail(ac.pt, status == 400 || status == 403 ?
-		    ERR_DENIED : ERR_PROTO, "STS "
-		    "AssumeRoleWithWebIdentity: HTTP %d%s%s", status,
-		    code[0] != '\0' ? ", " : "", code);
-		return;
-	}
-	if (jfield_parse(body->data, body->len, &doc, msg, sizeof(msg)) != 0) {
-		ptoken_fail(ac.pt, ERR_PROTO, "STS: %s", msg);
-		return;
-	}
-	creds_answer(doc, "AssumeRoleWithWebIdentityResponse."
-	    "AssumeRoleWithWebIdentityResult.Credentials.", "SessionToken",
-	    "STS");
-	jfield_free(doc);
-}
-
-/* AssumeRoleWithWebIdentity (STS API Reference): a form, unsigned. */
-static void
-login_webid(void)
-{
-	static const char	 form[] = "application/x-www-form-urlencoded";
-	struct https_header	 hdr = { "Content-Type", form };
-	struct secret		*jwt = NULL, *body = NULL;
-	char			 why[512], arn[3 * ROLE_ARN_MAX + 1];
-	size_t			 i, o = 0, n;
-
-	if (penv_read_file(WHO, ac.tokenfile, AWS_TOKEN_BODY, &jwt, why,
-	    sizeof(why)) != 0) {
-		ptoken_fail(ac.pt, ERR_INVAL, "%s", why);
-		return;
-	}
-	/* A JWT is base64url and dots: no byte of it needs escaping. */
-	for (i = 0; i < jwt->len; i++)
-		if (!pct_unreserved(jwt->data[i]))
-			break;
-	if (jwt->len == 0 || i < jwt->len) {
-		secret_free(jwt);
-		ptoken_fail(ac.pt, ERR_INVAL, "%.200s does not hold a "
-		    "JWT", ac.tokenfile);
-		return;
-	}
-	for (i = 0; ac.role_arn[i] != '\0'; i++) {
-		if (pct_unreserved((unsigned char)ac.role_arn[i]))
-			arn[o++] = ac.role_arn[i];
-		else
-			o += (size_t)snprintf(arn + o, 4, "%%%02X",
-			    (unsigned char)ac.role_arn[i]);
-	}
-	arn[o] = '\0';
-	n = jwt->len + o + 200;
-	if ((body = secret_alloc(n)) == NULL) {
-		secret_free(jwt);
-		ptoken_fail(ac.pt, ERR_NOMEM, "out of memory");
-		return;
-	}
-	n = (size_t)snprintf((char *)body->data, n,
-	    "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=%s"
-	    "&RoleSessionName=%s&WebIdentityToken=%s", arn, ac.session,
-	    (const char *)jwt->data);
-	secret_free(jwt);
-	ac.hr = https_request(ac.base, &ac.sts, HTTPS_POST, "/", &hdr, 1,
-	    body->data, n, ac.timeout_ms, AWS_TOKEN_BODY, sts_done, NULL);
-	secret_free(body);
-	if (ac.hr == NULL)
-		ptoken_fail(ac.pt, ERR_SYS, "STS: cannot start the "
-		    "request");
-}
-
-static void	 imds_step(void);
-
-static void
-imds_fail_status(const char *what, int status)
-{
-	ptoken_fail(ac.pt, status == 404 ? ERR_NOTFOUND : ERR_PROTO,
-	    "IMDS: %s: HTTP %d%s", what, status, status == 404 &&
-	    strcmp(what, "role") == 0 ? ", no IAM role is attached to this "
-	    "instance" : "");
-}
-
-static void
-imds_creds_done(void *arg, int error, const char *err, int status,
-    const struct secret *body)
-{
-	struct jfield_doc	*doc;
-	char			 msg[200];
-
-	(void)arg;
-	ac.hr = NULL;
-	secret_free(ac.imds_token);
-	ac.imds_token = NULL;
-	if (error != 0) {
-		ptoken_fail(ac.pt, error, "IMDS: %s", err);
-		return;
-	}
-	if (status != 200) {
-		imds_fail_status("credentials", status);
-		return;
-	}
-	if (jfield_parse(body->data, body->len, &doc, msg, sizeof(msg)) != 0) {
-		ptoken_fail(ac.pt, ERR_PROTO, "IMDS: %s", msg);
-		return;
-	}
-	creds_answer(doc, "", "Token", "IMDS");
-	jfield_free(doc);
-}
-
-static void
-imds_role_done(void *arg, int error, const char *err, int status,
-    const struct secret *body)
-{
-	size_t	 i;
-
-	(void)arg;
-	ac.hr = NULL;
-	if (error == 0 && status == 200) {
-		/* The first line: the instance profile's role. */
-		for (i = 0; i < body->len && i < ROLE_NAME_MAX &&
-		    (isalnum(body->data[i]) ||
-		    strchr("+=,.@_-", body->data[i]) != NULL) &&
-		    body->data[i] != '\0'; i++)
-			ac.role[i] = (char)body->data[i];
-		ac.role[i] = '\0';
-		if (i == 0 || (i < body->len && body->data[i] != '\n')) {
-			secret_free(ac.imds_token);
-			ac.imds_token = NULL;
-			ptoken_fail(ac.pt, ERR_PROTO, "IMDS: the role's "
-			    "name is not an IAM role name");
-			return;
-		}
-		imds_step();
-		return;
-	}
-	secret_free(ac.imds_token);
-	ac.imds_token = NULL;
-	if (error != 0)
-		ptoken_fail(ac.pt, error, "IMDS: %s", err);
-	else
-		imds_fail_status("role", status);
-}
-
-static void
-imds_token_done(void *arg, int error, const char *err, int status,
-    const struct secret *body)
-{
-	(void)arg;
-	ac.hr = NULL;
-	if (error != 0) {
-		ptoken_fail(ac.pt, error, "IMDS: %s", err);
-		return;
-	}
-	if (status != 200) {
-		imds_fail_status("token", status);
-		return;
-	}
-	if (body->len == 0 || body->len > 1024 ||
-	    !header_safe((const char *)body->data, body->len) ||
-	    strlen((const char *)body->data) != body->len ||
-	    (ac.imds_token = secret_new(body->data, body->len)) == NULL) {
-		ptoken_fail(ac.pt, ERR_PROTO, "IMDS: the session token "
-		    "is not a header value");
-		return;
-	}
-	imds_step();
-}
-
-/*
- * IMDSv2 ("Use the Instance Metadata Service to access instance
- * metadata", Amazon EC2 User Guide): the session token, then the role,
- * then its credentials, each step a request with the token.
- */
-static void
-imds_step(void)
-{
-	struct https_header	 hdr;
-	char			 uri[sizeof(IMDS_CREDS) + ROLE_NAME_MAX];
-	https_cb		*cb;
-
-	if (ac.imds_token == NULL) {
-		hdr.name = "X-aws-ec2-metadata-token-ttl-seconds";
-		hdr.value = IMDS_TTL;
-		ac.hr = https_request(ac.base, &ac.imds, HTTPS_PUT,
-		    "/latest/api/token", &hdr, 1, NULL, 0, ac.timeout_ms,
-		    AWS_TOKEN_BODY, imds_token_done, NULL);
-	} else {
-		hdr.name = "X-aws-ec2-metadata-token";
-		hdr.value = (const char *)ac.imds_token->data;
-		snprintf(uri, sizeof(uri), "%s%s", IMDS_CREDS, ac.role);
-		cb = ac.role[0] == '\0' ? imds_role_done : imds_creds_done;
-		ac.hr = https_get(ac.base, &ac.imds, uri, &hdr, 1,
-		    ac.timeout_ms, AWS_TOKEN_BODY, cb, NULL);
-	}
-	if (ac.hr == NULL) {
-		secret_free(ac.imds_token);
-		ac.imds_token = NULL;
-		ptoken_fail(ac.pt, ERR_SYS, "IMDS: cannot start the "
-		    "request");
-	}
 }
 
 static void
@@ -887,8 +623,6 @@ login(struct ptoken *pt, struct event_base *base, int timeout_ms,
 
 	(void)cur;
 	(void)arg;
-	ac.base = base;
-	ac.timeout_ms = timeout_ms;
 	switch (ac.src) {
 	case SRC_ENV:
 	case SRC_FILE:
@@ -899,11 +633,16 @@ login(struct ptoken *pt, struct event_base *base, int timeout_ms,
 			ptoken_set(pt, copy, 0);
 		break;
 	case SRC_WEBID:
-		login_webid();
+		awslogin_sts(pt, base, timeout_ms, &ac.sts, ac.tokenfile,
+		    ac.role_arn, ac.session);
+		break;
+	case SRC_CONTAINER:
+		awslogin_container(pt, base, timeout_ms, &ac.container,
+		    ac.container_uri, ac.container_tokenfile,
+		    ac.container_token);
 		break;
 	case SRC_IMDS:
-		ac.role[0] = '\0';
-		imds_step();
+		awslogin_imds(pt, base, timeout_ms, &ac.imds);
 		break;
 	default:
 		ptoken_fail(pt, ERR_INVAL, "no credentials");
@@ -916,9 +655,5 @@ login_abort(struct ptoken *pt, void *arg)
 {
 	(void)pt;
 	(void)arg;
-	if (ac.hr != NULL)
-		https_abort(ac.hr);
-	ac.hr = NULL;
-	secret_free(ac.imds_token);
-	ac.imds_token = NULL;
+	awslogin_abort();
 }

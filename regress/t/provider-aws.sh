@@ -23,6 +23,7 @@ DBPW="pw-$(openssl rand -hex 8)"
 JWT="eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2EifQ.$(openssl rand -hex 16)"
 ROLE_ARN=arn:aws:iam::123456789012:role/airlock-test
 SESSION_TOKEN="IQoJb3JpZ2luX2VjE/$(openssl rand -hex 20)="
+CTR_TOKEN="ctr-$(openssl rand -hex 16)"
 
 # data [EXTRA-JSON]: the stand-in's state, with EXTRA's keys added.
 data()
@@ -38,7 +39,9 @@ data()
 	   \"nul\": {\"SecretString\": \"a\\u0000b\\nc\"}},
 	 \"deny\": [\"private\"],
 	 \"sts\": {\"role_arn\": \"$ROLE_ARN\", \"jwt\": \"$JWT\"},
-	 \"imds\": {\"role\": \"airlock-role\"}${1:+, $1}}"
+	 \"imds\": {\"role\": \"airlock-role\"},
+	 \"container\": {\"path\": \"/v2/credentials/c0ffee\",
+	   \"token\": \"$CTR_TOKEN\"}${1:+, $1}}"
 }
 data
 standin_start AWS fakeawssm.py "$T/aws.json"
@@ -253,6 +256,30 @@ get "web identity, a role not allowed" \
 unset AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_ARN
 rm -f "$T/home/.aws/credentials"
 
+# The container endpoint (EKS Pod Identity's shape), with the token of
+# AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE; then a wrong token.
+export AWS_CONTAINER_CREDENTIALS_FULL_URI=https://127.0.0.1:$AWS_PORT/v2/credentials/c0ffee
+export AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=$T/ctr-token
+printf '%s\n' "$CTR_TOKEN" >"$T/ctr-token"
+chmod 0600 "$T/ctr-token"
+: >"$AWS_LOG"
+get "the container endpoint" \
+    "^get 1 ok value 0 $(hex just-a-string) get 2 ok " -r 2 aws plain
+n=$(grep -c "^op container$" "$AWS_LOG")
+[ "$n" = 1 ] || fail "the container endpoint: $n fetches for two gets"
+grep -q "^op GetSecretValue plain ASIA" "$AWS_LOG" ||
+    fail "not signed with the container's key: $(cat "$AWS_LOG")"
+ok "the container endpoint: its credentials, kept for the second get"
+printf 'wrong\n' >"$T/ctr-token"
+get "the container endpoint, a wrong token" \
+    "^get 1 error refused by policy: aws: plain: container: credentials: HTTP 401" \
+    aws plain
+(export AWS_CONTAINER_CREDENTIALS_FULL_URI=http://192.0.2.1/v1/credentials
+get "the container endpoint over http elsewhere" \
+    "^setup error: provider aws: AWS_CONTAINER_CREDENTIALS_FULL_URI http://192.0.2.1/v1/credentials: plain http is allowed only to a loopback address or the metadata service" \
+    aws plain) || exit 1
+unset AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+
 # IMDSv2: the session token first, then the role, then its credentials.
 unset AWS_EC2_METADATA_DISABLED
 export AWS_EC2_METADATA_SERVICE_ENDPOINT=https://127.0.0.1:$AWS_PORT
@@ -295,7 +322,7 @@ get "a key id without its secret" \
     "^setup error: provider aws: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not" \
     aws plain
 
-grep -F -q -e "$SECRET_KEY" -e "$JWT" -e "$DBPW" -e "$SESSION_TOKEN" "$AWS_LOG" "$T/AWS.log" &&
+grep -F -q -e "$SECRET_KEY" -e "$JWT" -e "$DBPW" -e "$SESSION_TOKEN" -e "$CTR_TOKEN" "$AWS_LOG" "$T/AWS.log" &&
     fail "a secret in the stand-in's logs"
 ok "no secret in the stand-in's logs"
 exit 0

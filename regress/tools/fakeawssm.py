@@ -19,6 +19,9 @@ It serves, on one port, what the provider uses of three AWS APIs:
   PUT  /latest/api/token, GET /latest/meta-data/iam/security-credentials/
           [ROLE]  (IMDSv2): a session token first (401 without it, as
           IMDS in "required" mode), then the role, then new credentials
+  GET  the path of "container" (the ECS / EKS Pod Identity credentials
+          endpoint): new credentials for its Authorization token, else
+          401
 
 The state (standin.py re-reads it when it changes):
 
@@ -28,12 +31,14 @@ The state (standin.py re-reads it when it changes):
    "deny": ["name"],
    "sts": {"role_arn": "arn:...", "jwt": "..."},
    "imds": {"role": "name"},
+   "container": {"path": "/v2/credentials/ID", "token": "..."},
    "duration": 3600,       (lifetime of the credentials STS and IMDS give)
    "revoke_before": TIME}  (those given before TIME are refused as expired)
 
 Besides standin.py's "METHOD PATH STATUS", one line per operation to the
 log: "op GetSecretValue NAME AKID", "op AssumeRoleWithWebIdentity",
-"op imds-token", "op imds-role", "op imds-creds" (no secret: key ids are
+"op imds-token", "op imds-role", "op imds-creds", "op container"
+(no secret: key ids are
 not secrets).
 """
 
@@ -161,6 +166,13 @@ class Handler(standin.Handler):
         conf = self.server.state.conf()
         if path.startswith("/latest/"):
             return self.imds(conf, method, path, headers)
+        ctr = conf.get("container", {})
+        if method == "GET" and path == ctr.get("path"):
+            self.op("container")
+            if headers.get("Authorization") != ctr.get("token"):
+                return 401, {"Code": "AccessDenied",
+                             "Message": "invalid token"}, []
+            return 200, self.temp_creds(conf), []
         if method == "POST" and path == "/" and \
                 headers.get("X-Amz-Target") is not None:
             return self.get_secret_value(conf, path, headers, body)
@@ -294,18 +306,21 @@ class Handler(standin.Handler):
             return 200, role.encode(), [("Content-Type", "text/plain")]
         if role is not None and path == base + role:
             self.op("imds-creds")
-            akid, cred = issue(float(conf.get("duration", 3600)))
-            exp = datetime.datetime.fromtimestamp(
-                int(cred["expires"]), datetime.timezone.utc)
-            now = datetime.datetime.now(datetime.timezone.utc)
-            return 200, {"Code": "Success",
-                         "LastUpdated": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                         "Type": "AWS-HMAC", "AccessKeyId": akid,
-                         "SecretAccessKey": cred["secret"],
-                         "Token": cred["token"],
-                         "Expiration": exp.strftime("%Y-%m-%dT%H:%M:%SZ")}, \
+            return 200, self.temp_creds(conf), \
                 [("Content-Type", "text/plain")]
         return 404, b"", []
+
+    def temp_creds(self, conf):
+        """New credentials as IMDS and the container endpoint give them."""
+        akid, cred = issue(float(conf.get("duration", 3600)))
+        exp = datetime.datetime.fromtimestamp(
+            int(cred["expires"]), datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        return {"Code": "Success",
+                "LastUpdated": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "Type": "AWS-HMAC", "AccessKeyId": akid,
+                "SecretAccessKey": cred["secret"], "Token": cred["token"],
+                "Expiration": exp.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 if __name__ == "__main__":

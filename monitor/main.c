@@ -533,11 +533,12 @@ main(int argc, char **argv)
 	signals_close();
 	if (ev_drain != NULL)
 		event_free(ev_drain);
+	/* Providers hold events (ptoken's timer) and requests on the loop. */
+	provider_cleanup();
 	evdns_base_free(mon.dns, 0);
 	event_base_free(mon.base);
 	/* Workers not reaped yet hold theirs; the process ends anyway. */
 	config_unref(mon.conf);
-	provider_cleanup();
 	free(mon.worker_path);
 	free(abspath);
 	return 0;

@@ -56,9 +56,7 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import standin  # noqa: E402
 
-from botocore.auth import SigV4Auth  # noqa: E402
-from botocore.awsrequest import AWSRequest  # noqa: E402
-from botocore.credentials import Credentials  # noqa: E402
+import sigv4check  # noqa: E402
 
 AMZ_JSON = [("Content-Type", "application/x-amz-json-1.1")]
 
@@ -130,25 +128,17 @@ def verify(conf, command, path, headers, body):
     if not amzdate.startswith(date) or abs(t - time.time()) > 300:
         return sm_error("InvalidSignatureException",
                         "Signature expired or not yet current.")
-    fields = {}
-    for name in signed.split(";"):
-        values = headers.get_all(name)
-        if values is None:
-            return sm_error("InvalidSignatureException",
-                            "signed header %s is missing" % name)
-        fields[name] = ",".join(values)
-    if "host" not in fields or "x-amz-date" not in fields:
+    fields = sigv4check.signed_fields(headers, signed)
+    if fields is None or "host" not in fields or "x-amz-date" not in fields:
         return sm_error("InvalidSignatureException",
-                        "host and x-amz-date must be signed")
-    req = AWSRequest(method=command, url="https://%s%s" % (fields["host"],
-                     path), headers=fields, data=body)
-    req.context["timestamp"] = amzdate
-    signer = SigV4Auth(Credentials(akid, secret), service, region)
-    if signer.signed_headers(signer.headers_to_sign(req)) != signed:
+                        "a signed header is missing, or host or "
+                        "x-amz-date is not signed")
+    want_signed, want, _, _ = sigv4check.expected(
+        command, "https://%s%s" % (fields["host"], path), fields, body,
+        amzdate, akid, secret, service, region)
+    if want_signed != signed:
         return sm_error("InvalidSignatureException",
                         "SignedHeaders differ from what botocore signs")
-    want = signer.signature(signer.string_to_sign(
-        req, signer.canonical_request(req)), req)
     if want != sig:
         return sm_error("InvalidSignatureException",
                         "The request signature we calculated does not "

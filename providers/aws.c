@@ -479,6 +479,10 @@ aws_start(struct provider_req *req, const char *const *refs, size_t n)
 		provider_fail(req, ERR_INVAL, "provider aws is not set up");
 		return;
 	}
+	if (n == 0 || n > PROVIDER_MAX_REFS) {
+		provider_fail(req, ERR_INVAL, "aws: %zu references", n);
+		return;
+	}
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (st->ids = calloc(n + 1, sizeof(*st->ids))) == NULL ||
 	    (st->keys = calloc(n + 1, sizeof(*st->keys))) == NULL ||

@@ -108,7 +108,8 @@ int		 awscreds_unpack(const struct secret *, struct aws_creds *);
  * A section's key of an INI file held in guarded memory (the SDKs'
  * credentials and config files: "[name]" sections, "key = value" lines,
  * '#' and ';' comments).  The value, trimmed, in guarded memory; 0, or
- * ERR_NOTFOUND (no such section or key), ERR_NOMEM.
+ * ERR_NOTFOUND (no such section or key), ERR_NOMEM.  With key NULL: 0
+ * when the section exists, *out NULL.
  */
 int		 awsini_get(const struct secret *file, const char *section,
 		    const char *key, struct secret **out);

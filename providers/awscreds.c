@@ -222,7 +222,7 @@ region_ok(const char *r, size_t len)
 static int
 setup_files(char *err, size_t errlen)
 {
-	struct secret	*cfg = NULL, *cred = NULL, *v = NULL;
+	struct secret	*cfg = NULL, *cred = NULL, *v = NULL, *none;
 	const char	*profile, *r;
 	char		 section[300], cfgpath[1024], credpath[1024];
 	int		 rc, explicit;
@@ -277,9 +277,13 @@ setup_files(char *err, size_t errlen)
 	    ERR_NOTFOUND) {
 		snprintf(ac.source_desc, sizeof(ac.source_desc),
 		    "%.200s, [%.60s]", cfgpath, section);
-	} else if (explicit) {
-		snprintf(err, errlen, WHO ": AWS_PROFILE %.60s: no credentials "
-		    "for it in the shared credentials or config file", profile);
+	} else if (explicit && (cred == NULL ||
+	    awsini_get(cred, profile, NULL, &none) != 0) && (cfg == NULL ||
+	    awsini_get(cfg, section, NULL, &none) != 0)) {
+		/* A profile without keys leaves them to the next sources. */
+		snprintf(err, errlen, WHO ": AWS_PROFILE %.60s: no such "
+		    "profile in the shared credentials or config file",
+		    profile);
 		rc = ERR_INVAL;
 		goto done;
 	} else {

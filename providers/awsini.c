@@ -60,7 +60,8 @@ awsini_get(const struct secret *file, const char *section, const char *key,
 			}
 			e--;
 			s = trim(s + 1, &e);
-			in = same(s, e, section);
+			if ((in = same(s, e, section)) && key == NULL)
+				return 0;
 			continue;
 		}
 		if (!in || (eq = memchr(s, '=', (size_t)(e - s))) == NULL)

@@ -199,7 +199,7 @@ get "the config file's keys and region" \
     "^get 1 ok value 0 $(hex just-a-string) $" aws plain
 (export AWS_PROFILE=nosuch
 get "an unknown profile" \
-    "^setup error: provider aws: AWS_PROFILE nosuch: no credentials" aws plain) || exit 1
+    "^setup error: provider aws: AWS_PROFILE nosuch: no such profile" aws plain) || exit 1
 rm -f "$T/home/.aws/config"
 export AWS_REGION=eu-west-3
 
@@ -262,9 +262,17 @@ export AWS_CONTAINER_CREDENTIALS_FULL_URI=https://127.0.0.1:$AWS_PORT/v2/credent
 export AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=$T/ctr-token
 printf '%s\n' "$CTR_TOKEN" >"$T/ctr-token"
 chmod 0600 "$T/ctr-token"
+# A profile with a region and no keys: the keys come from the sources
+# after the files.
+printf '[profile ctr]\nregion = eu-west-3\n' >"$T/home/.aws/config"
+chmod 0600 "$T/home/.aws/config"
 : >"$AWS_LOG"
+(export AWS_PROFILE=ctr
+unset AWS_REGION
 get "the container endpoint" \
     "^get 1 ok value 0 $(hex just-a-string) get 2 ok " -r 2 aws plain
+) || exit 1
+rm -f "$T/home/.aws/config"
 n=$(grep -c "^op container$" "$AWS_LOG")
 [ "$n" = 1 ] || fail "the container endpoint: $n fetches for two gets"
 grep -q "^op GetSecretValue plain ASIA" "$AWS_LOG" ||

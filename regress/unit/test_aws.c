@@ -63,6 +63,19 @@ TEST(awsini_sections_keys)
 	CHECK(ini_is("broken", "region", NULL));
 }
 
+TEST(awsini_section_exists)
+{
+	struct secret	*file, *v = NULL;
+
+	REQUIRE((file = secret_new(ini, strlen(ini))) != NULL);
+	CHECK_INT(awsini_get(file, "profile work", NULL, &v), 0);
+	CHECK(v == NULL);
+	CHECK_INT(awsini_get(file, "last", NULL, &v), 0);
+	CHECK_INT(awsini_get(file, "work", NULL, &v), ERR_NOTFOUND);
+	CHECK_INT(awsini_get(file, "broken", NULL, &v), ERR_NOTFOUND);
+	secret_free(file);
+}
+
 TEST(awscreds_pack_unpack)
 {
 	struct secret		*s = NULL;

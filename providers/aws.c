@@ -29,6 +29,7 @@
 #include "https.h"
 #include "jsonfield.h"
 #include "log.h"
+#include "provenv.h"
 #include "provider_impl.h"
 #include "ptoken.h"
 #include "secret.h"
@@ -66,41 +67,58 @@ struct aws_state {
 
 static struct {
 	int			 ready;
+	int			 srv_ready;	/* else at the first request */
 	struct https_server	 srv;
 	char			 host[HTTPS_HOSTLEN + 16];
 } aws;
 
+static const char *const endpoint_vars[] = {
+	"AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL", NULL
+};
+
+/* The endpoint, once the region is known. */
+static int
+server_setup(char *err, size_t errlen)
+{
+	char	 def[128];
+	int	 r;
+
+	snprintf(def, sizeof(def), "https://secretsmanager.%s.amazonaws.com",
+	    awscreds_region());
+	if ((r = aws_endpoint(endpoint_vars, def, NULL, &aws.srv, NULL, 0,
+	    err, errlen)) != 0)
+		return r;
+	if (https_host_header(&aws.srv, aws.host, sizeof(aws.host)) != 0) {
+		https_server_clear(&aws.srv);
+		snprintf(err, errlen, "provider aws: the endpoint's host is too "
+		    "long");
+		return ERR_INVAL;
+	}
+	aws.srv_ready = 1;
+	return 0;
+}
+
 int
 aws_setup(char *err, size_t errlen)
 {
-	static const char *const vars[] = {
-		"AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL", NULL
-	};
-	char	 def[128];
 	int	 r;
 
 	if (aws.ready)
 		return 0;
 	if ((r = awscreds_setup(err, errlen)) != 0)
 		return r;
-	snprintf(def, sizeof(def), "https://secretsmanager.%s.amazonaws.com",
-	    awscreds_region());
-	if ((r = aws_endpoint(vars, def, NULL, &aws.srv, NULL, 0, err,
-	    errlen)) != 0) {
+	/* Without a region yet (IMDS will tell), an explicit endpoint only. */
+	if ((awscreds_region()[0] != '\0' || penv(endpoint_vars[0]) != NULL ||
+	    penv(endpoint_vars[1]) != NULL) &&
+	    (r = server_setup(err, errlen)) != 0) {
 		awscreds_cleanup();
 		return r;
 	}
-	if (https_host_header(&aws.srv, aws.host, sizeof(aws.host)) != 0) {
-		https_server_clear(&aws.srv);
-		awscreds_cleanup();
-		snprintf(err, errlen, "provider aws: the endpoint's host is too "
-		    "long");
-		return ERR_INVAL;
-	}
 	aws.ready = 1;
 	log_info("provider aws: Secrets Manager at %s, region %s, "
-	    "credentials from %s", aws.host, awscreds_region(),
-	    awscreds_source());
+	    "credentials from %s", aws.srv_ready ? aws.host :
+	    "secretsmanager.REGION.amazonaws.com", awscreds_region()[0] !=
+	    '\0' ? awscreds_region() : "from IMDS", awscreds_source());
 	return 0;
 }
 
@@ -110,7 +128,8 @@ aws_cleanup(void)
 	if (!aws.ready)
 		return;
 	awscreds_cleanup();
-	https_server_clear(&aws.srv);
+	if (aws.srv_ready)
+		https_server_clear(&aws.srv);
 	https_cleanup();
 	memset(&aws, 0, sizeof(aws));
 }
@@ -446,11 +465,17 @@ creds_ready(void *arg, int error, const char *err,
 {
 	struct aws_state	*st = arg;
 	struct aws_creds	 c;
+	char			 msg[PROVIDER_ERRLEN];
 	size_t			 j;
 
 	st->wait = NULL;
 	if (error != 0) {
 		fail(st, error, "aws: " REFFMT ": %s", st->ids[0], err);
+		return;
+	}
+	/* The region came with the first credentials of IMDS. */
+	if (!aws.srv_ready && server_setup(msg, sizeof(msg)) != 0) {
+		fail(st, ERR_INVAL, "aws: " REFFMT ": %s", st->ids[0], msg);
 		return;
 	}
 	if ((st->creds = secret_new(packed->data, packed->len)) == NULL ||

@@ -48,7 +48,10 @@ typedef void	 awscreds_cb(void *arg, int error, const char *err,
  */
 int		 awscreds_setup(char *err, size_t errlen);
 void		 awscreds_cleanup(void);
-/* The region ("" when only IMDS could tell: not supported, see aws.c). */
+/*
+ * The region: "" until the first IMDS login when only IMDS can tell
+ * (credentials from IMDS, and no setting).
+ */
 const char	*awscreds_region(void);
 /* The chain's source, for the log line ("environment", "web identity"). */
 const char	*awscreds_source(void);
@@ -56,6 +59,8 @@ const char	*awscreds_source(void);
 struct ptoken_wait *awscreds_get(struct event_base *, int timeout_ms,
 		    awscreds_cb *, void *arg);
 void		 awscreds_cancel(struct ptoken_wait *);
+/* [a-z0-9-], 1 to AWS_REGION_MAX. */
+int		 aws_region_ok(const char *, size_t);
 /* Are the credentials temporary ones, fetched again when refused? */
 int		 awscreds_temporary(void);
 /* AWS refused these credentials: forget them if they are held. */
@@ -75,7 +80,8 @@ int		 aws_endpoint(const char *const *vars, const char *def,
 /*
  * The exchanges for temporary credentials (awslogin.c), one at a time:
  * each answers pt with ptoken_set or ptoken_fail, unless aborted first.
- * STS's AssumeRoleWithWebIdentity with the JWT of tokenfile; IMDSv2;
+ * STS's AssumeRoleWithWebIdentity with the JWT of tokenfile; IMDSv2
+ * (which fills region first when it is empty);
  * the container endpoint's GET of uri, with the token of tokenfile (read
  * now) or token as its Authorization, when either is given.
  */
@@ -85,7 +91,8 @@ void		 awslogin_sts(struct ptoken *, struct event_base *,
 		    const char *tokenfile, const char *role_arn,
 		    const char *session);
 void		 awslogin_imds(struct ptoken *, struct event_base *,
-		    int timeout_ms, const struct https_server *);
+		    int timeout_ms, const struct https_server *,
+		    char region[AWS_REGION_MAX + 1]);
 void		 awslogin_container(struct ptoken *, struct event_base *,
 		    int timeout_ms, const struct https_server *,
 		    const char *uri, const char *tokenfile,

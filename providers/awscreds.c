@@ -27,7 +27,7 @@
  * Temporary credentials (2, 5, 6: awslogin.c) are kept by ptoken until
  * shortly before their Expiration; long-term ones (1, 3, 4) are read
  * once, at setup.  The region: AWS_REGION, AWS_DEFAULT_REGION, the
- * config file's region.
+ * config file's region; with credentials from IMDS, IMDS's.
  */
 #include <ctype.h>
 #include <pwd.h>
@@ -204,8 +204,8 @@ read_shared(const char *var, const char *name, struct secret **out,
 	return 0;
 }
 
-static int
-region_ok(const char *r, size_t len)
+int
+aws_region_ok(const char *r, size_t len)
 {
 	size_t	 i;
 
@@ -250,7 +250,7 @@ setup_files(char *err, size_t errlen)
 		snprintf(ac.region, sizeof(ac.region), "%.*s", AWS_REGION_MAX,
 		    r);
 	else if (cfg != NULL && awsini_get(cfg, section, "region", &v) == 0) {
-		if (!region_ok((const char *)v->data, v->len)) {
+		if (!aws_region_ok((const char *)v->data, v->len)) {
 			snprintf(err, errlen, WHO ": the region of [%s] in "
 			    "%.200s is not a region name", section, cfgpath);
 			rc = ERR_INVAL;
@@ -259,7 +259,7 @@ setup_files(char *err, size_t errlen)
 		memcpy(ac.region, v->data, v->len);
 		ac.region[v->len] = '\0';
 	}
-	if (r != NULL && !region_ok(r, strlen(r))) {
+	if (r != NULL && !aws_region_ok(r, strlen(r))) {
 		snprintf(err, errlen, WHO ": AWS_REGION (or AWS_DEFAULT_REGION) "
 		    "is not a region name");
 		rc = ERR_INVAL;
@@ -544,7 +544,8 @@ awscreds_setup(char *err, size_t errlen)
 		r = ERR_INVAL;
 		goto fail;
 	}
-	if (ac.region[0] == '\0') {
+	/* An instance's credentials come with its region. */
+	if (ac.region[0] == '\0' && ac.src != SRC_IMDS) {
 		snprintf(err, errlen, WHO ": no region: set AWS_REGION (or "
 		    "AWS_DEFAULT_REGION, or region in the config file)");
 		r = ERR_INVAL;
@@ -646,7 +647,7 @@ login(struct ptoken *pt, struct event_base *base, int timeout_ms,
 		    ac.container_token);
 		break;
 	case SRC_IMDS:
-		awslogin_imds(pt, base, timeout_ms, &ac.imds);
+		awslogin_imds(pt, base, timeout_ms, &ac.imds, ac.region);
 		break;
 	default:
 		ptoken_fail(pt, ERR_INVAL, "no credentials");

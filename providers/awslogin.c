@@ -39,6 +39,7 @@
 #define ROLE_NAME_MAX	64	/* an IAM role's name */
 #define IMDS_TTL	"21600"	/* the SDKs' session token lifetime */
 #define IMDS_CREDS	"/latest/meta-data/iam/security-credentials/"
+#define IMDS_REGION	"/latest/meta-data/placement/region"
 #define AUTH_MAX	(16 * 1024)	/* a container authorization token */
 
 /* What creds_done names in its messages. */
@@ -53,6 +54,7 @@ static struct {
 	struct https_req	*hr;
 	struct secret		*imds_token;
 	char			 role[ROLE_NAME_MAX + 1];
+	char			*region;	/* to fill from IMDS, or NULL */
 } lg;
 
 static void
@@ -65,6 +67,7 @@ begin(struct ptoken *pt, struct event_base *base, int timeout_ms,
 	lg.timeout_ms = timeout_ms;
 	lg.srv = srv;
 	lg.role[0] = '\0';
+	lg.region = NULL;
 }
 
 void
@@ -351,6 +354,32 @@ imds_role_done(void *arg, int error, const char *err, int status,
 		imds_fail_status("role", status);
 }
 
+/* The instance's region, when no setting gave one. */
+static void
+imds_region_done(void *arg, int error, const char *err, int status,
+    const struct secret *body)
+{
+	(void)arg;
+	lg.hr = NULL;
+	if (error != 0 || status != 200 ||
+	    !aws_region_ok((const char *)body->data, body->len)) {
+		secret_free(lg.imds_token);
+		lg.imds_token = NULL;
+		if (error != 0)
+			ptoken_fail(lg.pt, error, "IMDS: %s", err);
+		else if (status != 200)
+			imds_fail_status("region", status);
+		else
+			ptoken_fail(lg.pt, ERR_PROTO, "IMDS: the region is not "
+			    "a region name");
+		return;
+	}
+	memcpy(lg.region, body->data, body->len);
+	lg.region[body->len] = '\0';
+	log_info(WHO ": region %s (from IMDS)", lg.region);
+	imds_step();
+}
+
 static void
 imds_token_done(void *arg, int error, const char *err, int status,
     const struct secret *body)
@@ -378,8 +407,9 @@ imds_token_done(void *arg, int error, const char *err, int status,
 
 /*
  * IMDSv2 ("Use the Instance Metadata Service to access instance
- * metadata", Amazon EC2 User Guide): the session token, then the role,
- * then its credentials, each step a request with the token.
+ * metadata", Amazon EC2 User Guide): the session token, the region
+ * when none was set, the role, then its credentials, each step a
+ * request with the token.
  */
 static void
 imds_step(void)
@@ -393,6 +423,11 @@ imds_step(void)
 		lg.hr = https_request(lg.base, lg.srv, HTTPS_PUT,
 		    "/latest/api/token", &hdr, 1, NULL, 0, lg.timeout_ms,
 		    AWS_TOKEN_BODY, imds_token_done, NULL);
+	} else if (lg.region != NULL && lg.region[0] == '\0') {
+		hdr.name = "X-aws-ec2-metadata-token";
+		hdr.value = (const char *)lg.imds_token->data;
+		lg.hr = https_get(lg.base, lg.srv, IMDS_REGION, &hdr, 1,
+		    lg.timeout_ms, AWS_TOKEN_BODY, imds_region_done, NULL);
 	} else {
 		hdr.name = "X-aws-ec2-metadata-token";
 		hdr.value = (const char *)lg.imds_token->data;
@@ -413,9 +448,10 @@ imds_step(void)
 
 void
 awslogin_imds(struct ptoken *pt, struct event_base *base, int timeout_ms,
-    const struct https_server *srv)
+    const struct https_server *srv, char region[AWS_REGION_MAX + 1])
 {
 	begin(pt, base, timeout_ms, srv);
+	lg.region = region;
 	imds_step();
 }
 

@@ -302,6 +302,16 @@ n=$(grep -c "^op imds-creds$" "$AWS_LOG")
 grep -q "^PUT /latest/api/token 200$" "$AWS_LOG" ||
     fail "IMDSv2: no token PUT: $(cat "$AWS_LOG")"
 ok "IMDSv2: token PUT, role, credentials, kept for the second get"
+# Without a region setting, IMDS's (the stand-in's eu-west-3: signed for
+# another region, the request would be refused).
+: >"$AWS_LOG"
+(unset AWS_REGION
+get "IMDSv2, its region" "^get 1 ok value 0 $(hex just-a-string) $" aws plain
+) || exit 1
+grep "^op " "$AWS_LOG" | head -n 4 | tr '\n' ' ' |
+    grep -q "^op imds-token op imds-region op imds-role op imds-creds $" ||
+    fail "IMDSv2's region: not token, region, role, credentials: $(cat "$AWS_LOG")"
+ok "IMDSv2: the region from IMDS"
 data '"imds": {}'
 get "IMDSv2, no role" \
     "^get 1 error not found: .*IMDS: role: HTTP 404, no IAM role" aws plain

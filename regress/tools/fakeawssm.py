@@ -18,7 +18,8 @@ It serves, on one port, what the provider uses of three AWS APIs:
           must be those of "sts"; new credentials each time
   PUT  /latest/api/token, GET /latest/meta-data/iam/security-credentials/
           [ROLE]  (IMDSv2): a session token first (401 without it, as
-          IMDS in "required" mode), then the role, then new credentials
+          IMDS in "required" mode), then the role, then new credentials;
+          GET /latest/meta-data/placement/region: "region"
   GET  the path of "container" (the ECS / EKS Pod Identity credentials
           endpoint): new credentials for its Authorization token, else
           401
@@ -287,6 +288,10 @@ class Handler(standin.Handler):
             good = tok is not None and IMDS_TOKENS.get(tok, 0) > time.time()
         if not good:
             return 401, b"", []
+        if path == "/latest/meta-data/placement/region":
+            self.op("imds-region")
+            return 200, conf.get("region", "us-east-1").encode(), \
+                [("Content-Type", "text/plain")]
         base = "/latest/meta-data/iam/security-credentials/"
         role = conf.get("imds", {}).get("role")
         if path == base:

@@ -18,6 +18,8 @@
 #include "secret.h"
 
 struct event_base;
+struct https_server;
+struct ptoken;
 struct ptoken_wait;
 
 #define AWS_REGION_MAX		63	/* as SigV4's scope names */
@@ -44,7 +46,7 @@ typedef void	 awscreds_cb(void *arg, int error, const char *err,
 /*
  * Read the environment, the files and the chain's first source that is
  * configured; the region from AWS_REGION, AWS_DEFAULT_REGION or the
- * config file.  0 or an error for airlockd -t.
+ * config file (or IMDS, later).  0 or an error for airlockd -t.
  */
 int		 awscreds_setup(char *err, size_t errlen);
 void		 awscreds_cleanup(void);
@@ -69,11 +71,11 @@ void		 awscreds_invalidate(const struct secret *packed);
  * An AWS endpoint: the URL of the first variable of vars (NULL-ended)
  * that is set, else def; https (CA bundle AWS_CA_BUNDLE, else the
  * system's), or http to a loopback address or to one of the address
- * literals of plain (NULL-ended; NULL for none: the metadata services).
+ * literals of plain (NULL-ended, or NULL for none: the link-local
+ * addresses of the metadata services).
  * A path after the address is copied to prefix when prefix is not NULL,
  * else refused.  0 or an error for airlockd -t.
  */
-struct https_server;
 int		 aws_endpoint(const char *const *vars, const char *def,
 		    const char *const *plain, struct https_server *,
 		    char *prefix, size_t prefixlen, char *err, size_t errlen);
@@ -85,7 +87,6 @@ int		 aws_endpoint(const char *const *vars, const char *def,
  * the container endpoint's GET of uri, with the token of tokenfile (read
  * now) or token as its Authorization, when either is given.
  */
-struct ptoken;
 void		 awslogin_sts(struct ptoken *, struct event_base *,
 		    int timeout_ms, const struct https_server *,
 		    const char *tokenfile, const char *role_arn,

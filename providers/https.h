@@ -91,6 +91,12 @@ int		 https_ctx_client_cert(struct https_server *,
 		    const char *certfile, const char *keyfile, char *err,
 		    size_t errlen);
 void		 https_server_clear(struct https_server *);
+/*
+ * The Host header that requests to srv carry ("host:port", "[v6]:port"),
+ * for a signature that covers it (SigV4).  0, or -1 when it does not fit.
+ */
+int		 https_host_header(const struct https_server *, char *,
+		    size_t);
 
 /*
  * Start a request of uri (already escaped, starting with '/'), with the

@@ -553,13 +553,9 @@ request_fill(struct https_req *hr, struct evhttp_request *req)
 	size_t			 i, o = 0;
 
 	out = evhttp_request_get_output_headers(req);
-	if (strchr(hr->srv.host, ':') != NULL)
-		snprintf(hosthdr, sizeof(hosthdr), "[%s]:%d", hr->srv.host,
-		    hr->srv.port);
-	else
-		snprintf(hosthdr, sizeof(hosthdr), "%s:%d", hr->srv.host,
-		    hr->srv.port);
-	if (evhttp_add_header(out, "Host", hosthdr) != 0 ||
+	/* The Host that a signature covers (SigV4): https_host_header's. */
+	if (https_host_header(&hr->srv, hosthdr, sizeof(hosthdr)) != 0 ||
+	    evhttp_add_header(out, "Host", hosthdr) != 0 ||
 	    evhttp_add_header(out, "Accept", "application/json") != 0 ||
 	    evhttp_add_header(out, "User-Agent", "airlock") != 0)
 		return -1;

@@ -191,6 +191,13 @@ jfield_int(const struct jfield_doc *doc, const char *path, long long *out,
 		*out = json_integer_value(v);
 		return 0;
 	}
+	/* STS's JSON answers send Expiration as a real (1.7E9). */
+	if (json_is_real(v) && json_real_value(v) >= -9e15 &&
+	    json_real_value(v) <= 9e15 &&
+	    json_real_value(v) == (double)(long long)json_real_value(v)) {
+		*out = (long long)json_real_value(v);
+		return 0;
+	}
 	/* Azure's token endpoints send expires_in as a string of digits. */
 	if (json_is_string(v) && (s = json_string_value(v))[0] >= '0' &&
 	    s[0] <= '9' && json_string_length(v) < 20) {

@@ -42,7 +42,8 @@ int		 jfield_string_in(const struct jfield_doc *, const char *path,
 		    size_t errlen);
 /*
  * An integer at path (expires_in, lease_duration, ...); a string of
- * decimal digits counts too (Azure's token endpoints send one).  Errors
+ * decimal digits counts too (Azure's token endpoints send one), and a
+ * real of an integral value (STS's Expiration in its JSON answers).  Errors
  * as jfield_string.
  */
 int		 jfield_int(const struct jfield_doc *, const char *path,

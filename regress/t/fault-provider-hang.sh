@@ -15,6 +15,14 @@ pg_start
 VAULT_SECRETS_JSON='{"secret": {"version": 1, "secrets": {"db": {"value": "x"}}}}'
 vault_start --mode hang
 vault_env
+# The token from a file: with VAULT_TOKEN airlockd would look it up at
+# start (for its background renewal), and that request would hang too,
+# holding a connection to Vault for its own 10 s.
+printf '%s\n' "$VAULT_TOKEN" >"$T/vault-token"
+chmod 0600 "$T/vault-token"
+unset VAULT_TOKEN
+VAULT_TOKEN_FILE=$T/vault-token
+export VAULT_TOKEN_FILE
 PV=$(free_port)
 PT=$(free_port)
 {

@@ -500,6 +500,18 @@ http_done_cb(struct evhttp_request *req, void *arg)
 	finish(hr);
 }
 
+int
+https_host_header(const struct https_server *srv, char *buf, size_t len)
+{
+	int	 n;
+
+	if (strchr(srv->host, ':') != NULL)
+		n = snprintf(buf, len, "[%s]:%d", srv->host, srv->port);
+	else
+		n = snprintf(buf, len, "%s:%d", srv->host, srv->port);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
 void
 https_set_dns(struct evdns_base *dns)
 {
@@ -553,13 +565,8 @@ request_fill(struct https_req *hr, struct evhttp_request *req)
 	size_t			 i, o = 0;
 
 	out = evhttp_request_get_output_headers(req);
-	if (strchr(hr->srv.host, ':') != NULL)
-		snprintf(hosthdr, sizeof(hosthdr), "[%s]:%d", hr->srv.host,
-		    hr->srv.port);
-	else
-		snprintf(hosthdr, sizeof(hosthdr), "%s:%d", hr->srv.host,
-		    hr->srv.port);
-	if (evhttp_add_header(out, "Host", hosthdr) != 0 ||
+	if (https_host_header(&hr->srv, hosthdr, sizeof(hosthdr)) != 0 ||
+	    evhttp_add_header(out, "Host", hosthdr) != 0 ||
 	    evhttp_add_header(out, "Accept", "application/json") != 0 ||
 	    evhttp_add_header(out, "User-Agent", "airlock") != 0)
 		return -1;

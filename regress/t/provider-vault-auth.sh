@@ -14,6 +14,8 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
 . "$TOP/regress/standin.sh"
+. "$TOP/regress/vault.sh"
+. "$TOP/regress/residency.sh"
 
 PROVGET=$TOP/regress/tools/provget
 [ -x "$PROVGET" ] || fail "$PROVGET not built"
@@ -83,6 +85,21 @@ expect_error()
 	    fail "$1: the error does not match '$2': $out"
 	ok "$1: $(echo "$out" | sed -n 's/^get 1 error //p')"
 }
+# after_read CMD...: in the background, once the request log has a read
+# (the first get is in), CMD; its pid in $bg.
+after_read()
+{
+	(
+		_n=50
+		while [ "$_n" -gt 0 ] &&
+		    ! grep -q "^GET /v1/secret/db 200$" "$V_LOG"; do
+			sleep 0.1
+			_n=$((_n - 1))
+		done
+		"$@"
+	) &
+	bg=$!
+}
 # count PATTERN: lines of the request log that match.
 count()
 {
@@ -149,17 +166,7 @@ ok "a token that is not renewable is replaced by a new login"
 # The token revoked between two gets: 403, a new login, the read again.
 vault_data
 : >"$V_LOG"
-(
-	# Revoke once the first get is in (the log has its read).
-	_n=50
-	while [ "$_n" -gt 0 ] &&
-	    ! grep -q "^GET /v1/secret/db 200$" "$V_LOG"; do
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	vault_data ', "epoch": 1'
-) &
-bg=$!
+after_read vault_data ', "epoch": 1'
 get $APPROLE VAULT_SECRET_ID="$SECRET_ID" -- -r 2 -w 1000
 wait "$bg"
 expect_ok "revoked" 2
@@ -184,20 +191,15 @@ NEWTOKEN="hvs.new$(openssl rand -hex 16)"
 vault_data
 printf '%s\n' "$TOKEN" >"$T/token"
 chmod 0600 "$T/token"
-: >"$V_LOG"
-(
-	_n=50
-	while [ "$_n" -gt 0 ] &&
-	    ! grep -q "^GET /v1/secret/db 200$" "$V_LOG"; do
-		sleep 0.1
-		_n=$((_n - 1))
-	done
+rotate()
+{
 	TOKEN=$NEWTOKEN vault_data
 	printf '%s\n' "$NEWTOKEN" >"$T/token.new"
 	chmod 0600 "$T/token.new"
 	mv "$T/token.new" "$T/token"
-) &
-bg=$!
+}
+: >"$V_LOG"
+after_read rotate
 get VAULT_TOKEN_FILE="$T/token" -- -r 2 -w 1000
 wait "$bg"
 expect_ok "token file" 2
@@ -217,35 +219,22 @@ ok "a renewable VAULT_TOKEN is renewed in the background ($(count "POST /v1/auth
 vault_data
 
 # Settings that cannot work.
-# bad WHAT PATTERN ENV-ARG...: provget's setup fails with PATTERN.
-bad()
-{
-	_what=$1
-	_pat=$2
-	shift 2
-	_o=$(env "$@" "$PROVGET" vault secret/db 2>&1) &&
-	    fail "$_what: setup accepted it: $_o"
-	echo "$_o" | grep -E -q -- "setup error: .*$_pat" ||
-	    fail "$_what: unexpected message: $_o"
-	echo "$_o" | grep -F -q -e "$SECRET_ID" -e "$ROLE_ID" -e "$TOKEN" &&
-	    fail "$_what: a secret in the message: $_o"
-	ok "$_what: $(echo "$_o" | sed -n 's/^setup error: //p')"
-}
-bad "an unknown method" "VAULT_AUTH_METHOD ldap is not token, approle" \
+VAULT_SECRETS="$TOKEN $ROLE_ID $SECRET_ID $JWT"
+vault_bad "an unknown method" "VAULT_AUTH_METHOD ldap is not token, approle" \
     VAULT_AUTH_METHOD=ldap
-bad "approle without a role id" "VAULT_ROLE_ID is not set" \
+vault_bad "approle without a role id" "VAULT_ROLE_ID is not set" \
     VAULT_AUTH_METHOD=approle VAULT_SECRET_ID="$SECRET_ID"
-bad "jwt without a JWT file" "VAULT_AUTH_JWT_FILE is not set" \
+vault_bad "jwt without a JWT file" "VAULT_AUTH_JWT_FILE is not set" \
     VAULT_AUTH_METHOD=jwt VAULT_AUTH_ROLE=app
-bad "kubernetes without a role" "VAULT_AUTH_ROLE is not set" \
+vault_bad "kubernetes without a role" "VAULT_AUTH_ROLE is not set" \
     VAULT_AUTH_METHOD=kubernetes VAULT_AUTH_JWT_FILE="$T/jwt"
-bad "a mount with a dot segment" "VAULT_AUTH_MOUNT a/../b is not" \
+vault_bad "a mount with a dot segment" "VAULT_AUTH_MOUNT a/../b is not" \
     VAULT_AUTH_METHOD=approle VAULT_AUTH_MOUNT=a/../b VAULT_ROLE_ID=x
-bad "both VAULT_TOKEN and VAULT_TOKEN_FILE" "set one" \
+vault_bad "both VAULT_TOKEN and VAULT_TOKEN_FILE" "set one" \
     VAULT_TOKEN="$TOKEN" VAULT_TOKEN_FILE="$T/token"
-bad "a missing token file" "$T/no-such-token" \
+vault_bad "a missing token file" "$T/no-such-token" \
     VAULT_TOKEN_FILE="$T/no-such-token"
-bad "no token at all" "VAULT_TOKEN is not set" -u VAULT_TOKEN
+vault_bad "no token at all" "VAULT_TOKEN is not set" -u VAULT_TOKEN
 
 # End to end: psql through airlock, the password read with an AppRole
 # login's token.
@@ -271,12 +260,8 @@ done
 ok "psql twice through airlock, one AppRole login"
 printf '%s' "$PASSWORD" >"$T/password"
 wait_for_log "vault-approle#[0-9]+: closed" 5 || true
-"$TOP/regress/tools/memscan" "$AIRLOCK_PID" "$T/password" >"$T/scan" 2>&1
-case $? in
-0)	ok "the password is not in airlockd's memory after the sessions" ;;
-1)	fail "the password is in airlockd's memory: $(cat "$T/scan")" ;;
-*)	fail "memscan failed: $(cat "$T/scan")" ;;
-esac
+residency_scan "after the sessions" "$AIRLOCK_PID" "$T/password" "the password"
+ok "the password is not in airlockd's memory after the sessions"
 stop_airlock
 grep -F -q -e "$SECRET_ID" -e "$ROLE_ID" -e "$PASSWORD" -e "$JWT" \
     "$AIRLOCK_LOG" "$T/V.log" "$V_LOG" &&

@@ -241,7 +241,7 @@ conn_new(struct event_base *base, const struct https_server *srv,
 			SSL_free(ssl);
 			goto fail;
 		}
-		/* The response's length says where it ends, not the TLS close. */
+		/* The response's length says where it ends, not TLS's close. */
 		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	} else if ((bev = bufferevent_socket_new(base, -1,
 	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)) == NULL)
@@ -347,7 +347,7 @@ fail_msg(struct https_req *hr, int verify_err)
 		    hr->timeout_ms);
 		break;
 	case EVREQ_HTTP_EOF:
-		/* Not a library's error: a system call's, or a closed socket. */
+		/* No library's error: a system call's, or a closed socket. */
 		if (hr->tls_err != 0 && ERR_GET_LIB(hr->tls_err) != 0) {
 			ERR_error_string_n(hr->tls_err, why, sizeof(why));
 			snprintf(hr->err, sizeof(hr->err), "TLS: %s", why);
@@ -498,6 +498,18 @@ http_done_cb(struct evhttp_request *req, void *arg)
 	}
 	evbuffer_wipe(eb);
 	finish(hr);
+}
+
+int
+https_host_header(const struct https_server *srv, char *buf, size_t len)
+{
+	int	 n;
+
+	if (strchr(srv->host, ':') != NULL)
+		n = snprintf(buf, len, "[%s]:%d", srv->host, srv->port);
+	else
+		n = snprintf(buf, len, "%s:%d", srv->host, srv->port);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
 void

@@ -500,18 +500,6 @@ http_done_cb(struct evhttp_request *req, void *arg)
 	finish(hr);
 }
 
-int
-https_host_header(const struct https_server *srv, char *buf, size_t len)
-{
-	int	 n;
-
-	if (strchr(srv->host, ':') != NULL)
-		n = snprintf(buf, len, "[%s]:%d", srv->host, srv->port);
-	else
-		n = snprintf(buf, len, "%s:%d", srv->host, srv->port);
-	return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
 void
 https_set_dns(struct evdns_base *dns)
 {

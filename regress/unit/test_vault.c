@@ -317,6 +317,31 @@ TEST(vault_https_parse_url)
 	    sizeof(err)), ERR_FORMAT);
 }
 
+/* The Host header, as SigV4 signs it: no port when it is the scheme's. */
+TEST(vault_https_host_header)
+{
+	struct https_server	 s;
+	char			 err[256], h[HTTPS_HOSTLEN + 16];
+
+	CHECK_INT(https_parse_addr("https://secretsmanager.eu-west-1."
+	    "amazonaws.com", &s, err, sizeof(err)), 0);
+	CHECK_INT(https_host_header(&s, h, sizeof(h)), 0);
+	CHECK_STR(h, "secretsmanager.eu-west-1.amazonaws.com");
+	CHECK_INT(https_parse_addr("https://127.0.0.1:8443", &s, err,
+	    sizeof(err)), 0);
+	CHECK_INT(https_host_header(&s, h, sizeof(h)), 0);
+	CHECK_STR(h, "127.0.0.1:8443");
+	CHECK_INT(https_parse_addr("http://[::1]:80", &s, err, sizeof(err)),
+	    0);
+	CHECK_INT(https_host_header(&s, h, sizeof(h)), 0);
+	CHECK_STR(h, "[::1]");
+	CHECK_INT(https_parse_addr("http://[::1]:443", &s, err, sizeof(err)),
+	    0);
+	CHECK_INT(https_host_header(&s, h, sizeof(h)), 0);
+	CHECK_STR(h, "[::1]:443");
+	CHECK_INT(https_host_header(&s, h, 5), -1);
+}
+
 TEST(vault_https_is_metadata)
 {
 	struct https_server	 s;

@@ -533,11 +533,12 @@ main(int argc, char **argv)
 	signals_close();
 	if (ev_drain != NULL)
 		event_free(ev_drain);
+	/* Before the loop goes: a provider's token has its timer there. */
+	provider_cleanup();
 	evdns_base_free(mon.dns, 0);
 	event_base_free(mon.base);
 	/* Workers not reaped yet hold theirs; the process ends anyway. */
 	config_unref(mon.conf);
-	provider_cleanup();
 	free(mon.worker_path);
 	free(abspath);
 	return 0;

@@ -138,19 +138,26 @@ expect_ok "three gets" "$(hex "$PASSWORD")"
     fail "not one login for three gets: $(cat "$CJ_LOG")"
 ok "one login for three gets: the token is reused"
 
+# between WHAT OUT JSON: two gets of db/password 1.5 s apart into OUT,
+# with the stand-in's state changed by conjur_data JSON after the first.
+between()
+{
+	: >"$2"
+	"$PROVGET" -r 2 -w 1500 conjur db/password >>"$2" 2>&1 &
+	_pid=$!
+	_n=50
+	until grep -q '^get 1' "$2" || [ "$_n" = 0 ]; do
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	conjur_data "$3"
+	wait "$_pid" || fail "$1: $(cat "$2")"
+}
+
 # Rotation: the next get sees the new value.
-: >"$T/rot"
-"$PROVGET" -r 2 -w 1500 conjur db/password >>"$T/rot" 2>&1 &
-rot=$!
-n=50
-until grep -q '^get 1' "$T/rot" || [ "$n" = 0 ]; do
-	sleep 0.1
-	n=$((n - 1))
-done
 OLD=$PASSWORD
 PASSWORD="rotated$(openssl rand -hex 8)"
-conjur_data
-wait "$rot" || fail "rotation: $(cat "$T/rot")"
+between rotation "$T/rot" ""
 grep -q -x "value 0 $(hex "$OLD")" "$T/rot" &&
     [ "$(grep -c -x "value 0 $(hex "$PASSWORD")" "$T/rot")" = 1 ] ||
     fail "rotation: $(cat "$T/rot")"
@@ -158,16 +165,7 @@ ok "rotation: the second get has the new value"
 
 # A token revoked between two gets: 401, one new login, the get succeeds.
 : >"$CJ_LOG"
-: >"$T/rev"
-"$PROVGET" -r 2 -w 1500 conjur db/password >>"$T/rev" 2>&1 &
-rev=$!
-n=50
-until grep -q '^get 1' "$T/rev" || [ "$n" = 0 ]; do
-	sleep 0.1
-	n=$((n - 1))
-done
-conjur_data ', "token_generation": 1'
-wait "$rev" || fail "revoked token: $(cat "$T/rev")"
+between "revoked token" "$T/rev" ', "token_generation": 1'
 [ "$(requests 'POST /authn/.*200')" = 2 ] &&
     [ "$(requests 'GET /secrets/.* 401')" = 1 ] ||
     fail "revoked token: $(cat "$CJ_LOG")"

@@ -1,14 +1,8 @@
 /*
- * One HTTPS request with libevent's evhttp client over bufferevent_openssl.
- *
- * evhttp calls back from inside its own connection code, which goes on
- * using the connection after the callback returns; so the callbacks here
- * only record what happened, and a zero timer of our own frees the
- * connection and tells the caller.  Nothing is called back after
- * https_abort, which frees the connection (evhttp_connection_free drops
- * its requests without calling them back).  Retries are off, so a request
- * is sent at most once, and evhttp follows no redirect: a 3xx is handed
- * to the caller as a status like any other.
+ * Where the providers' HTTPS requests go (https.h): base URLs parsed and
+ * checked, and the TLS client contexts, with the CA certificates and an
+ * optional client certificate read once through StrictModes.  The
+ * requests themselves are in httpsreq.c.
  */
 #include <sys/socket.h>
 
@@ -16,59 +10,22 @@
 #include <arpa/inet.h>
 
 #include <ctype.h>
-#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
-#include <event2/dns.h>
-#include <event2/event.h>
-#include <event2/http.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "castore.h"
 #include "errors.h"
-#include "log.h"
 #include "pctenc.h"
+#include "safefile.h"
 #include "secret.h"
 #include "https.h"
 #include "util.h"
-
-#define HTTPS_ERRLEN		256
-#define HTTPS_MAX_HEADERS	(64 * 1024)
-
-struct https_req {
-	struct event_base	*base;
-	struct evhttp_connection *conn;		/* NULL once freed */
-	struct event		*ev_done;
-	https_cb		*cb;
-	void			*arg;
-	int			 timeout_ms;
-	size_t			 max_body;
-
-	/* What happened, recorded by the callbacks of evhttp and OpenSSL. */
-	int			 finished;
-	int			 error;
-	char			 err[HTTPS_ERRLEN];
-	int			 status;
-	struct secret		*body;
-	int			 verify_err;	/* first X509_V_ERR_*, or 0 */
-	int			 http_err;	/* enum evhttp_request_error */
-	int			 have_http_err;
-};
-
-/*
- * The resolver for host names: the monitor's (https_set_dns), or one made
- * on first use for the one loop of a tool or test.
- */
-static struct evdns_base	*shared_dns;
-static struct evdns_base	*resolver;
-static struct event_base	*resolver_base;
 
 int
 https_parse_addr(const char *url, struct https_server *srv, char *err,
@@ -285,358 +242,110 @@ https_server_clear(struct https_server *srv)
 	memset(srv, 0, sizeof(*srv));
 }
 
-/* Remember why verification failed; the handshake fails as it should. */
+
+/* OpenSSL's passphrase callback: there is none to give. */
 static int
-verify_cb(int ok, X509_STORE_CTX *xs)
+pem_no_password(char *buf, int size, int rwflag, void *arg)
 {
-	struct https_req	*hr;
-	SSL			*ssl;
-
-	ssl = X509_STORE_CTX_get_ex_data(xs,
-	    SSL_get_ex_data_X509_STORE_CTX_idx());
-	if (!ok && ssl != NULL && (hr = SSL_get_app_data(ssl)) != NULL &&
-	    hr->verify_err == 0)
-		hr->verify_err = X509_STORE_CTX_get_error(xs);
-	return ok;
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)arg;
+	return -1;
 }
 
-static void
-done_cb(evutil_socket_t fd, short what, void *arg)
+/*
+ * A PEM file read through StrictModes into guarded memory, as a read-only
+ * memory BIO over it: the private key's PEM never lands in a buffer of
+ * OpenSSL's own that is not wiped.
+ */
+static BIO *
+pem_open(const char *path, const char *what, struct secret **data, char *err,
+    size_t errlen)
 {
-	struct https_req	*hr = arg;
+	char	 who[64];
+	BIO	*bio;
 
-	(void)fd;
-	(void)what;
-	/* evhttp is done with the connection: nothing of it runs now. */
-	evhttp_connection_free(hr->conn);
-	hr->conn = NULL;
-	if (hr->error != 0)
-		hr->cb(hr->arg, hr->error, hr->err, 0, NULL);
-	else
-		hr->cb(hr->arg, 0, NULL, hr->status, hr->body);
-	https_abort(hr);
-}
-
-static void
-finish(struct https_req *hr)
-{
-	static const struct timeval now = { 0, 0 };
-
-	hr->finished = 1;
-	if (evtimer_add(hr->ev_done, &now) != 0)
-		fatal("https: cannot schedule an answer");
-}
-
-static void
-fail_msg(struct https_req *hr, unsigned long tls_err)
-{
-	char	 why[160];
-
-	if (hr->verify_err != 0) {
-		hr->error = ERR_AUTH;
-		snprintf(hr->err, sizeof(hr->err), "TLS: the server's "
-		    "certificate is refused: %s",
-		    X509_verify_cert_error_string(hr->verify_err));
-		return;
+	snprintf(who, sizeof(who), "client %s", what);
+	if (file_read(path, 0, who, data, err, errlen) != 0)
+		return NULL;
+	if ((*data)->len > INT_MAX ||
+	    (bio = BIO_new_mem_buf((*data)->data, (int)(*data)->len)) == NULL) {
+		secret_free(*data);
+		*data = NULL;
+		snprintf(err, errlen, "client %s %.200s: out of memory", what,
+		    path);
+		return NULL;
 	}
-	hr->error = ERR_PROTO;
-	if (!hr->have_http_err) {
-		hr->error = ERR_SYS;
-		snprintf(hr->err, sizeof(hr->err), "cannot connect");
-		return;
-	}
-	switch (hr->http_err) {
-	case EVREQ_HTTP_TIMEOUT:
-		hr->error = ERR_TIMEOUT;
-		snprintf(hr->err, sizeof(hr->err), "no answer within %d ms",
-		    hr->timeout_ms);
-		break;
-	case EVREQ_HTTP_EOF:
-		if (tls_err != 0) {
-			ERR_error_string_n(tls_err, why, sizeof(why));
-			snprintf(hr->err, sizeof(hr->err), "TLS: %s", why);
-		} else
-			snprintf(hr->err, sizeof(hr->err), "the server "
-			    "closed the connection");
-		break;
-	case EVREQ_HTTP_INVALID_HEADER:
-		snprintf(hr->err, sizeof(hr->err), "invalid or too large "
-		    "response header");
-		break;
-	case EVREQ_HTTP_DATA_TOO_LONG:
-		hr->error = ERR_TOOBIG;
-		snprintf(hr->err, sizeof(hr->err), "response body larger "
-		    "than %zu bytes", hr->max_body);
-		break;
-	default:
-		snprintf(hr->err, sizeof(hr->err), "request failed");
-		break;
-	}
+	return bio;
 }
 
-static void
-http_error_cb(enum evhttp_request_error e, void *arg)
+int
+https_ctx_client_cert(struct https_server *srv, const char *certfile,
+    const char *keyfile, char *err, size_t errlen)
 {
-	struct https_req	*hr = arg;
+	struct secret	*cdata = NULL, *kdata = NULL;
+	BIO		*cbio = NULL, *kbio = NULL;
+	X509		*cert = NULL, *extra;
+	EVP_PKEY	*key = NULL;
+	char		 why[160];
+	int		 r = ERR_INVAL;
 
-	hr->http_err = e;
-	hr->have_http_err = 1;
-}
-
-/* Zero what evhttp holds of the body, then let it go. */
-static void
-evbuffer_wipe(struct evbuffer *eb)
-{
-	struct evbuffer_iovec	 v[16];
-	size_t			 len;
-	int			 i, n;
-
-	while ((len = evbuffer_get_length(eb)) > 0) {
-		n = evbuffer_peek(eb, -1, NULL, v, 16);
-		if (n > 16)
-			n = 16;
-		len = 0;
-		for (i = 0; i < n; i++) {
-			secret_wipe(v[i].iov_base, v[i].iov_len);
-			len += v[i].iov_len;
+	if (srv->ctx == NULL) {
+		snprintf(err, errlen, "a client certificate needs https://");
+		return ERR_INVAL;
+	}
+	if ((cbio = pem_open(certfile, "certificate", &cdata, err,
+	    errlen)) == NULL || (kbio = pem_open(keyfile, "key", &kdata, err,
+	    errlen)) == NULL) {
+		r = ERR_INVAL;
+		goto done;
+	}
+	ERR_clear_error();
+	if ((cert = PEM_read_bio_X509(cbio, NULL, NULL, NULL)) == NULL) {
+		ssl_errstr(why, sizeof(why));
+		snprintf(err, errlen, "client certificate %.200s: no PEM "
+		    "certificate: %s", certfile, why);
+		goto done;
+	}
+	/* No passphrase: a key that asks for one is refused, not prompted. */
+	if ((key = PEM_read_bio_PrivateKey(kbio, NULL, pem_no_password,
+	    NULL)) == NULL) {
+		snprintf(err, errlen, "client key %.200s: no unencrypted PEM "
+		    "private key", keyfile);
+		goto done;
+	}
+	if (SSL_CTX_use_certificate(srv->ctx, cert) != 1 ||
+	    SSL_CTX_clear_chain_certs(srv->ctx) != 1) {
+		ssl_errstr(why, sizeof(why));
+		snprintf(err, errlen, "client certificate %.200s: %s",
+		    certfile, why);
+		goto done;
+	}
+	/* The rest of the file is the chain up to the server's CA. */
+	while ((extra = PEM_read_bio_X509(cbio, NULL, NULL, NULL)) != NULL)
+		if (SSL_CTX_add0_chain_cert(srv->ctx, extra) != 1) {
+			X509_free(extra);
+			snprintf(err, errlen, "client certificate %.200s: "
+			    "cannot add its chain", certfile);
+			goto done;
 		}
-		if (n <= 0 || evbuffer_drain(eb, len) != 0)
-			break;
+	ERR_clear_error();
+	if (SSL_CTX_use_PrivateKey(srv->ctx, key) != 1 ||
+	    SSL_CTX_check_private_key(srv->ctx) != 1) {
+		ERR_clear_error();
+		snprintf(err, errlen, "client key %.200s does not match the "
+		    "certificate %.200s", keyfile, certfile);
+		goto done;
 	}
-}
-
-static void
-http_done_cb(struct evhttp_request *req, void *arg)
-{
-	struct https_req	*hr = arg;
-	struct bufferevent	*bev;
-	struct evbuffer		*eb;
-	size_t			 len;
-
-	if (hr->finished)
-		return;
-	if (req == NULL || evhttp_request_get_response_code(req) == 0) {
-		/* The connection failed, or was refused (no error code). */
-		if (req != NULL)
-			evbuffer_wipe(evhttp_request_get_input_buffer(req));
-		bev = evhttp_connection_get_bufferevent(hr->conn);
-		fail_msg(hr, bev != NULL ? bufferevent_get_openssl_error(bev) :
-		    0);
-		finish(hr);
-		return;
-	}
-	hr->status = evhttp_request_get_response_code(req);
-	eb = evhttp_request_get_input_buffer(req);
-	len = evbuffer_get_length(eb);
-	if (len > hr->max_body) {
-		hr->error = ERR_TOOBIG;
-		snprintf(hr->err, sizeof(hr->err), "response body larger "
-		    "than %zu bytes", hr->max_body);
-	} else if ((hr->body = secret_alloc(len)) == NULL) {
-		hr->error = ERR_NOMEM;
-		snprintf(hr->err, sizeof(hr->err), "out of memory");
-	} else if (len > 0 &&
-	    evbuffer_copyout(eb, hr->body->data, len) != (ev_ssize_t)len) {
-		hr->error = ERR_SYS;
-		snprintf(hr->err, sizeof(hr->err), "cannot read the body");
-	}
-	evbuffer_wipe(eb);
-	finish(hr);
-}
-
-void
-https_set_dns(struct evdns_base *dns)
-{
-	shared_dns = dns;
-}
-
-static struct evdns_base *
-get_resolver(struct event_base *base)
-{
-	if (shared_dns != NULL)
-		return shared_dns;
-	if (resolver != NULL)
-		return resolver_base == base ? resolver : NULL;
-	if ((resolver = evdns_base_new(base,
-	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
-	    (resolver = evdns_base_new(base, 0)) == NULL)
-		return NULL;
-	resolver_base = base;
-	return resolver;
-}
-
-/* A new TLS session for one request, with the peer's name to check. */
-static SSL *
-ssl_new(const struct https_server *srv, struct https_req *hr)
-{
-	SSL	*ssl;
-	int	 ok;
-
-	if ((ssl = SSL_new(srv->ctx)) == NULL)
-		return NULL;
-	SSL_set_app_data(ssl, hr);
-	SSL_set_verify(ssl, srv->verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,
-	    verify_cb);
-	if (srv->host_is_ip)
-		ok = !srv->verify || X509_VERIFY_PARAM_set1_ip_asc(
-		    SSL_get0_param(ssl), srv->host) == 1;
-	else
-		ok = SSL_set_tlsext_host_name(ssl, srv->host) == 1 &&
-		    (!srv->verify || SSL_set1_host(ssl, srv->host) == 1);
-	if (!ok) {
-		SSL_free(ssl);
-		return NULL;
-	}
-	return ssl;
-}
-
-struct https_req *
-https_get(struct event_base *base, const struct https_server *srv,
-    const char *uri, const struct https_header *hdrs, size_t nhdrs,
-    int timeout_ms, size_t max_body, https_cb *cb, void *arg)
-{
-	return https_request(base, srv, HTTPS_GET, uri, hdrs, nhdrs, NULL, 0,
-	    timeout_ms, max_body, cb, arg);
-}
-
-struct https_req *
-https_request(struct event_base *base, const struct https_server *srv,
-    enum https_method method, const char *uri,
-    const struct https_header *hdrs, size_t nhdrs, const void *body,
-    size_t bodylen, int timeout_ms, size_t max_body, https_cb *cb, void *arg)
-{
-	static const enum evhttp_cmd_type cmd[] = {
-		[HTTPS_GET] = EVHTTP_REQ_GET,
-		[HTTPS_POST] = EVHTTP_REQ_POST,
-		[HTTPS_PUT] = EVHTTP_REQ_PUT,
-	};
-	struct https_req	*hr;
-	struct bufferevent	*bev;
-	struct evhttp_request	*req;
-	struct evkeyvalq	*out;
-	struct evdns_base	*dns = NULL;
-	struct timeval		 tv;
-	char			 hosthdr[HTTPS_HOSTLEN + 16];
-	SSL			*ssl;
-	size_t			 i;
-
-	if (base == NULL || srv == NULL || uri == NULL || uri[0] != '/' ||
-	    cb == NULL || timeout_ms <= 0 || (srv->tls && srv->ctx == NULL) ||
-	    (unsigned)method >= nitems(cmd) || (body == NULL && bodylen > 0))
-		return NULL;
-	if (!srv->host_is_ip && (dns = get_resolver(base)) == NULL)
-		return NULL;
-	if ((hr = calloc(1, sizeof(*hr))) == NULL)
-		return NULL;
-	hr->base = base;
-	hr->cb = cb;
-	hr->arg = arg;
-	hr->timeout_ms = timeout_ms;
-	hr->max_body = max_body;
-	if ((hr->ev_done = evtimer_new(base, done_cb, hr)) == NULL)
-		goto fail;
-
-	if (srv->tls) {
-		if ((ssl = ssl_new(srv, hr)) == NULL)
-			goto fail;
-		/* On success the bufferevent owns ssl (CLOSE_ON_FREE). */
-		bev = bufferevent_openssl_socket_new(base, -1, ssl,
-		    BUFFEREVENT_SSL_CONNECTING,
-		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-		if (bev == NULL) {
-			SSL_free(ssl);
-			goto fail;
-		}
-		/* The response's length says where it ends, not the TLS close. */
-		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	} else if ((bev = bufferevent_socket_new(base, -1,
-	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)) == NULL)
-		goto fail;
-	/* From here the connection owns bev. */
-	if ((hr->conn = evhttp_connection_base_bufferevent_new(base, dns, bev,
-	    srv->host, (unsigned short)srv->port)) == NULL) {
-		bufferevent_free(bev);
-		goto fail;
-	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	evhttp_connection_set_timeout_tv(hr->conn, &tv);
-	evhttp_connection_set_retries(hr->conn, 0);
-	evhttp_connection_set_max_body_size(hr->conn, (ev_ssize_t)max_body);
-	evhttp_connection_set_max_headers_size(hr->conn, HTTPS_MAX_HEADERS);
-
-	if ((req = evhttp_request_new(http_done_cb, hr)) == NULL)
-		goto fail;
-	evhttp_request_set_error_cb(req, http_error_cb);
-	out = evhttp_request_get_output_headers(req);
-	if (strchr(srv->host, ':') != NULL)
-		snprintf(hosthdr, sizeof(hosthdr), "[%s]:%d", srv->host,
-		    srv->port);
-	else
-		snprintf(hosthdr, sizeof(hosthdr), "%s:%d", srv->host,
-		    srv->port);
-	if (evhttp_add_header(out, "Host", hosthdr) != 0 ||
-	    evhttp_add_header(out, "Connection", "close") != 0 ||
-	    evhttp_add_header(out, "Accept", "application/json") != 0 ||
-	    evhttp_add_header(out, "User-Agent", "airlock") != 0) {
-		evhttp_request_free(req);
-		goto fail;
-	}
-	for (i = 0; i < nhdrs; i++)
-		if (evhttp_add_header(out, hdrs[i].name, hdrs[i].value) != 0) {
-			evhttp_request_free(req);
-			goto fail;
-		}
-	/*
-	 * evhttp adds Content-Length for a body; a PUT or POST without one
-	 * still says 0 (IMDSv2's token PUT has none).  The output buffer is
-	 * wiped when freed (https_wipe_hooks).
-	 */
-	if ((bodylen > 0 && evbuffer_add(evhttp_request_get_output_buffer(req),
-	    body, bodylen) != 0) || (bodylen == 0 && method != HTTPS_GET &&
-	    evhttp_add_header(out, "Content-Length", "0") != 0)) {
-		evhttp_request_free(req);
-		goto fail;
-	}
-	/*
-	 * On failure evhttp has freed the request (or, when it could not
-	 * even set up the socket, dropped it from the connection: too rare
-	 * to leak much, and freeing it here could free it twice).  A
-	 * failure to connect is reported later through the callbacks.
-	 */
-	if (evhttp_make_request(hr->conn, req, cmd[method], uri) != 0)
-		goto fail;
-	return hr;
- fail:
-	https_abort(hr);
-	return NULL;
-}
-
-void
-https_abort(struct https_req *hr)
-{
-	if (hr == NULL)
-		return;
-	if (hr->ev_done != NULL)
-		event_free(hr->ev_done);
-	if (hr->conn != NULL)
-		evhttp_connection_free(hr->conn);
-	secret_free(hr->body);
-	secret_wipe(hr, sizeof(*hr));
-	free(hr);
-}
-
-void
-https_wipe_hooks(void)
-{
-	event_set_mem_functions(malloc, secret_wipe_realloc, secret_wipe_free);
-}
-
-void
-https_cleanup(void)
-{
-	if (resolver != NULL)
-		evdns_base_free(resolver, 0);
-	resolver = NULL;
-	resolver_base = NULL;
+	r = 0;
+ done:
+	ERR_clear_error();
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	BIO_free(kbio);
+	BIO_free(cbio);
+	secret_free(kdata);
+	secret_free(cdata);
+	return r;
 }

@@ -198,3 +198,56 @@ jfield_free(struct jfield_doc *doc)
 	json_decref(doc->root);
 	free(doc);
 }
+
+int
+jfield_bool(const struct jfield_doc *doc, const char *path, int *out,
+    char *err, size_t errlen)
+{
+	const json_t	*v;
+	int		 r;
+
+	if ((v = lookup(doc, path, &r, err, errlen)) == NULL)
+		return r;
+	if (!json_is_boolean(v)) {
+		snprintf(err, errlen, "field " PATHFMT " is %s, not a boolean",
+		    path, type_name(v));
+		return ERR_FORMAT;
+	}
+	*out = json_is_true(v);
+	return 0;
+}
+
+int
+jfield_object(const char *const *kv, size_t n, struct secret **out,
+    char *err, size_t errlen)
+{
+	json_t	*o, *s;
+	size_t	 i, len;
+
+	*out = NULL;
+	json_set_alloc_funcs(malloc, secret_wipe_free);
+	if ((o = json_object()) == NULL)
+		goto nomem;
+	for (i = 0; i + 1 < 2 * n; i += 2)
+		if ((s = json_stringn(kv[i + 1], strlen(kv[i + 1]))) == NULL ||
+		    json_object_set_new(o, kv[i], s) != 0) {
+			json_decref(o);
+			snprintf(err, errlen, "%.64s: not UTF-8, or out of "
+			    "memory", kv[i]);
+			return ERR_FORMAT;
+		}
+	/* Straight into guarded memory: no copy of jansson's own. */
+	len = json_dumpb(o, NULL, 0, JSON_COMPACT);
+	if (len == 0 || (*out = secret_alloc(len)) == NULL ||
+	    json_dumpb(o, (char *)(*out)->data, len, JSON_COMPACT) != len) {
+		secret_free(*out);
+		*out = NULL;
+		json_decref(o);
+		goto nomem;
+	}
+	json_decref(o);
+	return 0;
+ nomem:
+	snprintf(err, errlen, "out of memory");
+	return ERR_NOMEM;
+}

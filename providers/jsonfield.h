@@ -41,5 +41,15 @@ int		 jfield_string_key(const struct jfield_doc *, const char *key,
 int		 jfield_int(const struct jfield_doc *, const char *path,
 		    long long *, char *err, size_t errlen);
 void		 jfield_free(struct jfield_doc *);
+/* A boolean at path (Vault's "renewable").  Errors as jfield_string. */
+int		 jfield_bool(const struct jfield_doc *, const char *path,
+		    int *, char *err, size_t errlen);
+/*
+ * A JSON object of n string members, kv holding key, value, key, value...
+ * (a login's body: it may hold a secret), written compactly into guarded
+ * memory.  A value that is not UTF-8 is an error naming its key.
+ */
+int		 jfield_object(const char *const *kv, size_t n,
+		    struct secret **out, char *err, size_t errlen);
 
 #endif

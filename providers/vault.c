@@ -5,19 +5,24 @@
  *
  *	VAULT_ADDR		https://host:port (default https://127.0.0.1:8200);
  *				http:// only to a loopback address
- *	VAULT_TOKEN		required; copied to guarded memory, then wiped
- *				from airlockd's environment
  *	VAULT_CACERT		a PEM file of CA certificates
  *	VAULT_CAPATH		a directory of them (c_rehash layout)
+ *	VAULT_CLIENT_CERT	a client certificate (PEM, with its chain),
+ *	VAULT_CLIENT_KEY	and its key, for Vault's TLS listener
  *	VAULT_NAMESPACE		sent as X-Vault-Namespace
  *	VAULT_SKIP_VERIFY	true: no certificate check (warned about)
  *
- * One request of n references makes one GET per distinct path (KV v1:
- * https://developer.hashicorp.com/vault/api-docs/secret/kv/kv-v1, "Read
- * secret"; KV v2: .../kv-v2, "Read secret version"); the fields are read
- * from the response's "data" object.  Messages name the reference and
- * the HTTP status, never a value, never the token, and never what Vault
- * said (its body may hold secrets).
+ * and the token's settings (VAULT_TOKEN, VAULT_AUTH_METHOD, ...), which
+ * vaultauth.c reads.
+ *
+ * One request of n references gets the token, then makes one GET per
+ * distinct path (KV v1: https://developer.hashicorp.com/vault/api-docs/
+ * secret/kv/kv-v1, "Read secret"; KV v2: .../kv-v2, "Read secret
+ * version"); the fields are read from the response's "data" object.  A
+ * 403 with a token that can be replaced (a login's, a token file's) is
+ * tried once more with a new one.  Messages name the reference and the
+ * HTTP status, never a value, never the token, and never what Vault said
+ * (its body may hold secrets).
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -32,6 +37,7 @@
 #include "https.h"
 #include "provenv.h"
 #include "jsonfield.h"
+#include "ptoken.h"
 #include "vault.h"
 #include "util.h"
 
@@ -48,6 +54,9 @@ struct vault_fetch {
 
 struct vault_state {
 	struct provider_req	*req;
+	struct ptoken_wait	*tw;		/* the token, while awaited */
+	struct secret		*token;		/* the GETs' */
+	int			 retried;	/* after a 403 */
 	size_t			 n;
 	struct vault_ref	*refs;
 	size_t			*fetch_of;	/* per reference */
@@ -60,9 +69,56 @@ struct vault_state {
 static struct {
 	int			 ready;
 	struct https_server	 srv;
-	struct secret		*token;
 	char			 ns[256];
 } vault;
+
+const struct https_server *
+vault_server(void)
+{
+	return &vault.srv;
+}
+
+size_t
+vault_headers(struct https_header *hdrs, const struct secret *token)
+{
+	size_t	 nh = 0;
+
+	if (token != NULL) {
+		hdrs[nh].name = "X-Vault-Token";
+		hdrs[nh++].value = (const char *)token->data;
+	}
+	/* Vault's own client sends X-Vault-Request against SSRF. */
+	hdrs[nh].name = "X-Vault-Request";
+	hdrs[nh++].value = "true";
+	if (vault.ns[0] != '\0') {
+		hdrs[nh].name = "X-Vault-Namespace";
+		hdrs[nh++].value = vault.ns;
+	}
+	return nh;
+}
+
+/* VAULT_CLIENT_CERT and VAULT_CLIENT_KEY: both, or neither. */
+static int
+client_cert(struct https_server *srv, char *err, size_t errlen)
+{
+	const char	*cert = penv("VAULT_CLIENT_CERT");
+	const char	*key = penv("VAULT_CLIENT_KEY");
+	char		 why[512];
+	int		 r;
+
+	if (cert == NULL && key == NULL)
+		return 0;
+	if (cert == NULL || key == NULL) {
+		snprintf(err, errlen, "provider vault: VAULT_CLIENT_CERT and "
+		    "VAULT_CLIENT_KEY go together: %s is not set",
+		    cert == NULL ? "VAULT_CLIENT_CERT" : "VAULT_CLIENT_KEY");
+		return ERR_INVAL;
+	}
+	if ((r = https_ctx_client_cert(srv, cert, key, why,
+	    sizeof(why))) != 0)
+		snprintf(err, errlen, "provider vault: %s", why);
+	return r;
+}
 
 int
 vault_setup(char *err, size_t errlen)
@@ -103,16 +159,10 @@ vault_setup(char *err, size_t errlen)
 		snprintf(err, errlen, "provider vault: %s", why);
 		return r;
 	}
-	if ((r = penv_take("VAULT_TOKEN", VAULT_TOKEN_MAX, 1, &vault.token,
-	    why, sizeof(why))) != 0) {
+	if ((r = client_cert(&srv, err, errlen)) != 0 ||
+	    (r = vault_auth_setup(err, errlen)) != 0) {
 		https_server_clear(&srv);
-		if (r == ERR_NOTFOUND)
-			snprintf(err, errlen, "provider vault: VAULT_TOKEN is "
-			    "not set (airlockd's Vault token, in its "
-			    "environment)");
-		else
-			snprintf(err, errlen, "provider vault: %s", why);
-		return r == ERR_NOTFOUND ? ERR_INVAL : r;
+		return r;
 	}
 
 	vault.srv = srv;
@@ -122,8 +172,9 @@ vault_setup(char *err, size_t errlen)
 		log_warn("provider vault: VAULT_SKIP_VERIFY is set: the "
 		    "certificate of %s is not verified, and whoever can "
 		    "intercept the connection gets the token", addr);
-	log_info("provider vault: %s%s%s", addr, ns != NULL ?
-	    ", namespace " : "", vault.ns);
+	log_info("provider vault: %s%s%s, %s%s", addr, ns != NULL ?
+	    ", namespace " : "", vault.ns, vault_auth_describe(),
+	    penv("VAULT_CLIENT_CERT") != NULL ? ", client certificate" : "");
 	return 0;
 }
 
@@ -132,7 +183,7 @@ vault_cleanup(void)
 {
 	if (!vault.ready)
 		return;
-	secret_free(vault.token);
+	vault_auth_cleanup();
 	https_server_clear(&vault.srv);
 	https_cleanup();
 	memset(&vault, 0, sizeof(vault));
@@ -249,6 +300,8 @@ state_free(struct vault_state *st)
 
 	if (st == NULL)
 		return;
+	ptoken_cancel(st->tw);
+	secret_free(st->token);
 	for (i = 0; i < st->nfetches; i++)
 		https_abort(st->fetches[i].hr);
 	if (st->values != NULL)
@@ -304,6 +357,45 @@ status_error(int status, const char **why)
 	}
 }
 
+static void	 token_done(void *, int, const char *, const struct secret *);
+
+/* Ask for the token; the GETs start when it comes. */
+static int
+get_token(struct vault_state *st)
+{
+	st->tw = vault_auth_token(provider_req_base(st->req),
+	    provider_req_timeout_ms(st->req), token_done, st);
+	return st->tw != NULL ? 0 : -1;
+}
+
+/*
+ * A 403: Vault refused the token.  When a new one can come of asking
+ * again (a login's expired early, a token file rotated), every GET of
+ * the request starts again, once, with the new token.
+ */
+static int
+retry_refused(struct vault_state *st)
+{
+	size_t	 i;
+
+	if (st->retried || !vault_auth_refused(st->token))
+		return 0;
+	st->retried = 1;
+	for (i = 0; i < st->nfetches; i++) {
+		https_abort(st->fetches[i].hr);
+		st->fetches[i].hr = NULL;
+	}
+	for (i = 0; i < st->n; i++) {
+		secret_free(st->values[i]);
+		st->values[i] = NULL;
+	}
+	secret_free(st->token);
+	st->token = NULL;
+	log_debug("provider vault: the token was refused; trying once more "
+	    "with a new one");
+	return get_token(st) == 0;
+}
+
 static void
 fetch_done(void *arg, int error, const char *err, int status,
     const struct secret *body)
@@ -323,6 +415,8 @@ fetch_done(void *arg, int error, const char *err, int status,
 		fail(st, error, "vault: " REFFMT ": %s", path, err);
 		return;
 	}
+	if (status == 403 && retry_refused(st))
+		return;
 	if (status != 200) {
 		r = status_error(status, &why);
 		fail(st, r, "vault: " REFFMT ": HTTP %d, %s", path, status,
@@ -361,9 +455,8 @@ void
 vault_start(struct provider_req *req, const char *const *refs, size_t n)
 {
 	struct vault_state	*st;
-	struct https_header	 hdrs[3];
-	char			 err[PROVIDER_ERRLEN], uri[VAULT_URI_MAX + 1];
-	size_t			 i, j, nh = 0;
+	char			 err[PROVIDER_ERRLEN];
+	size_t			 i, j;
 	int			 r;
 
 	if (!vault.ready) {
@@ -399,24 +492,39 @@ vault_start(struct provider_req *req, const char *const *refs, size_t n)
 		}
 		st->fetch_of[i] = j;
 	}
-	st->pending = st->nfetches;
 	provider_req_set_state(req, st);
+	if (get_token(st) != 0)
+		fail(st, ERR_SYS, "vault: " REFFMT ": cannot get the token",
+		    st->refs[0].path);
+}
 
-	/* Vault's own client sends X-Vault-Request against SSRF. */
-	hdrs[nh].name = "X-Vault-Token";
-	hdrs[nh++].value = (const char *)vault.token->data;
-	hdrs[nh].name = "X-Vault-Request";
-	hdrs[nh++].value = "true";
-	if (vault.ns[0] != '\0') {
-		hdrs[nh].name = "X-Vault-Namespace";
-		hdrs[nh++].value = vault.ns;
+/* The token came: one GET per path. */
+static void
+token_done(void *arg, int error, const char *err, const struct secret *tok)
+{
+	struct vault_state	*st = arg;
+	struct https_header	 hdrs[VAULT_NHEADERS];
+	char			 uri[VAULT_URI_MAX + 1];
+	size_t			 j, nh;
+
+	st->tw = NULL;
+	if (error != 0) {
+		fail(st, error, "vault: " REFFMT ": %s", st->refs[0].path, err);
+		return;
 	}
+	if ((st->token = secret_new(tok->data, tok->len)) == NULL) {
+		fail(st, ERR_NOMEM, "vault: out of memory");
+		return;
+	}
+	nh = vault_headers(hdrs, st->token);
+	st->pending = st->nfetches;
 	for (j = 0; j < st->nfetches; j++) {
 		if (vault_uri(st->refs[st->fetches[j].first].path, uri,
 		    sizeof(uri)) != 0 ||
-		    (st->fetches[j].hr = https_get(provider_req_base(req),
-		    &vault.srv, uri, hdrs, nh, provider_req_timeout_ms(req),
-		    VAULT_MAX_BODY, fetch_done, &st->fetches[j])) == NULL) {
+		    (st->fetches[j].hr = https_get(provider_req_base(st->req),
+		    &vault.srv, uri, hdrs, nh,
+		    provider_req_timeout_ms(st->req), VAULT_MAX_BODY,
+		    fetch_done, &st->fetches[j])) == NULL) {
 			fail(st, ERR_SYS, "vault: " REFFMT ": cannot start "
 			    "the request", st->refs[st->fetches[j].first].path);
 			return;
@@ -436,5 +544,6 @@ vault_abort(struct provider_req *req)
 void
 vault_attach(struct event_base *base)
 {
-	(void)base;
+	if (vault.ready)
+		vault_auth_attach(base);
 }

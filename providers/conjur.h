@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+struct event_base;
 struct https_server;
 struct ptoken;
 
@@ -68,5 +69,24 @@ struct ptoken	*conjur_auth_setup(const struct https_server *,
 		    const char *prefix, const char *account, char *what,
 		    size_t whatlen, char *err, size_t errlen);
 void		 conjur_auth_cleanup(void);
+
+/*
+ * authn-k8s's client certificate (conjurk8s.c).  Setup reads
+ * MY_POD_NAMESPACE, MY_POD_NAME, CONJUR_CLIENT_CERT_PATH and
+ * CONJUR_CLIENT_CERT_RETRY_COUNT_LIMIT, and gives CONJUR_AUTHN_URL's path
+ * in prefix.  conjur_k8s_cert answers once, now or from the loop, with
+ * the server to authenticate on (its TLS context holds the certificate
+ * and our key), unless aborted; forget drops a certificate that Conjur
+ * refused.
+ */
+typedef void	 conjur_k8s_cb(void *arg, int error, const char *err,
+		    const struct https_server *mtls);
+int		 conjur_k8s_setup(const char *url, const char *login,
+		    char *prefix, size_t prefixlen, char *err, size_t errlen);
+int		 conjur_k8s_cert(struct event_base *, int timeout_ms,
+		    conjur_k8s_cb *, void *arg);
+void		 conjur_k8s_abort(void);
+void		 conjur_k8s_forget(void);
+void		 conjur_k8s_cleanup(void);
 
 #endif

@@ -15,6 +15,9 @@
  *		with the form body jwt=<the JWT of JWT_TOKEN_PATH>, the host id
  *		from CONJUR_AUTHN_JWT_HOST_ID or CONJUR_AUTHN_LOGIN (Conjur's
  *		API, "JWT Authenticator")
+ *	CONJUR_AUTHN_URL .../authn-k8s/{service} with CONJUR_AUTHN_LOGIN
+ *		POST .../authn-k8s/{service}/{account}/{host id}/authenticate
+ *		over mutual TLS, with the client certificate of conjurk8s.c
  *
  * Logins ask for "Accept-Encoding: base64", and Conjur answers with the
  * token in base64, which is what the Authorization header carries; a
@@ -41,7 +44,8 @@
 enum conjur_authn {
 	AUTHN_API_KEY,
 	AUTHN_TOKEN_FILE,
-	AUTHN_JWT
+	AUTHN_JWT,
+	AUTHN_K8S
 };
 
 static struct {
@@ -54,6 +58,8 @@ static struct {
 	struct secret		*apikey;
 	char			 file[PATH_MAX];	/* token or JWT */
 	struct https_req	*hr;		/* the login in flight */
+	struct event_base	*base;		/* authn-k8s's, for its login */
+	int			 timeout_ms;
 } ca;
 
 /*
@@ -122,6 +128,9 @@ status_why(int status, int *error)
 		case AUTHN_API_KEY:
 			return "refused: check CONJUR_AUTHN_LOGIN and "
 			    "CONJUR_AUTHN_API_KEY";
+		case AUTHN_K8S:
+			return "refused: check CONJUR_AUTHN_LOGIN and the "
+			    "host's annotations";
 		default:
 			return "refused: check the JWT and the host id";
 		}
@@ -156,6 +165,9 @@ login_done(void *arg, int error, const char *err, int status,
 		return;
 	}
 	if (status != 200) {
+		/* A certificate that Conjur no longer takes: a new one. */
+		if (ca.method == AUTHN_K8S && status == 401)
+			conjur_k8s_forget();
 		why = status_why(status, &r);
 		ptoken_fail(pt, r, "authenticate: HTTP %d, %s", status, why);
 		return;
@@ -191,6 +203,29 @@ login_file(struct ptoken *pt)
 	ptoken_set(pt, tok, 0);
 }
 
+/* The authenticate request of authn-k8s, once the certificate is held. */
+static void
+k8s_ready(void *arg, int error, const char *err,
+    const struct https_server *mtls)
+{
+	struct ptoken		*pt = arg;
+	struct https_header	 hdrs[2];
+
+	if (error != 0) {
+		ptoken_fail(pt, error, "%s", err);
+		return;
+	}
+	hdrs[0].name = "Accept-Encoding";
+	hdrs[0].value = "base64";
+	hdrs[1].name = "Content-Type";
+	hdrs[1].value = "text/plain";
+	if ((ca.hr = https_request(ca.base, mtls, HTTPS_POST, ca.uri, hdrs,
+	    nitems(hdrs), NULL, 0, ca.timeout_ms, CONJUR_TOKEN_BODY,
+	    login_done, pt)) == NULL)
+		ptoken_fail(pt, ERR_SYS, "authenticate: cannot start the "
+		    "request");
+}
+
 static void
 login(struct ptoken *pt, struct event_base *base, int timeout_ms,
     const struct secret *cur, void *arg)
@@ -206,6 +241,15 @@ login(struct ptoken *pt, struct event_base *base, int timeout_ms,
 	(void)arg;
 	if (ca.method == AUTHN_TOKEN_FILE) {
 		login_file(pt);
+		return;
+	}
+	if (ca.method == AUTHN_K8S) {
+		ca.base = base;
+		ca.timeout_ms = timeout_ms;
+		if ((r = conjur_k8s_cert(base, timeout_ms, k8s_ready,
+		    pt)) != 0)
+			ptoken_fail(pt, r, "authn-k8s: cannot ask for a client "
+			    "certificate");
 		return;
 	}
 	hdrs[0].name = "Accept-Encoding";
@@ -250,6 +294,8 @@ login_abort(struct ptoken *pt, void *arg)
 	(void)arg;
 	https_abort(ca.hr);
 	ca.hr = NULL;
+	if (ca.method == AUTHN_K8S)
+		conjur_k8s_abort();
 }
 
 /* Append "/" and each part, percent-encoded, to ca.uri. */
@@ -318,19 +364,28 @@ setup_jwt(const char *prefix, const char *service, const char *account,
 	return r != 0 ? r : uri_add(parts + 2, 1);
 }
 
-/* CONJUR_AUTHN_URL: authn-jwt on a server of its own (authn-k8s: not yet). */
+/* CONJUR_AUTHN_URL: authn-jwt or authn-k8s, on a server of its own. */
 static int
 setup_authn_url(const char *url, const char *account, char *err,
     size_t errlen)
 {
-	char	 prefix[CONJUR_PREFIX_MAX + 1];
-	int	 r;
+	const char	*login = penv("CONJUR_AUTHN_LOGIN");
+	const char	*parts[] = { account, login, "authenticate" };
+	char		 prefix[CONJUR_PREFIX_MAX + 1];
+	int		 r;
 
 	if (strstr(url, "/authn-k8s/") != NULL) {
-		snprintf(err, errlen, "CONJUR_AUTHN_URL %.200s: authn-k8s is "
-		    "not supported yet (authn-jwt with the pod's service "
-		    "account token does the same job)", url);
-		return ERR_INVAL;
+		if (login == NULL) {
+			snprintf(err, errlen, "authn-k8s needs "
+			    "CONJUR_AUTHN_LOGIN, the host id");
+			return ERR_INVAL;
+		}
+		ca.method = AUTHN_K8S;
+		if ((r = conjur_k8s_setup(url, login, prefix, sizeof(prefix),
+		    err, errlen)) != 0)
+			return r;
+		snprintf(ca.uri, sizeof(ca.uri), "%s", prefix);
+		return uri_add(parts, nitems(parts));
 	}
 	if (strstr(url, "/authn-jwt/") == NULL) {
 		snprintf(err, errlen, "CONJUR_AUTHN_URL %.200s names neither "
@@ -376,7 +431,9 @@ setup_method(const struct https_server *srv, const char *prefix,
 	}
 	ca.method = AUTHN_JWT;
 	if ((v = penv("CONJUR_AUTHN_URL")) != NULL) {
-		snprintf(what, whatlen, "authn-jwt at %.200s", v);
+		snprintf(what, whatlen, "%s at %.200s",
+		    strstr(v, "/authn-k8s/") != NULL ? "authn-k8s" : "authn-jwt",
+		    v);
 		return setup_authn_url(v, account, err, errlen);
 	}
 	if ((v = penv("CONJUR_AUTHN_TYPE")) != NULL && strcmp(v, "jwt") == 0) {
@@ -390,7 +447,7 @@ setup_method(const struct https_server *srv, const char *prefix,
 	}
 	snprintf(err, errlen, "no credentials: set CONJUR_AUTHN_LOGIN and "
 	    "CONJUR_AUTHN_API_KEY, or CONJUR_AUTHN_TOKEN_FILE, or "
-	    "CONJUR_AUTHN_URL (authn-jwt)");
+	    "CONJUR_AUTHN_URL (authn-jwt or authn-k8s)");
 	return ERR_INVAL;
 }
 
@@ -416,6 +473,7 @@ conjur_auth_cleanup(void)
 {
 	ptoken_free(ca.pt);
 	https_abort(ca.hr);
+	conjur_k8s_cleanup();
 	secret_free(ca.apikey);
 	https_server_clear(&ca.authn_srv);
 	memset(&ca, 0, sizeof(ca));

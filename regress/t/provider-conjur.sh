@@ -9,8 +9,10 @@
 # the id and the status, never a value, the API key or the token; a rotated
 # value is seen at the next get; a token file is read at each get;
 # authn-jwt logs in with the JWT of JWT_TOKEN_PATH; accessToken gives the
-# token; Conjur Cloud's base path (/api); CONJUR_SSL_CERTIFICATE; settings
-# that cannot work fail setup.
+# token; authn-k8s gets its client certificate injected (a CSR, the file
+# written by the stand-in as Conjur's kubectl exec would, mutual TLS) and
+# keeps it across logins; Conjur Cloud's base path (/api);
+# CONJUR_SSL_CERTIFICATE; settings that cannot work fail setup.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
 . "$TOP/regress/standin.sh"
@@ -44,7 +46,7 @@ conjur_data()
 	    \"denied\": [\"dev:variable:secret\"] $1}"
 }
 conjur_data
-standin_start CJ fakeconjur.py "$T/conjur.json"
+standin_start CJ fakeconjur.py "$T/conjur.json" --client-ca "$STANDIN_CA"
 
 export CONJUR_APPLIANCE_URL=https://127.0.0.1:$CJ_PORT
 export CONJUR_ACCOUNT=dev CONJUR_CERT_FILE=$STANDIN_CA
@@ -278,6 +280,47 @@ get conjur db/password
 expect_error "authn-jwt with a JWT refused" "authenticate: HTTP 401, refused: check the JWT"
 unset CONJUR_AUTHN_URL JWT_TOKEN_PATH CONJUR_AUTHN_JWT_HOST_ID
 
+# authn-k8s: a CSR to inject_client_cert, the certificate that "Conjur"
+# writes into the container, authenticate over mutual TLS with it.
+mkdir -m 0755 "$T/ssl"
+K8S_HOST=host/conjur/authn-k8s/cluster/apps/app
+K8S=", \"k8s_service\": \"cluster\", \"k8s_host\": \"$K8S_HOST\",
+    \"k8s_namespace\": \"ns1\", \"k8s_pod\": \"pod1\",
+    \"k8s_ca\": \"$STANDIN_TLS\", \"k8s_cert_path\": \"$T/ssl/client.pem\""
+conjur_data "$K8S"
+export CONJUR_AUTHN_URL=https://127.0.0.1:$CJ_PORT/authn-k8s/cluster
+export CONJUR_AUTHN_LOGIN=$K8S_HOST MY_POD_NAMESPACE=ns1 MY_POD_NAME=pod1
+export CONJUR_CLIENT_CERT_PATH=$T/ssl/client.pem
+export CONJUR_CLIENT_CERT_RETRY_COUNT_LIMIT=2
+: >"$CJ_LOG"
+expect_value=1
+get -r 2 conjur db/password
+expect_ok "authn-k8s: two gets" "$(hex "$PASSWORD")"
+[ "$(requests 'POST /authn-k8s/cluster/inject_client_cert 202')" = 1 ] &&
+    [ "$(requests 'POST /authn-k8s/cluster/dev/host%2Fconjur%2Fauthn-k8s%2Fcluster%2Fapps%2Fapp/authenticate 200')" = 1 ] ||
+    fail "authn-k8s: not one injection and one login: $(cat "$CJ_LOG")"
+[ ! -e "$T/ssl/client.pem" ] || fail "authn-k8s: the certificate file is left"
+ok "authn-k8s: one injection, one login over mutual TLS; the file removed"
+# A revoked token: a new login, with the certificate held.
+: >"$CJ_LOG"
+between "authn-k8s, revoked token" "$T/k8s" "$K8S, \"token_generation\": 3"
+[ "$(requests 'POST /authn-k8s/cluster/inject_client_cert .*')" = 1 ] &&
+    [ "$(requests 'POST /authn-k8s/cluster/dev/.*/authenticate 200')" = 2 ] ||
+    fail "authn-k8s, revoked token: $(cat "$CJ_LOG")"
+ok "authn-k8s: a revoked token, a new login with the certificate held"
+expect_value=0
+conjur_data "$K8S, \"k8s_inject\": false"
+get conjur db/password
+expect_error "authn-k8s: no certificate written" "the client certificate at $T/ssl/client.pem: it did not appear within 2 s"
+conjur_data "$K8S"
+MY_POD_NAME=other get conjur db/password
+expect_error "authn-k8s: another pod" "inject_client_cert: HTTP 401"
+conjur_data "$K8S, \"k8s_host\": \"host/conjur/authn-k8s/cluster/apps/other\""
+get conjur db/password
+expect_error "authn-k8s: another host" "inject_client_cert: HTTP 401"
+unset CONJUR_AUTHN_URL MY_POD_NAMESPACE MY_POD_NAME CONJUR_CLIENT_CERT_PATH
+conjur_data
+
 # Settings that cannot work fail setup.
 # bad WHAT PATTERN ENV-ARG...: provget under env(1) ENV-ARGs.
 bad()
@@ -300,9 +343,12 @@ bad "http:// elsewhere" "CONJUR_APPLIANCE_URL http://192.0.2.1: plain http" \
 bad "a query in the URL" "CONJUR_APPLIANCE_URL .*only scheme" \
     "CONJUR_APPLIANCE_URL=https://conjur/?x=1"
 bad "no credentials" "no credentials" -u CONJUR_AUTHN_API_KEY
-bad "authn-k8s" "CONJUR_AUTHN_URL .*authn-k8s is not supported yet" \
+bad "authn-k8s without the pod" "authn-k8s needs MY_POD_NAMESPACE and MY_POD_NAME" \
     -u CONJUR_AUTHN_API_KEY \
     CONJUR_AUTHN_URL=https://conjur/authn-k8s/cluster
+bad "authn-k8s with a user" "CONJUR_AUTHN_LOGIN bob: authn-k8s needs a host id" \
+    -u CONJUR_AUTHN_API_KEY CONJUR_AUTHN_LOGIN=bob MY_POD_NAME=p \
+    MY_POD_NAMESPACE=n CONJUR_AUTHN_URL=https://conjur/authn-k8s/cluster
 bad "authn-jwt without its JWT" "JWT_TOKEN_PATH: .*$T/nojwt" \
     -u CONJUR_AUTHN_API_KEY JWT_TOKEN_PATH="$T/nojwt" \
     CONJUR_AUTHN_URL=https://conjur/authn-jwt/x

@@ -9,6 +9,15 @@ of cyberark/conjur's authn and secrets controllers):
        body: the API key; 401 with an empty body when wrong
   POST /authn-jwt/{service}/{account}[/{host}]/authenticate
        form body jwt=...; 401 when the JWT is not the one configured
+  POST /authn-k8s/{service}/inject_client_cert    "Kubernetes Authenticator"
+       the CSR of conjur-authn-k8s-client (CN the host id's tail, the
+       Host-Id-Prefix header the rest, '/' as '.'; SAN URI spiffe://
+       cluster.local/namespace/{ns}/podname/{pod}), signed with the CA of
+       k8s_ca (ca.crt, ca.key; openssl(1)) and written to k8s_cert_path,
+       as Conjur does into the pod with kubectl exec; 202
+  POST /authn-k8s/{service}/{account}/{host}/authenticate
+       over mutual TLS (start with --client-ca): the client certificate
+       must be one for that host
   GET  /secrets/{account}/{kind}/{id}              "Retrieve a secret"
        the raw value (application/octet-stream)
   GET  /secrets?variable_ids=a:k:x,a:k:y           "Batch retrieval"
@@ -30,13 +39,18 @@ The state file (re-read on change; see standin.py for faults):
    "variables": {"dev:variable:db/password": "text",
                  "dev:variable:bin": {"hex": "00ff0a"}},
    "denied": ["dev:variable:secret"], "prefix": "/api",
-   "token_ttl": 480, "token_generation": 0}
+   "token_ttl": 480, "token_generation": 0,
+   "k8s_service": "cluster", "k8s_host": "host/.../app",
+   "k8s_namespace": "ns", "k8s_pod": "pod", "k8s_ca": "/dir",
+   "k8s_cert_path": "/path/client.pem", "k8s_inject": true}
 """
 
 import base64
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -119,6 +133,64 @@ class Conjur(standin.Handler):
             return 401, b"", [("Content-Type", "text/plain")]
         return self.issue(conf, host or "jwt", headers)
 
+    def inject(self, conf, headers, body):
+        """Check the CSR against the host, sign it, write the cert."""
+        host = conf.get("k8s_host", "")
+        with tempfile.TemporaryDirectory() as d:
+            csr = os.path.join(d, "csr")
+            with open(csr, "wb") as f:
+                f.write(body)
+            out = subprocess.run(
+                ["openssl", "req", "-in", csr, "-noout", "-text",
+                 "-subject", "-nameopt", "RFC2253"],
+                capture_output=True, text=True)
+            if out.returncode != 0:
+                return error(400, "bad_request", "not a CSR")
+            cn = [l[len("subject=CN="):] for l in out.stdout.splitlines()
+                  if l.startswith("subject=CN=")]
+            san = "URI:spiffe://cluster.local/namespace/%s/podname/%s" % (
+                conf.get("k8s_namespace"), conf.get("k8s_pod"))
+            prefix = headers.get("Host-Id-Prefix", "")
+            if not cn or san not in out.stdout or \
+                    "%s/%s" % (prefix.replace(".", "/"),
+                               cn[0].replace(".", "/")) != host:
+                return 401, b"", [("Content-Type", "text/plain")]
+            if not conf.get("k8s_inject", True):
+                return 202, b"", [("Content-Type", "text/plain")]
+            ca = conf["k8s_ca"]
+            crt = os.path.join(d, "crt")
+            if subprocess.run(
+                    ["openssl", "x509", "-req", "-in", csr, "-days", "1",
+                     "-CA", os.path.join(ca, "ca.crt"),
+                     "-CAkey", os.path.join(ca, "ca.key"),
+                     "-copy_extensions", "copy", "-out", crt],
+                    capture_output=True).returncode != 0:
+                return error(500, "internal", "cannot sign")
+            with open(crt, "rb") as f:
+                pem = f.read()
+        with open(conf["k8s_cert_path"], "wb") as f:
+            f.write(pem)
+        return 202, b"", [("Content-Type", "text/plain")]
+
+    def authn_k8s(self, conf, parts, headers, body):
+        # authn-k8s/{service}/inject_client_cert, or
+        # authn-k8s/{service}/{account}/{host}/authenticate
+        if len(parts) < 3 or parts[1] != conf.get("k8s_service"):
+            return error(404, "not_found", "no such authenticator")
+        if parts[2:] == ["inject_client_cert"]:
+            return self.inject(conf, headers, body)
+        if len(parts) != 5 or parts[4] != "authenticate" or \
+                parts[2] != conf.get("account"):
+            return error(404, "not_found", "no route")
+        host = conf.get("k8s_host", "")
+        cert = self.request.getpeercert() or {}
+        cn = [v for rdn in cert.get("subject", ()) for k, v in rdn
+              if k == "commonName"]
+        tail = host.split("/")[-3 if host.count("/") >= 3 else -1:]
+        if parts[3] != host or cn != [".".join(tail)]:
+            return 401, b"", [("Content-Type", "text/plain")]
+        return self.issue(conf, host, headers)
+
     def lookup(self, conf, rid):
         if rid in conf.get("denied", []):
             return error(403, "forbidden", "Forbidden")
@@ -166,6 +238,8 @@ class Conjur(standin.Handler):
             return self.authn(conf, parts, headers, body)
         if method == "POST" and parts[0] == "authn-jwt":
             return self.authn_jwt(conf, parts, headers, body)
+        if method == "POST" and parts[0] == "authn-k8s":
+            return self.authn_k8s(conf, parts, headers, body)
         if method != "GET" or parts[0] != "secrets":
             return error(404, "not_found", "no route")
         if not self.authorized(conf, headers):

@@ -188,9 +188,13 @@ expect_error "an empty kind" "an empty or too long part"
 CONJUR_AUTHN_API_KEY=wrong get conjur db/password
 expect_error "a wrong API key" "conjur: authenticate: HTTP 401, refused: check CONJUR_AUTHN_LOGIN and CONJUR_AUTHN_API_KEY"
 
-conjur_data ', "fault": "slow", "delay": 3, "fault_paths": ["/secrets"]'
+conjur_data ', "fault": "slow", "delay": 2, "fault_paths": ["/secrets"]'
+: >"$CJ_LOG"
 get -t 1000 conjur db/password
 expect_error "a slow answer" "within 1000 ms"
+# Its late answer, before the log counts requests again.
+wait_for_log "^GET /secrets/.* 200$" 5 "$CJ_LOG" ||
+    fail "the slow answer never came: $(cat "$CJ_LOG")"
 conjur_data ', "fault": "hang", "fault_paths": ["/authn"]'
 get -t 1000 conjur db/password
 expect_error "a login that hangs" "within 1000 ms"

@@ -107,8 +107,7 @@ token_from(const unsigned char *p, size_t len, struct secret **out,
 	/* It must be base64 of a JSON object. */
 	if (b64_decode((const char *)s->data, n, B64_STD, &raw) != 0 ||
 	    raw->len == 0 || raw->data[0] != '{') {
-		if (raw != NULL)
-			secret_free(raw);
+		secret_free(raw);
 		secret_free(s);
 		*why = "the token is neither JSON nor base64 of JSON";
 		return ERR_FORMAT;

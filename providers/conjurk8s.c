@@ -3,8 +3,8 @@
  * authenticate request over mutual TLS needs, got as the
  * conjur-authn-k8s-client gets it (Conjur's "Kubernetes Authenticator"):
  *
- *	1. a key pair of our own (RSA 2048, in OpenSSL's memory, which is
- *	   wiped when freed), and a CSR for it: CN the host id's last part
+ *	1. a key pair of our own (RSA 2048, made at setup, in OpenSSL's
+ *	   memory, which is wiped when freed), and a CSR for it: CN the host id's last part
  *	   (its last three when it has four or more), the SAN URI
  *	   spiffe://cluster.local/namespace/{MY_POD_NAMESPACE}/podname/
  *	   {MY_POD_NAME};
@@ -173,6 +173,12 @@ conjur_k8s_setup(const char *url, const char *login, char *prefix,
 	}
 	snprintf(k8s.inject_uri, sizeof(k8s.inject_uri),
 	    "%s/inject_client_cert", prefix);
+	/* Now, not on the loop: an RSA key takes a while to make. */
+	if ((k8s.key = EVP_RSA_gen(2048)) == NULL) {
+		https_server_clear(&k8s.srv);
+		snprintf(err, errlen, "authn-k8s: cannot make a key pair");
+		return ERR_SYS;
+	}
 	k8s.ready = 1;
 	return 0;
 }
@@ -386,10 +392,6 @@ conjur_k8s_cert(struct event_base *base, int timeout_ms, conjur_k8s_cb *cb,
 	    (k8s.ev_poll = evtimer_new(base, poll_cb, NULL)) == NULL) {
 		k8s.cb = NULL;
 		return ERR_NOMEM;
-	}
-	if (k8s.key == NULL && (k8s.key = EVP_RSA_gen(2048)) == NULL) {
-		k8s.cb = NULL;
-		return ERR_SYS;
 	}
 	if ((csr = make_csr()) == NULL) {
 		k8s.cb = NULL;

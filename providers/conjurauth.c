@@ -330,7 +330,7 @@ setup_jwt(const char *prefix, const char *service, const char *account,
     char *err, size_t errlen)
 {
 	const char	*parts[] = { "authn-jwt", service, "authenticate" };
-	const char	*host, *path;
+	const char	*host;
 	struct secret	*jwt;
 	int		 r;
 
@@ -341,14 +341,9 @@ setup_jwt(const char *prefix, const char *service, const char *account,
 		    CONJUR_LOGIN_MAX);
 		return ERR_INVAL;
 	}
-	if ((path = penv("JWT_TOKEN_PATH")) == NULL)
-		path = JWT_DEFAULT_PATH;
-	if (path[0] != '/' || strlen(path) >= sizeof(ca.file)) {
-		snprintf(err, errlen, "JWT_TOKEN_PATH %.200s is not an "
-		    "absolute path", path);
-		return ERR_INVAL;
-	}
-	snprintf(ca.file, sizeof(ca.file), "%s", path);
+	if ((r = penv_path("JWT_TOKEN_PATH", JWT_DEFAULT_PATH, ca.file,
+	    sizeof(ca.file), err, errlen)) != 0)
+		return r;
 	if ((r = penv_read_file("JWT_TOKEN_PATH", ca.file, CONJUR_JWT_MAX,
 	    &jwt, err, errlen)) != 0)
 		return r;
@@ -417,16 +412,11 @@ setup_method(const struct https_server *srv, const char *prefix,
 		snprintf(what, whatlen, "API key of %.200s", login);
 		return setup_api_key(prefix, account, login, err, errlen);
 	}
-	if ((v = penv("CONJUR_AUTHN_TOKEN_FILE")) != NULL) {
+	if ((r = penv_path("CONJUR_AUTHN_TOKEN_FILE", NULL, ca.file,
+	    sizeof(ca.file), err, errlen)) != ERR_NOTFOUND) {
 		ca.method = AUTHN_TOKEN_FILE;
-		if (v[0] != '/' || strlen(v) >= sizeof(ca.file)) {
-			snprintf(err, errlen, "CONJUR_AUTHN_TOKEN_FILE %.200s "
-			    "is not an absolute path", v);
-			return ERR_INVAL;
-		}
-		snprintf(ca.file, sizeof(ca.file), "%s", v);
-		snprintf(what, whatlen, "token file %.200s", v);
-		return 0;
+		snprintf(what, whatlen, "token file %.200s", ca.file);
+		return r;
 	}
 	ca.method = AUTHN_JWT;
 	if ((v = penv("CONJUR_AUTHN_URL")) != NULL) {

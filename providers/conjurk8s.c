@@ -144,14 +144,9 @@ conjur_k8s_setup(const char *url, const char *login, char *prefix,
 		return r;
 	snprintf(k8s.san, sizeof(k8s.san), "URI:spiffe://cluster.local/"
 	    "namespace/%s/podname/%s", ns, pod);
-	if ((v = penv("CONJUR_CLIENT_CERT_PATH")) == NULL)
-		v = CERT_DEFAULT_PATH;
-	if (v[0] != '/' || strlen(v) >= sizeof(k8s.path)) {
-		snprintf(err, errlen, "CONJUR_CLIENT_CERT_PATH %.200s is not "
-		    "an absolute path", v);
-		return ERR_INVAL;
-	}
-	snprintf(k8s.path, sizeof(k8s.path), "%s", v);
+	if ((r = penv_path("CONJUR_CLIENT_CERT_PATH", CERT_DEFAULT_PATH,
+	    k8s.path, sizeof(k8s.path), err, errlen)) != 0)
+		return r;
 	k8s.wait_ms = CERT_WAIT_DEFAULT_S * 1000;
 	if ((v = penv("CONJUR_CLIENT_CERT_RETRY_COUNT_LIMIT")) != NULL) {
 		if (port_parse(v, strlen(v), &n) != 0 || n > 600) {

@@ -359,6 +359,12 @@ bad "authn-k8s with a user" "CONJUR_AUTHN_LOGIN bob: authn-k8s needs a host id" 
 bad "authn-jwt without its JWT" "JWT_TOKEN_PATH: .*$T/nojwt" \
     -u CONJUR_AUTHN_API_KEY JWT_TOKEN_PATH="$T/nojwt" \
     CONJUR_AUTHN_URL=https://conjur/authn-jwt/x
+bad "a relative token file" "CONJUR_AUTHN_TOKEN_FILE token is not an absolute path" \
+    -u CONJUR_AUTHN_API_KEY CONJUR_AUTHN_TOKEN_FILE=token
+bad "a relative certificate path" "CONJUR_CLIENT_CERT_PATH ssl/c.pem is not an absolute path" \
+    -u CONJUR_AUTHN_API_KEY MY_POD_NAME=p MY_POD_NAMESPACE=n \
+    CONJUR_CLIENT_CERT_PATH=ssl/c.pem \
+    CONJUR_AUTHN_URL=https://conjur/authn-k8s/cluster
 bad "a missing CA file" "cannot load CA certificates from $T/none" \
     CONJUR_CERT_FILE="$T/none"
 bad "a PEM that is none" "CONJUR_SSL_CERTIFICATE holds no PEM certificate" \

@@ -43,6 +43,7 @@ conjur_data()
 	        \"dev:variable:db/user\": \"scram_user\",
 	        \"dev:variable:bin\": {\"hex\": \"$BIN\"},
 	        \"dev:variable:x,y\": \"comma\",
+	        \"dev:variable:slow\": \"late\",
 	        \"prod:variable:db/password\": \"other\"},
 	    \"denied\": [\"dev:variable:secret\"] $1}"
 }
@@ -190,13 +191,10 @@ expect_error "an empty kind" "an empty or too long part"
 CONJUR_AUTHN_API_KEY=wrong get conjur db/password
 expect_error "a wrong API key" "conjur: authenticate: HTTP 401, refused: check CONJUR_AUTHN_LOGIN and CONJUR_AUTHN_API_KEY"
 
+# Of a variable of its own: its late answer's log line is counted nowhere.
 conjur_data ', "fault": "slow", "delay": 2, "fault_paths": ["/secrets"]'
-: >"$CJ_LOG"
-get -t 1000 conjur db/password
+get -t 1000 conjur slow
 expect_error "a slow answer" "within 1000 ms"
-# Its late answer, before the log counts requests again.
-wait_for_log "^GET /secrets/.* 200$" 5 "$CJ_LOG" ||
-    fail "the slow answer never came: $(cat "$CJ_LOG")"
 conjur_data ', "fault": "hang", "fault_paths": ["/authn"]'
 get -t 1000 conjur db/password
 expect_error "a login that hangs" "within 1000 ms"
@@ -247,7 +245,7 @@ export CONJUR_AUTHN_TOKEN_FILE=$T/token
 : >"$CJ_LOG"
 get -r 2 conjur db/password
 [ "$rc" = 0 ] && [ "$(requests 'POST .*')" = 0 ] &&
-    [ "$(requests 'GET /secrets/.* 200')" = 2 ] ||
+    [ "$(requests 'GET /secrets/dev/variable/db%2Fpassword 200')" = 2 ] ||
     fail "token file: $out $(cat "$CJ_LOG")"
 ok "token file: two gets, no login"
 conjur_data ', "token_generation": 2'

@@ -24,7 +24,8 @@ PKGS="build-essential gcc make pkg-config
 	python3-requests wget python3-oauthlib
 	openssl procps util-linux coreutils clang libclang-rt-14-dev valgrind
 	python3 mandoc curl systemd jq
-	openssh-server openssh-sftp-server openssh-client"
+	openssh-server openssh-sftp-server openssh-client
+	keyutils"
 
 WORKER_USER=_airlock
 CHROOT_DIR=/var/empty/airlock

@@ -11,6 +11,8 @@
  *   u64 start time (seconds since the epoch), string version,
  *   u8 ready, u8 draining, u32 workers, u32 maxWorkers,
  *   u32 health workers, u32 their maximum,
+ *   u32 p (at most FIG_PROVIDERS_MAX), then p times: string provider,
+ *	FIG_NOUTCOMES x u64 look-ups by outcome;
  *   u32 services omitted, u32 n, then n times:
  *	string name, string listenOn ("" once no longer configured),
  *	u8 configured, u8 listening, u32 active, u64 accepted,
@@ -68,6 +70,27 @@ enum fig_reason {
 };
 extern const char *const fig_reason_names[FIG_NREASONS];
 
+/*
+ * How a provider's look-up ended (label "outcome"): counted per request
+ * in providers/provider.c, cache hits in monitor/creds.c.
+ */
+enum fig_outcome {
+	FIG_P_OK = 0,
+	FIG_P_ERROR,		/* any other failure */
+	FIG_P_TIMEOUT,		/* the deadline, or the provider's own */
+	FIG_P_DENIED,		/* refused: 401, 403, a permission */
+	FIG_P_NOTFOUND,		/* no such secret, key or field */
+	FIG_P_CACHE_HIT,	/* credentialCacheTTL answered instead */
+	FIG_NOUTCOMES
+};
+extern const char *const fig_outcome_names[FIG_NOUTCOMES];
+#define FIG_PROVIDERS_MAX	32
+
+struct fig_provider {
+	char		*name;
+	uint64_t	 outcome[FIG_NOUTCOMES];
+};
+
 struct fig_hist {
 	uint64_t	 buckets[FIG_NBUCKETS + 1];	/* not cumulative */
 	uint64_t	 sum_us;
@@ -97,6 +120,8 @@ struct figures {
 	uint32_t	 omitted;
 	struct fig_service *services;
 	size_t		 nservices;
+	struct fig_provider *providers;
+	size_t		 nproviders;
 };
 
 void		 fig_init(struct figures *);
@@ -104,6 +129,8 @@ void		 fig_free(struct figures *);
 /* Append a zeroed service with these names (copied). */
 struct fig_service *fig_add_service(struct figures *, const char *name,
 		    const char *listen);
+/* Append a provider's counters under this name (copied). */
+struct fig_provider *fig_add_provider(struct figures *, const char *name);
 void		 fig_hist_observe(struct fig_hist *, uint64_t us);
 uint64_t	 fig_hist_count(const struct fig_hist *);
 /*

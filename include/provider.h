@@ -10,6 +10,7 @@
 #define AIRLOCK_PROVIDER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct event_base;
 struct evdns_base;
@@ -62,5 +63,15 @@ struct provider_req *provider_get(struct event_base *, const char *provider,
 		    provider_cb *, void *arg);
 /* Forget a pending request: its callback will not be called. */
 void		 provider_cancel(struct provider_req *);
+
+/*
+ * The counters behind /metrics (figures.h's outcomes): each request is
+ * counted once as its caller hears the answer (a cancelled one is not);
+ * a credentialCacheTTL hit is counted by the cache for each provider it
+ * stood in for.  provider_counts_at gives the i-th provider's name and
+ * counters, or NULL past the last.
+ */
+void		 provider_count_cache_hit(const char *provider);
+const char	*provider_counts_at(size_t i, uint64_t *counts);
 
 #endif

@@ -23,6 +23,16 @@ struct sandbox_opts {
 	int		 trap_debug;	/* SIGSYS trap naming the syscall */
 };
 
+/*
+ * Step 0 of sandbox_apply, exposed for its test: leave the session
+ * keyring inherited from airlockd for a new, empty, anonymous one, so
+ * that the worker possesses none of the keys that airlockd's session can
+ * reach (the keyring provider's; root's user keyring, which a login
+ * session links).  0, or -1 with errno; ENOSYS and EPERM (no keyrings
+ * here, or keyctl refused by a container's filter, which the worker then
+ * cannot call either) count as done.
+ */
+int		 sandbox_leave_keyrings(void);
 /* Apply everything; on error err says which step failed. */
 int		 sandbox_apply(const struct sandbox_opts *, char *err,
 		    size_t errlen);

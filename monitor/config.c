@@ -48,10 +48,13 @@
 #define CONFIG_MAX_SIZE		(4 * 1024 * 1024)
 #define CONFIG_VALUE_MAX	(MSG_MAX_STRING / 2)	/* fits an ASSIGN */
 
-/* Secretless Broker's providers; provider_exists() says which airlock has. */
+/*
+ * Secretless Broker's providers, then airlock's own; provider_exists()
+ * says which this airlock has.
+ */
 static const char *const provider_names[] = {
 	"literal", "env", "file", "vault", "conjur", "aws", "kubernetes",
-	"keychain", "credential", "systemd",
+	"keychain", "credential", "systemd", "gcp", "azure", "keyring",
 };
 
 /*

@@ -110,6 +110,11 @@ struct service {
 	size_t		 nallowed_uids;
 	gid_t		*allowed_gids;
 	size_t		 nallowed_gids;
+	/*
+	 * credentialCacheTTL: how long the credentials fetched for one
+	 * connection serve the next ones (creds.c); 0, the default: never.
+	 */
+	int		 cache_ttl_ms;
 };
 
 /*

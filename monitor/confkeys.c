@@ -557,6 +557,8 @@ static const struct kw service_keys[] = {
 	{ "allowedUsers", set_peers, 0, 0, 0, NULL, NULL, KW_NODE | KW_UNIX },
 	{ "allowedGroups", set_peers, 0, 1, 0, NULL, NULL,
 	    KW_NODE | KW_UNIX },
+	{ "credentialCacheTTL", set_duration, SV(cache_ttl_ms), 0, MS_HOUR,
+	    NULL, "0", 0 },
 };
 
 const char *

@@ -4,9 +4,20 @@
  * references (so that the Vault provider can read several fields of one
  * secret with one GET), all in flight at once, collected into guarded
  * memory.  The first error ends the resolution and cancels the rest.
+ *
+ * A service with credentialCacheTTL keeps the credentials of a successful
+ * resolution, in guarded memory, for the next connections until the TTL
+ * has passed: fewer look-ups, and a rotated secret seen that much later
+ * (the trade-off of airlock.yml(5)).  Off by default.  The cache is
+ * dropped at a reload, which is how an operator says that something has
+ * changed, and a service's entry when its backend refused the credentials
+ * (creds_cache_drop).  A hit answers from the event loop, as a provider
+ * does, never from inside creds_resolve.
  */
 #include <stdlib.h>
 #include <string.h>
+
+#include <event2/event.h>
 
 #include "config.h"
 #include "errors.h"
@@ -27,6 +38,8 @@ struct cred_group {
 };
 
 struct cred_req {
+	const struct service	*svc;
+	struct event		*ev_hit;	/* answered from the cache */
 	creds_cb		*cb;
 	void			*arg;
 	struct creds		*creds;
@@ -64,6 +77,133 @@ creds_get(const struct creds *c, const char *name)
 	return NULL;
 }
 
+/* A service's cached credentials, freed when the TTL has passed. */
+struct cache_entry {
+	const struct service	*svc;
+	struct creds		*creds;
+	uint64_t		 expires_us;	/* metrics_now_us() */
+	struct event		*ev_expire;
+	struct cache_entry	*next;
+};
+static struct cache_entry	*cache;
+
+/* A copy in guarded memory, or NULL. */
+static struct creds *
+creds_copy(const struct creds *c)
+{
+	struct creds	*d;
+	size_t		 i;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL ||
+	    (d->names = calloc(c->n + 1, sizeof(char *))) == NULL ||
+	    (d->values = calloc(c->n + 1, sizeof(struct secret *))) == NULL) {
+		if (d != NULL)
+			free(d->names);
+		free(d);
+		return NULL;
+	}
+	d->n = c->n;
+	for (i = 0; i < c->n; i++)
+		if ((d->names[i] = strdup(c->names[i])) == NULL ||
+		    (d->values[i] = secret_new(c->values[i]->data,
+		    c->values[i]->len)) == NULL) {
+			creds_free(d);
+			return NULL;
+		}
+	return d;
+}
+
+static void
+cache_entry_free(struct cache_entry *e)
+{
+	struct cache_entry	**pp;
+
+	for (pp = &cache; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	creds_free(e->creds);
+	event_free(e->ev_expire);
+	free(e);
+}
+
+static void
+cache_expired(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	cache_entry_free(arg);
+}
+
+static struct cache_entry *
+cache_find(const struct service *svc)
+{
+	struct cache_entry	*e;
+
+	for (e = cache; e != NULL; e = e->next)
+		if (e->svc == svc)
+			break;
+	/* Its timer may not have run yet in a busy loop iteration. */
+	if (e != NULL && metrics_now_us() >= e->expires_us) {
+		cache_entry_free(e);
+		e = NULL;
+	}
+	return e;
+}
+
+void
+creds_cache_drop(const struct service *svc)
+{
+	struct cache_entry	*e;
+
+	if ((e = cache_find(svc)) != NULL) {
+		log_debug("service %s: credential cache dropped", svc->name);
+		cache_entry_free(e);
+	}
+}
+
+void
+creds_cache_clear(void)
+{
+	while (cache != NULL)
+		cache_entry_free(cache);
+}
+
+/*
+ * Keep a copy for the service's TTL; only for a service of the running
+ * configuration (a worker of a replaced one may still be resolving).
+ * Nothing kept is no error: the next connection asks the providers.
+ */
+static void
+cache_store(const struct service *svc, const struct creds *c)
+{
+	struct cache_entry	*e;
+	struct timeval		 tv;
+
+	if (svc->cache_ttl_ms <= 0 || mon.conf == NULL ||
+	    config_service(mon.conf, svc->name) != svc)
+		return;
+	creds_cache_drop(svc);
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return;
+	e->svc = svc;
+	e->expires_us = metrics_now_us() + (uint64_t)svc->cache_ttl_ms * 1000;
+	tv.tv_sec = svc->cache_ttl_ms / 1000;
+	tv.tv_usec = (svc->cache_ttl_ms % 1000) * 1000;
+	if ((e->creds = creds_copy(c)) == NULL ||
+	    (e->ev_expire = evtimer_new(mon.base, cache_expired, e)) == NULL ||
+	    evtimer_add(e->ev_expire, &tv) != 0) {
+		creds_free(e->creds);
+		if (e->ev_expire != NULL)
+			event_free(e->ev_expire);
+		free(e);
+		return;
+	}
+	e->next = cache;
+	cache = e;
+}
+
 static void
 cred_req_free(struct cred_req *q)
 {
@@ -74,6 +214,8 @@ cred_req_free(struct cred_req *q)
 			provider_cancel(q->groups[i].preq);
 		free(q->groups[i].index);
 	}
+	if (q->ev_hit != NULL)
+		event_free(q->ev_hit);
 	creds_free(q->creds);
 	free(q->groups);
 	free(q);
@@ -118,8 +260,48 @@ group_done(void *arg, int error, const char *err, struct secret **values,
 		return;
 	c = q->creds;
 	q->creds = NULL;
+	cache_store(q->svc, c);
 	cred_req_free(q);
 	cb(cbarg, NULL, c);
+}
+
+static void
+cache_hit(evutil_socket_t fd, short what, void *arg)
+{
+	struct cred_req		*q = arg;
+	struct creds		*c = q->creds;
+	creds_cb		*cb = q->cb;
+	void			*cbarg = q->arg;
+
+	(void)fd;
+	(void)what;
+	q->creds = NULL;
+	cred_req_free(q);
+	cb(cbarg, NULL, c);
+}
+
+/* A request answered from the service's cache entry, or NULL. */
+static struct cred_req *
+cache_answer(struct cred_req *q, const struct service *svc)
+{
+	static const struct timeval now = { 0, 0 };
+	struct cache_entry	*e;
+	size_t			 i;
+
+	if (svc->cache_ttl_ms <= 0 || (e = cache_find(svc)) == NULL)
+		return NULL;
+	if ((q->creds = creds_copy(e->creds)) == NULL ||
+	    (q->ev_hit = evtimer_new(mon.base, cache_hit, q)) == NULL ||
+	    evtimer_add(q->ev_hit, &now) != 0) {
+		/* The providers, then. */
+		creds_free(q->creds);
+		q->creds = NULL;
+		return NULL;
+	}
+	for (i = 0; i < q->ngroups; i++)
+		provider_count_cache_hit(q->groups[i].provider);
+	log_debug("service %s: credentials from the cache", svc->name);
+	return q;
 }
 
 /* Sort the credentials into one group per provider. */
@@ -162,8 +344,13 @@ creds_resolve(const struct service *svc, creds_cb *cb, void *arg)
 		return NULL;
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return NULL;
+	q->svc = svc;
 	q->cb = cb;
 	q->arg = arg;
+	if (make_groups(q, svc) != 0)
+		goto fail;
+	if (cache_answer(q, svc) != NULL)
+		return q;
 	if ((q->creds = calloc(1, sizeof(*q->creds))) == NULL ||
 	    (q->creds->names = calloc(n + 1, sizeof(char *))) == NULL ||
 	    (q->creds->values = calloc(n + 1, sizeof(struct secret *))) ==
@@ -173,8 +360,6 @@ creds_resolve(const struct service *svc, creds_cb *cb, void *arg)
 	for (i = 0; i < n; i++)
 		if ((q->creds->names[i] = strdup(svc->creds[i].name)) == NULL)
 			goto fail;
-	if (make_groups(q, svc) != 0)
-		goto fail;
 	q->pending = q->ngroups;
 	for (i = 0; i < q->ngroups; i++) {
 		g = &q->groups[i];

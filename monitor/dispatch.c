@@ -234,7 +234,10 @@ answer_dial(struct worker *w, struct buf *b)
 		return ERR_FORMAT;
 	w->purpose = purpose;
 	w->state = W_DIALING;
-	/* Credentials are resolved for each connection, never cached. */
+	/*
+	 * Credentials are resolved for each connection, unless the service
+	 * sets credentialCacheTTL (creds.c).
+	 */
 	w->t_creds = metrics_now_us();
 	if ((w->creq = creds_resolve(w->svc, creds_done, w)) == NULL) {
 		metrics_failed(w, FIG_PROVIDER);
@@ -357,8 +360,11 @@ answer_authdone(struct worker *w, struct buf *b)
 		w->state = (w->conn->flags & MC_SESSION) ? W_SESSION : W_RELAY;
 	if (ok)
 		metrics_authenticated(w);
-	else
+	else {
 		metrics_failed(w, FIG_AUTH);
+		/* Cached credentials that failed are not tried again. */
+		creds_cache_drop(w->svc);
+	}
 	if (ok && w->method != 0)
 		wlog_info(w, "authenticated (%s)",
 		    mon_connector_method(w->conn, w->method));

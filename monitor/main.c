@@ -533,6 +533,7 @@ main(int argc, char **argv)
 	signals_close();
 	if (ev_drain != NULL)
 		event_free(ev_drain);
+	creds_cache_clear();
 	/* Before the loop goes: a provider's token has its events there. */
 	provider_cleanup();
 	evdns_base_free(mon.dns, 0);

@@ -29,6 +29,7 @@
 #include "figures.h"
 #include "log.h"
 #include "monitor.h"
+#include "provider.h"
 
 /* worker->failure: not yet known, or authenticated (never a failure). */
 #define OUTCOME_OPEN		0
@@ -258,6 +259,45 @@ snapshot_one(struct figures *f, const char *name, const char *listen,
 	return 0;
 }
 
+/* Does a configured service take credentials from this provider? */
+static int
+provider_in_use(const struct config *cf, const char *name)
+{
+	size_t	 i, k;
+
+	for (i = 0; i < cf->nservices; i++)
+		for (k = 0; k < cf->services[i].ncreds; k++)
+			if (strcmp(cf->services[i].creds[k].provider,
+			    name) == 0)
+				return 1;
+	return 0;
+}
+
+/*
+ * The providers' look-ups (providers/provider.c counts them): those that
+ * a service uses, from zero, and any other that has counted.
+ */
+static int
+snapshot_providers(struct figures *f, const struct config *cf)
+{
+	struct fig_provider	*p;
+	uint64_t		 c[FIG_NOUTCOMES];
+	const char		*name;
+	size_t			 i, k;
+	int			 any;
+
+	for (i = 0; (name = provider_counts_at(i, c)) != NULL; i++) {
+		for (k = 0, any = 0; k < FIG_NOUTCOMES; k++)
+			any |= c[k] != 0;
+		if (!any && !provider_in_use(cf, name))
+			continue;
+		if ((p = fig_add_provider(f, name)) == NULL)
+			return ERR_NOMEM;
+		memcpy(p->outcome, c, sizeof(p->outcome));
+	}
+	return 0;
+}
+
 int
 metrics_snapshot(struct figures *f)
 {
@@ -267,6 +307,8 @@ metrics_snapshot(struct figures *f)
 	int			 r;
 
 	f->start_time = start_time;
+	if ((r = snapshot_providers(f, cf)) != 0)
+		return r;
 	for (i = 0; i < cf->nservices; i++)
 		if ((r = snapshot_one(f, cf->services[i].name,
 		    cf->services[i].listen, 1)) != 0)

@@ -419,7 +419,10 @@ http_answer_headers(struct worker *w, struct buf *b)
 	memcpy(st->params, p, len);
 	st->params[len] = '\0';
 	st->paramslen = len;
-	/* Credentials are fetched for each request, never cached. */
+	/*
+	 * Credentials are fetched for each request, unless the service sets
+	 * credentialCacheTTL (creds.c).
+	 */
 	if (st->rt.svc->ncreds == 0) {
 		headers_answer(w, &none);
 		return 0;

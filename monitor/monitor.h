@@ -283,6 +283,12 @@ struct cred_req	*creds_resolve(const struct service *, creds_cb *, void *);
 void		 creds_cancel(struct cred_req *);
 const struct secret *creds_get(const struct creds *, const char *);
 void		 creds_free(struct creds *);
+/*
+ * credentialCacheTTL: forget one service's entry (its backend refused the
+ * credentials), or every entry (a reload, the exit).
+ */
+void		 creds_cache_drop(const struct service *);
+void		 creds_cache_clear(void);
 
 /*
  * dial.c: asynchronous connect with a deadline.  The callback gets the

@@ -199,6 +199,8 @@ reload_config(const char *why)
 	 * changed a password or a method on purpose, and says so by reloading.
 	 */
 	evidence_reset();
+	/* So do cached credentials (credentialCacheTTL). */
+	creds_cache_clear();
 	log_set_level(cli_debug ? LOG_LVL_DEBUG : nc->log_level);
 	log_set_output(nc->log_format, nc->log_target, nc->syslog_facility);
 	/* maxWorkers may have risen above what had stopped us. */

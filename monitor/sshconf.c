@@ -11,6 +11,9 @@
  * design first had, is airlock's own key for a Unix listener's peers
  * (confkeys.c): the remote users are allowedRemoteUsers.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -373,6 +376,7 @@ check_backend_key(struct cfgcheck *cc, struct service *svc,
 	const struct credential	*cr;
 	const struct cfgnode	*n, *fp, *kh;
 	struct buf		*blob;
+	struct stat		 st;
 	char			 why[256];
 	int			 r;
 
@@ -422,6 +426,14 @@ check_backend_key(struct cfgcheck *cc, struct service *svc,
 		    "verified (whoever is on the way to it gets the session "
 		    "and may impersonate the backend)", svc->name);
 	}
+	/* Nothing to verify the backend against: say so now, not per client. */
+	if (cr == NULL && fp == NULL && stat(sc->known_hosts, &st) == -1)
+		return cfg_warn(cc, kh != NULL ? kh->line : svc->line,
+		    kh != NULL ? kh->col : svc->col, "service " NAMEFMT
+		    ": no credential hostKey, no config.hostKeyFingerprint, "
+		    "and %.200s: %s: every connection will fail to verify "
+		    "the backend's host key", svc->name, sc->known_hosts,
+		    strerror(errno));
 	return 0;
 }
 

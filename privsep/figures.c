@@ -30,6 +30,15 @@ const char *const fig_reason_names[FIG_NREASONS] = {
 	[FIG_CLIENT] = "client",
 };
 
+const char *const fig_outcome_names[FIG_NOUTCOMES] = {
+	[FIG_P_OK] = "ok",
+	[FIG_P_ERROR] = "error",
+	[FIG_P_TIMEOUT] = "timeout",
+	[FIG_P_DENIED] = "denied",
+	[FIG_P_NOTFOUND] = "notfound",
+	[FIG_P_CACHE_HIT] = "cache_hit",
+};
+
 void
 fig_init(struct figures *f)
 {
@@ -46,6 +55,9 @@ fig_free(struct figures *f)
 		free(f->services[i].listen);
 	}
 	free(f->services);
+	for (i = 0; i < f->nproviders; i++)
+		free(f->providers[i].name);
+	free(f->providers);
 	free(f->version);
 	fig_init(f);
 }
@@ -72,6 +84,25 @@ fig_add_service(struct figures *f, const char *name, const char *listen)
 	}
 	f->nservices++;
 	return s;
+}
+
+struct fig_provider *
+fig_add_provider(struct figures *f, const char *name)
+{
+	struct fig_provider	*v, *p;
+
+	if (f->nproviders >= FIG_PROVIDERS_MAX)
+		return NULL;
+	if ((v = reallocarray(f->providers, f->nproviders + 1,
+	    sizeof(*v))) == NULL)
+		return NULL;
+	f->providers = v;
+	p = &v[f->nproviders];
+	memset(p, 0, sizeof(*p));
+	if ((p->name = strdup(name)) == NULL)
+		return NULL;
+	f->nproviders++;
+	return p;
 }
 
 void
@@ -136,6 +167,27 @@ put_service(struct buf *b, const struct fig_service *s)
 	return put_hist(b, &s->provider);
 }
 
+static int
+put_providers(struct buf *b, const struct figures *f)
+{
+	size_t	 i, k;
+	int	 r;
+
+	if (f->nproviders > FIG_PROVIDERS_MAX)
+		return ERR_TOOBIG;
+	if ((r = buf_put_u32(b, (uint32_t)f->nproviders)) != 0)
+		return r;
+	for (i = 0; i < f->nproviders; i++) {
+		if ((r = buf_put_cstring(b, f->providers[i].name)) != 0)
+			return r;
+		for (k = 0; k < FIG_NOUTCOMES; k++)
+			if ((r = buf_put_u64(b,
+			    f->providers[i].outcome[k])) != 0)
+				return r;
+	}
+	return 0;
+}
+
 int
 fig_encode(struct buf *b, const struct figures *f, size_t max,
     uint32_t *omitted)
@@ -152,7 +204,8 @@ fig_encode(struct buf *b, const struct figures *f, size_t max,
 	    (r = buf_put_u32(b, f->workers)) != 0 ||
 	    (r = buf_put_u32(b, f->max_workers)) != 0 ||
 	    (r = buf_put_u32(b, f->health_workers)) != 0 ||
-	    (r = buf_put_u32(b, f->max_health_workers)) != 0)
+	    (r = buf_put_u32(b, f->max_health_workers)) != 0 ||
+	    (r = put_providers(b, f)) != 0)
 		return r;
 	/* What is left for the services after the two counts. */
 	if (buf_len(b) + 8 > max)
@@ -249,6 +302,40 @@ get_service(struct buf *b, struct figures *f)
 	return r;
 }
 
+static int
+get_providers(struct buf *b, struct figures *f)
+{
+	struct fig_provider	*p;
+	char			*name = NULL;
+	uint32_t		 n, i;
+	size_t			 j, k;
+	int			 r;
+
+	if ((r = buf_get_u32(b, &n)) != 0)
+		return r;
+	if (n > FIG_PROVIDERS_MAX)
+		return ERR_TOOBIG;
+	for (i = 0; i < n; i++) {
+		if ((r = buf_get_cstring(b, &name, FIG_NAME_MAX)) != 0)
+			return r;
+		/* One series per name, as for the services. */
+		for (j = 0; j < f->nproviders; j++)
+			if (strcmp(f->providers[j].name, name) == 0)
+				r = ERR_FORMAT;
+		if (r == 0 && name[0] == '\0')
+			r = ERR_FORMAT;
+		if (r == 0 && (p = fig_add_provider(f, name)) == NULL)
+			r = ERR_NOMEM;
+		free(name);
+		name = NULL;
+		for (k = 0; r == 0 && k < FIG_NOUTCOMES; k++)
+			r = buf_get_u64(b, &p->outcome[k]);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
 int
 fig_decode(struct buf *b, struct figures *f)
 {
@@ -265,6 +352,7 @@ fig_decode(struct buf *b, struct figures *f)
 	    (r = buf_get_u32(b, &f->max_workers)) != 0 ||
 	    (r = buf_get_u32(b, &f->health_workers)) != 0 ||
 	    (r = buf_get_u32(b, &f->max_health_workers)) != 0 ||
+	    (r = get_providers(b, f)) != 0 ||
 	    (r = buf_get_u32(b, &f->omitted)) != 0 ||
 	    (r = buf_get_u32(b, &n)) != 0)
 		goto bad;

@@ -4,6 +4,8 @@
  * network.  The order follows OpenSSH's privsep_child_demote(),
  * permanently_set_uid() and sandbox-seccomp-filter.c:
  *
+ *  0. a new, empty session keyring: none of the keys that airlockd's
+ *     session reaches;
  *  1. rlimits: no file may grow, no core, few descriptors, a bounded
  *     address space;
  *  2. when root: chroot to an empty root-owned directory, empty the
@@ -30,10 +32,12 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <linux/futex.h>
+#include <linux/keyctl.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -805,6 +809,16 @@ load_filter(int trap_debug, char *err, size_t errlen)
 }
 
 int
+sandbox_leave_keyrings(void)
+{
+	/* A NULL name: a new anonymous keyring, which nobody else holds. */
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) == -1 &&
+	    errno != ENOSYS && errno != EPERM)
+		return -1;
+	return 0;
+}
+
+int
 sandbox_apply(const struct sandbox_opts *opts, char *err, size_t errlen)
 {
 	int	 r;
@@ -829,6 +843,9 @@ sandbox_apply(const struct sandbox_opts *opts, char *err, size_t errlen)
 	 */
 	__sanitizer_sandbox_on_notify(NULL);
 #endif
+	if (sandbox_leave_keyrings() == -1)
+		return fail(err, errlen, ERR_SYS, errno, "keyrings: cannot "
+		    "leave the session keyring");
 	if ((r = set_rlimits(opts, err, errlen)) != 0)
 		return r;
 	if (opts->privileged) {

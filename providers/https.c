@@ -349,3 +349,22 @@ https_ctx_client_cert(struct https_server *srv, const char *certfile,
 	secret_free(cdata);
 	return r;
 }
+
+int
+https_host_header(const struct https_server *srv, char *buf, size_t len)
+{
+	const char	*l = "", *r = "";
+	int		 n;
+
+	if (strchr(srv->host, ':') != NULL) {
+		l = "[";
+		r = "]";
+	}
+	/* RFC 9110, 7.2: the port only when it is not the scheme's own. */
+	if (srv->port == (srv->tls ? 443 : 80))
+		n = snprintf(buf, len, "%s%s%s", l, srv->host, r);
+	else
+		n = snprintf(buf, len, "%s%s%s:%d", l, srv->host, r,
+		    srv->port);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}

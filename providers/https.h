@@ -2,7 +2,8 @@
  * One HTTPS request (GET, POST, PUT) from the monitor's event loop:
  * libevent's evhttp client over bufferevent_openssl, with the certificate
  * and the host name verified, a deadline, a cap on the body, and no
- * redirect followed.  Plain http is for a loopback address only, or a
+ * redirect followed, over one kept-alive connection per server
+ * (httpsreq.c).  Plain http is for a loopback address only, or a
  * cloud's link-local metadata service (the caller checks).  The response
  * body may hold secrets: it reaches the caller in guarded memory, and what
  * libevent held of it is wiped.  Private to providers/ (and the tests).
@@ -91,6 +92,12 @@ int		 https_ctx_client_cert(struct https_server *,
 		    const char *certfile, const char *keyfile, char *err,
 		    size_t errlen);
 void		 https_server_clear(struct https_server *);
+/*
+ * The Host header that requests to srv carry ("host:port", "[v6]:port"),
+ * for a signature that covers it (SigV4).  0, or -1 when it does not fit.
+ */
+int		 https_host_header(const struct https_server *, char *,
+		    size_t);
 
 /*
  * Start a request of uri (already escaped, starting with '/'), with the
@@ -108,7 +115,10 @@ struct https_req *https_request(struct event_base *,
 struct https_req *https_get(struct event_base *, const struct https_server *,
 		    const char *uri, const struct https_header *, size_t,
 		    int timeout_ms, size_t max_body, https_cb *, void *arg);
-/* Stop a request: no callback, the connection closed and freed. */
+/*
+ * Stop a request: no callback; its connection is closed and freed (a
+ * request in flight leaves nothing to keep).
+ */
 void		 https_abort(struct https_req *);
 
 /*
@@ -122,7 +132,10 @@ void		 https_wipe_hooks(void);
  * makes its own on first use (the tools and tests).
  */
 void		 https_set_dns(struct evdns_base *);
-/* Free a resolver that a request made, and idle kept-alive connections. */
+/*
+ * Free the idle kept-alive connections, then a resolver that a request
+ * made (before the loop is freed).
+ */
 void		 https_cleanup(void);
 
 #endif

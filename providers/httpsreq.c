@@ -241,7 +241,7 @@ conn_new(struct event_base *base, const struct https_server *srv,
 			SSL_free(ssl);
 			goto fail;
 		}
-		/* The response's length says where it ends, not the TLS close. */
+		/* The response's length says where it ends, not TLS's close. */
 		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	} else if ((bev = bufferevent_socket_new(base, -1,
 	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)) == NULL)
@@ -347,7 +347,7 @@ fail_msg(struct https_req *hr, int verify_err)
 		    hr->timeout_ms);
 		break;
 	case EVREQ_HTTP_EOF:
-		/* Not a library's error: a system call's, or a closed socket. */
+		/* No library's error: a system call's, or a closed socket. */
 		if (hr->tls_err != 0 && ERR_GET_LIB(hr->tls_err) != 0) {
 			ERR_error_string_n(hr->tls_err, why, sizeof(why));
 			snprintf(hr->err, sizeof(hr->err), "TLS: %s", why);
@@ -553,13 +553,9 @@ request_fill(struct https_req *hr, struct evhttp_request *req)
 	size_t			 i, o = 0;
 
 	out = evhttp_request_get_output_headers(req);
-	if (strchr(hr->srv.host, ':') != NULL)
-		snprintf(hosthdr, sizeof(hosthdr), "[%s]:%d", hr->srv.host,
-		    hr->srv.port);
-	else
-		snprintf(hosthdr, sizeof(hosthdr), "%s:%d", hr->srv.host,
-		    hr->srv.port);
-	if (evhttp_add_header(out, "Host", hosthdr) != 0 ||
+	/* The Host that a signature covers (SigV4): https_host_header's. */
+	if (https_host_header(&hr->srv, hosthdr, sizeof(hosthdr)) != 0 ||
+	    evhttp_add_header(out, "Host", hosthdr) != 0 ||
 	    evhttp_add_header(out, "Accept", "application/json") != 0 ||
 	    evhttp_add_header(out, "User-Agent", "airlock") != 0)
 		return -1;

@@ -18,6 +18,9 @@
 #include "jsonfield.h"
 
 #define PATHFMT		"%.100s"
+#define JFIELD_CODE_MAX	64
+#define JFIELD_CODE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+			"0123456789_.#:-"
 
 struct jfield_doc {
 	json_t	*root;
@@ -147,15 +150,26 @@ int
 jfield_string_key(const struct jfield_doc *doc, const char *key,
     struct secret **out, char *err, size_t errlen)
 {
-	const json_t	*v;
+	return jfield_string_in(doc, NULL, key, out, err, errlen);
+}
+
+int
+jfield_string_in(const struct jfield_doc *doc, const char *path,
+    const char *key, struct secret **out, char *err, size_t errlen)
+{
+	const json_t	*v, *obj = doc->root;
+	int		 r;
 
 	*out = NULL;
-	if (!json_is_object(doc->root)) {
-		snprintf(err, errlen, "no field " PATHFMT ": the document is "
-		    "%s, not an object", key, type_name(doc->root));
+	if (path != NULL && (obj = lookup(doc, path, &r, err, errlen)) == NULL)
+		return r;
+	if (!json_is_object(obj)) {
+		snprintf(err, errlen, "no field " PATHFMT ": %s is %s, not an "
+		    "object", key, path != NULL ? path : "the document",
+		    type_name(obj));
 		return ERR_FORMAT;
 	}
-	if ((v = json_object_get(doc->root, key)) == NULL) {
+	if ((v = json_object_get(obj, key)) == NULL) {
 		snprintf(err, errlen, "no field " PATHFMT, key);
 		return ERR_NOTFOUND;
 	}
@@ -175,6 +189,13 @@ jfield_int(const struct jfield_doc *doc, const char *path, long long *out,
 		return r;
 	if (json_is_integer(v)) {
 		*out = json_integer_value(v);
+		return 0;
+	}
+	/* STS's JSON answers send Expiration as a real (1.7E9). */
+	if (json_is_real(v) && json_real_value(v) >= -9e15 &&
+	    json_real_value(v) <= 9e15 &&
+	    json_real_value(v) == (double)(long long)json_real_value(v)) {
+		*out = (long long)json_real_value(v);
 		return 0;
 	}
 	/* Azure's token endpoints send expires_in as a string of digits. */
@@ -250,4 +271,31 @@ jfield_object(const char *const *kv, size_t n, struct secret **out,
  nomem:
 	snprintf(err, errlen, "out of memory");
 	return ERR_NOMEM;
+}
+
+void
+jfield_code(const struct secret *body, const char *path, char *out,
+    size_t outlen)
+{
+	struct jfield_doc	*doc;
+	struct secret		*s;
+	char			 msg[128];
+	size_t			 i;
+
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	if (body == NULL || jfield_parse(body->data, body->len, &doc, msg,
+	    sizeof(msg)) != 0)
+		return;
+	if (jfield_string(doc, path, &s, msg, sizeof(msg)) == 0) {
+		for (i = 0; i < s->len && i < JFIELD_CODE_MAX; i++)
+			if (strchr(JFIELD_CODE_CHARS, s->data[i]) == NULL ||
+			    s->data[i] == '\0')
+				break;
+		if (i == s->len && i > 0 && i < outlen)
+			memcpy(out, s->data, i + 1);
+		secret_free(s);
+	}
+	jfield_free(doc);
 }

@@ -34,8 +34,16 @@ int		 jfield_string(const struct jfield_doc *, const char *path,
 int		 jfield_string_key(const struct jfield_doc *, const char *key,
 		    struct secret **, char *err, size_t errlen);
 /*
+ * The same in the object at a dotted path (Kubernetes' Secret: a key of
+ * "data" may hold '.', as "tls.crt").
+ */
+int		 jfield_string_in(const struct jfield_doc *, const char *path,
+		    const char *key, struct secret **, char *err,
+		    size_t errlen);
+/*
  * An integer at path (expires_in, lease_duration, ...); a string of
- * decimal digits counts too (Azure's token endpoints send one).  Errors
+ * decimal digits counts too (Azure's token endpoints send one), and a
+ * real of an integral value (STS's Expiration in its JSON answers).  Errors
  * as jfield_string.
  */
 int		 jfield_int(const struct jfield_doc *, const char *path,
@@ -51,5 +59,14 @@ int		 jfield_bool(const struct jfield_doc *, const char *path,
  */
 int		 jfield_object(const char *const *kv, size_t n,
 		    struct secret **out, char *err, size_t errlen);
+/*
+ * The error code of an API's error body (Kubernetes' Status "reason",
+ * Google's "error.status", OAuth's "error", AWS's "__type"): the string
+ * at path when the body (NULL: none) is JSON and the string is a code (1 to 64 of
+ * letters, digits and "_.#:-"), else "".  Nothing else of the body,
+ * which may quote a secret, reaches a message.
+ */
+void		 jfield_code(const struct secret *body, const char *path,
+		    char *out, size_t outlen);
 
 #endif

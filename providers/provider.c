@@ -21,6 +21,7 @@
 #include <event2/event.h>
 
 #include "errors.h"
+#include "figures.h"
 #include "log.h"
 #include "https.h"
 #include "provider.h"
@@ -68,7 +69,7 @@ static const struct provider_ops builtin[] = {
 	{ "gcp",	NULL, gcp_start, gcp_abort, gcp_setup, gcp_cleanup,
 			    NULL, NULL },
 	{ "azure",	NULL, azure_start, azure_abort, azure_setup,
-			    azure_cleanup, NULL, NULL },
+			    azure_cleanup, azure_prepare, NULL },
 	{ "keyring",	keyring_get_one, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "keychain",	keychain_get_one, NULL, NULL, NULL, NULL, NULL, NULL },
 };
@@ -76,6 +77,78 @@ static const struct provider_ops builtin[] = {
 #define MAX_EXTRA	8
 static const struct provider_ops *extra[MAX_EXTRA];
 static size_t	 nextra;
+
+/*
+ * Look-ups by provider and outcome, for /metrics: the built-in providers
+ * first, then the registered ones, in the order of provider_counts_at.
+ */
+static const struct provider_ops *provider_find(const char *);
+static uint64_t	 counts[nitems(builtin) + MAX_EXTRA][FIG_NOUTCOMES];
+
+static uint64_t *
+counts_of(const struct provider_ops *ops)
+{
+	size_t	 i;
+
+	if (ops >= builtin && ops < builtin + nitems(builtin))
+		return counts[ops - builtin];
+	for (i = 0; i < nextra; i++)
+		if (extra[i] == ops)
+			return counts[nitems(builtin) + i];
+	return NULL;
+}
+
+static void
+count(const struct provider_ops *ops, int error)
+{
+	uint64_t	*c;
+	int		 o;
+
+	switch (error) {
+	case 0:
+		o = FIG_P_OK;
+		break;
+	case ERR_TIMEOUT:
+		o = FIG_P_TIMEOUT;
+		break;
+	case ERR_DENIED:
+	case ERR_AUTH:
+		o = FIG_P_DENIED;
+		break;
+	case ERR_NOTFOUND:
+		o = FIG_P_NOTFOUND;
+		break;
+	default:
+		o = FIG_P_ERROR;
+		break;
+	}
+	if ((c = counts_of(ops)) != NULL)
+		c[o]++;
+}
+
+void
+provider_count_cache_hit(const char *name)
+{
+	uint64_t	*c;
+
+	if ((c = counts_of(provider_find(name))) != NULL)
+		c[FIG_P_CACHE_HIT]++;
+}
+
+const char *
+provider_counts_at(size_t i, uint64_t *out)
+{
+	const struct provider_ops *ops;
+
+	if (i < nitems(builtin))
+		ops = &builtin[i];
+	else if (i - nitems(builtin) < nextra)
+		ops = extra[i - nitems(builtin)];
+	else
+		return NULL;
+	memcpy(out, counts[i], sizeof(counts[i]));
+	return ops->name;
+}
 
 static const struct provider_ops *
 provider_find(const char *name)
@@ -206,6 +279,7 @@ deliver(struct provider_req *req)
 	evtimer_del(req->ev_answer);
 	evtimer_del(req->ev_deadline);
 	req->closed = 1;
+	count(req->ops, req->error);
 	if (req->error != 0)
 		req->cb(req->arg, req->error, req->errmsg, NULL, 0);
 	else
@@ -246,6 +320,7 @@ deadline_cb(evutil_socket_t fd, short what, void *arg)
 	    req->timeout_ms);
 	evtimer_del(req->ev_answer);
 	req->closed = 1;
+	count(req->ops, req->error);
 	req->cb(req->arg, req->error, req->errmsg, NULL, 0);
 	req_release(req);
 }

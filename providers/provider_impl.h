@@ -107,6 +107,8 @@ PROVIDER_ASYNC(aws);
 PROVIDER_ASYNC(k8s);
 PROVIDER_ASYNC(gcp);
 PROVIDER_ASYNC(azure);
+/* A reference checked at load (its host may get the token?). */
+int		 azure_prepare(const char *, char *, size_t);
 void		 vault_attach(struct event_base *);
 
 /*
@@ -118,6 +120,14 @@ int		 keyring_get_one(const char *, struct secret **, char *,
 		    size_t);
 int		 keychain_get_one(const char *, struct secret **, char *,
 		    size_t);
+/*
+ * A "keyring" reference: which keyring ("@s:", "@u:", "@p:", or none:
+ * KEYRING_ANY) and the description after it.  0, or ERR_INVAL for an
+ * empty description or one longer than the kernel takes.
+ */
+enum { KEYRING_ANY, KEYRING_SESSION, KEYRING_USER, KEYRING_PERSISTENT };
+int		 keyring_parse_ref(const char *ref, int *which,
+		    const char **desc);
 
 /* Largest file that the file provider reads. */
 #define FILE_PROVIDER_MAX	(1024 * 1024)

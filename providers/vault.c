@@ -492,6 +492,11 @@ vault_start(struct provider_req *req, const char *const *refs, size_t n)
 		}
 		st->fetch_of[i] = j;
 	}
+	if (n == 0) {
+		state_free(st);
+		provider_done(req, calloc(1, sizeof(struct secret *)));
+		return;
+	}
 	provider_req_set_state(req, st);
 	if (get_token(st) != 0)
 		fail(st, ERR_SYS, "vault: " REFFMT ": cannot get the token",

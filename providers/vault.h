@@ -23,7 +23,8 @@
 #define VAULT_JWT_MAX		(16 * 1024)
 #define VAULT_ID_MAX		1024		/* a role id, a secret id */
 #define VAULT_NAME_MAX		128		/* an auth mount, a role */
-#define VAULT_SA_TOKEN_FILE	"/var/run/secrets/kubernetes.io/serviceaccount/token"
+#define VAULT_SA_TOKEN_FILE	\
+	"/var/run/secrets/kubernetes.io/serviceaccount/token"
 
 struct vault_ref {
 	char	 path[VAULT_PATH_MAX + 1];	/* no '/' at either end */
@@ -45,7 +46,8 @@ struct secret;
 /* vault.c: where requests go, and the headers every one carries (3). */
 #define VAULT_NHEADERS		3
 const struct https_server *vault_server(void);
-size_t		 vault_headers(struct https_header *, const struct secret *token);
+size_t		 vault_headers(struct https_header *,
+		    const struct secret *token);
 
 /*
  * vaultauth.c: the token that requests carry.  VAULT_TOKEN, re-read from
@@ -62,8 +64,8 @@ const char	*vault_auth_describe(void);
  * (the ptoken_cb of ptoken.h).  Cancel with ptoken_cancel.
  */
 struct ptoken_wait *vault_auth_token(struct event_base *, int timeout_ms,
-		    void (*cb)(void *, int, const char *, const struct secret *),
-		    void *arg);
+		    void (*cb)(void *, int, const char *,
+		    const struct secret *), void *arg);
 /*
  * Vault refused this token (403): forget it.  1 when another token may
  * come of asking again (a login, a token file), 0 for VAULT_TOKEN.

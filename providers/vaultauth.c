@@ -71,7 +71,7 @@ static const char *const method_names[] = {
 static struct {
 	enum vault_method	 method;
 	char			 mount[VAULT_NAME_MAX + 1];
-	char			 uri[VAULT_URI_MAX + 1];	/* the login's */
+	char			 uri[VAULT_URI_MAX + 1];	/* login's */
 	struct secret		*token;		/* VAULT_TOKEN */
 	char			 token_file[PATH_MAX];
 	struct secret		*role_id;
@@ -179,8 +179,9 @@ method_setup(char *err, size_t errlen)
 		if ((r = take("VAULT_TOKEN", 0, &va.token, err, errlen)) != 0)
 			return r;
 		if (va.token != NULL && penv("VAULT_TOKEN_FILE") != NULL) {
-			snprintf(err, errlen, "provider vault: both VAULT_TOKEN "
-			    "and VAULT_TOKEN_FILE are set: set one");
+			snprintf(err, errlen, "provider vault: both "
+			    "VAULT_TOKEN and VAULT_TOKEN_FILE are set: set "
+			    "one");
 			return ERR_INVAL;
 		}
 		if (va.token != NULL) {

@@ -4,11 +4,12 @@
 # $STANDIN_CA verifies it, $STANDIN_WRONG_CA does not.  pg_start's CA
 # when PostgreSQL runs, else one made here.
 #
-# standin_start NAME SCRIPT DATAFILE [ARG...] starts the server with its
+# standin_start [-p] NAME SCRIPT DATAFILE [ARG...] starts the server with its
 # state in DATAFILE (JSON, re-read when it changes: rewrite it with
 # standin_data to rotate a secret or inject a fault) on a free port, and
 # sets ${NAME}_PORT and ${NAME}_LOG (one line per request: "METHOD PATH
-# STATUS"); it is stopped at exit.
+# STATUS"); it is stopped at exit.  -p: plain http, as a cloud's
+# metadata server speaks.
 
 standin_tls()
 {
@@ -33,6 +34,11 @@ standin_data()
 
 standin_start()
 {
+	_plain=
+	if [ "$1" = -p ]; then
+		_plain=1
+		shift
+	fi
 	_sn=$1
 	_script=$2
 	_data=$3
@@ -40,11 +46,12 @@ standin_start()
 	[ -x /usr/bin/python3 ] || skip "no /usr/bin/python3"
 	standin_tls
 	[ -f "$_data" ] || fail "standin_start $_sn: no data file $_data"
+	[ -n "$_plain" ] || set -- --cert "$STANDIN_TLS/server.crt" \
+	    --key "$STANDIN_TLS/server.key" "$@"
 	rm -f "$T/$_sn.port"
 	: >"$T/$_sn-requests.log"
 	/usr/bin/python3 "$TOP/regress/tools/$_script" --data "$_data" \
-	    --port-file "$T/$_sn.port" --cert "$STANDIN_TLS/server.crt" \
-	    --key "$STANDIN_TLS/server.key" --log "$T/$_sn-requests.log" \
+	    --port-file "$T/$_sn.port" --log "$T/$_sn-requests.log" \
 	    "$@" >>"$T/$_sn.log" 2>&1 &
 	_pid=$!
 	at_exit "kill $_pid"

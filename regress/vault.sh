@@ -9,6 +9,10 @@
 # run) and VAULT_REQLOG (one line per request: "GET /v1/PATH STATUS").
 # The server is stopped at exit.  vault_env exports VAULT_ADDR, VAULT_TOKEN
 # and VAULT_CACERT for the next airlockd.
+#
+# vault_bad WHAT PATTERN ENV-ARG...: the vault provider's setup, in provget
+# under env(1) ENV-ARGs, fails with a message matching PATTERN that holds
+# none of the words of $VAULT_SECRETS (secrets of the test).
 
 VAULT_TEST_TOKEN="hvs.tok$(openssl rand -hex 16)"
 
@@ -45,4 +49,21 @@ vault_env()
 	VAULT_TOKEN=$VAULT_TEST_TOKEN
 	VAULT_CACERT=$PG_CA
 	export VAULT_ADDR VAULT_TOKEN VAULT_CACERT
+}
+
+vault_bad()
+{
+	_what=$1
+	_pat=$2
+	shift 2
+	_o=$(env "$@" "$TOP/regress/tools/provget" vault secret/db 2>&1) &&
+	    fail "$_what: setup accepted it: $_o"
+	echo "$_o" | grep -E -q -- "setup error: .*$_pat" ||
+	    fail "$_what: unexpected message: $_o"
+	for _s in ${VAULT_SECRETS:-}; do
+		case $_o in
+		*"$_s"*)	fail "$_what: a secret is in the message: $_o" ;;
+		esac
+	done
+	ok "$_what: $(echo "$_o" | sed -n 's/^setup error: //p')"
 }

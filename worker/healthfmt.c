@@ -97,10 +97,13 @@ family(struct buf *b, const char *name, const char *type, const char *help)
 	    ERR_TOOBIG : 0;
 }
 
-/* name{service="...",key="val"} (key may be NULL), without the value. */
+/*
+ * name{what="...",key="val"} (either may be NULL), without the value;
+ * what is "service" but for the providers' series.
+ */
 static int
-series(struct buf *b, const char *name, const char *service,
-    const char *key, const char *val)
+series_of(struct buf *b, const char *name, const char *what,
+    const char *service, const char *key, const char *val)
 {
 	if (put_str(b, name) != 0)
 		return ERR_TOOBIG;
@@ -108,13 +111,20 @@ series(struct buf *b, const char *name, const char *service,
 		return buf_put_u8(b, ' ');
 	if (put_str(b, "{") != 0)
 		return ERR_TOOBIG;
-	if (service != NULL && (put_str(b, "service=\"") != 0 ||
+	if (service != NULL && (put_fmt(b, "%s=\"", what) != 0 ||
 	    hfmt_label(b, service) != 0 || put_str(b, "\"") != 0))
 		return ERR_TOOBIG;
 	if (key != NULL && (put_fmt(b, "%s%s=\"", service != NULL ? "," : "",
 	    key) != 0 || hfmt_label(b, val) != 0 || put_str(b, "\"") != 0))
 		return ERR_TOOBIG;
 	return put_str(b, "} ");
+}
+
+static int
+series(struct buf *b, const char *name, const char *service,
+    const char *key, const char *val)
+{
+	return series_of(b, name, "service", service, key, val);
 }
 
 static int
@@ -315,6 +325,20 @@ hfmt_metrics(struct buf *b, const struct figures *f)
 		    "outcome", "refused", s->http_refused) != 0)
 			return ERR_TOOBIG;
 	}
+	if (family(b, "airlock_provider_requests_total", "counter",
+	    "Credential look-ups by provider and outcome (a request of a "
+	    "connection for all of a service's references to one provider), "
+	    "and the cache hits that stood in for one "
+	    "(credentialCacheTTL).") != 0)
+		return ERR_TOOBIG;
+	for (i = 0; i < f->nproviders; i++)
+		for (k = 0; k < FIG_NOUTCOMES; k++)
+			if (series_of(b, "airlock_provider_requests_total",
+			    "provider", f->providers[i].name, "outcome",
+			    fig_outcome_names[k]) != 0 || put_fmt(b, "%llu\n",
+			    (unsigned long long)f->providers[i].outcome[k]) !=
+			    0)
+				return ERR_TOOBIG;
 	if (histogram(b, f, "airlock_handshake_duration_seconds", "From "
 	    "accept to an authenticated backend connection.", 0) != 0 ||
 	    histogram(b, f, "airlock_provider_duration_seconds", "Fetching "

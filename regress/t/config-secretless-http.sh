@@ -3,10 +3,12 @@
 # load with airlockd -t, each with exactly the warnings expected.  What
 # airlock refuses on purpose is rewritten first, and said here:
 # tcp://0.0.0.0 becomes 127.0.0.1 (a non-loopback listener needs
-# allowNonLoopback); "from: keychain" (macOS only) becomes "from: env" (-t
-# fetches nothing, so the variables need not be set).  "from: conjur" loads
-# with the environment of Secretless's test (its docker-compose.yml), but
-# over https: its CONJUR_APPLIANCE_URL http://conjur is refused, saying why.
+# allowNonLoopback).  "from: keychain" loads as written: the keychain
+# provider reads service#account from the kernel keyring
+# (provider-keyring.sh).  "from: conjur" loads with the environment of
+# Secretless's test (its docker-compose.yml), but over https: its
+# CONJUR_APPLIANCE_URL http://conjur is refused, saying why (-t fetches
+# nothing).
 . "$(dirname "$0")/../lib.sh"
 
 [ -x "$AIRLOCKD" ] || fail "$AIRLOCKD not built"
@@ -52,7 +54,6 @@ n=0
 for f in "$S"/*.yml; do
 	b=$(basename "$f")
 	sed -e 's|tcp://0\.0\.0\.0:|tcp://127.0.0.1:|' \
-	    -e 's/from: keychain/from: env/' \
 	    "$f" >"$T/$b"
 	check "$T/$b"
 	[ "$rc" = 0 ] || fail "$b: exit status $rc: $out"

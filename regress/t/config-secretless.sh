@@ -1,9 +1,9 @@
 # Secretless Broker's own sample configurations (regress/t/secretless/,
 # copied unchanged from cyberark/secretless-broker) as airlockd -t reads
 # them: a service's keys that Secretless ignores (debug: true) are a
-# warning, an empty protocol: beside connector: is absent, and what
-# airlock does not have yet (the kubernetes provider) or refuses
-# on purpose (listening on 0.0.0.0) is said where it is written.
+# warning, an empty protocol: beside connector: is absent, what airlock
+# refuses on purpose (listening on 0.0.0.0) is said where it is written,
+# and the kubernetes samples load with a pod's environment.
 . "$(dirname "$0")/../lib.sh"
 
 [ -x "$AIRLOCKD" ] || fail "$AIRLOCKD not built"
@@ -64,5 +64,26 @@ for f in pg-dev mysql-dev; do
 	ok "$f.yml on loopback loads: $out"
 done
 
-refused "$S/k8s-demo.yml" 10:15 "provider kubernetes is not supported yet"
+# The kubernetes samples: outside a pod, the provider says what it lacks;
+# with a pod's environment (a service account directory of the test's),
+# both load.
+refused "$S/k8s-demo.yml" 10:15 "provider kubernetes: KUBERNETES_SERVICE_HOST is not set (airlockd is not in a pod, or the pod has no service links)"
+. "$TOP/regress/pg.sh"
+. "$TOP/regress/standin.sh"
+standin_tls
+mkdir -m 0755 "$T/sa"
+cp "$STANDIN_CA" "$T/sa/ca.crt"
+echo default >"$T/sa/namespace"
+echo token >"$T/sa/token"
+chmod 0644 "$T/sa/ca.crt" "$T/sa/namespace"
+chmod 0600 "$T/sa/token"
+for f in k8s-demo k8s-tutorial; do
+	out=$(env KUBERNETES_SERVICE_HOST=10.96.0.1 KUBERNETES_SERVICE_PORT=443 \
+	    AIRLOCK_KUBERNETES_SERVICEACCOUNT_DIR="$T/sa" \
+	    timeout 30 "$AIRLOCKD" -t -f "$S/$f.yml" 2>&1 </dev/null) ||
+	    fail "$f.yml in a pod: $out"
+	echo "$out" | grep -q "provider kubernetes: https://10.96.0.1:443, namespace default" ||
+	    fail "$f.yml in a pod: no info line: $out"
+	ok "$f.yml in a pod loads: $(echo "$out" | tr '\n' ' ')"
+done
 exit 0

@@ -5,7 +5,8 @@
 # airlockd runs under it (loaded by regress/tools/seccompload as a runtime
 # would, no_new_privs included): psql sessions over TCP and a Unix socket
 # with passwords from a file and from systemd's credentials, then a drain
-# on SIGTERM.  Calls that the profile does not allow fail with EPERM.
+# on SIGTERM, and a password from the kernel keyring (keyctl).  Calls that
+# the profile does not allow fail with EPERM.
 . "$(dirname "$0")/../lib.sh"
 skip_under valgrind "it runs airlockd under the container profile, which is for airlockd's calls, not valgrind's; ran in the plain and asan runs"
 
@@ -76,12 +77,21 @@ mkdir -m 0755 "$S"
 PT=$(free_port)
 PU=$(free_port)
 PH=$(free_port)
+PK=$(free_port)
+# The keyring provider's keyctl(2): a key in a session keyring of this
+# test's own, which airlockd inherits.
+command -v keyctl >/dev/null 2>&1 || fail "no keyctl (keyutils)"
+keyctl new_session >/dev/null || fail "keyctl new_session"
+printf '%s' "$PG_SCRAM_PASSWORD" | keyctl padd user seccomp-pw @s >/dev/null ||
+    fail "keyctl padd"
 {
 	airlock_head "watch: true" "health: 127.0.0.1:$PH"
 	pg_service seccomp-tcp "$PT" scram_user require \
 	    "password: {from: credential, get: pg-password}"
 	pg_service seccomp-unix "unix://$S/.s.PGSQL.$PU" md5_user disable \
 	    "password: {from: file, get: $T/md5.pw}"
+	pg_service seccomp-keyring "$PK" scram_user disable \
+	    "password: {from: keyring, get: \"@s:seccomp-pw\"}"
 } >"$T/airlock.yml"
 
 # The loader execs airlockd under the profile, as a runtime would (in the
@@ -116,7 +126,10 @@ out=$(airlock_psql "$PT" "select current_user" 2>&1) ||
 out=$(pg_psql "host=$S port=$PU dbname=postgres" "select current_user" 2>&1) ||
     fail "psql over the Unix socket under the profile: $out"
 [ "$out" = md5_user ] || fail "Unix: current_user is '$out'"
-ok "psql through airlockd under the profile (SCRAM over TLS, MD5; credential and file)"
+out=$(airlock_psql "$PK" "select current_user" 2>&1) ||
+    fail "psql with the password from the keyring under the profile: $out"
+[ "$out" = scram_user ] || fail "keyring: current_user is '$out'"
+ok "psql through airlockd under the profile (SCRAM over TLS, MD5; credential, file and keyring)"
 
 # The watch (inotify), a reload, and a health worker, under the profile.
 reload_airlock HUP || fail "a reload under the profile: $RELOAD_LINE"

@@ -9,6 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
 . "$TOP/regress/standin.sh"
+. "$TOP/regress/vault.sh"
 
 PROVGET=$TOP/regress/tools/provget
 [ -x "$PROVGET" ] || fail "$PROVGET not built"
@@ -107,27 +108,16 @@ echo "$out" | grep -q -x "value 0 $HEXPW" ||
 ok "VAULT_CLIENT_CERT and VAULT_CLIENT_KEY: the server accepts the client"
 
 # Settings that cannot work.
-# bad WHAT PATTERN ENV-ARG...: provget's setup fails with PATTERN.
-bad()
-{
-	_what=$1
-	_pat=$2
-	shift 2
-	_o=$(env "$@" "$PROVGET" vault secret/db 2>&1) &&
-	    fail "$_what: setup accepted it: $_o"
-	echo "$_o" | grep -E -q -- "setup error: .*$_pat" ||
-	    fail "$_what: unexpected message: $_o"
-	ok "$_what: $(echo "$_o" | sed -n 's/^setup error: //p')"
-}
-bad "a certificate without its key" "VAULT_CLIENT_KEY is not set" \
+VAULT_SECRETS=$TOKEN
+vault_bad "a certificate without its key" "VAULT_CLIENT_KEY is not set" \
     VAULT_CLIENT_CERT="$T/client.crt"
 cp "$STANDIN_TLS/server.key" "$T/other.key"
 chmod 0600 "$T/other.key"
-bad "a key of another certificate" "does not match the certificate" \
+vault_bad "a key of another certificate" "does not match the certificate" \
     VAULT_CLIENT_CERT="$T/client.crt" VAULT_CLIENT_KEY="$T/other.key"
 chmod 0666 "$T/client.key"
-bad "a client key that others can write" "client key.*refusing to load" \
+vault_bad "a client key that others can write" "client key.*refusing to load" \
     VAULT_CLIENT_CERT="$T/client.crt" VAULT_CLIENT_KEY="$T/client.key"
-bad "a missing client certificate" "client certificate: .*no-such" \
+vault_bad "a missing client certificate" "client certificate: .*no-such" \
     VAULT_CLIENT_CERT="$T/no-such.crt" VAULT_CLIENT_KEY="$T/other.key"
 exit 0

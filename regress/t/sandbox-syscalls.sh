@@ -108,6 +108,7 @@ expect $SIGSYS_STATUS connect "connect kills"
 expect $SIGSYS_STATUS execve "execve kills"
 expect $SIGSYS_STATUS fork "fork (clone) kills"
 expect $SIGSYS_STATUS ptrace "ptrace kills"
+expect $SIGSYS_STATUS keyctl "keyctl kills (airlockd's keys stay its own)"
 expect $SIGSYS_STATUS kill "kill kills"
 # The drop itself is proved irreversible inside sandbox_apply() (before the
 # filter); after the filter, even trying is fatal.

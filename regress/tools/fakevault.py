@@ -80,13 +80,15 @@ def token_state(conf, token):
     """The token's entry (None: not valid now), the static one included."""
     now = time.time()
     if token is not None and token == conf.get("token"):
+        ttl = int(conf.get("token_ttl", 0))
+        renewable = bool(conf.get("token_renewable"))
         with LOCK:
             st = TOKENS.get(token)
-            if st is None:
-                ttl = int(conf.get("token_ttl", 0))
+            # Its settings changed in the data file: a new token.
+            if st is None or st["conf"] != (ttl, renewable):
                 st = {"expires": now + ttl if ttl else None, "max": None,
-                      "renewable": bool(conf.get("token_renewable")),
-                      "ttl": ttl}
+                      "renewable": renewable, "ttl": ttl,
+                      "conf": (ttl, renewable)}
                 TOKENS[token] = st
         return st if st["expires"] is None or st["expires"] > now else None
     with LOCK:

@@ -32,6 +32,8 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 
+#include <linux/keyctl.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -195,6 +197,17 @@ static int
 act_ptrace(void)
 {
 	return result(ptrace(PTRACE_TRACEME, 0, NULL, NULL));
+}
+
+/*
+ * A worker inherits airlockd's session keyring, and so possesses what it
+ * holds: no keyctl(2) at all (the keyring provider's keys stay airlockd's).
+ */
+static int
+act_keyctl(void)
+{
+	return result(syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID,
+	    KEY_SPEC_SESSION_KEYRING, 0));
 }
 
 static int
@@ -377,6 +390,7 @@ static const struct action {
 	{ "fork",		act_fork },
 	{ "clone3",		act_clone3 },
 	{ "ptrace",		act_ptrace },
+	{ "keyctl",		act_keyctl },
 	{ "setuid0",		act_setuid0 },
 	{ "getrandom",		act_getrandom },
 	{ "malloc",		act_malloc },

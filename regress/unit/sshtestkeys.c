@@ -7,6 +7,13 @@
  * ssh-keygen -l does.
  */
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 
 #include "sshtestkeys.h"
 #include "util.h"
@@ -291,3 +298,34 @@ const struct sshtestbadkey sshtestbadkeys[] = {
 	{ "enc_pkcs8", enc_pkcs8 },
 };
 const size_t nsshtestbadkeys = nitems(sshtestbadkeys);
+
+int
+sshtest_indent_pem(EVP_PKEY *key, char *out, size_t outlen)
+{
+	BIO	*mem;
+	char	*p;
+	long	 len, i, start;
+	size_t	 off;
+	int	 n, r = -1;
+
+	if ((mem = BIO_new(BIO_s_mem())) == NULL)
+		return -1;
+	if (PEM_write_bio_PrivateKey(mem, key, NULL, NULL, 0, NULL,
+	    NULL) != 1 || (len = BIO_get_mem_data(mem, &p)) <= 0)
+		goto done;
+	/* The BIO's bytes are lines that end in '\n', without a NUL. */
+	for (start = 0, i = 0; i < len; i++) {
+		if (p[i] != '\n')
+			continue;
+		off = strlen(out);
+		n = snprintf(out + off, outlen - off, "        %.*s\n",
+		    (int)(i - start), p + start);
+		if (n < 0 || (size_t)n >= outlen - off)
+			goto done;
+		start = i + 1;
+	}
+	r = 0;
+ done:
+	BIO_free(mem);
+	return r;
+}

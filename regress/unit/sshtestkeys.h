@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+struct evp_pkey_st;
+
 struct sshtestkey {
 	const char	*name;
 	const char	*pem;		/* PKCS#1, SEC1 or PKCS#8 PEM */
@@ -24,5 +26,12 @@ struct sshtestbadkey {
 };
 extern const struct sshtestbadkey sshtestbadkeys[];
 extern const size_t		 nsshtestbadkeys;
+
+/*
+ * A key's PEM (PKCS#8), each line indented by eight spaces for a YAML
+ * block scalar, appended to out.  0, or -1 when it does not fit.
+ */
+int		 sshtest_indent_pem(struct evp_pkey_st *, char *out,
+		    size_t outlen);
 
 #endif

@@ -628,7 +628,8 @@ TEST(config_errors_credentials)
 	expect_error(HEAD PG LOCAL "    credentials:\n"
 	    "      password: {from: magic, get: x}\n", 7, 24,
 	    "unknown provider magic (known: literal, env, file, vault, "
-	    "conjur, aws, kubernetes, keychain, credential, systemd)");
+	    "conjur, aws, kubernetes, keychain, credential, systemd, gcp, "
+	    "azure, keyring)");
 	expect_error(HEAD PG LOCAL "    credentials:\n"
 	    "      password: {from: literal, get: [" SECRET "]}\n", 7, 38,
 	    "get needs a scalar value");

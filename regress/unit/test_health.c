@@ -28,6 +28,7 @@ static void
 sample_figures(struct figures *f, const char *name)
 {
 	struct fig_service	*s;
+	struct fig_provider	*p;
 
 	fig_init(f);
 	f->start_time = 1700000000;
@@ -53,6 +54,10 @@ sample_figures(struct figures *f, const char *name)
 	fig_hist_observe(&s->handshake, 20000);
 	fig_hist_observe(&s->handshake, 60000000);	/* +Inf */
 	fig_hist_observe(&s->provider, 1000);
+	p = fig_add_provider(f, "vault");
+	p->outcome[FIG_P_OK] = 6;
+	p->outcome[FIG_P_DENIED] = 2;
+	p->outcome[FIG_P_CACHE_HIT] = 9;
 }
 
 /* b's contents as a C string (the test owns the result). */
@@ -116,6 +121,10 @@ TEST(health_figures_roundtrip)
 	    sizeof(struct fig_hist)) == 0);
 	CHECK_STR(g.services[1].name, "gone");
 	CHECK_INT(g.services[1].configured, 0);
+	REQUIRE(g.nproviders == 1);
+	CHECK_STR(g.providers[0].name, "vault");
+	CHECK(memcmp(g.providers[0].outcome, f.providers[0].outcome,
+	    sizeof(g.providers[0].outcome)) == 0);
 	fig_free(&g);
 	fig_free(&f);
 	buf_free(b);
@@ -197,11 +206,46 @@ TEST(health_figures_oversized)
 	CHECK_INT(buf_put_cstring(b, "v"), 0);
 	CHECK_INT(buf_put_u8(b, 0), 0);
 	CHECK_INT(buf_put_u8(b, 0), 0);
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)		/* ..., no providers, omitted */
 		CHECK_INT(buf_put_u32(b, 0), 0);
 	CHECK_INT(buf_put_u32(b, FIG_SERVICES_MAX + 1), 0);
 	buf_view(&v, buf_ptr(b), buf_len(b));
 	CHECK_INT(fig_decode(&v, &g), ERR_TOOBIG);
+
+	/* So is a count of providers beyond theirs. */
+	buf_reset(b);
+	CHECK_INT(buf_put_u64(b, 0), 0);
+	CHECK_INT(buf_put_cstring(b, "v"), 0);
+	CHECK_INT(buf_put_u8(b, 0), 0);
+	CHECK_INT(buf_put_u8(b, 0), 0);
+	for (i = 0; i < 4; i++)
+		CHECK_INT(buf_put_u32(b, 0), 0);
+	CHECK_INT(buf_put_u32(b, FIG_PROVIDERS_MAX + 1), 0);
+	buf_view(&v, buf_ptr(b), buf_len(b));
+	CHECK_INT(fig_decode(&v, &g), ERR_TOOBIG);
+	buf_free(b);
+}
+
+TEST(health_figures_provider_names)
+{
+	struct figures	 f, g;
+	struct buf	*b = buf_new(MSG_MAX_PAYLOAD);
+	uint32_t	 omitted;
+
+	REQUIRE(b != NULL);
+	sample_figures(&f, "db");
+	REQUIRE(fig_add_provider(&f, "vault") != NULL);
+	CHECK_INT(fig_encode(b, &f, MSG_MAX_PAYLOAD, &omitted), 0);
+	CHECK_INT(fig_decode(b, &g), ERR_FORMAT);
+	CHECK_INT(g.nproviders, 0);
+	fig_free(&f);
+	buf_reset(b);
+	sample_figures(&f, "db");
+	free(f.providers[0].name);
+	REQUIRE((f.providers[0].name = strdup("")) != NULL);
+	CHECK_INT(fig_encode(b, &f, MSG_MAX_PAYLOAD, &omitted), 0);
+	CHECK_INT(fig_decode(b, &g), ERR_FORMAT);
+	fig_free(&f);
 	buf_free(b);
 }
 
@@ -282,6 +326,15 @@ TEST(health_prom_metrics)
 	    "\\n\"} 4");
 	HAS("airlock_provider_duration_seconds_count{service=\"we\\\"ird\\\\db"
 	    "\\n\"} 1");
+	HAS("# TYPE airlock_provider_requests_total counter");
+	HAS("airlock_provider_requests_total{provider=\"vault\","
+	    "outcome=\"ok\"} 6");
+	HAS("airlock_provider_requests_total{provider=\"vault\","
+	    "outcome=\"denied\"} 2");
+	HAS("airlock_provider_requests_total{provider=\"vault\","
+	    "outcome=\"timeout\"} 0");
+	HAS("airlock_provider_requests_total{provider=\"vault\","
+	    "outcome=\"cache_hit\"} 9");
 #undef HAS
 	/* No raw line feed inside a sample: every line is a comment or a sample. */
 	CHECK(strstr(s, "db\n\"") == NULL);

@@ -39,6 +39,7 @@
 #include "sshconf.h"
 #include "sshkey.h"
 #include "sshmsg.h"
+#include "sshtestkeys.h"
 #include "test.h"
 #include "testkeys.h"
 
@@ -60,34 +61,6 @@ sink(int level, const struct log_ctx *ctx, const char *line, void *arg)
 		printf("    logged: %s\n", line);
 		leaked++;
 	}
-}
-
-/* A key's PEM, each line indented for a YAML block scalar. */
-static void
-indent_pem(EVP_PKEY *key, char *out, size_t outlen)
-{
-	BIO	*mem;
-	char	*p, *copy, *line, *save = NULL;
-	long	 len;
-	size_t	 off;
-
-	out[0] = '\0';
-	REQUIRE((mem = BIO_new(BIO_s_mem())) != NULL);
-	REQUIRE(PEM_write_bio_PrivateKey(mem, key, NULL, NULL, 0, NULL,
-	    NULL) == 1);
-	REQUIRE((len = BIO_get_mem_data(mem, &p)) > 0);
-	/* The BIO's bytes end without a NUL. */
-	REQUIRE((copy = malloc((size_t)len + 1)) != NULL);
-	memcpy(copy, p, (size_t)len);
-	copy[len] = '\0';
-	p = copy;
-	for (line = strtok_r(p, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		off = strlen(out);
-		snprintf(out + off, outlen - off, "        %s\n", line);
-	}
-	free(p);
-	BIO_free(mem);
 }
 
 static char *
@@ -698,8 +671,9 @@ TEST(monssh_requests)
 	REQUIRE((host = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) != NULL);
 	REQUIRE((other = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) != NULL);
 	REQUIRE((rsa = testkey_rsa()) != NULL);
-	indent_pem(ed, ed_pem, sizeof(ed_pem));
-	indent_pem(rsa, rsa_pem, sizeof(rsa_pem));
+	ed_pem[0] = rsa_pem[0] = '\0';
+	REQUIRE(sshtest_indent_pem(ed, ed_pem, sizeof(ed_pem)) == 0);
+	REQUIRE(sshtest_indent_pem(rsa, rsa_pem, sizeof(rsa_pem)) == 0);
 	REQUIRE((hb = buf_new(SSHKEY_BLOB_MAX)) != NULL);
 	REQUIRE(sshkey_public_blob(host, hb) == 0);
 	REQUIRE(sshkey_fingerprint(buf_ptr(hb), buf_len(hb), fp) == 0);

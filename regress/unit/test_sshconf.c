@@ -24,6 +24,7 @@
 #include "sshconf.h"
 #include "sshkey.h"
 #include "sshmsg.h"
+#include "sshtestkeys.h"
 #include "test.h"
 
 #define SECRET	"Zq9-not-a-key-hunter2"
@@ -38,12 +39,8 @@ setup(void)
 {
 	static int	 done;
 	EVP_PKEY	*key;
-	BIO		*mem;
 	struct buf	*blob;
 	unsigned char	 b64[256];
-	char		*p, *copy, *line, *save = NULL;
-	long		 len;
-	size_t		 off;
 
 	if (done)
 		return;
@@ -51,27 +48,12 @@ setup(void)
 	snprintf(state, sizeof(state), "/tmp/airlock-sshconf-XXXXXX");
 	REQUIRE(mkdtemp(state) != NULL);
 	REQUIRE((key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) != NULL);
-	REQUIRE((mem = BIO_new(BIO_s_mem())) != NULL);
-	REQUIRE(PEM_write_bio_PrivateKey(mem, key, NULL, NULL, 0, NULL,
-	    NULL) == 1);
-	REQUIRE((len = BIO_get_mem_data(mem, &p)) > 0);
-	/* The BIO's bytes end without a NUL. */
-	REQUIRE((copy = malloc((size_t)len + 1)) != NULL);
-	memcpy(copy, p, (size_t)len);
-	copy[len] = '\0';
-	p = copy;
-	for (line = strtok_r(p, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		off = strlen(pem);
-		snprintf(pem + off, sizeof(pem) - off, "        %s\n", line);
-	}
-	free(p);
+	REQUIRE(sshtest_indent_pem(key, pem, sizeof(pem)) == 0);
 	REQUIRE((blob = buf_new(SSHKEY_BLOB_MAX)) != NULL);
 	REQUIRE(sshkey_public_blob(key, blob) == 0);
 	EVP_EncodeBlock(b64, buf_ptr(blob), (int)buf_len(blob));
 	snprintf(pub, sizeof(pub), "ssh-ed25519 %s", b64);
 	buf_free(blob);
-	BIO_free(mem);
 	EVP_PKEY_free(key);
 }
 
@@ -271,6 +253,22 @@ TEST(sshconf_ssh_client_auth)
 	REQUIRE(opt != NULL);
 	snprintf(want, sizeof(want), "%s,%s", pub + 12, pub + 12);
 	CHECK_STR(opt, want);
+	config_free(cf);
+}
+
+/* Nothing to check the backend's host key against: warned at load. */
+TEST(sshconf_ssh_no_host_key)
+{
+	struct config	*cf;
+
+	cf = conftext_warning(text("  sh:\n    connector: ssh\n"
+	    "    listenOn: tcp://127.0.0.1:8023\n    credentials:\n"
+	    "      address: backend.example:2222\n      privateKey: |\n%s"
+	    "    config:\n      knownHostsFile: /nonexistent/known_hosts\n",
+	    pem), 15, 23, "service sh: no credential hostKey, no "
+	    "config.hostKeyFingerprint, and /nonexistent/known_hosts: No "
+	    "such file or directory: every connection will fail to verify "
+	    "the backend's host key");
 	config_free(cf);
 }
 

@@ -277,3 +277,113 @@ TEST(vault_json_huge)
 	CHECK_INT(jfield_parse(body, n, &doc, err, sizeof(err)), ERR_FORMAT);
 	free(body);
 }
+
+/* A base URL with a path (Conjur Cloud's ".../api"): the prefix. */
+TEST(vault_https_parse_url)
+{
+	struct https_server	 s;
+	char			 err[256], pre[64];
+
+	CHECK_INT(https_parse_url("https://conjur.example/api", &s, pre,
+	    sizeof(pre), err, sizeof(err)), 0);
+	CHECK_STR(s.host, "conjur.example");
+	CHECK_INT(s.port, 443);
+	CHECK_STR(pre, "/api");
+	CHECK_INT(https_parse_url("https://h:8443/a/b%20c/", &s, pre,
+	    sizeof(pre), err, sizeof(err)), 0);
+	CHECK_INT(s.port, 8443);
+	CHECK_STR(pre, "/a/b%20c");
+	CHECK_INT(https_parse_url("http://[::1]:8080/", &s, pre, sizeof(pre),
+	    err, sizeof(err)), 0);
+	CHECK_STR(s.host, "::1");
+	CHECK_STR(pre, "");
+	CHECK_INT(https_parse_url("https://h", &s, pre, sizeof(pre), err,
+	    sizeof(err)), 0);
+	CHECK_STR(pre, "");
+	CHECK_INT(https_parse_url("https://h/a/../b", &s, pre, sizeof(pre),
+	    err, sizeof(err)), ERR_FORMAT);
+	CHECK_INT(https_parse_url("https://h/./b", &s, pre, sizeof(pre), err,
+	    sizeof(err)), ERR_FORMAT);
+	CHECK_INT(https_parse_url("https://h/api?x=1", &s, pre, sizeof(pre),
+	    err, sizeof(err)), ERR_FORMAT);
+	CHECK_INT(https_parse_url("https://h/api#f", &s, pre, sizeof(pre),
+	    err, sizeof(err)), ERR_FORMAT);
+	CHECK_INT(https_parse_url("https://u@h/api", &s, pre, sizeof(pre),
+	    err, sizeof(err)), ERR_FORMAT);
+	CHECK_INT(https_parse_url("https://h/a b", &s, pre, sizeof(pre), err,
+	    sizeof(err)), ERR_FORMAT);
+	/* A prefix that does not fit is refused, not cut. */
+	CHECK_INT(https_parse_url("https://h/0123456789", &s, pre, 8, err,
+	    sizeof(err)), ERR_FORMAT);
+}
+
+TEST(vault_https_is_metadata)
+{
+	struct https_server	 s;
+	char			 err[256];
+
+	CHECK_INT(https_parse_addr("http://169.254.169.254", &s, err,
+	    sizeof(err)), 0);
+	CHECK(https_is_metadata(&s));
+	CHECK(!https_is_loopback(&s));
+	CHECK_INT(https_parse_addr("http://[fd00:ec2::254]", &s, err,
+	    sizeof(err)), 0);
+	CHECK(https_is_metadata(&s));
+	CHECK_INT(https_parse_addr("http://[fd00:ec2:0::254]:80", &s, err,
+	    sizeof(err)), 0);
+	CHECK(https_is_metadata(&s));
+	CHECK_INT(https_parse_addr("http://Metadata.Google.Internal", &s, err,
+	    sizeof(err)), 0);
+	CHECK(https_is_metadata(&s));
+	CHECK_INT(https_parse_addr("http://169.254.169.253", &s, err,
+	    sizeof(err)), 0);
+	CHECK(!https_is_metadata(&s));
+	CHECK_INT(https_parse_addr("http://metadata.google.internal.evil",
+	    &s, err, sizeof(err)), 0);
+	CHECK(!https_is_metadata(&s));
+	CHECK_INT(https_parse_addr("http://[fd00:ec2::255]", &s, err,
+	    sizeof(err)), 0);
+	CHECK(!https_is_metadata(&s));
+	CHECK_INT(https_parse_addr("http://127.0.0.1", &s, err, sizeof(err)),
+	    0);
+	CHECK(!https_is_metadata(&s));
+}
+
+/* Vault's "renewable", and a login's body built by jansson. */
+TEST(vault_json_bool_object)
+{
+	static const char *const kv[] = {
+		"role_id", "r\"1\\", "secret_id", "s\n\x01\xc3\xa9",
+	};
+	static const char *const bad[] = { "jwt", "\xff" };
+	struct jfield_doc	*doc;
+	struct secret		*s;
+	const char		*body = "{\"auth\":{\"renewable\":true,"
+				    "\"n\":false,\"x\":1}}";
+	char			 err[256];
+	int			 b = -1;
+
+	CHECK_INT(jfield_parse(body, strlen(body), &doc, err, sizeof(err)),
+	    0);
+	CHECK_INT(jfield_bool(doc, "auth.renewable", &b, err, sizeof(err)),
+	    0);
+	CHECK_INT(b, 1);
+	CHECK_INT(jfield_bool(doc, "auth.n", &b, err, sizeof(err)), 0);
+	CHECK_INT(b, 0);
+	CHECK_INT(jfield_bool(doc, "auth.x", &b, err, sizeof(err)),
+	    ERR_FORMAT);
+	CHECK(strstr(err, "a number, not a boolean") != NULL);
+	CHECK_INT(jfield_bool(doc, "auth.none", &b, err, sizeof(err)),
+	    ERR_NOTFOUND);
+	jfield_free(doc);
+
+	CHECK_INT(jfield_object(kv, 2, &s, err, sizeof(err)), 0);
+	CHECK_INT((int)s->len, (int)strlen("{\"role_id\":\"r\\\"1\\\\\","
+	    "\"secret_id\":\"s\\n\\u0001\xc3\xa9\"}"));
+	CHECK(memcmp(s->data, "{\"role_id\":\"r\\\"1\\\\\",\"secret_id\":"
+	    "\"s\\n\\u0001\xc3\xa9\"}", s->len) == 0);
+	secret_free(s);
+	CHECK_INT(jfield_object(bad, 1, &s, err, sizeof(err)), ERR_FORMAT);
+	CHECK(s == NULL);
+	CHECK(strstr(err, "jwt") != NULL && strchr(err, '\xff') == NULL);
+}

@@ -32,6 +32,7 @@
 #include "errors.h"
 #include "b64.h"
 #include "conjur.h"
+#include "formenc.h"
 #include "https.h"
 #include "jsonfield.h"
 #include "provenv.h"
@@ -230,6 +231,7 @@ login(struct ptoken *pt, struct event_base *base, int timeout_ms,
     const struct secret *cur, void *arg)
 {
 	struct https_header	 hdrs[2];
+	struct form_field	 field;
 	struct secret		*jwt = NULL, *form = NULL;
 	const void		*body;
 	size_t			 bodylen;
@@ -264,15 +266,15 @@ login(struct ptoken *pt, struct event_base *base, int timeout_ms,
 			ptoken_fail(pt, r, "%s", err);
 			return;
 		}
-		/* A JWT is base64url and dots: nothing to escape. */
-		if ((form = secret_alloc(jwt->len + 4)) == NULL) {
-			secret_free(jwt);
+		field.name = "jwt";
+		field.value = jwt->data;
+		field.len = jwt->len;
+		form = form_encode(&field, 1);
+		secret_free(jwt);
+		if (form == NULL) {
 			ptoken_fail(pt, ERR_NOMEM, "out of memory");
 			return;
 		}
-		memcpy(form->data, "jwt=", 4);
-		memcpy(form->data + 4, jwt->data, jwt->len);
-		secret_free(jwt);
 		hdrs[1].value = "application/x-www-form-urlencoded";
 		body = form->data;
 		bodylen = form->len;

@@ -120,3 +120,20 @@ penv_read_file(const char *who, const char *path, size_t max,
 	*out = s;
 	return 0;
 }
+
+int
+penv_path(const char *name, const char *def, char *out, size_t outlen,
+    char *err, size_t errlen)
+{
+	const char	*v;
+
+	if ((v = penv(name)) == NULL && (v = def) == NULL)
+		return ERR_NOTFOUND;
+	if (v[0] != '/' || strlen(v) >= outlen) {
+		snprintf(err, errlen, "%s %.200s is not an absolute path, or "
+		    "is too long", name, v);
+		return ERR_INVAL;
+	}
+	snprintf(out, outlen, "%s", v);
+	return 0;
+}

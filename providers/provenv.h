@@ -42,6 +42,13 @@ int		 penv_take(const char *name, size_t max, int header,
  */
 int		 penv_read_file(const char *who, const char *path, size_t max,
 		    struct secret **out, char *err, size_t errlen);
+/*
+ * A path setting: the variable's value, or def when it is unset (def may
+ * be NULL: then unset is ERR_NOTFOUND, no message); it must be absolute
+ * and fit in out.  0, or ERR_INVAL with a message naming the variable.
+ */
+int		 penv_path(const char *name, const char *def, char *out,
+		    size_t outlen, char *err, size_t errlen);
 /* Bytes that can go into an HTTP header value (RFC 9110, 5.5), no space. */
 int		 header_safe(const char *s, size_t max);
 

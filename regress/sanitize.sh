@@ -6,8 +6,9 @@
 #	sh regress/sanitize.sh asan [WORD...]	    AddressSanitizer and
 #		UndefinedBehaviorSanitizer (clang): airlockd, every worker (in
 #		its real sandbox), the unit tests and the test tools
-#	sh regress/sanitize.sh valgrind [WORD...]   airlockd and the unit
-#		tests under valgrind memcheck (workers run natively)
+#	sh regress/sanitize.sh valgrind [WORD...]   airlockd, the unit
+#		tests and provget ($PROVGET) under valgrind memcheck (workers
+#		run natively)
 #
 # WORDs select tests as regress/run.sh does.  The work tree (tracked and new
 # files) is copied to a temporary directory (KEEP=1 keeps it) and built
@@ -133,6 +134,12 @@ else
 	    vg unittest "$SRC/regress/unit/unittest.bin" \
 	    >"$SRC/regress/unit/unittest" || fatal_setup "wrapper"
 	chmod 0755 "$AIRLOCKD" "$SRC/regress/unit/unittest"
+	# provget runs a provider as airlockd does: a test that takes
+	# ${PROVGET:-...} runs it under memcheck too.
+	vg provget "$SRC/regress/tools/provget" >"$WORK/provget" &&
+	    chmod 0755 "$WORK/provget" || fatal_setup "wrapper"
+	PROVGET=$WORK/provget
+	export PROVGET
 fi
 AIRLOCK_SANITIZE=$MODE
 export AIRLOCKD AIRLOCK_SANITIZE

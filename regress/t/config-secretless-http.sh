@@ -3,10 +3,12 @@
 # load with airlockd -t, each with exactly the warnings expected.  What
 # airlock refuses on purpose is rewritten first, and said here:
 # tcp://0.0.0.0 becomes 127.0.0.1 (a non-loopback listener needs
-# allowNonLoopback); "from: conjur" (the conjur provider is not there
-# yet) becomes "from: env" (-t fetches nothing, so the variables need not
-# be set).  "from: keychain" loads as written: the keychain provider reads
-# service#account from the kernel keyring (provider-keyring.sh).
+# allowNonLoopback).  "from: keychain" loads as written: the keychain
+# provider reads service#account from the kernel keyring
+# (provider-keyring.sh).  "from: conjur" loads with the environment of
+# Secretless's test (its docker-compose.yml), but over https: its
+# CONJUR_APPLIANCE_URL http://conjur is refused, saying why (-t fetches
+# nothing).
 . "$(dirname "$0")/../lib.sh"
 
 [ -x "$AIRLOCKD" ] || fail "$AIRLOCKD not built"
@@ -35,12 +37,23 @@ check "$T/keychain.yml"
 [ "$rc" = 0 ] || fail "keychain: exit status $rc: $out"
 ok "as written: 0.0.0.0 refused; on loopback, keychain loads"
 
+# Secretless's test/connector/http/conjur/docker-compose.yml, over https
+# (-t checks the provider's settings; it logs in nowhere).
+export CONJUR_APPLIANCE_URL=http://conjur CONJUR_ACCOUNT=dev
+export CONJUR_AUTHN_LOGIN=admin CONJUR_AUTHN_API_KEY=not-used-by-t
+sed 's|tcp://0\.0\.0\.0:|tcp://127.0.0.1:|' "$S/conjur-secretless.yml" \
+    >"$T/conjur-http.yml"
+check "$T/conjur-http.yml"
+[ "$rc" = 1 ] && echo "$out" | grep -q "provider conjur: CONJUR_APPLIANCE_URL http://conjur: plain http is allowed only to a loopback address" ||
+    fail "conjur over http://conjur: $rc: $out"
+ok "conjur: Secretless's http://conjur is refused: $out"
+CONJUR_APPLIANCE_URL=https://conjur
+
 plain="requests to http:// URLs get no credentials and are refused (403): set forceSSL: true to send them over https, or allowPlainHTTP: true to send the credentials in clear"
 n=0
 for f in "$S"/*.yml; do
 	b=$(basename "$f")
 	sed -e 's|tcp://0\.0\.0\.0:|tcp://127.0.0.1:|' \
-	    -e 's/from: conjur/from: env/' \
 	    "$f" >"$T/$b"
 	check "$T/$b"
 	[ "$rc" = 0 ] || fail "$b: exit status $rc: $out"

@@ -14,6 +14,7 @@
 #include "conftext.h"
 #include "confv1.h"
 #include "test.h"
+#include "../../providers/provider_impl.h"
 
 #define FIXTURES	"regress/unit/confv1/"
 /* A literal credential in the files below; no message may contain it. */
@@ -372,9 +373,14 @@ TEST(confv1_fixture_errors)
 	    "listenOn 0.0.0.0:25432 is not a loopback address", NULL, NULL);
 	expect_fixture_error("quick_demo.yml", 5, 13,
 	    "the socket path must be absolute", NULL, NULL);
-	/* With an absolute path: the next thing airlock does not have. */
+	/*
+	 * With an absolute path, but without Conjur's settings in the
+	 * environment: the conjur provider cannot work (the next test gives
+	 * it the settings).
+	 */
 	expect_fixture_error("rds_demo.yml", 12, 19,
-	    "provider conjur is not supported yet", "./run", "/run");
+	    "provider conjur: CONJUR_APPLIANCE_URL is not set", "./run",
+	    "/run");
 	/* 2018's format, before listeners and handlers settled. */
 	expect_fixture_error("pg_2018.yml", 3, 1,
 	    "no version: a version 1 file (a version 2 file starts with "
@@ -421,6 +427,45 @@ TEST(confv1_load)
 	CHECK_STR(cr->ref, "PG_TLS_ADDRESS");
 	CHECK_INT(cf->nwarnings, 4);
 	config_free(cf);
+}
+
+/*
+ * The rds demo, with the Conjur environment of Secretless Broker's
+ * demos (an API key; -t logs in nowhere): it loads, its three
+ * credentials from conjur, the ids as written.
+ */
+TEST(confv1_rds_demo_conjur)
+{
+	struct config		*cf;
+	const struct credential	*cr;
+	char			*text = fixture("rds_demo.yml"), *t2, err[1024];
+
+	REQUIRE(text != NULL);
+	t2 = replace(text, "./run", "/run");
+	free(text);
+	REQUIRE(t2 != NULL);
+	setenv("CONJUR_APPLIANCE_URL", "https://conjur.example", 1);
+	setenv("CONJUR_ACCOUNT", "dev", 1);
+	setenv("CONJUR_AUTHN_LOGIN", "host/rds-demo", 1);
+	setenv("CONJUR_AUTHN_API_KEY", SECRET, 1);
+	cf = config_from_text(t2, tmppath, err, sizeof(err));
+	free(t2);
+	if (cf == NULL)
+		printf("    %s\n", err);
+	CHECK(cf == NULL || strstr(err, SECRET) == NULL);
+	/* The API key left the environment at setup. */
+	CHECK(getenv("CONJUR_AUTHN_API_KEY") == NULL);
+	REQUIRE(cf != NULL);
+	REQUIRE(cf->nservices == 1);
+	cr = service_credential(&cf->services[0], "password");
+	REQUIRE(cr != NULL);
+	CHECK_STR(cr->provider, "conjur");
+	CHECK_STR(cr->ref, "dev:variable:pg/password");
+	config_free(cf);
+	conjur_cleanup();
+	unsetenv("CONJUR_APPLIANCE_URL");
+	unsetenv("CONJUR_ACCOUNT");
+	unsetenv("CONJUR_AUTHN_LOGIN");
 }
 
 /* Anchors and merge keys, as Go's YAML reads them. */

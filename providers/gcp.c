@@ -156,9 +156,11 @@ ref_parse(const char *ref, const struct secret *pre, void *parsed, char *err,
 	char		 project[GCPAUTH_PROJECT_MAX + 1];
 	size_t		 len[6], plen, slen, vlen = 6, n;
 
-	snprintf(project, sizeof(project), "%.*s", pre != NULL ?
-	    (int)pre->len : (int)strlen(gcp.project), pre != NULL ?
-	    (const char *)pre->data : gcp.project);
+	if (pre != NULL)
+		snprintf(project, sizeof(project), "%.*s", (int)pre->len,
+		    (const char *)pre->data);
+	else
+		snprintf(project, sizeof(project), "%s", gcp.project);
 	if (strncmp(ref, "projects/", 9) == 0) {
 		for (n = 0, part[0] = ref; n < 6; n++) {
 			len[n] = strcspn(part[n], "/");

@@ -315,13 +315,13 @@ get_secret(struct event_base *base, int timeout_ms, const void *parsed,
 	struct https_header	 h;
 	struct secret		*auth;
 	char			 uri[URI_MAX];
+	int			 r;
 
-	if ((auth = secret_alloc(token->len + 7)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return ERR_NOMEM;
+	if ((r = header_bearer(token, &auth)) != 0) {
+		snprintf(err, errlen, "%s", r == ERR_NOMEM ? "out of memory" :
+		    "the token has bytes that an HTTP header cannot carry");
+		return r;
 	}
-	memcpy(auth->data, "Bearer ", 7);
-	memcpy(auth->data + 7, token->data, token->len);
 	h.name = "Authorization";
 	h.value = (const char *)auth->data;
 	/* The template's TLS context, for this vault (request copies it). */

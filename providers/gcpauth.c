@@ -315,22 +315,13 @@ token_answer(const struct secret *body, struct secret **out,
 		secret_free(tok);
 		return r;
 	}
-	if (tok->len > GCP_TOKEN_MAX || strlen((const char *)tok->data) !=
-	    tok->len || !header_safe((const char *)tok->data, tok->len)) {
-		secret_free(tok);
-		snprintf(err, errlen, "the access token is too long or has "
-		    "bytes that an HTTP header cannot carry");
-		return ERR_FORMAT;
-	}
-	if ((*out = secret_alloc(7 + tok->len)) == NULL) {
-		secret_free(tok);
-		snprintf(err, errlen, "out of memory");
-		return ERR_NOMEM;
-	}
-	memcpy((*out)->data, "Bearer ", 7);
-	memcpy((*out)->data + 7, tok->data, tok->len);
+	r = tok->len > GCP_TOKEN_MAX ? ERR_FORMAT : header_bearer(tok, out);
 	secret_free(tok);
-	return 0;
+	if (r != 0)
+		snprintf(err, errlen, "%s", r == ERR_NOMEM ? "out of memory" :
+		    "the access token is too long or has bytes that an HTTP "
+		    "header cannot carry");
+	return r;
 }
 
 static void

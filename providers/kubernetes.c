@@ -292,22 +292,14 @@ bearer(struct secret **out, char *err, size_t errlen)
 	if ((r = penv_read_file("the service account's token", k8s.tokpath,
 	    K8S_TOKEN_MAX, &tok, err, errlen)) != 0)
 		return r;
-	if (strlen((const char *)tok->data) != tok->len ||
-	    !header_safe((const char *)tok->data, tok->len)) {
-		secret_free(tok);
+	r = header_bearer(tok, out);
+	secret_free(tok);
+	if (r == ERR_FORMAT)
 		snprintf(err, errlen, "the token in %.150s has bytes that an "
 		    "HTTP header cannot carry", k8s.tokpath);
-		return ERR_FORMAT;
-	}
-	if ((*out = secret_alloc(7 + tok->len)) == NULL) {
-		secret_free(tok);
+	else if (r != 0)
 		snprintf(err, errlen, "out of memory");
-		return ERR_NOMEM;
-	}
-	memcpy((*out)->data, "Bearer ", 7);
-	memcpy((*out)->data + 7, tok->data, tok->len);
-	secret_free(tok);
-	return 0;
+	return r;
 }
 
 /* GET the Secret, with the token read for it. */

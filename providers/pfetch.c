@@ -92,7 +92,7 @@ stop(struct pfetch *pf)
 		https_abort(pf->fetches[i].hr);
 		pf->fetches[i].hr = NULL;
 	}
-	for (i = 0; i < pf->n; i++) {
+	for (i = 0; pf->values != NULL && i < pf->n; i++) {
 		secret_free(pf->values[i]);
 		pf->values[i] = NULL;
 	}
@@ -105,8 +105,7 @@ pf_free(struct pfetch *pf)
 {
 	if (pf == NULL)
 		return;
-	if (pf->values != NULL)
-		stop(pf);
+	stop(pf);
 	refs_free(pf);
 	free(pf->values);
 	free(pf->fetches);

@@ -18,7 +18,6 @@
  * message nor anything else of the body.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -31,7 +30,6 @@
 #include "pfetch.h"
 #include "provenv.h"
 #include "provider_impl.h"
-#include "ptoken.h"
 #include "secret.h"
 #include "util.h"
 

@@ -21,7 +21,6 @@
  * never a value or the token.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -35,7 +34,6 @@
 #include "pfetch.h"
 #include "provenv.h"
 #include "provider_impl.h"
-#include "ptoken.h"
 #include "secret.h"
 #include "util.h"
 

@@ -20,7 +20,6 @@
  */
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "errors.h"
@@ -33,7 +32,6 @@
 #include "jsonfield.h"
 #include "pfetch.h"
 #include "provenv.h"
-#include "ptoken.h"
 
 #define GCP_ENDPOINT	"https://secretmanager.googleapis.com/"
 #define GCP_SECRET_MAX	255		/* a secret id */

@@ -146,19 +146,18 @@ done(struct pfetch *pf)
 	provider_done(req, values);
 }
 
-static int
+/* Wait for pt's value (pre's, the token); what names the request. */
+static void
 wait_for(struct pfetch *pf, struct ptoken *pt, ptoken_cb *cb,
     const char *what)
 {
 	if ((pf->wait = ptoken_get(pt, provider_req_base(pf->req),
-	    provider_req_timeout_ms(pf->req), cb, pf)) != NULL)
-		return 0;
-	fail(pf, ERR_SYS, "%s: " LABELFMT ": cannot start a login",
-	    pf->ops->name, what);
-	return ERR_SYS;
+	    provider_req_timeout_ms(pf->req), cb, pf)) == NULL)
+		fail(pf, ERR_SYS, "%s: " LABELFMT ": cannot start a login",
+		    pf->ops->name, what);
 }
 
-/* Fetch i's references' values from its object's answer. */
+/* The values of f's references, from its object's answer. */
 static int
 take_values(struct pfetch *pf, struct pfetch_one *f,
     const struct secret *body)

@@ -117,6 +117,11 @@ get "a key of a SecretBinary" \
     "^get 1 error malformed input: aws: bin#k: the secret is binary" aws 'bin#k'
 get "a bad secret id" "^get 1 error malformed input: aws: reference a\"b: " \
     aws 'a"b'
+# A request of no reference is answered at once, nothing sent (as the
+# other providers on pfetch.c).
+n=$(wc -l <"$AWS_LOG")
+get "no reference" "^get 1 ok $" -t 2000 aws
+[ "$(wc -l <"$AWS_LOG")" = "$n" ] || fail "no reference: a request was sent"
 
 # Temporary keys with their session token (signed, as
 # X-Amz-Security-Token).

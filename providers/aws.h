@@ -20,7 +20,6 @@
 struct event_base;
 struct https_server;
 struct ptoken;
-struct ptoken_wait;
 
 #define AWS_REGION_MAX		63	/* as SigV4's scope names */
 #define AWS_AKID_MAX		128
@@ -39,10 +38,6 @@ struct aws_creds {
 	const char	*token;		/* NULL when none */
 };
 
-/* The chain's answer (ptoken's callback): the packed credentials. */
-typedef void	 awscreds_cb(void *arg, int error, const char *err,
-		    const struct secret *packed);
-
 /*
  * Read the environment, the files and the chain's first source that is
  * configured; the region from AWS_REGION, AWS_DEFAULT_REGION or the
@@ -57,16 +52,12 @@ void		 awscreds_cleanup(void);
 const char	*awscreds_region(void);
 /* The chain's source, for the log line ("environment", "web identity"). */
 const char	*awscreds_source(void);
-/* The credentials: ptoken_get of the chain's token (ptoken.h). */
-struct ptoken_wait *awscreds_get(struct event_base *, int timeout_ms,
-		    awscreds_cb *, void *arg);
-void		 awscreds_cancel(struct ptoken_wait *);
+/* The credentials, packed: the chain's ptoken (ptoken.h). */
+struct ptoken	*awscreds_token(void);
 /* [a-z0-9-], 1 to AWS_REGION_MAX. */
 int		 aws_region_ok(const char *, size_t);
 /* Are the credentials temporary ones, fetched again when refused? */
 int		 awscreds_temporary(void);
-/* AWS refused these credentials: forget them if they are held. */
-void		 awscreds_invalidate(const struct secret *packed);
 /*
  * An AWS endpoint: the URL of the first variable of vars (NULL-ended)
  * that is set, else def; https (CA bundle AWS_CA_BUNDLE, else the

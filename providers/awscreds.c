@@ -594,17 +594,10 @@ awscreds_source(void)
 	return s;
 }
 
-struct ptoken_wait *
-awscreds_get(struct event_base *base, int timeout_ms, awscreds_cb *cb,
-    void *arg)
+struct ptoken *
+awscreds_token(void)
 {
-	return ptoken_get(ac.pt, base, timeout_ms, cb, arg);
-}
-
-void
-awscreds_cancel(struct ptoken_wait *w)
-{
-	ptoken_cancel(w);
+	return ac.pt;
 }
 
 int
@@ -612,12 +605,6 @@ awscreds_temporary(void)
 {
 	return ac.src == SRC_WEBID || ac.src == SRC_CONTAINER ||
 	    ac.src == SRC_IMDS;
-}
-
-void
-awscreds_invalidate(const struct secret *packed)
-{
-	ptoken_invalidate(ac.pt, packed);
 }
 
 static void

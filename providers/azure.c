@@ -20,9 +20,7 @@
  * Key Vault's error code (SecretNotFound, Forbidden), never its message,
  * never a value or the token.
  */
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -33,9 +31,9 @@
 #include "https.h"
 #include "jsonfield.h"
 #include "log.h"
+#include "pfetch.h"
 #include "provenv.h"
 #include "provider_impl.h"
-#include "ptoken.h"
 #include "secret.h"
 #include "util.h"
 
@@ -44,31 +42,6 @@
 #define NAME_CHARS	"abcdefghijklmnopqrstuvwxyz" \
 			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
-
-struct azure_state;
-
-/* One GET, for every reference to the same secret. */
-struct azure_fetch {
-	struct azure_state	*st;
-	size_t			 first;
-	struct https_server	 srv;	/* kv.tmpl's TLS context */
-	struct https_req	*hr;
-};
-
-struct azure_state {
-	struct provider_req	*req;
-	size_t			 n;
-	struct azure_ref	*refs;
-	size_t			*fetch_of;
-	struct azure_fetch	*fetches;
-	size_t			 nfetches;
-	size_t			 pending;
-	struct secret		**values;
-	struct ptoken_wait	*wait;
-	struct secret		*token;		/* the one sent */
-	struct secret		*auth;		/* "Bearer ..." */
-	int			 retried;
-};
 
 static struct {
 	int			 ready;
@@ -271,83 +244,36 @@ azure_prepare(const char *ref, char *err, size_t errlen)
 }
 
 static int
-same_secret(const struct azure_ref *a, const struct azure_ref *b)
+ref_parse(const char *ref, const struct secret *pre, void *parsed, char *err,
+    size_t errlen)
 {
+	(void)pre;
+	return azure_ref_parse(ref, parsed, err, errlen);
+}
+
+static int
+same_secret(const void *pa, const void *pb)
+{
+	const struct azure_ref	*a = pa, *b = pb;
+
 	return strcasecmp(a->host, b->host) == 0 && a->port == b->port &&
 	    strcasecmp(a->name, b->name) == 0 &&
 	    strcmp(a->version, b->version) == 0;
 }
 
-static void
-fetches_stop(struct azure_state *st)
+static const char *
+ref_text(const void *parsed)
 {
-	size_t	 i;
-
-	for (i = 0; i < st->nfetches; i++) {
-		https_abort(st->fetches[i].hr);
-		st->fetches[i].hr = NULL;
-	}
-	for (i = 0; i < st->n; i++) {
-		secret_free(st->values[i]);
-		st->values[i] = NULL;
-	}
-	ptoken_cancel(st->wait);
-	st->wait = NULL;
-	secret_free(st->token);
-	secret_free(st->auth);
-	st->token = st->auth = NULL;
+	return ((const struct azure_ref *)parsed)->text;
 }
 
-static void
-state_free(struct azure_state *st)
-{
-	if (st == NULL)
-		return;
-	if (st->values != NULL)
-		fetches_stop(st);
-	free(st->values);
-	free(st->fetches);
-	free(st->fetch_of);
-	free(st->refs);
-	free(st);
-}
-
-/* Everything stops at the first error: the request fails as a whole. */
-static void
-fail(struct azure_state *st, int error, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fail(struct azure_state *st, int error, const char *fmt, ...)
-{
-	struct provider_req	*req = st->req;
-	char			 msg[PROVIDER_ERRLEN];
-	va_list			 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	provider_req_set_state(req, NULL);
-	state_free(st);
-	provider_fail(req, error, "%s", msg);
-}
-
-static void	 token_ready(void *, int, const char *,
-		    const struct secret *);
-
-/* Get a token (kept or new), then read the secrets with it. */
+/* Key Vault's error code names the error; a 401 gets a new token once. */
 static int
-begin(struct azure_state *st)
+status_error(int status, const struct secret *body, char *code,
+    size_t codelen, const char **why, int *renew)
 {
-	st->pending = st->nfetches;
-	st->wait = ptoken_get(azauth_token(), provider_req_base(st->req),
-	    provider_req_timeout_ms(st->req), token_ready, st);
-	return st->wait != NULL ? 0 : ERR_SYS;
-}
-
-static int
-status_error(int status, const char **why)
-{
+	azure_error_code(body, code, codelen);
+	*renew = status == 401;
 	switch (status) {
 	case 401:
 		*why = "the token was refused";
@@ -368,181 +294,73 @@ status_error(int status, const char **why)
 	}
 }
 
-static void
-fetch_done(void *arg, int error, const char *err, int status,
-    const struct secret *body)
+static int
+secret_value(const void *parsed, const struct jfield_doc *doc,
+    struct secret **out, char *err, size_t errlen)
 {
-	struct azure_fetch	*f = arg;
-	struct azure_state	*st = f->st;
-	struct provider_req	*req;
-	struct secret		**values;
-	struct jfield_doc	*doc;
-	const char		*why, *ref = st->refs[f->first].text;
-	char			 msg[200], code[160];
-	size_t			 i, idx = f - st->fetches;
+	(void)parsed;
+	return jfield_string(doc, "value", out, err, errlen);
+}
+
+/* The GET of the secret, to its vault with the token. */
+static int
+get_secret(struct event_base *base, int timeout_ms, const void *parsed,
+    const struct secret *token, https_cb *cb, void *arg,
+    struct https_req **hr, char *err, size_t errlen)
+{
+	const struct azure_ref	*ar = parsed;
+	struct https_server	 srv;
+	struct https_header	 h;
+	struct secret		*auth;
+	char			 uri[URI_MAX];
 	int			 r;
 
-	f->hr = NULL;
-	if (error != 0) {
-		fail(st, error, "azure: %s: %s", ref, err);
-		return;
+	if ((r = header_bearer(token, &auth)) != 0) {
+		snprintf(err, errlen, "%s", r == ERR_NOMEM ? "out of memory" :
+		    "the token has bytes that an HTTP header cannot carry");
+		return r;
 	}
-	if (status == 401 && !st->retried) {
-		/* Revoked, or expired early: once more with a new one. */
-		log_debug("provider azure: %s: HTTP 401, a new token", ref);
-		ptoken_invalidate(azauth_token(), st->token);
-		st->retried = 1;
-		fetches_stop(st);
-		if (begin(st) != 0)
-			fail(st, ERR_SYS, "azure: %s: cannot get a token",
-			    ref);
-		return;
-	}
-	if (status != 200) {
-		r = status_error(status, &why);
-		azure_error_code(body, code, sizeof(code));
-		fail(st, r, "azure: %s: HTTP %d%s, %s", ref, status, code,
-		    why);
-		return;
-	}
-	if ((r = jfield_parse(body->data, body->len, &doc, msg,
-	    sizeof(msg))) != 0) {
-		fail(st, r, "azure: %s: %s", ref, msg);
-		return;
-	}
-	for (i = 0; i < st->n; i++) {
-		if (st->fetch_of[i] != idx)
-			continue;
-		if ((r = jfield_string(doc, "value", &st->values[i], msg,
-		    sizeof(msg))) != 0) {
-			jfield_free(doc);
-			fail(st, r, "azure: %s: %s", ref, msg);
-			return;
-		}
-	}
-	jfield_free(doc);
-	if (--st->pending > 0)
-		return;
-	req = st->req;
-	values = st->values;
-	st->values = NULL;
-	secret_free(st->token);
-	secret_free(st->auth);
-	st->token = st->auth = NULL;
-	provider_req_set_state(req, NULL);
-	state_free(st);
-	provider_done(req, values);
-}
-
-static void
-token_ready(void *arg, int error, const char *err, const struct secret *tok)
-{
-	struct azure_state	*st = arg;
-	struct azure_fetch	*f;
-	struct azure_ref	*ar;
-	struct https_header	 h;
-	char			 uri[URI_MAX];
-	size_t			 j;
-
-	st->wait = NULL;
-	if (error != 0) {
-		fail(st, error, "azure: %s: %s", st->refs[0].text, err);
-		return;
-	}
-	if ((st->token = secret_new(tok->data, tok->len)) == NULL ||
-	    (st->auth = secret_alloc(tok->len + 7)) == NULL) {
-		fail(st, ERR_NOMEM, "azure: out of memory");
-		return;
-	}
-	memcpy(st->auth->data, "Bearer ", 7);
-	memcpy(st->auth->data + 7, tok->data, tok->len);
 	h.name = "Authorization";
-	h.value = (const char *)st->auth->data;
-	for (j = 0; j < st->nfetches; j++) {
-		f = &st->fetches[j];
-		ar = &st->refs[f->first];
-		snprintf(uri, sizeof(uri), "/secrets/%s%s%s?api-version="
-		    AZURE_API_VERSION, ar->name, ar->version[0] != '\0' ?
-		    "/" : "", ar->version);
-		if ((f->hr = https_get(provider_req_base(st->req), &f->srv,
-		    uri, &h, 1, provider_req_timeout_ms(st->req),
-		    AZURE_MAX_BODY, fetch_done, f)) == NULL) {
-			fail(st, ERR_SYS, "azure: %s: cannot start the "
-			    "request", ar->text);
-			return;
-		}
-	}
+	h.value = (const char *)auth->data;
+	/* The template's TLS context, for this vault (request copies it). */
+	srv = kv.tmpl;
+	snprintf(srv.host, sizeof(srv.host), "%s", ar->host);
+	srv.host_is_ip = is_ip(srv.host);
+	srv.port = ar->port;
+	snprintf(uri, sizeof(uri), "/secrets/%s%s%s?api-version="
+	    AZURE_API_VERSION, ar->name, ar->version[0] != '\0' ? "/" : "",
+	    ar->version);
+	*hr = https_get(base, &srv, uri, &h, 1, timeout_ms, AZURE_MAX_BODY,
+	    cb, arg);
+	secret_free(auth);
+	return *hr != NULL ? 0 : ERR_SYS;
 }
+
+static const struct pfetch_ops azure_ops = {
+	.name = "azure",
+	.ref_size = sizeof(struct azure_ref),
+	.parse = ref_parse,
+	.same = same_secret,
+	.label = ref_text,
+	.token = azauth_token,
+	.fetch = get_secret,
+	.value = secret_value,
+	.status = status_error,
+};
 
 void
 azure_start(struct provider_req *req, const char *const *refs, size_t n)
 {
-	struct azure_state	*st;
-	struct azure_fetch	*f;
-	struct secret		**values;
-	char			 err[PROVIDER_ERRLEN];
-	size_t			 i, j;
-	int			 r;
-
 	if (!kv.ready) {
 		provider_fail(req, ERR_INVAL, "provider azure is not set up");
 		return;
 	}
-	if ((st = calloc(1, sizeof(*st))) == NULL ||
-	    (st->refs = calloc(n + 1, sizeof(*st->refs))) == NULL ||
-	    (st->fetch_of = calloc(n + 1, sizeof(*st->fetch_of))) == NULL ||
-	    (st->fetches = calloc(n + 1, sizeof(*st->fetches))) == NULL ||
-	    (st->values = calloc(n + 1, sizeof(*st->values))) == NULL) {
-		state_free(st);
-		provider_fail(req, ERR_NOMEM, "azure: out of memory");
-		return;
-	}
-	st->req = req;
-	st->n = n;
-	if (n == 0) {
-		/* Nothing to read, and no token to get for it. */
-		values = st->values;
-		st->values = NULL;
-		state_free(st);
-		provider_done(req, values);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		if ((r = azure_ref_parse(refs[i], &st->refs[i], err,
-		    sizeof(err))) != 0) {
-			state_free(st);
-			provider_fail(req, r, "%s", err);
-			return;
-		}
-		for (j = 0; j < st->nfetches; j++)
-			if (same_secret(&st->refs[st->fetches[j].first],
-			    &st->refs[i]))
-				break;
-		if (j == st->nfetches) {
-			f = &st->fetches[j];
-			f->st = st;
-			f->first = i;
-			/* The template's TLS context, for this vault. */
-			f->srv = kv.tmpl;
-			snprintf(f->srv.host, sizeof(f->srv.host), "%s",
-			    st->refs[i].host);
-			f->srv.host_is_ip = is_ip(f->srv.host);
-			f->srv.port = st->refs[i].port;
-			st->nfetches++;
-		}
-		st->fetch_of[i] = j;
-	}
-	provider_req_set_state(req, st);
-	if (begin(st) != 0)
-		fail(st, ERR_SYS, "azure: %s: cannot get a token",
-		    st->refs[0].text);
+	pfetch_start(req, &azure_ops, refs, n);
 }
 
 void
 azure_abort(struct provider_req *req)
 {
-	struct azure_state	*st = provider_req_state(req);
-
-	provider_req_set_state(req, NULL);
-	state_free(st);
+	pfetch_abort(req);
 }
+

@@ -60,7 +60,7 @@ void		 azauth_cleanup(void);
 /*
  * The Key Vault error code of an answer's body ({"error": {"code": ...,
  * "innererror": {"code": ...}}}) or the OAuth error of a token endpoint
- * ({"error": "invalid_client"}), as ", CODE" or ", CODE/INNER", or ""
+ * ({"error": "invalid_client"}), as "CODE" or "CODE/INNER", or ""
  * (jfield_code: codes only, never the server's message, which may quote
  * the request).
  */

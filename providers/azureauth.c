@@ -351,7 +351,7 @@ azure_error_code(const struct secret *body, char *out, size_t outlen)
 		return;
 	}
 	jfield_code(body, "error.innererror.code", inner, sizeof(inner));
-	snprintf(out, outlen, ", %s%s%s", code, inner[0] != '\0' ? "/" : "",
+	snprintf(out, outlen, "%s%s%s", code, inner[0] != '\0' ? "/" : "",
 	    inner);
 }
 
@@ -385,8 +385,9 @@ login_done(void *arg, int error, const char *err, int status,
 			r = ERR_AGAIN;
 		else
 			r = ERR_PROTO;
-		ptoken_fail(az.pt, r, "%s token: HTTP %d%s",
-		    source_name[az.src], status, code);
+		ptoken_fail(az.pt, r, "%s token: HTTP %d%s%s",
+		    source_name[az.src], status, code[0] != '\0' ? ", " : "",
+		    code);
 		return;
 	}
 	if ((r = jfield_parse(body->data, body->len, &doc, why,

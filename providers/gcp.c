@@ -18,10 +18,8 @@
  * is.  A 401 (an access token revoked or expired early) drops the token
  * and the request is tried once more with a new one.
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "errors.h"
@@ -32,8 +30,8 @@
 #include "gcpauth.h"
 #include "https.h"
 #include "jsonfield.h"
+#include "pfetch.h"
 #include "provenv.h"
-#include "ptoken.h"
 
 #define GCP_ENDPOINT	"https://secretmanager.googleapis.com/"
 #define GCP_SECRET_MAX	255		/* a secret id */
@@ -42,31 +40,10 @@
 			    10 + GCP_VERSION_MAX)
 #define GCP_PREFIX_MAX	256
 #define GCP_MAX_BODY	(1024 * 1024)	/* 64 KiB of data, base64 */
-#define GCP_CODE_MAX	65
-#define RESFMT		"%.120s"
 
-struct gcp_state;
-
-/* One GET, for every reference to the same version. */
-struct gcp_fetch {
-	struct gcp_state	*st;
-	size_t			 first;		/* its first reference */
-	struct https_req	*hr;
-};
-
-struct gcp_state {
-	struct provider_req	*req;
-	size_t			 n;
-	char			(*res)[GCP_RES_MAX + 1];	/* per ref */
-	size_t			*fetch_of;	/* per reference */
-	struct gcp_fetch	*fetches;
-	size_t			 nfetches;
-	size_t			 pending;
-	struct secret		**values;
-	struct ptoken_wait	*wait;
-	struct secret		*auth;		/* the token sent */
-	int			 retried;
-	char			**refs;		/* while the project is asked */
+/* A reference: the full name of a version. */
+struct gcp_ref {
+	char			 res[GCP_RES_MAX + 1];
 };
 
 static struct {
@@ -75,8 +52,6 @@ static struct {
 	char			 prefix[GCP_PREFIX_MAX];
 	char			 project[GCPAUTH_PROJECT_MAX + 1];
 } gcp;
-
-static void	 get_token(struct gcp_state *);
 
 /* Text of [a-z0-9.:-] for a project, of [A-Za-z0-9_-] for the rest. */
 static int
@@ -166,17 +141,24 @@ gcp_cleanup(void)
 }
 
 /*
- * "projects/P/secrets/S[/versions/V]", or "S[#V]" in project (NULL or
- * "": none), to its full name.
+ * "projects/P/secrets/S[/versions/V]", or "S[#V]" in the project (the
+ * metadata server's in pre, else the default; "": none), to its full name.
  */
 static int
-ref_parse(const char *ref, const char *project, char *res, char *err,
+ref_parse(const char *ref, const struct secret *pre, void *parsed, char *err,
     size_t errlen)
 {
 	const char	*part[6], *end = ref + strlen(ref);
 	const char	*proj, *sec, *ver = "latest";
+	char		*res = ((struct gcp_ref *)parsed)->res;
+	char		 project[GCPAUTH_PROJECT_MAX + 1];
 	size_t		 len[6], plen, slen, vlen = 6, n;
 
+	if (pre != NULL)
+		snprintf(project, sizeof(project), "%.*s", (int)pre->len,
+		    (const char *)pre->data);
+	else
+		snprintf(project, sizeof(project), "%s", gcp.project);
 	if (strncmp(ref, "projects/", 9) == 0) {
 		for (n = 0, part[0] = ref; n < 6; n++) {
 			len[n] = strcspn(part[n], "/");
@@ -197,7 +179,7 @@ ref_parse(const char *ref, const char *project, char *res, char *err,
 			vlen = len[5];
 		}
 	} else {
-		if (project == NULL || project[0] == '\0') {
+		if (project[0] == '\0') {
 			snprintf(err, errlen, "gcp: reference %.100s: no "
 			    "project: set GOOGLE_CLOUD_PROJECT, or write "
 			    "projects/P/secrets/S", ref);
@@ -226,51 +208,6 @@ ref_parse(const char *ref, const char *project, char *res, char *err,
 	return ERR_FORMAT;
 }
 
-static void
-state_free(struct gcp_state *st)
-{
-	size_t	 i;
-
-	if (st == NULL)
-		return;
-	ptoken_cancel(st->wait);
-	for (i = 0; i < st->nfetches; i++)
-		https_abort(st->fetches[i].hr);
-	if (st->values != NULL)
-		for (i = 0; i < st->n; i++)
-			secret_free(st->values[i]);
-	secret_free(st->auth);
-	if (st->refs != NULL)
-		for (i = 0; i < st->n; i++)
-			free(st->refs[i]);
-	free(st->refs);
-	free(st->values);
-	free(st->fetches);
-	free(st->fetch_of);
-	free(st->res);
-	free(st);
-}
-
-/* Everything stops at the first error: the request fails as a whole. */
-static void
-fail(struct gcp_state *st, int error, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fail(struct gcp_state *st, int error, const char *fmt, ...)
-{
-	struct provider_req	*req = st->req;
-	char			 msg[PROVIDER_ERRLEN];
-	va_list			 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	provider_req_set_state(req, NULL);
-	state_free(st);
-	provider_fail(req, error, "%s", msg);
-}
-
 /* CRC32C (Castagnoli), reflected, as Secret Manager's dataCrc32c. */
 static uint32_t
 crc32c(const unsigned char *p, size_t len)
@@ -288,26 +225,20 @@ crc32c(const unsigned char *p, size_t len)
 
 /* The value of one version's answer. */
 static int
-payload(const struct secret *body, struct secret **out, char *err,
-    size_t errlen)
+payload(const void *parsed, const struct jfield_doc *doc, struct secret **out,
+    char *err, size_t errlen)
 {
-	struct jfield_doc	*doc;
 	struct secret		*raw;
 	long long		 crc;
 	int			 r;
 
+	(void)parsed;
 	*out = NULL;
-	if ((r = jfield_parse(body->data, body->len, &doc, err, errlen)) != 0)
+	if ((r = jfield_string(doc, "payload.data", &raw, err, errlen)) != 0)
 		return r;
-	if ((r = jfield_string(doc, "payload.data", &raw, err,
-	    errlen)) != 0) {
-		jfield_free(doc);
-		return r;
-	}
 	r = b64_decode((const char *)raw->data, raw->len, B64_STD, out);
 	secret_free(raw);
 	if (r != 0) {
-		jfield_free(doc);
 		snprintf(err, errlen, "payload.data is not base64");
 		return r;
 	}
@@ -321,7 +252,6 @@ payload(const struct secret *body, struct secret **out, char *err,
 		    "data");
 		r = ERR_PROTO;
 	}
-	jfield_free(doc);
 	if (r != 0) {
 		secret_free(*out);
 		*out = NULL;
@@ -329,9 +259,16 @@ payload(const struct secret *body, struct secret **out, char *err,
 	return r;
 }
 
+/*
+ * google.rpc.Status's code names the error; a 401 (a token revoked or
+ * expired early) is tried once more with a new token.
+ */
 static int
-status_error(int status, const char *code, const char **why)
+status_error(int status, const struct secret *body, char *code,
+    size_t codelen, const char **why, int *renew)
 {
+	jfield_code(body, "error.status", code, codelen);
+	*renew = status == 401;
 	if (status == 404 || strcmp(code, "NOT_FOUND") == 0) {
 		*why = "no such secret or version";
 		return ERR_NOTFOUND;
@@ -354,232 +291,82 @@ status_error(int status, const char *code, const char **why)
 	return ERR_PROTO;
 }
 
-/* A 401 once: a new token, and every fetch again. */
-static void
-retry(struct gcp_state *st)
+static int
+same_version(const void *a, const void *b)
 {
-	size_t	 i;
-
-	ptoken_invalidate(gcpauth_token(), st->auth);
-	secret_free(st->auth);
-	st->auth = NULL;
-	for (i = 0; i < st->nfetches; i++) {
-		https_abort(st->fetches[i].hr);
-		st->fetches[i].hr = NULL;
-	}
-	for (i = 0; i < st->n; i++) {
-		secret_free(st->values[i]);
-		st->values[i] = NULL;
-	}
-	st->retried = 1;
-	get_token(st);
+	return strcmp(((const struct gcp_ref *)a)->res,
+	    ((const struct gcp_ref *)b)->res) == 0;
 }
 
-static void
-fetch_done(void *arg, int error, const char *err, int status,
-    const struct secret *body)
+static const char *
+version_name(const void *parsed)
 {
-	struct gcp_fetch	*f = arg;
-	struct gcp_state	*st = f->st;
-	struct provider_req	*req;
-	struct secret		**values;
-	const char		*why, *res = st->res[f->first];
-	char			 code[GCP_CODE_MAX], msg[200];
-	size_t			 i, idx = f - st->fetches;
-	int			 r;
-
-	f->hr = NULL;
-	if (error != 0) {
-		fail(st, error, "gcp: " RESFMT ": %s", res, err);
-		return;
-	}
-	if (status != 200) {
-		if (status == 401 && !st->retried) {
-			retry(st);
-			return;
-		}
-		jfield_code(body, "error.status", code, sizeof(code));
-		r = status_error(status, code, &why);
-		fail(st, r, "gcp: " RESFMT ": HTTP %d%s%s, %s", res, status,
-		    code[0] != '\0' ? " " : "", code, why);
-		return;
-	}
-	for (i = 0; i < st->n; i++)
-		if (st->fetch_of[i] == idx && st->values[i] == NULL) {
-			if ((r = payload(body, &st->values[i], msg,
-			    sizeof(msg))) != 0) {
-				fail(st, r, "gcp: " RESFMT ": %s", res, msg);
-				return;
-			}
-		}
-	if (--st->pending > 0)
-		return;
-	req = st->req;
-	values = st->values;
-	st->values = NULL;
-	provider_req_set_state(req, NULL);
-	state_free(st);
-	provider_done(req, values);
-}
-
-static void
-got_token(void *arg, int error, const char *err, const struct secret *tok)
-{
-	struct gcp_state	*st = arg;
-	struct provider_req	*req = st->req;
-	struct https_header	 hdr;
-	char			 uri[GCP_PREFIX_MAX + GCP_RES_MAX + 16];
-	size_t			 j;
-
-	st->wait = NULL;
-	if (error != 0) {
-		fail(st, error, "gcp: " RESFMT ": no access token: %s",
-		    st->res[0], err);
-		return;
-	}
-	if ((st->auth = secret_new(tok->data, tok->len)) == NULL) {
-		fail(st, ERR_NOMEM, "gcp: out of memory");
-		return;
-	}
-	hdr.name = "Authorization";
-	hdr.value = (const char *)st->auth->data;
-	st->pending = st->nfetches;
-	for (j = 0; j < st->nfetches; j++) {
-		/* The ids need no escaping (id_ok); ':' is a pchar. */
-		snprintf(uri, sizeof(uri), "%s/v1/%s:access", gcp.prefix,
-		    st->res[st->fetches[j].first]);
-		if ((st->fetches[j].hr = https_get(provider_req_base(req),
-		    &gcp.srv, uri, &hdr, 1, provider_req_timeout_ms(req),
-		    GCP_MAX_BODY, fetch_done, &st->fetches[j])) == NULL) {
-			fail(st, ERR_SYS, "gcp: " RESFMT ": cannot start the "
-			    "request", st->res[st->fetches[j].first]);
-			return;
-		}
-	}
-}
-
-static void
-get_token(struct gcp_state *st)
-{
-	struct provider_req	*req = st->req;
-
-	if ((st->wait = ptoken_get(gcpauth_token(), provider_req_base(req),
-	    provider_req_timeout_ms(req), got_token, st)) == NULL)
-		fail(st, ERR_SYS, "gcp: cannot start the token's login");
-}
-
-/* The references, grouped by version, then the token; or a failure. */
-static void
-plan(struct gcp_state *st, const char *const *refs, const char *project)
-{
-	char	 err[PROVIDER_ERRLEN];
-	size_t	 i, j;
-	int	 r;
-
-	for (i = 0; i < st->n; i++) {
-		if ((r = ref_parse(refs[i], project, st->res[i], err,
-		    sizeof(err))) != 0) {
-			fail(st, r, "%s", err);
-			return;
-		}
-		for (j = 0; j < st->nfetches; j++)
-			if (strcmp(st->res[st->fetches[j].first],
-			    st->res[i]) == 0)
-				break;
-		if (j == st->nfetches) {
-			st->fetches[j].st = st;
-			st->fetches[j].first = i;
-			st->nfetches++;
-		}
-		st->fetch_of[i] = j;
-	}
-	get_token(st);
-}
-
-static void
-got_project(void *arg, int error, const char *err, const struct secret *p)
-{
-	struct gcp_state	*st = arg;
-	char			 project[GCPAUTH_PROJECT_MAX + 1];
-
-	st->wait = NULL;
-	if (error != 0) {
-		fail(st, error, "gcp: %.100s: no project: %s", st->refs[0],
-		    err);
-		return;
-	}
-	snprintf(project, sizeof(project), "%.*s", (int)p->len,
-	    (const char *)p->data);
-	plan(st, (const char *const *)st->refs, project);
+	return ((const struct gcp_ref *)parsed)->res;
 }
 
 /*
- * No project is set, and the metadata server knows it: ask it (once:
- * it is kept) when a reference needs it, the references copied till then.
+ * No project is set, and the metadata server knows it: asked (once: it
+ * is kept) when a reference needs it.
  */
-static int
-ask_project(struct gcp_state *st, const char *const *refs)
+static struct ptoken *
+project_source(const char *const *refs, size_t n)
 {
-	struct provider_req	*req = st->req;
-	size_t			 i;
+	size_t	 i;
 
 	if (gcp.project[0] != '\0' || gcpauth_project() == NULL)
-		return 0;
-	for (i = 0; i < st->n; i++)
+		return NULL;
+	for (i = 0; i < n; i++)
 		if (strncmp(refs[i], "projects/", 9) != 0)
-			break;
-	if (i == st->n)
-		return 0;
-	if ((st->refs = calloc(st->n, sizeof(*st->refs))) == NULL) {
-		fail(st, ERR_NOMEM, "gcp: out of memory");
-		return 1;
-	}
-	for (i = 0; i < st->n; i++)
-		if ((st->refs[i] = strdup(refs[i])) == NULL) {
-			fail(st, ERR_NOMEM, "gcp: out of memory");
-			return 1;
-		}
-	if ((st->wait = ptoken_get(gcpauth_project(), provider_req_base(req),
-	    provider_req_timeout_ms(req), got_project, st)) == NULL)
-		fail(st, ERR_SYS, "gcp: cannot ask the metadata server");
-	return 1;
+			return gcpauth_project();
+	return NULL;
 }
+
+static int
+access_version(struct event_base *base, int timeout_ms, const void *parsed,
+    const struct secret *token, https_cb *cb, void *arg,
+    struct https_req **hr, char *err, size_t errlen)
+{
+	struct https_header	 hdr;
+	char			 uri[GCP_PREFIX_MAX + GCP_RES_MAX + 16];
+
+	(void)err;
+	(void)errlen;
+	/* The token kept is the header's value, "Bearer ...". */
+	hdr.name = "Authorization";
+	hdr.value = (const char *)token->data;
+	/* The ids need no escaping (id_ok); ':' is a pchar. */
+	snprintf(uri, sizeof(uri), "%s/v1/%s:access", gcp.prefix,
+	    ((const struct gcp_ref *)parsed)->res);
+	*hr = https_get(base, &gcp.srv, uri, &hdr, 1, timeout_ms,
+	    GCP_MAX_BODY, cb, arg);
+	return *hr != NULL ? 0 : ERR_SYS;
+}
+
+static const struct pfetch_ops gcp_ops = {
+	.name = "gcp",
+	.ref_size = sizeof(struct gcp_ref),
+	.pre = project_source,
+	.parse = ref_parse,
+	.same = same_version,
+	.label = version_name,
+	.token = gcpauth_token,
+	.fetch = access_version,
+	.value = payload,
+	.status = status_error,
+};
 
 void
 gcp_start(struct provider_req *req, const char *const *refs, size_t n)
 {
-	struct gcp_state	*st;
-
 	if (!gcp.ready) {
 		provider_fail(req, ERR_INVAL, "provider gcp is not set up");
 		return;
 	}
-	if (n == 0) {
-		/* No GET would answer: answered at once. */
-		provider_done(req, calloc(1, sizeof(struct secret *)));
-		return;
-	}
-	if ((st = calloc(1, sizeof(*st))) == NULL ||
-	    (st->res = calloc(n + 1, sizeof(*st->res))) == NULL ||
-	    (st->fetch_of = calloc(n + 1, sizeof(*st->fetch_of))) == NULL ||
-	    (st->fetches = calloc(n + 1, sizeof(*st->fetches))) == NULL ||
-	    (st->values = calloc(n + 1, sizeof(*st->values))) == NULL) {
-		state_free(st);
-		provider_fail(req, ERR_NOMEM, "gcp: out of memory");
-		return;
-	}
-	st->req = req;
-	st->n = n;
-	provider_req_set_state(req, st);
-	if (!ask_project(st, refs))
-		plan(st, refs, gcp.project);
+	pfetch_start(req, &gcp_ops, refs, n);
 }
 
 void
 gcp_abort(struct provider_req *req)
 {
-	struct gcp_state	*st = provider_req_state(req);
-
-	provider_req_set_state(req, NULL);
-	state_free(st);
+	pfetch_abort(req);
 }

@@ -48,6 +48,9 @@
 #define GCP_TOKEN_MAX	4096		/* an access token */
 #define GCP_FIELD_MAX	512		/* client_email, token_uri, ... */
 #define WHO		"provider gcp"
+/* What a failed login means to the request that waits (gcp.c's). */
+#define NOTOKEN		"no access token: "
+#define NOPROJECT	"no project: "
 
 static struct {
 	int			 ready;
@@ -312,22 +315,13 @@ token_answer(const struct secret *body, struct secret **out,
 		secret_free(tok);
 		return r;
 	}
-	if (tok->len > GCP_TOKEN_MAX || strlen((const char *)tok->data) !=
-	    tok->len || !header_safe((const char *)tok->data, tok->len)) {
-		secret_free(tok);
-		snprintf(err, errlen, "the access token is too long or has "
-		    "bytes that an HTTP header cannot carry");
-		return ERR_FORMAT;
-	}
-	if ((*out = secret_alloc(7 + tok->len)) == NULL) {
-		secret_free(tok);
-		snprintf(err, errlen, "out of memory");
-		return ERR_NOMEM;
-	}
-	memcpy((*out)->data, "Bearer ", 7);
-	memcpy((*out)->data + 7, tok->data, tok->len);
+	r = tok->len > GCP_TOKEN_MAX ? ERR_FORMAT : header_bearer(tok, out);
 	secret_free(tok);
-	return 0;
+	if (r != 0)
+		snprintf(err, errlen, "%s", r == ERR_NOMEM ? "out of memory" :
+		    "the access token is too long or has bytes that an HTTP "
+		    "header cannot carry");
+	return r;
 }
 
 static void
@@ -343,21 +337,21 @@ login_done(void *arg, int error, const char *err, int status,
 
 	ga.hr = NULL;
 	if (error != 0) {
-		ptoken_fail(pt, error, "%s: %s", from, err);
+		ptoken_fail(pt, error, NOTOKEN "%s: %s", from, err);
 		return;
 	}
 	if (status != 200) {
 		/* OAuth's error code (RFC 6749, 5.2): invalid_grant, ... */
 		jfield_code(body, "error", code, sizeof(code));
 		ptoken_fail(pt, status == 404 || status >= 500 ? ERR_AGAIN :
-		    ERR_DENIED, "%s: HTTP %d%s%s%s", from, status,
+		    ERR_DENIED, NOTOKEN "%s: HTTP %d%s%s%s", from, status,
 		    code[0] != '\0' ? " " : "", code, status == 404 &&
 		    !ga.use_key ? ", no service account on this instance" :
 		    "");
 		return;
 	}
 	if ((r = token_answer(body, &tok, &life, msg, sizeof(msg))) != 0) {
-		ptoken_fail(pt, r, "%s: %s", from, msg);
+		ptoken_fail(pt, r, NOTOKEN "%s: %s", from, msg);
 		return;
 	}
 	ptoken_set(pt, tok, life);
@@ -380,7 +374,7 @@ login(struct ptoken *pt, struct event_base *base, int timeout_ms,
 		    GCP_TOKEN_BODY, login_done, pt);
 	} else {
 		if ((r = jwt_body(&body)) != 0) {
-			ptoken_fail(pt, r, "cannot sign the JWT");
+			ptoken_fail(pt, r, NOTOKEN "cannot sign the JWT");
 			return;
 		}
 		hdr.name = "Content-Type";
@@ -391,7 +385,8 @@ login(struct ptoken *pt, struct event_base *base, int timeout_ms,
 		secret_free(body);
 	}
 	if (ga.hr == NULL)
-		ptoken_fail(pt, ERR_SYS, "cannot start the token request");
+		ptoken_fail(pt, ERR_SYS, NOTOKEN "cannot start the token "
+		    "request");
 }
 
 static void
@@ -412,12 +407,13 @@ project_done(void *arg, int error, const char *err, int status,
 
 	ga.phr = NULL;
 	if (error != 0) {
-		ptoken_fail(pt, error, "metadata server: %s", err);
+		ptoken_fail(pt, error, NOPROJECT "metadata server: %s", err);
 		return;
 	}
 	if (status != 200) {
 		ptoken_fail(pt, status == 404 ? ERR_NOTFOUND : ERR_PROTO,
-		    "metadata server: HTTP %d for the project id", status);
+		    NOPROJECT "metadata server: HTTP %d for the project id",
+		    status);
 		return;
 	}
 	/* Text; lower-case letters, digits, '-', and '.' ':' of a domain. */
@@ -427,8 +423,8 @@ project_done(void *arg, int error, const char *err, int status,
 			break;
 	if (body->len == 0 || body->len > GCPAUTH_PROJECT_MAX ||
 	    i != body->len) {
-		ptoken_fail(pt, ERR_FORMAT, "metadata server: the project id "
-		    "is not one");
+		ptoken_fail(pt, ERR_FORMAT, NOPROJECT "metadata server: the "
+		    "project id is not one");
 		return;
 	}
 	ptoken_set(pt, secret_new(body->data, body->len), GCP_PROJECT_LIFE);
@@ -447,7 +443,8 @@ project_login(struct ptoken *pt, struct event_base *base, int timeout_ms,
 	hdr.value = "Google";
 	if ((ga.phr = https_get(base, &ga.srv, GCP_MD_PROJECT, &hdr, 1,
 	    timeout_ms, GCP_TOKEN_BODY, project_done, pt)) == NULL)
-		ptoken_fail(pt, ERR_SYS, "cannot start the project's request");
+		ptoken_fail(pt, ERR_SYS, NOPROJECT "cannot start the "
+		    "project's request");
 }
 
 static void

@@ -18,9 +18,7 @@
  * nothing else of the body is.
  */
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "errors.h"
@@ -30,6 +28,7 @@
 #include "b64.h"
 #include "https.h"
 #include "jsonfield.h"
+#include "pfetch.h"
 #include "provenv.h"
 
 #define K8S_SA_DIR	"/var/run/secrets/kubernetes.io/serviceaccount"
@@ -37,32 +36,12 @@
 #define K8S_NS_MAX	63		/* a DNS label */
 #define K8S_TOKEN_MAX	(16 * 1024)
 #define K8S_MAX_BODY	(1024 * 1024)
-#define K8S_REASON_MAX	65
 #define REFFMT		"%.100s"
 
 struct k8s_ref {
 	char	 name[K8S_NAME_MAX + 1];
 	char	 key[K8S_NAME_MAX + 1];
-};
-
-struct k8s_state;
-
-/* One GET, for every reference to the same Secret. */
-struct k8s_fetch {
-	struct k8s_state	*st;
-	size_t			 first;		/* its first reference */
-	struct https_req	*hr;
-};
-
-struct k8s_state {
-	struct provider_req	*req;
-	size_t			 n;
-	struct k8s_ref		*refs;
-	size_t			*fetch_of;	/* per reference */
-	struct k8s_fetch	*fetches;
-	size_t			 nfetches;
-	size_t			 pending;
-	struct secret		**values;
+	char	 text[2 * K8S_NAME_MAX + 2];	/* name#key */
 };
 
 static struct {
@@ -197,12 +176,14 @@ k8s_cleanup(void)
 }
 
 static int
-ref_parse(const char *ref, struct k8s_ref *kr, char *err, size_t errlen)
+ref_parse(const char *ref, const struct secret *pre, void *parsed, char *err,
+    size_t errlen)
 {
+	struct k8s_ref	*kr = parsed;
 	const char	*hash;
 	size_t		 nlen, klen;
 
-	memset(kr, 0, sizeof(*kr));
+	(void)pre;
 	if ((hash = strchr(ref, '#')) == NULL) {
 		snprintf(err, errlen, "kubernetes: reference " REFFMT ": no "
 		    "'#': the form is secret-name#key", ref);
@@ -224,51 +205,36 @@ ref_parse(const char *ref, struct k8s_ref *kr, char *err, size_t errlen)
 	}
 	memcpy(kr->name, ref, nlen);
 	memcpy(kr->key, hash + 1, klen);
+	memcpy(kr->text, ref, nlen + 1 + klen);
 	return 0;
 }
 
-static void
-state_free(struct k8s_state *st)
-{
-	size_t	 i;
-
-	if (st == NULL)
-		return;
-	for (i = 0; i < st->nfetches; i++)
-		https_abort(st->fetches[i].hr);
-	if (st->values != NULL)
-		for (i = 0; i < st->n; i++)
-			secret_free(st->values[i]);
-	free(st->values);
-	free(st->fetches);
-	free(st->fetch_of);
-	free(st->refs);
-	free(st);
-}
-
-/* Everything stops at the first error: the request fails as a whole. */
-static void
-fail(struct k8s_state *st, int error, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fail(struct k8s_state *st, int error, const char *fmt, ...)
-{
-	struct provider_req	*req = st->req;
-	char			 msg[PROVIDER_ERRLEN];
-	va_list			 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	provider_req_set_state(req, NULL);
-	state_free(st);
-	provider_fail(req, error, "%s", msg);
-}
-
 static int
-status_error(int status, const char **why)
+same_secret(const void *a, const void *b)
 {
+	return strcmp(((const struct k8s_ref *)a)->name,
+	    ((const struct k8s_ref *)b)->name) == 0;
+}
+
+static const char *
+secret_name(const void *parsed)
+{
+	return ((const struct k8s_ref *)parsed)->name;
+}
+
+static const char *
+ref_text(const void *parsed)
+{
+	return ((const struct k8s_ref *)parsed)->text;
+}
+
+/* The Status object's reason (NotFound, Forbidden, ...) is the code. */
+static int
+status_error(int status, const struct secret *body, char *code,
+    size_t codelen, const char **why, int *renew)
+{
+	(void)renew;
+	jfield_code(body, "reason", code, codelen);
 	switch (status) {
 	case 401:
 		*why = "the service account's token was refused (expired, or "
@@ -290,85 +256,29 @@ status_error(int status, const char **why)
 	}
 }
 
-/* The values of this fetch's references, from the Secret's "data". */
+/* A reference's value: its key of the Secret's "data", base64. */
 static int
-take_values(struct k8s_state *st, size_t idx, const struct secret *body)
+data_value(const void *parsed, const struct jfield_doc *doc,
+    struct secret **out, char *err, size_t errlen)
 {
-	struct jfield_doc	*doc;
+	const struct k8s_ref	*kr = parsed;
 	struct secret		*raw;
-	const struct k8s_ref	*kr;
-	char			 msg[200];
-	size_t			 i;
+	char			 msg[160];
 	int			 r;
 
-	if ((r = jfield_parse(body->data, body->len, &doc, msg,
+	if ((r = jfield_string_in(doc, "data", kr->key, &raw, msg,
 	    sizeof(msg))) != 0) {
-		fail(st, r, "kubernetes: " REFFMT ": %s",
-		    st->refs[st->fetches[idx].first].name, msg);
+		snprintf(err, errlen, "%s%s", r == ERR_NOTFOUND ?
+		    "the Secret has no such key: " : "", msg);
 		return r;
 	}
-	for (i = 0; i < st->n; i++) {
-		if (st->fetch_of[i] != idx)
-			continue;
-		kr = &st->refs[i];
-		if ((r = jfield_string_in(doc, "data", kr->key, &raw, msg,
-		    sizeof(msg))) != 0) {
-			jfield_free(doc);
-			fail(st, r, "kubernetes: " REFFMT "#%.100s: %s%s",
-			    kr->name, kr->key, r == ERR_NOTFOUND ?
-			    "the Secret has no such key: " : "", msg);
-			return r;
-		}
-		r = b64_decode((const char *)raw->data, raw->len, B64_STD,
-		    &st->values[i]);
-		secret_free(raw);
-		if (r != 0) {
-			jfield_free(doc);
-			fail(st, r, "kubernetes: " REFFMT "#%.100s: the value "
-			    "is not base64", kr->name, kr->key);
-			return r;
-		}
-	}
-	jfield_free(doc);
-	return 0;
+	r = b64_decode((const char *)raw->data, raw->len, B64_STD, out);
+	secret_free(raw);
+	if (r != 0)
+		snprintf(err, errlen, "the value is not base64");
+	return r;
 }
 
-static void
-fetch_done(void *arg, int error, const char *err, int status,
-    const struct secret *body)
-{
-	struct k8s_fetch	*f = arg;
-	struct k8s_state	*st = f->st;
-	struct provider_req	*req;
-	struct secret		**values;
-	const char		*why, *name = st->refs[f->first].name;
-	char			 reason[K8S_REASON_MAX];
-	int			 r;
-
-	f->hr = NULL;
-	if (error != 0) {
-		fail(st, error, "kubernetes: " REFFMT ": %s", name, err);
-		return;
-	}
-	if (status != 200) {
-		r = status_error(status, &why);
-		/* The Status object's reason: NotFound, Forbidden, ... */
-		jfield_code(body, "reason", reason, sizeof(reason));
-		fail(st, r, "kubernetes: " REFFMT ": HTTP %d%s%s, %s", name,
-		    status, reason[0] != '\0' ? " " : "", reason, why);
-		return;
-	}
-	if (take_values(st, f - st->fetches, body) != 0)
-		return;
-	if (--st->pending > 0)
-		return;
-	req = st->req;
-	values = st->values;
-	st->values = NULL;
-	provider_req_set_state(req, NULL);
-	state_free(st);
-	provider_done(req, values);
-}
 
 /* "Bearer <token>" from the token file as it is now. */
 static int
@@ -378,118 +288,70 @@ bearer(struct secret **out, char *err, size_t errlen)
 	int		 r;
 
 	*out = NULL;
-	if ((r = penv_read_file("kubernetes", k8s.tokpath, K8S_TOKEN_MAX,
-	    &tok, err, errlen)) != 0)
+	if ((r = penv_read_file("the service account's token", k8s.tokpath,
+	    K8S_TOKEN_MAX, &tok, err, errlen)) != 0)
 		return r;
-	if (strlen((const char *)tok->data) != tok->len ||
-	    !header_safe((const char *)tok->data, tok->len)) {
-		secret_free(tok);
-		snprintf(err, errlen, "kubernetes: the token in %.150s has "
-		    "bytes that an HTTP header cannot carry", k8s.tokpath);
-		return ERR_FORMAT;
-	}
-	if ((*out = secret_alloc(7 + tok->len)) == NULL) {
-		secret_free(tok);
-		snprintf(err, errlen, "kubernetes: out of memory");
-		return ERR_NOMEM;
-	}
-	memcpy((*out)->data, "Bearer ", 7);
-	memcpy((*out)->data + 7, tok->data, tok->len);
+	r = header_bearer(tok, out);
 	secret_free(tok);
-	return 0;
+	if (r == ERR_FORMAT)
+		snprintf(err, errlen, "the token in %.150s has bytes that an "
+		    "HTTP header cannot carry", k8s.tokpath);
+	else if (r != 0)
+		snprintf(err, errlen, "out of memory");
+	return r;
 }
 
-/* The references, grouped by Secret; 0 or an error already answered. */
+/* GET the Secret, with the token read for it. */
 static int
-plan(struct k8s_state *st, const char *const *refs, size_t n)
+get_secret(struct event_base *base, int timeout_ms, const void *parsed,
+    const struct secret *token, https_cb *cb, void *arg,
+    struct https_req **hr, char *err, size_t errlen)
 {
-	char	 err[PROVIDER_ERRLEN];
-	size_t	 i, j;
-	int	 r;
+	const struct k8s_ref	*kr = parsed;
+	struct https_header	 hdr;
+	struct secret		*auth;
+	char			 uri[64 + K8S_NS_MAX + K8S_NAME_MAX];
+	int			 r;
 
-	for (i = 0; i < n; i++) {
-		if ((r = ref_parse(refs[i], &st->refs[i], err,
-		    sizeof(err))) != 0) {
-			fail(st, r, "%s", err);
-			return r;
-		}
-		for (j = 0; j < st->nfetches; j++)
-			if (strcmp(st->refs[st->fetches[j].first].name,
-			    st->refs[i].name) == 0)
-				break;
-		if (j == st->nfetches) {
-			st->fetches[j].st = st;
-			st->fetches[j].first = i;
-			st->nfetches++;
-		}
-		st->fetch_of[i] = j;
-	}
-	st->pending = st->nfetches;
-	return 0;
+	(void)token;
+	if ((r = bearer(&auth, err, errlen)) != 0)
+		return r;
+	hdr.name = "Authorization";
+	hdr.value = (const char *)auth->data;
+	/* Names and the namespace need no escaping (name_ok). */
+	snprintf(uri, sizeof(uri), "/api/v1/namespaces/%s/secrets/%s", k8s.ns,
+	    kr->name);
+	*hr = https_get(base, &k8s.srv, uri, &hdr, 1, timeout_ms, K8S_MAX_BODY,
+	    cb, arg);
+	secret_free(auth);
+	return *hr != NULL ? 0 : ERR_SYS;
 }
+
+static const struct pfetch_ops k8s_ops = {
+	.name = "kubernetes",
+	.ref_size = sizeof(struct k8s_ref),
+	.parse = ref_parse,
+	.same = same_secret,
+	.label = secret_name,
+	.ref_label = ref_text,
+	.fetch = get_secret,
+	.value = data_value,
+	.status = status_error,
+};
 
 void
 k8s_start(struct provider_req *req, const char *const *refs, size_t n)
 {
-	struct k8s_state	*st;
-	struct https_header	 hdr;
-	struct secret		*auth;
-	char			 err[PROVIDER_ERRLEN];
-	char			 uri[64 + K8S_NS_MAX + K8S_NAME_MAX];
-	size_t			 j;
-	int			 r;
-
 	if (!k8s.ready) {
 		provider_fail(req, ERR_INVAL, "provider kubernetes is not set "
 		    "up");
 		return;
 	}
-	if (n == 0) {
-		/* No GET would answer: answered at once. */
-		provider_done(req, calloc(1, sizeof(struct secret *)));
-		return;
-	}
-	if ((st = calloc(1, sizeof(*st))) == NULL ||
-	    (st->refs = calloc(n + 1, sizeof(*st->refs))) == NULL ||
-	    (st->fetch_of = calloc(n + 1, sizeof(*st->fetch_of))) == NULL ||
-	    (st->fetches = calloc(n + 1, sizeof(*st->fetches))) == NULL ||
-	    (st->values = calloc(n + 1, sizeof(*st->values))) == NULL) {
-		state_free(st);
-		provider_fail(req, ERR_NOMEM, "kubernetes: out of memory");
-		return;
-	}
-	st->req = req;
-	st->n = n;
-	provider_req_set_state(req, st);
-	if (plan(st, refs, n) != 0)
-		return;
-	if ((r = bearer(&auth, err, sizeof(err))) != 0) {
-		fail(st, r, "%s", err);
-		return;
-	}
-	hdr.name = "Authorization";
-	hdr.value = (const char *)auth->data;
-	for (j = 0; j < st->nfetches; j++) {
-		/* Names and the namespace need no escaping (name_ok). */
-		snprintf(uri, sizeof(uri), "/api/v1/namespaces/%s/secrets/%s",
-		    k8s.ns, st->refs[st->fetches[j].first].name);
-		if ((st->fetches[j].hr = https_get(provider_req_base(req),
-		    &k8s.srv, uri, &hdr, 1, provider_req_timeout_ms(req),
-		    K8S_MAX_BODY, fetch_done, &st->fetches[j])) == NULL) {
-			secret_free(auth);
-			fail(st, ERR_SYS, "kubernetes: " REFFMT ": cannot start "
-			    "the request", st->refs[st->fetches[j].first].name);
-			return;
-		}
-	}
-	secret_free(auth);
+	pfetch_start(req, &k8s_ops, refs, n);
 }
 
 void
 k8s_abort(struct provider_req *req)
 {
-	struct k8s_state	*st = provider_req_state(req);
-
-	provider_req_set_state(req, NULL);
-	state_free(st);
+	pfetch_abort(req);
 }

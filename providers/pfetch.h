@@ -9,8 +9,10 @@
  * failing the whole request and stopping the rest; the values delivered
  * in the references' order.  Private to providers/.
  *
+ * The answer is JSON (parsed once per object, for every reference to it).
  * Messages are "NAME: LABEL: why", LABEL being what label() calls the
- * object, and for a status "NAME: LABEL: HTTP 404[ CODE], why".
+ * object (or ref_label() one reference, for its value), and for a status
+ * "NAME: LABEL: HTTP 404[ CODE][, why]".
  */
 #ifndef AIRLOCK_PFETCH_H
 #define AIRLOCK_PFETCH_H
@@ -20,6 +22,7 @@
 #include "https.h"
 
 struct event_base;
+struct jfield_doc;
 struct provider_req;
 struct ptoken;
 struct secret;
@@ -43,21 +46,30 @@ struct pfetch_ops {
 	int		 (*same)(const void *a, const void *b);
 	/* What messages call the object of a parsed reference. */
 	const char	*(*label)(const void *parsed);
+	/*
+	 * Optional: what a message about one reference's value calls it,
+	 * when that is more than its object (Kubernetes' "secret#key");
+	 * NULL: label.
+	 */
+	const char	*(*ref_label)(const void *parsed);
 	/* Optional: the token to get before the fetches; NULL: none. */
 	struct ptoken	*(*token)(void);
 	/*
 	 * Start the fetch of parsed's object with the token (NULL without
-	 * one): https_request(..., cb, arg).  NULL when it cannot start,
-	 * with a message in err.
+	 * one): *hr = https_request(..., cb, arg).  0, or an error (ERR_SYS
+	 * when https_request gave NULL) with a message in err, or err left
+	 * "" for "cannot start the request".
 	 */
-	struct https_req *(*fetch)(struct event_base *, int timeout_ms,
+	int		 (*fetch)(struct event_base *, int timeout_ms,
 			    const void *parsed, const struct secret *token,
-			    https_cb *cb, void *arg, char *err, size_t errlen);
+			    https_cb *cb, void *arg, struct https_req **hr,
+			    char *err, size_t errlen);
 	/*
-	 * The value of parsed from its object's 200 answer, into guarded
-	 * memory.  0, or an error with a message that names no value.
+	 * The value of parsed from its object's 200 answer (a JSON
+	 * document), into guarded memory.  0, or an error with a message
+	 * that names no value.
 	 */
-	int		 (*value)(const void *parsed, const struct secret *body,
+	int		 (*value)(const void *parsed, const struct jfield_doc *,
 			    struct secret **out, char *err, size_t errlen);
 	/*
 	 * An answer other than 200: the error (ERR_*), the API's error code

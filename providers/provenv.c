@@ -58,6 +58,20 @@ header_safe(const char *s, size_t max)
 }
 
 int
+header_bearer(const struct secret *tok, struct secret **out)
+{
+	*out = NULL;
+	if (strlen((const char *)tok->data) != tok->len ||
+	    !header_safe((const char *)tok->data, tok->len))
+		return ERR_FORMAT;
+	if ((*out = secret_alloc(7 + tok->len)) == NULL)
+		return ERR_NOMEM;
+	memcpy((*out)->data, "Bearer ", 7);
+	memcpy((*out)->data + 7, tok->data, tok->len);
+	return 0;
+}
+
+int
 penv_take(const char *name, size_t max, int header, struct secret **out,
     char *err, size_t errlen)
 {

@@ -51,5 +51,11 @@ int		 penv_path(const char *name, const char *def, char *out,
 		    size_t outlen, char *err, size_t errlen);
 /* Bytes that can go into an HTTP header value (RFC 9110, 5.5), no space. */
 int		 header_safe(const char *s, size_t max);
+/*
+ * "Bearer <token>" in guarded memory, an Authorization header's value
+ * (RFC 6750, 2.1): 0, ERR_FORMAT when the token has a byte that a header
+ * cannot carry (NUL included), or ERR_NOMEM.
+ */
+int		 header_bearer(const struct secret *token, struct secret **out);
 
 #endif

@@ -58,7 +58,7 @@ n=$(grep -c "^op GetSecretValue db $AKID$" "$AWS_LOG")
 ok "db#username and db#password log scram_user in, one GetSecretValue"
 
 out=$(airlock_psql "$PM" "select 1" 2>&1) && fail "nope: succeeded: $out"
-echo "$out" | grep -q "FATAL.*aws: nope: HTTP 400, ResourceNotFoundException" ||
+echo "$out" | grep -q "FATAL.*aws: nope: HTTP 400 ResourceNotFoundException" ||
     fail "nope: not a clean error: $out"
 ok "a missing secret: $(echo "$out" | sed -n 's/.*FATAL: *//p' | head -n 1)"
 

@@ -103,10 +103,10 @@ get "a SecretString with NUL and newline bytes" \
 get "an ARN" "^get 1 ok value 0 $(hex just-a-string) $" \
     aws arn:aws:secretsmanager:eu-west-3:123456789012:secret:plain-AbCdEf
 get "ResourceNotFound" \
-    "^get 1 error not found: aws: nope: HTTP 400, ResourceNotFoundException" \
+    "^get 1 error not found: aws: nope: HTTP 400 ResourceNotFoundException" \
     aws nope
 get "AccessDenied" \
-    "^get 1 error refused by policy: aws: private: HTTP 400, AccessDeniedException" \
+    "^get 1 error refused by policy: aws: private: HTTP 400 AccessDeniedException" \
     aws private
 get "a key that the SecretString lacks" \
     "^get 1 error not found: aws: db#nokey: " aws 'db#nokey'
@@ -117,6 +117,11 @@ get "a key of a SecretBinary" \
     "^get 1 error malformed input: aws: bin#k: the secret is binary" aws 'bin#k'
 get "a bad secret id" "^get 1 error malformed input: aws: reference a\"b: " \
     aws 'a"b'
+# A request of no reference is answered at once, nothing sent (as the
+# other providers on pfetch.c).
+n=$(wc -l <"$AWS_LOG")
+get "no reference" "^get 1 ok $" -t 2000 aws
+[ "$(wc -l <"$AWS_LOG")" = "$n" ] || fail "no reference: a request was sent"
 
 # Temporary keys with their session token (signed, as
 # X-Amz-Security-Token).
@@ -125,7 +130,7 @@ get "AWS_SESSION_TOKEN" "^get 1 ok value 0 $(hex just-a-string) $" aws plain
 ) || exit 1
 (export AWS_ACCESS_KEY_ID=ASIATEMPTEST0001
 get "temporary keys without their token" \
-    "^get 1 error refused by policy: aws: plain: HTTP 400, UnrecognizedClientException" \
+    "^get 1 error refused by policy: aws: plain: HTTP 400 UnrecognizedClientException" \
     aws plain) || exit 1
 
 # Rotation: the next get sees the new value.
@@ -136,15 +141,15 @@ data
 # A key AWS does not know, a wrong secret key.
 (export AWS_ACCESS_KEY_ID=AKIDUNKNOWN0000
 get "an unknown key id" \
-    "^get 1 error refused by policy: aws: plain: HTTP 400, UnrecognizedClientException" \
+    "^get 1 error refused by policy: aws: plain: HTTP 400 UnrecognizedClientException" \
     aws plain) || exit 1
 (export AWS_SECRET_ACCESS_KEY=wrong-secret
 get "a wrong secret key" \
-    "^get 1 error refused by policy: aws: plain: HTTP 400, InvalidSignatureException" \
+    "^get 1 error refused by policy: aws: plain: HTTP 400 InvalidSignatureException" \
     aws plain) || exit 1
 (export AWS_REGION=us-west-2
 get "another region" \
-    "^get 1 error refused by policy: aws: plain: HTTP 400, InvalidSignatureException" \
+    "^get 1 error refused by policy: aws: plain: HTTP 400 InvalidSignatureException" \
     aws plain) || exit 1
 
 # Faults of the server: a hang ends at the deadline; garbage and an

@@ -83,7 +83,7 @@ ok "two connections log scram_user in with the password from Key Vault, one toke
 
 out=$(airlock_psql "$PM" "select 1" 2>&1) &&
     fail "a missing secret: the query succeeded: $out"
-echo "$out" | grep -q "FATAL.*azure: $KV/secrets/nope: HTTP 404, SecretNotFound" ||
+echo "$out" | grep -q "FATAL.*azure: $KV/secrets/nope: HTTP 404 SecretNotFound" ||
     fail "a missing secret: unexpected error: $out"
 ok "a missing secret: $(echo "$out" | sed -n 's/.*FATAL: *//p' | head -n 1)"
 out=$(airlock_psql "$PT" "select current_user" 2>&1) ||

@@ -127,7 +127,7 @@ ok "after a 401, a new token and one retry"
 state '"token_uses": 0'
 : >"$AZ_LOG"
 get $CS -- azure "$KV/secrets/db"
-expect "^get 1 error authentication failed.*: azure: $KV/secrets/db: HTTP 401, Unauthorized, the token was refused" \
+expect "^get 1 error authentication failed.*: azure: $KV/secrets/db: HTTP 401 Unauthorized, the token was refused" \
     "every token refused"
 [ "$(count POST "/$TENANT/oauth2/v2.0/token")" = 2 ] ||
     fail "two tokens at most expected: $(cat "$AZ_LOG")"
@@ -135,11 +135,11 @@ state
 
 # Key Vault's errors.
 get $CS -- azure "$KV/secrets/nope"
-expect "^get 1 error .*: azure: $KV/secrets/nope: HTTP 404, SecretNotFound, no such secret" "404"
+expect "^get 1 error .*: azure: $KV/secrets/nope: HTTP 404 SecretNotFound, no such secret" "404"
 get $CS -- azure "$KV/secrets/db/$(openssl rand -hex 16)"
-expect "HTTP 404, SecretNotFound" "an unknown version"
+expect "HTTP 404 SecretNotFound" "an unknown version"
 get $CS -- azure "$KV/secrets/locked"
-expect "^get 1 error .*: azure: $KV/secrets/locked: HTTP 403, Forbidden/AccessDenied, the identity may not" "403"
+expect "^get 1 error .*: azure: $KV/secrets/locked: HTTP 403 Forbidden/AccessDenied, the identity may not" "403"
 
 # NUL, CR and LF bytes of a value, intact; a rotated value.
 get $CS -- azure "$KV/secrets/bytes"

@@ -165,6 +165,13 @@ data ", \"revoke\": $(($(date +%s) + 3600))"
 : >"$GCP_LOG"
 expect_error "401 twice" "refused by policy: gcp: projects/airlock-test/secrets/db/versions/latest: HTTP 401 UNAUTHENTICATED, the access token was refused" db
 [ "$(count 401)" = 2 ] || fail "401 twice: $(cat "$GCP_LOG")"
+# A token refused twice is forgotten (pfetch.c): the next get logs in
+# again rather than send it once more.
+: >"$GCP_LOG"
+"$PROVGET" -r 2 -w 100 -t 3000 gcp db >"$T/twice.out" 2>&1
+[ "$(count 401)" = 4 ] && [ "$(grep -c '^token' "$GCP_LOG")" = 4 ] ||
+    fail "refused twice, then: $(cat "$T/twice.out") $(cat "$GCP_LOG")"
+ok "a token refused twice is not sent again: a new login for the next get"
 data
 
 expect_error "403" "refused by policy: gcp: projects/nobody/secrets/x/versions/latest: HTTP 403 PERMISSION_DENIED, permission denied" projects/nobody/secrets/x

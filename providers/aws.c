@@ -357,8 +357,3 @@ aws_start(struct provider_req *req, const char *const *refs, size_t n)
 	pfetch_start(req, &aws_ops, refs, n);
 }
 
-void
-aws_abort(struct provider_req *req)
-{
-	pfetch_abort(req);
-}

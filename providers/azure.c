@@ -358,9 +358,4 @@ azure_start(struct provider_req *req, const char *const *refs, size_t n)
 	pfetch_start(req, &azure_ops, refs, n);
 }
 
-void
-azure_abort(struct provider_req *req)
-{
-	pfetch_abort(req);
-}
 

@@ -323,24 +323,14 @@ state_free(struct conjur_state *st)
 	free(st);
 }
 
-/* Everything stops at the first error: the request fails as a whole. */
+/*
+ * The request owns st (provider_req_own): provider_done, provider_fail,
+ * the deadline and a cancel free it.
+ */
 static void
-fail(struct conjur_state *st, int error, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fail(struct conjur_state *st, int error, const char *fmt, ...)
+state_free_cb(void *arg)
 {
-	struct provider_req	*req = st->req;
-	char			 msg[PROVIDER_ERRLEN];
-	va_list			 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	provider_req_set_state(req, NULL);
-	state_free(st);
-	provider_fail(req, error, "%s", msg);
+	state_free(arg);
 }
 
 /* The ids of a fetch, for messages: "a:variable:x" or "a:variable:x, ...". */
@@ -492,7 +482,7 @@ finish(struct conjur_state *st)
 	int			 r = 0;
 
 	if ((values = calloc(st->n + 1, sizeof(*values))) == NULL) {
-		fail(st, ERR_NOMEM, "conjur: out of memory");
+		provider_fail(st->req, ERR_NOMEM, "conjur: out of memory");
 		return;
 	}
 	for (i = 0; i < st->n && r == 0; i++) {
@@ -509,11 +499,9 @@ finish(struct conjur_state *st)
 		for (i = 0; i < st->n; i++)
 			secret_free(values[i]);
 		free(values);
-		fail(st, r, "conjur: out of memory");
+		provider_fail(st->req, r, "conjur: out of memory");
 		return;
 	}
-	provider_req_set_state(req, NULL);
-	state_free(st);
 	provider_done(req, values);
 }
 
@@ -530,7 +518,7 @@ fetch_done(void *arg, int error, const char *err, int status,
 	f->hr = NULL;
 	fetch_names(f, names, sizeof(names));
 	if (error != 0) {
-		fail(st, error, "conjur: %s: %s", names, err);
+		provider_fail(st->req, error, "conjur: %s: %s", names, err);
 		return;
 	}
 	if (status == 401 && !st->retried) {
@@ -542,24 +530,25 @@ fetch_done(void *arg, int error, const char *err, int status,
 		st->token = NULL;
 		if ((st->wait = ptoken_get(cj.pt, provider_req_base(st->req),
 		    provider_req_timeout_ms(st->req), got_token, st)) == NULL)
-			fail(st, ERR_SYS, "conjur: cannot get a token");
+			provider_fail(st->req, ERR_SYS,
+			    "conjur: cannot get a token");
 		return;
 	}
 	if (status != 200) {
 		r = status_error(status, &why);
 		error_code(body, code, sizeof(code));
-		fail(st, r, "conjur: %s: HTTP %d%s, %s", names, status, code,
-		    why);
+		provider_fail(st->req, r, "conjur: %s: HTTP %d%s, %s", names,
+		    status, code, why);
 		return;
 	}
 	if (f->batch) {
 		if ((r = batch_values(f, body, msg, sizeof(msg))) != 0) {
-			fail(st, r, "conjur: %s: %s", names, msg);
+			provider_fail(st->req, r, "conjur: %s: %s", names, msg);
 			return;
 		}
 	} else if ((st->uvals[f->first] = secret_new(body->data,
 	    body->len)) == NULL) {
-		fail(st, ERR_NOMEM, "conjur: out of memory");
+		provider_fail(st->req, ERR_NOMEM, "conjur: out of memory");
 		return;
 	}
 	if (--st->pending == 0)
@@ -616,12 +605,12 @@ got_token(void *arg, int error, const char *err, const struct secret *token)
 
 	st->wait = NULL;
 	if (error != 0) {
-		fail(st, error, "conjur: %s", err);
+		provider_fail(st->req, error, "conjur: %s", err);
 		return;
 	}
 	if ((st->token = secret_new(token->data, token->len)) == NULL ||
 	    (auth = secret_alloc(token->len + 16)) == NULL) {
-		fail(st, ERR_NOMEM, "conjur: out of memory");
+		provider_fail(st->req, ERR_NOMEM, "conjur: out of memory");
 		return;
 	}
 	if (st->nfetches == 0) {
@@ -646,7 +635,8 @@ got_token(void *arg, int error, const char *err, const struct secret *token)
 		    fetch_done, &st->fetches[j])) == NULL) {
 			free(uri);
 			secret_free(auth);
-			fail(st, ERR_SYS, "conjur: cannot start the request");
+			provider_fail(st->req, ERR_SYS,
+			    "conjur: cannot start the request");
 			return;
 		}
 		free(uri);
@@ -730,17 +720,9 @@ conjur_start(struct provider_req *req, const char *const *refs, size_t n)
 			return;
 		}
 	plan_fetches(st);
-	provider_req_set_state(req, st);
+	provider_req_own(req, st, state_free_cb);
 	if ((st->wait = ptoken_get(cj.pt, provider_req_base(req),
 	    provider_req_timeout_ms(req), got_token, st)) == NULL)
-		fail(st, ERR_SYS, "conjur: cannot get a token");
+		provider_fail(st->req, ERR_SYS, "conjur: cannot get a token");
 }
 
-void
-conjur_abort(struct provider_req *req)
-{
-	struct conjur_state	*st = provider_req_state(req);
-
-	provider_req_set_state(req, NULL);
-	state_free(st);
-}

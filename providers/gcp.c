@@ -365,8 +365,3 @@ gcp_start(struct provider_req *req, const char *const *refs, size_t n)
 	pfetch_start(req, &gcp_ops, refs, n);
 }
 
-void
-gcp_abort(struct provider_req *req)
-{
-	pfetch_abort(req);
-}

@@ -350,8 +350,3 @@ k8s_start(struct provider_req *req, const char *const *refs, size_t n)
 	pfetch_start(req, &k8s_ops, refs, n);
 }
 
-void
-k8s_abort(struct provider_req *req)
-{
-	pfetch_abort(req);
-}

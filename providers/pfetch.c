@@ -114,36 +114,20 @@ pf_free(struct pfetch *pf)
 	free(pf);
 }
 
-/* Everything stops at the first error: the request fails as a whole. */
-static void
-fail(struct pfetch *pf, int error, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fail(struct pfetch *pf, int error, const char *fmt, ...)
-{
-	struct provider_req	*req = pf->req;
-	char			 msg[PROVIDER_ERRLEN];
-	va_list			 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	provider_req_set_state(req, NULL);
-	pf_free(pf);
-	provider_fail(req, error, "%s", msg);
-}
-
+/* The request owns pf: provider_done and provider_fail free it. */
 static void
 done(struct pfetch *pf)
 {
-	struct provider_req	*req = pf->req;
 	struct secret		**values = pf->values;
 
 	pf->values = NULL;
-	provider_req_set_state(req, NULL);
-	pf_free(pf);
-	provider_done(req, values);
+	provider_done(pf->req, values);
+}
+
+static void
+pf_free_state(void *arg)
+{
+	pf_free(arg);
 }
 
 /* Wait for pt's value (pre's, the token); what names the request. */
@@ -153,8 +137,9 @@ wait_for(struct pfetch *pf, struct ptoken *pt, ptoken_cb *cb,
 {
 	if ((pf->wait = ptoken_get(pt, provider_req_base(pf->req),
 	    provider_req_timeout_ms(pf->req), cb, pf)) == NULL)
-		fail(pf, ERR_SYS, "%s: " LABELFMT ": cannot start a login",
-		    pf->ops->name, what);
+		provider_fail(pf->req, ERR_SYS,
+		    "%s: " LABELFMT ": cannot start a login", pf->ops->name,
+		    what);
 }
 
 /* The values of f's references, from its object's answer. */
@@ -170,8 +155,8 @@ take_values(struct pfetch *pf, struct pfetch_one *f,
 
 	if ((r = jfield_parse(body->data, body->len, &doc, msg,
 	    sizeof(msg))) != 0) {
-		fail(pf, r, "%s: " LABELFMT ": %s", ops->name, label(pf, f),
-		    msg);
+		provider_fail(pf->req, r, "%s: " LABELFMT ": %s", ops->name,
+		    label(pf, f), msg);
 		return r;
 	}
 	for (i = 0; i < pf->n; i++) {
@@ -184,10 +169,10 @@ take_values(struct pfetch *pf, struct pfetch_one *f,
 			r = ERR_NOMEM;
 		if (r != 0) {
 			jfield_free(doc);
-			fail(pf, r, "%s: " LABELFMT ": %s", ops->name,
-			    ops->ref_label != NULL ?
-			    ops->ref_label(parsed(pf, i)) :
-			    ops->label(parsed(pf, i)),
+			provider_fail(pf->req, r, "%s: " LABELFMT ": %s",
+			    ops->name,
+			    ops->ref_label != NULL ? ops->ref_label(parsed(pf,
+			    i)) : ops->label(parsed(pf, i)),
 			    msg[0] != '\0' ? msg : err_str(r));
 			return r;
 		}
@@ -218,9 +203,9 @@ answer_status(struct pfetch *pf, struct pfetch_one *f, int status,
 			return;
 		}
 	}
-	fail(pf, r, "%s: " LABELFMT ": HTTP %d%s%s%s%s", pf->ops->name,
-	    label(pf, f), status, code[0] != '\0' ? " " : "", code,
-	    why[0] != '\0' ? ", " : "", why);
+	provider_fail(pf->req, r, "%s: " LABELFMT ": HTTP %d%s%s%s%s",
+	    pf->ops->name, label(pf, f), status, code[0] != '\0' ? " " : "",
+	    code, why[0] != '\0' ? ", " : "", why);
 }
 
 static void
@@ -232,8 +217,8 @@ fetch_done(void *arg, int error, const char *err, int status,
 
 	f->hr = NULL;
 	if (error != 0) {
-		fail(pf, error, "%s: " LABELFMT ": %s", pf->ops->name,
-		    label(pf, f), err);
+		provider_fail(pf->req, error, "%s: " LABELFMT ": %s",
+		    pf->ops->name, label(pf, f), err);
 		return;
 	}
 	if (status != 200) {
@@ -262,9 +247,9 @@ fetch_all(struct pfetch *pf)
 		if ((r = pf->ops->fetch(provider_req_base(pf->req),
 		    provider_req_timeout_ms(pf->req), parsed(pf, f->first),
 		    pf->token, fetch_done, f, &f->hr, err, sizeof(err))) != 0) {
-			fail(pf, r, "%s: " LABELFMT ": %s", pf->ops->name,
-			    label(pf, f), err[0] != '\0' ? err :
-			    "cannot start the request");
+			provider_fail(pf->req, r, "%s: " LABELFMT ": %s",
+			    pf->ops->name, label(pf, f),
+			    err[0] != '\0' ? err : "cannot start the request");
 			return;
 		}
 	}
@@ -277,12 +262,13 @@ got_token(void *arg, int error, const char *err, const struct secret *tok)
 
 	pf->wait = NULL;
 	if (error != 0) {
-		fail(pf, error, "%s: " LABELFMT ": %s", pf->ops->name,
-		    pf->ops->label(parsed(pf, 0)), err);
+		provider_fail(pf->req, error, "%s: " LABELFMT ": %s",
+		    pf->ops->name, pf->ops->label(parsed(pf, 0)), err);
 		return;
 	}
 	if ((pf->token = secret_new(tok->data, tok->len)) == NULL) {
-		fail(pf, ERR_NOMEM, "%s: out of memory", pf->ops->name);
+		provider_fail(pf->req, ERR_NOMEM, "%s: out of memory",
+		    pf->ops->name);
 		return;
 	}
 	fetch_all(pf);
@@ -300,7 +286,7 @@ plan(struct pfetch *pf, const char *const *refs, const struct secret *pre)
 	for (i = 0; i < pf->n; i++) {
 		if ((r = ops->parse(refs[i], pre, pf->parsed + i *
 		    ops->ref_size, err, sizeof(err))) != 0) {
-			fail(pf, r, "%s", err);
+			provider_fail(pf->req, r, "%s", err);
 			return;
 		}
 		for (j = 0; j < pf->nfetches; j++)
@@ -328,8 +314,8 @@ got_pre(void *arg, int error, const char *err, const struct secret *value)
 
 	pf->wait = NULL;
 	if (error != 0) {
-		fail(pf, error, "%s: " LABELFMT ": %s", pf->ops->name,
-		    pf->refs[0], err);
+		provider_fail(pf->req, error, "%s: " LABELFMT ": %s",
+		    pf->ops->name, pf->refs[0], err);
 		return;
 	}
 	plan(pf, (const char *const *)pf->refs, value);
@@ -342,12 +328,13 @@ ask_pre(struct pfetch *pf, struct ptoken *pt, const char *const *refs)
 	size_t	 i;
 
 	if ((pf->refs = calloc(pf->n, sizeof(*pf->refs))) == NULL) {
-		fail(pf, ERR_NOMEM, "%s: out of memory", pf->ops->name);
+		provider_fail(pf->req, ERR_NOMEM, "%s: out of memory",
+		    pf->ops->name);
 		return;
 	}
 	for (i = 0; i < pf->n; i++)
 		if ((pf->refs[i] = strdup(refs[i])) == NULL) {
-			fail(pf, ERR_NOMEM, "%s: out of memory",
+			provider_fail(pf->req, ERR_NOMEM, "%s: out of memory",
 			    pf->ops->name);
 			return;
 		}
@@ -378,18 +365,10 @@ pfetch_start(struct provider_req *req, const struct pfetch_ops *ops,
 	pf->req = req;
 	pf->ops = ops;
 	pf->n = n;
-	provider_req_set_state(req, pf);
+	provider_req_own(req, pf, pf_free_state);
 	if (ops->pre != NULL && (pt = ops->pre(refs, n)) != NULL)
 		ask_pre(pf, pt, refs);
 	else
 		plan(pf, refs, NULL);
 }
 
-void
-pfetch_abort(struct provider_req *req)
-{
-	struct pfetch	*pf = provider_req_state(req);
-
-	provider_req_set_state(req, NULL);
-	pf_free(pf);
-}

@@ -86,11 +86,11 @@ struct pfetch_ops {
 /*
  * Answer req (provider_done or provider_fail, now or later from the
  * loop) for refs: the provider's start function calls this.  A request
- * of no references is answered at once.
+ * of no references is answered at once.  The request owns the frame's
+ * state (provider_req_own): a deadline or a cancel stops it, and the
+ * provider needs no abort function.
  */
 void		 pfetch_start(struct provider_req *, const struct pfetch_ops *,
 		    const char *const *refs, size_t n);
-/* The provider's abort function: stop everything, answer nothing. */
-void		 pfetch_abort(struct provider_req *);
 
 #endif

@@ -47,6 +47,7 @@ struct provider_req {
 	int			 answered;	/* the provider is done */
 	int			 closed;	/* the caller is done */
 	void			*state;		/* the provider's */
+	provider_state_free_fn	*state_free;	/* frees it at the end */
 };
 
 static const struct provider_ops builtin[] = {
@@ -58,17 +59,17 @@ static const struct provider_ops builtin[] = {
 	{ "systemd",	credential_get_one, NULL, NULL, NULL, NULL, NULL,
 			    NULL },
 	{ "file",	file_get_one, NULL, NULL, NULL, NULL, NULL, NULL },
-	{ "vault",	NULL, vault_start, vault_abort, vault_setup,
+	{ "vault",	NULL, vault_start, NULL, vault_setup,
 			    vault_cleanup, NULL, vault_attach },
-	{ "conjur",	NULL, conjur_start, conjur_abort, conjur_setup,
+	{ "conjur",	NULL, conjur_start, NULL, conjur_setup,
 			    conjur_cleanup, NULL, NULL },
-	{ "aws",	NULL, aws_start, aws_abort, aws_setup, aws_cleanup,
+	{ "aws",	NULL, aws_start, NULL, aws_setup, aws_cleanup,
 			    NULL, NULL },
-	{ "kubernetes",	NULL, k8s_start, k8s_abort, k8s_setup, k8s_cleanup,
+	{ "kubernetes",	NULL, k8s_start, NULL, k8s_setup, k8s_cleanup,
 			    NULL, NULL },
-	{ "gcp",	NULL, gcp_start, gcp_abort, gcp_setup, gcp_cleanup,
+	{ "gcp",	NULL, gcp_start, NULL, gcp_setup, gcp_cleanup,
 			    NULL, NULL },
-	{ "azure",	NULL, azure_start, azure_abort, azure_setup,
+	{ "azure",	NULL, azure_start, NULL, azure_setup,
 			    azure_cleanup, azure_prepare, NULL },
 	{ "keyring",	keyring_get_one, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "keychain",	keychain_get_one, NULL, NULL, NULL, NULL, NULL, NULL },
@@ -257,6 +258,19 @@ values_free(struct secret **values, size_t n)
 	free(values);
 }
 
+/* The provider's own state of the request, freed when the request ends. */
+static void
+state_drop(struct provider_req *req)
+{
+	provider_state_free_fn	*fn = req->state_free;
+	void			*st = req->state;
+
+	req->state = NULL;
+	req->state_free = NULL;
+	if (fn != NULL && st != NULL)
+		fn(st);
+}
+
 /* Free the request once neither the caller nor the provider holds it. */
 static void
 req_release(struct provider_req *req)
@@ -310,8 +324,10 @@ deadline_cb(evutil_socket_t fd, short what, void *arg)
 		deliver(req);
 		return;
 	}
-	if (req->ops->abort != NULL) {
-		req->ops->abort(req);
+	if (req->ops->abort != NULL || req->state_free != NULL) {
+		if (req->ops->abort != NULL)
+			req->ops->abort(req);
+		state_drop(req);
 		req->answered = 1;
 	}
 	req->error = ERR_TIMEOUT;
@@ -351,6 +367,7 @@ provider_done(struct provider_req *req, struct secret **values)
 		fatal("provider %s answered without values", req->ops->name);
 	req->values = values;
 	req->error = 0;
+	state_drop(req);
 	req_answered(req);
 }
 
@@ -363,6 +380,8 @@ provider_fail(struct provider_req *req, int error, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(req->errmsg, sizeof(req->errmsg), fmt, ap);
 	va_end(ap);
+	/* After the message: its arguments may point into the state. */
+	state_drop(req);
 	req_answered(req);
 }
 
@@ -382,6 +401,14 @@ void
 provider_req_set_state(struct provider_req *req, void *state)
 {
 	req->state = state;
+}
+
+void
+provider_req_own(struct provider_req *req, void *state,
+    provider_state_free_fn *fn)
+{
+	req->state = state;
+	req->state_free = fn;
 }
 
 void *
@@ -472,8 +499,11 @@ provider_cancel(struct provider_req *req)
 	req->closed = 1;
 	evtimer_del(req->ev_answer);
 	evtimer_del(req->ev_deadline);
-	if (!req->answered && req->ops->abort != NULL) {
-		req->ops->abort(req);
+	if (!req->answered && (req->ops->abort != NULL ||
+	    req->state_free != NULL)) {
+		if (req->ops->abort != NULL)
+			req->ops->abort(req);
+		state_drop(req);
 		req->answered = 1;
 	}
 	req_release(req);

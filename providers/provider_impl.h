@@ -63,6 +63,16 @@ int		 provider_req_timeout_ms(const struct provider_req *);
 /* One pointer of the provider's own per-request state. */
 void		 provider_req_set_state(struct provider_req *, void *);
 void		*provider_req_state(const struct provider_req *);
+/*
+ * The same, owned by the request: provider_done, provider_fail (after it
+ * has formatted its message, whose arguments may point into the state),
+ * the deadline and a cancel free it with fn, so that a provider ends a
+ * request with one call and needs no abort function (fn stops what is
+ * in flight).
+ */
+typedef void	 provider_state_free_fn(void *);
+void		 provider_req_own(struct provider_req *, void *,
+		    provider_state_free_fn *);
 
 /*
  * Add a provider to the registry (tests, and providers that are not
@@ -86,7 +96,6 @@ int		 credential_get_one(const char *, struct secret **, char *,
 /* The Vault provider (vault.c). */
 void		 vault_start(struct provider_req *, const char *const *,
 		    size_t);
-void		 vault_abort(struct provider_req *);
 int		 vault_setup(char *, size_t);
 void		 vault_cleanup(void);
 
@@ -99,7 +108,6 @@ void		 vault_cleanup(void);
 #define PROVIDER_ASYNC(p)						\
 	void	 p##_start(struct provider_req *, const char *const *,	\
 		    size_t);						\
-	void	 p##_abort(struct provider_req *);			\
 	int	 p##_setup(char *, size_t);				\
 	void	 p##_cleanup(void)
 PROVIDER_ASYNC(conjur);

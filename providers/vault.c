@@ -314,24 +314,14 @@ state_free(struct vault_state *st)
 	free(st);
 }
 
-/* Everything stops at the first error: the request fails as a whole. */
+/*
+ * The request owns st (provider_req_own): provider_done, provider_fail,
+ * the deadline and a cancel free it.
+ */
 static void
-fail(struct vault_state *st, int error, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fail(struct vault_state *st, int error, const char *fmt, ...)
+state_free_cb(void *arg)
 {
-	struct provider_req	*req = st->req;
-	char			 msg[PROVIDER_ERRLEN];
-	va_list			 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	provider_req_set_state(req, NULL);
-	state_free(st);
-	provider_fail(req, error, "%s", msg);
+	state_free(arg);
 }
 
 static int
@@ -412,20 +402,21 @@ fetch_done(void *arg, int error, const char *err, int status,
 
 	f->hr = NULL;
 	if (error != 0) {
-		fail(st, error, "vault: " REFFMT ": %s", path, err);
+		provider_fail(st->req, error, "vault: " REFFMT ": %s", path,
+		    err);
 		return;
 	}
 	if (status == 403 && retry_refused(st))
 		return;
 	if (status != 200) {
 		r = status_error(status, &why);
-		fail(st, r, "vault: " REFFMT ": HTTP %d, %s", path, status,
-		    why);
+		provider_fail(st->req, r, "vault: " REFFMT ": HTTP %d, %s",
+		    path, status, why);
 		return;
 	}
 	if ((r = jfield_parse(body->data, body->len, &doc, msg,
 	    sizeof(msg))) != 0) {
-		fail(st, r, "vault: " REFFMT ": %s", path, msg);
+		provider_fail(st->req, r, "vault: " REFFMT ": %s", path, msg);
 		return;
 	}
 	for (i = 0; i < st->n; i++) {
@@ -435,8 +426,8 @@ fetch_done(void *arg, int error, const char *err, int status,
 		if ((r = jfield_string(doc, field, &st->values[i], msg,
 		    sizeof(msg))) != 0) {
 			jfield_free(doc);
-			fail(st, r, "vault: " REFFMT "#%s: %s", path,
-			    st->refs[i].field, msg);
+			provider_fail(st->req, r, "vault: " REFFMT "#%s: %s",
+			    path, st->refs[i].field, msg);
 			return;
 		}
 	}
@@ -446,8 +437,6 @@ fetch_done(void *arg, int error, const char *err, int status,
 	req = st->req;
 	values = st->values;
 	st->values = NULL;
-	provider_req_set_state(req, NULL);
-	state_free(st);
 	provider_done(req, values);
 }
 
@@ -497,9 +486,10 @@ vault_start(struct provider_req *req, const char *const *refs, size_t n)
 		provider_done(req, calloc(1, sizeof(struct secret *)));
 		return;
 	}
-	provider_req_set_state(req, st);
+	provider_req_own(req, st, state_free_cb);
 	if (get_token(st) != 0)
-		fail(st, ERR_SYS, "vault: " REFFMT ": cannot get the token",
+		provider_fail(st->req, ERR_SYS,
+		    "vault: " REFFMT ": cannot get the token",
 		    st->refs[0].path);
 }
 
@@ -514,11 +504,12 @@ token_done(void *arg, int error, const char *err, const struct secret *tok)
 
 	st->tw = NULL;
 	if (error != 0) {
-		fail(st, error, "vault: " REFFMT ": %s", st->refs[0].path, err);
+		provider_fail(st->req, error, "vault: " REFFMT ": %s",
+		    st->refs[0].path, err);
 		return;
 	}
 	if ((st->token = secret_new(tok->data, tok->len)) == NULL) {
-		fail(st, ERR_NOMEM, "vault: out of memory");
+		provider_fail(st->req, ERR_NOMEM, "vault: out of memory");
 		return;
 	}
 	nh = vault_headers(hdrs, st->token);
@@ -530,21 +521,14 @@ token_done(void *arg, int error, const char *err, const struct secret *tok)
 		    &vault.srv, uri, hdrs, nh,
 		    provider_req_timeout_ms(st->req), VAULT_MAX_BODY,
 		    fetch_done, &st->fetches[j])) == NULL) {
-			fail(st, ERR_SYS, "vault: " REFFMT ": cannot start "
-			    "the request", st->refs[st->fetches[j].first].path);
+			provider_fail(st->req, ERR_SYS,
+			    "vault: " REFFMT ": cannot start " "the request",
+			    st->refs[st->fetches[j].first].path);
 			return;
 		}
 	}
 }
 
-void
-vault_abort(struct provider_req *req)
-{
-	struct vault_state	*st = provider_req_state(req);
-
-	provider_req_set_state(req, NULL);
-	state_free(st);
-}
 
 void
 vault_attach(struct event_base *base)

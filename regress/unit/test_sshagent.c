@@ -421,7 +421,11 @@ TEST(sshagent_bad_max_signatures)
 
 	REQUIRE(b != NULL);
 	REQUIRE(agent_spawn(&a, "2x") == 0);
-	CHECK(client_send(a.client, SSH_AGENTC_REQUEST_IDENTITIES, NULL) == 0);
+	/*
+	 * The worker refuses its options and exits, maybe before the send:
+	 * then the send fails (EPIPE), which is as good as no answer.
+	 */
+	(void)client_send(a.client, SSH_AGENTC_REQUEST_IDENTITIES, NULL);
 	CHECK_INT(client_recv(a.client, b), -1);
 	CHECK_INT(agent_reap(&a, &c2b, &b2c), 1);
 	CHECK_INT(c2b, 0);

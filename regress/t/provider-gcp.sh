@@ -16,6 +16,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
 . "$TOP/regress/standin.sh"
+. "$TOP/regress/residency.sh"
 
 PROVGET=$TOP/regress/tools/provget
 [ -x "$PROVGET" ] || fail "$PROVGET not built"
@@ -294,12 +295,9 @@ airlock_session "$P1" gcp "select pg_sleep(1)" "$T/session"
 wait "$SESSION_PID" || fail "the session failed: $(cat "$T/session")"
 printf '%s' "$PG_SCRAM_PASSWORD" >"$T/password"
 wait_for_log "gcp#[0-9]+: closed" 5 || true
-"$TOP/regress/tools/memscan" "$AIRLOCK_PID" "$T/password" >"$T/scan" 2>&1
-case $? in
-0)	ok "the password is not in airlockd's memory after the sessions" ;;
-1)	fail "the password is in airlockd's memory: $(cat "$T/scan")" ;;
-*)	fail "memscan failed: $(cat "$T/scan")" ;;
-esac
+residency_scan "after the sessions" "$AIRLOCK_PID" "$T/password" \
+    "the password"
+ok "the password is not in airlockd's memory after the sessions"
 stop_airlock
 
 for f in "$AIRLOCK_LOG" "$T/GCP.log" "$GCP_LOG" "$MD_LOG"; do

@@ -13,6 +13,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
 . "$TOP/regress/vault.sh"
+. "$TOP/regress/residency.sh"
 
 pg_start
 VAULT_SECRETS_JSON=$(cat <<EOF
@@ -118,12 +119,9 @@ wait "$SESSION_PID" || fail "the session failed: $(cat "$T/session")"
 # from a signalfd now, monitor/signals.c.)
 printf '%s' "$PG_SCRAM_PASSWORD" >"$T/password"
 wait_for_log "vault-v2#[0-9]+: closed" 5 || true
-"$TOP/regress/tools/memscan" "$AIRLOCK_PID" "$T/password" >"$T/scan" 2>&1
-case $? in
-0)	ok "the password is not in airlockd's memory after the sessions" ;;
-1)	fail "the password is in airlockd's memory: $(cat "$T/scan")" ;;
-*)	fail "memscan failed: $(cat "$T/scan")" ;;
-esac
+residency_scan "after the sessions" "$AIRLOCK_PID" "$T/password" \
+    "the password"
+ok "the password is not in airlockd's memory after the sessions"
 stop_airlock
 LOGS=$AIRLOCK_LOG
 

@@ -1,8 +1,8 @@
 #!/bin/sh
-# Every libFuzzer harness runs briefly (FUZZ_SECONDS each, default 15) on
+# Every libFuzzer harness runs briefly (FUZZ_SECONDS each, default 12) on
 # its seed corpus, so that a parser regression shows in every test run;
 # `make fuzz` runs them longer.
 . "$(dirname "$0")/../lib.sh"
 skip_under "asan valgrind" "its libFuzzer harnesses are an ASan+UBSan build of their own, and run in the plain suite"
 cd "$TOP" || exit 1
-FUZZ_SECONDS=${FUZZ_SECONDS:-15} sh regress/fuzz/run.sh
+FUZZ_SECONDS=${FUZZ_SECONDS:-12} sh regress/fuzz/run.sh

@@ -326,6 +326,22 @@ airlock_alive()
 	[ -n "$AIRLOCK_PID" ] && kill -0 "$AIRLOCK_PID" 2>/dev/null
 }
 
+# config_refused FILE WHAT ERE [ENV-ARG...]: airlockd -t of FILE, under
+# env(1) with ENV-ARGs (a provider's settings), must fail with a line that
+# matches the extended regular expression ERE; its output is left in $out.
+config_refused()
+{
+	_cf=$1
+	_what=$2
+	_pat=$3
+	shift 3
+	out=$(env "$@" timeout 30 "$AIRLOCKD" -t -f "$_cf" 2>&1) &&
+	    fail "$_what: airlockd -t accepted it: $out"
+	echo "$out" | grep -E -q -- "$_pat" ||
+	    fail "$_what: unexpected message: $out"
+	ok "$_what: $out"
+}
+
 # airlock_environ_lacks VALUE WHAT: fail unless VALUE has left airlockd's
 # /proc/PID/environ.  Under valgrind that file is valgrind's own copy,
 # which airlockd never sees: a note instead.

@@ -21,6 +21,7 @@ struct kvlist;
 struct service;
 struct target;
 struct worker;
+struct worker_kind;
 
 /* A state's bit in mon_request.states: S(W_HANDSHAKE) | ... */
 #define S(st)		(1U << (st))
@@ -93,6 +94,13 @@ struct mon_connector {
 	int		 (*authdone)(struct worker *, char *why, size_t);
 	/* Drop the per-connection state (w->cstate), wiping its secrets. */
 	void		 (*forget)(struct worker *);
+
+	/*
+	 * The kind of worker a connection needs (wkind.c): its executable
+	 * and whether it sets TLS up.  NULL: airlock-worker, with TLS.
+	 */
+	void		 (*worker_kind)(const struct service *,
+			    struct worker_kind *);
 
 	const struct mon_request *requests;
 	size_t		 nrequests;

@@ -209,6 +209,27 @@ void		 worker_kill_all(void);
 /* The worker is authenticated or gone: it no longer counts as a startup. */
 void		 worker_startup_over(struct worker *);
 
+/*
+ * wkind.c: what a worker is started as: its executable, and whether it
+ * sets TLS up before its sandbox (OpenSSL's start-up is most of a
+ * plaintext worker's start and memory).  Pooled workers (pool.c) are kept
+ * per kind; a worker serves only a connection of its own kind.
+ */
+enum worker_image {
+	WIMAGE_MAIN,		/* airlock-worker */
+	WIMAGE_SSH,		/* airlock-worker-ssh: the one linked with libssh */
+	WIMAGE_COUNT
+};
+struct worker_kind {
+	enum worker_image image;
+	int		 tls;	/* OpenSSL initialised before the sandbox */
+};
+/* The kind of worker a connection of svc needs (its connector decides). */
+void		 worker_kind_of(const struct service *,
+		    const struct mon_connector *, struct worker_kind *);
+int		 worker_kind_eq(const struct worker_kind *,
+		    const struct worker_kind *);
+
 /* dispatch.c: the state table and the common handlers. */
 void		 dispatch_message(struct worker *, uint32_t, struct buf *,
 		    int fd);

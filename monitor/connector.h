@@ -94,6 +94,12 @@ struct mon_connector {
 	int		 (*authdone)(struct worker *, char *why, size_t);
 	/* Drop the per-connection state (w->cstate), wiping its secrets. */
 	void		 (*forget)(struct worker *);
+	/*
+	 * Forget what the connector keeps that was derived from a service's
+	 * credentials (SCRAM's SaltedPassword): they were refused, or left
+	 * the credential cache.  NULL: every service's (a reload).
+	 */
+	void		 (*forget_service)(const char *service);
 
 	/*
 	 * The kind of worker a connection needs (wkind.c): its executable
@@ -137,6 +143,8 @@ struct mon_connector {
 /* connectors.c */
 void		 mon_connectors_start(void);
 void		 mon_connectors_stop(void);
+/* Each connector's forget_service (service NULL: every service). */
+void		 mon_connectors_forget(const char *service);
 const struct mon_connector *mon_connector_find(const char *name);
 /* The i-th row (NULL past the end), for lists of known connectors. */
 const struct mon_connector *mon_connector_at(size_t i);

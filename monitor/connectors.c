@@ -60,6 +60,16 @@ mon_connectors_stop(void)
 			rows[i]->stop();
 }
 
+void
+mon_connectors_forget(const char *service)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(rows); i++)
+		if (rows[i]->forget_service != NULL)
+			rows[i]->forget_service(service);
+}
+
 const struct mon_connector *
 mon_connector_find(const char *name)
 {

@@ -12,7 +12,9 @@
  * dropped at a reload, which is how an operator says that something has
  * changed, and a service's entry when its backend refused the credentials
  * (creds_cache_drop).  A hit answers from the event loop, as a provider
- * does, never from inside creds_resolve.
+ * does, never from inside creds_resolve.  What a connector derived from a
+ * service's credentials (SCRAM's SaltedPassword) goes when they are
+ * refused, and when its entry expires (mon_connectors_forget).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "connector.h"
 #include "errors.h"
 #include "log.h"
 #include "monitor.h"
@@ -128,12 +131,20 @@ cache_entry_free(struct cache_entry *e)
 	free(e);
 }
 
+/* The TTL has passed: the credentials, and what was derived from them. */
+static void
+cache_expire(struct cache_entry *e)
+{
+	mon_connectors_forget(e->svc->name);
+	cache_entry_free(e);
+}
+
 static void
 cache_expired(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	cache_entry_free(arg);
+	cache_expire(arg);
 }
 
 static struct cache_entry *
@@ -146,7 +157,7 @@ cache_find(const struct service *svc)
 			break;
 	/* Its timer may not have run yet in a busy loop iteration. */
 	if (e != NULL && metrics_now_us() >= e->expires_us) {
-		cache_entry_free(e);
+		cache_expire(e);
 		e = NULL;
 	}
 	return e;
@@ -161,6 +172,8 @@ creds_cache_drop(const struct service *svc)
 		log_debug("service %s: credential cache dropped", svc->name);
 		cache_entry_free(e);
 	}
+	/* Refused: no derived key of them serves again either. */
+	mon_connectors_forget(svc->name);
 }
 
 void

@@ -56,6 +56,8 @@ extern const struct mon_connector mon_pg;
 struct pg_state {
 	struct scram	*scram;
 	struct kdf_job	*kdf;		/* pending key derivation */
+	struct secret	*ckey;		/* the exchange's in scramcache.c */
+	struct secret	*salted;	/* SaltedPassword, until verified */
 };
 
 static const char *
@@ -81,6 +83,8 @@ pg_forget(struct worker *w)
 		return;
 	kdf_cancel(st->kdf);
 	scram_free(st->scram);
+	secret_free(st->ckey);
+	secret_free(st->salted);
 	free(st);
 	w->cstate = NULL;
 }
@@ -426,7 +430,11 @@ pg_answer_scram_start(struct worker *w, struct buf *b)
 	return r;
 }
 
-/* SaltedPassword is ready (kdf.c): answer with the client-final-message. */
+/*
+ * SaltedPassword is ready (kdf.c, or scramcache.c): answer with the
+ * client-final-message, and keep a copy until the server's signature says
+ * whether it may be kept for the next logins.
+ */
 static void
 scram_hi_done(void *arg, int error, const struct secret *salted)
 {
@@ -444,9 +452,13 @@ scram_hi_done(void *arg, int error, const struct secret *salted)
 	else if ((r = scram_client_final_finish(st->scram, salted, out)) != 0)
 		r = worker_fail(w, "SCRAM computation failed (%s)",
 		    err_str(r));
-	else
+	else {
+		/* No copy is no error: the next login derives it again. */
+		if (st->ckey != NULL)
+			st->salted = secret_new(salted->data, salted->len);
 		r = worker_reply(w, MSG_PG_SCRAM_FINAL, buf_ptr(out),
 		    buf_len(out));
+	}
 	buf_free(out);
 	if (r != 0)
 		worker_kill(w, "answering %s: %s",
@@ -458,6 +470,7 @@ pg_answer_scram_final(struct worker *w, struct buf *b)
 {
 	const unsigned char	*msg;
 	const struct secret	*pw;
+	struct secret		*salted;
 	struct pg_state		*st = w->cstate;
 	struct scram_hi		 hi;
 	struct evidence		 ev;
@@ -497,6 +510,19 @@ pg_answer_scram_final(struct worker *w, struct buf *b)
 	if (r != 0)
 		return worker_fail(w, "the backend sent an unacceptable SCRAM "
 		    "challenge (%s)", err_str(r));
+	/*
+	 * The floor has been checked: a SaltedPassword that this service's
+	 * backend verified for this password, salt and count spares Hi().
+	 */
+	st->ckey = scramcache_key(&hi);
+	if ((salted = scramcache_find(w->svc->name, st->ckey)) != NULL) {
+		scram_hi_clear(&hi);
+		wlog_debug(w, "SCRAM key from the cache (%u iterations "
+		    "spared)", scram_iterations(st->scram));
+		scram_hi_done(w, 0, salted);
+		secret_free(salted);
+		return 0;
+	}
 	/* The answer goes out from scram_hi_done. */
 	if ((st->kdf = kdf_start(&hi, scram_hi_done, w)) == NULL) {
 		scram_hi_clear(&hi);
@@ -532,7 +558,15 @@ pg_answer_scram_verify(struct worker *w, struct buf *b)
 		    w->method, scram_iterations(st->scram)) != 0)
 			wlog_warn(w, "out of memory: what the backend proved "
 			    "is not kept");
+		/* Verified with it: SaltedPassword may serve again. */
+		if (w->conf == mon.conf && st->ckey != NULL &&
+		    st->salted != NULL && scramcache_add(w->svc->name,
+		    st->ckey, st->salted) != 0)
+			wlog_warn(w, "out of memory: the SCRAM key is not "
+			    "kept");
 	}
+	secret_free(st->salted);
+	st->salted = NULL;
 	if ((out = buf_new(16)) == NULL)
 		return ERR_NOMEM;
 	if ((r = buf_put_u8(out, ok)) == 0)
@@ -563,6 +597,14 @@ pg_start(void)
 		    "at the first SCRAM login");
 }
 
+/* At exit: the threads, and the SCRAM keys kept (wiped). */
+static void
+pg_stop(void)
+{
+	kdf_close();
+	scramcache_close();
+}
+
 static const struct mon_request pg_requests[] = {
 	{ MSG_PG_MD5, "PG_MD5", S(W_HANDSHAKE), 1, REQ_AUTH, 0,
 	    pg_answer_md5 },
@@ -589,8 +631,9 @@ const struct mon_connector mon_pg = {
 	.release = pg_release,
 	.authdone = pg_check_authdone,
 	.forget = pg_forget,
+	.forget_service = scramcache_drop,
 	.start = pg_start,
-	.stop = kdf_close,
+	.stop = pg_stop,
 	.requests = pg_requests,
 	.nrequests = nitems(pg_requests),
 	.check = pg_check,

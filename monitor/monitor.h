@@ -306,7 +306,8 @@ const struct secret *creds_get(const struct creds *, const char *);
 void		 creds_free(struct creds *);
 /*
  * credentialCacheTTL: forget one service's entry (its backend refused the
- * credentials), or every entry (a reload, the exit).
+ * credentials; what connectors derived from them goes too), or every entry
+ * (a reload, the exit).
  */
 void		 creds_cache_drop(const struct service *);
 void		 creds_cache_clear(void);

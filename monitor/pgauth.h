@@ -129,4 +129,23 @@ void		 kdf_cancel(struct kdf_job *);
 /* Stop the threads and free every job (at exit). */
 void		 kdf_close(void);
 
+/*
+ * scramcache.c: SaltedPassword of verified exchanges, in guarded memory, a
+ * few per service.  scramcache_key makes the key of an exchange (a keyed
+ * hash of hi's password, its salt and count; guarded; NULL: no memory);
+ * scramcache_find gives a copy of the SaltedPassword kept for it, or NULL;
+ * scramcache_add keeps one, which the server's signature must have
+ * verified, in place of the service's least recently used.
+ * scramcache_drop forgets a service's (NULL: every service's);
+ * scramcache_close also the hash key (at exit).
+ */
+struct secret	*scramcache_key(const struct scram_hi *);
+struct secret	*scramcache_find(const char *service, const struct secret *key);
+int		 scramcache_add(const char *service, const struct secret *key,
+		    const struct secret *salted);
+/* The entries kept for the service (tests). */
+size_t		 scramcache_count(const char *service);
+void		 scramcache_drop(const char *service);
+void		 scramcache_close(void);
+
 #endif

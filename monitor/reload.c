@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "connector.h"
 #include "errors.h"
 #include "log.h"
 #include "monitor.h"
@@ -201,6 +202,8 @@ reload_config(const char *why)
 	evidence_reset();
 	/* So do cached credentials (credentialCacheTTL). */
 	creds_cache_clear();
+	/* And what connectors derived from credentials (SCRAM's keys). */
+	mon_connectors_forget(NULL);
 	log_set_level(cli_debug ? LOG_LVL_DEBUG : nc->log_level);
 	log_set_output(nc->log_format, nc->log_target, nc->syslog_facility);
 	/* maxWorkers may have risen above what had stopped us. */

@@ -4,8 +4,10 @@
 # mapping: for SCRAM and MD5 it never had one (the monitor answers the
 # challenge), for cleartext it had one briefly and wiped it.  The monitor
 # drops its own copy, and SCRAM's keys derived from it, once the handshake
-# is over.  The canary is in no log line (debug level), and in neither argv
-# nor environment of airlockd.
+# is over, but for SaltedPassword, which it keeps for the next logins
+# (scramcache.c) in guarded memory only, and drops at a reload.  The canary
+# is in no log line (debug level), and in neither argv nor environment of
+# airlockd.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
 . "$TOP/regress/residency.sh"
@@ -51,9 +53,14 @@ rc=$?
 [ "$rc" -eq 1 ] ||
     fail "sanity: memscan did not find the canary in a process holding it" \
     "(exit $rc): $(cat "$T/scan.holder")"
+"$MEMSCAN" -g "$HOLDER" "$T/canary" >"$T/scan.holder" 2>&1
+rc=$?
+[ "$rc" -eq 1 ] ||
+    fail "sanity: memscan -g calls a shell's copy guarded (exit $rc):" \
+    "$(cat "$T/scan.holder")"
 kill "$HOLDER" 2>/dev/null
 ok "sanity: memscan finds the canary in a process that holds it" \
-    "($(head -n 1 "$T/scan.holder"))"
+    "($(head -n 1 "$T/scan.holder")), outside guarded memory"
 
 for s in "pg-scram $PS scram_user" "pg-md5 $PM md5_user" \
     "pg-clear $PC clear_user" "pg-scram-tls $PT scram_user"; do
@@ -69,10 +76,12 @@ wait_for_log "\] pg-scram-tls#[0-9]+: closed" 5 || true
 residency_scan "monitor, all sessions closed" "$AIRLOCK_PID"
 ok "airlockd holds no copy after the sessions closed"
 
-# Nor what the monitor derived from it: SCRAM's SaltedPassword, ClientKey
-# (either one logs in as scram_user) and ServerKey, and the HMAC pads
-# (the password, or SaltedPassword, XOR 0x36 and 0x5c) that SHA-256 had in
-# its message schedule.  The salt and iteration count are the server's.
+# Nor what the monitor derived from it: ClientKey (which logs in as
+# scram_user) and ServerKey, and the HMAC pads (the password, or
+# SaltedPassword, XOR 0x36 and 0x5c) that SHA-256 had in its message
+# schedule.  SaltedPassword is kept for the next logins: in guarded memory
+# only, and gone after a reload.  The salt and iteration count are the
+# server's.
 rp=$(pg_admin "SELECT rolpassword FROM pg_authid WHERE rolname = 'scram_user'" \
     2>&1) || fail "pg_authid: $rp"
 python3 - "$T/canary" "$rp" "$T/derived" <<'EOF' || fail "deriving SCRAM's keys from $rp"
@@ -94,10 +103,21 @@ for name, v in (("SaltedPassword", salted), ("ClientKey", key(b"Client Key")),
     open(sys.argv[3] + "." + name, "wb").write(v)
 EOF
 for f in "$T"/derived.*; do
+	[ "$f" = "$T/derived.SaltedPassword" ] && continue
 	residency_scan "monitor, all sessions closed" "$AIRLOCK_PID" "$f" \
 	    "${f#"$T"/derived.}"
 done
-ok "nor SCRAM's SaltedPassword, ClientKey, ServerKey, or the HMAC pads"
+ok "nor SCRAM's ClientKey, ServerKey, or the HMAC pads"
+"$MEMSCAN" -g "$AIRLOCK_PID" "$T/derived.SaltedPassword" >"$T/scan.salted" 2>&1
+rc=$?
+[ "$rc" -eq 3 ] || fail "SaltedPassword, kept for the next logins, is not" \
+    "(only) in guarded memory (exit $rc): $(cat "$T/scan.salted")"
+ok "SaltedPassword is kept in guarded memory only:" \
+    "$(grep -c guarded "$T/scan.salted") cop(ies), one per SCRAM service"
+reload_airlock HUP || fail "reload: $RELOAD_LINE"
+residency_scan "monitor, after a reload" "$AIRLOCK_PID" \
+    "$T/derived.SaltedPassword" "SaltedPassword"
+ok "after a reload, SaltedPassword is gone from airlockd's memory"
 
 for f in cmdline environ; do
 	grep -F -q -f "$T/canary" "/proc/$AIRLOCK_PID/$f" &&

@@ -1,7 +1,7 @@
 /*
  * memscan: look for a secret in the memory of a live process.
  *
- *	memscan [-v] PID FILE	search every readable mapping of PID
+ *	memscan [-gv] PID FILE	search every readable mapping of PID
  *	memscan -s FILE FILE2	search the regular file FILE2 (logs)
  *
  * The bytes to look for come from FILE (one trailing newline is dropped), so
@@ -12,6 +12,12 @@
  *
  * Exit: 0 not found, 1 found (one line per match on stdout), 2 on error;
  * scanning nothing at all is an error, never a pass.
+ *
+ * -g tells guarded memory apart: a match in an anonymous read-write mapping
+ * between two inaccessible ones, which is how libsodium's sodium_malloc
+ * lays out the secrets of include/secret.h (guard pages on either side), is
+ * marked "(guarded)"; the exit is then 3 when every match is guarded, 1
+ * when one is not.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* memmem */
@@ -41,15 +47,25 @@ struct scan {
 	size_t		 carry;		/* bytes kept from the previous read */
 	uint64_t	 carry_end;	/* address just after the carried bytes */
 	unsigned long	 found;
+	unsigned long	 found_guarded;
+	int		 guarded;	/* the region being scanned is */
 	uint64_t	 scanned;
 };
 
+/* A line of /proc/PID/maps. */
+struct region {
+	unsigned long long start, stop;
+	char		 perms[8];
+	char		*name;		/* "" for anonymous memory */
+};
+
 static int	verbose;
+static int	guards;		/* -g */
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: memscan [-v] pid file\n"
+	fprintf(stderr, "usage: memscan [-gv] pid file\n"
 	    "       memscan -s file file2\n");
 	exit(2);
 }
@@ -130,9 +146,11 @@ scan_block(struct scan *s, uint64_t addr, size_t len, const char *where)
 		if (p == NULL)
 			break;
 		if (s->found < MAX_REPORTS)
-			printf("found at 0x%" PRIx64 " in %s\n",
-			    base + (uint64_t)(p - hay), where);
+			printf("found at 0x%" PRIx64 " in %s%s\n",
+			    base + (uint64_t)(p - hay), where,
+			    s->guarded ? " (guarded)" : "");
 		s->found++;
+		s->found_guarded += s->guarded;
 	}
 
 	/* Keep the last nlen - 1 bytes just in front of the next read. */
@@ -179,17 +197,76 @@ scan_range(struct scan *s, int fd, uint64_t start, uint64_t end,
 	return total;
 }
 
+/*
+ * The mappings of /proc/PID/maps, in order; NULL on error (said).  *n is
+ * their number.
+ */
+static struct region *
+read_maps(FILE *maps, size_t *n)
+{
+	char		 line[PATH_MAX + 256], *name;
+	struct region	*r = NULL, *nr;
+	size_t		 l, alloc = 0;
+	int		 consumed;
+
+	*n = 0;
+	while (fgets(line, sizeof(line), maps) != NULL) {
+		l = strlen(line);
+		if (l > 0 && line[l - 1] == '\n')
+			line[--l] = '\0';
+		if (*n == alloc) {
+			alloc = alloc == 0 ? 256 : alloc * 2;
+			if ((nr = realloc(r, alloc * sizeof(*r))) == NULL) {
+				fprintf(stderr, "memscan: out of memory\n");
+				goto fail;
+			}
+			r = nr;
+		}
+		consumed = 0;
+		if (sscanf(line, "%llx-%llx %7s %*s %*s %*s%n", &r[*n].start,
+		    &r[*n].stop, r[*n].perms, &consumed) != 3 ||
+		    consumed == 0) {
+			fprintf(stderr, "memscan: cannot parse maps line: "
+			    "%s\n", line);
+			goto fail;
+		}
+		name = line + consumed;
+		name += strspn(name, " \t");
+		if ((r[*n].name = strdup(name)) == NULL) {
+			fprintf(stderr, "memscan: out of memory\n");
+			goto fail;
+		}
+		(*n)++;
+	}
+	return r;
+ fail:
+	while (*n > 0)
+		free(r[--(*n)].name);
+	free(r);
+	return NULL;
+}
+
+/* sodium_malloc's data: anonymous, read-write, between two guard pages. */
+static int
+is_guarded(const struct region *r, size_t n, size_t i)
+{
+	return strcmp(r[i].perms, "rw-p") == 0 && r[i].name[0] == '\0' &&
+	    i > 0 && r[i - 1].stop == r[i].start &&
+	    strcmp(r[i - 1].perms, "---p") == 0 &&
+	    i + 1 < n && r[i + 1].start == r[i].stop &&
+	    strcmp(r[i + 1].perms, "---p") == 0;
+}
+
 static int
 scan_process(struct scan *s, const char *pidarg)
 {
-	char		 path[64], line[PATH_MAX + 256], where[PATH_MAX + 64];
-	char		 perms[8], *name, *end;
+	char		 path[64], where[PATH_MAX + 64], *end;
 	unsigned long	 regions = 0, skipped = 0;
-	unsigned long long start, stop;
+	struct region	*r;
+	size_t		 i, n;
 	long		 pid;
 	FILE		*maps;
-	int		 fd, consumed;
-	size_t		 l;
+	int		 fd;
 
 	errno = 0;
 	pid = strtol(pidarg, &end, 10);
@@ -208,39 +285,34 @@ scan_process(struct scan *s, const char *pidarg)
 		fclose(maps);
 		return 2;
 	}
+	r = read_maps(maps, &n);
+	fclose(maps);
+	if (r == NULL) {
+		close(fd);
+		return 2;
+	}
 
-	while (fgets(line, sizeof(line), maps) != NULL) {
-		l = strlen(line);
-		if (l > 0 && line[l - 1] == '\n')
-			line[--l] = '\0';
-		consumed = 0;
-		if (sscanf(line, "%llx-%llx %7s %*s %*s %*s%n", &start, &stop,
-		    perms, &consumed) != 3 || consumed == 0) {
-			fprintf(stderr, "memscan: cannot parse maps line: "
-			    "%s\n", line);
-			fclose(maps);
-			close(fd);
-			return 2;
-		}
+	for (i = 0; i < n; i++) {
 		/*
 		 * A readable mapping of 64 GiB or more is a sanitizer shadow
 		 * (AddressSanitizer reserves terabytes of it, untouched and
 		 * zero): no process of ours holds data there, and reading it
 		 * would take hours.
 		 */
-		if (stop - start >= (1ULL << 36))
+		if (r[i].stop - r[i].start >= (1ULL << 36))
 			continue;
-		if (perms[0] != 'r')
+		if (r[i].perms[0] != 'r')
 			continue;
-		name = line + consumed;
-		name += strspn(name, " \t");
-		snprintf(where, sizeof(where), "%s %s", perms,
-		    *name != '\0' ? name : "[anon]");
+		snprintf(where, sizeof(where), "%s %s", r[i].perms,
+		    r[i].name[0] != '\0' ? r[i].name : "[anon]");
+		s->guarded = guards && is_guarded(r, n, i);
 		regions++;
-		if (scan_range(s, fd, start, stop, where) < 0)
+		if (scan_range(s, fd, r[i].start, r[i].stop, where) < 0)
 			skipped++;
 	}
-	fclose(maps);
+	for (i = 0; i < n; i++)
+		free(r[i].name);
+	free(r);
 	close(fd);
 
 	if (verbose || s->scanned == 0)
@@ -252,6 +324,8 @@ scan_process(struct scan *s, const char *pidarg)
 		    "verdict\n");
 		return 2;
 	}
+	if (s->found > 0 && s->found == s->found_guarded)
+		return 3;
 	return s->found > 0 ? 1 : 0;
 }
 
@@ -288,8 +362,11 @@ main(int argc, char *argv[])
 	struct scan	 s;
 	int		 ch, filemode = 0, rv;
 
-	while ((ch = getopt(argc, argv, "sv")) != -1) {
+	while ((ch = getopt(argc, argv, "gsv")) != -1) {
 		switch (ch) {
+		case 'g':
+			guards = 1;
+			break;
 		case 's':
 			filemode = 1;
 			break;

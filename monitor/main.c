@@ -188,28 +188,6 @@ no_core_dumps(void)
 		fatal_errno("cannot disable core dumps");
 }
 
-/*
- * Each worker costs the monitor two descriptors (its channel and its stderr
- * pipe) besides the client's while it is handed over: the usual soft limit
- * of 1024 would stop airlockd near 500 connections, below maxWorkers' default.
- * The hard limit is the administrator's word (systemd's LimitNOFILE=, a
- * container's ulimit); the soft one is only a default, so take all of the
- * hard one, as servers such as nginx and PostgreSQL's postmaster do.
- * Workers set their own, far lower limit in their sandbox.
- */
-static void
-raise_fd_limit(void)
-{
-	struct rlimit	 rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= rl.rlim_max)
-		return;
-	rl.rlim_cur = rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-		log_warn("cannot raise the open-file limit to %llu: %s",
-		    (unsigned long long)rl.rlim_max, strerror(errno));
-}
-
 /* Secretless Broker's search order when no -f is given. */
 static char *
 default_config_path(void)
@@ -487,7 +465,8 @@ main(int argc, char **argv)
 	log_set_output(mon.conf->log_format, mon.conf->log_target,
 	    mon.conf->syslog_facility);
 	config_log_warnings(mon.conf);
-	raise_fd_limit();
+	/* The open-file limit, and whether the limits carry maxWorkers. */
+	limits_apply(mon.conf, 0);
 	resolve_worker_user(mon.conf);
 	if (check_files(mon.conf, 1, err, sizeof(err)) != 0)
 		fatal("%s", err);

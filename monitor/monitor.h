@@ -517,6 +517,16 @@ void		 reload_init(int debug, int watch);
 /* Re-read mon.conf->path; a bad file changes nothing (logged). */
 int		 reload_config(const char *why);
 
+/*
+ * limits.c: what maxWorkers asks of RLIMIT_NOFILE, pid_max, threads-max
+ * and the cgroup's pids.max.  limits_apply raises the open-file soft limit
+ * to the hard one and warns of each limit too low for conf, at start
+ * (old_max_workers 0) and after a reload that raised maxWorkers.
+ */
+unsigned long long limits_fds_needed(const struct config *);
+unsigned long long limits_tasks_needed(const struct config *);
+void		 limits_apply(const struct config *, int old_max_workers);
+
 /* watch.c: inotify on the configuration's directory, debounced. */
 typedef void	 watch_cb(void *);
 int		 watch_start(const char *path, watch_cb *, void *);

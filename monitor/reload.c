@@ -172,7 +172,7 @@ reload_config(const char *why)
 {
 	struct config	*nc, *old = mon.conf;
 	char		 err[1024];
-	int		 r, added, removed, changed;
+	int		 r, added, removed, changed, old_max;
 
 	if (mon.draining) {
 		log_info("%s: draining, no reload", why);
@@ -193,6 +193,7 @@ reload_config(const char *why)
 
 	/* Committed: nothing below can fail. */
 	log_changes(old, nc, &added, &removed, &changed);
+	old_max = old->max_workers;
 	mon.conf = nc;
 	config_unref(old);
 	/*
@@ -208,6 +209,8 @@ reload_config(const char *why)
 	log_set_output(nc->log_format, nc->log_target, nc->syslog_facility);
 	/* maxWorkers may have risen above what had stopped us. */
 	listeners_worker_gone();
+	/* ... and above what the open-file and process limits carry. */
+	limits_apply(nc, old_max);
 	reload_watch(nc);
 	log_info("reloaded %s: %zu service(s); %d added, %d removed, "
 	    "%d changed", nc->path, nc->nservices, added, removed, changed);

@@ -1,0 +1,98 @@
+# What the benchmarks share to print their figures (sourced after
+# regress/lib.sh): a ratio, whether a bound of issue 13 is met, a markdown
+# table, and the machine a run was taken on.  Every benchmark prints
+# markdown (a heading, its table, notes), readable in a terminal as it is
+# and collected into regress/bench/RESULTS.md by regress/bench/all.sh.
+
+# bench_ratio A B: A/B with two decimals; "n/a" when either is missing.
+bench_ratio()
+{
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 == 0)
+			print "n/a"
+		else
+			printf "%.2f\n", a / b
+	}'
+}
+
+# bench_met VALUE OP BOUND: "yes" if VALUE OP BOUND holds (OP is >= or
+# <=), "no" if not, "n/a" when VALUE is not a number.
+bench_met()
+{
+	awk -v v="$1" -v op="$2" -v b="$3" 'BEGIN {
+		if (v !~ /^[0-9.]+$/)
+			print "n/a"
+		else if (op == ">=")
+			print v + 0 >= b + 0 ? "yes" : "no"
+		else
+			print v + 0 <= b + 0 ? "yes" : "no"
+	}'
+}
+
+# bench_table: standard input is a header line and rows, cells separated
+# by tabs; standard output the markdown table, its columns padded so that
+# it reads in a terminal too (the first left-aligned, the others right).
+bench_table()
+{
+	awk -F '\t' '
+		{
+			for (i = 1; i <= NF; i++) {
+				cell[NR, i] = $i
+				if (length($i) > w[i])
+					w[i] = length($i)
+			}
+			if (NF > nf)
+				nf = NF
+		}
+		function line(r,    i, s) {
+			s = "|"
+			for (i = 1; i <= nf; i++)
+				s = s sprintf(i == 1 ? " %-*s |" : " %*s |", w[i],
+				    cell[r, i])
+			print s
+		}
+		END {
+			line(1)
+			s = "|"
+			for (i = 1; i <= nf; i++) {
+				d = sprintf("%*s", w[i] < 3 ? 3 : w[i], "")
+				gsub(/ /, "-", d)
+				s = s (i == 1 ? " " d " |" : " " substr(d, 2) ": |")
+			}
+			print s
+			for (r = 2; r <= NR; r++)
+				line(r)
+		}'
+}
+
+# bench_machine: what the figures were taken on, as a markdown list.
+bench_machine()
+{
+	echo "- CPUs: $(nproc), $(sed -n 's/^model name[[:space:]]*: //p' \
+	    /proc/cpuinfo | head -n 1)"
+	echo "- memory: $(awk '$1 == "MemTotal:" {
+		printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+	echo "- kernel: $(uname -sr)"
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "- load average at the start: $(cut -d ' ' -f 1-3 /proc/loadavg)"
+}
+
+# bench_cpu_ticks PID [CHILDREN]: the CPU time (clock ticks) of process
+# PID (utime + stime); with CHILDREN, also of its reaped children (cutime +
+# cstime) and of its live children: a process and all the workers it has
+# had.  A child reaped between the reads may count twice: read when the
+# process is quiet.
+bench_cpu_ticks()
+{
+	{
+		sed 's/.*) //' "/proc/$1/stat"
+		if [ -n "${2:-}" ]; then
+			for _c in $(pgrep -P "$1"); do
+				sed 's/.*) //' "/proc/$_c/stat" 2>/dev/null
+			done
+		fi
+	} | awk -v all="${2:-}" '
+		NR == 1 { t = $12 + $13 + (all ? $14 + $15 : 0); next }
+		{ t += $12 + $13 }
+		END { print t + 0 }'
+}

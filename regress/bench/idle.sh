@@ -154,6 +154,7 @@ hold()
 	python3 "$TOP/regress/bench/idleclient.py" 127.0.0.1 "$2" trust_user \
 	    "$3" >"$_out" 2>&1 &
 	_cl=$!
+	at_exit "kill $_cl"
 	_n=$(($3 / 5 + 120))
 	until grep -q '^ready' "$_out" || ! kill -0 "$_cl" 2>/dev/null; do
 		[ "$_n" -gt 0 ] || break
@@ -191,27 +192,28 @@ hold airlock-tls "$PT" "$SAMPLE"
 hold pgbouncer "$PB" "$SAMPLE"
 
 LEG="PostgreSQL"
-# N workers must fit in 80% of the available memory, from the sample's.
-wneed=$(awk '$1 == "airlock-plain" { print $6 }' "$T/results")
-[ "$N" -le "$SAMPLE" ] || [ $((wneed * N)) -lt $(($(awk \
-    '$1 == "MemAvailable:" { print $2 }' /proc/meminfo) * 4 / 5)) ] ||
-    fail "$N workers of $wneed KiB would not fit in 80% of the available" \
-    "memory"
 if [ "$N" -gt "$SAMPLE" ]; then
-	# Would N backends fit in half the available memory?
-	need=$(awk -v p=direct '$1 == p { print $6 }' "$T/results")
+	# N workers must fit in 80% of the available memory, and N
+	# backends with them in half of it for a round to PostgreSQL, from
+	# the sample's largest.
+	worker=$(awk '$1 == "airlock-plain" { print $6 }' "$T/results")
+	backend=$(awk '$1 == "direct" { print $6 }' "$T/results")
 	avail=$(awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo)
-	if [ $((need * N)) -lt $((avail / 2)) ]; then
+	[ $((worker * N)) -lt $((avail * 4 / 5)) ] ||
+	    fail "$N workers of $worker KiB would not fit in 80% of the" \
+	    "available memory ($((avail / 1024)) MiB)"
+	if [ $(((worker + backend) * N)) -lt $((avail / 2)) ]; then
 		echo "max_connections = $((N + 100))" >>"$PG_DATA/postgresql.conf"
 		runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PG_DATA" -w -t 60 \
-		    -m fast restart >"$T/pg_restart.log" 2>&1 ||
+		    -l "$PG_DIR/log" -m fast restart >"$T/pg_restart.log" 2>&1 ||
 		    fail "PostgreSQL restart: $(tail -n 5 "$PG_DIR/log")"
 		PG_POSTMASTER=$(head -n 1 "$PG_DATA/postmaster.pid")
 		hold direct "$PG_PORT" "$N"
 		hold airlock-plain "$PA" "$N"
 	else
-		LEG="PgBouncer (transaction pooling) in front of PostgreSQL:" \
-		LEG="$LEG $N backends of $need KiB would not fit in half of" \
+		LEG="PgBouncer (transaction pooling) in front of PostgreSQL:"
+		LEG="$LEG $N backends of $backend KiB and as many workers of"
+		LEG="$LEG $worker KiB would not fit in half of the"
 		LEG="$LEG $((avail / 1024)) MiB available"
 		echo "direct $N 0 n/a n/a n/a n/a n/a" >>"$T/results"
 		hold airlock-bouncer "$PX" "$N"
@@ -254,5 +256,6 @@ echo "airlock-plain: a plaintext backend leg (sslmode: disable);" \
     "airlock-tls: sslmode: require to the same PostgreSQL;" \
     "airlock-bouncer: a plaintext leg to PgBouncer. The round of $N went" \
     "to $LEG. Settings: ulimit -n $NOFILE, maxWorkers $((N + 100))," \
-    "pid_max $PIDMAX, max_connections $((N + 100)) where direct."
+    "pid_max $PIDMAX, and max_connections $((N + 100)) for a round of $N" \
+    "to PostgreSQL."
 exit 0

@@ -65,6 +65,47 @@ bench_table()
 		}'
 }
 
+# bench_ratio_table FILE "PATH..." "A/B...": the lines "RUN PATH VALUE" of
+# FILE as a table for bench_table: a row per RUN (in their order), a column
+# per PATH, then one per ratio A/B of two paths' values ("n/a" where one
+# is missing).
+bench_ratio_table()
+{
+	awk -v paths="$2" -v ratios="$3" '
+		{
+			v[$1, $2] = $3
+			if (!($1 in seen)) {
+				seen[$1] = 1
+				order[nr++] = $1
+			}
+		}
+		function num(x) { return x ~ /^[0-9.]+$/ }
+		END {
+			np = split(paths, p, " ")
+			nq = split(ratios, q, " ")
+			s = "run"
+			for (i = 1; i <= np; i++)
+				s = s "\t" p[i]
+			for (i = 1; i <= nq; i++)
+				s = s "\t" q[i]
+			print s
+			for (r = 0; r < nr; r++) {
+				s = order[r]
+				for (i = 1; i <= np; i++)
+					s = s "\t" ((order[r], p[i]) in v ?
+					    v[order[r], p[i]] : "n/a")
+				for (i = 1; i <= nq; i++) {
+					split(q[i], ab, "/")
+					a = v[order[r], ab[1]]
+					b = v[order[r], ab[2]]
+					s = s "\t" (num(a) && num(b) && b > 0 ?
+					    sprintf("%.2f", a / b) : "n/a")
+				}
+				print s
+			}
+		}' "$1"
+}
+
 # bench_machine: what the figures were taken on, as a markdown list.
 bench_machine()
 {

@@ -19,9 +19,7 @@
 . "$TOP/regress/bench/report.sh"
 
 SECS=${BENCH_SECONDS:-10}
-case $SECS in
-''|*[!0-9]*|0) fail "BENCH_SECONDS must be a positive number of seconds" ;;
-esac
+bench_whole BENCH_SECONDS "$SECS"
 require_root
 command -v wrk >/dev/null || skip "no wrk"
 

@@ -34,16 +34,11 @@
 
 N=${IDLE_N:-1000}
 SAMPLE=${IDLE_SAMPLE:-100}
-for v in "$N" "$SAMPLE"; do
-	case $v in
-	''|*[!0-9]*|0) fail "IDLE_N and IDLE_SAMPLE must be positive whole" \
-	    "numbers" ;;
-	esac
-done
+bench_whole "IDLE_N, IDLE_SAMPLE" "$N" "$SAMPLE"
 [ "$SAMPLE" -le "$N" ] || SAMPLE=$N
 require_root
-PGBOUNCER=$(command -v pgbouncer || ls /usr/sbin/pgbouncer 2>/dev/null)
-[ -n "$PGBOUNCER" ] || skip "no pgbouncer"
+command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] ||
+    skip "no pgbouncer"
 
 # Per connection: the client's socket, airlockd's channel and stderr pipe
 # of the worker, PgBouncer's two sockets; and spares.
@@ -65,35 +60,11 @@ PG_POSTMASTER=$(head -n 1 "$PG_DATA/postmaster.pid")
 PA=$(free_port)
 PT=$(free_port)
 PX=$(free_port)
-PB=$(free_port)
 
-# PgBouncer, as postgres (it refuses root), $! its pid.
-mkdir -p "$T/pgbouncer"
-printf '"trust_user" ""\n' >"$T/pgbouncer/userlist.txt"
-cat >"$T/pgbouncer/pgbouncer.ini" <<EOF
-[databases]
-postgres = host=127.0.0.1 port=$PG_PORT dbname=postgres
-
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $PB
-listen_backlog = 4096
-unix_socket_dir =
-auth_type = trust
-auth_file = $T/pgbouncer/userlist.txt
-pool_mode = transaction
-max_client_conn = $((N + 100))
-default_pool_size = 10
-logfile = $T/pgbouncer/pgbouncer.log
-log_connections = 0
-log_disconnections = 0
-EOF
-chown -R postgres:postgres "$T/pgbouncer"
-setpriv --reuid=postgres --regid=postgres --init-groups -- \
-    "$PGBOUNCER" "$T/pgbouncer/pgbouncer.ini" \
-    >"$T/pgbouncer/stderr" 2>&1 </dev/null &
-PGB_PID=$!
-at_exit "kill $PGB_PID"
+# PgBouncer, in transaction pooling: idle clients hold no backend.
+bench_pgbouncer '"trust_user" ""' "pool_mode = transaction" \
+    "listen_backlog = 4096" "max_client_conn = $((N + 100))" \
+    "default_pool_size = 10"
 
 # The airlock services: a plaintext and a TLS leg to PostgreSQL, and a
 # plaintext leg to PgBouncer (for IDLE_N backends that would not fit).
@@ -108,17 +79,27 @@ at_exit "kill $PGB_PID"
 } >"$T/airlock.yml"
 AIRLOCK_FLAGS=-D start_airlock "$T/airlock.yml"
 
-# uss PID...: "mean max" of the processes' USS, KiB.
+# uss PID...: "mean max" of the processes' USS, KiB (one awk for them
+# all: a figure over 10,000 processes must not be split as xargs would).
 uss()
 {
 	for _p in "$@"; do
 		echo "/proc/$_p/smaps_rollup"
-	done | xargs awk '
-		FNR == 1 && NR > 1 { add() }
-		/^Private_(Clean|Dirty):/ { cur += $2 }
-		function add() { n++; sum += cur; if (cur > max) max = cur;
-		    cur = 0 }
-		END { add(); printf "%.0f %d\n", sum / n, max }'
+	done | awk '
+		{
+			cur = 0
+			while ((getline l <$0) > 0)
+				if (l ~ /^Private_(Clean|Dirty):/) {
+					split(l, f, " ")
+					cur += f[2]
+				}
+			close($0)
+			n++
+			sum += cur
+			if (cur > max)
+				max = cur
+		}
+		END { printf "%.0f %d\n", sum / n, max }'
 }
 
 # rss_fds PID: "RSS fds" of a process (RSS in KiB).
@@ -156,7 +137,7 @@ hold()
 	_cl=$!
 	at_exit "kill $_cl"
 	_n=$(($3 / 5 + 120))
-	until grep -q '^ready' "$_out" || ! kill -0 "$_cl" 2>/dev/null; do
+	until grep -qs '^ready' "$_out" || ! kill -0 "$_cl" 2>/dev/null; do
 		[ "$_n" -gt 0 ] || break
 		sleep 1
 		_n=$((_n - 1))

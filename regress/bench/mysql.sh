@@ -17,9 +17,7 @@
 . "$TOP/regress/bench/report.sh"
 
 QUERIES=${BENCH_QUERIES:-100000}
-case $QUERIES in
-''|*[!0-9]*|0) fail "BENCH_QUERIES must be a positive number" ;;
-esac
+bench_whole BENCH_QUERIES "$QUERIES"
 require_root
 command -v mysqlslap >/dev/null || skip "no mysqlslap (mariadb-client)"
 PROXYSQL=$(command -v proxysql)

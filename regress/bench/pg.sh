@@ -33,12 +33,7 @@
 
 SECS=${BENCH_SECONDS:-10}
 COPY_BYTES=${BENCH_COPY_BYTES:-1073741824}
-for v in "$SECS" "$COPY_BYTES"; do
-	case $v in
-	''|*[!0-9]*|0) fail "BENCH_SECONDS and BENCH_COPY_BYTES must be" \
-	    "positive whole numbers" ;;
-	esac
-done
+bench_whole "BENCH_SECONDS, BENCH_COPY_BYTES" "$SECS" "$COPY_BYTES"
 require_root
 command -v pgbench >/dev/null || skip "no pgbench"
 PGBOUNCER=$(command -v pgbouncer || ls /usr/sbin/pgbouncer 2>/dev/null)
@@ -46,7 +41,6 @@ REUSE=
 TICK=$(getconf CLK_TCK)
 
 pg_start "max_connections = 300"
-PB=$(free_port)
 
 # services [REUSE]: the airlock services, one per backend user, and with
 # REUSE one more per user with backend reuse.
@@ -92,38 +86,10 @@ accepts "workerPoolMinIdle: 4" &&
 { airlock_head "logLevel: info"; services "$REUSE"; } >"$T/airlock.yml"
 AIRLOCK_FLAGS=-D start_airlock "$T/airlock.yml"
 
-# PgBouncer runs as postgres (it refuses root), in the foreground of a
-# background job so that $! is its pid.
-if [ -n "$PGBOUNCER" ]; then
-	mkdir -p "$T/pgbouncer"
-	printf '"scram_user" "%s"\n"trust_user" ""\n' "$PG_SCRAM_PASSWORD" \
-	    >"$T/pgbouncer/userlist.txt"
-	cat >"$T/pgbouncer/pgbouncer.ini" <<EOF
-[databases]
-postgres = host=127.0.0.1 port=$PG_PORT dbname=postgres
-
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $PB
-unix_socket_dir =
-auth_type = trust
-auth_file = $T/pgbouncer/userlist.txt
-pool_mode = session
-max_client_conn = 200
-default_pool_size = 40
-ignore_startup_parameters = extra_float_digits
-logfile = $T/pgbouncer/pgbouncer.log
-log_connections = 0
-log_disconnections = 0
-EOF
-	chown -R postgres:postgres "$T/pgbouncer"
-	chmod 0600 "$T/pgbouncer/userlist.txt"
-	setpriv --reuid=postgres --regid=postgres --init-groups -- \
-	    "$PGBOUNCER" "$T/pgbouncer/pgbouncer.ini" \
-	    >"$T/pgbouncer/stderr" 2>&1 </dev/null &
-	PGB_PID=$!
-	at_exit "kill $PGB_PID"
-fi
+[ -z "$PGBOUNCER" ] || bench_pgbouncer "$(printf '"%s" "%s"\n' \
+    scram_user "$PG_SCRAM_PASSWORD" trust_user "")" "pool_mode = session" \
+    "max_client_conn = 200" "default_pool_size = 40" \
+    "ignore_startup_parameters = extra_float_digits"
 
 # conninfo PATH USER: how to reach the backend as USER (trust, scram).
 conninfo()

@@ -1,8 +1,63 @@
-# What the benchmarks share to print their figures (sourced after
-# regress/lib.sh): a ratio, whether a bound of issue 13 is met, a markdown
-# table, and the machine a run was taken on.  Every benchmark prints
+# What the benchmarks share (sourced after regress/lib.sh): their settings
+# checked, PgBouncer started, and their figures printed: a ratio, whether
+# a bound of issue 13 is met, a markdown table, the machine a run was
+# taken on.  Every benchmark prints
 # markdown (a heading, its table, notes), readable in a terminal as it is
 # and collected into regress/bench/RESULTS.md by regress/bench/all.sh.
+
+# bench_whole WHAT VALUE...: fail unless each VALUE is a positive whole
+# number (WHAT names the settings).
+bench_whole()
+{
+	_what=$1
+	shift
+	for _v in "$@"; do
+		case $_v in
+		''|*[!0-9]*|0) fail "$_what: must be positive whole numbers" ;;
+		esac
+	done
+}
+
+# bench_pgbouncer USERLIST [SETTING...]: start PgBouncer (Debian's) on
+# 127.0.0.1:$PB (a free port) in front of the test PostgreSQL, database
+# postgres, with clients trusted (auth_type trust, as airlock trusts its
+# clients) and USERLIST as its auth_file (the users it may log in as, and
+# their backend passwords); SETTINGs ("key = value") add to its
+# [pgbouncer] section.  It runs as postgres (it refuses root) in the
+# foreground of a background job, so that PGB_PID is its pid.
+bench_pgbouncer()
+{
+	_pgb=$(command -v pgbouncer || ls /usr/sbin/pgbouncer 2>/dev/null)
+	[ -n "$_pgb" ] || fail "no pgbouncer"
+	PB=$(free_port)
+	mkdir -p "$T/pgbouncer"
+	printf '%s\n' "$1" >"$T/pgbouncer/userlist.txt"
+	shift
+	{
+		cat <<EOF
+[databases]
+postgres = host=127.0.0.1 port=$PG_PORT dbname=postgres
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PB
+unix_socket_dir =
+auth_type = trust
+auth_file = $T/pgbouncer/userlist.txt
+logfile = $T/pgbouncer/pgbouncer.log
+log_connections = 0
+log_disconnections = 0
+EOF
+		printf '%s\n' "$@"
+	} >"$T/pgbouncer/pgbouncer.ini"
+	chown -R postgres:postgres "$T/pgbouncer"
+	chmod 0600 "$T/pgbouncer/userlist.txt"
+	setpriv --reuid=postgres --regid=postgres --init-groups -- \
+	    "$_pgb" "$T/pgbouncer/pgbouncer.ini" \
+	    >"$T/pgbouncer/stderr" 2>&1 </dev/null &
+	PGB_PID=$!
+	at_exit "kill $PGB_PID"
+}
 
 # bench_ratio A B: A/B with two decimals; "n/a" when either is missing.
 bench_ratio()

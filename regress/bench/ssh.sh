@@ -27,12 +27,8 @@
 LOGINS=${BENCH_LOGINS:-20}
 BYTES=${BENCH_BYTES:-1073741824}
 SECS=${BENCH_SECONDS:-5}
-for v in "$LOGINS" "$BYTES" "$SECS"; do
-	case $v in
-	''|*[!0-9]*|0) fail "BENCH_LOGINS, BENCH_BYTES and BENCH_SECONDS" \
-	    "must be positive whole numbers" ;;
-	esac
-done
+bench_whole "BENCH_LOGINS, BENCH_BYTES, BENCH_SECONDS" "$LOGINS" "$BYTES" \
+    "$SECS"
 
 ssh_sshd_start
 P=$(free_port)

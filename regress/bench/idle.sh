@@ -239,4 +239,19 @@ echo "airlock-plain: a plaintext backend leg (sslmode: disable);" \
     "to $LEG. Settings: ulimit -n $NOFILE, maxWorkers $((N + 100))," \
     "pid_max $PIDMAX, and max_connections $((N + 100)) for a round of $N" \
     "to PostgreSQL."
+# What limits the count: airlockd's descriptors per connection, from the
+# two rounds (the listeners and the pool are in both).
+[ "$N" -le "$SAMPLE" ] || awk -v s="$SAMPLE" -v hard="$(ulimit -H -n)" '
+	$1 ~ /^airlock-(plain|bouncer)$/ { f[$2] = $8; h[$2] = $3 }
+	END {
+		for (n in f)
+			if (n != s)
+				break
+		if (!(s in f) || !(n in f) || h[n] == s)
+			exit
+		per = (f[n] - f[s]) / (h[n] - s)
+		printf "\nairlockd holds %.2f descriptors per connection:", per
+		printf " with a hard RLIMIT_NOFILE of %d, one airlockd holds", hard
+		printf " %d connections at most.\n", (hard - (f[s] - s * per)) / per
+	}' "$T/results"
 exit 0

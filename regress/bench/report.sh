@@ -1,9 +1,9 @@
 # What the benchmarks share (sourced after regress/lib.sh): their settings
 # checked, PgBouncer started, and their figures printed: a ratio, whether
 # a bound of issue 13 is met, a markdown table, the machine a run was
-# taken on.  Every benchmark prints
-# markdown (a heading, its table, notes), readable in a terminal as it is
-# and collected into regress/bench/RESULTS.md by regress/bench/all.sh.
+# taken on.  Every benchmark prints markdown (a heading, its table,
+# notes), readable in a terminal as it is and collected into
+# regress/bench/RESULTS.md by regress/bench/all.sh.
 
 # bench_whole WHAT VALUE...: fail unless each VALUE is a positive whole
 # number (WHAT names the settings).

@@ -226,7 +226,7 @@ echo
 			tgt="$tgt; $n held"
 			met="$met; $([ "$held" = "$n" ] && echo yes || echo no)"
 		fi
-		[ "$p" = direct ] && rss="$rss (postmaster)"
+		[ "$p" = direct ] && [ "$rss" != n/a ] && rss="$rss (postmaster)"
 		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$p" \
 		    "$n" "$held" "$procs" "$mean" "$max" "$rss" "$fds" "$tgt" \
 		    "$met"

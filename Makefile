@@ -143,10 +143,7 @@ fuzz: deps
 
 bench: deps
 	$(MAKE) all
-	sh regress/bench/pg.sh
-	sh regress/bench/mysql.sh
-	sh regress/bench/http.sh
-	sh regress/bench/ssh.sh
+	sh regress/bench/all.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR)

@@ -16,11 +16,10 @@
 # request target (regress/bench/proxy.lua).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/http.sh"
+. "$TOP/regress/bench/report.sh"
 
 SECS=${BENCH_SECONDS:-10}
-case $SECS in
-''|*[!0-9]*|0) fail "BENCH_SECONDS must be a positive number of seconds" ;;
-esac
+bench_whole BENCH_SECONDS "$SECS"
 require_root
 command -v wrk >/dev/null || skip "no wrk"
 
@@ -106,7 +105,6 @@ keepalive-c64:64
 close-c1:1:close
 close-c64:64:close"
 
-echo "wrk GET /basic, $SECS s per run, TCP 127.0.0.1, no TLS ($(nproc) CPUs)"
 echo "$RUNS" | while IFS=: read -r label c hdr; do
 	for t in $TARGETS; do
 		if [ -n "$hdr" ]; then
@@ -122,26 +120,13 @@ done || exit 1
 [ -z "$WITH_AIRLOCK" ] || airlock_alive ||
     fail "airlockd died during the benchmark"
 
+echo "## HTTP (regress/bench/http.sh)"
 echo
-awk '
-	function f(x) { return x == "" ? "n/a" : sprintf("%.0f", x) }
-	{ v[$1, $2] = $3; if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
-	END {
-		printf "%-14s %11s %11s %11s %15s %14s\n", "run", "direct",
-		    "airlock", "nginx-proxy", "airlock/direct",
-		    "airlock/proxy"
-		for (i = 0; i < n; i++) {
-			r = order[i]
-			d = v[r, "direct"]
-			a = v[r, "airlock"]
-			p = v[r, "nginx-proxy"]
-			printf "%-14s %11s %11s %11s %15s %14s\n", r,
-			    f(d), f(a), f(p), a && d ? sprintf("%.2f", a / d) :
-			    "n/a", a && p ? sprintf("%.2f", a / p) : "n/a"
-		}
-	}' "$T/results"
+echo "wrk GET /basic, $SECS s per run, TCP 127.0.0.1, no TLS; requests/s" \
+    "from wrk. nginx-proxy: an nginx reverse proxy that sets the same" \
+    "Authorization (proxy_set_header) and keeps 64 upstream connections" \
+    "alive."
 echo
-echo "requests/s from wrk; nginx-proxy: an nginx reverse proxy that sets" \
-    "the same Authorization (proxy_set_header) and keeps 64 upstream" \
-    "connections alive"
+bench_ratio_table "$T/results" "$TARGETS" \
+    "airlock/direct airlock/nginx-proxy" | bench_table
 exit 0

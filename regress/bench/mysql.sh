@@ -14,11 +14,10 @@
 # the client sends no password).  airlock runs at log level info (not -d).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/mysql.sh"
+. "$TOP/regress/bench/report.sh"
 
 QUERIES=${BENCH_QUERIES:-100000}
-case $QUERIES in
-''|*[!0-9]*|0) fail "BENCH_QUERIES must be a positive number" ;;
-esac
+bench_whole BENCH_QUERIES "$QUERIES"
 require_root
 command -v mysqlslap >/dev/null || skip "no mysqlslap (mariadb-client)"
 PROXYSQL=$(command -v proxysql)
@@ -77,9 +76,6 @@ qps()
 		if ($(NF - 1) > 0) printf "%.2f\n", n / $(NF - 1); exit }' "$_log"
 }
 
-echo "mysqlslap \"SELECT 1\", $QUERIES queries per run ($((QUERIES / 10 + 1))" \
-    "when connecting for each), mysql_native_password, TCP 127.0.0.1," \
-    "no TLS ($(nproc) CPUs)"
 echo "$RUNS" | while IFS=: read -r label n opts; do
 	for t in $TARGETS; do
 		# shellcheck disable=SC2086
@@ -91,24 +87,17 @@ done || exit 1
 
 airlock_alive || fail "airlockd died during the benchmark"
 
+echo "## MariaDB (regress/bench/mysql.sh)"
 echo
-awk '
-	{ v[$1, $2] = $3; if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
-	END {
-		printf "%-12s %12s %12s %12s %15s\n", "run", "direct",
-		    "airlock", "proxysql", "airlock/direct"
-		for (i = 0; i < n; i++) {
-			r = order[i]
-			d = v[r, "direct"]
-			a = v[r, "airlock"]
-			printf "%-12s %12.2f %12.2f %12s %15.2f\n", r, d, a,
-			    "n/a", a / d
-		}
-	}' "$T/results"
+echo "mysqlslap \"SELECT 1\", $QUERIES queries per run ($((QUERIES / 10 + 1))" \
+    "when connecting for each), mysql_native_password, TCP 127.0.0.1," \
+    "no TLS. Queries per second: the queries of a run over mysqlslap's" \
+    "\"seconds to run all queries\" (connections included)."
 echo
-echo "queries per second: the queries of a run over mysqlslap's" \
-    "\"seconds to run all queries\" (connections included)"
+bench_ratio_table "$T/results" "direct airlock proxysql" airlock/direct |
+    bench_table
 if [ -z "$PROXYSQL" ]; then
-	echo "proxysql: not installed (Debian 12 does not package ProxySQL)"
+	echo
+	echo "proxysql: not installed (Debian 12 does not package ProxySQL)."
 fi
 exit 0

@@ -22,16 +22,13 @@
 # every leg; airlockd at log level info.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/ssh.sh"
+. "$TOP/regress/bench/report.sh"
 
 LOGINS=${BENCH_LOGINS:-20}
 BYTES=${BENCH_BYTES:-1073741824}
 SECS=${BENCH_SECONDS:-5}
-for v in "$LOGINS" "$BYTES" "$SECS"; do
-	case $v in
-	''|*[!0-9]*|0) fail "BENCH_LOGINS, BENCH_BYTES and BENCH_SECONDS" \
-	    "must be positive whole numbers" ;;
-	esac
-done
+bench_whole "BENCH_LOGINS, BENCH_BYTES, BENCH_SECONDS" "$LOGINS" "$BYTES" \
+    "$SECS"
 
 ssh_sshd_start
 P=$(free_port)
@@ -82,42 +79,42 @@ for t in direct direct-c25519 airlock; do
 		to "$t" true >"$T/$t.out" 2>&1 || fail "$t: $(cat "$T/$t.out")"
 		i=$((i + 1))
 	done
-	echo "login $t $(( ($(now_ms) - s) / LOGINS ))" >>"$T/results"
+	ms=$(( ($(now_ms) - s) / LOGINS ))
+	# Rows: login (as ssh chooses) and login-curve25519, each OpenSSH
+	# against airlock.
+	case $t in
+	direct) echo "login openssh $ms" ;;
+	direct-c25519) echo "login-curve25519 openssh $ms" ;;
+	airlock) echo "login airlock $ms"
+		echo "login-curve25519 airlock $ms" ;;
+	esac >>"$T/results"
 	[ "$t" = direct-c25519 ] && continue
 	s=$(now_ms)
 	sh -c "$STREAM" | to "$t" 'cat >/dev/null' 2>"$T/$t.err" ||
 	    fail "$t: throughput: $(cat "$T/$t.err")"
 	ms=$(($(now_ms) - s))
+	[ "$t" = direct ] && t=openssh
 	echo "throughput $t $((BYTES / 1000 / (ms > 0 ? ms : 1)))" \
 	    >>"$T/results"
 done
 for t in openssh-agent agent; do
 	python3 "$TOP/regress/tools/agentclient.py" bench "$T/$t.sock" "$SECS" \
 	    >"$T/$t.bench" 2>&1 || fail "$t: $(cat "$T/$t.bench")"
-	echo "signatures $t $(awk '{ printf "%.0f", $1 / $4 }' "$T/$t.bench")" \
+	[ "$t" = agent ] && p=airlock || p=openssh
+	echo "signatures $p $(awk '{ printf "%.0f", $1 / $4 }' "$T/$t.bench")" \
 	    >>"$T/results"
 done
 airlock_alive || fail "airlockd died during the benchmark"
 
-echo "SSH on 127.0.0.1 ($(nproc) CPUs): $LOGINS logins, $BYTES bytes," \
-    "$SECS s of agent signatures"
-awk '
-	{ v[$1, $2] = $3 }
-	function row(what, unit, a, b, better,    r) {
-		r = v[what, b] ? v[what, a] / v[what, b] : 0
-		printf "%-22s %12s %12s %10.2f  (%s)\n", what " (" unit ")",
-		    v[what, b], v[what, a], r, better
-	}
-	END {
-		printf "%-22s %12s %12s %10s\n", "", "OpenSSH", "airlock",
-		    "ratio"
-		row("login", "ms each", "airlock", "direct",
-		    "airlock/direct, lower is better")
-		row("login", "ms each", "airlock", "direct-c25519",
-		    "airlock/direct with curve25519-sha256 both, lower is better")
-		row("throughput", "MB/s", "airlock", "direct",
-		    "airlock/direct, higher is better")
-		row("signatures", "per s", "agent", "openssh-agent",
-		    "airlock/ssh-agent, higher is better")
-	}' "$T/results"
+echo "## SSH (regress/bench/ssh.sh)"
+echo
+echo "127.0.0.1: login in ms each (mean of $LOGINS), throughput in MB/s" \
+    "($BYTES bytes), agent signatures per second ($SECS s); OpenSSH alone" \
+    "(ssh to sshd, ssh-agent) against airlock's ssh and ssh-agent" \
+    "connectors. login-curve25519: OpenSSH with curve25519-sha256, the" \
+    "key exchange libssh and so airlock use. For login lower is better," \
+    "for the others higher."
+echo
+bench_ratio_table "$T/results" "openssh airlock" airlock/openssh |
+    bench_table
 exit 0

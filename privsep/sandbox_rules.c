@@ -372,6 +372,17 @@ sandbox_filter_compile(int trap_debug, unsigned char **prog, size_t *len,
 
 	*prog = NULL;
 	*len = 0;
+	/*
+	 * The program is for the kernels it runs on, not the one that
+	 * compiles it: libseccomp would otherwise probe the running kernel
+	 * and refuse KILL_PROCESS where that lacks it (or where valgrind
+	 * does not know seccomp(2)).  Level 3: seccomp(2) and
+	 * SECCOMP_RET_KILL_PROCESS, Linux 4.14.  An older kernel takes an
+	 * action it does not know as a kill of the thread, which for the
+	 * single-threaded worker is the same.
+	 */
+	if ((r = seccomp_api_set(3)) < 0)
+		return compile_error(err, errlen, r, "API level", "3");
 	action = trap_debug ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS;
 	if ((ctx = seccomp_init(action)) == NULL)
 		return compile_error(err, errlen, -ENOMEM, "init:",

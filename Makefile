@@ -57,6 +57,38 @@ PROGS		 = airlockd airlock-worker
 
 all: $(PROGS) regress/unit/unittest $(TOOLS) $(PRELOADS)
 
+# The worker's seccomp filter, compiled once at build time: sandboxgen runs
+# the rules (privsep/sandbox_rules.c) through libseccomp and writes the BPF
+# programs as C (privsep/gen/sandbox_bpf.c), which goes into libcommon.a and
+# so into every worker executable; the workers load it without libseccomp.
+# The generator and the tests link libseccomp, the workers do not.  It runs
+# on the build machine, for its own architecture: a cross build stops here.
+SANDBOXGEN	 = privsep/gen/sandboxgen
+SANDBOX_BPF	 = privsep/gen/sandbox_bpf
+COMMON_OBJS	+= $(SANDBOX_BPF).o
+WRK_PKGS	:= $(filter-out libseccomp, $(WRK_PKGS))
+ALL_PKGS	+= libseccomp
+
+$(SANDBOXGEN): $(SANDBOXGEN).c privsep/sandbox_rules.o include/sandbox_filter.h
+	@echo "  CCLD    $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o, $^) \
+	    $(shell $(PKG_CONFIG) --libs libseccomp)
+
+$(SANDBOX_BPF).c: $(SANDBOXGEN)
+	@echo "  GEN     $@"
+	@./$(SANDBOXGEN) >$@.tmp || { rm -f $@.tmp; \
+	    echo "$(SANDBOXGEN) could not run: it compiles the worker's" \
+	    "seccomp filter on the build machine, for that machine's" \
+	    "architecture; build airlock on (or under emulation of) the" \
+	    "machine it is for, not with a cross compiler" >&2; exit 1; }
+	@mv -f $@.tmp $@
+
+clean: clean-sandbox-bpf
+clean-sandbox-bpf:
+	rm -f $(SANDBOXGEN) $(SANDBOX_BPF).c $(SANDBOX_BPF).c.tmp privsep/gen/*.o
+
+.PHONY: clean-sandbox-bpf
+
 # Archives are made afresh: ar would keep the object of a deleted source.
 libcommon.a: $(COMMON_OBJS)
 	@rm -f $@

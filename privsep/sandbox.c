@@ -15,7 +15,8 @@
  *  3. no capability left in the effective, permitted, inheritable or
  *     ambient set (nor in the bounding set when we were root);
  *  4. PR_SET_NO_NEW_PRIVS and not dumpable;
- *  5. a default-deny seccomp filter built from sandbox_allowed[].
+ *  5. a default-deny seccomp filter: the BPF program that the build
+ *     compiled from privsep/sandbox_rules.c (include/sandbox_filter.h).
  *
  * Every failure leaves the process in an unknown, partly locked state: the
  * caller must exit, never go on without the sandbox.
@@ -26,18 +27,14 @@
 #endif
 
 #include <sys/types.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <linux/futex.h>
 #include <linux/keyctl.h>
+#include <linux/seccomp.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -51,216 +48,15 @@
 #include <unistd.h>
 
 #include <cap-ng.h>
-#include <seccomp.h>
 
 #include "errors.h"
 #include "sandbox.h"
+#include "sandbox_filter.h"
 #include "util.h"
 
 #ifdef AIRLOCK_SANITIZER
 #include <sanitizer/common_interface_defs.h>
 #endif
-
-/*
- * What the worker may do once the filter is loaded, and who needs it.  The
- * same table feeds the filter, the tests and the container profile.  Names
- * that do not exist on the running architecture (the 32-bit and time64
- * variants on x86_64, for instance) are skipped when the filter is built.
- * A name that also appears in argrules[] is allowed only with the arguments
- * listed there.
- */
-const struct sandbox_syscall sandbox_allowed[] = {
-	/* I/O on the descriptors the worker already holds */
-	{ "read",
-	    "the channel, the client and backend sockets, the splice pipe" },
-	{ "write",
-	    "the same descriptors; the SIGSYS report in debug mode" },
-	{ "readv",		"scatter/gather reads (channel, OpenSSL)" },
-	{ "writev",		"gather writes (channel, OpenSSL)" },
-	{ "recvmsg",
-	    "the channel: a message and the fd riding on it" },
-	{ "sendmsg",
-	    "the channel: messages to the monitor (connected, no address)" },
-	{ "recvfrom",		"recv(2) on a connected socket" },
-	{ "sendto",
-	    "send(2) on a connected socket: without an address only" },
-	{ "poll",		"waiting for readiness with a deadline" },
-	{ "ppoll",		"waiting for readiness with a deadline" },
-	{ "ppoll_time64",	"ppoll on 32-bit architectures" },
-	{ "close",		"ending a connection" },
-	{ "shutdown",		"half-close in the relay" },
-	{ "fcntl",		"O_NONBLOCK: F_GETFL and F_SETFL only" },
-	{ "fcntl64",		"fcntl on 32-bit architectures" },
-	{ "getsockopt",		"SO_ERROR, SO_DOMAIN, SO_TYPE: read-only" },
-	{ "setsockopt",		"TCP_NODELAY and keepalive only" },
-	{ "splice",
-	    "the plaintext relay: socket to pipe to socket" },
-	{ "pipe2",		"the splice pipe" },
-	{ "fstat",
-	    "glibc stdio asks what a descriptor is before buffering" },
-	{ "fstat64",		"fstat on 32-bit architectures" },
-	{ "newfstatat",		"glibc's fstat(): AT_EMPTY_PATH only" },
-	{ "fstatat64",
-	    "glibc's fstat() on 32-bit architectures: AT_EMPTY_PATH only" },
-
-	/* time, when the vDSO cannot answer */
-	{ "clock_gettime",	"deadlines; certificate validity" },
-	{ "clock_gettime64",	"clock_gettime on 32-bit architectures" },
-	{ "gettimeofday",	"OpenSSL's time sources" },
-	{ "time",		"OpenSSL's certificate checks" },
-	{ "clock_nanosleep",	"back-off" },
-	{ "clock_nanosleep_time64", "clock_nanosleep on 32-bit architectures" },
-	{ "nanosleep",		"back-off" },
-
-	/* the process itself */
-	{ "getpid",		"OpenSSL's DRBG reseeds when the pid changes" },
-	{ "gettid",		"glibc internals" },
-	{ "getrandom",		"OpenSSL's DRBG, libsodium's randombytes" },
-	{ "futex",
-	    "OpenSSL's locks and once-initialisation (no PI operations)" },
-	{ "sched_yield",	"lock back-off in OpenSSL" },
-	{ "rt_sigreturn",	"return from a signal handler" },
-	{ "rt_sigprocmask",	"glibc blocks signals around some operations" },
-	{ "restart_syscall",	"an interrupted sleep resumes" },
-	{ "exit",		"leaving" },
-	{ "exit_group",		"leaving" },
-
-	/* memory: glibc malloc, libsodium guarded memory */
-	{ "brk",		"glibc malloc" },
-	{ "mmap",
-	    "glibc malloc, sodium_malloc: never executable" },
-	{ "mmap2",
-	    "mmap on 32-bit architectures: never executable" },
-	{ "munmap",		"free, sodium_free" },
-	{ "mremap",		"realloc of large blocks" },
-	{ "mprotect",
-	    "sodium_malloc guard pages, sodium_mprotect_*: never executable" },
-	{ "madvise",
-	    "malloc trimming, MADV_DONTDUMP/DODUMP of sodium_malloc" },
-	{ "mlock",		"sodium_malloc keeps secrets out of swap" },
-	{ "munlock",		"sodium_free" },
-};
-const size_t sandbox_nallowed =
-    nitems(sandbox_allowed);
-
-/*
- * Argument filters.  A call to a name listed here is allowed when any one
- * of its rows matches (all comparisons of a row must hold).  int arguments
- * are compared on their low 32 bits only: the ABI leaves the upper half of
- * the register undefined.
- */
-#define A32(n, v)	\
-	{ (n), SCMP_CMP_MASKED_EQ, 0xffffffffULL, (scmp_datum_t)(v) }
-#define AMASK(n, m, v)	\
-	{ (n), SCMP_CMP_MASKED_EQ, (scmp_datum_t)(m), (scmp_datum_t)(v) }
-#define AEQ(n, v)	{ (n), SCMP_CMP_EQ, (scmp_datum_t)(v), 0 }
-
-/* FUTEX_CMD_MASK, as the unsigned 32-bit value the kernel masks with. */
-#define FUTEX_CMD	((uint32_t)FUTEX_CMD_MASK)
-
-struct argrule {
-	const char		*name;
-	unsigned int		 ncmp;
-	struct scmp_arg_cmp	 cmp[2];
-};
-
-static const struct argrule argrules[] = {
-	/* The monitor sets everything else before it passes a descriptor. */
-	{ "fcntl", 1, { A32(1, F_GETFL) } },
-	{ "fcntl", 1, { A32(1, F_SETFL) } },
-	{ "fcntl64", 1, { A32(1, F_GETFL) } },
-	{ "fcntl64", 1, { A32(1, F_SETFL) } },
-
-	/* Every socket is connected; an address would name a new peer. */
-	{ "sendto", 1, { AEQ(4, 0) } },
-
-	{ "setsockopt", 2, { A32(1, IPPROTO_TCP), A32(2, TCP_NODELAY) } },
-	{ "setsockopt", 2, { A32(1, SOL_SOCKET), A32(2, SO_KEEPALIVE) } },
-	{ "setsockopt", 2, { A32(1, IPPROTO_TCP), A32(2, TCP_KEEPIDLE) } },
-	{ "setsockopt", 2, { A32(1, IPPROTO_TCP), A32(2, TCP_KEEPINTVL) } },
-	{ "setsockopt", 2, { A32(1, IPPROTO_TCP), A32(2, TCP_KEEPCNT) } },
-
-	/* No new executable memory: nothing is loaded after the filter. */
-	{ "mmap", 1, { AMASK(2, PROT_EXEC, 0) } },
-	{ "mmap2", 1, { AMASK(2, PROT_EXEC, 0) } },
-	{ "mprotect", 1, { AMASK(2, PROT_EXEC, 0) } },
-
-	/* The advice glibc and libsodium give; nothing exotic. */
-	{ "madvise", 1, { A32(2, MADV_NORMAL) } },
-	{ "madvise", 1, { A32(2, MADV_DONTNEED) } },
-	{ "madvise", 1, { A32(2, MADV_FREE) } },
-	{ "madvise", 1, { A32(2, MADV_DONTDUMP) } },
-	{ "madvise", 1, { A32(2, MADV_DODUMP) } },
-#ifdef AIRLOCK_SANITIZER
-	/*
-	 * Sanitizer builds only: ASan's allocator maps a region for a size
-	 * class at its first use, with MADV_NOHUGEPAGE (strace), which may
-	 * come after the filter (a health worker in rogue-worker.sh did).
-	 */
-	{ "madvise", 1, { A32(2, MADV_NOHUGEPAGE) } },
-#endif
-
-	/* The plain operations; the PI ones have a history of kernel bugs. */
-	{ "futex", 1, { AMASK(1, FUTEX_CMD, FUTEX_WAIT) } },
-	{ "futex", 1, { AMASK(1, FUTEX_CMD, FUTEX_WAKE) } },
-	{ "futex", 1, { AMASK(1, FUTEX_CMD, FUTEX_WAIT_BITSET) } },
-	{ "futex", 1, { AMASK(1, FUTEX_CMD, FUTEX_WAKE_BITSET) } },
-	{ "futex", 1, { AMASK(1, FUTEX_CMD, FUTEX_REQUEUE) } },
-	{ "futex", 1, { AMASK(1, FUTEX_CMD, FUTEX_CMP_REQUEUE) } },
-
-	/* fstat() of a descriptor, never a look-up by name. */
-	{ "newfstatat", 1, { AMASK(3, AT_EMPTY_PATH, AT_EMPTY_PATH) } },
-	{ "fstatat64", 1, { AMASK(3, AT_EMPTY_PATH, AT_EMPTY_PATH) } },
-};
-
-/*
- * Harmless probes that libraries make and that must fail softly rather than
- * kill: the library has a fallback, and the fallback is either allowed or
- * itself killed by the default action.
- */
-struct denyrule {
-	const char		*name;
-	int			 eno;
-	unsigned int		 ncmp;
-	struct scmp_arg_cmp	 cmp[1];
-};
-
-static const struct denyrule denyrules[] = {
-	/*
-	 * glibc tries clone3 first and falls back to clone on ENOSYS only
-	 * (EPERM would be final); clone then meets the default action, so
-	 * no thread or process can be made either way.
-	 */
-	{ "clone3", ENOSYS, 0, { { 0, 0, 0, 0 } } },
-	/*
-	 * glibc registers rseq in each new thread and takes ENOSYS as "no
-	 * rseq in this kernel".  The main thread registered before the
-	 * filter and no other thread can exist, so this is only insurance.
-	 */
-	{ "rseq", ENOSYS, 0, { { 0, 0, 0, 0 } } },
-	/* glibc's fstat() on some 32-bit ABIs tries statx, then fstatat64. */
-	{ "statx", ENOSYS, 0, { { 0, 0, 0, 0 } } },
-	/* isatty() from stdio when an fd is a character device. */
-	{ "ioctl", ENOTTY, 1, { A32(1, TCGETS) } },
-	/*
-	 * The ssh connector: libssh 0.10's client reads the known_hosts
-	 * files to order its host key algorithms, whatever its options say
-	 * (kex.c, ssh_client_select_hostkeys), with fopen(name, "r"), and
-	 * takes a failure as "no such file".  airlock checks the host key
-	 * itself (worker/sshback.c).  Only that exact read-only open fails
-	 * softly; every other open still kills (and the chroot is empty).
-	 */
-	{ "openat", EACCES, 1, { A32(2, O_RDONLY) } },
-#ifdef AIRLOCK_SANITIZER
-	/*
-	 * Sanitizer builds only (regress/sanitize.sh): a report on a fatal
-	 * signal re-reads /proc/self/maps with the raw open(2), and falls back
-	 * to the copy cached by sandbox_apply() when that fails.  glibc opens
-	 * with openat(2), which still kills.
-	 */
-	{ "open", EACCES, 0, { { 0, 0, 0, 0 } } },
-#endif
-};
 
 
 static int
@@ -607,16 +403,11 @@ set_prctls(char *err, size_t errlen)
 /*
  * Debug mode: SIGSYS names the syscall.  The handler may only use
  * async-signal-safe calls that the filter allows (write, _exit), so the
- * names are looked up once, before the filter is loaded.
+ * names come from a table that the build generated with the filter.
  */
-#define TRAP_NAMES	1024
-
 #ifndef SYS_SECCOMP
 #define SYS_SECCOMP	1	/* si_code of a seccomp SIGSYS (kernel ABI) */
 #endif
-
-static const char	*trap_name[TRAP_NAMES];
-static uint32_t		 trap_arch;
 
 static size_t
 trap_cat(char *buf, size_t off, size_t size, const char *s)
@@ -656,9 +447,10 @@ trap_handler(int signo, siginfo_t *info, void *uctx)
 	(void)signo;
 	(void)uctx;
 	nr = info->si_syscall;
-	if (info->si_code == SYS_SECCOMP && info->si_arch == trap_arch &&
-	    nr >= 0 && nr < TRAP_NAMES && trap_name[nr] != NULL)
-		name = trap_name[nr];
+	if (info->si_code == SYS_SECCOMP &&
+	    (uint32_t)info->si_arch == sandbox_bpf_arch && nr >= 0 &&
+	    (size_t)nr < sandbox_bpf_nnames && sandbox_bpf_names[nr] != NULL)
+		name = sandbox_bpf_names[nr];
 	off = trap_cat(msg, off, sizeof(msg),
 	    "airlock-worker: sandbox: syscall ");
 	off = trap_cat(msg, off, sizeof(msg), name);
@@ -677,14 +469,7 @@ trap_install(char *err, size_t errlen)
 {
 	struct sigaction	 sa;
 	sigset_t		 set;
-	int			 nr;
 
-	trap_arch = seccomp_arch_native();
-	for (nr = 0; nr < TRAP_NAMES; nr++) {
-		/* Kept for the life of the process: the handler needs them. */
-		trap_name[nr] = seccomp_syscall_resolve_num_arch(trap_arch,
-		    nr);
-	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = trap_handler;
 	sa.sa_flags = SA_SIGINFO;
@@ -701,111 +486,31 @@ trap_install(char *err, size_t errlen)
 	return 0;
 }
 
-static int
-is_allowed(const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; i < sandbox_nallowed; i++)
-		if (strcmp(sandbox_allowed[i].name, name) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-has_argrule(const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; i < nitems(argrules); i++)
-		if (strcmp(argrules[i].name, name) == 0)
-			return 1;
-	return 0;
-}
-
-/* Fill the filter context from the tables. */
-static int
-add_rules(scmp_filter_ctx ctx, char *err, size_t errlen)
-{
-	const struct sandbox_syscall	*s;
-	const struct argrule		*ar;
-	const struct denyrule		*dr;
-	size_t				 i;
-	int				 nr, r;
-
-	for (i = 0; i < sandbox_nallowed; i++) {
-		s = &sandbox_allowed[i];
-		/*
-		 * Negative: unknown here (a 32-bit or time64 variant on a
-		 * 64-bit architecture, or a name this libseccomp predates).
-		 */
-		if ((nr = seccomp_syscall_resolve_name(s->name)) < 0)
-			continue;
-		if (has_argrule(s->name))
-			continue;
-		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0)) < 0)
-			return fail(err, errlen, ERR_SYS, -r,
-			    "seccomp: allow %s", s->name);
-	}
-	for (i = 0; i < nitems(argrules); i++) {
-		ar = &argrules[i];
-		/* A filter on a name that the list does not allow is a typo. */
-		if (!is_allowed(ar->name))
-			return fail(err, errlen, ERR_INVAL, 0,
-			    "seccomp: %s has an argument filter but is not "
-			    "allowed", ar->name);
-		if ((nr = seccomp_syscall_resolve_name(ar->name)) < 0)
-			continue;
-		r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, ar->ncmp,
-		    ar->cmp);
-		if (r < 0)
-			return fail(err, errlen, ERR_SYS, -r,
-			    "seccomp: allow %s with arguments", ar->name);
-	}
-	for (i = 0; i < nitems(denyrules); i++) {
-		dr = &denyrules[i];
-		if ((nr = seccomp_syscall_resolve_name(dr->name)) < 0)
-			continue;
-		r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(dr->eno), nr,
-		    dr->ncmp, dr->cmp);
-		if (r < 0)
-			return fail(err, errlen, ERR_SYS, -r,
-			    "seccomp: deny %s", dr->name);
-	}
-	return 0;
-}
-
-/* Step 5. */
+/*
+ * Step 5.  seccomp(2) takes the program as it is; prctl is the way of
+ * kernels before 3.17, as libseccomp falls back.  No flags: the worker has
+ * one thread, and its filter applies to it alone.
+ */
 static int
 load_filter(int trap_debug, char *err, size_t errlen)
 {
-	scmp_filter_ctx	 ctx;
-	uint32_t	 action;
-	int		 r;
+	const struct sandbox_bpf	*bpf;
+	struct sock_fprog		 prog;
+	int				 r;
 
 	if (trap_debug && (r = trap_install(err, errlen)) != 0)
 		return r;
-	action = trap_debug ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS;
-	if ((ctx = seccomp_init(action)) == NULL)
-		return fail(err, errlen, ERR_SYS, 0,
-		    "seccomp: seccomp_init failed");
-	/* Only for error reporting: older libseccomps say EINVAL here. */
-	(void)seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
-	/* A syscall made through another ABI (int 0x80, x32) is hostile. */
-	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, action)) < 0) {
-		seccomp_release(ctx);
-		return fail(err, errlen, ERR_SYS, -r,
-		    "seccomp: bad-architecture action");
-	}
-	if ((r = add_rules(ctx, err, errlen)) != 0) {
-		seccomp_release(ctx);
-		return r;
-	}
-	r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (r < 0)
-		return fail(err, errlen, ERR_SYS, -r, "seccomp: load");
-	return 0;
+	bpf = trap_debug ? &sandbox_bpf_trap : &sandbox_bpf_kill;
+	memset(&prog, 0, sizeof(prog));
+	prog.len = bpf->len;
+	/* The kernel copies the program; it never writes to it. */
+	prog.filter = (struct sock_filter *)bpf->insns;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
+		return 0;
+	if (errno == ENOSYS &&
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0)
+		return 0;
+	return fail(err, errlen, ERR_SYS, errno, "seccomp: load");
 }
 
 int

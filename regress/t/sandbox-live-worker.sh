@@ -69,6 +69,12 @@ ok "NoNewPrivs: 1"
 [ "$(field Seccomp)" = 2 ] || fail "Seccomp: $(field Seccomp) (want 2, filter)"
 n=$(field Seccomp_filters)
 ok "Seccomp: 2 (filter mode, ${n:-?} filter(s))"
+# That filter is the program the build generated (privsep/gen/sandbox_bpf.c;
+# the kill variant, sandboxDebug being off), as the kernel holds it.
+prog=$("$TOP/regress/tools/filterof" "$W") ||
+    fail "cannot read the worker's filter back"
+[ "$prog" = kill ] || fail "the worker's filter is '$prog', not the generated kill program"
+ok "its filter is the generated program, kill variant (read back with filterof)"
 [ "$(field Threads)" = 1 ] || fail "Threads: $(field Threads)"
 ok "Threads: 1"
 

@@ -16,8 +16,11 @@ VERSION		 = 0.1.0
 
 MON_PKGS	 = libevent libevent_openssl openssl libsodium yaml-0.1 libidn \
 		   jansson libpcre2-8
-WRK_PKGS	 = openssl libsodium libseccomp libcap-ng libssh
-ALL_PKGS	 = $(sort $(MON_PKGS) $(WRK_PKGS))
+WRK_PKGS	 = openssl libsodium libcap-ng
+# airlock-worker-ssh's own: no other worker loads libssh.
+WRK_SSH_PKGS	 = libssh
+# libseccomp: the filter's generator and the tests only (below).
+ALL_PKGS	 = $(sort $(MON_PKGS) $(WRK_PKGS) $(WRK_SSH_PKGS) libseccomp)
 # The test tools' own: the seccomp profile loader reads JSON.
 TOOL_PKGS	 = jansson
 
@@ -36,12 +39,15 @@ LDFLAGS		+= -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANITIZE) -pthread
 WRK_NOPC_LIBS	 = -lhttp_parser
 MON_LIBS	 = $(shell $(PKG_CONFIG) --libs $(MON_PKGS))
 WRK_LIBS	 = $(shell $(PKG_CONFIG) --libs $(WRK_PKGS)) $(WRK_NOPC_LIBS)
+WRK_SSH_LIBS	 = $(shell $(PKG_CONFIG) --libs $(WRK_SSH_PKGS))
 ALL_LIBS	 = $(shell $(PKG_CONFIG) --libs $(ALL_PKGS)) $(WRK_NOPC_LIBS)
 
 COMMON_SRCS	 = $(wildcard privsep/*.c)
 MON_SRCS	 = $(filter-out monitor/main.c, $(wildcard monitor/*.c)) \
 		   $(wildcard providers/*.c)
-WRK_SRCS	 = $(filter-out worker/main.c, $(wildcard worker/*.c))
+# Each worker executable is a main of its own (worker/wimage*.c) on the
+# same body (worker/main.c, in the archive).
+WRK_SRCS	 = $(filter-out worker/wimage%.c, $(wildcard worker/*.c))
 UNIT_SRCS	 = $(wildcard regress/unit/*.c)
 TOOL_SRCS	 = $(wildcard regress/tools/*.c)
 
@@ -50,12 +56,15 @@ MON_OBJS	 = $(MON_SRCS:.c=.o)
 WRK_OBJS	 = $(WRK_SRCS:.c=.o)
 UNIT_OBJS	 = $(UNIT_SRCS:.c=.o)
 TOOLS		 = $(TOOL_SRCS:.c=)
+# airlockd looks for airlock-worker-ssh beside the worker it is given, and
+# rogue-worker.sh gives it regress/tools/rogueworker.
+ROGUE_SSH	 = regress/tools/airlock-worker-ssh
 # LD_PRELOAD shims for the tests: shared objects, without the sanitizers.
 PRELOADS	 = $(patsubst %.c,%.so,$(wildcard regress/tools/preload/*.c))
 
-PROGS		 = airlockd airlock-worker
+PROGS		 = airlockd airlock-worker airlock-worker-ssh
 
-all: $(PROGS) regress/unit/unittest $(TOOLS) $(PRELOADS)
+all: $(PROGS) regress/unit/unittest $(TOOLS) $(ROGUE_SSH) $(PRELOADS)
 
 # The worker's seccomp filter, compiled once at build time: sandboxgen runs
 # the rules (privsep/sandbox_rules.c) through libseccomp and writes the BPF
@@ -66,8 +75,6 @@ all: $(PROGS) regress/unit/unittest $(TOOLS) $(PRELOADS)
 SANDBOXGEN	 = privsep/gen/sandboxgen
 SANDBOX_BPF	 = privsep/gen/sandbox_bpf
 COMMON_OBJS	+= $(SANDBOX_BPF).o
-WRK_PKGS	:= $(filter-out libseccomp, $(WRK_PKGS))
-ALL_PKGS	+= libseccomp
 
 $(SANDBOXGEN): $(SANDBOXGEN).c privsep/sandbox_rules.o include/sandbox_filter.h
 	@echo "  CCLD    $@"
@@ -108,9 +115,14 @@ airlockd: monitor/main.o libmonitor.a libcommon.a
 	@$(CC) $(LDFLAGS) -o $@.tmp $^ $(MON_LIBS)
 	@mv -f $@.tmp $@
 
-airlock-worker: worker/main.o libworker.a libcommon.a
+airlock-worker: worker/wimage.o libworker.a libcommon.a
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@.tmp $^ $(WRK_LIBS)
+	@mv -f $@.tmp $@
+
+airlock-worker-ssh: worker/wimage_ssh.o libworker.a libcommon.a
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@.tmp $^ $(WRK_LIBS) $(WRK_SSH_LIBS)
 	@mv -f $@.tmp $@
 
 regress/unit/unittest: $(UNIT_OBJS) libmonitor.a libworker.a libcommon.a
@@ -131,6 +143,9 @@ regress/tools/sshkeytool: regress/tools/sshkeytool.c libmonitor.a libcommon.a
 regress/tools/provget: regress/tools/provget.c libmonitor.a libcommon.a
 	@echo "  CCLD    $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
+$(ROGUE_SSH): regress/tools/rogueworker
+	@ln -sf rogueworker $@
 
 regress/tools/preload/%.so: regress/tools/preload/%.c
 	@echo "  CCLD    $@"
@@ -181,6 +196,8 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 airlockd $(DESTDIR)$(SBINDIR)/airlockd
 	install -m 0755 airlock-worker $(DESTDIR)$(LIBEXECDIR)/airlock-worker
+	install -m 0755 airlock-worker-ssh \
+	    $(DESTDIR)$(LIBEXECDIR)/airlock-worker-ssh
 	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 man/airlock.yml.5 $(DESTDIR)$(MANDIR)/man5/airlock.yml.5
 	install -m 0644 man/airlockd.8 $(DESTDIR)$(MANDIR)/man8/airlockd.8
@@ -188,7 +205,7 @@ install: all
 	install -d -m 0755 $(DESTDIR)$(CHROOTDIR)
 
 clean:
-	rm -f $(PROGS) $(TOOLS) $(PRELOADS) regress/unit/unittest *.a \
+	rm -f $(PROGS) $(TOOLS) $(ROGUE_SSH) $(PRELOADS) regress/unit/unittest *.a \
 	    privsep/*.o monitor/*.o worker/*.o providers/*.o regress/unit/*.o
 
 .PHONY: all deps check check-asan check-valgrind demo demo-mysql fuzz bench \

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "connector.h"
 #include "dbconfig.h"
+#include "monitor.h"
 #include "util.h"
 #include "yamlwalk.h"
 
@@ -63,6 +64,21 @@ db_check_tls_port(struct cfgcheck *cc, const struct service *svc)
 		    "service " NAMEFMT " must be a number from 1 to 65535",
 		    svc->name);
 	return 0;
+}
+
+/*
+ * TLS unless sslmode is a literal disable: a provider's sslmode is known
+ * only when the connection resolves it, after the worker has started.
+ */
+void
+db_worker_kind(const struct service *svc, struct worker_kind *k)
+{
+	const struct credential	*cr;
+
+	k->image = WIMAGE_MAIN;
+	k->tls = (cr = service_credential(svc, "sslmode")) == NULL ||
+	    strcmp(cr->provider, "literal") != 0 ||
+	    strcmp(cr->ref, "disable") != 0;
 }
 
 void

@@ -24,5 +24,8 @@ int		 db_check_settings(struct cfgcheck *, struct service *,
 /* Literal sslmode and port credentials, as libpq and MySQL read them. */
 int		 db_check_tls_port(struct cfgcheck *, const struct service *);
 void		 db_conf_free(void *);
+/* The worker kind (wkind.c): TLS set up unless sslmode says disable. */
+struct worker_kind;
+void		 db_worker_kind(const struct service *, struct worker_kind *);
 
 #endif

@@ -240,4 +240,5 @@ const struct mon_connector mon_health = {
 	.nrequests = nitems(health_requests),
 	.deadline_ms = HEALTH_REQUEST_MS,
 	.deadline = health_deadline,
+	.worker_kind = worker_kind_plain,
 };

@@ -290,7 +290,7 @@ check_chroot(const struct config *conf, int start, char *err, size_t errlen)
 
 /*
  * What root loads besides the configuration: the workers' chroot and the
- * worker executable.  -t checks the same files, so that it refuses what a
+ * worker executables.  -t checks the same files, so that it refuses what a
  * start would refuse.
  */
 static int
@@ -307,6 +307,8 @@ check_files(const struct config *conf, int start, char *err, size_t errlen)
 	}
 	r = worker_exec_set(path, err, errlen);
 	free(path);
+	if (r == 0)
+		r = worker_exec_need(conf, err, errlen);
 	return r;
 }
 
@@ -520,6 +522,7 @@ main(int argc, char **argv)
 	/* Workers not reaped yet hold theirs; the process ends anyway. */
 	config_unref(mon.conf);
 	free(mon.worker_path);
+	free(mon.worker_ssh_path);
 	free(abspath);
 	return 0;
 }

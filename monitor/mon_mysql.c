@@ -346,4 +346,5 @@ const struct mon_connector mon_mysql = {
 	.forget = my_forget,
 	.requests = my_requests,
 	.nrequests = nitems(my_requests),
+	.worker_kind = db_worker_kind,
 };

@@ -638,4 +638,5 @@ const struct mon_connector mon_pg = {
 	.nrequests = nitems(pg_requests),
 	.check = pg_check,
 	.conf_free = db_conf_free,
+	.worker_kind = db_worker_kind,
 };

@@ -780,6 +780,15 @@ static const char *const ssh_required[] = { "address", "privateKey",
 	NULL };
 static const char *const ssh_optional[] = { "user", "hostKey", NULL };
 
+/* libssh is airlock-worker-ssh's, and with it OpenSSL (wkind.c). */
+static void
+ssh_worker_kind(const struct service *svc, struct worker_kind *k)
+{
+	(void)svc;
+	k->image = WIMAGE_SSH;
+	k->tls = 1;
+}
+
 const struct mon_connector mon_ssh_agent = {
 	.name = "ssh-agent",
 	.flags = MC_SESSION,
@@ -789,6 +798,8 @@ const struct mon_connector mon_ssh_agent = {
 	.forget = ssh_forget,
 	.requests = agent_requests,
 	.nrequests = nitems(agent_requests),
+	/* The agent protocol needs neither libssh nor TLS. */
+	.worker_kind = worker_kind_plain,
 };
 
 const struct mon_connector mon_ssh = {
@@ -803,4 +814,5 @@ const struct mon_connector mon_ssh = {
 	.forget = ssh_forget,
 	.requests = ssh_requests,
 	.nrequests = nitems(ssh_requests),
+	.worker_kind = ssh_worker_kind,
 };

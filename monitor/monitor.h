@@ -142,6 +142,7 @@ struct monitor {
 	size_t			 nhealth;	/* of which health workers */
 	uint64_t		 next_id;
 	char			*worker_path;
+	char			*worker_ssh_path;	/* beside it */
 	uid_t			 worker_uid;
 	gid_t			 worker_gid;
 	int			 privileged;
@@ -176,6 +177,12 @@ void		 byname_clear(struct byname *);
  * exec) and set mon.worker_path to the path that was checked.
  */
 int		 worker_exec_set(const char *path, char *err, size_t errlen);
+/*
+ * The same for the other executables that the services of conf need
+ * (wkind.c), beside it: airlock-worker-ssh.
+ */
+int		 worker_exec_need(const struct config *, char *err,
+		    size_t errlen);
 /* A worker for a client of the service, from source (a key, or NULL). */
 int		 worker_spawn(const struct service *, int client_fd,
 		    const char *source);
@@ -229,6 +236,9 @@ void		 worker_kind_of(const struct service *,
 		    const struct mon_connector *, struct worker_kind *);
 int		 worker_kind_eq(const struct worker_kind *,
 		    const struct worker_kind *);
+/* A connector row's kind for what needs neither libssh nor TLS. */
+void		 worker_kind_plain(const struct service *,
+		    struct worker_kind *);
 
 /* dispatch.c: the state table and the common handlers. */
 void		 dispatch_message(struct worker *, uint32_t, struct buf *,

@@ -18,6 +18,14 @@ worker_kind_of(const struct service *svc, const struct mon_connector *mc,
 		mc->worker_kind(svc, k);
 }
 
+void
+worker_kind_plain(const struct service *svc, struct worker_kind *k)
+{
+	(void)svc;
+	k->image = WIMAGE_MAIN;
+	k->tls = 0;
+}
+
 int
 worker_kind_eq(const struct worker_kind *a, const struct worker_kind *b)
 {

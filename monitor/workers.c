@@ -72,7 +72,7 @@ static void	 worker_deadline_cb(int, short, void *);
 int
 worker_exec_set(const char *path, char *err, size_t errlen)
 {
-	char	 why[512], *canon;
+	char	 why[512], *canon, *ssh;
 	int	 fd;
 
 	if ((fd = safefile_open(path, SAFEFILE_EXEC, &canon, why,
@@ -88,26 +88,74 @@ worker_exec_set(const char *path, char *err, size_t errlen)
 		free(canon);
 		return ERR_SYS;
 	}
+	/* airlock-worker-ssh sits beside it (checked when needed). */
+	if (asprintf(&ssh, "%.*s/airlock-worker-ssh",
+	    (int)(strrchr(canon, '/') - canon), canon) == -1) {
+		snprintf(err, errlen, "out of memory");
+		free(canon);
+		return ERR_NOMEM;
+	}
 	free(mon.worker_path);
+	free(mon.worker_ssh_path);
 	mon.worker_path = canon;
+	mon.worker_ssh_path = ssh;
 	return 0;
 }
 
-/* StrictModes again, before an exec: a chmod or rename since the start. */
+static const char *
+image_path(enum worker_image img)
+{
+	return img == WIMAGE_SSH ? mon.worker_ssh_path : mon.worker_path;
+}
+
+/*
+ * StrictModes again, before an exec: a chmod or rename since the start.
+ * *canon: the path that was checked, which is the one to execute.
+ */
 static int
-worker_exec_check(char *err, size_t errlen)
+worker_exec_check(enum worker_image img, char **canon, char *err,
+    size_t errlen)
 {
 	int	 fd;
 
-	if ((fd = safefile_open(mon.worker_path, SAFEFILE_EXEC, NULL, err,
+	if ((fd = safefile_open(image_path(img), SAFEFILE_EXEC, canon, err,
 	    errlen)) < 0)
 		return fd;
 	close(fd);
 	return 0;
 }
 
+int
+worker_exec_need(const struct config *conf, char *err, size_t errlen)
+{
+	const struct mon_connector	*mc;
+	struct worker_kind		 k;
+	char				 why[512], *canon;
+	size_t				 i;
+	int				 r;
+
+	for (i = 0; i < conf->nservices; i++) {
+		if ((mc = mon_connector_find(conf->services[i].connector)) ==
+		    NULL)
+			continue;
+		worker_kind_of(&conf->services[i], mc, &k);
+		if (k.image == WIMAGE_MAIN)
+			continue;
+		if ((r = worker_exec_check(k.image, &canon, why,
+		    sizeof(why))) != 0) {
+			snprintf(err, errlen, "service %s needs the worker "
+			    "executable %s: %s", conf->services[i].name,
+			    image_path(k.image), why);
+			return r;
+		}
+		free(canon);
+	}
+	return 0;
+}
+
 static int
-spawn_process(struct worker *w, int child_chan, int child_err)
+spawn_process(struct worker *w, const struct worker_kind *k,
+    const char *path, int child_chan, int child_err)
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 attr;
@@ -123,7 +171,9 @@ spawn_process(struct worker *w, int child_chan, int child_err)
 	snprintf(lvl, sizeof(lvl), "%d", log_level());
 	snprintf(hs, sizeof(hs), "%d", mon.conf->handshake_timeout_ms);
 	snprintf(idle, sizeof(idle), "%d", mon.conf->idle_timeout_ms);
-	argv[argc++] = "airlock-worker";
+	/* Its own name: a worker that a test stands in for reads it. */
+	argv[argc++] = k->image == WIMAGE_SSH ? "airlock-worker-ssh" :
+	    "airlock-worker";
 	argv[argc++] = "-u";
 	argv[argc++] = uid;
 	argv[argc++] = "-g";
@@ -143,6 +193,9 @@ spawn_process(struct worker *w, int child_chan, int child_err)
 		argv[argc++] = "-n";
 	if (mon.conf->sandbox_debug)
 		argv[argc++] = "-T";
+	/* Plaintext only: it does not set OpenSSL up (wkind.c). */
+	if (!k->tls)
+		argv[argc++] = "-p";
 	argv[argc] = NULL;
 
 	sigemptyset(&none);
@@ -163,7 +216,7 @@ spawn_process(struct worker *w, int child_chan, int child_err)
 	posix_spawnattr_setsigdefault(&attr, &all);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
 	    POSIX_SPAWN_SETSIGDEF);
-	r = posix_spawn(&w->pid, mon.worker_path, &fa, &attr, argv, envp);
+	r = posix_spawn(&w->pid, path, &fa, &attr, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (r != 0) {
@@ -247,8 +300,9 @@ spawn(const struct service *svc, const struct mon_connector *mc,
     int client_fd, const char *source)
 {
 	struct worker	*w;
+	struct worker_kind k;
 	struct buf	*b = NULL;
-	char		 why[512];
+	char		 why[512], *path = NULL;
 	int		 sv[2] = { -1, -1 }, child_err = -1, r, saved_errno = 0;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
@@ -264,10 +318,11 @@ spawn(const struct service *svc, const struct mon_connector *mc,
 		goto fail;
 	}
 
-	if ((r = worker_exec_check(why, sizeof(why))) != 0) {
+	worker_kind_of(svc, mc, &k);
+	if ((r = worker_exec_check(k.image, &path, why, sizeof(why))) != 0) {
 		/* Out of descriptors: the caller backs off on errno. */
 		saved_errno = r == ERR_SYS ? errno : 0;
-		wlog_error(w, "cannot start worker %s: %s", mon.worker_path,
+		wlog_error(w, "cannot start worker %s: %s", image_path(k.image),
 		    why);
 		goto fail;
 	}
@@ -284,12 +339,14 @@ spawn(const struct service *svc, const struct mon_connector *mc,
 		    strerror(saved_errno));
 		goto fail;
 	}
-	if ((r = spawn_process(w, sv[1], child_err)) != 0) {
+	if ((r = spawn_process(w, &k, path, sv[1], child_err)) != 0) {
 		saved_errno = errno;
-		wlog_error(w, "cannot start worker %s: %s", mon.worker_path,
+		wlog_error(w, "cannot start worker %s: %s", path,
 		    strerror(saved_errno));
 		goto fail;
 	}
+	free(path);
+	path = NULL;
 	close(sv[1]);
 	sv[1] = -1;
 	close(child_err);
@@ -354,6 +411,7 @@ spawn(const struct service *svc, const struct mon_connector *mc,
 	kill(w->pid, SIGKILL);
 	waitpid(w->pid, NULL, 0);
  fail:
+	free(path);
 	if (sv[1] != -1)
 		close(sv[1]);
 	if (child_err != -1)

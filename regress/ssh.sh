@@ -395,12 +395,15 @@ ssh_no_key_in()
 }
 
 # ssh_worker_of SERVICE: the pid of the worker that serves SERVICE's last
-# connection (airlockd's debug log), checked to be a live airlock-worker.
+# connection (airlockd's debug log), checked to be a live airlock-worker
+# (ssh-agent) or airlock-worker-ssh (ssh; its comm is cut to 15 bytes).
 ssh_worker_of()
 {
 	_w=$(sed -nE "s/.*\] $1#[0-9]+: worker ([0-9]+) started.*/\1/p" \
 	    "$AIRLOCK_LOG" | tail -n 1)
-	[ -n "$_w" ] && [ "$(cat "/proc/$_w/comm" 2>/dev/null)" = airlock-worker ] ||
-	    fail "$1: no live worker (pid '$_w')"
+	case $(cat "/proc/$_w/comm" 2>/dev/null) in
+	airlock-worker|airlock-worker-) [ -n "$_w" ] ;;
+	*) false ;;
+	esac || fail "$1: no live worker (pid '$_w')"
 	echo "$_w"
 }

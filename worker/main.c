@@ -1,11 +1,15 @@
 /*
- * airlock-worker: serves exactly one client connection, sandboxed.
+ * A worker: serves exactly one client connection, sandboxed.  The body of
+ * both executables (worker.h, struct worker_image): airlock-worker
+ * (wimage.c) and airlock-worker-ssh (wimage_ssh.c), which differ in
+ * their connectors and in the libraries they link.
  *
- * The monitor executes it with the channel at WORKER_CHANNEL_FD, an empty
+ * The monitor executes one with the channel at WORKER_CHANNEL_FD, an empty
  * environment and non-secret arguments.  It initialises what cannot be
- * initialised later (libsodium, OpenSSL), locks itself in (sandbox.c), and
- * only then reads its assignment and with it the client's socket.  After
- * the connector's handshake it relays bytes until either side closes.
+ * initialised later (libsodium; OpenSSL unless -p says the connection
+ * needs no TLS), locks itself in (sandbox.c), and only then reads its
+ * assignment and with it the client's socket.  After the connector's
+ * handshake it relays bytes until either side closes.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -25,7 +29,6 @@
 #include "msg.h"
 #include "sandbox.h"
 #include "secret.h"
-#include "ssh.h"
 #include "worker.h"
 #include "util.h"
 
@@ -77,37 +80,17 @@ preinit_openssl_hooks(void)
 __attribute__((section(".preinit_array"), used))
 static void	(*const preinit[])(void) = { preinit_openssl_hooks };
 
-extern const struct connector pg_connector;
-extern const struct connector mysql_connector;
-extern const struct connector health_connector;
-extern const struct connector http_generic_connector;
-extern const struct connector http_basic_auth_connector;
-extern const struct connector http_conjur_connector;
-extern const struct connector http_aws_connector;
-/* not ssh_connector: libssh has a type of that name */
-extern const struct connector sshconn_connector;
-extern const struct connector ssh_agent_connector;
-
-static const struct connector *const connectors[] = {
-	&pg_connector,
-	&mysql_connector,
-	&health_connector,
-	&http_generic_connector,
-	&http_basic_auth_connector,
-	&http_conjur_connector,
-	&http_aws_connector,
-	&sshconn_connector,
-	&ssh_agent_connector,
-};
+/* The executable's (worker_main). */
+static const struct worker_image	*image;
 
 const struct connector *
 connector_find(const char *name)
 {
 	size_t	 i;
 
-	for (i = 0; i < nitems(connectors); i++)
-		if (strcmp(connectors[i]->name, name) == 0)
-			return connectors[i];
+	for (i = 0; i < image->nconnectors; i++)
+		if (strcmp(image->connectors[i]->name, name) == 0)
+			return image->connectors[i];
 	return NULL;
 }
 
@@ -174,8 +157,25 @@ receive_assignment(struct wconn *c)
 	return ep_prepare(&c->client);
 }
 
+/*
+ * Before the sandbox: what only TLS needs (OpenSSL's configuration, DRBGs
+ * and algorithms; 2 ms and most of an idle worker's memory) is set up only
+ * when the connection may need it, and the image's own libraries after it.
+ */
+static int
+crypto_init(int tls)
+{
+	if (!openssl_hooks_set || secret_init() != 0)
+		return ERR_SYS;
+	if (tls && tls_global_init() != 0)
+		return ERR_SYS;
+	if (image->init != NULL && image->init() != 0)
+		return ERR_SYS;
+	return 0;
+}
+
 int
-main(int argc, char **argv)
+worker_main(int argc, char **argv, const struct worker_image *img)
 {
 	struct sandbox_opts	 sb;
 	struct wconn		 c;
@@ -183,8 +183,9 @@ main(int argc, char **argv)
 	struct stat		 sst;
 	const struct connector	*conn;
 	char			 err[256];
-	int			 ch, handshake_ms = 30000, r;
+	int			 ch, handshake_ms = 30000, r, tls = 1;
 
+	image = img;
 	memset(&sb, 0, sizeof(sb));
 	memset(&c, 0, sizeof(c));
 	memset(&st, 0, sizeof(st));
@@ -193,7 +194,7 @@ main(int argc, char **argv)
 	sb.privileged = 1;
 	sb.max_fds = WORKER_MAX_FDS;
 	log_init("airlock-worker", LOG_LVL_INFO);
-	while ((ch = getopt(argc, argv, "c:g:h:i:l:m:nTu:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:g:h:i:l:m:npTu:")) != -1) {
 		switch (ch) {
 		case 'c':
 			sb.chroot_dir = optarg;
@@ -215,6 +216,9 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			sb.privileged = 0;
+			break;
+		case 'p':
+			tls = 0;
 			break;
 		case 'T':
 			sb.trap_debug = 1;
@@ -244,8 +248,7 @@ main(int argc, char **argv)
 	tzset();
 	/* OpenSSL writes with write(2): a gone peer is EPIPE, not death. */
 	signal(SIGPIPE, SIG_IGN);
-	if (!openssl_hooks_set || secret_init() != 0 ||
-	    tls_global_init() != 0 || ssh_global_init() != 0) {
+	if (crypto_init(tls) != 0) {
 		log_error("cannot initialise the crypto libraries");
 		return WORKER_EXIT_FAILED;
 	}
@@ -259,6 +262,9 @@ main(int argc, char **argv)
 		return WORKER_EXIT_FAILED;
 	}
 	c.deadline = deadline_in(handshake_ms);
+	/* After the assignment, which may set the log level. */
+	log_debug("worker %s, TLS %s", image->name, tls ? "set up" :
+	    "not set up");
 	if ((conn = connector_find(c.connector)) == NULL) {
 		log_error("connector %s is not built in", c.connector);
 		return WORKER_EXIT_FAILED;

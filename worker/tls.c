@@ -42,6 +42,14 @@
 	"a client certificate needs TLS 1.3 with the backend"
 
 /*
+ * Set by tls_global_init.  A worker started for a plaintext connection only
+ * (main.c, -p) never sets OpenSSL up; should its connection ask for TLS
+ * anyway, the handshake fails with a reason instead of meeting the filter
+ * with a file to open.
+ */
+static int	 tls_ready;
+
+/*
  * OPENSSL_INIT_LOAD_CONFIG: the system's openssl.cnf (providers, the
  * distribution's minimum protocol and security level) is read now, while
  * files can still be opened.  The RAND_bytes calls instantiate the primary,
@@ -74,6 +82,7 @@ tls_global_init(void)
 	now = time(NULL);
 	if (OPENSSL_gmtime(&now, &tm) == NULL || tlskey_init() != 0)
 		goto fail;
+	tls_ready = 1;
 	return 0;
  fail:
 	ERR_clear_error();
@@ -368,6 +377,11 @@ tls_client_start(struct endpoint *ep, const struct tls_params *p,
 
 	if (errlen > 0)
 		*err = '\0';
+	if (!tls_ready) {
+		snprintf(err, errlen, "TLS is not set up in this worker, which "
+		    "was started for a plaintext connection");
+		return ERR_INVAL;
+	}
 	if (ep->fd == -1 || ep->ssl != NULL) {
 		snprintf(err, errlen, "cannot set up TLS");
 		return ERR_INVAL;

@@ -48,6 +48,21 @@ struct connector {
 const struct connector *connector_find(const char *);
 
 /*
+ * A worker executable (main.c runs it): its connectors, and what it sets up
+ * before the sandbox beyond libsodium and TLS.  airlock-worker (wimage.c)
+ * and airlock-worker-ssh (wimage_ssh.c, the only one linked with libssh),
+ * so that a connection that needs no libssh does not load it.
+ */
+struct worker_image {
+	const char	*name;		/* its executable's */
+	const struct connector *const *connectors;
+	size_t		 nconnectors;
+	int		 (*init)(void);	/* NULL: nothing more */
+};
+int		 worker_main(int argc, char **argv,
+		    const struct worker_image *);
+
+/*
  * The worker's side of the channel: thin wrappers that send one request and
  * wait (until the handshake deadline) for its answer.  On MSG_FAILED or any
  * error, err holds a reason fit for the client.

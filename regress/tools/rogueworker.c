@@ -5,7 +5,9 @@
  * says `airlock: worker: .../regress/tools/rogueworker`.  It peeks at the
  * MSG_ASSIGN waiting on the privsep channel (fd 3) without consuming it: for
  * a service whose name does not start with "rogue-" it executes the real
- * worker (../../airlock-worker from its own directory) with the channel
+ * worker (../../airlock-worker from its own directory, or
+ * ../../airlock-worker-ssh when started as that: regress/tools has a link of
+ * that name to it, where airlockd looks for the ssh worker) with the channel
  * untouched, so that honest connections on the same airlockd are served as
  * usual.  A rogue service names the misbehaviour to play (see rogues[]).
  * A health worker has no service of its own to name one: it plays
@@ -1625,6 +1627,7 @@ static void __attribute__((noreturn))
 exec_real_worker(char *argv[])
 {
 	char	 self[PATH_MAX], path[PATH_MAX + 32], *slash;
+	const char *image = "airlock-worker";
 	ssize_t	 n;
 	int	 flags;
 
@@ -1635,8 +1638,11 @@ exec_real_worker(char *argv[])
 	self[n] = '\0';
 	if ((slash = strrchr(self, '/')) != NULL)
 		*slash = '\0';
+	/* airlockd names the executable it meant (workers.c). */
+	if (strcmp(argv[0], "airlock-worker-ssh") == 0)
+		image = "airlock-worker-ssh";
 	/* regress/tools/ -> the repository root, where make puts it. */
-	snprintf(path, sizeof(path), "%s/../../airlock-worker", self);
+	snprintf(path, sizeof(path), "%s/../../%s", self, image);
 
 	/* The channel must survive the exec as it survived ours. */
 	if ((flags = fcntl(CHAN, F_GETFD)) != -1)

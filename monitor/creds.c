@@ -131,9 +131,16 @@ cache_entry_free(struct cache_entry *e)
 static void
 cache_expired(evutil_socket_t fd, short what, void *arg)
 {
+	struct cache_entry	*e = arg;
+
 	(void)fd;
 	(void)what;
-	cache_entry_free(arg);
+	/*
+	 * The credentials may have been rotated since: the sessions logged
+	 * in with them are not handed out any more (backend reuse).
+	 */
+	backpool_drop(e->svc->name);
+	cache_entry_free(e);
 }
 
 static struct cache_entry *

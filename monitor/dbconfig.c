@@ -68,5 +68,9 @@ db_check_tls_port(struct cfgcheck *cc, const struct service *svc)
 void
 db_conf_free(void *conf)
 {
-	free(conf);
+	struct db_conf	*dc = conf;
+
+	if (dc != NULL)
+		free(dc->pool.reset_query);
+	free(dc);
 }

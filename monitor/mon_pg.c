@@ -591,6 +591,7 @@ const struct mon_connector mon_pg = {
 	.forget = pg_forget,
 	.start = pg_start,
 	.stop = kdf_close,
+	.backpool = pg_backpool,
 	.requests = pg_requests,
 	.nrequests = nitems(pg_requests),
 	.check = pg_check,

@@ -192,6 +192,8 @@ reload_config(const char *why)
 
 	/* Committed: nothing below can fail. */
 	log_changes(old, nc, &added, &removed, &changed);
+	/* A service's backend or credentials may have changed: no reuse. */
+	backpool_clear();
 	mon.conf = nc;
 	config_unref(old);
 	/*

@@ -9,10 +9,30 @@
 . "$TOP/regress/pg.sh"
 
 pg_start
+# airlockd -t: poolMode session only over a plaintext leg, said so.
+for m in require verify-full ""; do
+	{
+		airlock_head
+		pg_service tls "$(free_port)" scram_user "$m" "password: x"
+		printf '    config:\n      poolMode: session\n'
+	} >"$T/bad.yml"
+	config_refused "$T/bad.yml" "poolMode session, sslmode '$m'" \
+	    "poolMode session needs the credential sslmode: disable"
+done
+{
+	airlock_head
+	pg_service odd "$(free_port)" scram_user disable "password: x"
+	printf '    config:\n      poolMode: transaction\n'
+} >"$T/bad.yml"
+config_refused "$T/bad.yml" "poolMode transaction" \
+    "config.poolMode must be none or session"
+
 P=$(free_port)
 PS=$(free_port)
 PI=$(free_port)
 PN=$(free_port)
+PB=$(free_port)
+echo "select 1;" >"$T/bench.sql"
 {
 	airlock_head
 	pg_service reuse "$P" scram_user disable \
@@ -26,6 +46,9 @@ PN=$(free_port)
 	printf '    config:\n      poolMode: session\n      serverIdleTimeout: 1s\n'
 	pg_service none "$PN" scram_user disable \
 	    "password: {from: env, get: PG_SCRAM_PASSWORD}"
+	pg_service bench "$PB" scram_user disable \
+	    "password: {from: env, get: PG_SCRAM_PASSWORD}"
+	printf '    config:\n      poolMode: session\n      serverPoolSize: 4\n'
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"
 
@@ -170,6 +193,43 @@ reload_airlock HUP || fail "reload: $RELOAD_LINE"
 k=$(pid "$P")
 [ "$k" != "$j" ] || fail "backend $j survived the reload"
 ok "reload: idle backends dropped ($j, then $k)"
+
+# A cancel from a client of a reused backend reaches that backend: it was
+# told the BackendKeyData of the backend's login.
+kept reuse 12
+psql -X -A -t -w -d "host=127.0.0.1 port=$P dbname=postgres user=x" \
+    -c "select pg_sleep(30)" >"$T/cancel.out" 2>&1 &
+q=$!
+at_exit "kill -KILL $q"
+ACTIVE="select count(*) from pg_stat_activity where pid = $k
+    and state = 'active' and query like 'select pg_sleep(30)%'"
+n=100
+while [ "$n" -gt 0 ] && [ "$(pg_admin "$ACTIVE")" != 1 ]; do
+	sleep 0.1
+	n=$((n - 1))
+done
+[ "$n" -gt 0 ] || fail "cancel: the query did not start on backend $k"
+kill -INT "$q"
+wait_pid "$q" 10
+grep -q "canceling statement due to user request" "$T/cancel.out" ||
+    fail "cancel: $(cat "$T/cancel.out")"
+ok "a reused backend's query is cancelled through airlock"
+
+# pgbench -C: a new connection per transaction, through idle backends; at
+# the end no more backends than serverPoolSize (4) stay.
+kept reuse 13
+timeout -k 5 120 pgbench -C -n -c 4 -j 2 -t 25 -h 127.0.0.1 -p "$PB" \
+    -U someoneelse -f "$T/bench.sql" postgres >"$T/pgbench.log" 2>&1 ||
+    fail "pgbench -C: $(tail -n 20 "$T/pgbench.log")"
+grep -q "^number of failed transactions: 0 " "$T/pgbench.log" ||
+    fail "pgbench -C: $(grep failed "$T/pgbench.log")"
+r=$(reuses bench)
+logins=$(grep -Ec "\] bench#[0-9]+: authenticated \(SCRAM" "$AIRLOCK_LOG")
+[ "$r" -gt 0 ] || fail "pgbench -C: no backend reused"
+n=$(pg_admin "select count(*) from pg_stat_activity where usename =
+    'scram_user' and application_name = 'pgbench'")
+[ "$n" -le 4 ] || fail "pgbench -C: $n backends left, above serverPoolSize 4"
+ok "pgbench -C -c 4 -t 25: $r reused, $logins logins, $n backends left"
 
 # Without poolMode: never reused, and the relay is the plain one.
 l=$(pid "$PN")

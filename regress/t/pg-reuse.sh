@@ -32,9 +32,10 @@ PS=$(free_port)
 PI=$(free_port)
 PN=$(free_port)
 PB=$(free_port)
+H=$(free_port)
 echo "select 1;" >"$T/bench.sql"
 {
-	airlock_head
+	airlock_head "health: 127.0.0.1:$H"
 	pg_service reuse "$P" scram_user disable \
 	    "password: {from: env, get: PG_SCRAM_PASSWORD}"
 	printf '    config:\n      poolMode: session\n'
@@ -230,6 +231,13 @@ n=$(pg_admin "select count(*) from pg_stat_activity where usename =
     'scram_user' and application_name = 'pgbench'")
 [ "$n" -le 4 ] || fail "pgbench -C: $n backends left, above serverPoolSize 4"
 ok "pgbench -C -c 4 -t 25: $r reused, $logins logins, $n backends left"
+m=$(curl -s "http://127.0.0.1:$H/metrics") || fail "GET /metrics"
+echo "$m" | grep -qx "airlock_backend_reuse_total{service=\"bench\"} $r" ||
+    fail "/metrics: $(echo "$m" | grep 'airlock_backend_reuse_total')"
+idle=$(echo "$m" | sed -n 's/^airlock_backend_idle{service="bench"} //p')
+[ -n "$idle" ] && [ "$idle" -le 4 ] ||
+    fail "/metrics: airlock_backend_idle of bench is '$idle'"
+ok "/metrics: airlock_backend_reuse_total $r, airlock_backend_idle $idle"
 
 # Without poolMode: never reused, and the relay is the plain one.
 l=$(pid "$PN")

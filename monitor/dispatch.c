@@ -185,7 +185,7 @@ dispatch_checked(struct worker *w, const struct mon_request *d, size_t i,
 		    state_names[w->state]);
 		return;
 	}
-	if (d->flags & REQ_FD && w->rfd == -1) {
+	if ((d->flags & REQ_FD) && w->rfd == -1) {
 		worker_kill(w, "%s without its descriptor", d->name);
 		return;
 	}
@@ -526,7 +526,8 @@ answer_authdone(struct worker *w, struct buf *b)
 		/* Cached credentials that failed are not tried again. */
 		creds_cache_drop(w->svc);
 		/* Nor are sessions logged in with them (backend reuse). */
-		backpool_drop(w->svc->name);
+		if (!w->reused)
+			backpool_drop(w->svc->name);
 	}
 	if (ok && w->reused)
 		wlog_info(w, "authenticated (reused backend)");

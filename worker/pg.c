@@ -73,7 +73,6 @@ static int	 pg_handshake(struct wconn *);
 const struct connector pg_connector = {
 	.name = "pg",
 	.handshake = pg_handshake,
-	.serve = pgr_serve,
 };
 
 /*
@@ -905,13 +904,19 @@ pg_run(struct pg *pg)
 	    (r = backend_dial(pg)) != 0)
 		return r;
 	if (pg->taken)
-		return reused_ready(pg);
-	if ((r = backend_policy(pg)) != 0 ||
-	    (r = backend_tls(pg)) != 0 ||
-	    (r = backend_startup(pg)) != 0 ||
-	    (r = backend_auth(pg)) != 0)
-		return r;
-	return backend_login_rest(pg);
+		r = reused_ready(pg);
+	else if ((r = backend_policy(pg)) == 0 &&
+	    (r = backend_tls(pg)) == 0 &&
+	    (r = backend_startup(pg)) == 0 &&
+	    (r = backend_auth(pg)) == 0)
+		r = backend_login_rest(pg);
+	/*
+	 * A session that may be reused is relayed here, to its end: the
+	 * worker's own relay knows no framing.
+	 */
+	if (r == 0 && pg->reuse->on)
+		pgr_relay(pg->reuse, pg->c);
+	return r;
 }
 
 static int
@@ -927,11 +932,7 @@ pg_handshake(struct wconn *c)
 	pg->c = c;
 	pg->state = AUTH_START;
 	r = pg_run(pg);
-	/* What serve needs of it (pgr_serve frees it). */
-	if (r == 0)
-		c->cstate = pg->reuse;
-	else
-		free(pg->reuse);
+	free(pg->reuse);
 	secret_wipe(pg, sizeof(*pg));
 	free(pg);
 	return r;

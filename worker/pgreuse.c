@@ -387,33 +387,27 @@ give_back(struct pgr *p, struct wconn *c, const struct frames *fc,
 		log_debug("pg: backend given back for reuse");
 }
 
-int
-pgr_serve(struct wconn *c, struct relay_stats *st)
+void
+pgr_relay(struct pgr *p, struct wconn *c)
 {
-	struct pgr		*p = c->cstate;
+	struct relay_stats	 st;
 	struct frames		 fc, fb;
 	struct relay_watch	 wc, wb;
 	int			 r;
 
-	if (p == NULL || !p->on)
-		r = relay_run(&c->client, &c->backend, c->idle_timeout_ms, st);
-	else {
-		memset(&fc, 0, sizeof(fc));
-		memset(&fb, 0, sizeof(fb));
-		fc.client = 1;
-		wc.look = wb.look = frames_look;
-		wc.arg = &fc;
-		wb.arg = &fb;
-		r = relay_run_both(&c->client, &c->backend, c->idle_timeout_ms,
-		    st, &wc, &wb);
-		if (r == RELAY_WATCH_STOP) {
-			give_back(p, c, &fc, &fb);
-			r = 0;
-		}
-	}
+	memset(&fc, 0, sizeof(fc));
+	memset(&fb, 0, sizeof(fb));
+	fc.client = 1;
+	wc.look = wb.look = frames_look;
+	wc.arg = &fc;
+	wb.arg = &fb;
+	r = relay_run_both(&c->client, &c->backend, c->idle_timeout_ms, &st,
+	    &wc, &wb);
 	if (r == ERR_TIMEOUT)
 		log_info("idle for %d ms; closing", c->idle_timeout_ms);
-	free(p);
-	c->cstate = NULL;
-	return r;
+	if (r == RELAY_WATCH_STOP)
+		give_back(p, c, &fc, &fb);
+	(void)wchan_stats(c, &st);
+	ep_close(&c->client);
+	ep_close(&c->backend);
 }

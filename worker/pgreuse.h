@@ -45,7 +45,11 @@ int		 pgr_take(struct pgr *, struct wconn *, const void *blob,
 		    size_t bloblen);
 /* Then the client hears AuthenticationOk, the blob and ReadyForQuery. */
 int		 pgr_greet(const struct pgr *, struct wconn *);
-/* The relay, giving the backend back after the client's Terminate. */
-int		 pgr_serve(struct wconn *, struct relay_stats *);
+/*
+ * The relay of the session to its end, with the byte counts for the
+ * monitor; the backend is given back after the client's Terminate if the
+ * session was idle and resets cleanly.  Both endpoints are closed.
+ */
+void		 pgr_relay(struct pgr *, struct wconn *);
 
 #endif

@@ -24,8 +24,6 @@ struct wconn {
 	struct kvlist	 params;	/* from MSG_DIALED */
 	uint64_t	 deadline;	/* end of the handshake */
 	int		 idle_timeout_ms;
-	void		*cstate;	/* the connector's, from its handshake
-					   to its serve */
 };
 
 /*

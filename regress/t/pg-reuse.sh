@@ -246,4 +246,7 @@ m=$(pid "$PN")
 ok "without poolMode: $l, $m"
 
 airlock_alive || fail "airlockd died"
+grep -E "worker [0-9]+ killed" "$AIRLOCK_LOG" &&
+    fail "workers were killed"
+ok "no worker was killed"
 exit 0

@@ -29,25 +29,6 @@
 /* The most bytes of answer to a reset that a client may have left. */
 #define PGR_ANSWER_MAX	(64 * 1024)
 
-/*
- * The framing of one direction: where the next message starts, and what
- * the messages so far mean for whether the session is idle.
- */
-struct frames {
-	unsigned char	 hdr[PG_HDR_LEN];
-	size_t		 hdrgot;	/* of the header being read */
-	uint64_t	 body;		/* body bytes still to pass */
-	int		 broken;	/* a length below 4: framing lost */
-	int		 zfirst;	/* the next body byte is Z's status */
-	/* client: requests that end in ReadyForQuery ('Q', 'F', 'S') */
-	uint64_t	 requests;
-	int		 unsynced;	/* extended query messages without Sync */
-	/* backend */
-	uint64_t	 ready;		/* ReadyForQuery seen */
-	unsigned char	 status;	/* the last one's */
-	int		 client;	/* the client's direction */
-};
-
 static uint32_t
 be32(const unsigned char *p)
 {
@@ -57,7 +38,7 @@ be32(const unsigned char *p)
 
 /* A message's header is complete: what it means for the session. */
 static void
-frames_header(struct frames *f)
+frames_header(struct pgr_frames *f)
 {
 	uint32_t	 len = be32(f->hdr + 1);
 
@@ -91,10 +72,10 @@ frames_header(struct frames *f)
  * The relay's look at each direction's bytes: everything passes, but the
  * client's Terminate ('X' at a message's start), which stops the relay.
  */
-static size_t
-frames_look(void *arg, const unsigned char *p, size_t n, int *stop)
+size_t
+pgr_frames_look(void *arg, const unsigned char *p, size_t n, int *stop)
 {
-	struct frames	*f = arg;
+	struct pgr_frames	*f = arg;
 	size_t		 i = 0, k;
 
 	while (i < n && !f->broken) {
@@ -127,8 +108,8 @@ frames_look(void *arg, const unsigned char *p, size_t n, int *stop)
  * ALL"), other statements their first word ("RESET").  A query whose tag
  * is otherwise never matches, and so no backend of it is reused.
  */
-static void
-reset_tag(const char *q, char *tag, size_t len)
+void
+pgr_reset_tag(const char *q, char *tag, size_t len)
 {
 	size_t	 n = 0;
 	int	 words = 1, space = 0;
@@ -208,7 +189,7 @@ pgr_init(struct pgr *p, const struct wconn *c, const struct pgp_startup *su)
 	if (strlen(v) > PGR_RESET_MAX || strchr(v, ';') != NULL)
 		return 0;
 	memcpy(p->reset, v, strlen(v) + 1);
-	reset_tag(p->reset, p->tag, sizeof(p->tag));
+	pgr_reset_tag(p->reset, p->tag, sizeof(p->tag));
 	if (make_key(p, su) != 0)
 		return 0;
 	p->on = 1;
@@ -304,8 +285,8 @@ reset_session(const struct pgr *p, struct endpoint *be, int strict)
  * The blob of another worker's making, as a backend's bytes: whole
  * ParameterStatus and BackendKeyData messages, one BackendKeyData.
  */
-static int
-blob_check(const unsigned char *b, size_t len)
+int
+pgr_blob_check(const unsigned char *b, size_t len)
 {
 	size_t	 off = 0, body;
 	uint8_t	 type;
@@ -330,7 +311,7 @@ pgr_take(struct pgr *p, struct wconn *c, const void *blob, size_t bloblen)
 {
 	int	 r;
 
-	if (bloblen > sizeof(p->blob) || blob_check(blob, bloblen) != 0) {
+	if (bloblen > sizeof(p->blob) || pgr_blob_check(blob, bloblen) != 0) {
 		log_warn("pg: the session of a reused backend is malformed");
 		return ERR_FORMAT;
 	}
@@ -362,16 +343,22 @@ pgr_greet(const struct pgr *p, struct wconn *c)
 	return r;
 }
 
+int
+pgr_frames_idle(const struct pgr_frames *fc, const struct pgr_frames *fb)
+{
+	return !fc->broken && !fb->broken && fb->hdrgot == 0 &&
+	    fb->body == 0 && !fc->unsynced && fc->requests == fb->ready &&
+	    (fb->ready == 0 || fb->status == 'I');
+}
+
 /* Hand the backend back if the session is idle and resets cleanly. */
 static void
-give_back(struct pgr *p, struct wconn *c, const struct frames *fc,
-    const struct frames *fb)
+give_back(struct pgr *p, struct wconn *c, const struct pgr_frames *fc,
+    const struct pgr_frames *fb)
 {
 	int	 r;
 
-	if (fc->broken || fb->broken || fb->hdrgot != 0 || fb->body != 0 ||
-	    fc->unsynced || fc->requests != fb->ready ||
-	    (fb->ready > 0 && fb->status != 'I')) {
+	if (!pgr_frames_idle(fc, fb)) {
 		log_debug("pg: the client left a session that is not idle: "
 		    "not reused");
 		return;
@@ -391,14 +378,14 @@ void
 pgr_relay(struct pgr *p, struct wconn *c)
 {
 	struct relay_stats	 st;
-	struct frames		 fc, fb;
+	struct pgr_frames		 fc, fb;
 	struct relay_watch	 wc, wb;
 	int			 r;
 
 	memset(&fc, 0, sizeof(fc));
 	memset(&fb, 0, sizeof(fb));
 	fc.client = 1;
-	wc.look = wb.look = frames_look;
+	wc.look = wb.look = pgr_frames_look;
 	wc.arg = &fc;
 	wb.arg = &fb;
 	r = relay_run_both(&c->client, &c->backend, c->idle_timeout_ms, &st,

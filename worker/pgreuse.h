@@ -30,6 +30,39 @@ struct pgr {
 	int		 overflow;	/* the login said more: no reuse */
 };
 
+/*
+ * The framing of one direction of the relay ("Message Formats": a type
+ * byte, an int32 length, the body), and what its messages mean for whether
+ * the session is idle.  Zeroed to start; client set for the client's.
+ */
+struct pgr_frames {
+	int		 client;	/* the client's direction */
+	unsigned char	 hdr[5];
+	size_t		 hdrgot;	/* of the header being read */
+	uint64_t	 body;		/* body bytes still to pass */
+	int		 broken;	/* a length below 4: framing lost */
+	int		 zfirst;	/* the next body byte is Z's status */
+	/* client: requests that end in ReadyForQuery ('Q', 'F', 'S') */
+	uint64_t	 requests;
+	int		 unsynced;	/* extended query messages without Sync */
+	/* backend */
+	uint64_t	 ready;		/* ReadyForQuery seen */
+	unsigned char	 status;	/* the last one's */
+};
+/*
+ * The relay's look (relay_watch): every byte passes but the client's
+ * Terminate ('X' where a message starts), which stops the relay.
+ */
+size_t		 pgr_frames_look(void *frames, const unsigned char *, size_t,
+		    int *stop);
+/* Was the session idle when the client said Terminate? */
+int		 pgr_frames_idle(const struct pgr_frames *client,
+		    const struct pgr_frames *backend);
+/* The CommandComplete tag of a reset statement ("DISCARD ALL", "RESET"). */
+void		 pgr_reset_tag(const char *query, char *tag, size_t);
+/* A session blob: whole 'S' messages and exactly one 'K'.  0 or ERR_FORMAT. */
+int		 pgr_blob_check(const unsigned char *, size_t);
+
 /* From the service's options and the client's StartupMessage. */
 int		 pgr_init(struct pgr *, const struct wconn *,
 		    const struct pgp_startup *);

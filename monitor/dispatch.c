@@ -7,8 +7,6 @@
  * nothing.  Handlers parse their payload exactly (buf_expect_end) and
  * re-validate every claim.
  */
-#include <sys/stat.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +31,6 @@ static int	 answer_authdone(struct worker *, struct buf *);
 static int	 answer_log(struct worker *, struct buf *);
 static int	 answer_stats(struct worker *, struct buf *);
 static int	 answer_bye(struct worker *, struct buf *);
-static int	 answer_return(struct worker *, struct buf *);
 
 /* What every worker may send. */
 static const struct mon_request common_rows[] = {
@@ -53,7 +50,7 @@ static const struct mon_request backend_rows[] = {
 	{ MSG_DIAL, "DIAL", S(W_ASSIGNED) | S(W_HANDSHAKE), 2, 0, 0,
 	    answer_dial },
 	{ MSG_BACKEND_RETURN, "BACKEND_RETURN", S(W_RELAY), 1, REQ_FD, 0,
-	    answer_return },
+	    backpool_answer_return },
 	{ MSG_CREDENTIAL, "CREDENTIAL", S(W_HANDSHAKE), 0, REQ_AUTH, 0,
 	    answer_credential },
 	{ MSG_TLS_SIGN, "TLS_SIGN", S(W_HANDSHAKE), 1, REQ_BEFORE_AUTH, 0,
@@ -262,84 +259,6 @@ creds_done(void *arg, const char *err, struct creds *creds)
 	}
 }
 
-/*
- * An idle backend of the service under the worker's key (backpool.c), as
- * the answer to its DIAL: no credential is resolved or given.  1 when
- * answered so; 0: dial as usual.
- */
-static int
-dial_reuse(struct worker *w)
-{
-	struct backpool_taken	 t;
-	struct kvlist		 params;
-	struct buf		*b;
-	int			 r;
-
-	if (w->pool_key == NULL || w->redialed ||
-	    backpool_take(w->svc, w->pool_key, w->pool_keylen, &t) != 0)
-		return 0;
-	kv_init(&params);
-	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
-	    kv_set(&params, "session", t.blob, t.bloblen) != 0 ||
-	    kv_put(b, &params) != 0) {
-		/* Not given: closed, and the worker dials as usual. */
-		kv_clear(&params);
-		buf_free(b);
-		backpool_taken_free(&t);
-		return 0;
-	}
-	w->reused = 1;
-	w->backend_known = 1;
-	w->backend_dev = t.dev;
-	w->backend_ino = t.ino;
-	w->backend_created_us = t.created_us;
-	w->purpose = DIAL_SESSION;
-	w->state = W_HANDSHAKE;
-	wlog_debug(w, "reusing an idle backend: no credential asked");
-	r = worker_send(w, MSG_DIALED, b, t.fd);
-	(void)r;
-	kv_clear(&params);
-	buf_free(b);
-	backpool_taken_free(&t);
-	return 1;
-}
-
-/*
- * The optional key of a DIAL: only for a session of a service with
- * poolMode session, and the same again in the fallback dial of a worker
- * whose reused backend failed its check.
- */
-static int
-dial_key(struct worker *w, struct buf *b, uint8_t purpose)
-{
-	const unsigned char	*key;
-	size_t			 len;
-	int			 r;
-
-	if (buf_len(b) == 0) {
-		if (w->pool_key != NULL)
-			return ERR_FORMAT;
-		return 0;
-	}
-	if ((r = buf_get_string_direct(b, &key, &len)) != 0)
-		return r;
-	if (purpose != DIAL_SESSION || backpool_conf_of(w->svc) == NULL) {
-		worker_kill(w, "DIAL with a key for a service without poolMode "
-		    "session, or for a cancel");
-		return ERR_DENIED;
-	}
-	if (len == 0 || len > BACKPOOL_KEY_MAX)
-		return ERR_TOOBIG;
-	if (w->pool_key != NULL)
-		return w->pool_keylen == len &&
-		    memcmp(w->pool_key, key, len) == 0 ? 0 : ERR_DENIED;
-	if ((w->pool_key = malloc(len)) == NULL)
-		return ERR_NOMEM;
-	memcpy(w->pool_key, key, len);
-	w->pool_keylen = len;
-	return 0;
-}
-
 static int
 answer_dial(struct worker *w, struct buf *b)
 {
@@ -360,13 +279,13 @@ answer_dial(struct worker *w, struct buf *b)
 		wlog_debug(w, "the reused backend failed the worker's check; "
 		    "dialing a new one");
 	}
-	if ((r = dial_key(w, b, purpose)) != 0 ||
+	if ((r = backpool_dial_key(w, b, purpose)) != 0 ||
 	    (r = buf_expect_end(b)) != 0)
 		return w->killed ? 0 : r;
 	if (purpose != DIAL_SESSION && purpose != DIAL_CANCEL)
 		return ERR_FORMAT;
 	w->purpose = purpose;
-	if (dial_reuse(w))
+	if (backpool_dial_reuse(w))
 		return 0;
 	w->state = W_DIALING;
 	/*
@@ -381,24 +300,6 @@ answer_dial(struct worker *w, struct buf *b)
 		w->state = W_DONE;
 	}
 	return 0;
-}
-
-/*
- * What the backend socket is, so that a returned descriptor can be known
- * for the very one (answer_return).  1: recorded.
- */
-static int
-backend_identify(struct worker *w, int fd)
-{
-	struct stat	 st;
-
-	if (fstat(fd, &st) != 0)
-		return 0;
-	w->backend_known = 1;
-	w->backend_dev = st.st_dev;
-	w->backend_ino = st.st_ino;
-	w->backend_created_us = metrics_now_us();
-	return 1;
 }
 
 static void
@@ -417,7 +318,7 @@ dial_answered(void *arg, int fd, int error, const char *err)
 		worker_forget_secrets(w);
 		return;
 	}
-	if (w->purpose == DIAL_SESSION && !backend_identify(w, fd)) {
+	if (w->purpose == DIAL_SESSION && !backpool_identify(w, fd)) {
 		metrics_failed(w, FIG_DIAL);
 		worker_fail(w, "could not use the backend socket");
 		w->state = W_DONE;
@@ -594,58 +495,6 @@ answer_bye(struct worker *w, struct buf *b)
 	worker_forget_secrets(w);
 	if (w->state != W_RELAY && w->state != W_SESSION)
 		w->state = W_DONE;
-	return 0;
-}
-
-/*
- * A worker gives its backend back for the next client (poolMode session):
- * the key and session blob are opaque (the worker that takes it checks the
- * session itself), but the descriptor must be the very socket that the
- * monitor gave this worker, once authenticated, and the key the one it
- * dialed with.  Anything else is a worker that tries to plant a socket of
- * its own (its client, a pipe) in another client's connection: killed, and
- * the descriptor is closed (dispatch_message).
- */
-static int
-answer_return(struct worker *w, struct buf *b)
-{
-	const unsigned char	*key, *blob;
-	const char		*why;
-	struct stat		 st;
-	size_t			 keylen, bloblen;
-	int			 r, fd;
-
-	if ((r = buf_get_string_direct(b, &key, &keylen)) != 0 ||
-	    (r = buf_get_string_direct(b, &blob, &bloblen)) != 0 ||
-	    (r = buf_expect_end(b)) != 0)
-		return r;
-	if (backpool_conf_of(w->svc) == NULL || w->pool_key == NULL) {
-		worker_kill(w, "BACKEND_RETURN for a service without poolMode "
-		    "session, or without a key in its DIAL");
-		return 0;
-	}
-	if (keylen != w->pool_keylen || memcmp(key, w->pool_key, keylen) != 0) {
-		worker_kill(w, "BACKEND_RETURN under another key than its "
-		    "DIAL's");
-		return 0;
-	}
-	if (bloblen > BACKPOOL_BLOB_MAX)
-		return ERR_TOOBIG;
-	if (!w->backend_known || fstat(w->rfd, &st) != 0 ||
-	    !S_ISSOCK(st.st_mode) || st.st_dev != w->backend_dev ||
-	    st.st_ino != w->backend_ino) {
-		worker_kill(w, "BACKEND_RETURN with a descriptor that is not "
-		    "the backend socket it was given");
-		return 0;
-	}
-	fd = w->rfd;
-	w->rfd = -1;
-	w->returned = 1;
-	if (backpool_put(w->svc, key, keylen, blob, bloblen, fd,
-	    w->backend_created_us, &why) != 0)
-		wlog_debug(w, "backend not kept: %s", why);
-	else
-		wlog_debug(w, "backend kept idle for the next client");
 	return 0;
 }
 

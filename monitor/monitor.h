@@ -564,6 +564,16 @@ void		 backpool_taken_free(struct backpool_taken *);
 /* Drop the service's idle backends (credentials refused), or all. */
 void		 backpool_drop(const char *service);
 void		 backpool_clear(void);
+/*
+ * The worker's side of it, for dispatch.c: record the identity of the
+ * socket dialed for w (0: fstat failed); read a DIAL's optional key (0, an
+ * error, or the worker was killed); answer a DIAL with an idle backend (1)
+ * or not (0); and the handler of MSG_BACKEND_RETURN.
+ */
+int		 backpool_identify(struct worker *, int fd);
+int		 backpool_dial_key(struct worker *, struct buf *, uint8_t);
+int		 backpool_dial_reuse(struct worker *);
+int		 backpool_answer_return(struct worker *, struct buf *);
 /* For /metrics and tests: idle backends of the service, reuses so far. */
 size_t		 backpool_idle(const char *service);
 uint64_t	 backpool_reused(const char *service);

@@ -19,7 +19,8 @@
  *	FIG_NREASONS x u64 failed, u64 bytes client->backend,
  *	u64 bytes backend->client, u64 killed by the sandbox,
  *	u64 killed by the monitor, u64 HTTP requests routed, u64 HTTP
- *	requests refused, then two histograms (handshake, provider):
+ *	requests refused, u64 backends reused, u32 idle backends, then
+ *	two histograms (handshake, provider):
  *	(FIG_NBUCKETS + 1) x u64 count per bucket, the last one +Inf (not
  *	cumulative), u64 sum in microseconds.
  *
@@ -108,6 +109,9 @@ struct fig_service {
 	uint64_t	 killed_sandbox, killed_monitor;
 	/* The HTTP connectors' requests, routed and refused (mon_http.c). */
 	uint64_t	 http_routed, http_refused;
+	/* Backend reuse (poolMode session, monitor/backpool.c). */
+	uint64_t	 backend_reused;
+	uint32_t	 backend_idle;
 	struct fig_hist	 handshake, provider;
 };
 

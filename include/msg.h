@@ -15,9 +15,15 @@
  *			string service, string connector, u64 connection id,
  *			kv options (the service's non-secret settings)
  *   MSG_DIAL		W->M  u8 purpose (DIAL_SESSION or DIAL_CANCEL)
+ *			[string key]: only for DIAL_SESSION of a service
+ *			with backend reuse (poolMode session): the startup
+ *			parameters it will send, as canonical bytes that the
+ *			monitor compares and never parses (BACKPOOL_KEY_MAX)
  *   MSG_DIALED		M->W, fd = backend socket
  *			kv params: the non-secret credentials of the service,
- *			resolved for this connection (username, sslmode, ...)
+ *			resolved for this connection (username, sslmode, ...);
+ *			for a reused backend only "session": the blob that
+ *			came back with it (MSG_BACKEND_RETURN)
  *   MSG_FAILED		M->W  string reason; the answer to any request that
  *			was permitted but could not be fulfilled.  The reason
  *			is meant for the client and never holds a secret.
@@ -35,6 +41,12 @@
  *			transcript hash), with a SignatureScheme of
  *			include/tlsscheme.h ("ecdsa_secp256r1_sha256", ...);
  *			M->W  string signature.  The key stays in the monitor.
+ *   MSG_BACKEND_RETURN	W->M, fd = the backend socket the monitor gave it
+ *			string key (the DIAL's), string session (the
+ *			backend's ParameterStatus and BackendKeyData messages
+ *			of its login, at most BACKPOOL_BLOB_MAX bytes, opaque
+ *			to the monitor): the session is reset and idle, keep
+ *			it for the next client of the service.  No answer.
  *
  * These are the common types, below MSG_CONNECTOR_BASE.  A connector numbers
  * its own requests from MSG_CONNECTOR_BASE up, in its own header
@@ -69,6 +81,7 @@ enum msg_type {
 	MSG_STATS,
 	MSG_BYE,
 	MSG_TLS_SIGN,
+	MSG_BACKEND_RETURN,
 	MSG_COMMON_MAX		/* not a message; keep last */
 };
 
@@ -81,6 +94,10 @@ enum dial_purpose {
 	DIAL_SESSION = 1,	/* the connection that will be authenticated */
 	DIAL_CANCEL = 2,	/* a connection for one CancelRequest only */
 };
+
+/* Backend reuse: the bounds of a DIAL's key and of a returned session. */
+#define BACKPOOL_KEY_MAX	(10 * 1024)
+#define BACKPOOL_BLOB_MAX	(8 * 1024)
 
 /* The fd number at which the worker finds its channel after exec. */
 #define WORKER_CHANNEL_FD	3

@@ -22,6 +22,7 @@ struct service;
 struct target;
 struct worker;
 struct worker_kind;
+struct backpool_conf;
 
 /* A state's bit in mon_request.states: S(W_HANDSHAKE) | ... */
 #define S(st)		(1U << (st))
@@ -47,6 +48,8 @@ struct mon_request {
  */
 #define REQ_AUTH	0x1
 #define REQ_BEFORE_AUTH	0x2
+/* REQ_FD: it carries a descriptor (every other request with one is killed). */
+#define REQ_FD		0x4
 
 struct cfgcheck;
 
@@ -107,6 +110,12 @@ struct mon_connector {
 	 */
 	void		 (*worker_kind)(const struct service *,
 			    struct worker_kind *);
+
+	/*
+	 * Backend reuse (backpool.c): the service's pool settings, or NULL
+	 * when it keeps no backend (NULL: the connector never does).
+	 */
+	const struct backpool_conf *(*backpool)(const struct service *);
 
 	const struct mon_request *requests;
 	size_t		 nrequests;

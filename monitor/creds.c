@@ -131,11 +131,16 @@ cache_entry_free(struct cache_entry *e)
 	free(e);
 }
 
-/* The TTL has passed: the credentials, and what was derived from them. */
+/*
+ * The TTL has passed: the credentials, what was derived from them, and the
+ * sessions logged in with them (backend reuse), for they may have been
+ * rotated since.
+ */
 static void
 cache_expire(struct cache_entry *e)
 {
 	mon_connectors_forget(e->svc->name);
+	backpool_drop(e->svc->name);
 	cache_entry_free(e);
 }
 

@@ -84,5 +84,9 @@ db_worker_kind(const struct service *svc, struct worker_kind *k)
 void
 db_conf_free(void *conf)
 {
-	free(conf);
+	struct db_conf	*dc = conf;
+
+	if (dc != NULL)
+		free(dc->pool.reset_query);
+	free(dc);
 }

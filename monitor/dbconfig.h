@@ -6,12 +6,14 @@
 #define AIRLOCK_DBCONFIG_H
 
 #include "config.h"
+#include "monitor.h"
 
 struct cfgcheck;
 
 /* The conn_conf of a database connector's service. */
 struct db_conf {
 	enum cleartext_policy cleartext;	/* cleartextPassword: */
+	struct backpool_conf pool;		/* poolMode: ... (pg only) */
 };
 
 /*

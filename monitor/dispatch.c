@@ -42,10 +42,15 @@ static const struct mon_request common_rows[] = {
  * What a worker of a connector that dials a backend (MC_BACKEND) may send
  * besides.  A credential is given once by name (answer_credential); a TLS
  * client key signs in the TLS handshake, before the authentication that
- * follows it.
+ * follows it.  A second DIAL is the fallback of a worker whose reused
+ * backend failed its check (answer_dial); a backend comes back once, in
+ * RELAY (answer_return).
  */
 static const struct mon_request backend_rows[] = {
-	{ MSG_DIAL, "DIAL", S(W_ASSIGNED), 1, 0, 0, answer_dial },
+	{ MSG_DIAL, "DIAL", S(W_ASSIGNED) | S(W_HANDSHAKE), 2, 0, 0,
+	    answer_dial },
+	{ MSG_BACKEND_RETURN, "BACKEND_RETURN", S(W_RELAY), 1, REQ_FD, 0,
+	    backpool_answer_return },
 	{ MSG_CREDENTIAL, "CREDENTIAL", S(W_HANDSHAKE), 0, REQ_AUTH, 0,
 	    answer_credential },
 	{ MSG_TLS_SIGN, "TLS_SIGN", S(W_HANDSHAKE), 1, REQ_BEFORE_AUTH, 0,
@@ -133,21 +138,41 @@ dispatch_type_name(const struct mon_connector *mc, uint32_t type)
 	return msg_type_name(type);
 }
 
+static void	 dispatch_checked(struct worker *, const struct mon_request *,
+		    size_t, uint32_t, struct buf *);
+
 void
 dispatch_message(struct worker *w, uint32_t type, struct buf *b, int fd)
 {
-	const struct mon_request	*d, *after;
-	size_t				 i, ai;
-	int				 r;
+	const struct mon_request	*d;
+	size_t				 i = 0;
 
-	if (fd != -1) {
-		/* No request of a worker carries a descriptor. */
+	d = find_row(w->conn, type, &i);
+	if (fd != -1 && (d == NULL || (d->flags & REQ_FD) == 0)) {
+		/* No other request of a worker carries a descriptor. */
 		close(fd);
 		worker_kill(w, "sent a descriptor with %s",
 		    dispatch_type_name(w->conn, type));
 		return;
 	}
-	if ((d = find_row(w->conn, type, &i)) == NULL) {
+	/* The handler may take it (setting -1); else it is closed here. */
+	w->rfd = fd;
+	dispatch_checked(w, d, i, type, b);
+	if (w->rfd != -1)
+		close(w->rfd);
+	w->rfd = -1;
+}
+
+/* The rest of dispatch_message, with the descriptor kept in w->rfd. */
+static void
+dispatch_checked(struct worker *w, const struct mon_request *d, size_t i,
+    uint32_t type, struct buf *b)
+{
+	const struct mon_request	*after;
+	size_t				 ai;
+	int				 r;
+
+	if (d == NULL) {
 		worker_kill(w, "request type %u is not one of the %s "
 		    "connector's", type, w->conn->name);
 		return;
@@ -155,6 +180,19 @@ dispatch_message(struct worker *w, uint32_t type, struct buf *b, int fd)
 	if ((d->states & S(w->state)) == 0) {
 		worker_kill(w, "%s not permitted in state %s", d->name,
 		    state_names[w->state]);
+		return;
+	}
+	if ((d->flags & REQ_FD) && w->rfd == -1) {
+		worker_kill(w, "%s without its descriptor", d->name);
+		return;
+	}
+	/*
+	 * A reused backend was authenticated for another connection: this
+	 * one has no proof, key or credential to ask for.
+	 */
+	if (w->reused && (d->flags & (REQ_AUTH | REQ_BEFORE_AUTH))) {
+		worker_kill(w, "%s after it was given a reused backend",
+		    d->name);
 		return;
 	}
 	if (d->limit != 0 && w->counts[i] >= d->limit) {
@@ -227,12 +265,28 @@ answer_dial(struct worker *w, struct buf *b)
 	uint8_t	 purpose;
 	int	 r;
 
-	if ((r = buf_get_u8(b, &purpose)) != 0 ||
-	    (r = buf_expect_end(b)) != 0)
+	if ((r = buf_get_u8(b, &purpose)) != 0)
 		return r;
+	if (w->state == W_HANDSHAKE) {
+		/* Only the fallback from a reused backend, once. */
+		if (!w->reused || purpose != DIAL_SESSION) {
+			worker_kill(w, "DIAL requested twice");
+			return 0;
+		}
+		w->reused = 0;
+		w->redialed = 1;
+		w->backend_known = 0;
+		wlog_debug(w, "the reused backend failed the worker's check; "
+		    "dialing a new one");
+	}
+	if ((r = backpool_dial_key(w, b, purpose)) != 0 ||
+	    (r = buf_expect_end(b)) != 0)
+		return w->killed ? 0 : r;
 	if (purpose != DIAL_SESSION && purpose != DIAL_CANCEL)
 		return ERR_FORMAT;
 	w->purpose = purpose;
+	if (backpool_dial_reuse(w))
+		return 0;
 	w->state = W_DIALING;
 	/*
 	 * Credentials are resolved for each connection, unless the service
@@ -262,6 +316,14 @@ dial_answered(void *arg, int fd, int error, const char *err)
 		worker_fail(w, "could not connect to the backend: %s", err);
 		w->state = W_DONE;
 		worker_forget_secrets(w);
+		return;
+	}
+	if (w->purpose == DIAL_SESSION && !backpool_identify(w, fd)) {
+		metrics_failed(w, FIG_DIAL);
+		worker_fail(w, "could not use the backend socket");
+		w->state = W_DONE;
+		worker_forget_secrets(w);
+		close(fd);
 		return;
 	}
 	if (w->purpose == DIAL_CANCEL) {
@@ -345,7 +407,7 @@ answer_authdone(struct worker *w, struct buf *b)
 	 * may relay whatever it likes, which we cannot stop, but it gained
 	 * no credential by it.  Say so, and count a failure, not a login.
 	 */
-	if (ok && w->conn->authdone != NULL &&
+	if (ok && !w->reused && w->conn->authdone != NULL &&
 	    w->conn->authdone(w, why, sizeof(why)) != 0) {
 		wlog_warn(w, "%s", why);
 		ok = 0;
@@ -364,8 +426,13 @@ answer_authdone(struct worker *w, struct buf *b)
 		metrics_failed(w, FIG_AUTH);
 		/* Cached credentials that failed are not tried again. */
 		creds_cache_drop(w->svc);
+		/* Nor are sessions logged in with them (backend reuse). */
+		if (!w->reused)
+			backpool_drop(w->svc->name);
 	}
-	if (ok && w->method != 0)
+	if (ok && w->reused)
+		wlog_info(w, "authenticated (reused backend)");
+	else if (ok && w->method != 0)
 		wlog_info(w, "authenticated (%s)",
 		    mon_connector_method(w->conn, w->method));
 	else if (ok)

@@ -346,6 +346,8 @@ sigterm_cb(int sig)
 	}
 	mon.draining = 1;
 	listeners_close();
+	/* Idle backends serve nobody any more. */
+	backpool_clear();
 	log_info("signal %d: not accepting; %zu connection(s) to finish", sig,
 	    worker_sessions());
 	if (worker_sessions() == 0) {
@@ -515,6 +517,7 @@ main(int argc, char **argv)
 	if (ev_drain != NULL)
 		event_free(ev_drain);
 	creds_cache_clear();
+	backpool_clear();
 	/* Before the loop goes: a provider's token has its events there. */
 	provider_cleanup();
 	evdns_base_free(mon.dns, 0);

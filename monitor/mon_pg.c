@@ -634,6 +634,7 @@ const struct mon_connector mon_pg = {
 	.forget_service = scramcache_drop,
 	.start = pg_start,
 	.stop = pg_stop,
+	.backpool = pg_backpool,
 	.requests = pg_requests,
 	.nrequests = nitems(pg_requests),
 	.check = pg_check,

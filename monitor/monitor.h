@@ -87,6 +87,18 @@ struct worker {
 	struct cred_req	*creq;		/* pending credential resolution */
 	struct dial	*dial;		/* pending backend dial */
 	struct creds	*creds;		/* held until the handshake ends */
+	/* backend reuse (backpool.c) */
+	int		 rfd;		/* the descriptor of the request
+					   being dispatched, or -1 */
+	int		 backend_known;	/* backend_dev/ino are its backend's */
+	dev_t		 backend_dev;
+	ino_t		 backend_ino;
+	uint64_t	 backend_created_us;
+	int		 reused;	/* was given an idle backend */
+	int		 redialed;	/* ... and then asked for a fresh one */
+	int		 returned;	/* gave its backend back */
+	unsigned char	*pool_key;	/* its DIAL's key, or NULL */
+	size_t		 pool_keylen;
 	void		*cstate;	/* the connector's, freed by forget */
 	int		 method;	/* the one this connection uses (an
 					   index of its connector's methods) */
@@ -520,6 +532,62 @@ struct ratelimit {
 	int		 said;
 };
 int		 ratelimit_pass(struct ratelimit *, unsigned long *n);
+
+/*
+ * backpool.c: authenticated PostgreSQL backends kept idle for the next
+ * client of the same service and startup parameters (poolMode session, in
+ * the manner of PgBouncer's session pooling).  A backend comes back only
+ * from the worker it was given to (the very socket: st_dev and st_ino), is
+ * never read while idle (readable: it closed or spoke, so it is closed),
+ * and is dropped at its lifetime, its idle timeout, a reload, a refusal
+ * of the service's credentials, and the exit.
+ */
+struct backpool_conf {
+	int		 session;	/* poolMode: session */
+	char		*reset_query;	/* serverResetQuery (the worker's) */
+	int		 lifetime_ms;	/* serverLifetime, from the dial */
+	int		 idle_ms;	/* serverIdleTimeout */
+	int		 size;		/* serverPoolSize: idle ones kept */
+};
+/* A backend taken from the pool: its fd, identity and session blob. */
+struct backpool_taken {
+	int		 fd;
+	dev_t		 dev;
+	ino_t		 ino;
+	uint64_t	 created_us;	/* of the original dial */
+	unsigned char	*blob;
+	size_t		 bloblen;
+};
+/* The service's pool settings, or NULL: it keeps no backend. */
+const struct backpool_conf *backpool_conf_of(const struct service *);
+/*
+ * Keep fd (always taken: closed when not kept) idle for svc under key,
+ * with the session blob; created_us is the time of its dial.  0 when
+ * kept; else why not (full, no memory), for a debug line.
+ */
+int		 backpool_put(const struct service *, const void *key,
+		    size_t keylen, const void *blob, size_t bloblen, int fd,
+		    uint64_t created_us, const char **why);
+/* An idle backend of svc under key: 0 and *t (the caller owns it), or -1. */
+int		 backpool_take(const struct service *, const void *key,
+		    size_t keylen, struct backpool_taken *);
+void		 backpool_taken_free(struct backpool_taken *);
+/* Drop the service's idle backends (credentials refused), or all. */
+void		 backpool_drop(const char *service);
+void		 backpool_clear(void);
+/*
+ * The worker's side of it, for dispatch.c: record the identity of the
+ * socket dialed for w (0: fstat failed); read a DIAL's optional key (0, an
+ * error, or the worker was killed); answer a DIAL with an idle backend (1)
+ * or not (0); and the handler of MSG_BACKEND_RETURN.
+ */
+int		 backpool_identify(struct worker *, int fd);
+int		 backpool_dial_key(struct worker *, struct buf *, uint8_t);
+int		 backpool_dial_reuse(struct worker *);
+int		 backpool_answer_return(struct worker *, struct buf *);
+/* For /metrics and tests: idle backends of the service, reuses so far. */
+size_t		 backpool_idle(const char *service);
+uint64_t	 backpool_reused(const char *service);
 
 /* reload.c: SIGHUP, SIGUSR1 and the watch re-read the configuration. */
 /* What the command line fixed: -d's debug level, -watch. */

@@ -109,12 +109,106 @@ check_credentials(struct cfgcheck *cc, const struct service *svc)
 	return check_names(cc, svc);
 }
 
+/*
+ * A duration setting of the config: section (yamlwalk.c's words), between
+ * 1ms and 24h; absent: def.
+ */
+static int
+pool_duration(struct cfgcheck *cc, const struct service *svc,
+    const char *key, int def, int *out)
+{
+	const struct cfgnode	*n;
+	long long		 ms;
+
+	*out = def;
+	if ((n = cfgnode_get(svc->settings, key)) == NULL)
+		return 0;
+	if (yw_duration_ms(n->value, &ms) != 0 || ms < 1 ||
+	    ms > 24 * MS_HOUR)
+		return cfg_error(cc, n->line, n->col, "service " NAMEFMT
+		    ": config.%s must be a duration from 1ms to 24h, such as "
+		    "250ms, 30s or 5m", svc->name, key);
+	*out = (int)ms;
+	return 0;
+}
+
+/*
+ * Backend reuse (poolMode session): PgBouncer's settings and defaults.  A
+ * TLS session lives in the worker that made it, so a reused leg must be
+ * plaintext, and sslmode must say so itself (its default is require).
+ * The reset query is one statement (no ';'): the worker that takes a
+ * backend requires exactly one CommandComplete for it.
+ */
+static int
+check_pool(struct cfgcheck *cc, struct service *svc)
+{
+	struct backpool_conf	*p = &((struct db_conf *)svc->conn_conf)->pool;
+	const struct cfgnode	*n, *pm;
+	const struct credential	*mode;
+	const char		*q = "DISCARD ALL";
+	long long		 v;
+	const char		*end;
+	int			 r;
+
+	if ((pm = cfgnode_get(svc->settings, "poolMode")) != NULL) {
+		if (strcmp(pm->value, "session") == 0)
+			p->session = 1;
+		else if (strcmp(pm->value, "none") != 0)
+			return cfg_error(cc, pm->line, pm->col, "service "
+			    NAMEFMT ": config.poolMode must be none or "
+			    "session", svc->name);
+	}
+	if ((n = cfgnode_get(svc->settings, "serverResetQuery")) != NULL) {
+		q = n->value;
+		if (*q == '\0' || strlen(q) > 1024 || strchr(q, ';') != NULL)
+			return cfg_error(cc, n->line, n->col, "service "
+			    NAMEFMT ": config.serverResetQuery must be one "
+			    "statement without ';', of at most 1024 bytes",
+			    svc->name);
+	}
+	if ((p->reset_query = strdup(q)) == NULL)
+		return cfg_error(cc, svc->line, svc->col, "out of memory");
+	if ((r = pool_duration(cc, svc, "serverLifetime", MS_HOUR,
+	    &p->lifetime_ms)) != 0 ||
+	    (r = pool_duration(cc, svc, "serverIdleTimeout", 60 * MS_SECOND,
+	    &p->idle_ms)) != 0)
+		return r;
+	p->size = 20;
+	if ((n = cfgnode_get(svc->settings, "serverPoolSize")) != NULL) {
+		if (yw_uint(n->value, &end, &v) != 0 || *end != '\0' ||
+		    v > 10000)
+			return cfg_error(cc, n->line, n->col, "service "
+			    NAMEFMT ": config.serverPoolSize must be a number "
+			    "from 0 to 10000", svc->name);
+		p->size = (int)v;
+	}
+	if (!p->session)
+		return 0;
+	mode = service_credential(svc, "sslmode");
+	if (mode == NULL || strcmp(mode->provider, "literal") != 0 ||
+	    strcmp(mode->ref, "disable") != 0)
+		return cfg_error(cc, pm->line, pm->col, "service " NAMEFMT
+		    ": poolMode session needs the credential sslmode: "
+		    "disable, as a literal (a TLS session lives in the "
+		    "worker that made it and cannot be handed on)", svc->name);
+	return 0;
+}
+
+const struct backpool_conf *
+pg_backpool(const struct service *svc)
+{
+	const struct db_conf	*dc = svc->conn_conf;
+
+	return dc != NULL && dc->pool.session ? &dc->pool : NULL;
+}
+
 int
 pg_check(struct cfgcheck *cc, struct service *svc)
 {
 	int	 r;
 
-	if ((r = db_check_settings(cc, svc, "pg")) != 0)
+	if ((r = db_check_settings(cc, svc, "pg")) != 0 ||
+	    (r = check_pool(cc, svc)) != 0)
 		return r;
 	return check_credentials(cc, svc);
 }

@@ -28,4 +28,7 @@ enum pg_cred_class {
 	PG_CRED_UNKNOWN,
 };
 enum pg_cred_class pg_credential_class(const char *name, const char **why);
+/* Backend reuse: the service's settings when poolMode is session, or NULL. */
+struct backpool_conf;
+const struct backpool_conf *pg_backpool(const struct service *);
 #endif

@@ -194,6 +194,8 @@ reload_config(const char *why)
 	/* Committed: nothing below can fail. */
 	log_changes(old, nc, &added, &removed, &changed);
 	old_max = old->max_workers;
+	/* A service's backend or credentials may have changed: no reuse. */
+	backpool_clear();
 	mon.conf = nc;
 	config_unref(old);
 	/*

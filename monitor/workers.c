@@ -249,6 +249,7 @@ worker_free(struct worker *w)
 		event_free(w->ev_deadline);
 	if (w->chan != -1)
 		close(w->chan);
+	free(w->pool_key);
 	/* The last worker of a configuration replaced by reload frees it. */
 	config_unref(w->conf);
 	free(w->source);
@@ -308,6 +309,7 @@ spawn(const struct service *svc, const struct mon_connector *mc,
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return ERR_NOMEM;
 	w->chan = -1;
+	w->rfd = -1;
 	/* svc is a service of mon.conf, which must outlive this worker. */
 	w->conf = config_ref(mon.conf);
 	w->svc = svc;

@@ -257,14 +257,13 @@ yw_uint(const char *s, const char **end, long long *out)
 }
 
 int
-yw_duration(struct yw *c, const yaml_node_t *n, const char *s,
-    const char *what, long long min_ms, long long max_ms, int *out)
+yw_duration_ms(const char *s, long long *ms)
 {
 	const char	*end;
 	long long	 v, unit;
 
 	if (yw_uint(s, &end, &v) != 0)
-		goto bad;
+		return -1;
 	if (*end == '\0' || strcmp(end, "s") == 0)
 		unit = MS_SECOND;
 	else if (strcmp(end, "ms") == 0)
@@ -274,8 +273,19 @@ yw_duration(struct yw *c, const yaml_node_t *n, const char *s,
 	else if (strcmp(end, "h") == 0)
 		unit = MS_HOUR;
 	else
+		return -1;
+	*ms = v * unit;
+	return 0;
+}
+
+int
+yw_duration(struct yw *c, const yaml_node_t *n, const char *s,
+    const char *what, long long min_ms, long long max_ms, int *out)
+{
+	long long	 v;
+
+	if (yw_duration_ms(s, &v) != 0)
 		goto bad;
-	v *= unit;
 	if (v < min_ms || v > max_ms)
 		return yw_error(c, n, "%s must lie between %s and %s", what,
 		    min_ms == 0 ? "0" : "1ms",

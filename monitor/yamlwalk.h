@@ -95,6 +95,8 @@ int		 yw_uint(const char *, const char **end, long long *);
 int		 yw_duration(struct yw *, const yaml_node_t *, const char *s,
 		    const char *what, long long min_ms, long long max_ms,
 		    int *);
+/* The same words without a node to blame: 0, or -1 (not a duration). */
+int		 yw_duration_ms(const char *, long long *ms);
 /* "64M", "1G", "512K", a number of bytes, or "none" (0) if none_ok. */
 int		 yw_size(struct yw *, const yaml_node_t *, const char *s,
 		    const char *what, long long min, long long max,

@@ -162,6 +162,8 @@ put_service(struct buf *b, const struct fig_service *s)
 	    (r = buf_put_u64(b, s->killed_monitor)) != 0 ||
 	    (r = buf_put_u64(b, s->http_routed)) != 0 ||
 	    (r = buf_put_u64(b, s->http_refused)) != 0 ||
+	    (r = buf_put_u64(b, s->backend_reused)) != 0 ||
+	    (r = buf_put_u32(b, s->backend_idle)) != 0 ||
 	    (r = put_hist(b, &s->handshake)) != 0)
 		return r;
 	return put_hist(b, &s->provider);
@@ -293,6 +295,8 @@ get_service(struct buf *b, struct figures *f)
 	    (r = buf_get_u64(b, &s->killed_monitor)) != 0 ||
 	    (r = buf_get_u64(b, &s->http_routed)) != 0 ||
 	    (r = buf_get_u64(b, &s->http_refused)) != 0 ||
+	    (r = buf_get_u64(b, &s->backend_reused)) != 0 ||
+	    (r = buf_get_u32(b, &s->backend_idle)) != 0 ||
 	    (r = get_hist(b, &s->handshake)) != 0)
 		goto out;
 	r = get_hist(b, &s->provider);

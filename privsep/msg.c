@@ -224,6 +224,7 @@ msg_type_name(uint32_t type)
 		[MSG_STATS] = "STATS",
 		[MSG_BYE] = "BYE",
 		[MSG_TLS_SIGN] = "TLS_SIGN",
+		[MSG_BACKEND_RETURN] = "BACKEND_RETURN",
 	};
 	static char	 other[32];
 

@@ -131,5 +131,13 @@ struct relay_watch {
 int		 relay_run_watched(struct endpoint *client,
 		    struct endpoint *backend, int idle_timeout_ms,
 		    struct relay_stats *, const struct relay_watch *);
+/*
+ * The same with a look at the backend's bytes too (bwatch), which must
+ * pass them all: it may count, not hold or stop.
+ */
+int		 relay_run_both(struct endpoint *client,
+		    struct endpoint *backend, int idle_timeout_ms,
+		    struct relay_stats *, const struct relay_watch *watch,
+		    const struct relay_watch *bwatch);
 
 #endif

@@ -325,6 +325,13 @@ hfmt_metrics(struct buf *b, const struct figures *f)
 		    "outcome", "refused", s->http_refused) != 0)
 			return ERR_TOOBIG;
 	}
+	if (per_service(b, f, "airlock_backend_reuse_total", "counter",
+	    "Clients given an idle authenticated backend (poolMode "
+	    "session).", SVC_FIELD(backend_reused), 8) != 0 ||
+	    per_service(b, f, "airlock_backend_idle", "gauge",
+	    "Authenticated backends kept idle for the next client.",
+	    SVC_FIELD(backend_idle), 4) != 0)
+		return ERR_TOOBIG;
 	if (family(b, "airlock_provider_requests_total", "counter",
 	    "Credential look-ups by provider and outcome (a request of a "
 	    "connection for all of a service's references to one provider), "

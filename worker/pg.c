@@ -29,6 +29,7 @@
 #include "worker.h"
 #include "util.h"
 #include "pgproto.h"
+#include "pgreuse.h"
 
 #define PG_SCRAM		"SCRAM-SHA-256"
 #define PG_SCRAM_PLUS		"SCRAM-SHA-256-PLUS"
@@ -60,6 +61,8 @@ struct pg {
 	enum pgopt_cbind	 cbind;
 	int			 bound;		/* SCRAM-SHA-256-PLUS chosen */
 	const char		*proven;	/* evidence.c's, or NULL */
+	struct pgr		*reuse;		/* poolMode session (pgreuse.h) */
+	int			 taken;		/* the backend is a reused one */
 	struct pgp_startup	 su;		/* points into pkt */
 	unsigned char		 pkt[PG_STARTUP_MAX_LEN];
 	unsigned char		 msg[PG_HDR_LEN + PG_AUTH_MAX_BODY];
@@ -280,16 +283,41 @@ pg_cancel(struct pg *pg)
 	return r;
 }
 
+/*
+ * With poolMode session the DIAL carries the session's key, and the monitor
+ * may answer with an idle backend of the service and key instead of a new
+ * one ("session" in the parameters): it is checked here before anything
+ * else, and a backend that fails the check is closed for a new dial (the
+ * monitor's fallback, which never gives a reused one again).
+ */
 static int
 backend_dial(struct pg *pg)
 {
-	char	 err[PG_ERRLEN];
-	int	 r;
+	struct pgr	*p = pg->reuse;
+	const char	*blob;
+	char		 err[PG_ERRLEN];
+	size_t		 bloblen;
+	int		 r, tries;
 
-	if ((r = wchan_dial(pg->c, DIAL_SESSION, err, sizeof(err))) != 0)
-		return pg_fail(pg, r, "08006", "airlock: %s", wchan_reason(err));
-	pg->dialed = 1;
-	return 0;
+	for (tries = 0; tries < 2; tries++) {
+		if ((r = wchan_dial_key(pg->c, DIAL_SESSION, p->on ? p->key :
+		    NULL, p->keylen, err, sizeof(err))) != 0)
+			return pg_fail(pg, r, "08006", "airlock: %s",
+			    wchan_reason(err));
+		pg->dialed = 1;
+		if ((blob = kv_get(&pg->c->params, "session", &bloblen)) ==
+		    NULL)
+			return 0;
+		if (!p->on || tries > 0)
+			break;
+		if (pgr_take(p, pg->c, blob, bloblen) == 0) {
+			pg->taken = 1;
+			return 0;
+		}
+		ep_close(&pg->c->backend);
+	}
+	return pg_fail(pg, ERR_PROTO, "08006",
+	    "airlock: internal channel error");
 }
 
 /*
@@ -730,11 +758,31 @@ backend_error(struct pg *pg, const unsigned char *body, size_t len)
 	return ERR_AUTH;
 }
 
+/* One backend message of the start-up into pg->msg. */
+static int
+backend_read(struct pg *pg, uint8_t *type, size_t *len)
+{
+	struct wconn	*c = pg->c;
+	int		 r;
+
+	r = ep_read_full(&c->backend, pg->msg, PG_HDR_LEN, c->deadline);
+	if (r != 0)
+		return backend_io_fail(pg, r);
+	r = pgp_header_parse(pg->msg, type, len, PG_AUTH_MAX_BODY);
+	if (r != 0)
+		return pg_fail(pg, r, "08P01", "airlock: invalid "
+		    "message length from the backend");
+	r = ep_read_full(&c->backend, pg->msg + PG_HDR_LEN, *len,
+	    c->deadline);
+	if (r != 0)
+		return backend_io_fail(pg, r);
+	return 0;
+}
+
 /* The backend's side of "Start-up", up to AuthenticationOk. */
 static int
 backend_auth(struct pg *pg)
 {
-	struct wconn		*c = pg->c;
 	struct pgp_fields	 f;
 	const unsigned char	*body = pg->msg + PG_HDR_LEN;
 	uint32_t		 version;
@@ -743,17 +791,8 @@ backend_auth(struct pg *pg)
 	int			 r;
 
 	for (;;) {
-		r = ep_read_full(&c->backend, pg->msg, PG_HDR_LEN, c->deadline);
-		if (r != 0)
-			return backend_io_fail(pg, r);
-		r = pgp_header_parse(pg->msg, &type, &len, PG_AUTH_MAX_BODY);
-		if (r != 0)
-			return pg_fail(pg, r, "08P01", "airlock: invalid "
-			    "message length from the backend");
-		r = ep_read_full(&c->backend, pg->msg + PG_HDR_LEN, len,
-		    c->deadline);
-		if (r != 0)
-			return backend_io_fail(pg, r);
+		if ((r = backend_read(pg, &type, &len)) != 0)
+			return r;
 
 		switch (type) {
 		case 'R':
@@ -792,6 +831,64 @@ backend_auth(struct pg *pg)
 	}
 }
 
+/*
+ * "Start-up" after AuthenticationOk, read here rather than by the relay
+ * when the backend may be reused: its ParameterStatus and BackendKeyData
+ * messages are the session's blob, which the next client of a reused
+ * backend hears in its place.  Up to ReadyForQuery, all go to the client.
+ */
+static int
+backend_login_rest(struct pg *pg)
+{
+	size_t	 len;
+	uint8_t	 type;
+	int	 r;
+
+	if (!pg->reuse->on)
+		return 0;
+	for (;;) {
+		if ((r = backend_read(pg, &type, &len)) != 0)
+			return r;
+		switch (type) {
+		case 'S':
+		case 'K':
+			pgr_blob_add(pg->reuse, pg->msg, PG_HDR_LEN + len);
+			break;
+		case 'N':
+		case 'Z':
+		case 'E':
+			break;
+		default:
+			return pg_fail(pg, ERR_PROTO, "08P01", "airlock: "
+			    "unexpected message type 0x%02x from the backend "
+			    "during start-up", type);
+		}
+		if ((r = client_forward(pg, len)) != 0)
+			return r;
+		if (type == 'Z')
+			return 0;
+		if (type == 'E')
+			return ERR_AUTH;
+	}
+}
+
+/* A reused backend: the monitor hears of it, then the client. */
+static int
+reused_ready(struct pg *pg)
+{
+	int	 r;
+
+	pg->reported = 1;
+	if ((r = wchan_authdone(pg->c, 1)) != 0 ||
+	    (r = pgr_greet(pg->reuse, pg->c)) != 0) {
+		log_warn("pg: starting the session of a reused backend: %s",
+		    err_str(r));
+		return r;
+	}
+	log_debug("pg: reusing an idle backend");
+	return 0;
+}
+
 static int
 pg_run(struct pg *pg)
 {
@@ -801,12 +898,25 @@ pg_run(struct pg *pg)
 		return r;
 	if (pg->su.kind == PGP_CANCEL)
 		return pg_cancel(pg);
-	if ((r = backend_dial(pg)) != 0 ||
-	    (r = backend_policy(pg)) != 0 ||
-	    (r = backend_tls(pg)) != 0 ||
-	    (r = backend_startup(pg)) != 0)
+	if ((pg->reuse = calloc(1, sizeof(*pg->reuse))) == NULL)
+		return pg_fail(pg, ERR_NOMEM, "08006", "airlock: out of memory");
+	if ((r = pgr_init(pg->reuse, pg->c, &pg->su)) != 0 ||
+	    (r = backend_dial(pg)) != 0)
 		return r;
-	return backend_auth(pg);
+	if (pg->taken)
+		r = reused_ready(pg);
+	else if ((r = backend_policy(pg)) == 0 &&
+	    (r = backend_tls(pg)) == 0 &&
+	    (r = backend_startup(pg)) == 0 &&
+	    (r = backend_auth(pg)) == 0)
+		r = backend_login_rest(pg);
+	/*
+	 * A session that may be reused is relayed here, to its end: the
+	 * worker's own relay knows no framing.
+	 */
+	if (r == 0 && pg->reuse->on)
+		pgr_relay(pg->reuse, pg->c);
+	return r;
 }
 
 static int
@@ -822,6 +932,7 @@ pg_handshake(struct wconn *c)
 	pg->c = c;
 	pg->state = AUTH_START;
 	r = pg_run(pg);
+	free(pg->reuse);
 	secret_wipe(pg, sizeof(*pg));
 	free(pg);
 	return r;

@@ -270,6 +270,15 @@ relay_run_watched(struct endpoint *client, struct endpoint *backend,
     int idle_timeout_ms, struct relay_stats *stats,
     const struct relay_watch *watch)
 {
+	return relay_run_both(client, backend, idle_timeout_ms, stats, watch,
+	    NULL);
+}
+
+int
+relay_run_both(struct endpoint *client, struct endpoint *backend,
+    int idle_timeout_ms, struct relay_stats *stats,
+    const struct relay_watch *watch, const struct relay_watch *bwatch)
+{
 	struct relay	*rl;
 	int		 r;
 
@@ -284,6 +293,7 @@ relay_run_watched(struct endpoint *client, struct endpoint *backend,
 	rl->c2b.from = rl->b2c.to = client;
 	rl->c2b.to = rl->b2c.from = backend;
 	rl->c2b.watch = watch;
+	rl->b2c.watch = bwatch;
 
 	r = relay_loop(rl, idle_timeout_ms);
 	if (stats != NULL) {

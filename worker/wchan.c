@@ -120,16 +120,24 @@ wchan_ask_strings(struct wconn *c, uint32_t type, const void *v, size_t vlen,
 int
 wchan_dial(struct wconn *c, int purpose, char *err, size_t errlen)
 {
+	return wchan_dial_key(c, purpose, NULL, 0, err, errlen);
+}
+
+int
+wchan_dial_key(struct wconn *c, int purpose, const void *key, size_t keylen,
+    char *err, size_t errlen)
+{
 	struct buf	*req, *reply;
 	int		 r, fd;
 
-	req = buf_new(16);
+	req = buf_new(16 + keylen);
 	reply = buf_new(MSG_MAX_PAYLOAD + 1);
 	if (req == NULL || reply == NULL) {
 		r = ERR_NOMEM;
 		goto out;
 	}
 	if ((r = buf_put_u8(req, purpose)) != 0 ||
+	    (key != NULL && (r = buf_put_string(req, key, keylen)) != 0) ||
 	    (r = wchan_request(c, MSG_DIAL, req, reply, &fd, err, errlen)) != 0)
 		goto out;
 	if (fd == -1) {
@@ -253,6 +261,22 @@ wchan_authdone(struct wconn *c, int ok)
 		return ERR_NOMEM;
 	if ((r = buf_put_u8(b, ok ? 1 : 0)) == 0)
 		r = notify(c, MSG_AUTHDONE, b);
+	buf_free(b);
+	return r;
+}
+
+int
+wchan_backend_return(struct wconn *c, const void *key, size_t keylen,
+    const void *blob, size_t bloblen)
+{
+	struct buf	*b;
+	int		 r;
+
+	if ((b = buf_new(keylen + bloblen + 16)) == NULL)
+		return ERR_NOMEM;
+	if ((r = buf_put_string(b, key, keylen)) == 0 &&
+	    (r = buf_put_string(b, blob, bloblen)) == 0)
+		r = msg_send(c->chan, MSG_BACKEND_RETURN, b, c->backend.fd);
 	buf_free(b);
 	return r;
 }

@@ -86,6 +86,12 @@ int		 wchan_ask_strings(struct wconn *, uint32_t type, const void *v,
 		    size_t vlen, const void *v2, size_t v2len,
 		    struct buf *answer, char *err, size_t);
 int		 wchan_dial(struct wconn *, int purpose, char *err, size_t);
+/* DIAL with a backend reuse key (msg.h); key NULL: none. */
+int		 wchan_dial_key(struct wconn *, int purpose, const void *key,
+		    size_t keylen, char *err, size_t);
+/* Give the backend socket back, reset and idle (MSG_BACKEND_RETURN). */
+int		 wchan_backend_return(struct wconn *, const void *key,
+		    size_t keylen, const void *blob, size_t bloblen);
 /*
  * The reasons of wchan_* and tls_* are fit for the client and start with
  * "airlock: ": the text without it, for a message that says it once.

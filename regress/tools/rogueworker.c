@@ -1466,6 +1466,237 @@ play_ssh_agent_junk(struct rogue_ctx *c)
 	close(fd);
 }
 
+/*
+ * Backend reuse (poolMode session, regress/t/pg-reuse-rogue.sh): a rogue
+ * that gives back what is not its backend, or not when it may, or asks for
+ * a proof with a backend that was authenticated for someone else.
+ */
+#define REUSE_KEY	"rogue-key"
+
+/*
+ * DIAL with a key; the backend's descriptor (kept, -1 on failure) and
+ * whether it is a reused one (a "session" parameter).
+ */
+static int
+reuse_dial(struct rogue_ctx *c, size_t keylen, int violation, int *reused)
+{
+	struct kvlist	 params;
+	struct buf	*b;
+	unsigned char	*key;
+	uint32_t	 type;
+	int		 fd = -1, r;
+
+	*reused = 0;
+	if ((key = calloc(1, keylen)) == NULL ||
+	    (b = buf_new(MSG_MAX_PAYLOAD)) == NULL)
+		_exit(2);
+	memcpy(key, REUSE_KEY, keylen < strlen(REUSE_KEY) ? keylen :
+	    strlen(REUSE_KEY));
+	if (buf_put_u8(b, DIAL_SESSION) != 0 ||
+	    buf_put_string(b, key, keylen) != 0)
+		_exit(2);
+	send_msg(c, MSG_DIAL, b, -1, "DIAL with a key", violation);
+	buf_free(b);
+	free(key);
+	if (violation) {
+		listen_after(c);
+		return -1;
+	}
+	r = msg_recv_timeout(c->chan, REPLY_MS, &type, c->in, &fd);
+	if (r != 0 || type != MSG_DIALED || fd == -1) {
+		report(c, "no DIALED with fd");
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	kv_init(&params);
+	if (kv_get_list(c->in, &params) == 0 &&
+	    kv_get(&params, "session", NULL) != NULL)
+		*reused = 1;
+	kv_clear(&params);
+	report(c, "received DIALED with fd%s", *reused ? " and session" : "");
+	return fd;
+}
+
+static void
+reuse_return(struct rogue_ctx *c, int fd, const char *key, size_t bloblen,
+    const char *what, int violation)
+{
+	struct buf	*b;
+	unsigned char	*blob;
+
+	if ((blob = calloc(1, bloblen + 1)) == NULL ||
+	    (b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_string(b, key, strlen(key)) != 0 ||
+	    buf_put_string(b, blob, bloblen) != 0)
+		_exit(2);
+	send_msg(c, MSG_BACKEND_RETURN, b, fd, what, violation);
+	buf_free(b);
+	free(blob);
+}
+
+/* Dialed with the key and authenticated as far as the monitor can tell. */
+static int
+reuse_authenticated(struct rogue_ctx *c)
+{
+	int	 fd, reused;
+
+	if ((fd = reuse_dial(c, strlen(REUSE_KEY), 0, &reused)) == -1)
+		return -1;
+	authdone(c, 1, 0);
+	return fd;
+}
+
+/* The honest case: its own backend, once, after AUTHDONE: kept. */
+static void
+play_reuse_ok(struct rogue_ctx *c)
+{
+	int	 fd;
+
+	if ((fd = reuse_authenticated(c)) == -1)
+		return;
+	reuse_return(c, fd, REUSE_KEY, 16, "BACKEND_RETURN", 0);
+	close(fd);
+	listen_after(c);
+}
+
+static void
+play_reuse_client_fd(struct rogue_ctx *c)
+{
+	int	 fd;
+
+	if ((fd = reuse_authenticated(c)) == -1)
+		return;
+	reuse_return(c, c->client, REUSE_KEY, 16, "BACKEND_RETURN of the "
+	    "client", 1);
+	listen_after(c);
+	close(fd);
+}
+
+static void
+play_reuse_other_fd(struct rogue_ctx *c)
+{
+	int	 fd, other;
+
+	if ((fd = reuse_authenticated(c)) == -1)
+		return;
+	if ((other = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		_exit(2);
+	reuse_return(c, other, REUSE_KEY, 16, "BACKEND_RETURN of another "
+	    "socket", 1);
+	listen_after(c);
+	close(other);
+	close(fd);
+}
+
+static void
+play_reuse_twice(struct rogue_ctx *c)
+{
+	int	 fd;
+
+	if ((fd = reuse_authenticated(c)) == -1)
+		return;
+	reuse_return(c, fd, REUSE_KEY, 16, "BACKEND_RETURN", 0);
+	reuse_return(c, fd, REUSE_KEY, 16, "BACKEND_RETURN again", 1);
+	listen_after(c);
+	close(fd);
+}
+
+static void
+play_reuse_before_auth(struct rogue_ctx *c)
+{
+	int	 fd, reused;
+
+	if ((fd = reuse_dial(c, strlen(REUSE_KEY), 0, &reused)) == -1)
+		return;
+	reuse_return(c, fd, REUSE_KEY, 16, "BACKEND_RETURN before AUTHDONE",
+	    1);
+	listen_after(c);
+	close(fd);
+}
+
+/* A service without poolMode: dialed without a key, as ours would. */
+static void
+play_reuse_no_pool(struct rogue_ctx *c)
+{
+	struct buf	*b;
+	uint32_t	 type;
+	int		 fd = -1, r;
+
+	if ((b = buf_new(16)) == NULL || buf_put_u8(b, DIAL_SESSION) != 0)
+		_exit(2);
+	send_msg(c, MSG_DIAL, b, -1, "DIAL", 0);
+	buf_free(b);
+	r = msg_recv_timeout(c->chan, REPLY_MS, &type, c->in, &fd);
+	if (r != 0 || type != MSG_DIALED || fd == -1) {
+		report(c, "no DIALED with fd");
+		return;
+	}
+	report(c, "received DIALED with fd");
+	authdone(c, 1, 0);
+	reuse_return(c, fd, REUSE_KEY, 16, "BACKEND_RETURN without poolMode",
+	    1);
+	listen_after(c);
+	close(fd);
+}
+
+static void
+play_reuse_big_key(struct rogue_ctx *c)
+{
+	int	 reused;
+
+	(void)reuse_dial(c, BACKPOOL_KEY_MAX + 1, 1, &reused);
+}
+
+static void
+play_reuse_big_blob(struct rogue_ctx *c)
+{
+	int	 fd;
+
+	if ((fd = reuse_authenticated(c)) == -1)
+		return;
+	reuse_return(c, fd, REUSE_KEY, BACKPOOL_BLOB_MAX + 1,
+	    "BACKEND_RETURN with an oversized session", 1);
+	listen_after(c);
+	close(fd);
+}
+
+static void
+play_reuse_other_key(struct rogue_ctx *c)
+{
+	int	 fd;
+
+	if ((fd = reuse_authenticated(c)) == -1)
+		return;
+	reuse_return(c, fd, "another-key", 16, "BACKEND_RETURN under another "
+	    "key", 1);
+	listen_after(c);
+	close(fd);
+}
+
+/*
+ * The first connection gives its backend back; the second, given it, asks
+ * for the password (and would for a proof) as if it had to log in.
+ */
+static void
+play_reuse_proof(struct rogue_ctx *c)
+{
+	int	 fd, reused;
+
+	if ((fd = reuse_dial(c, strlen(REUSE_KEY), 0, &reused)) == -1)
+		return;
+	if (!reused) {
+		authdone(c, 1, 0);
+		reuse_return(c, fd, REUSE_KEY, 16, "BACKEND_RETURN", 0);
+		close(fd);
+		listen_after(c);
+		return;
+	}
+	credential(c, "password", 1);
+	listen_after(c);
+	close(fd);
+}
+
 static const struct rogue rogues[] = {
 	{ "rogue-after-authdone",	play_after_authdone },
 	{ "rogue-other-cred",		play_other_cred },
@@ -1536,6 +1767,16 @@ static const struct rogue rogues[] = {
 	{ "rogue-ssh-agent-assigned",	play_ssh_agent_assigned },
 	{ "rogue-ssh-hostkey-twice",	play_ssh_hostkey_twice },
 	{ "rogue-ssh-agent-junk",	play_ssh_agent_junk },
+	{ "rogue-reuse-ok",		play_reuse_ok },
+	{ "rogue-reuse-client-fd",	play_reuse_client_fd },
+	{ "rogue-reuse-other-fd",	play_reuse_other_fd },
+	{ "rogue-reuse-twice",		play_reuse_twice },
+	{ "rogue-reuse-before-auth",	play_reuse_before_auth },
+	{ "rogue-reuse-no-pool",	play_reuse_no_pool },
+	{ "rogue-reuse-big-key",	play_reuse_big_key },
+	{ "rogue-reuse-big-blob",	play_reuse_big_blob },
+	{ "rogue-reuse-other-key",	play_reuse_other_key },
+	{ "rogue-reuse-proof",		play_reuse_proof },
 };
 
 /*

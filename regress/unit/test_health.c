@@ -49,6 +49,8 @@ sample_figures(struct figures *f, const char *name)
 	s->killed_sandbox = 1;
 	s->http_routed = 11;
 	s->http_refused = 5;
+	s->backend_reused = 13;
+	s->backend_idle = 2;
 	fig_hist_observe(&s->handshake, 3000);		/* 0.005 */
 	fig_hist_observe(&s->handshake, 20000);		/* 0.025 */
 	fig_hist_observe(&s->handshake, 20000);
@@ -117,6 +119,8 @@ TEST(health_figures_roundtrip)
 	CHECK_INT(g.services[0].killed_sandbox, 1);
 	CHECK_INT(g.services[0].http_routed, 11);
 	CHECK_INT(g.services[0].http_refused, 5);
+	CHECK_INT(g.services[0].backend_reused, 13);
+	CHECK_INT(g.services[0].backend_idle, 2);
 	CHECK(memcmp(&g.services[0].handshake, &f.services[0].handshake,
 	    sizeof(struct fig_hist)) == 0);
 	CHECK_STR(g.services[1].name, "gone");
@@ -308,6 +312,10 @@ TEST(health_prom_metrics)
 	    "outcome=\"routed\"} 11");
 	HAS("airlock_http_requests_total{service=\"we\\\"ird\\\\db\\n\","
 	    "outcome=\"refused\"} 5");
+	HAS("# TYPE airlock_backend_reuse_total counter");
+	HAS("airlock_backend_reuse_total{service=\"we\\\"ird\\\\db\\n\"} 13");
+	HAS("# TYPE airlock_backend_idle gauge");
+	HAS("airlock_backend_idle{service=\"we\\\"ird\\\\db\\n\"} 2");
 	/* Cumulative buckets, +Inf equal to the count. */
 	HAS("# TYPE airlock_handshake_duration_seconds histogram");
 	HAS("airlock_handshake_duration_seconds_bucket{service=\"we\\\"ird\\\\db"

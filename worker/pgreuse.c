@@ -1,0 +1,400 @@
+/*
+ * Backend reuse, the PostgreSQL worker's half (pgreuse.h), in the manner
+ * of PgBouncer's session pooling (pool_mode=session, server_reset_query):
+ * a client that leaves with Terminate while its session is idle has the
+ * session reset and the backend given back to the monitor; the next
+ * client of the same service and startup parameters gets it, once the
+ * worker that takes it has seen the reset answered exactly.  Neither the
+ * returning worker nor the monitor is trusted by the taker: it parses the
+ * session blob as it would a backend's bytes and checks the session
+ * itself.  Only the framing of the relayed messages is followed (type and
+ * length, "Message Formats"), never their payloads.
+ */
+#include <ctype.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "errors.h"
+#include "log.h"
+#include "msg.h"
+#include "endpoint.h"
+#include "pgproto.h"
+#include "pgreuse.h"
+#include "worker.h"
+
+/* The reset and its answer: a wait on the network, so it has a deadline. */
+#define PGR_RESET_MS	5000
+/* The most bytes of answer to a reset that a client may have left. */
+#define PGR_ANSWER_MAX	(64 * 1024)
+
+static uint32_t
+be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/* A message's header is complete: what it means for the session. */
+static void
+frames_header(struct pgr_frames *f)
+{
+	uint32_t	 len = be32(f->hdr + 1);
+
+	if (len < 4) {
+		f->broken = 1;
+		return;
+	}
+	f->body = len - 4;
+	if (f->client) {
+		switch (f->hdr[0]) {
+		case 'Q':
+		case 'F':
+			f->requests++;
+			break;
+		case 'S':
+			f->requests++;
+			f->unsynced = 0;
+			break;
+		case 'P': case 'B': case 'E': case 'D': case 'C': case 'H':
+			f->unsynced = 1;
+			break;
+		}
+	} else if (f->hdr[0] == 'Z') {
+		f->ready++;
+		f->zfirst = f->body > 0;
+		f->status = 0;
+	}
+}
+
+/*
+ * The relay's look at each direction's bytes: everything passes, but the
+ * client's Terminate ('X' at a message's start), which stops the relay.
+ */
+size_t
+pgr_frames_look(void *arg, const unsigned char *p, size_t n, int *stop)
+{
+	struct pgr_frames	*f = arg;
+	size_t		 i = 0, k;
+
+	while (i < n && !f->broken) {
+		if (f->body > 0) {
+			if (f->zfirst) {
+				f->status = p[i];
+				f->zfirst = 0;
+			}
+			k = n - i < f->body ? n - i : (size_t)f->body;
+			i += k;
+			f->body -= k;
+			continue;
+		}
+		if (f->hdrgot == 0 && f->client && p[i] == 'X') {
+			*stop = 1;
+			return i;
+		}
+		f->hdr[f->hdrgot++] = p[i++];
+		if (f->hdrgot == PG_HDR_LEN) {
+			f->hdrgot = 0;
+			frames_header(f);
+		}
+	}
+	return n;
+}
+
+/*
+ * A command tag as PostgreSQL writes it for the reset statement (its
+ * CommandComplete): DISCARD and DEALLOCATE name their object ("DISCARD
+ * ALL"), other statements their first word ("RESET").  A query whose tag
+ * is otherwise never matches, and so no backend of it is reused.
+ */
+void
+pgr_reset_tag(const char *q, char *tag, size_t len)
+{
+	size_t	 n = 0;
+	int	 words = 1, space = 0;
+
+	while (isspace((unsigned char)*q))
+		q++;
+	if (strncasecmp(q, "DISCARD", 7) == 0 ||
+	    strncasecmp(q, "DEALLOCATE", 10) == 0)
+		words = 2;
+	for (; *q != '\0' && n + 1 < len; q++) {
+		if (isspace((unsigned char)*q)) {
+			space = 1;
+			continue;
+		}
+		if (space && --words == 0)
+			break;
+		if (space)
+			tag[n++] = ' ';
+		space = 0;
+		if (n + 1 < len)
+			tag[n++] = toupper((unsigned char)*q);
+	}
+	tag[n] = '\0';
+}
+
+static int
+param_cmp(const void *a, const void *b)
+{
+	const struct pgp_param	*x = a, *y = b;
+
+	return strcmp(x->key, y->key);
+}
+
+/*
+ * The key: the protocol version and the client's parameters but its user
+ * (the service's credentials name the user), sorted, as key NUL value NUL.
+ * The credentials' startup parameters are the service's, the same for
+ * every key of it.
+ */
+static int
+make_key(struct pgr *p, const struct pgp_startup *su)
+{
+	struct pgp_param	 v[PG_MAX_PARAMS];
+	struct buf		*b;
+	size_t			 i, n = 0;
+	int			 r;
+
+	for (i = 0; i < su->nparams && i < PG_MAX_PARAMS; i++)
+		if (strcmp(su->params[i].key, "user") != 0)
+			v[n++] = su->params[i];
+	qsort(v, n, sizeof(v[0]), param_cmp);
+	if ((b = buf_new(sizeof(p->key))) == NULL)
+		return ERR_NOMEM;
+	r = buf_put_u32(b, su->code);
+	for (i = 0; r == 0 && i < n; i++)
+		if ((r = buf_put(b, v[i].key, v[i].keylen + 1)) == 0)
+			r = buf_put(b, v[i].val, v[i].vallen + 1);
+	if (r == 0) {
+		memcpy(p->key, buf_ptr(b), buf_len(b));
+		p->keylen = buf_len(b);
+	}
+	buf_free(b);
+	return r;
+}
+
+int
+pgr_init(struct pgr *p, const struct wconn *c, const struct pgp_startup *su)
+{
+	const char	*v;
+
+	memset(p, 0, sizeof(*p));
+	if ((v = kv_get(&c->opts, "poolMode", NULL)) == NULL ||
+	    strcmp(v, "session") != 0)
+		return 0;
+	if ((v = kv_get(&c->opts, "serverResetQuery", NULL)) == NULL)
+		v = "DISCARD ALL";
+	if (strlen(v) > PGR_RESET_MAX || strchr(v, ';') != NULL)
+		return 0;
+	memcpy(p->reset, v, strlen(v) + 1);
+	pgr_reset_tag(p->reset, p->tag, sizeof(p->tag));
+	if (make_key(p, su) != 0)
+		return 0;
+	p->on = 1;
+	return 0;
+}
+
+void
+pgr_blob_add(struct pgr *p, const unsigned char *m, size_t len)
+{
+	if (p->overflow || len > sizeof(p->blob) - p->bloblen) {
+		p->overflow = 1;
+		return;
+	}
+	memcpy(p->blob + p->bloblen, m, len);
+	p->bloblen += len;
+}
+
+/* One backend message into m (header and body), within max bytes. */
+static int
+read_msg(struct endpoint *ep, unsigned char *m, size_t max, uint8_t *type,
+    size_t *len, uint64_t deadline)
+{
+	int	 r;
+
+	if ((r = ep_read_full(ep, m, PG_HDR_LEN, deadline)) != 0 ||
+	    (r = pgp_header_parse(m, type, len, max - PG_HDR_LEN)) != 0)
+		return r;
+	return ep_read_full(ep, m + PG_HDR_LEN, *len, deadline);
+}
+
+static int
+is_tag(const struct pgr *p, const unsigned char *body, size_t len)
+{
+	return len == strlen(p->tag) + 1 && body[len - 1] == '\0' &&
+	    memcmp(body, p->tag, len - 1) == 0;
+}
+
+/*
+ * Send the reset query and read its answer.  strict (a taken backend):
+ * exactly CommandComplete with the tag, ReadyForQuery idle, and nothing
+ * after.  Otherwise (the session being given back) what the session says
+ * on the way (ParameterStatus of reset settings, notices, notifications)
+ * may come too, but no ErrorResponse.  0: the session is reset and idle.
+ */
+static int
+reset_session(const struct pgr *p, struct endpoint *be, int strict)
+{
+	unsigned char	 m[PG_HDR_LEN + PG_AUTH_MAX_BODY];
+	struct pollfd	 pfd;
+	struct buf	*q;
+	uint64_t	 deadline = deadline_in(PGR_RESET_MS);
+	size_t		 len, total = 0;
+	uint8_t		 type;
+	int		 r, tagged = 0;
+
+	if ((q = buf_new(PGR_RESET_MAX + 16)) == NULL)
+		return ERR_NOMEM;
+	/* "Query": 'Q', int32 length, the string. */
+	if ((r = buf_put_u8(q, 'Q')) == 0 &&
+	    (r = buf_put_u32(q, 4 + strlen(p->reset) + 1)) == 0 &&
+	    (r = buf_put(q, p->reset, strlen(p->reset) + 1)) == 0)
+		r = ep_write_full(be, buf_ptr(q), buf_len(q), deadline);
+	buf_free(q);
+	while (r == 0) {
+		if ((r = read_msg(be, m, sizeof(m), &type, &len,
+		    deadline)) != 0)
+			break;
+		if ((total += PG_HDR_LEN + len) > PGR_ANSWER_MAX)
+			return ERR_TOOBIG;
+		if (type == 'C' && !tagged && is_tag(p, m + PG_HDR_LEN, len))
+			tagged = 1;
+		else if (type == 'Z')
+			break;
+		else if (strict || (type != 'S' && type != 'N' &&
+		    type != 'A'))
+			return ERR_PROTO;
+	}
+	if (r != 0)
+		return r;
+	if (!tagged || len != 1 || m[PG_HDR_LEN] != 'I')
+		return ERR_PROTO;
+	if (!strict)
+		return 0;
+	/* Stale answers left in the socket would be the next client's. */
+	pfd.fd = be->fd;
+	pfd.events = POLLIN;
+	if (ep_has_pending(be) > 0 || poll(&pfd, 1, 0) != 0)
+		return ERR_PROTO;
+	return 0;
+}
+
+/*
+ * The blob of another worker's making, as a backend's bytes: whole
+ * ParameterStatus and BackendKeyData messages, one BackendKeyData.
+ */
+int
+pgr_blob_check(const unsigned char *b, size_t len)
+{
+	size_t	 off = 0, body;
+	uint8_t	 type;
+	int	 keys = 0;
+
+	while (off < len) {
+		if (len - off < PG_HDR_LEN ||
+		    pgp_header_parse(b + off, &type, &body,
+		    len - off - PG_HDR_LEN) != 0)
+			return ERR_FORMAT;
+		if (type == 'K')
+			keys++;
+		else if (type != 'S')
+			return ERR_FORMAT;
+		off += PG_HDR_LEN + body;
+	}
+	return keys == 1 ? 0 : ERR_FORMAT;
+}
+
+int
+pgr_take(struct pgr *p, struct wconn *c, const void *blob, size_t bloblen)
+{
+	int	 r;
+
+	if (bloblen > sizeof(p->blob) || pgr_blob_check(blob, bloblen) != 0) {
+		log_warn("pg: the session of a reused backend is malformed");
+		return ERR_FORMAT;
+	}
+	if ((r = reset_session(p, &c->backend, 1)) != 0) {
+		log_info("pg: a reused backend failed its reset check (%s); "
+		    "dialing a new one", err_str(r));
+		return r;
+	}
+	memcpy(p->blob, blob, bloblen);
+	p->bloblen = bloblen;
+	return 0;
+}
+
+int
+pgr_greet(const struct pgr *p, struct wconn *c)
+{
+	static const unsigned char ready[] = { 'Z', 0, 0, 0, 5, 'I' };
+	struct buf	*b;
+	int		 r;
+
+	/* "Start-up": what the backend said after AuthenticationOk. */
+	if ((b = buf_new(16 + p->bloblen + sizeof(ready))) == NULL)
+		return ERR_NOMEM;
+	if ((r = pgp_put_auth_ok(b)) == 0 && (r = buf_put(b, p->blob,
+	    p->bloblen)) == 0 && (r = buf_put(b, ready, sizeof(ready))) == 0)
+		r = ep_write_full(&c->client, buf_ptr(b), buf_len(b),
+		    c->deadline);
+	buf_free(b);
+	return r;
+}
+
+int
+pgr_frames_idle(const struct pgr_frames *fc, const struct pgr_frames *fb)
+{
+	return !fc->broken && !fb->broken && fb->hdrgot == 0 &&
+	    fb->body == 0 && !fc->unsynced && fc->requests == fb->ready &&
+	    (fb->ready == 0 || fb->status == 'I');
+}
+
+/* Hand the backend back if the session is idle and resets cleanly. */
+static void
+give_back(struct pgr *p, struct wconn *c, const struct pgr_frames *fc,
+    const struct pgr_frames *fb)
+{
+	int	 r;
+
+	if (!pgr_frames_idle(fc, fb)) {
+		log_debug("pg: the client left a session that is not idle: "
+		    "not reused");
+		return;
+	}
+	if (p->overflow || (r = reset_session(p, &c->backend, 0)) != 0) {
+		log_debug("pg: the session did not reset cleanly: not reused");
+		return;
+	}
+	if ((r = wchan_backend_return(c, p->key, p->keylen, p->blob,
+	    p->bloblen)) != 0)
+		log_warn("pg: giving the backend back: %s", err_str(r));
+	else
+		log_debug("pg: backend given back for reuse");
+}
+
+void
+pgr_relay(struct pgr *p, struct wconn *c)
+{
+	struct relay_stats	 st;
+	struct pgr_frames		 fc, fb;
+	struct relay_watch	 wc, wb;
+	int			 r;
+
+	memset(&fc, 0, sizeof(fc));
+	memset(&fb, 0, sizeof(fb));
+	fc.client = 1;
+	wc.look = wb.look = pgr_frames_look;
+	wc.arg = &fc;
+	wb.arg = &fb;
+	r = relay_run_both(&c->client, &c->backend, c->idle_timeout_ms, &st,
+	    &wc, &wb);
+	if (r == ERR_TIMEOUT)
+		log_info("idle for %d ms; closing", c->idle_timeout_ms);
+	if (r == RELAY_WATCH_STOP)
+		give_back(p, c, &fc, &fb);
+	(void)wchan_stats(c, &st);
+	ep_close(&c->client);
+	ep_close(&c->backend);
+}

@@ -13,7 +13,12 @@
  *
  *   MSG_ASSIGN		M->W, fd = client socket
  *			string service, string connector, u64 connection id,
- *			kv options (the service's non-secret settings)
+ *			u32 handshake timeout in ms (1 to ASSIGN_HANDSHAKE_MAX),
+ *			u32 idle timeout in ms (0 none, to ASSIGN_IDLE_MAX),
+ *			u8 log level (LOG_LVL_*), kv options (the service's
+ *			non-secret settings).  The settings that a reload may
+ *			change ride here, not in argv: a worker of the pool
+ *			was started before them.
  *   MSG_DIAL		W->M  u8 purpose (DIAL_SESSION or DIAL_CANCEL)
  *   MSG_DIALED		M->W, fd = backend socket
  *			kv params: the non-secret credentials of the service,
@@ -81,6 +86,10 @@ enum dial_purpose {
 	DIAL_SESSION = 1,	/* the connection that will be authenticated */
 	DIAL_CANCEL = 2,	/* a connection for one CancelRequest only */
 };
+
+/* MSG_ASSIGN's bounds: handshakeTimeout's and idleTimeout's (confkeys.c). */
+#define ASSIGN_HANDSHAKE_MAX	3600000		/* an hour */
+#define ASSIGN_IDLE_MAX		86400000	/* a day */
 
 /* The fd number at which the worker finds its channel after exec. */
 #define WORKER_CHANNEL_FD	3

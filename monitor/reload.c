@@ -205,6 +205,8 @@ reload_config(const char *why)
 	log_set_output(nc->log_format, nc->log_target, nc->syslog_facility);
 	/* maxWorkers may have risen above what had stopped us. */
 	listeners_worker_gone();
+	/* Idle workers started with the old arguments, or now of no use. */
+	pool_reload();
 	reload_watch(nc);
 	log_info("reloaded %s: %zu service(s); %d added, %d removed, "
 	    "%d changed", nc->path, nc->nservices, added, removed, changed);

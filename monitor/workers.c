@@ -471,8 +471,8 @@ spawn(const struct service *svc, const struct mon_connector *mc,
 	 * Either reads it, and so the client fd, only once sandboxed.
 	 */
 	r = send_assignment(w, client_fd);
-	wlog_debug(w, "worker %ld %s", (long)w->pid, pooled ?
-	    "taken from the pool" : "started");
+	wlog_debug(w, "worker %ld started%s", (long)w->pid, pooled ?
+	    " (from the pool)" : "");
 	return r;
 
  killit:

@@ -101,6 +101,7 @@ static size_t		 ndeaths;
 static uint64_t		 hits, misses, spawned, died;
 
 static void	 note_death(void);
+static void	 schedule(void);
 
 static const char *const kind_names[POOL_KINDS] = {
 	"main-notls", "main", "ssh-notls", "ssh",
@@ -170,6 +171,7 @@ idle_kill(struct idle *i, const char *fmt, ...)
 	idle_free(i);
 	/* One that must be killed unassigned is as broken as one that died. */
 	note_death();
+	schedule();
 }
 
 static void

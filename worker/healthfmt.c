@@ -261,6 +261,22 @@ globals(struct buf *b, const struct figures *f)
 static int
 pool_metrics(struct buf *b, const struct figures *f)
 {
+	const struct {
+		const char	*name;
+		const char	*help;
+		uint64_t	 v;
+	} c[] = {
+		{ "airlock_worker_pool_hits_total", "Client connections given "
+		    "an idle worker of the pool.", f->pool_hits },
+		{ "airlock_worker_pool_misses_total", "Client connections that "
+		    "found no idle worker of their kind and had one started "
+		    "for them.", f->pool_misses },
+		{ "airlock_worker_pool_spawned_total", "Idle workers started by "
+		    "the pool.", f->pool_spawned },
+		{ "airlock_worker_pool_died_total", "Idle workers that ended "
+		    "before a client came (not those the pool retired).",
+		    f->pool_died },
+	};
 	size_t	 i;
 
 	if (family(b, "airlock_worker_pool_idle", "gauge", "Idle workers, "
@@ -271,25 +287,10 @@ pool_metrics(struct buf *b, const struct figures *f)
 		    f->pool_kinds[i].name, NULL, NULL) != 0 ||
 		    put_fmt(b, "%u\n", f->pool_kinds[i].idle) != 0)
 			return ERR_TOOBIG;
-	if (family(b, "airlock_worker_pool_hits_total", "counter", "Client "
-	    "connections given an idle worker of the pool.") != 0 ||
-	    sample(b, "airlock_worker_pool_hits_total", NULL, NULL, NULL,
-	    f->pool_hits) != 0 ||
-	    family(b, "airlock_worker_pool_misses_total", "counter", "Client "
-	    "connections that found no idle worker of their kind and had one "
-	    "started for them.") != 0 ||
-	    sample(b, "airlock_worker_pool_misses_total", NULL, NULL, NULL,
-	    f->pool_misses) != 0 ||
-	    family(b, "airlock_worker_pool_spawned_total", "counter", "Idle "
-	    "workers started by the pool.") != 0 ||
-	    sample(b, "airlock_worker_pool_spawned_total", NULL, NULL, NULL,
-	    f->pool_spawned) != 0 ||
-	    family(b, "airlock_worker_pool_died_total", "counter", "Idle "
-	    "workers that ended before a client came (not those the pool "
-	    "retired).") != 0 ||
-	    sample(b, "airlock_worker_pool_died_total", NULL, NULL, NULL,
-	    f->pool_died) != 0)
-		return ERR_TOOBIG;
+	for (i = 0; i < nitems(c); i++)
+		if (family(b, c[i].name, "counter", c[i].help) != 0 ||
+		    sample(b, c[i].name, NULL, NULL, NULL, c[i].v) != 0)
+			return ERR_TOOBIG;
 	return 0;
 }
 

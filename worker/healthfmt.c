@@ -215,8 +215,10 @@ globals(struct buf *b, const struct figures *f)
 		    offsetof(struct figures, ready), 1 },
 		{ "airlock_draining", "1 after SIGTERM, while connections "
 		    "finish.", offsetof(struct figures, draining), 1 },
-		{ "airlock_workers", "Worker processes, health workers "
-		    "included.", offsetof(struct figures, workers), 4 },
+		{ "airlock_workers", "Workers of connections, health workers "
+		    "included (the pool's idle ones are "
+		    "airlock_worker_pool_idle).", offsetof(struct figures,
+		    workers), 4 },
 		{ "airlock_workers_max", "maxWorkers.",
 		    offsetof(struct figures, max_workers), 4 },
 		{ "airlock_health_workers", "Workers serving the health "

@@ -78,6 +78,7 @@ struct idle {
 	struct worker_kind kind;
 	char		*args;		/* worker_exec_args at its start */
 	int		 gone;		/* its channel ended: it exits */
+	int		 killed;	/* by us; freed when reaped */
 	uint64_t	 spawned_at;
 	struct budget	 log_budget;
 };
@@ -157,36 +158,48 @@ idle_free(struct idle *i)
 	free(i);
 }
 
+static void
+idle_close(struct idle *i)
+{
+	i->gone = 1;
+	if (i->ev_chan != NULL)
+		event_del(i->ev_chan);
+	close(i->p.chan);
+	i->p.chan = -1;
+}
+
+/*
+ * Kill it, with one line that says why.  It stays in the list, gone, until
+ * it is reaped: the caller may be reading its channel or its stderr.
+ */
 static void __attribute__((format(printf, 2, 3)))
 idle_kill(struct idle *i, const char *fmt, ...)
 {
 	char	 reason[256];
 	va_list	 ap;
 
+	if (i->killed)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 	log_warn("worker pool: idle worker %ld killed: %s", (long)i->p.pid,
 	    reason);
-	idle_free(i);
+	i->killed = 1;
+	if (i->p.pid != -1)
+		kill(i->p.pid, SIGKILL);
+	if (!i->gone)
+		idle_close(i);
+	wstderr_close(i->p.err);
 	/* One that must be killed unassigned is as broken as one that died. */
 	note_death();
 	schedule();
 }
 
-static void
-idle_close(struct idle *i)
-{
-	i->gone = 1;
-	event_del(i->ev_chan);
-	close(i->p.chan);
-	i->p.chan = -1;
-}
-
 /*
  * What an idle worker sent: its log lines are logged (within budget_log);
- * anything else kills it.  0: it is still there (maybe gone: its channel
- * ended), else it has been killed and freed.
+ * anything else kills it.  0: it may still be taken (unless gone: its
+ * channel ended), else it has been killed.
  */
 static int
 idle_read(struct idle *i)
@@ -541,18 +554,18 @@ pool_reaped(pid_t pid, int status)
 	/* Its pid is no longer ours: nothing to kill any more. */
 	i->p.pid = -1;
 	wstderr_drain(i->p.err);
-	if (i->gone && WIFEXITED(status) && WEXITSTATUS(status) ==
-	    WORKER_EXIT_OK)
-		log_info("worker pool: idle worker %ld exited", (long)pid);
-	else if (WIFSIGNALED(status))
-		log_warn("worker pool: idle worker %ld died of signal %d",
-		    (long)pid, WTERMSIG(status));
-	else
-		log_warn("worker pool: idle worker %ld exited with status %d",
-		    (long)pid, WEXITSTATUS(status));
-	died++;
+	/* Killed: said and counted then. */
+	if (!i->killed) {
+		if (WIFSIGNALED(status))
+			log_warn("worker pool: idle worker %ld died of signal "
+			    "%d", (long)pid, WTERMSIG(status));
+		else
+			log_warn("worker pool: idle worker %ld exited with "
+			    "status %d", (long)pid, WEXITSTATUS(status));
+		died++;
+		note_death();
+	}
 	idle_free(i);
-	note_death();
 	schedule();
 }
 

@@ -14,8 +14,9 @@
 #	(g) workerPoolMinIdle 0: no idle worker process at all, clients served;
 #	(h) a worker executable that dies at start does not make airlockd
 #	    spin: the starts over a few seconds are few (back-off);
-#	(i) an idle worker that sends a request before its assignment is
-#	    killed (regress/tools/rogueworker), and the pool starts afresh.
+#	(i) an idle worker that sends a request before its assignment, or
+#	    floods its stderr, is killed (regress/tools/rogueworker), and the
+#	    pool starts afresh.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
 . "$TOP/regress/residency.sh"
@@ -265,9 +266,13 @@ grep -q "rogueworker: not killed" "$T/rogue.log" &&
     fail "(i) a rogue idle worker lived on"
 wait_for_log "starting none for" 10 "$T/rogue.log" ||
     fail "(i) the pool did not back off from idle workers it had to kill"
+echo stderr >"$T/empty.rogue-pool"
+wait_for_log "idle worker [0-9]+ killed: stderr budget exceeded" 20 \
+    "$T/rogue.log" || fail "(i) the idle worker's stderr flood went on"
+airlock_alive || fail "(i) airlockd died"
 rm -f "$T/empty.rogue-pool"
 out=$(airlock_psql "$P" "select 'honest'" 2>&1) && [ "$out" = honest ] ||
     fail "(i) psql after the rogue: $out"
-ok "(i) an idle worker's DIAL before its assignment killed it; the pool" \
-    "backed off, and clients are served"
+ok "(i) an idle worker's DIAL before its assignment killed it, so did a" \
+    "stderr flood; the pool backed off, and clients are served"
 exit 0

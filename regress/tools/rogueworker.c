@@ -12,7 +12,8 @@
  * rogue-health-WORD when the file CHROOT.rogue-health (CHROOT: the -c
  * argument) holds WORD.  An idle worker of the pool has none yet either:
  * when the file CHROOT.rogue-pool exists, it sends a DIAL at once, before
- * any assignment (which the monitor must answer with a kill).
+ * any assignment (which the monitor must answer with a kill), or floods
+ * its stderr when the file says "stderr".
  *
  * Everything it sends and receives is written, one line each, to the report
  * file named by the service's `config: rogueReport:` option (else stderr):
@@ -1614,16 +1615,30 @@ chroot_file(int argc, char *argv[], const char *suffix)
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
-/* An idle worker of the pool that asks before it is assigned. */
+/*
+ * An idle worker of the pool that asks before it is assigned, or (when the
+ * file says "stderr") floods its stderr.
+ */
 static void
 pool_rogue(int argc, char *argv[])
 {
+	static const char line[] = "flood: an idle worker's stderr\n";
 	struct buf	*b;
+	char		 word[16];
+	ssize_t		 n;
 	int		 fd;
 
 	if ((fd = chroot_file(argc, argv, "rogue-pool")) == -1)
 		return;
+	n = read(fd, word, sizeof(word) - 1);
 	close(fd);
+	word[n > 0 ? n : 0] = '\0';
+	if (strncmp(word, "stderr", 6) == 0) {
+		/* Until the monitor kills it (or closes the pipe). */
+		while (write(2, line, sizeof(line) - 1) > 0)
+			;
+		_exit(1);
+	}
 	if ((b = buf_new(16)) == NULL || buf_put_u8(b, DIAL_SESSION) != 0)
 		_exit(1);
 	fprintf(stderr, "rogueworker: sent DIAL before assignment "

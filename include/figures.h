@@ -11,6 +11,10 @@
  *   u64 start time (seconds since the epoch), string version,
  *   u8 ready, u8 draining, u32 workers, u32 maxWorkers,
  *   u32 health workers, u32 their maximum,
+ *   the pool (monitor/pool.c): u32 workerPoolMinIdle, u32 workerPoolMaxIdle,
+ *	u8 state (FIG_POOL_*), u64 hits, u64 misses, u64 spawned, u64 died,
+ *	u32 k (at most FIG_POOL_KINDS_MAX), then k times: string kind,
+ *	u32 idle, u32 target;
  *   u32 p (at most FIG_PROVIDERS_MAX), then p times: string provider,
  *	FIG_NOUTCOMES x u64 look-ups by outcome;
  *   u32 services omitted, u32 n, then n times:
@@ -115,12 +119,33 @@ struct fig_service {
 	struct fig_hist	 handshake, provider;
 };
 
+/* The pool's state: off (MinIdle 0, draining), refilling, paused. */
+enum fig_pool_state {
+	FIG_POOL_OFF = 0,
+	FIG_POOL_OK,
+	FIG_POOL_BACKOFF,	/* idle workers died at start: paused */
+	FIG_POOL_NSTATES
+};
+extern const char *const fig_pool_state_names[FIG_POOL_NSTATES];
+#define FIG_POOL_KINDS_MAX	8
+#define FIG_KIND_MAX		32	/* a kind's name, as decoded */
+
+struct fig_pool_kind {
+	char		*name;		/* "main", "main-notls", "ssh", ... */
+	uint32_t	 idle, target;
+};
+
 struct figures {
 	uint64_t	 start_time;
 	char		*version;
 	uint8_t		 ready, draining;
 	uint32_t	 workers, max_workers;
 	uint32_t	 health_workers, max_health_workers;
+	uint32_t	 pool_min_idle, pool_max_idle;
+	uint8_t		 pool_state;
+	uint64_t	 pool_hits, pool_misses, pool_spawned, pool_died;
+	struct fig_pool_kind pool_kinds[FIG_POOL_KINDS_MAX];
+	size_t		 npool_kinds;
 	uint32_t	 omitted;
 	struct fig_service *services;
 	size_t		 nservices;
@@ -135,6 +160,9 @@ struct fig_service *fig_add_service(struct figures *, const char *name,
 		    const char *listen);
 /* Append a provider's counters under this name (copied). */
 struct fig_provider *fig_add_provider(struct figures *, const char *name);
+/* Append a kind of the pool (its name copied); NULL when full or no memory. */
+struct fig_pool_kind *fig_add_pool_kind(struct figures *, const char *name,
+		    uint32_t idle, uint32_t target);
 void		 fig_hist_observe(struct fig_hist *, uint64_t us);
 uint64_t	 fig_hist_count(const struct fig_hist *);
 /*

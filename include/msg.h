@@ -13,7 +13,12 @@
  *
  *   MSG_ASSIGN		M->W, fd = client socket
  *			string service, string connector, u64 connection id,
- *			kv options (the service's non-secret settings)
+ *			u32 handshake timeout in ms (1 to ASSIGN_HANDSHAKE_MAX),
+ *			u32 idle timeout in ms (0 none, to ASSIGN_IDLE_MAX),
+ *			u8 log level (LOG_LVL_*), kv options (the service's
+ *			non-secret settings).  The settings that a reload may
+ *			change ride here, not in argv: a worker of the pool
+ *			was started before them.
  *   MSG_DIAL		W->M  u8 purpose (DIAL_SESSION or DIAL_CANCEL)
  *			[string key]: only for DIAL_SESSION of a service
  *			with backend reuse (poolMode session): the startup
@@ -98,6 +103,9 @@ enum dial_purpose {
 /* Backend reuse: the bounds of a DIAL's key and of a returned session. */
 #define BACKPOOL_KEY_MAX	(10 * 1024)
 #define BACKPOOL_BLOB_MAX	(8 * 1024)
+/* MSG_ASSIGN's bounds: handshakeTimeout's and idleTimeout's (confkeys.c). */
+#define ASSIGN_HANDSHAKE_MAX	3600000		/* an hour */
+#define ASSIGN_IDLE_MAX		86400000	/* a day */
 
 /* The fd number at which the worker finds its channel after exec. */
 #define WORKER_CHANNEL_FD	3

@@ -15,6 +15,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "errors.h"
 #include "log.h"
@@ -63,22 +64,38 @@ const struct budget_rule budget_stderr = {
 	.rate_bytes = 512,
 };
 
+int
+budget_text(struct budget *b, const struct budget_rule *rule,
+    const unsigned char *text, size_t len, char *line, size_t size)
+{
+	/* Every line counts, printed or below our level. */
+	if (budget_take(b, rule, len, metrics_now_us()) != 0)
+		return ERR_TOOBIG;
+	/* The worker's text is untrusted: printable ASCII only. */
+	text_printable(line, size, text, len);
+	return 0;
+}
+
+void
+budget_exceeded(const struct budget_rule *rule, char *why, size_t size)
+{
+	snprintf(why, size, "%s budget exceeded (at most %u lines and %u "
+	    "bytes at once, then %u lines/s and %u bytes/s)", rule->what,
+	    rule->burst_lines, rule->burst_bytes, rule->rate_lines,
+	    rule->rate_bytes);
+}
+
 void
 worker_text(struct worker *w, struct budget *b, const struct budget_rule *rule,
     int level, const char *prefix, const unsigned char *text, size_t len)
 {
-	char	 line[WORKER_TEXT_MAX + 1];
+	char	 line[WORKER_TEXT_MAX + 1], why[160];
 
-	/* Every line counts, printed or below our level. */
-	if (budget_take(b, rule, len, metrics_now_us()) != 0) {
-		worker_kill(w, "%s budget exceeded (at most %u lines and %u "
-		    "bytes at once, then %u lines/s and %u bytes/s)",
-		    rule->what, rule->burst_lines, rule->burst_bytes,
-		    rule->rate_lines, rule->rate_bytes);
+	if (budget_text(b, rule, text, len, line, sizeof(line)) != 0) {
+		budget_exceeded(rule, why, sizeof(why));
+		worker_kill(w, "%s", why);
 		return;
 	}
-	/* The worker's text is untrusted: printable ASCII only. */
-	text_printable(line, sizeof(line), text, len);
 	wlog(level, w, "%s%s", prefix, line);
 }
 

@@ -219,6 +219,8 @@ put_airlock(FILE *f, const struct config *cf, const char *worker)
 	put_duration(f, "idleTimeout", cf->idle_timeout_ms);
 	put_duration(f, "drainTimeout", cf->drain_timeout_ms);
 	put_int(f, "maxWorkers", cf->max_workers);
+	put_int(f, "workerPoolMinIdle", cf->pool_min_idle);
+	put_int(f, "workerPoolMaxIdle", cf->pool_max_idle);
 	if (cf->startups_full == cf->startups_begin)
 		snprintf(v, sizeof(v), "%d", cf->startups_begin);
 	else

@@ -128,6 +128,9 @@ struct service {
 #define WORKER_MEMORY_MIN	(1LL << 20)
 #define WORKER_MEMORY_MAX	(64LL << 30)
 
+/* workerPoolMinIdle, workerPoolMaxIdle: idle workers per kind (pool.c). */
+#define POOL_IDLE_MAX		1000
+
 struct config {
 	char		*path;
 	int		 refs;		/* config_ref / config_unref */
@@ -144,6 +147,8 @@ struct config {
 	int		 idle_timeout_ms;	/* idleTimeout: 0 (none) */
 	int		 drain_timeout_ms;	/* drainTimeout: 30s */
 	int		 max_workers;		/* maxWorkers: 1000 */
+	int		 pool_min_idle;		/* workerPoolMinIdle: 4 */
+	int		 pool_max_idle;		/* workerPoolMaxIdle: 32 */
 	int		 startups_begin;	/* maxStartups: 100:30:200 */
 	int		 startups_rate;
 	int		 startups_full;

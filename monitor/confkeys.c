@@ -396,6 +396,10 @@ static const struct kw airlock_keys[] = {
 	    NULL, "30s", 0 },
 	{ "maxWorkers", set_number, CF(max_workers), 1, 100000, NULL, "1000",
 	    0 },
+	{ "workerPoolMinIdle", set_number, CF(pool_min_idle), 0, POOL_IDLE_MAX,
+	    NULL, "4", 0 },
+	{ "workerPoolMaxIdle", set_number, CF(pool_max_idle), 0, POOL_IDLE_MAX,
+	    NULL, "32", 0 },
 	{ "maxStartups", set_startups, 0, 0, 0, NULL, "100:30:200", 0 },
 	{ "sandboxDebug", set_bool, CF(sandbox_debug), 0, 0, NULL, "false",
 	    0 },
@@ -631,7 +635,7 @@ ck_airlock(struct yw *c, yaml_node_t *node, struct config *cf)
 {
 	const struct kw	*k;
 	struct pairs	 ps;
-	char		 known[512];
+	char		 known[768];
 	size_t		 i;
 	int		 r;
 
@@ -650,6 +654,10 @@ ck_airlock(struct yw *c, yaml_node_t *node, struct config *cf)
 		r = yw_error(c, ps.v[i].key, "unknown key " NAMEFMT " in the "
 		    "airlock section (known: %s)", ps.v[i].name, known);
 	}
+	if (r == 0 && cf->pool_max_idle < cf->pool_min_idle)
+		r = yw_error(c, node, "airlock.workerPoolMaxIdle (%d) is below "
+		    "workerPoolMinIdle (%d)", cf->pool_max_idle,
+		    cf->pool_min_idle);
 	if (r == 0)
 		r = ca_bundle_env(c, cf);
  out:

@@ -447,20 +447,32 @@ answer_log(struct worker *w, struct buf *b)
 {
 	const unsigned char	*text;
 	size_t			 len;
-	uint8_t			 level;
-	int			 r;
+	int			 level, r;
 
-	if ((r = buf_get_u8(b, &level)) != 0 ||
-	    (r = buf_get_string_direct(b, &text, &len)) != 0 ||
-	    (r = buf_expect_end(b)) != 0)
+	if ((r = dispatch_log_parse(b, &level, &text, &len)) != 0)
 		return r;
-	if (level > LOG_LVL_DEBUG)
-		level = LOG_LVL_DEBUG;
-	/* A worker may not log louder than a warning. */
-	if (level < LOG_LVL_WARN)
-		level = LOG_LVL_WARN;
 	/* Its service and id are ours, whatever its text claims. */
 	worker_text(w, &w->log_budget, &budget_log, level, "", text, len);
+	return 0;
+}
+
+int
+dispatch_log_parse(struct buf *b, int *level, const unsigned char **text,
+    size_t *len)
+{
+	uint8_t	 lvl;
+	int	 r;
+
+	if ((r = buf_get_u8(b, &lvl)) != 0 ||
+	    (r = buf_get_string_direct(b, text, len)) != 0 ||
+	    (r = buf_expect_end(b)) != 0)
+		return r;
+	if (lvl > LOG_LVL_DEBUG)
+		lvl = LOG_LVL_DEBUG;
+	/* A worker may not log louder than a warning. */
+	if (lvl < LOG_LVL_WARN)
+		lvl = LOG_LVL_WARN;
+	*level = lvl;
 	return 0;
 }
 

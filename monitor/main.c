@@ -348,6 +348,8 @@ sigterm_cb(int sig)
 	listeners_close();
 	/* Idle backends serve nobody any more. */
 	backpool_clear();
+	/* Idle workers serve nobody. */
+	pool_stop();
 	log_info("signal %d: not accepting; %zu connection(s) to finish", sig,
 	    worker_sessions());
 	if (worker_sessions() == 0) {
@@ -499,12 +501,14 @@ main(int argc, char **argv)
 	    nitems(signals)) != 0)
 		fatal_errno("cannot take the signals");
 	mon_connectors_start();
+	pool_start();
 	reload_init(debug, watch);
 	log_info("airlockd ready: %zu service(s)", mon.conf->nservices);
 
 	event_base_dispatch(mon.base);
 
 	log_info("airlockd exiting");
+	pool_stop();
 	worker_kill_all();
 	worker_reap();
 	listeners_close();

@@ -135,6 +135,16 @@ TAILQ_HEAD(workerlist, worker);
 int		 budget_take(struct budget *, const struct budget_rule *,
 		    size_t len, uint64_t now_us);
 /*
+ * Charge a line of a worker's text and make it printable into line (size
+ * bytes): 0, or ERR_TOOBIG when the budget is spent (kill the worker;
+ * budget_exceeded says why).
+ */
+int		 budget_text(struct budget *, const struct budget_rule *,
+		    const unsigned char *text, size_t len, char *line,
+		    size_t size);
+void		 budget_exceeded(const struct budget_rule *, char *why,
+		    size_t);
+/*
  * Log a line of the worker's own (prefix, then text, made printable and
  * cut to WORKER_TEXT_MAX), if the budget allows; else kill the worker,
  * with one line that says so.
@@ -200,6 +210,26 @@ int		 worker_spawn(const struct service *, int client_fd,
 		    const char *source);
 /* A worker for one connection to the health listener. */
 int		 worker_spawn_health(int client_fd);
+/* A worker process not yet a connection's (pool.c's idle ones). */
+struct worker_kind;
+struct wproc {
+	pid_t		 pid;		/* -1: none */
+	int		 chan;		/* our end, non-blocking */
+	struct wstderr	*err;		/* its stderr, not read yet */
+};
+/*
+ * Start a worker process of the kind (StrictModes first): 0, or an error
+ * (ERR_SYS with errno) and why, with nothing left behind.
+ */
+int		 worker_exec(const struct worker_kind *, struct wproc *,
+		    char *why, size_t);
+/*
+ * The arguments a worker of the kind gets now, joined by spaces: what only
+ * a new process can change.  An idle worker started with others is stale.
+ */
+int		 worker_exec_args(const struct worker_kind *, char *, size_t);
+/* SIGKILL it (not reaped here), close and free what it had. */
+void		 worker_proc_end(struct wproc *);
 /*
  * Give a worker its connector and the dispatch counts that go with it
  * (freed with the worker): 0, or ERR_NOMEM.
@@ -252,9 +282,40 @@ int		 worker_kind_eq(const struct worker_kind *,
 void		 worker_kind_plain(const struct service *,
 		    struct worker_kind *);
 
+/*
+ * pool.c: idle workers, started ahead of clients and sandboxed, waiting for
+ * MSG_ASSIGN; per kind in use by the configuration, workerPoolMinIdle of
+ * each, growing to workerPoolMaxIdle under misses.  They count against
+ * maxWorkers as processes, and are no session, startup or connection.
+ */
+/* Fill the pool for mon.conf (start, and after each reload). */
+void		 pool_start(void);
+/*
+ * mon.conf was reloaded: idle workers started with other arguments, and
+ * those of kinds no longer in use, go; the pool refills for it.
+ */
+void		 pool_reload(void);
+/* Take an idle worker of the kind: 0 and *p, or ERR_NOTFOUND (a miss). */
+int		 pool_take(const struct worker_kind *, struct wproc *);
+/* waitpid found pid, no connection's: the pool's, then counted and logged. */
+void		 pool_reaped(pid_t pid, int status);
+/* An on-demand start at the process cap: an idle worker makes room. */
+void		 pool_make_room(void);
+/* Drain or stop: every idle worker killed, no more started. */
+void		 pool_stop(void);
+struct figures;
+/* The pool's figures for /metrics and /ready?full=1. */
+int		 pool_figures(struct figures *);
+
 /* dispatch.c: the state table and the common handlers. */
 void		 dispatch_message(struct worker *, uint32_t, struct buf *,
 		    int fd);
+/*
+ * A MSG_LOG's payload, parsed whole: its level (made no louder than a
+ * warning) and its text, in b.  0, or the error of a malformed one.
+ */
+int		 dispatch_log_parse(struct buf *b, int *level,
+		    const unsigned char **text, size_t *len);
 /* The number of dispatch rows of a worker of the connector (w->counts). */
 size_t		 dispatch_rows(const struct mon_connector *);
 /* A request type's name for log lines, in the connector's words. */
@@ -398,15 +459,20 @@ void		 evidence_reset(void);
 
 /*
  * stderr.c: each worker's stderr, a pipe that the monitor reads and logs
- * as the worker's, within budget_stderr.
+ * as the worker's, within budget_stderr.  Its owner (a worker, or an idle
+ * worker of the pool) charges each line to the budget and logs it.
  */
-/* A new worker's pipe: the write end, for its fd 2; -1 (errno) on error. */
-int		 worker_stderr_open(struct worker *);
+typedef void	 wstderr_line_cb(void *arg, struct budget *,
+		    const unsigned char *line, size_t len);
+/* A new pipe, not read yet: *wfd is the write end, for the worker's fd 2. */
+struct wstderr	*wstderr_open(int *wfd);
+/* Read it from now on, its lines to cb(arg): 0, or ERR_NOMEM. */
+int		 wstderr_watch(struct wstderr *, wstderr_line_cb *, void *arg);
 /* The worker has exited: log what it left, then close. */
-void		 worker_stderr_drain(struct worker *);
+void		 wstderr_drain(struct wstderr *);
 /* Stop reading (killed: nothing more of its text is logged). */
-void		 worker_stderr_close(struct worker *);
-void		 worker_stderr_free(struct worker *);
+void		 wstderr_close(struct wstderr *);
+void		 wstderr_free(struct wstderr *);
 
 /* listen.c */
 /* A listening TCP socket (non-blocking); -1 with err on failure. */

@@ -213,6 +213,8 @@ reload_config(const char *why)
 	listeners_worker_gone();
 	/* ... and above what the open-file and process limits carry. */
 	limits_apply(nc, old_max);
+	/* Idle workers started with the old arguments, or now of no use. */
+	pool_reload();
 	reload_watch(nc);
 	log_info("reloaded %s: %zu service(s); %d added, %d removed, "
 	    "%d changed", nc->path, nc->nservices, added, removed, changed);

@@ -12,6 +12,11 @@
  * MSG_LOG; a shared pipe can only be bounded as a whole, and then one
  * worker silences the others.  It costs one descriptor per worker in the
  * monitor, beside its channel.
+ *
+ * The pipe is made with the process (workers.c, worker_exec), before the
+ * process is anyone's: an idle worker of the pool (pool.c) owns it first
+ * and a worker of a connection adopts it.  Whoever owns it says where its
+ * lines go (wstderr_watch).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,30 +37,29 @@
 struct wstderr {
 	int		 fd;		/* the read end; -1 once closed */
 	struct event	*ev;
+	wstderr_line_cb	*cb;		/* the owner's, with arg */
+	void		*arg;
 	struct budget	 budget;
 	size_t		 len;
 	unsigned char	 line[STDERR_LINE_MAX];
 };
 
-/* Log the line so far, if the budget allows; else the worker is killed. */
+/* Hand the line so far to the owner, which charges it (and may close). */
 static void
-flush_line(struct worker *w)
+flush_line(struct wstderr *e)
 {
-	struct wstderr	*e = w->err;
-	size_t		 len = e->len;
+	size_t	 len = e->len;
 
-	if (len == 0)
+	if (len == 0 || e->cb == NULL)
 		return;
 	e->len = 0;
-	worker_text(w, &e->budget, &budget_stderr, LOG_LVL_WARN,
-	    "worker stderr: ", e->line, len);
+	e->cb(e->arg, &e->budget, e->line, len);
 }
 
 /* At most max reads, until the pipe is empty, at its end, or closed. */
 static void
-read_some(struct worker *w, size_t max)
+read_some(struct wstderr *e, size_t max)
 {
-	struct wstderr	*e = w->err;
 	char		 buf[4096];
 	ssize_t		 n, i;
 	size_t		 reads;
@@ -65,22 +69,22 @@ read_some(struct worker *w, size_t max)
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN)
-				worker_stderr_close(w);
+				wstderr_close(e);
 			return;
 		}
 		if (n == 0) {
 			/* The worker has exited: its last words too. */
-			flush_line(w);
-			worker_stderr_close(w);
+			flush_line(e);
+			wstderr_close(e);
 			return;
 		}
 		/* A kill (over budget) closes the pipe: stop there. */
 		for (i = 0; i < n && e->fd != -1; i++) {
 			if (buf[i] == '\n')
-				flush_line(w);
+				flush_line(e);
 			else {
 				if (e->len == STDERR_LINE_MAX)
-					flush_line(w);
+					flush_line(e);
 				e->line[e->len++] = buf[i];
 			}
 		}
@@ -95,67 +99,72 @@ stderr_cb(int fd, short ev, void *arg)
 	read_some(arg, STDERR_READS_PER_TURN);
 }
 
-int
-worker_stderr_open(struct worker *w)
+struct wstderr *
+wstderr_open(int *wfd)
 {
 	struct wstderr	*e;
 	int		 fds[2];
 
 	if ((e = calloc(1, sizeof(*e))) == NULL)
-		return -1;
-	e->fd = -1;
-	w->err = e;
+		return NULL;
 	/* Only our end is non-blocking: the worker's writes may wait. */
-	if (pipe2(fds, O_CLOEXEC) == -1)
-		return -1;
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		free(e);
+		return NULL;
+	}
 	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    (e->ev = event_new(mon.base, fds[0], EV_READ | EV_PERSIST,
-	    stderr_cb, w)) == NULL || event_add(e->ev, NULL) == -1) {
+	    stderr_cb, e)) == NULL) {
 		close(fds[0]);
 		close(fds[1]);
+		free(e);
 		errno = ENOMEM;
-		return -1;
+		return NULL;
 	}
 	e->fd = fds[0];
-	return fds[1];
+	*wfd = fds[1];
+	return e;
+}
+
+int
+wstderr_watch(struct wstderr *e, wstderr_line_cb *cb, void *arg)
+{
+	e->cb = cb;
+	e->arg = arg;
+	if (e->fd == -1)
+		return 0;
+	return event_add(e->ev, NULL) == -1 ? ERR_NOMEM : 0;
 }
 
 void
-worker_stderr_drain(struct worker *w)
+wstderr_drain(struct wstderr *e)
 {
-	if (w->err == NULL)
+	if (e == NULL)
 		return;
 	/* Its writers are gone, so the pipe ends: read it to its end. */
-	read_some(w, SIZE_MAX);
-	if (w->err->fd != -1) {
-		flush_line(w);
-		worker_stderr_close(w);
+	read_some(e, SIZE_MAX);
+	if (e->fd != -1) {
+		flush_line(e);
+		wstderr_close(e);
 	}
 }
 
 void
-worker_stderr_close(struct worker *w)
+wstderr_close(struct wstderr *e)
 {
-	struct wstderr	*e = w->err;
-
 	if (e == NULL || e->fd == -1)
 		return;
-	if (e->ev != NULL)
-		event_del(e->ev);
+	event_del(e->ev);
 	close(e->fd);
 	e->fd = -1;
 }
 
 void
-worker_stderr_free(struct worker *w)
+wstderr_free(struct wstderr *e)
 {
-	struct wstderr	*e = w->err;
-
 	if (e == NULL)
 		return;
-	worker_stderr_close(w);
-	if (e->ev != NULL)
-		event_free(e->ev);
+	wstderr_close(e);
+	event_free(e->ev);
 	free(e);
-	w->err = NULL;
 }

@@ -153,51 +153,79 @@ worker_exec_need(const struct config *conf, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The arguments of a worker of the kind, as it would be started now: only
+ * what a process cannot change once started (its user, root, memory limit
+ * and sandbox mode).  What a reload may change for each connection rides on
+ * MSG_ASSIGN instead, so that an idle worker of the pool serves under the
+ * configuration of the moment it is assigned.
+ */
+struct exec_args {
+	char		 uid[16], gid[16], mem[24];
+	char		*argv[16];
+};
+
+static void
+exec_args(struct exec_args *a, const struct worker_kind *k)
+{
+	int	 argc = 0;
+
+	snprintf(a->uid, sizeof(a->uid), "%u", (unsigned)mon.worker_uid);
+	snprintf(a->gid, sizeof(a->gid), "%u", (unsigned)mon.worker_gid);
+	snprintf(a->mem, sizeof(a->mem), "%lld",
+	    mon.conf->worker_memory_limit);
+	/* Its own name: a worker that a test stands in for reads it. */
+	a->argv[argc++] = k->image == WIMAGE_SSH ? "airlock-worker-ssh" :
+	    "airlock-worker";
+	a->argv[argc++] = "-u";
+	a->argv[argc++] = a->uid;
+	a->argv[argc++] = "-g";
+	a->argv[argc++] = a->gid;
+	a->argv[argc++] = "-c";
+	a->argv[argc++] = mon.conf->chroot_dir;
+	a->argv[argc++] = "-m";
+	a->argv[argc++] = a->mem;
+	if (!mon.privileged)
+		a->argv[argc++] = "-n";
+	if (mon.conf->sandbox_debug)
+		a->argv[argc++] = "-T";
+	/* Plaintext only: it does not set OpenSSL up (wkind.c). */
+	if (!k->tls)
+		a->argv[argc++] = "-p";
+	a->argv[argc] = NULL;
+}
+
+int
+worker_exec_args(const struct worker_kind *k, char *buf, size_t len)
+{
+	struct exec_args	 a;
+	size_t			 i, n = 0;
+	int			 r;
+
+	exec_args(&a, k);
+	buf[0] = '\0';
+	for (i = 1; a.argv[i] != NULL; i++) {
+		r = snprintf(buf + n, len - n, "%s%s", i > 1 ? " " : "",
+		    a.argv[i]);
+		if (r < 0 || (size_t)r >= len - n)
+			return ERR_TOOBIG;
+		n += (size_t)r;
+	}
+	return 0;
+}
+
 static int
-spawn_process(struct worker *w, const struct worker_kind *k,
-    const char *path, int child_chan, int child_err)
+spawn_process(const struct worker_kind *k, const char *path, pid_t *pid,
+    int child_chan, int child_err)
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 attr;
 	sigset_t			 none, all;
-	char				 uid[16], gid[16], lvl[4];
-	char				 hs[16], idle[16], mem[24];
-	char				*argv[20];
+	struct exec_args		 a;
 	char				*envp[] = { NULL };
-	int				 argc = 0, r;
+	int				 r;
 
-	snprintf(uid, sizeof(uid), "%u", (unsigned)mon.worker_uid);
-	snprintf(gid, sizeof(gid), "%u", (unsigned)mon.worker_gid);
-	snprintf(lvl, sizeof(lvl), "%d", log_level());
-	snprintf(hs, sizeof(hs), "%d", mon.conf->handshake_timeout_ms);
-	snprintf(idle, sizeof(idle), "%d", mon.conf->idle_timeout_ms);
-	/* Its own name: a worker that a test stands in for reads it. */
-	argv[argc++] = k->image == WIMAGE_SSH ? "airlock-worker-ssh" :
-	    "airlock-worker";
-	argv[argc++] = "-u";
-	argv[argc++] = uid;
-	argv[argc++] = "-g";
-	argv[argc++] = gid;
-	argv[argc++] = "-c";
-	argv[argc++] = mon.conf->chroot_dir;
-	argv[argc++] = "-l";
-	argv[argc++] = lvl;
-	argv[argc++] = "-h";
-	argv[argc++] = hs;
-	argv[argc++] = "-i";
-	argv[argc++] = idle;
-	snprintf(mem, sizeof(mem), "%lld", mon.conf->worker_memory_limit);
-	argv[argc++] = "-m";
-	argv[argc++] = mem;
-	if (!mon.privileged)
-		argv[argc++] = "-n";
-	if (mon.conf->sandbox_debug)
-		argv[argc++] = "-T";
-	/* Plaintext only: it does not set OpenSSL up (wkind.c). */
-	if (!k->tls)
-		argv[argc++] = "-p";
-	argv[argc] = NULL;
-
+	exec_args(&a, k);
 	sigemptyset(&none);
 	sigfillset(&all);
 	posix_spawn_file_actions_init(&fa);
@@ -216,7 +244,7 @@ spawn_process(struct worker *w, const struct worker_kind *k,
 	posix_spawnattr_setsigdefault(&attr, &all);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
 	    POSIX_SPAWN_SETSIGDEF);
-	r = posix_spawn(&w->pid, path, &fa, &attr, argv, envp);
+	r = posix_spawn(pid, path, &fa, &attr, a.argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (r != 0) {
@@ -224,6 +252,89 @@ spawn_process(struct worker *w, const struct worker_kind *k,
 		return ERR_SYS;
 	}
 	return 0;
+}
+
+/*
+ * One worker process, for a client now or for the pool: its channel and
+ * stderr pipe made, the executable checked (StrictModes) and spawned.  On
+ * failure nothing is left, errno says why when it is ERR_SYS (the caller
+ * backs off on EMFILE, EAGAIN, ...), and so does why.
+ */
+int
+worker_exec(const struct worker_kind *k, struct wproc *p, char *why,
+    size_t whylen)
+{
+	int	 sv[2] = { -1, -1 }, child_err = -1, r, saved_errno = 0;
+	char	 err[512], *path = NULL;
+
+	p->pid = -1;
+	p->chan = -1;
+	p->err = NULL;
+	if ((r = worker_exec_check(k->image, &path, err, sizeof(err))) != 0) {
+		/* Out of descriptors: the caller backs off on errno. */
+		saved_errno = r == ERR_SYS ? errno : 0;
+		snprintf(why, whylen, "cannot start worker %s: %s",
+		    image_path(k->image), err);
+		goto fail;
+	}
+	if ((r = msg_channel(sv)) != 0) {
+		saved_errno = errno;
+		snprintf(why, whylen, "cannot create a worker's channel: %s",
+		    strerror(saved_errno));
+		goto fail;
+	}
+	if ((p->err = wstderr_open(&child_err)) == NULL) {
+		saved_errno = errno;
+		r = ERR_SYS;
+		snprintf(why, whylen, "cannot create a worker's stderr pipe: "
+		    "%s", strerror(saved_errno));
+		goto fail;
+	}
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) == -1) {
+		saved_errno = errno;
+		r = ERR_SYS;
+		snprintf(why, whylen, "cannot set up a worker's channel: %s",
+		    strerror(saved_errno));
+		goto fail;
+	}
+	if ((r = spawn_process(k, path, &p->pid, sv[1], child_err)) != 0) {
+		saved_errno = errno;
+		snprintf(why, whylen, "cannot start worker %s: %s", path,
+		    strerror(saved_errno));
+		goto fail;
+	}
+	free(path);
+	close(sv[1]);
+	close(child_err);
+	p->chan = sv[0];
+	return 0;
+
+ fail:
+	free(path);
+	if (sv[0] != -1)
+		close(sv[0]);
+	if (sv[1] != -1)
+		close(sv[1]);
+	if (child_err != -1)
+		close(child_err);
+	wstderr_free(p->err);
+	p->err = NULL;
+	p->pid = -1;
+	errno = saved_errno;
+	return r;
+}
+
+void
+worker_proc_end(struct wproc *p)
+{
+	if (p->pid != -1)
+		kill(p->pid, SIGKILL);
+	if (p->chan != -1)
+		close(p->chan);
+	wstderr_free(p->err);
+	p->pid = -1;
+	p->chan = -1;
+	p->err = NULL;
 }
 
 void
@@ -242,7 +353,8 @@ worker_free(struct worker *w)
 {
 	worker_startup_over(w);
 	worker_forget_secrets(w);
-	worker_stderr_free(w);
+	wstderr_free(w->err);
+	w->err = NULL;
 	if (w->ev_chan != NULL)
 		event_free(w->ev_chan);
 	if (w->ev_deadline != NULL)
@@ -296,15 +408,48 @@ worker_sessions(void)
 	return mon.nworkers - mon.nhealth;
 }
 
+static void
+worker_stderr_line(void *arg, struct budget *b, const unsigned char *line,
+    size_t len)
+{
+	worker_text(arg, b, &budget_stderr, LOG_LVL_WARN, "worker stderr: ",
+	    line, len);
+}
+
+/* The assignment: the connection, and the settings of this moment. */
+static int
+send_assignment(struct worker *w, int client_fd)
+{
+	const struct service	*svc = w->svc;
+	struct buf		*b;
+	int			 r;
+
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_cstring(b, svc->name) != 0 ||
+	    buf_put_cstring(b, svc->connector) != 0 ||
+	    buf_put_u64(b, w->id) != 0 ||
+	    buf_put_u32(b, (uint32_t)w->conf->handshake_timeout_ms) != 0 ||
+	    buf_put_u32(b, (uint32_t)w->conf->idle_timeout_ms) != 0 ||
+	    buf_put_u8(b, (uint8_t)log_level()) != 0 ||
+	    kv_put(b, &svc->config) != 0) {
+		buf_free(b);
+		worker_kill(w, "cannot build its assignment");
+		return ERR_NOMEM;
+	}
+	r = worker_send(w, MSG_ASSIGN, b, client_fd);
+	buf_free(b);
+	return r;
+}
+
 static int
 spawn(const struct service *svc, const struct mon_connector *mc,
     int client_fd, const char *source)
 {
-	struct worker	*w;
-	struct worker_kind k;
-	struct buf	*b = NULL;
-	char		 why[512], *path = NULL;
-	int		 sv[2] = { -1, -1 }, child_err = -1, r, saved_errno = 0;
+	struct worker		*w;
+	struct worker_kind	 k;
+	struct wproc		 p = { -1, -1, NULL };
+	char			 why[768];
+	int			 r, pooled, saved_errno = 0;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return ERR_NOMEM;
@@ -320,49 +465,32 @@ spawn(const struct service *svc, const struct mon_connector *mc,
 		goto fail;
 	}
 
+	/*
+	 * An idle worker of the pool if there is one of the kind (health
+	 * workers come and go on demand, and are not the pool's to count);
+	 * else one started now.
+	 */
 	worker_kind_of(svc, mc, &k);
-	if ((r = worker_exec_check(k.image, &path, why, sizeof(why))) != 0) {
-		/* Out of descriptors: the caller backs off on errno. */
-		saved_errno = r == ERR_SYS ? errno : 0;
-		wlog_error(w, "cannot start worker %s: %s", image_path(k.image),
-		    why);
-		goto fail;
-	}
-	if ((r = msg_channel(sv)) != 0) {
+	pooled = !w->health && pool_take(&k, &p) == 0;
+	if (!pooled)
+		pool_make_room();
+	if (!pooled && (r = worker_exec(&k, &p, why, sizeof(why))) != 0) {
 		saved_errno = errno;
-		wlog_error(w, "cannot create a worker's channel: %s",
-		    strerror(saved_errno));
+		wlog_error(w, "%s", why);
 		goto fail;
 	}
-	if ((child_err = worker_stderr_open(w)) == -1) {
-		saved_errno = errno;
-		r = ERR_SYS;
-		wlog_error(w, "cannot create a worker's stderr pipe: %s",
-		    strerror(saved_errno));
-		goto fail;
-	}
-	if ((r = spawn_process(w, &k, path, sv[1], child_err)) != 0) {
-		saved_errno = errno;
-		wlog_error(w, "cannot start worker %s: %s", path,
-		    strerror(saved_errno));
-		goto fail;
-	}
-	free(path);
-	path = NULL;
-	close(sv[1]);
-	sv[1] = -1;
-	close(child_err);
-	child_err = -1;
-	w->chan = sv[0];
-	if (fcntl(w->chan, F_SETFL, O_NONBLOCK) == -1) {
-		r = ERR_SYS;
-		goto killit;
-	}
+	w->pid = p.pid;
+	w->chan = p.chan;
+	w->err = p.err;
+	p.pid = -1;
+	p.chan = -1;
+	p.err = NULL;
 	w->ev_chan = event_new(mon.base, w->chan, EV_READ | EV_PERSIST,
 	    worker_chan_cb, w);
 	w->ev_deadline = evtimer_new(mon.base, worker_deadline_cb, w);
 	if (w->ev_chan == NULL || w->ev_deadline == NULL ||
-	    event_add(w->ev_chan, NULL) == -1) {
+	    event_add(w->ev_chan, NULL) == -1 ||
+	    wstderr_watch(w->err, worker_stderr_line, w) != 0) {
 		r = ERR_NOMEM;
 		goto killit;
 	}
@@ -392,34 +520,20 @@ spawn(const struct service *svc, const struct mon_connector *mc,
 		mon.nhealth++;
 
 	/*
-	 * The assignment waits in the channel while the worker locks itself
-	 * in; it reads it, and so the client fd, only once sandboxed.
+	 * A new worker finds its assignment waiting in the channel when it
+	 * has locked itself in; a worker of the pool has, and waits for it.
+	 * Either reads it, and so the client fd, only once sandboxed.
 	 */
-	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
-	    buf_put_cstring(b, svc->name) != 0 ||
-	    buf_put_cstring(b, svc->connector) != 0 ||
-	    buf_put_u64(b, w->id) != 0 ||
-	    kv_put(b, &svc->config) != 0) {
-		buf_free(b);
-		worker_kill(w, "cannot build its assignment");
-		return ERR_NOMEM;
-	}
-	r = worker_send(w, MSG_ASSIGN, b, client_fd);
-	buf_free(b);
-	wlog_debug(w, "worker %ld started", (long)w->pid);
+	r = send_assignment(w, client_fd);
+	wlog_debug(w, "worker %ld started%s", (long)w->pid, pooled ?
+	    " (from the pool)" : "");
 	return r;
 
  killit:
 	kill(w->pid, SIGKILL);
 	waitpid(w->pid, NULL, 0);
  fail:
-	free(path);
-	if (sv[1] != -1)
-		close(sv[1]);
-	if (child_err != -1)
-		close(child_err);
-	if (sv[0] != -1 && w->chan == -1)
-		close(sv[0]);
+	worker_proc_end(&p);
 	metrics_failed(w, FIG_SPAWN);
 	worker_free(w);
 	/* The caller decides on errno whether to back off. */
@@ -548,7 +662,7 @@ worker_kill(struct worker *w, const char *fmt, ...)
 	if (!w->reaped)
 		kill(w->pid, SIGKILL);
 	worker_close_chan(w);
-	worker_stderr_close(w);
+	wstderr_close(w->err);
 	worker_forget_secrets(w);
 }
 
@@ -647,8 +761,11 @@ worker_reap(void)
 		TAILQ_FOREACH(w, &mon.workers, entry)
 			if (w->pid == pid)
 				break;
-		if (w == NULL)
+		/* An idle worker of the pool, or one the pool let go. */
+		if (w == NULL) {
+			pool_reaped(pid, status);
 			continue;
+		}
 		/*
 		 * What it left on its channel (STATS, BYE, its last lines)
 		 * and on its stderr is read now, within its limits.  Its pid
@@ -656,7 +773,7 @@ worker_reap(void)
 		 */
 		w->reaped = 1;
 		worker_read(w, SIZE_MAX);
-		worker_stderr_drain(w);
+		wstderr_drain(w->err);
 		if (WIFSIGNALED(status) && !w->killed)
 			wlog_warn(w, "worker %ld died of signal %d%s",
 			    (long)pid, WTERMSIG(status),

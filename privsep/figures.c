@@ -39,6 +39,12 @@ const char *const fig_outcome_names[FIG_NOUTCOMES] = {
 	[FIG_P_CACHE_HIT] = "cache_hit",
 };
 
+const char *const fig_pool_state_names[FIG_POOL_NSTATES] = {
+	[FIG_POOL_OFF] = "off",
+	[FIG_POOL_OK] = "ok",
+	[FIG_POOL_BACKOFF] = "backoff",
+};
+
 void
 fig_init(struct figures *f)
 {
@@ -58,6 +64,8 @@ fig_free(struct figures *f)
 	for (i = 0; i < f->nproviders; i++)
 		free(f->providers[i].name);
 	free(f->providers);
+	for (i = 0; i < f->npool_kinds; i++)
+		free(f->pool_kinds[i].name);
 	free(f->version);
 	fig_init(f);
 }
@@ -103,6 +111,23 @@ fig_add_provider(struct figures *f, const char *name)
 		return NULL;
 	f->nproviders++;
 	return p;
+}
+
+struct fig_pool_kind *
+fig_add_pool_kind(struct figures *f, const char *name, uint32_t idle,
+    uint32_t target)
+{
+	struct fig_pool_kind	*k;
+
+	if (f->npool_kinds >= FIG_POOL_KINDS_MAX)
+		return NULL;
+	k = &f->pool_kinds[f->npool_kinds];
+	if ((k->name = strdup(name)) == NULL)
+		return NULL;
+	k->idle = idle;
+	k->target = target;
+	f->npool_kinds++;
+	return k;
 }
 
 void
@@ -170,6 +195,31 @@ put_service(struct buf *b, const struct fig_service *s)
 }
 
 static int
+put_pool(struct buf *b, const struct figures *f)
+{
+	size_t	 i;
+	int	 r;
+
+	if (f->npool_kinds > FIG_POOL_KINDS_MAX)
+		return ERR_TOOBIG;
+	if ((r = buf_put_u32(b, f->pool_min_idle)) != 0 ||
+	    (r = buf_put_u32(b, f->pool_max_idle)) != 0 ||
+	    (r = buf_put_u8(b, f->pool_state)) != 0 ||
+	    (r = buf_put_u64(b, f->pool_hits)) != 0 ||
+	    (r = buf_put_u64(b, f->pool_misses)) != 0 ||
+	    (r = buf_put_u64(b, f->pool_spawned)) != 0 ||
+	    (r = buf_put_u64(b, f->pool_died)) != 0 ||
+	    (r = buf_put_u32(b, (uint32_t)f->npool_kinds)) != 0)
+		return r;
+	for (i = 0; i < f->npool_kinds; i++)
+		if ((r = buf_put_cstring(b, f->pool_kinds[i].name)) != 0 ||
+		    (r = buf_put_u32(b, f->pool_kinds[i].idle)) != 0 ||
+		    (r = buf_put_u32(b, f->pool_kinds[i].target)) != 0)
+			return r;
+	return 0;
+}
+
+static int
 put_providers(struct buf *b, const struct figures *f)
 {
 	size_t	 i, k;
@@ -207,6 +257,7 @@ fig_encode(struct buf *b, const struct figures *f, size_t max,
 	    (r = buf_put_u32(b, f->max_workers)) != 0 ||
 	    (r = buf_put_u32(b, f->health_workers)) != 0 ||
 	    (r = buf_put_u32(b, f->max_health_workers)) != 0 ||
+	    (r = put_pool(b, f)) != 0 ||
 	    (r = put_providers(b, f)) != 0)
 		return r;
 	/* What is left for the services after the two counts. */
@@ -307,6 +358,48 @@ get_service(struct buf *b, struct figures *f)
 }
 
 static int
+get_pool(struct buf *b, struct figures *f)
+{
+	char		*name = NULL;
+	uint32_t	 n, i, idle, target;
+	size_t		 j;
+	int		 r;
+
+	if ((r = buf_get_u32(b, &f->pool_min_idle)) != 0 ||
+	    (r = buf_get_u32(b, &f->pool_max_idle)) != 0 ||
+	    (r = buf_get_u8(b, &f->pool_state)) != 0 ||
+	    (r = buf_get_u64(b, &f->pool_hits)) != 0 ||
+	    (r = buf_get_u64(b, &f->pool_misses)) != 0 ||
+	    (r = buf_get_u64(b, &f->pool_spawned)) != 0 ||
+	    (r = buf_get_u64(b, &f->pool_died)) != 0 ||
+	    (r = buf_get_u32(b, &n)) != 0)
+		return r;
+	if (f->pool_state >= FIG_POOL_NSTATES)
+		return ERR_FORMAT;
+	if (n > FIG_POOL_KINDS_MAX)
+		return ERR_TOOBIG;
+	for (i = 0; i < n; i++) {
+		if ((r = buf_get_cstring(b, &name, FIG_KIND_MAX)) != 0)
+			return r;
+		if ((r = buf_get_u32(b, &idle)) == 0)
+			r = buf_get_u32(b, &target);
+		/* One series per kind, as for the services. */
+		for (j = 0; r == 0 && j < f->npool_kinds; j++)
+			if (strcmp(f->pool_kinds[j].name, name) == 0)
+				r = ERR_FORMAT;
+		if (r == 0 && name[0] == '\0')
+			r = ERR_FORMAT;
+		if (r == 0 && fig_add_pool_kind(f, name, idle, target) == NULL)
+			r = ERR_NOMEM;
+		free(name);
+		name = NULL;
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
 get_providers(struct buf *b, struct figures *f)
 {
 	struct fig_provider	*p;
@@ -356,6 +449,7 @@ fig_decode(struct buf *b, struct figures *f)
 	    (r = buf_get_u32(b, &f->max_workers)) != 0 ||
 	    (r = buf_get_u32(b, &f->health_workers)) != 0 ||
 	    (r = buf_get_u32(b, &f->max_health_workers)) != 0 ||
+	    (r = get_pool(b, f)) != 0 ||
 	    (r = get_providers(b, f)) != 0 ||
 	    (r = buf_get_u32(b, &f->omitted)) != 0 ||
 	    (r = buf_get_u32(b, &n)) != 0)

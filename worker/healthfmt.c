@@ -215,8 +215,10 @@ globals(struct buf *b, const struct figures *f)
 		    offsetof(struct figures, ready), 1 },
 		{ "airlock_draining", "1 after SIGTERM, while connections "
 		    "finish.", offsetof(struct figures, draining), 1 },
-		{ "airlock_workers", "Worker processes, health workers "
-		    "included.", offsetof(struct figures, workers), 4 },
+		{ "airlock_workers", "Workers of connections, health workers "
+		    "included (the pool's idle ones are "
+		    "airlock_worker_pool_idle).", offsetof(struct figures,
+		    workers), 4 },
 		{ "airlock_workers_max", "maxWorkers.",
 		    offsetof(struct figures, max_workers), 4 },
 		{ "airlock_health_workers", "Workers serving the health "
@@ -256,6 +258,68 @@ globals(struct buf *b, const struct figures *f)
 }
 
 #define SVC_FIELD(f)	offsetof(struct fig_service, f)
+
+/* The pool of idle workers (monitor/pool.c). */
+static int
+pool_metrics(struct buf *b, const struct figures *f)
+{
+	const struct {
+		const char	*name;
+		const char	*help;
+		uint64_t	 v;
+	} c[] = {
+		{ "airlock_worker_pool_hits_total", "Client connections given "
+		    "an idle worker of the pool.", f->pool_hits },
+		{ "airlock_worker_pool_misses_total", "Client connections that "
+		    "found no idle worker of their kind and had one started "
+		    "for them.", f->pool_misses },
+		{ "airlock_worker_pool_spawned_total", "Idle workers started by "
+		    "the pool.", f->pool_spawned },
+		{ "airlock_worker_pool_died_total", "Idle workers that ended "
+		    "before a client came (not those the pool retired).",
+		    f->pool_died },
+	};
+	size_t	 i;
+
+	if (family(b, "airlock_worker_pool_idle", "gauge", "Idle workers, "
+	    "started and sandboxed ahead of clients, by kind.") != 0)
+		return ERR_TOOBIG;
+	for (i = 0; i < f->npool_kinds; i++)
+		if (series_of(b, "airlock_worker_pool_idle", "kind",
+		    f->pool_kinds[i].name, NULL, NULL) != 0 ||
+		    put_fmt(b, "%u\n", f->pool_kinds[i].idle) != 0)
+			return ERR_TOOBIG;
+	for (i = 0; i < nitems(c); i++)
+		if (family(b, c[i].name, "counter", c[i].help) != 0 ||
+		    sample(b, c[i].name, NULL, NULL, NULL, c[i].v) != 0)
+			return ERR_TOOBIG;
+	return 0;
+}
+
+static int
+json_pool(struct buf *b, const struct figures *f)
+{
+	size_t	 i;
+
+	if (put_fmt(b, "\"pool\":{\"state\":\"%s\",\"minIdle\":%u,"
+	    "\"maxIdle\":%u,", f->pool_state < FIG_POOL_NSTATES ?
+	    fig_pool_state_names[f->pool_state] : "?", f->pool_min_idle,
+	    f->pool_max_idle) != 0 ||
+	    put_fmt(b, "\"hits\":%llu,\"misses\":%llu,",
+	    (unsigned long long)f->pool_hits,
+	    (unsigned long long)f->pool_misses) != 0 ||
+	    put_fmt(b, "\"spawned\":%llu,\"died\":%llu,\"kinds\":{",
+	    (unsigned long long)f->pool_spawned,
+	    (unsigned long long)f->pool_died) != 0)
+		return ERR_TOOBIG;
+	for (i = 0; i < f->npool_kinds; i++)
+		if ((i > 0 && put_str(b, ",") != 0) ||
+		    hfmt_json_string(b, f->pool_kinds[i].name) != 0 ||
+		    put_fmt(b, ":{\"idle\":%u,\"target\":%u}",
+		    f->pool_kinds[i].idle, f->pool_kinds[i].target) != 0)
+			return ERR_TOOBIG;
+	return put_str(b, "}},");
+}
 
 int
 hfmt_metrics(struct buf *b, const struct figures *f)
@@ -346,6 +410,8 @@ hfmt_metrics(struct buf *b, const struct figures *f)
 			    (unsigned long long)f->providers[i].outcome[k]) !=
 			    0)
 				return ERR_TOOBIG;
+	if (pool_metrics(b, f) != 0)
+		return ERR_TOOBIG;
 	if (histogram(b, f, "airlock_handshake_duration_seconds", "From "
 	    "accept to an authenticated backend connection.", 0) != 0 ||
 	    histogram(b, f, "airlock_provider_duration_seconds", "Fetching "
@@ -405,8 +471,9 @@ hfmt_json(struct buf *b, const struct figures *f, int ready)
 	    f->draining ? "true" : "false") != 0 ||
 	    put_fmt(b, "\"workers\":{\"active\":%u,\"max\":%u,", f->workers,
 	    f->max_workers) != 0 ||
-	    put_fmt(b, "\"health\":%u,\"healthMax\":%u},\"services\":{",
-	    f->health_workers, f->max_health_workers) != 0)
+	    put_fmt(b, "\"health\":%u,\"healthMax\":%u},",
+	    f->health_workers, f->max_health_workers) != 0 ||
+	    json_pool(b, f) != 0 || put_str(b, "\"services\":{") != 0)
 		return ERR_TOOBIG;
 	for (i = 0; i < f->nservices; i++) {
 		s = &f->services[i];

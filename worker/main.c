@@ -5,11 +5,15 @@
  * their connectors and in the libraries they link.
  *
  * The monitor executes one with the channel at WORKER_CHANNEL_FD, an empty
- * environment and non-secret arguments.  It initialises what cannot be
- * initialised later (libsodium; OpenSSL unless -p says the connection
- * needs no TLS), locks itself in (sandbox.c), and only then reads its
- * assignment and with it the client's socket.  After the connector's
- * handshake it relays bytes until either side closes.
+ * environment and non-secret arguments: what only a new process can change
+ * (user, root, memory limit, sandbox mode, whether it sets TLS up).  It
+ * initialises what cannot be initialised later (libsodium; OpenSSL unless
+ * -p says the connection needs no TLS), locks itself in (sandbox.c), and
+ * only then reads its assignment and with it the client's socket and the
+ * connection's settings.  A worker of the pool (monitor/pool.c) waits there
+ * until a client comes; one started for a client finds its assignment
+ * waiting.  After the connector's handshake it relays bytes until either
+ * side closes.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -34,7 +38,6 @@
 
 /* channel, stdio, client, backend, a pipe pair, and spares for libraries */
 #define WORKER_MAX_FDS		16
-#define ASSIGN_TIMEOUT_MS	30000
 
 #ifdef AIRLOCK_SANITIZER
 /*
@@ -129,23 +132,36 @@ number_arg(const char *s, long min, long max)
 	return v;
 }
 
+/*
+ * The assignment, and nothing before it.  No deadline: the channel is no
+ * network, and a worker of the pool waits for a client as long as the
+ * monitor keeps it; the monitor closing the channel (EOF) ends it quietly.
+ */
 static int
-receive_assignment(struct wconn *c)
+receive_assignment(struct wconn *c, int *handshake_ms)
 {
 	struct buf	*b;
-	uint32_t	 type;
+	uint32_t	 type, hs, idle;
+	uint8_t		 level;
 	int		 r, fd = -1;
 
 	if ((b = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
 		return ERR_NOMEM;
-	r = msg_recv_timeout(c->chan, ASSIGN_TIMEOUT_MS, &type, b, &fd);
+	r = msg_recv_timeout(c->chan, -1, &type, b, &fd);
 	if (r == 0 && (type != MSG_ASSIGN || fd == -1))
 		r = ERR_PROTO;
 	if (r == 0 && ((r = buf_get_cstring(b, &c->service, 256)) != 0 ||
 	    (r = buf_get_cstring(b, &c->connector, 64)) != 0 ||
 	    (r = buf_get_u64(b, &c->id)) != 0 ||
+	    (r = buf_get_u32(b, &hs)) != 0 ||
+	    (r = buf_get_u32(b, &idle)) != 0 ||
+	    (r = buf_get_u8(b, &level)) != 0 ||
 	    (r = kv_get_list(b, &c->opts)) != 0 ||
 	    (r = buf_expect_end(b)) != 0))
+		r = ERR_PROTO;
+	/* The bounds of handshakeTimeout and idleTimeout (confkeys.c). */
+	if (r == 0 && (hs < 1 || hs > ASSIGN_HANDSHAKE_MAX ||
+	    idle > ASSIGN_IDLE_MAX || level > LOG_LVL_DEBUG))
 		r = ERR_PROTO;
 	buf_free(b);
 	if (r != 0) {
@@ -153,6 +169,9 @@ receive_assignment(struct wconn *c)
 			close(fd);
 		return r;
 	}
+	*handshake_ms = (int)hs;
+	c->idle_timeout_ms = (int)idle;
+	log_set_level(level);
 	ep_init(&c->client, fd, "client");
 	return ep_prepare(&c->client);
 }
@@ -183,7 +202,7 @@ worker_main(int argc, char **argv, const struct worker_image *img)
 	struct stat		 sst;
 	const struct connector	*conn;
 	char			 err[256];
-	int			 ch, handshake_ms = 30000, r, tls = 1;
+	int			 ch, handshake_ms, r, tls = 1;
 
 	image = img;
 	memset(&sb, 0, sizeof(sb));
@@ -194,22 +213,13 @@ worker_main(int argc, char **argv, const struct worker_image *img)
 	sb.privileged = 1;
 	sb.max_fds = WORKER_MAX_FDS;
 	log_init("airlock-worker", LOG_LVL_INFO);
-	while ((ch = getopt(argc, argv, "c:g:h:i:l:m:npTu:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:g:m:npTu:")) != -1) {
 		switch (ch) {
 		case 'c':
 			sb.chroot_dir = optarg;
 			break;
 		case 'g':
 			sb.gid = number_arg(optarg, 1, INT_MAX);
-			break;
-		case 'h':
-			handshake_ms = number_arg(optarg, 1, 3600000);
-			break;
-		case 'i':
-			c.idle_timeout_ms = number_arg(optarg, 0, 86400000);
-			break;
-		case 'l':
-			log_set_level(number_arg(optarg, 0, LOG_LVL_DEBUG));
 			break;
 		case 'm':
 			sb.max_address_space = number_arg(optarg, 0, LONG_MAX);
@@ -257,7 +267,9 @@ worker_main(int argc, char **argv, const struct worker_image *img)
 		return WORKER_EXIT_FAILED;
 	}
 
-	if (receive_assignment(&c) != 0) {
+	if ((r = receive_assignment(&c, &handshake_ms)) == ERR_EOF)
+		return WORKER_EXIT_OK;	/* the pool let it go */
+	if (r != 0) {
 		log_error("no valid assignment from the monitor");
 		return WORKER_EXIT_FAILED;
 	}

@@ -9,7 +9,8 @@
 pg_start
 P=$(free_port)
 {
-	airlock_head "maxWorkers: 100"
+	# Its children are counted as connections: no idle workers.
+	airlock_head "maxWorkers: 100" "workerPoolMinIdle: 0"
 	pg_service pg-bench "$P" scram_user disable \
 	    "password: {from: env, get: PG_SCRAM_PASSWORD}"
 } >"$T/airlock.yml"

@@ -28,7 +28,8 @@ HZ=$(getconf CLK_TCK)
 pg_start
 P=$(free_port)
 {
-	airlock_head
+	# Its children are counted as connections: no idle workers.
+	airlock_head "workerPoolMinIdle: 0"
 	pg_service pg-trust "$P" trust_user disable
 } >"$T/airlock.yml"
 

@@ -12,7 +12,8 @@
 pg_start "client_connection_check_interval = 200ms"
 P=$(free_port)
 {
-	airlock_head
+	# Its children are counted as connections: no idle workers.
+	airlock_head "workerPoolMinIdle: 0"
 	pg_service pg-trust "$P" trust_user disable
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"

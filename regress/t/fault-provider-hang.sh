@@ -30,7 +30,8 @@ export VAULT_TOKEN_FILE
 PV=$(free_port)
 PT=$(free_port)
 {
-	airlock_head "providerTimeout: ${DEADLINE}s"
+	# Its children are counted as connections: no idle workers.
+	airlock_head "providerTimeout: ${DEADLINE}s" "workerPoolMinIdle: 0"
 	pg_service vault-hang "$PV" scram_user disable \
 	    "password: {from: vault, get: secret/db}"
 	pg_service pg-trust "$PT" trust_user disable

@@ -73,7 +73,8 @@ chmod 0755 "$T/bin" "$T/bin/airlockd" "$T/bin/airlock-worker"
 # (a) The worker executable is there at start, then not executable.
 P=$(free_port)
 {
-	airlock_head "worker: $T/bin/airlock-worker"
+	# A start on demand must fail: no idle worker started before.
+	airlock_head "worker: $T/bin/airlock-worker" "workerPoolMinIdle: 0"
 	pg_service pg-trust "$P" trust_user disable
 } >"$T/airlock-a.yml"
 chmod 0644 "$T/airlock-a.yml"

@@ -16,8 +16,9 @@ D=$(free_port)
 NOBODY=$(free_port)	# nothing listens here
 H=$(free_port)
 {
+	# Its children are counted as health workers: no idle workers.
 	airlock_head "health: 127.0.0.1:$H" "handshakeTimeout: 3s" \
-	    "drainTimeout: 20s"
+	    "drainTimeout: 20s" "workerPoolMinIdle: 0"
 	pg_service pg-trust "$P" trust_user disable
 	pg_service pg-down "$D" trust_user disable | sed "s/port: $PG_PORT/port: $NOBODY/"
 } >"$T/airlock.yml"

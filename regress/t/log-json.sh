@@ -58,7 +58,8 @@ field()
 
 conn=$(field pg-json '^authenticated$' conn)
 [ -n "$conn" ] || fail "no 'authenticated' line with a conn for pg-json"
-for m in '^worker [0-9]+ started$' '^pg: authenticated to the backend$' \
+for m in '^worker [0-9]+ started( \(from the pool\))?$' \
+    '^pg: authenticated to the backend$' \
     '^closed '; do
 	c=$(field pg-json "$m" conn)
 	[ "$c" = "$conn" ] || fail "pg-json line /$m/ has conn '$c', not $conn"
@@ -70,7 +71,7 @@ bare=$(jq -R -r 'fromjson | select((has("service") | not) and
     "$L")
 [ -z "$bare" ] || fail "lines about a connection without service: $bare"
 
-rconn=$(field rogue-log-forge '^worker [0-9]+ started$' conn)
+rconn=$(field rogue-log-forge '^worker [0-9]+ started( \(from the pool\))?$' conn)
 [ -n "$rconn" ] && [ "$rconn" != "$conn" ] ||
     fail "no conn for the rogue's worker ('$rconn')"
 forged=$(jq -R -c 'fromjson | select(.msg | contains("other-svc#999"))' "$L")

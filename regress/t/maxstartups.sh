@@ -9,7 +9,9 @@ command -v bash >/dev/null || skip "bash (for /dev/tcp) not found"
 pg_start
 P=$(free_port)
 {
-	airlock_head "handshakeTimeout: 2s" "maxStartups: 3:50:6"
+	# Its children are counted as connections: no idle workers.
+	airlock_head "handshakeTimeout: 2s" "maxStartups: 3:50:6" \
+	    "workerPoolMinIdle: 0"
 	pg_service pg-trust "$P" trust_user disable
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"

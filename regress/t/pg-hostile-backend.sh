@@ -210,7 +210,8 @@ $_want"
 
 PR=$(free_port)
 {
-	airlock_head "handshakeTimeout: ${HS_TIMEOUT}s"
+	# Its children are counted as connections: no idle workers.
+	airlock_head "handshakeTimeout: ${HS_TIMEOUT}s" "workerPoolMinIdle: 0"
 	for m in $HOSTILE scram-ok; do
 		start_fake "$m" || exit 1
 	done

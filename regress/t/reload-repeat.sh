@@ -15,7 +15,8 @@ mkdir -p "$S"
 chmod 0755 "$S"
 printf '%s' "$PG_SCRAM_PASSWORD" >"$T/scram.pw"
 chmod 0600 "$T/scram.pw"
-HEAD=$(airlock_head "logLevel: info")
+# Its children and descriptors are counted as connections': no idle workers.
+HEAD=$(airlock_head "logLevel: info" "workerPoolMinIdle: 0")
 config_a()
 {
 	echo "$HEAD"

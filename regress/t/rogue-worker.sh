@@ -295,7 +295,10 @@ client()
 
 my_standin --cache full
 {
-	airlock_head "worker: $ROGUE" "health: 127.0.0.1:$H"
+	# Its descriptors are counted with no worker left: no idle workers
+	# (worker-pool.sh plays the rogue that is one).
+	airlock_head "worker: $ROGUE" "health: 127.0.0.1:$H" \
+	    "workerPoolMinIdle: 0"
 	pg_service honest "$PH" trust_user disable
 	for r in $ROGUE_NAMES; do
 		p=$(free_port)

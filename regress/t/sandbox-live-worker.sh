@@ -26,9 +26,13 @@ printf '%s' "$PG_SCRAM_PASSWORD" >"$T/needle"
 airlock_session "$PA" pg-scram "select pg_sleep(6)" "$T/psql.out"
 PSQL=$SESSION_PID
 W=$WORKER_PID
+# The session's worker came from the pool (started before its client):
+# the others are idle ones.
 kids=$(pgrep -P "$AIRLOCK_PID")
-[ "$kids" = "$W" ] ||
-    fail "more than one worker: $(echo "$kids" | tr '\n' ' ')"
+echo "$kids" | grep -qx "$W" ||
+    fail "$W is not a child of airlockd: $(echo "$kids" | tr '\n' ' ')"
+grep -Eq "pg-scram#[0-9]+: worker $W started \(from the pool\)" \
+    "$AIRLOCK_LOG" || fail "worker $W did not come from the pool"
 S=/proc/$W/status
 [ -r "$S" ] || fail "worker $W vanished"
 say "worker $W ($(cat "/proc/$W/comm"))"

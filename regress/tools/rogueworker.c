@@ -12,7 +12,10 @@
  * usual.  A rogue service names the misbehaviour to play (see rogues[]).
  * A health worker has no service of its own to name one: it plays
  * rogue-health-WORD when the file CHROOT.rogue-health (CHROOT: the -c
- * argument) holds WORD.
+ * argument) holds WORD.  An idle worker of the pool has none yet either:
+ * when the file CHROOT.rogue-pool exists, it sends a DIAL at once, before
+ * any assignment (which the monitor must answer with a kill), or floods
+ * its stderr when the file says "stderr".
  *
  * Everything it sends and receives is written, one line each, to the report
  * file named by the service's `config: rogueReport:` option (else stderr):
@@ -1803,9 +1806,10 @@ peek_service(int chan)
 	char		*name = NULL;
 	int		 fd;
 
+	/* An idle worker of the pool waits for its client. */
 	pfd.fd = chan;
 	pfd.events = POLLIN;
-	if (poll(&pfd, 1, REPLY_MS) != 1)
+	if (poll(&pfd, 1, -1) != 1)
 		return NULL;
 	memset(&mh, 0, sizeof(mh));
 	memset(&cm, 0, sizeof(cm));
@@ -1838,20 +1842,67 @@ peek_service(int chan)
 	return name;
 }
 
-/* Which rogue a health worker plays: see the comment at the top. */
-static char *
-health_rogue(int argc, char *argv[])
+/* CHROOT.SUFFIX (CHROOT: the -c argument), opened; -1 if none. */
+static int
+chroot_file(int argc, char *argv[], const char *suffix)
 {
-	char	 path[PATH_MAX], word[32], *play;
-	ssize_t	 n;
-	int	 i, fd;
+	char	 path[PATH_MAX];
+	int	 i;
 
 	for (i = 1; i + 1 < argc; i++)
 		if (strcmp(argv[i], "-c") == 0)
 			break;
-	if (i + 1 >= argc || (size_t)snprintf(path, sizeof(path),
-	    "%s.rogue-health", argv[i + 1]) >= sizeof(path) ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if (i + 1 >= argc || (size_t)snprintf(path, sizeof(path), "%s.%s",
+	    argv[i + 1], suffix) >= sizeof(path))
+		return -1;
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/*
+ * An idle worker of the pool that asks before it is assigned, or (when the
+ * file says "stderr") floods its stderr.
+ */
+static void
+pool_rogue(int argc, char *argv[])
+{
+	static const char line[] = "flood: an idle worker's stderr\n";
+	struct buf	*b;
+	char		 word[16];
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = chroot_file(argc, argv, "rogue-pool")) == -1)
+		return;
+	n = read(fd, word, sizeof(word) - 1);
+	close(fd);
+	word[n > 0 ? n : 0] = '\0';
+	if (strncmp(word, "stderr", 6) == 0) {
+		/* Until the monitor kills it (or closes the pipe). */
+		while (write(2, line, sizeof(line) - 1) > 0)
+			;
+		_exit(1);
+	}
+	if ((b = buf_new(16)) == NULL || buf_put_u8(b, DIAL_SESSION) != 0)
+		_exit(1);
+	fprintf(stderr, "rogueworker: sent DIAL before assignment "
+	    "(violation)\n");
+	msg_send(CHAN, MSG_DIAL, b, -1);
+	buf_free(b);
+	/* The monitor kills it; if not, it listens a while, then goes. */
+	poll(NULL, 0, WAIT_MS);
+	fprintf(stderr, "rogueworker: not killed\n");
+	_exit(1);
+}
+
+/* Which rogue a health worker plays: see the comment at the top. */
+static char *
+health_rogue(int argc, char *argv[])
+{
+	char	 word[32], *play;
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = chroot_file(argc, argv, "rogue-health")) == -1)
 		return NULL;
 	n = read(fd, word, sizeof(word) - 1);
 	close(fd);
@@ -1902,10 +1953,12 @@ main(int argc, char *argv[])
 	const char	*rpath;
 	char		*service, *connector = NULL, *play = NULL;
 	uint64_t	 id;
-	uint32_t	 type;
+	uint32_t	 type, hs, idle;
+	uint8_t		 level;
 	size_t		 i;
 	int		 fd, r;
 
+	pool_rogue(argc, argv);
 	if ((service = peek_service(CHAN)) == NULL) {
 		fprintf(stderr, "rogueworker: no MSG_ASSIGN on fd %d\n", CHAN);
 		return 1;
@@ -1935,6 +1988,9 @@ main(int argc, char *argv[])
 	if ((r = buf_get_cstring(c.in, &c.service, MSG_MAX_STRING)) != 0 ||
 	    (r = buf_get_cstring(c.in, &connector, MSG_MAX_STRING)) != 0 ||
 	    (r = buf_get_u64(c.in, &id)) != 0 ||
+	    (r = buf_get_u32(c.in, &hs)) != 0 ||
+	    (r = buf_get_u32(c.in, &idle)) != 0 ||
+	    (r = buf_get_u8(c.in, &level)) != 0 ||
 	    (r = kv_get_list(c.in, &opts)) != 0 ||
 	    (r = buf_expect_end(c.in)) != 0) {
 		fprintf(stderr, "rogueworker: ASSIGN: %s\n", err_str(r));

@@ -265,6 +265,8 @@ TEST(confdump_roundtrip)
 	    "  idleTimeout: 0\n"
 	    "  drainTimeout: 30s\n"
 	    "  maxWorkers: 1000\n"
+	    "  workerPoolMinIdle: 4\n"
+	    "  workerPoolMaxIdle: 32\n"
 	    "  maxStartups: \"100:30:200\"\n"
 	    "  perSourceMaxStartups: none\n"
 	    "  perSourceNetBlockSize: \"32:128\"\n"

@@ -151,6 +151,8 @@ TEST(config_good_v2)
 	CHECK_INT(cf->idle_timeout_ms, 0);
 	CHECK_INT(cf->drain_timeout_ms, 30000);
 	CHECK_INT(cf->max_workers, 1000);
+	CHECK_INT(cf->pool_min_idle, 4);
+	CHECK_INT(cf->pool_max_idle, 32);
 	CHECK_INT(cf->sandbox_debug, 0);
 	CHECK_INT(cf->log_level, LOG_LVL_INFO);
 	CHECK(strstr(cf->path, "/tmp/airlock-cfg-") == cf->path);
@@ -680,6 +682,14 @@ TEST(config_errors_airlock)
 	    "airlock.maxWorkers must be a number from 1 to 100000");
 	expect_error("version: 2\nairlock: {maxWorkers: 100001}\n", 2, 23,
 	    "maxWorkers must be");
+	expect_error("version: 2\nairlock: {workerPoolMinIdle: -1}\n", 2, 30,
+	    "airlock.workerPoolMinIdle must be a number from 0 to 1000");
+	expect_error("version: 2\nairlock: {workerPoolMaxIdle: 1001}\n", 2, 30,
+	    "workerPoolMaxIdle must be");
+	/* The pool grows from MinIdle to MaxIdle: not the other way. */
+	expect_error("version: 2\nairlock: {workerPoolMinIdle: 8, "
+	    "workerPoolMaxIdle: 4}\n", 2, 10, "airlock.workerPoolMaxIdle (4) "
+	    "is below workerPoolMinIdle (8)");
 	expect_error("version: 2\nairlock: {logLevel: loud}\n", 2, 21,
 	    "airlock.logLevel must be one of error, warn, info, debug");
 	expect_error("version: 2\nairlock: {sandboxDebug: maybe}\n", 2, 25,
@@ -1201,7 +1211,8 @@ TEST(config_secretless_rules)
 	expect_error("version: 2\nairlock: {debug: true}\n", 2, 11,
 	    "unknown key debug in the airlock section (known: user, chroot, "
 	    "worker, handshakeTimeout, dialTimeout, providerTimeout, "
-	    "idleTimeout, drainTimeout, maxWorkers, maxStartups, "
+	    "idleTimeout, drainTimeout, maxWorkers, workerPoolMinIdle, "
+	    "workerPoolMaxIdle, maxStartups, "
 	    "sandboxDebug, logLevel, logFormat, logTarget, syslogFacility, "
 	    "health, watch, workerMemoryLimit, perSourceMaxStartups, "
 	    "perSourceNetBlockSize, httpCABundle, stateDirectory)");

@@ -60,6 +60,36 @@ sample_figures(struct figures *f, const char *name)
 	p->outcome[FIG_P_OK] = 6;
 	p->outcome[FIG_P_DENIED] = 2;
 	p->outcome[FIG_P_CACHE_HIT] = 9;
+	f->pool_min_idle = 4;
+	f->pool_max_idle = 32;
+	f->pool_state = FIG_POOL_BACKOFF;
+	f->pool_hits = 12;
+	f->pool_misses = 3;
+	f->pool_spawned = 19;
+	f->pool_died = 2;
+	fig_add_pool_kind(f, "main", 4, 6);
+	fig_add_pool_kind(f, "ssh", 1, 4);
+}
+
+/* The header of the figures up to the pool: no pool, then what follows. */
+static void
+put_head(struct buf *b, int pool)
+{
+	int	 i;
+
+	CHECK_INT(buf_put_u64(b, 0), 0);
+	CHECK_INT(buf_put_cstring(b, "v"), 0);
+	CHECK_INT(buf_put_u8(b, 0), 0);
+	CHECK_INT(buf_put_u8(b, 0), 0);
+	for (i = 0; i < 4; i++)		/* workers ... health maximum */
+		CHECK_INT(buf_put_u32(b, 0), 0);
+	if (!pool)
+		return;
+	CHECK_INT(buf_put_u32(b, 4), 0);
+	CHECK_INT(buf_put_u32(b, 32), 0);
+	CHECK_INT(buf_put_u8(b, FIG_POOL_OK), 0);
+	for (i = 0; i < 4; i++)		/* hits, misses, spawned, died */
+		CHECK_INT(buf_put_u64(b, 0), 0);
 }
 
 /* b's contents as a C string (the test owns the result). */
@@ -129,6 +159,17 @@ TEST(health_figures_roundtrip)
 	CHECK_STR(g.providers[0].name, "vault");
 	CHECK(memcmp(g.providers[0].outcome, f.providers[0].outcome,
 	    sizeof(g.providers[0].outcome)) == 0);
+	CHECK_INT(g.pool_min_idle, 4);
+	CHECK_INT(g.pool_max_idle, 32);
+	CHECK_INT(g.pool_state, FIG_POOL_BACKOFF);
+	CHECK_INT(g.pool_hits, 12);
+	CHECK_INT(g.pool_misses, 3);
+	CHECK_INT(g.pool_spawned, 19);
+	CHECK_INT(g.pool_died, 2);
+	REQUIRE(g.npool_kinds == 2);
+	CHECK_STR(g.pool_kinds[1].name, "ssh");
+	CHECK_INT(g.pool_kinds[1].idle, 1);
+	CHECK_INT(g.pool_kinds[1].target, 4);
 	fig_free(&g);
 	fig_free(&f);
 	buf_free(b);
@@ -206,11 +247,8 @@ TEST(health_figures_oversized)
 
 	/* A count of services beyond the limit is refused at once. */
 	buf_reset(b);
-	CHECK_INT(buf_put_u64(b, 0), 0);
-	CHECK_INT(buf_put_cstring(b, "v"), 0);
-	CHECK_INT(buf_put_u8(b, 0), 0);
-	CHECK_INT(buf_put_u8(b, 0), 0);
-	for (i = 0; i < 6; i++)		/* ..., no providers, omitted */
+	put_head(b, 1);
+	for (i = 0; i < 3; i++)		/* no kinds, no providers, omitted */
 		CHECK_INT(buf_put_u32(b, 0), 0);
 	CHECK_INT(buf_put_u32(b, FIG_SERVICES_MAX + 1), 0);
 	buf_view(&v, buf_ptr(b), buf_len(b));
@@ -218,15 +256,45 @@ TEST(health_figures_oversized)
 
 	/* So is a count of providers beyond theirs. */
 	buf_reset(b);
-	CHECK_INT(buf_put_u64(b, 0), 0);
-	CHECK_INT(buf_put_cstring(b, "v"), 0);
-	CHECK_INT(buf_put_u8(b, 0), 0);
-	CHECK_INT(buf_put_u8(b, 0), 0);
-	for (i = 0; i < 4; i++)
-		CHECK_INT(buf_put_u32(b, 0), 0);
+	put_head(b, 1);
+	CHECK_INT(buf_put_u32(b, 0), 0);
 	CHECK_INT(buf_put_u32(b, FIG_PROVIDERS_MAX + 1), 0);
 	buf_view(&v, buf_ptr(b), buf_len(b));
 	CHECK_INT(fig_decode(&v, &g), ERR_TOOBIG);
+
+	/* And of the pool's kinds beyond theirs. */
+	buf_reset(b);
+	put_head(b, 1);
+	CHECK_INT(buf_put_u32(b, FIG_POOL_KINDS_MAX + 1), 0);
+	buf_view(&v, buf_ptr(b), buf_len(b));
+	CHECK_INT(fig_decode(&v, &g), ERR_TOOBIG);
+
+	/* A pool state that has no name. */
+	buf_reset(b);
+	put_head(b, 0);
+	CHECK_INT(buf_put_u32(b, 4), 0);
+	CHECK_INT(buf_put_u32(b, 32), 0);
+	CHECK_INT(buf_put_u8(b, FIG_POOL_NSTATES), 0);
+	for (i = 0; i < 4; i++)
+		CHECK_INT(buf_put_u64(b, 0), 0);
+	for (i = 0; i < 4; i++)
+		CHECK_INT(buf_put_u32(b, 0), 0);
+	buf_view(&v, buf_ptr(b), buf_len(b));
+	CHECK_INT(fig_decode(&v, &g), ERR_FORMAT);
+
+	/* One kind twice. */
+	buf_reset(b);
+	put_head(b, 1);
+	CHECK_INT(buf_put_u32(b, 2), 0);
+	for (i = 0; i < 2; i++) {
+		CHECK_INT(buf_put_cstring(b, "main"), 0);
+		CHECK_INT(buf_put_u32(b, 1), 0);
+		CHECK_INT(buf_put_u32(b, 4), 0);
+	}
+	for (i = 0; i < 3; i++)
+		CHECK_INT(buf_put_u32(b, 0), 0);
+	buf_view(&v, buf_ptr(b), buf_len(b));
+	CHECK_INT(fig_decode(&v, &g), ERR_FORMAT);
 	buf_free(b);
 }
 
@@ -343,6 +411,13 @@ TEST(health_prom_metrics)
 	    "outcome=\"timeout\"} 0");
 	HAS("airlock_provider_requests_total{provider=\"vault\","
 	    "outcome=\"cache_hit\"} 9");
+	HAS("# TYPE airlock_worker_pool_idle gauge");
+	HAS("airlock_worker_pool_idle{kind=\"main\"} 4");
+	HAS("airlock_worker_pool_idle{kind=\"ssh\"} 1");
+	HAS("airlock_worker_pool_hits_total 12");
+	HAS("airlock_worker_pool_misses_total 3");
+	HAS("airlock_worker_pool_spawned_total 19");
+	HAS("airlock_worker_pool_died_total 2");
 #undef HAS
 	/* No raw line feed inside a sample: every line is a comment or a sample. */
 	CHECK(strstr(s, "db\n\"") == NULL);
@@ -384,7 +459,11 @@ TEST(health_json)
 	    "\"listener:d\\\"b\\u0001\":\"not listening\"},"
 	    "\"version\":\"9.9.9\",\"startTime\":1700000000,\"ready\":false,"
 	    "\"draining\":true,\"workers\":{\"active\":3,\"max\":1000,"
-	    "\"health\":1,\"healthMax\":8},\"services\":{\"d\\\"b\\u0001\":{"
+	    "\"health\":1,\"healthMax\":8},\"pool\":{\"state\":\"backoff\","
+	    "\"minIdle\":4,\"maxIdle\":32,\"hits\":12,\"misses\":3,"
+	    "\"spawned\":19,\"died\":2,\"kinds\":{\"main\":{\"idle\":4,"
+	    "\"target\":6},\"ssh\":{\"idle\":1,\"target\":4}}},"
+	    "\"services\":{\"d\\\"b\\u0001\":{"
 	    "\"listenOn\":\"tcp://127.0.0.1:5432\",\"listening\":false,"
 	    "\"active\":2,\"accepted\":7}},\"servicesOmitted\":0}\n");
 	free(s);

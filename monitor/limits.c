@@ -19,12 +19,6 @@
 #include "monitor.h"
 
 /*
- * The worker pool's idle processes at most: workerPoolMaxIdle's default
- * (32) for each of the three kinds of worker (wkind.c: the main image with
- * and without TLS, the ssh one).
- */
-#define LIMITS_POOL_MAX		(32 * 3)
-/*
  * Descriptors that do not grow with the connections: stdin, stdout,
  * stderr, the log, epoll, the signalfd, the KDF eventfd, inotify, the
  * resolver's sockets, the health listener, providers' connections (Vault,
@@ -37,27 +31,28 @@
 
 /*
  * Descriptors for conf:
- *   3 per worker (maxWorkers): its channel and the read end of its stderr
- *     pipe while it lives, plus one in passing (the client's between
- *     accept and MSG_ASSIGN, the backend's between connect and
- *     MSG_DIALED, or a provider's connection while credentials resolve);
- *   2 per idle pooled worker (LIMITS_POOL_MAX): channel and stderr;
+ *   3 per worker (maxWorkers, which counts the pool's idle workers too,
+ *     pool.c): its channel and the read end of its stderr pipe while it
+ *     lives, plus one in passing (the client's between accept and
+ *     MSG_ASSIGN, the backend's between connect and MSG_DIALED, or a
+ *     provider's connection while credentials resolve);
  *   1 per service (its listener; services that share one need fewer);
  *   LIMITS_FD_SPARE.
+ * Idle backends of backend reuse are not counted: backpool.c keeps them
+ * within a quarter of the limit itself.
  */
 unsigned long long
 limits_fds_needed(const struct config *conf)
 {
 	return 3ULL * (unsigned long long)conf->max_workers +
-	    2ULL * LIMITS_POOL_MAX + conf->nservices + LIMITS_FD_SPARE;
+	    conf->nservices + LIMITS_FD_SPARE;
 }
 
-/* A worker is one process of one thread; the pool's count too. */
+/* A worker is one process of one thread; maxWorkers counts the pool's. */
 unsigned long long
 limits_tasks_needed(const struct config *conf)
 {
-	return (unsigned long long)conf->max_workers + LIMITS_POOL_MAX +
-	    LIMITS_TASK_SPARE;
+	return (unsigned long long)conf->max_workers + LIMITS_TASK_SPARE;
 }
 
 /* A file's first line as a number; 0 when unreadable or not one ("max"). */

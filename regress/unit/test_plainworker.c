@@ -51,9 +51,9 @@ spawn_plain(int chan, char *root)
 {
 	posix_spawn_file_actions_t	 fa;
 	char				 path[PATH_MAX + 32];
-	char				*argv[] = { "airlock-worker", "-p", "-l",
-					    "0", "-h", "5000", "-n", NULL, NULL,
-					    NULL, NULL, NULL, NULL };
+	char				*argv[] = { "airlock-worker", "-p", "-n",
+					    NULL, NULL, NULL, NULL, NULL, NULL,
+					    NULL };
 	char				*envp[] = { NULL };
 	pid_t				 pid;
 	int				 r;
@@ -63,12 +63,12 @@ spawn_plain(int chan, char *root)
 	if (geteuid() == 0) {
 		if (mkdtemp(root) == NULL || chmod(root, 0755) == -1)
 			return -1;
-		argv[6] = "-u";
-		argv[7] = "65534";
-		argv[8] = "-g";
-		argv[9] = "65534";
-		argv[10] = "-c";
-		argv[11] = root;
+		argv[2] = "-u";
+		argv[3] = "65534";
+		argv[4] = "-g";
+		argv[5] = "65534";
+		argv[6] = "-c";
+		argv[7] = root;
 	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -142,7 +142,8 @@ TEST(plain_worker_refuses_tls)
 	/* The assignment of a pg connection, and the client's startup. */
 	CHECK(buf_put_cstring(b, "plain") == 0 &&
 	    buf_put_cstring(b, "pg") == 0 && buf_put_u64(b, 1) == 0 &&
-	    kv_put(b, &params) == 0);
+	    buf_put_u32(b, 5000) == 0 && buf_put_u32(b, 0) == 0 &&
+	    buf_put_u8(b, 0) == 0 && kv_put(b, &params) == 0);
 	CHECK(msg_send(ch[0], MSG_ASSIGN, b, cl[1]) == 0);
 	close(cl[1]);
 	CHECK(write(cl[0], startup, sizeof(startup)) ==

@@ -198,15 +198,17 @@ EOF
 	echo "services:"
 }
 
-# wait_for_log PATTERN [TIMEOUT [FILE]]: wait until an extended regular
-# expression appears in the log (default: airlockd's), 10 s by default.
+# wait_for_log PATTERN [TIMEOUT [FILE [FROM]]]: wait until an extended
+# regular expression appears in the log (default: airlockd's), 10 s by
+# default; in its lines from number FROM on, if given.
 wait_for_log()
 {
 	_pat=$1
 	_n=$(( ${2:-10} * 10 ))
 	_f=${3:-$AIRLOCK_LOG}
 	while [ "$_n" -gt 0 ]; do
-		grep -Eq -- "$_pat" "$_f" 2>/dev/null && return 0
+		tail -n "+${4:-1}" "$_f" 2>/dev/null | grep -Eq -- "$_pat" &&
+		    return 0
 		sleep 0.1
 		_n=$((_n - 1))
 	done

@@ -15,6 +15,9 @@
 # same request, answer FAILED; log why, keep its own descriptors, and go
 # on serving an honest service on the same airlockd, also while another
 # rogue floods its channel.
+# test: long
+# (It takes several times as long as most tests: regress/run.sh starts it
+# early.)
 . "$(dirname "$0")/../lib.sh"
 # mysql.sh sources pg.sh.
 . "$TOP/regress/mysql.sh"

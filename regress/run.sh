@@ -43,9 +43,14 @@ case "${1:-}" in
 -j)	JOBS=${2:-}; shift 2 ;;
 -j*)	JOBS=${1#-j}; shift ;;
 esac
+# At most 100: free_port gives each job 12000 / N ports of its own.
 case "$JOBS" in
-''|*[!0-9]*|0)	echo "run.sh: -j wants a number of jobs >= 1" >&2; exit 2 ;;
+''|*[!0-9]*|0*)	JOBS=101 ;;
 esac
+if [ "$JOBS" -gt 100 ]; then
+	echo "run.sh: -j wants a number of jobs, 1 to 100" >&2
+	exit 2
+fi
 
 rm -rf "$LOGDIR"
 mkdir -p "$LOGDIR/.run" || exit 2

@@ -2,7 +2,9 @@
 # Build every libFuzzer harness in regress/fuzz/ with clang (ASan + UBSan)
 # and run each for FUZZ_SECONDS (default 60) on its seed corpus,
 # FUZZ_JOBS of them at once (default: one per CPU; each harness is one
-# process that takes one CPU).  New inputs go to a scratch corpus, never
+# process that takes one CPU), under nice -n FUZZ_NICE if set (they run for
+# a fixed time: niced, they take what CPU time others leave, and the build
+# is not slowed).  New inputs go to a scratch corpus, never
 # into the repository; a crash leaves its input in regress/fuzz/out/ and
 # fails the run.  The harnesses' lines come in name order.
 #   sh regress/fuzz/run.sh [harness-name...]
@@ -10,6 +12,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
+NICE=${FUZZ_NICE:+nice -n $FUZZ_NICE}
 OUT=regress/fuzz/out
 CC=${FUZZ_CC:-clang}
 mkdir -p "$OUT"
@@ -57,7 +60,7 @@ fuzz_one()
 	_seeds=regress/fuzz/corpus/$1
 	[ -d "$_seeds" ] || _seeds=
 	# shellcheck disable=SC2086
-	if "$_bin" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
+	if $NICE "$_bin" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
 	    -artifact_prefix="$OUT/$1-" -print_final_stats=1 \
 	    "$_scratch" $_seeds >"$OUT/$1.log" 2>&1; then
 		echo "ok   fuzz $1 ($(grep -m1 -o 'stat::number_of_executed_units: [0-9]*' \

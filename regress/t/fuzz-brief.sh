@@ -9,4 +9,4 @@
 . "$(dirname "$0")/../lib.sh"
 skip_under "asan valgrind" "its libFuzzer harnesses are an ASan+UBSan build of their own, and run in the plain suite"
 cd "$TOP" || exit 1
-FUZZ_SECONDS=${FUZZ_SECONDS:-12} nice -n 10 sh regress/fuzz/run.sh
+FUZZ_SECONDS=${FUZZ_SECONDS:-12} FUZZ_NICE=10 sh regress/fuzz/run.sh

@@ -208,14 +208,15 @@ result()
 }
 
 # What runs, in the order of the output (ORDER) and in the order of
-# starting (START: serial ones, long ones, the rest).
+# starting (START: serial ones, long ones, the rest).  The unit tests
+# count as long: under valgrind they are the longest job.
 ORDER=
 serial=
 long=
 rest=
 if selected unit "$@"; then
 	ORDER=unit
-	rest=unit
+	long=unit
 fi
 for t in regress/t/*.sh; do
 	[ -f "$t" ] || continue

@@ -18,11 +18,13 @@
 # The unit tests are one job among the scripts.  A script with the line
 # "# test: serial" runs when nothing else runs (it changes or measures
 # something machine-wide, or takes every CPU); those run first, then the
-# others, "# test: long" ones (much longer than the rest) before the
-# others so that the run does not end waiting for one of them.  Each
-# running job has a slot, AIRLOCK_TEST_SLOT of AIRLOCK_TEST_SLOTS in its
-# environment: free_port (lib.sh) hands out the ports of its slot's range
-# only, so that tests running at once never pick the same port.
+# others, "# test: long" ones (much longer than the rest) and the unit
+# tests before the others so that the run does not end waiting for one of
+# them.  "# test: timeout SECONDS" gives a script another time limit than
+# TEST_TIMEOUT (default 300).  Each running job has a slot,
+# AIRLOCK_TEST_SLOT of AIRLOCK_TEST_SLOTS in its environment: free_port
+# (lib.sh) hands out the ports of its slot's range only, so that tests
+# running at once never pick the same port.
 #
 # Output: one line per test, in name order whatever order they end in
 # (ok, FAIL with the end of its log, or skip with its reason); the last
@@ -108,6 +110,16 @@ marked()
 	grep -qx "# test: $2" "$1"
 }
 
+# limit_of NAME: the time limit of test NAME in seconds: its line
+# "# test: timeout SECONDS" if it has one (a test whose work takes long
+# by design), else TEST_TIMEOUT.
+limit_of()
+{
+	_l=$(sed -n 's/^# test: timeout \([1-9][0-9]*\)$/\1/p' \
+	    "regress/t/$1.sh")
+	echo "${_l:-$TIMEOUT}"
+}
+
 # job NAME SLOT: run test NAME (unit: the unit tests) in the background;
 # its exit status and seconds end up in $RUN/NAME.done, the pid of its
 # timeout(1) (the leader of the test's process group) in $RUN/NAME.pid.
@@ -125,7 +137,8 @@ job()
 				    "$UNITTEST"
 			fi
 		else
-			set -- timeout -k 10 "$TIMEOUT" sh "regress/t/$_name.sh"
+			set -- timeout -k 10 "$(limit_of "$_name")" \
+			    sh "regress/t/$_name.sh"
 		fi
 		AIRLOCK_TEST_SLOT=$_slot
 		AIRLOCK_TEST_SLOTS=$JOBS
@@ -194,7 +207,7 @@ result()
 		skipped=$((skipped + 1))
 		;;
 	124|137)
-		echo "FAIL $1 (timed out after ${TIMEOUT}s)"
+		echo "FAIL $1 (timed out after $(limit_of "$1")s)"
 		show_tail "$log"
 		failed=$((failed + 1))
 		;;

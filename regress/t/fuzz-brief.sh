@@ -6,6 +6,8 @@
 # (regress/fuzz/run.sh runs one harness per CPU at once, each for a fixed
 # time: niced, they take the CPU time that the tests running beside them
 # leave, and slow none of them down.)
+# test: timeout 600
+# (Their build alone takes minutes on a busy machine.)
 . "$(dirname "$0")/../lib.sh"
 skip_under "asan valgrind" "its libFuzzer harnesses are an ASan+UBSan build of their own, and run in the plain suite"
 cd "$TOP" || exit 1

@@ -149,7 +149,9 @@ between()
 	: >"$2"
 	"$PROVGET" -r 2 -w 1500 conjur db/password >>"$2" 2>&1 &
 	_pid=$!
-	_n=300
+	# 90 s: a hang detector (authn-k8s makes a key pair first, which
+	# took over 30 s under valgrind on a busy machine).
+	_n=900
 	until grep -q '^get 1' "$2" || [ "$_n" = 0 ]; do
 		sleep 0.1
 		_n=$((_n - 1))

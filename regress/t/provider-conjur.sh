@@ -13,6 +13,8 @@
 # written by the stand-in as Conjur's kubectl exec would, mutual TLS) and
 # keeps it across logins; Conjur Cloud's base path (/api);
 # CONJUR_SSL_CERTIFICATE; settings that cannot work fail setup.
+# test: long
+# (About 200 s under valgrind: regress/run.sh starts it early.)
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
 . "$TOP/regress/standin.sh"

@@ -133,15 +133,19 @@ require_root()
 # free_port: print a TCP port on 127.0.0.1 that nothing uses now and that
 # this test has not handed out before (remembered in a file: callers use
 # $(free_port)).  Below the usual ephemeral range, so that outgoing
-# connections do not take it in the meantime.
+# connections do not take it in the meantime.  Tests that run at once
+# (regress/run.sh -j) each draw from their own slot's share of the range,
+# so that two of them never pick the same port before either binds it.
 free_port()
 {
 	touch "$T/ports.given"
 	_used=$(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
 	    awk 'NR > 1 { split($2, a, ":"); print a[2] }')
+	_span=$((12000 / ${AIRLOCK_TEST_SLOTS:-1}))
+	_base=$((20000 + ${AIRLOCK_TEST_SLOT:-0} * _span))
 	for _i in $(seq 1 200); do
 		_r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
-		_p=$((20000 + _r % 12000))
+		_p=$((_base + _r % _span))
 		_hex=$(printf '%04X' "$_p")
 		grep -qx "$_p" "$T/ports.given" && continue
 		if ! echo "$_used" | grep -qx "$_hex"; then
@@ -194,15 +198,17 @@ EOF
 	echo "services:"
 }
 
-# wait_for_log PATTERN [TIMEOUT [FILE]]: wait until an extended regular
-# expression appears in the log (default: airlockd's), 10 s by default.
+# wait_for_log PATTERN [TIMEOUT [FILE [FROM]]]: wait until an extended
+# regular expression appears in the log (default: airlockd's), 10 s by
+# default; in its lines from number FROM on, if given.
 wait_for_log()
 {
 	_pat=$1
 	_n=$(( ${2:-10} * 10 ))
 	_f=${3:-$AIRLOCK_LOG}
 	while [ "$_n" -gt 0 ]; do
-		grep -Eq -- "$_pat" "$_f" 2>/dev/null && return 0
+		tail -n "+${4:-1}" "$_f" 2>/dev/null | grep -Eq -- "$_pat" &&
+		    return 0
 		sleep 0.1
 		_n=$((_n - 1))
 	done

@@ -62,14 +62,20 @@ residency_hold()
 	airlock_session "$2" "$1" "$3" "$4"
 	_client=$SESSION_PID
 	_w=$WORKER_PID
-	# The handshake is over; give the worker a moment to settle into
-	# the relay.
-	sleep 0.5
-	[ "$(cat "/proc/$_w/comm" 2>/dev/null)" = airlock-worker ] ||
-	    fail "$1: worker $_w has gone"
-	kill -0 "$_client" 2>/dev/null || fail "$1: the session ended too soon"
-	"$MEMSCAN" "$_w" "$T/marker" >"$T/scan.marker" 2>&1
-	_rc=$?
+	# The handshake is over; wait for the worker to relay the query
+	# (a client under load may take a while to send it): up to 5 s.
+	_n=10
+	while :; do
+		sleep 0.5
+		[ "$(cat "/proc/$_w/comm" 2>/dev/null)" = airlock-worker ] ||
+		    fail "$1: worker $_w has gone"
+		kill -0 "$_client" 2>/dev/null ||
+		    fail "$1: the session ended too soon"
+		"$MEMSCAN" "$_w" "$T/marker" >"$T/scan.marker" 2>&1
+		_rc=$?
+		_n=$((_n - 1))
+		[ "$_rc" -eq 0 ] && [ "$_n" -gt 0 ] || break
+	done
 	[ "$_rc" -eq 1 ] || fail "$1: control: the relayed marker is not" \
 	    "found in worker $_w (exit $_rc): $(cat "$T/scan.marker")"
 	residency_scan "$1 worker" "$_w"

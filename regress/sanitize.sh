@@ -3,20 +3,22 @@
 # The suite again, in a build that looks for memory errors: regress/run.sh
 # run with other binaries.
 #
-#	sh regress/sanitize.sh asan [WORD...]	    AddressSanitizer and
+#	sh regress/sanitize.sh asan [-j N] [WORD...]  AddressSanitizer and
 #		UndefinedBehaviorSanitizer (clang): airlockd, every worker (in
 #		its real sandbox), the unit tests and the test tools
-#	sh regress/sanitize.sh valgrind [WORD...]   airlockd, the unit
+#	sh regress/sanitize.sh valgrind [-j N] [WORD...]  airlockd, the unit
 #		tests and provget ($PROVGET) under valgrind memcheck (workers
 #		run natively)
 #
-# WORDs select tests as regress/run.sh does.  The work tree (tracked and new
-# files) is copied to a temporary directory (KEEP=1 keeps it) and built
-# there, and the copy's run.sh runs: a test that passed but left a report in
-# its log directory fails (regress/reports.sh).  The last line is run.sh's;
-# the logs end up in regress/log/MODE/NAME/.  A test that cannot run in a
-# mode says so itself (skip_under, lib.sh); a test whose expectations a
-# mode changes reads AIRLOCK_SANITIZE.
+# WORDs select tests as regress/run.sh does, and -j N (first) runs N at
+# once as it does (default $AIRLOCK_TEST_JOBS, else twice the CPUs).  The
+# work tree (tracked and new files) is copied to a temporary directory
+# (KEEP=1 keeps it) and built there, and the copy's run.sh runs: a test
+# that passed but left a report in its log directory fails
+# (regress/reports.sh).  The last line is run.sh's; the logs end up in
+# regress/log/MODE/NAME/.  A test that cannot run in a mode says so itself
+# (skip_under, lib.sh); a test whose expectations a mode changes reads
+# AIRLOCK_SANITIZE.
 #
 # Why each piece is there:
 #  - airlockd starts workers with an empty environment, so ASAN_OPTIONS
@@ -45,7 +47,7 @@ MODE=${1:-}
 case "$MODE" in
 asan)		TOOL=$SAN_CC ;;
 valgrind)	TOOL=valgrind ;;
-*)	echo "usage: sh regress/sanitize.sh asan|valgrind [word...]" >&2
+*)	echo "usage: sh regress/sanitize.sh asan|valgrind [-j N] [word...]" >&2
 	exit 2 ;;
 esac
 shift

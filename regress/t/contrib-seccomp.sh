@@ -140,7 +140,7 @@ grep -q "seccomp-tcp" "$T/metrics" || fail "/metrics names no service"
 ok "the file watch, a reload and /metrics under the profile"
 
 # A session still open at SIGTERM: the drain waits for it, then exits 0.
-airlock_session "$PT" seccomp-tcp "select pg_sleep(1), 'drained'" "$T/s.out"
+airlock_session "$PT" seccomp-tcp "select pg_sleep(2), 'drained'" "$T/s.out"
 kill -TERM "$AIRLOCK_PID"
 wait "$AIRLOCK_PID"
 rc=$?

@@ -3,6 +3,9 @@
 # the worker's resident memory sampled from /proc while they run: it stays
 # under a bound (20 MB; 64 MB in the ASan run, whose shadow memory and
 # quarantine count too), far below the size of the body.
+# test: long
+# (It takes several times as long as most tests: regress/run.sh starts it
+# early.)
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/http.sh"
 

@@ -45,7 +45,9 @@ works()
 	out=$(airlock_psql "$(port_of "$1")" "select current_user" 2>&1) ||
 	    fail "$1: $out"
 	[ "$out" = scram_user ] || fail "$1: got '$out'"
-	wait_for_log "\] $1#[0-9]+: authenticated" 5 || fail "$1: no login"
+	# Its own line: airlockd may log it after psql has its answer.
+	wait_for_log "\] $1#[0-9]+: authenticated" 5 "$AIRLOCK_LOG" "$_from" ||
+	    fail "$1: no login"
 	tail -n "+$_from" "$AIRLOCK_LOG" |
 	    grep -Eq "\] $1#[0-9]+: authenticated \($2\)$" ||
 	    fail "$1: not with $2: $(tail -n "+$_from" "$AIRLOCK_LOG" |

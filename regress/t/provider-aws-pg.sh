@@ -62,7 +62,7 @@ echo "$out" | grep -q "FATAL.*aws: nope: HTTP 400 ResourceNotFoundException" ||
     fail "nope: not a clean error: $out"
 ok "a missing secret: $(echo "$out" | sed -n 's/.*FATAL: *//p' | head -n 1)"
 
-airlock_session "$P1" aws-db "select pg_sleep(1)" "$T/session"
+airlock_session "$P1" aws-db "select pg_sleep(3)" "$T/session"
 wait "$SESSION_PID" || fail "the session failed: $(cat "$T/session")"
 printf '%s' "$PG_SCRAM_PASSWORD" >"$T/password"
 wait_for_log "aws-db#[0-9]+: closed" 5 || true

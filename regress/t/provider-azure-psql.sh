@@ -93,7 +93,7 @@ ok "airlockd keeps serving"
 
 # The password crossed TLS, libevent's buffers and jansson's strings in
 # airlockd: no copy is left once the connections are over.
-airlock_session "$P1" azure-pg "select pg_sleep(1)" "$T/session"
+airlock_session "$P1" azure-pg "select pg_sleep(3)" "$T/session"
 wait "$SESSION_PID" || fail "the session failed: $(cat "$T/session")"
 printf '%s' "$PG_SCRAM_PASSWORD" >"$T/password"
 wait_for_log "azure-pg#[0-9]+: closed" 5 || true

@@ -70,7 +70,7 @@ echo "$out" | grep -F -q -e "$APIKEY" -e "$pw" && fail "a secret in: $out"
 ok "a missing variable: $(echo "$out" | sed -n 's/.*FATAL: *//p' | head -n 1)"
 airlock_alive || fail "airlockd died"
 
-airlock_session "$P1" conjur-pg "select pg_sleep(1)" "$T/session"
+airlock_session "$P1" conjur-pg "select pg_sleep(3)" "$T/session"
 wait "$SESSION_PID" || fail "the session failed: $(cat "$T/session")"
 printf '%s' "$pw" >"$T/password"
 wait_for_log "conjur-pg#[0-9]+: closed" 5 || true

@@ -13,6 +13,8 @@
 # written by the stand-in as Conjur's kubectl exec would, mutual TLS) and
 # keeps it across logins; Conjur Cloud's base path (/api);
 # CONJUR_SSL_CERTIFICATE; settings that cannot work fail setup.
+# test: long
+# (About 200 s under valgrind: regress/run.sh starts it early.)
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
 . "$TOP/regress/standin.sh"
@@ -149,7 +151,9 @@ between()
 	: >"$2"
 	"$PROVGET" -r 2 -w 1500 conjur db/password >>"$2" 2>&1 &
 	_pid=$!
-	_n=300
+	# 90 s: a hang detector (authn-k8s makes a key pair first, which
+	# took over 30 s under valgrind on a busy machine).
+	_n=900
 	until grep -q '^get 1' "$2" || [ "$_n" = 0 ]; do
 		sleep 0.1
 		_n=$((_n - 1))
@@ -298,7 +302,9 @@ export CONJUR_CLIENT_CERT_PATH=$T/ssl/client.pem
 export CONJUR_CLIENT_CERT_RETRY_COUNT_LIMIT=2
 : >"$CJ_LOG"
 expect_value=1
-get -r 2 conjur db/password
+# A key pair, a CSR and mutual TLS: under valgrind on a busy machine the
+# first get took more than provget's default deadline of 5 s.
+get -t 30000 -r 2 conjur db/password
 expect_ok "authn-k8s: two gets" "$(hex "$PASSWORD")"
 [ "$(requests 'POST /authn-k8s/cluster/inject_client_cert 202')" = 1 ] &&
     [ "$(requests 'POST /authn-k8s/cluster/dev/host%2Fconjur%2Fauthn-k8s%2Fcluster%2Fapps%2Fapp/authenticate 200')" = 1 ] ||

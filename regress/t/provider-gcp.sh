@@ -285,7 +285,7 @@ start_airlock "$T/airlock.yml"
 out=$(airlock_psql "$P1" "select current_user" 2>&1) || fail "psql: $out"
 [ "$out" = scram_user ] || fail "psql: current_user is '$out'"
 ok "psql logs in as scram_user with the password of Secret Manager"
-airlock_session "$P1" gcp "select pg_sleep(1)" "$T/session"
+airlock_session "$P1" gcp "select pg_sleep(3)" "$T/session"
 wait "$SESSION_PID" || fail "the session failed: $(cat "$T/session")"
 printf '%s' "$PG_SCRAM_PASSWORD" >"$T/password"
 wait_for_log "gcp#[0-9]+: closed" 5 || true

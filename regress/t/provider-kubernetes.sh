@@ -205,7 +205,7 @@ out=$(airlock_psql "$PT" "select current_user" 2>&1) ||
     fail "after the 401, pg-trust: $out"
 ok "a refused token fails the connection cleanly; airlockd serves on"
 data "$TOK2"
-airlock_session "$P1" k8s "select pg_sleep(1)" "$T/session"
+airlock_session "$P1" k8s "select pg_sleep(3)" "$T/session"
 wait "$SESSION_PID" || fail "the session failed: $(cat "$T/session")"
 printf '%s' "$PG_SCRAM_PASSWORD" >"$T/password"
 wait_for_log "k8s#[0-9]+: closed" 5 || true

@@ -104,7 +104,7 @@ ok "airlockd keeps serving"
 
 # No secret in any process of the session: the worker has an empty
 # environment.
-airlock_session "$P2" vault-v2 "select pg_sleep(2)" "$T/session"
+airlock_session "$P2" vault-v2 "select pg_sleep(3)" "$T/session"
 [ -r "/proc/$WORKER_PID/environ" ] || fail "cannot read worker's environ"
 [ ! -s "/proc/$WORKER_PID/environ" ] ||
     fail "worker $WORKER_PID has an environment: $(tr '\0' ' ' <"/proc/$WORKER_PID/environ")"

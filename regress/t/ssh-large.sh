@@ -6,6 +6,9 @@
 # got.  Flow control is what this exercises: neither side may outrun the
 # other's window (the worker's resident memory, sampled from /proc, stays
 # under 32 MB), and nothing may be lost at the end.
+# test: long
+# (It takes several times as long as most tests: regress/run.sh starts it
+# early.)
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/ssh.sh"
 

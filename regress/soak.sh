@@ -32,7 +32,9 @@ esac
 pg_start
 P=$(free_port)
 {
-	airlock_head "logLevel: info" "maxWorkers: 100"
+	# No idle workers of the pool: wait_idle counts airlockd's children
+	# as connections that have not ended.
+	airlock_head "logLevel: info" "maxWorkers: 100" "workerPoolMinIdle: 0"
 	pg_service soak "$P" scram_user disable \
 	    "password: {from: env, get: PG_SCRAM_PASSWORD}"
 } >"$T/airlock.yml"

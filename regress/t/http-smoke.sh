@@ -135,9 +135,10 @@ $C --limit-rate 200M -o /dev/null -w '%{size_download}\n' \
 curl_pid=$!
 peak=0
 while kill -0 "$curl_pid" 2>/dev/null; do
-	# This airlockd's workers, by its log: other trees run tests too,
-	# and under valgrind airlockd's child is valgrind.
-	for w in $(sed -n 's/.* worker \([0-9]*\) started$/\1/p' \
+	# This airlockd's workers, by its log (idle ones of the pool too):
+	# other trees run tests too, and under valgrind airlockd's child is
+	# valgrind.
+	for w in $(sed -n 's/.* worker \([0-9]*\) started.*/\1/p' \
 	    "$AIRLOCK_LOG"); do
 		rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$w/status" 2>/dev/null)
 		[ -n "$rss" ] && [ "$rss" -gt "$peak" ] && peak=$rss

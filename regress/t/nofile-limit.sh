@@ -22,7 +22,7 @@ P=$(free_port)
 conf()
 {
 	{
-		airlock_head "maxWorkers: $1"
+		airlock_head "maxWorkers: $1" "workerPoolMinIdle: 0"
 		pg_service pg-trust "$P" trust_user disable
 	} >"$T/airlock.yml"
 }

@@ -65,7 +65,7 @@ residency_hold()
 	# The handshake is over; give the worker a moment to settle into
 	# the relay.
 	sleep 0.5
-	[ "$(cat "/proc/$_w/comm" 2>/dev/null)" = airlock-worker ] ||
+	is_worker "$_w" ||
 	    fail "$1: worker $_w has gone"
 	kill -0 "$_client" 2>/dev/null || fail "$1: the session ended too soon"
 	"$MEMSCAN" "$_w" "$T/marker" >"$T/scan.marker" 2>&1

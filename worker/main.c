@@ -33,6 +33,7 @@
 #include "msg.h"
 #include "sandbox.h"
 #include "secret.h"
+#include "tls.h"
 #include "worker.h"
 #include "util.h"
 
@@ -64,24 +65,6 @@ __ubsan_default_options(void)
 	return "halt_on_error=1:print_stacktrace=1:symbolize=0";
 }
 #endif
-
-/*
- * OpenSSL takes new allocators only before its first allocation, and
- * libssh's constructor (its init.c) sets OpenSSL up when the library is
- * loaded, before main: the wiping allocators are installed from the
- * executable's preinit array, which runs before every library's
- * constructor.
- */
-static int	 openssl_hooks_set;
-
-static void
-preinit_openssl_hooks(void)
-{
-	openssl_hooks_set = secret_openssl_hooks() == 0;
-}
-
-__attribute__((section(".preinit_array"), used))
-static void	(*const preinit[])(void) = { preinit_openssl_hooks };
 
 /* The executable's (worker_main). */
 static const struct worker_image	*image;
@@ -184,7 +167,7 @@ receive_assignment(struct wconn *c, int *handshake_ms)
 static int
 crypto_init(int tls)
 {
-	if (!openssl_hooks_set || secret_init() != 0)
+	if (tls_alloc_ready() != 0 || secret_init() != 0)
 		return ERR_SYS;
 	if (tls && tls_global_init() != 0)
 		return ERR_SYS;

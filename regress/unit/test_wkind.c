@@ -16,6 +16,7 @@
 #include "conftext.h"
 #include "monitor.h"
 #include "test.h"
+#include "util.h"
 
 static const char services[] =
     "version: 2\n"
@@ -64,27 +65,32 @@ kind_of(const struct config *cf, const char *name, struct worker_kind *k)
 
 TEST(wkind_services)
 {
+	static const struct {
+		const char		*service;
+		enum worker_image	 image;
+		int			 tls;
+	} want[] = {
+		{ "pg-plain",		WIMAGE_PLAIN,	0 },
+		{ "pg-tls",		WIMAGE_MAIN,	1 },
+		{ "pg-provider",	WIMAGE_MAIN,	1 },
+		{ "pg-default",		WIMAGE_MAIN,	1 },
+		{ "my-plain",		WIMAGE_MAIN,	0 },
+	};
 	struct config		*cf;
 	struct worker_kind	 k;
 	char			 err[512];
+	size_t			 i;
 
 	cf = config_from_text(services, NULL, err, sizeof(err));
 	REQUIRE(cf != NULL);
-	kind_of(cf, "pg-plain", &k);
-	CHECK_INT(k.image, WIMAGE_PLAIN);
-	CHECK_INT(k.tls, 0);
-	kind_of(cf, "pg-tls", &k);
-	CHECK_INT(k.image, WIMAGE_MAIN);
-	CHECK_INT(k.tls, 1);
-	kind_of(cf, "pg-provider", &k);
-	CHECK_INT(k.image, WIMAGE_MAIN);
-	CHECK_INT(k.tls, 1);
-	kind_of(cf, "pg-default", &k);
-	CHECK_INT(k.image, WIMAGE_MAIN);
-	CHECK_INT(k.tls, 1);
-	kind_of(cf, "my-plain", &k);
-	CHECK_INT(k.image, WIMAGE_MAIN);
-	CHECK_INT(k.tls, 0);
+	for (i = 0; i < nitems(want); i++) {
+		kind_of(cf, want[i].service, &k);
+		if (k.image != want[i].image || k.tls != want[i].tls)
+			printf("    %s: image %d tls %d\n", want[i].service,
+			    (int)k.image, k.tls);
+		CHECK_INT(k.image, want[i].image);
+		CHECK_INT(k.tls, want[i].tls);
+	}
 	config_free(cf);
 }
 

@@ -1,8 +1,9 @@
 /*
  * A worker: serves exactly one client connection, sandboxed.  The body of
- * both executables (worker.h, struct worker_image): airlock-worker
- * (wimage.c) and airlock-worker-ssh (wimage_ssh.c), which differ in
- * their connectors and in the libraries they link.
+ * every executable (worker.h, struct worker_image): airlock-worker
+ * (wimage.c), airlock-worker-ssh (wimage_ssh.c) and airlock-worker-plain
+ * (wimage_plain.c, with notls.c for TLS), which differ in their
+ * connectors and in the libraries they link.
  *
  * The monitor executes one with the channel at WORKER_CHANNEL_FD, an empty
  * environment and non-secret arguments: what only a new process can change

@@ -19,6 +19,8 @@ MON_PKGS	 = libevent libevent_openssl openssl libsodium yaml-0.1 libidn \
 WRK_PKGS	 = openssl libsodium libcap-ng
 # airlock-worker-ssh's own: no other worker loads libssh.
 WRK_SSH_PKGS	 = libssh
+# airlock-worker-plain's: no OpenSSL (its TLS is worker/notls.c).
+WRK_PLAIN_PKGS	 = libsodium libcap-ng
 # libseccomp: the filter's generator and the tests only (below).
 ALL_PKGS	 = $(sort $(MON_PKGS) $(WRK_PKGS) $(WRK_SSH_PKGS) libseccomp)
 # The test tools' own: the seccomp profile loader reads JSON.
@@ -40,14 +42,19 @@ WRK_NOPC_LIBS	 = -lhttp_parser
 MON_LIBS	 = $(shell $(PKG_CONFIG) --libs $(MON_PKGS))
 WRK_LIBS	 = $(shell $(PKG_CONFIG) --libs $(WRK_PKGS)) $(WRK_NOPC_LIBS)
 WRK_SSH_LIBS	 = $(shell $(PKG_CONFIG) --libs $(WRK_SSH_PKGS))
+WRK_PLAIN_LIBS	 = $(shell $(PKG_CONFIG) --libs $(WRK_PLAIN_PKGS)) \
+		   $(WRK_NOPC_LIBS)
 ALL_LIBS	 = $(shell $(PKG_CONFIG) --libs $(ALL_PKGS)) $(WRK_NOPC_LIBS)
 
 COMMON_SRCS	 = $(wildcard privsep/*.c)
 MON_SRCS	 = $(filter-out monitor/main.c, $(wildcard monitor/*.c)) \
 		   $(wildcard providers/*.c)
 # Each worker executable is a main of its own (worker/wimage*.c) on the
-# same body (worker/main.c, in the archive).
-WRK_SRCS	 = $(filter-out worker/wimage%.c, $(wildcard worker/*.c))
+# same body (worker/main.c, in the archive).  worker/notls.c stands in for
+# OpenSSL's TLS (worker/tls.h) in airlock-worker-plain only: in the archive
+# it would clash with tls.o.
+WRK_SRCS	 = $(filter-out worker/wimage%.c worker/notls.c, \
+		   $(wildcard worker/*.c))
 UNIT_SRCS	 = $(wildcard regress/unit/*.c)
 TOOL_SRCS	 = $(wildcard regress/tools/*.c)
 
@@ -56,15 +63,17 @@ MON_OBJS	 = $(MON_SRCS:.c=.o)
 WRK_OBJS	 = $(WRK_SRCS:.c=.o)
 UNIT_OBJS	 = $(UNIT_SRCS:.c=.o)
 TOOLS		 = $(TOOL_SRCS:.c=)
-# airlockd looks for airlock-worker-ssh beside the worker it is given, and
-# rogue-worker.sh gives it regress/tools/rogueworker.
+# airlockd looks for airlock-worker-ssh and airlock-worker-plain beside the
+# worker it is given, and rogue-worker.sh gives it regress/tools/rogueworker.
 ROGUE_SSH	 = regress/tools/airlock-worker-ssh
+ROGUE_PLAIN	 = regress/tools/airlock-worker-plain
 # LD_PRELOAD shims for the tests: shared objects, without the sanitizers.
 PRELOADS	 = $(patsubst %.c,%.so,$(wildcard regress/tools/preload/*.c))
 
-PROGS		 = airlockd airlock-worker airlock-worker-ssh
+PROGS		 = airlockd airlock-worker airlock-worker-ssh airlock-worker-plain
 
-all: $(PROGS) regress/unit/unittest $(TOOLS) $(ROGUE_SSH) $(PRELOADS)
+all: $(PROGS) regress/unit/unittest $(TOOLS) $(ROGUE_SSH) $(ROGUE_PLAIN) \
+	$(PRELOADS)
 
 # The worker's seccomp filter, compiled once at build time: sandboxgen runs
 # the rules (privsep/sandbox_rules.c) through libseccomp and writes the BPF
@@ -125,6 +134,14 @@ airlock-worker-ssh: worker/wimage_ssh.o libworker.a libcommon.a
 	@$(CC) $(LDFLAGS) -o $@.tmp $^ $(WRK_LIBS) $(WRK_SSH_LIBS)
 	@mv -f $@.tmp $@
 
+# notls.o before the archive: its definitions keep tls.o out, and with it
+# every OpenSSL symbol (a link without libssl and libcrypto proves it).
+airlock-worker-plain: worker/wimage_plain.o worker/notls.o libworker.a \
+    libcommon.a
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@.tmp $^ $(WRK_PLAIN_LIBS)
+	@mv -f $@.tmp $@
+
 regress/unit/unittest: $(UNIT_OBJS) libmonitor.a libworker.a libcommon.a
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
@@ -144,7 +161,7 @@ regress/tools/provget: regress/tools/provget.c libmonitor.a libcommon.a
 	@echo "  CCLD    $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
-$(ROGUE_SSH): regress/tools/rogueworker
+$(ROGUE_SSH) $(ROGUE_PLAIN): regress/tools/rogueworker
 	@ln -sf rogueworker $@
 
 regress/tools/preload/%.so: regress/tools/preload/%.c
@@ -198,6 +215,8 @@ install: all
 	install -m 0755 airlock-worker $(DESTDIR)$(LIBEXECDIR)/airlock-worker
 	install -m 0755 airlock-worker-ssh \
 	    $(DESTDIR)$(LIBEXECDIR)/airlock-worker-ssh
+	install -m 0755 airlock-worker-plain \
+	    $(DESTDIR)$(LIBEXECDIR)/airlock-worker-plain
 	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 man/airlock.yml.5 $(DESTDIR)$(MANDIR)/man5/airlock.yml.5
 	install -m 0644 man/airlockd.8 $(DESTDIR)$(MANDIR)/man8/airlockd.8
@@ -205,7 +224,8 @@ install: all
 	install -d -m 0755 $(DESTDIR)$(CHROOTDIR)
 
 clean:
-	rm -f $(PROGS) $(TOOLS) $(ROGUE_SSH) $(PRELOADS) regress/unit/unittest *.a \
+	rm -f $(PROGS) $(TOOLS) $(ROGUE_SSH) $(ROGUE_PLAIN) $(PRELOADS) \
+	    regress/unit/unittest *.a \
 	    privsep/*.o monitor/*.o worker/*.o providers/*.o regress/unit/*.o
 
 .PHONY: all deps check check-asan check-valgrind demo demo-mysql fuzz bench \

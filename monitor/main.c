@@ -530,6 +530,7 @@ main(int argc, char **argv)
 	config_unref(mon.conf);
 	free(mon.worker_path);
 	free(mon.worker_ssh_path);
+	free(mon.worker_plain_path);
 	free(abspath);
 	return 0;
 }

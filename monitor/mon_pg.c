@@ -620,6 +620,19 @@ static const char *const pg_required[] = { "host|address", "username", NULL };
 /* Not sslkey: the monitor signs with it (tlssign.c). */
 static const char *const pg_worker_secrets[] = { "password", NULL };
 
+/*
+ * As a database's (dbconfig.c), and a plaintext leg's worker is the image
+ * without OpenSSL: pg needs it for TLS only (MySQL's RSA exchange needs it
+ * over plaintext too, and keeps airlock-worker).
+ */
+static void
+pg_worker_kind(const struct service *svc, struct worker_kind *k)
+{
+	db_worker_kind(svc, k);
+	if (!k->tls)
+		k->image = WIMAGE_PLAIN;
+}
+
 const struct mon_connector mon_pg = {
 	.name = "pg",
 	.flags = MC_BACKEND,
@@ -639,5 +652,5 @@ const struct mon_connector mon_pg = {
 	.nrequests = nitems(pg_requests),
 	.check = pg_check,
 	.conf_free = db_conf_free,
-	.worker_kind = db_worker_kind,
+	.worker_kind = pg_worker_kind,
 };

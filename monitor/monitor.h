@@ -165,6 +165,7 @@ struct monitor {
 	uint64_t		 next_id;
 	char			*worker_path;
 	char			*worker_ssh_path;	/* beside it */
+	char			*worker_plain_path;	/* beside it */
 	uid_t			 worker_uid;
 	gid_t			 worker_gid;
 	int			 privileged;
@@ -196,7 +197,8 @@ void		 byname_clear(struct byname *);
 /* workers.c: spawn, kill, reap. */
 /*
  * Check the worker executable (StrictModes, safefile.c; again before each
- * exec) and set mon.worker_path to the path that was checked.
+ * exec) and set mon.worker_path to the path that was checked; and
+ * airlock-worker-plain beside it, which health always needs.
  */
 int		 worker_exec_set(const char *path, char *err, size_t errlen);
 /*
@@ -267,6 +269,7 @@ void		 worker_startup_over(struct worker *);
 enum worker_image {
 	WIMAGE_MAIN,		/* airlock-worker */
 	WIMAGE_SSH,		/* airlock-worker-ssh: the one linked with libssh */
+	WIMAGE_PLAIN,		/* airlock-worker-plain: no OpenSSL, no TLS */
 	WIMAGE_COUNT
 };
 struct worker_kind {
@@ -278,7 +281,10 @@ void		 worker_kind_of(const struct service *,
 		    const struct mon_connector *, struct worker_kind *);
 int		 worker_kind_eq(const struct worker_kind *,
 		    const struct worker_kind *);
-/* A connector row's kind for what needs neither libssh nor TLS. */
+/*
+ * A connector row's kind for what needs neither libssh nor OpenSSL:
+ * airlock-worker-plain.
+ */
 void		 worker_kind_plain(const struct service *,
 		    struct worker_kind *);
 

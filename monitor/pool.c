@@ -104,8 +104,9 @@ static uint64_t		 hits, misses, spawned, died;
 static void	 note_death(void);
 static void	 schedule(void);
 
+/* By kind_index; no connector asks for airlock-worker-plain with TLS. */
 static const char *const kind_names[POOL_KINDS] = {
-	"main-notls", "main", "ssh-notls", "ssh",
+	"main-notls", "main", "ssh-notls", "ssh", "plain", "plain-tls",
 };
 
 static size_t

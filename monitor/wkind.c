@@ -22,7 +22,7 @@ void
 worker_kind_plain(const struct service *svc, struct worker_kind *k)
 {
 	(void)svc;
-	k->image = WIMAGE_MAIN;
+	k->image = WIMAGE_PLAIN;
 	k->tls = 0;
 }
 

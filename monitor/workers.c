@@ -58,6 +58,48 @@ static void	 worker_chan_cb(int, short, void *);
 static void	 worker_close_chan(struct worker *);
 static void	 worker_deadline_cb(int, short, void *);
 
+/* The executables, which sit in one directory: airlock-worker's. */
+static char *const image_names[WIMAGE_COUNT] = {
+	[WIMAGE_MAIN] = "airlock-worker",
+	[WIMAGE_SSH] = "airlock-worker-ssh",
+	[WIMAGE_PLAIN] = "airlock-worker-plain",
+};
+
+/* StrictModes, and what posix_spawn would say, said now. */
+static int
+exec_check_now(const char *path, char **canon, char *err, size_t errlen)
+{
+	char	 why[512];
+	int	 fd;
+
+	if ((fd = safefile_open(path, SAFEFILE_EXEC, canon, why,
+	    sizeof(why))) < 0) {
+		snprintf(err, errlen, "worker executable %s: %s", path, why);
+		return fd;
+	}
+	close(fd);
+	if (access(*canon, X_OK) == -1) {
+		snprintf(err, errlen, "worker executable %s: %s", path,
+		    strerror(errno));
+		free(*canon);
+		*canon = NULL;
+		return ERR_SYS;
+	}
+	return 0;
+}
+
+/* The image's path beside the canonical path of airlock-worker. */
+static char *
+image_beside(const char *canon, enum worker_image img)
+{
+	char	*path;
+
+	if (asprintf(&path, "%.*s/%s", (int)(strrchr(canon, '/') - canon),
+	    canon, image_names[img]) == -1)
+		return NULL;
+	return path;
+}
+
 /*
  * The worker executable goes through StrictModes (safefile.c) when airlockd
  * starts, and again before each exec, which then names the path that was
@@ -72,40 +114,50 @@ static void	 worker_deadline_cb(int, short, void *);
 int
 worker_exec_set(const char *path, char *err, size_t errlen)
 {
-	char	 why[512], *canon, *ssh;
-	int	 fd;
+	char	*canon, *ssh = NULL, *plain = NULL, *checked = NULL;
+	int	 r;
 
-	if ((fd = safefile_open(path, SAFEFILE_EXEC, &canon, why,
-	    sizeof(why))) < 0) {
-		snprintf(err, errlen, "worker executable %s: %s", path, why);
-		return fd;
-	}
-	close(fd);
-	/* What posix_spawn would say, said now. */
-	if (access(canon, X_OK) == -1) {
-		snprintf(err, errlen, "worker executable %s: %s", path,
-		    strerror(errno));
-		free(canon);
-		return ERR_SYS;
-	}
-	/* airlock-worker-ssh sits beside it (checked when needed). */
-	if (asprintf(&ssh, "%.*s/airlock-worker-ssh",
-	    (int)(strrchr(canon, '/') - canon), canon) == -1) {
+	if ((r = exec_check_now(path, &canon, err, errlen)) != 0)
+		return r;
+	if ((ssh = image_beside(canon, WIMAGE_SSH)) == NULL ||
+	    (plain = image_beside(canon, WIMAGE_PLAIN)) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		free(canon);
-		return ERR_NOMEM;
+		r = ERR_NOMEM;
+		goto fail;
 	}
+	/*
+	 * airlock-worker-ssh is checked when a service needs it
+	 * (worker_exec_need); airlock-worker-plain now: health's workers
+	 * (and plaintext pg's) are its, and health may come with a reload.
+	 */
+	if ((r = exec_check_now(plain, &checked, err, errlen)) != 0)
+		goto fail;
+	free(checked);
 	free(mon.worker_path);
 	free(mon.worker_ssh_path);
+	free(mon.worker_plain_path);
 	mon.worker_path = canon;
 	mon.worker_ssh_path = ssh;
+	mon.worker_plain_path = plain;
 	return 0;
+ fail:
+	free(canon);
+	free(ssh);
+	free(plain);
+	return r;
 }
 
 static const char *
 image_path(enum worker_image img)
 {
-	return img == WIMAGE_SSH ? mon.worker_ssh_path : mon.worker_path;
+	switch (img) {
+	case WIMAGE_SSH:
+		return mon.worker_ssh_path;
+	case WIMAGE_PLAIN:
+		return mon.worker_plain_path;
+	default:
+		return mon.worker_path;
+	}
 }
 
 /*
@@ -139,7 +191,8 @@ worker_exec_need(const struct config *conf, char *err, size_t errlen)
 		    NULL)
 			continue;
 		worker_kind_of(&conf->services[i], mc, &k);
-		if (k.image == WIMAGE_MAIN)
+		/* Those two are checked always (worker_exec_set). */
+		if (k.image == WIMAGE_MAIN || k.image == WIMAGE_PLAIN)
 			continue;
 		if ((r = worker_exec_check(k.image, &canon, why,
 		    sizeof(why))) != 0) {
@@ -175,8 +228,7 @@ exec_args(struct exec_args *a, const struct worker_kind *k)
 	snprintf(a->mem, sizeof(a->mem), "%lld",
 	    mon.conf->worker_memory_limit);
 	/* Its own name: a worker that a test stands in for reads it. */
-	a->argv[argc++] = k->image == WIMAGE_SSH ? "airlock-worker-ssh" :
-	    "airlock-worker";
+	a->argv[argc++] = image_names[k->image];
 	a->argv[argc++] = "-u";
 	a->argv[argc++] = a->uid;
 	a->argv[argc++] = "-g";

@@ -326,6 +326,20 @@ wait_pid()
 	wait "$1"
 }
 
+# WORKER_COMM: the comm of airlock's worker executables as an extended
+# regular expression for pgrep -x; the kernel cuts it to 15 bytes, so
+# airlock-worker-ssh and airlock-worker-plain are both airlock-worker-.
+WORKER_COMM='airlock-worker-?'
+
+# is_worker PID: PID is a live process of a worker executable.
+is_worker()
+{
+	case $(cat "/proc/$1/comm" 2>/dev/null) in
+	airlock-worker|airlock-worker-) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
 # airlock_alive: airlockd (the last one started) is still running.
 airlock_alive()
 {

@@ -91,7 +91,8 @@ EOF
 # wait, TIMEOUT seconds at most (default 10), until this session has
 # authenticated with SERVICE.  Sets SESSION_PID (psql, killed at exit if
 # still running) and WORKER_PID: the session's worker, from airlockd's
-# debug log, checked to be a live airlock-worker whose parent is airlockd.
+# debug log, checked to be a live worker (is_worker) whose parent is
+# airlockd.
 # SESSION_CLIENT names another client function with airlock_psql's
 # arguments (PORT SQL).
 airlock_session()
@@ -122,7 +123,7 @@ airlock_session()
 	WORKER_PID=$(sed -nE "s/.*\] $_label: worker ([0-9]+) started.*/\1/p" \
 	    "$AIRLOCK_LOG" | tail -n 1)
 	[ -n "$WORKER_PID" ] &&
-	    [ "$(cat "/proc/$WORKER_PID/comm" 2>/dev/null)" = airlock-worker ] &&
+	    is_worker "$WORKER_PID" &&
 	    [ "$(ps -o ppid= -p "$WORKER_PID" | tr -d ' ')" = "$AIRLOCK_PID" ] ||
 	    fail "$_label: no live worker of airlockd $AIRLOCK_PID" \
 	    "(pid '$WORKER_PID')"

@@ -67,8 +67,7 @@ residency_hold()
 	_n=10
 	while :; do
 		sleep 0.5
-		[ "$(cat "/proc/$_w/comm" 2>/dev/null)" = airlock-worker ] ||
-		    fail "$1: worker $_w has gone"
+		is_worker "$_w" || fail "$1: worker $_w has gone"
 		kill -0 "$_client" 2>/dev/null ||
 		    fail "$1: the session ended too soon"
 		"$MEMSCAN" "$_w" "$T/marker" >"$T/scan.marker" 2>&1

@@ -3,6 +3,7 @@
  * exact amounts before a deadline.  The worker runs under a seccomp filter
  * that allows no open() or socket(): everything here is poll, read, send,
  * fcntl, shutdown and close on descriptors that the monitor handed over.
+ * TLS goes through ep->tls (tlsep.c): nothing here names OpenSSL.
  */
 #include <sys/socket.h>
 
@@ -14,9 +15,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 
 #include "endpoint.h"
 #include "errors.h"
@@ -46,6 +44,7 @@ ep_init(struct endpoint *ep, int fd, const char *name)
 	ep->fd = fd;
 	ep->ssl = NULL;
 	ep->ctx = NULL;
+	ep->tls = NULL;
 	ep->name = name;
 }
 
@@ -105,73 +104,16 @@ ep_wait(int fd, short events, uint64_t deadline)
 }
 
 /*
- * A failed TLS call as ERR_AGAIN (with the poll events that let it go on in
- * *want), ERR_EOF, ERR_SYS (errno kept) or ERR_PROTO; the error queue is
- * emptied.  OpenSSL 3 reports a TCP close without close_notify as
- * SSL_R_UNEXPECTED_EOF_WHILE_READING: an EOF too, since HTTP servers
- * commonly close that way and the relayed protocol's own framing is what
- * tells a truncated message.
- */
-static int
-ep_ssl_error(SSL *ssl, short *want)
-{
-	unsigned long	 e;
-	int		 saved = errno, r;
-
-	switch (SSL_get_error(ssl, 0)) {
-	case SSL_ERROR_WANT_READ:
-		*want = POLLIN;
-		return ERR_AGAIN;
-	case SSL_ERROR_WANT_WRITE:
-		*want = POLLOUT;
-		return ERR_AGAIN;
-	case SSL_ERROR_ZERO_RETURN:
-		r = ERR_EOF;
-		break;
-	case SSL_ERROR_SYSCALL:
-		r = saved == 0 ? ERR_EOF : ERR_SYS;
-		break;
-	case SSL_ERROR_SSL:
-		e = ERR_peek_last_error();
-		if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
-		    ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
-			r = ERR_EOF;
-		else
-			r = ERR_PROTO;
-		break;
-	default:
-		r = ERR_PROTO;
-		break;
-	}
-	ERR_clear_error();
-	errno = saved;
-	return r;
-}
-
-/*
  * Pass an EOF on: close_notify for TLS (RFC 8446 section 6.1 lets the peer
  * go on sending after it), then a TCP half-close.
  */
 int
 ep_shutdown_write(struct endpoint *ep, short *want)
 {
-	if (ep->ssl != NULL) {
-		ERR_clear_error();
-		errno = 0;
-		if (SSL_shutdown(ep->ssl) < 0) {
-			switch (SSL_get_error(ep->ssl, -1)) {
-			case SSL_ERROR_WANT_WRITE:
-				*want = POLLOUT;
-				return ERR_AGAIN;
-			case SSL_ERROR_WANT_READ:
-				/* Sent; it wants the peer's, not awaited. */
-				break;
-			default:
-				return ep_ssl_error(ep->ssl, want);
-			}
-		}
-		ERR_clear_error();
-	}
+	int	 r;
+
+	if (ep->tls != NULL && (r = ep->tls->shutdown_write(ep, want)) != 0)
+		return r;
 	if (shutdown(ep->fd, SHUT_WR) == -1)
 		return ERR_SYS;
 	return 0;
@@ -188,13 +130,8 @@ ep_read_some(struct endpoint *ep, void *p, size_t len, size_t *got,
 	ssize_t	 n;
 
 	*got = 0;
-	if (ep->ssl != NULL) {
-		ERR_clear_error();
-		errno = 0;
-		if (SSL_read_ex(ep->ssl, p, len, got) == 1)
-			return 0;
-		return ep_ssl_error(ep->ssl, want);
-	}
+	if (ep->tls != NULL)
+		return ep->tls->read_some(ep, p, len, got, want);
 	for (;;) {
 		if ((n = read(ep->fd, p, len)) > 0) {
 			*got = (size_t)n;
@@ -220,13 +157,8 @@ ep_write_some(struct endpoint *ep, const void *p, size_t len, size_t *put,
 	ssize_t	 n;
 
 	*put = 0;
-	if (ep->ssl != NULL) {
-		ERR_clear_error();
-		errno = 0;
-		if (SSL_write_ex(ep->ssl, p, len, put) == 1)
-			return 0;
-		return ep_ssl_error(ep->ssl, want);
-	}
+	if (ep->tls != NULL)
+		return ep->tls->write_some(ep, p, len, put, want);
 	for (;;) {
 		if ((n = send(ep->fd, p, len, MSG_NOSIGNAL)) >= 0) {
 			*put = (size_t)n;
@@ -293,8 +225,8 @@ ep_write_full(struct endpoint *ep, const void *p, size_t len,
 
 /*
  * 1 when a read would return data (or an EOF) at once, 0 when it would
- * block.  Decrypted or still undecrypted bytes inside OpenSSL count: poll()
- * cannot see them.
+ * block.  Decrypted or still undecrypted bytes inside the TLS library count:
+ * poll() cannot see them.
  */
 int
 ep_has_pending(struct endpoint *ep)
@@ -304,8 +236,7 @@ ep_has_pending(struct endpoint *ep)
 
 	if (ep->fd == -1)
 		return 0;
-	if (ep->ssl != NULL &&
-	    (SSL_pending(ep->ssl) > 0 || SSL_has_pending(ep->ssl)))
+	if (ep->tls != NULL && ep->tls->pending(ep))
 		return 1;
 	pfd.fd = ep->fd;
 	pfd.events = POLLIN;
@@ -316,23 +247,13 @@ ep_has_pending(struct endpoint *ep)
 	return r > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 }
 
-/*
- * Send close_notify if we have not yet and it can go out without waiting
- * (RFC 8446 section 6.1); the peer's answer is not awaited.
- */
+/* TLS's goodbye first (ep_tls_ops), then the socket. */
 void
 ep_close(struct endpoint *ep)
 {
-	if (ep->ssl != NULL) {
-		if ((SSL_get_shutdown(ep->ssl) & SSL_SENT_SHUTDOWN) == 0)
-			(void)SSL_shutdown(ep->ssl);
-		ERR_clear_error();
-		SSL_free(ep->ssl);
-		ep->ssl = NULL;
-	}
-	if (ep->ctx != NULL) {
-		SSL_CTX_free(ep->ctx);
-		ep->ctx = NULL;
+	if (ep->tls != NULL) {
+		ep->tls->close(ep);
+		ep->tls = NULL;
 	}
 	if (ep->fd != -1) {
 		close(ep->fd);

@@ -12,13 +12,31 @@
 
 typedef struct ssl_st SSL;
 typedef struct ssl_ctx_st SSL_CTX;
-typedef struct x509_store_st X509_STORE;
-struct tlskey_signer;
+struct endpoint;
+
+/*
+ * What a TLS endpoint does instead of read(2), send(2), shutdown(2) and
+ * close(2), each as the ep_ function of its name (tlsep.c; the TLS
+ * handshake sets it, tls.h).  endpoint.c names no OpenSSL function, so
+ * that an executable without OpenSSL (airlock-worker-plain) links it.
+ */
+struct ep_tls_ops {
+	int	(*read_some)(struct endpoint *, void *, size_t, size_t *,
+		    short *);
+	int	(*write_some)(struct endpoint *, const void *, size_t,
+		    size_t *, short *);
+	int	(*shutdown_write)(struct endpoint *, short *);
+	/* Bytes read from the socket and held inside the library. */
+	int	(*pending)(struct endpoint *);
+	/* close_notify if it can go out at once; ssl and ctx freed. */
+	void	(*close)(struct endpoint *);
+};
 
 struct endpoint {
 	int		 fd;		/* -1 when closed */
 	SSL		*ssl;		/* NULL for plaintext */
 	SSL_CTX		*ctx;
+	const struct ep_tls_ops *tls;	/* NULL for plaintext */
 	const char	*name;		/* "client" or "backend", for logs */
 };
 
@@ -67,40 +85,6 @@ enum sslmode {
 
 /* The Secretless/libpq word for an sslmode, or -1. */
 int		 sslmode_parse(const char *);
-
-struct tls_params {
-	enum sslmode	 mode;
-	const char	*host;		/* verify-full name and SNI */
-	const unsigned char *rootcert;	/* PEM bytes, may be NULL */
-	size_t		 rootcertlen;
-	X509_STORE	*store;		/* roots instead of rootcert */
-	const unsigned char *cert;	/* client certificate, PEM */
-	size_t		 certlen;
-	/* Who signs with its key (tlskey.h), which the worker never holds. */
-	struct tlskey_signer *signer;
-};
-
-/* OpenSSL set-up that must happen before the sandbox closes the files. */
-int		 tls_global_init(void);
-/* A store of the PEM bytes' certificates as trust anchors, or NULL. */
-X509_STORE	*tls_store_new(const unsigned char *pem, size_t len, char *err,
-		    size_t errlen);
-/*
- * Client TLS handshake over ep->fd (no byte may have been buffered).  On
- * failure err holds a reason fit to show the client (no secret).
- */
-int		 tls_client_start(struct endpoint *, const struct tls_params *,
-		    uint64_t deadline, char *err, size_t errlen);
-
-/*
- * SCRAM-SHA-256-PLUS's channel binding data of a TLS endpoint: the
- * tls-server-end-point hash of the peer's certificate (RFC 5929 4.1), of
- * 32, 48 or 64 bytes.  ERR_NOTFOUND without TLS or a certificate,
- * ERR_DENIED when its signature names no such hash.
- */
-#define TLS_END_POINT_MAX	64
-int		 tls_server_end_point(const struct endpoint *,
-		    unsigned char out[TLS_END_POINT_MAX], size_t *len);
 
 struct relay_stats {
 	uint64_t	 c2b;		/* bytes client -> backend */

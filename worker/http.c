@@ -45,6 +45,7 @@
 #include "log.h"
 #include "secret.h"
 #include "sigv4hash.h"
+#include "tls.h"
 #include "util.h"
 #include "worker.h"
 

@@ -1,8 +1,9 @@
 /*
  * A worker: serves exactly one client connection, sandboxed.  The body of
- * both executables (worker.h, struct worker_image): airlock-worker
- * (wimage.c) and airlock-worker-ssh (wimage_ssh.c), which differ in
- * their connectors and in the libraries they link.
+ * every executable (worker.h, struct worker_image): airlock-worker
+ * (wimage.c), airlock-worker-ssh (wimage_ssh.c) and airlock-worker-plain
+ * (wimage_plain.c, with notls.c for TLS), which differ in their
+ * connectors and in the libraries they link.
  *
  * The monitor executes one with the channel at WORKER_CHANNEL_FD, an empty
  * environment and non-secret arguments: what only a new process can change
@@ -33,6 +34,7 @@
 #include "msg.h"
 #include "sandbox.h"
 #include "secret.h"
+#include "tls.h"
 #include "worker.h"
 #include "util.h"
 
@@ -64,24 +66,6 @@ __ubsan_default_options(void)
 	return "halt_on_error=1:print_stacktrace=1:symbolize=0";
 }
 #endif
-
-/*
- * OpenSSL takes new allocators only before its first allocation, and
- * libssh's constructor (its init.c) sets OpenSSL up when the library is
- * loaded, before main: the wiping allocators are installed from the
- * executable's preinit array, which runs before every library's
- * constructor.
- */
-static int	 openssl_hooks_set;
-
-static void
-preinit_openssl_hooks(void)
-{
-	openssl_hooks_set = secret_openssl_hooks() == 0;
-}
-
-__attribute__((section(".preinit_array"), used))
-static void	(*const preinit[])(void) = { preinit_openssl_hooks };
 
 /* The executable's (worker_main). */
 static const struct worker_image	*image;
@@ -184,7 +168,7 @@ receive_assignment(struct wconn *c, int *handshake_ms)
 static int
 crypto_init(int tls)
 {
-	if (!openssl_hooks_set || secret_init() != 0)
+	if (tls_alloc_ready() != 0 || secret_init() != 0)
 		return ERR_SYS;
 	if (tls && tls_global_init() != 0)
 		return ERR_SYS;

@@ -30,6 +30,7 @@
 #include "util.h"
 #include "pgproto.h"
 #include "pgreuse.h"
+#include "tls.h"
 
 #define PG_SCRAM		"SCRAM-SHA-256"
 #define PG_SCRAM_PLUS		"SCRAM-SHA-256-PLUS"

@@ -35,6 +35,7 @@
 #include "endpoint.h"
 #include "errors.h"
 #include "secret.h"
+#include "tls.h"
 #include "tlskey.h"
 
 #define TLS_FAILED	"TLS handshake with the backend failed"
@@ -378,8 +379,7 @@ tls_client_start(struct endpoint *ep, const struct tls_params *p,
 	if (errlen > 0)
 		*err = '\0';
 	if (!tls_ready) {
-		snprintf(err, errlen, "TLS is not set up in this worker, which "
-		    "was started for a plaintext connection");
+		snprintf(err, errlen, "%s", TLS_NOT_SET_UP);
 		return ERR_INVAL;
 	}
 	if (ep->fd == -1 || ep->ssl != NULL) {
@@ -471,6 +471,7 @@ tls_client_start(struct endpoint *ep, const struct tls_params *p,
 	SSL_certs_clear(ssl);
 	ep->ssl = ssl;
 	ep->ctx = ctx;
+	ep->tls = &tls_endpoint_ops;
 	return 0;
  fail:
 	ERR_clear_error();

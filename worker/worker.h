@@ -49,9 +49,10 @@ const struct connector *connector_find(const char *);
 
 /*
  * A worker executable (main.c runs it): its connectors, and what it sets up
- * before the sandbox beyond libsodium and TLS.  airlock-worker (wimage.c)
- * and airlock-worker-ssh (wimage_ssh.c, the only one linked with libssh),
- * so that a connection that needs no libssh does not load it.
+ * before the sandbox beyond libsodium and TLS.  airlock-worker (wimage.c),
+ * airlock-worker-ssh (wimage_ssh.c, the only one linked with libssh) and
+ * airlock-worker-plain (wimage_plain.c, linked with no OpenSSL), so that a
+ * connection does not load what it cannot need.
  */
 struct worker_image {
 	const char	*name;		/* its executable's */

@@ -9,6 +9,7 @@
 
 #include "endpoint.h"
 #include "errors.h"
+#include "tls.h"
 #include "tlskey.h"
 #include "worker.h"
 

@@ -102,7 +102,7 @@ make -s install PREFIX=/usr DESTDIR="$T/img" >"$T/install.out" 2>&1 ||
     fail "make install: $(cat "$T/install.out")"
 entry=$(sed -n 's/^ENTRYPOINT \["\([^"]*\)".*/\1/p' "$CF")
 [ -x "$T/img$entry" ] || fail "$CF runs $entry; make install does not install it"
-for w in airlock-worker airlock-worker-ssh; do
+for w in airlock-worker airlock-worker-ssh airlock-worker-plain; do
 	[ -x "$T/img/usr/libexec/airlock/$w" ] ||
 	    fail "no $w in /usr/libexec/airlock"
 done
@@ -118,7 +118,8 @@ if [ -n "${AIRLOCK_SANITIZE:-}" ]; then
 	echo "note: $AIRLOCK_SANITIZE build: its libraries are not the image's;" \
 	    "the plain run checks them"
 else
-	for b in airlockd airlock-worker airlock-worker-ssh; do
+	for b in airlockd airlock-worker airlock-worker-ssh \
+	    airlock-worker-plain; do
 		for so in $(readelf -d "$b" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
 			path=$(ldd "$b" | awk -v s="$so" '$1 == s { print $3 }')
 			[ -n "$path" ] || fail "$b: ldd does not find $so"

@@ -14,6 +14,7 @@ make -s -C "$TOP" install DESTDIR="$R" >"$T/install.out" 2>&1 ||
     fail "make install: $(cat "$T/install.out")"
 for f in usr/local/sbin/airlockd usr/local/libexec/airlock/airlock-worker \
     usr/local/libexec/airlock/airlock-worker-ssh \
+    usr/local/libexec/airlock/airlock-worker-plain \
     usr/local/share/man/man8/airlockd.8 \
     usr/local/share/man/man5/airlock.yml.5; do
 	[ -f "$R/$f" ] || fail "make install did not install /$f"

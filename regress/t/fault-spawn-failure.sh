@@ -2,7 +2,8 @@
 # once (no hang), airlockd logs "cannot start worker", leaks nothing, lives
 # on, and serves again as soon as workers can be started.
 #	(a) the worker executable loses its execute permission (chmod 000 on
-#	    a copy named by "airlock: worker:");
+#	    the copy of airlock-worker-plain, plaintext pg's, beside the one
+#	    named by "airlock: worker:");
 #	(b) the process limit: airlockd runs as nobody (as in nonroot.sh) with
 #	    a soft RLIMIT_NPROC of 1, which nobody's processes always reach,
 #	    so that posix_spawn fails with EAGAIN.
@@ -67,8 +68,9 @@ served()
 
 pg_start
 mkdir "$T/bin"
-cp "$TOP/airlockd" "$TOP/airlock-worker" "$T/bin/"
-chmod 0755 "$T/bin" "$T/bin/airlockd" "$T/bin/airlock-worker"
+cp "$TOP/airlockd" "$TOP/airlock-worker" "$TOP/airlock-worker-plain" "$T/bin/"
+chmod 0755 "$T/bin" "$T/bin/airlockd" "$T/bin/airlock-worker" \
+    "$T/bin/airlock-worker-plain"
 
 # (a) The worker executable is there at start, then not executable.
 P=$(free_port)
@@ -86,14 +88,14 @@ while [ "$n" -gt 0 ] && [ "$(workers)" != 0 ]; do
 	n=$((n - 1))
 done
 idle=$(nfds "$AIRLOCK_PID")
-chmod 000 "$T/bin/airlock-worker"
-refused "(a) chmod 000" "$P" "airlock-worker: Permission denied"
+chmod 000 "$T/bin/airlock-worker-plain"
+refused "(a) chmod 000" "$P" "airlock-worker-plain: Permission denied"
 refused "(a) chmod 000, again" "$P" "Permission denied"
 [ "$(workers)" = 0 ] || fail "(a) airlockd has $(workers) child(ren)"
 [ "$(nfds "$AIRLOCK_PID")" -le "$idle" ] ||
     fail "(a) airlockd holds $(nfds "$AIRLOCK_PID") descriptors, $idle before"
 ok "(a) no process and no descriptor left behind"
-chmod 0755 "$T/bin/airlock-worker"
+chmod 0755 "$T/bin/airlock-worker-plain"
 served "(a) chmod 755" "$P"
 stop_airlock
 

@@ -220,7 +220,7 @@ while [ "$n" -gt 0 ] && [ -z "$W" ]; do
 	sleep 0.1
 	n=$((n - 1))
 done
-[ -n "$W" ] && [ "$(cat "/proc/$W/comm" 2>/dev/null)" = airlock-worker ] ||
+[ -n "$W" ] && is_worker "$W" ||
     fail "no live health worker (pid '$W')"
 uid=$(id -u "$AIRLOCK_USER")
 for f in Uid Gid; do

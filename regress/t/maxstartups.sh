@@ -23,7 +23,7 @@ while [ $i -lt 10 ]; do
 	i=$((i + 1))
 done
 sleep 1
-n=$(pgrep -P "$AIRLOCK_PID" -c -x airlock-worker)
+n=$(pgrep -P "$AIRLOCK_PID" -c -x "$WORKER_COMM")
 [ "$n" -le 6 ] || fail "$n workers for junk clients, maxStartups full is 6"
 ok "junk holds $n workers at most (full: 6)"
 wait_for_log "maxStartups.*dropped" 5 || fail "no drop logged"

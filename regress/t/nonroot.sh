@@ -11,7 +11,7 @@ command -v setpriv >/dev/null || skip "setpriv (util-linux) not found"
 # The binaries where nobody may run them: a fresh clone may sit in a
 # directory that only root can enter.
 mkdir "$T/bin"
-cp "$TOP/airlockd" "$TOP/airlock-worker" "$T/bin/"
+cp "$TOP/airlockd" "$TOP/airlock-worker" "$TOP/airlock-worker-plain" "$T/bin/"
 cat >"$T/bin/airlockd-as-nobody" <<EOF
 #!/bin/sh
 exec setpriv --reuid=nobody --regid=nogroup --clear-groups \

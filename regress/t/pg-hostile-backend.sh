@@ -293,7 +293,7 @@ out=$(airlock_psql "$PR" "select current_user" 2>&1 </dev/null) ||
 [ "$out" = trust_user ] || fail "the real service: current_user is '$out'"
 n=-1
 for _i in $(seq 1 50); do
-	n=$(pgrep -P "$AIRLOCK_PID" -c -x airlock-worker)
+	n=$(pgrep -P "$AIRLOCK_PID" -c -x "$WORKER_COMM")
 	[ "$n" -eq 0 ] && break
 	sleep 0.1
 done

@@ -118,14 +118,16 @@ cp "$C" "$T/world/secretless.yml"
 	    "secretless.yml: refusing to load: directory $T/world is mode 0777"
 ) || exit 1
 
-# The worker executable: group-writable, or in a directory of nobody's.
-mkdir "$T/wbin" "$T/wnobody"
-chmod 0755 "$T/wbin" "$T/wnobody"
+# The worker executable: group-writable, or in a directory of nobody's;
+# or airlock-worker-plain beside a good one, group-writable.
+mkdir "$T/wbin" "$T/wnobody" "$T/wplain"
+chmod 0755 "$T/wbin" "$T/wnobody" "$T/wplain"
 cp "$TOP/airlock-worker" "$T/wbin/"
 cp "$TOP/airlock-worker" "$T/wnobody/"
-chmod 0775 "$T/wbin/airlock-worker"
+cp "$TOP/airlock-worker" "$TOP/airlock-worker-plain" "$T/wplain/"
+chmod 0775 "$T/wbin/airlock-worker" "$T/wplain/airlock-worker-plain"
 chown nobody "$T/wnobody"
-for w in wbin wnobody; do
+for w in wbin wnobody wplain; do
 	{
 		airlock_head "worker: $T/$w/airlock-worker"
 		pg_service good "$PG" scram_user disable
@@ -137,6 +139,9 @@ refused "a group-writable worker" \
 refused "a worker in a directory of nobody's" \
     "worker executable $T/wnobody/airlock-worker: refusing to load: directory $T/wnobody is owned by uid $NOBODY" \
     -f "$T/worker-wnobody.yml"
+refused "a group-writable airlock-worker-plain" \
+    "worker executable $T/wplain/airlock-worker-plain: refusing to load: file $T/wplain/airlock-worker-plain is mode 0775 \(group writable\)" \
+    -f "$T/worker-wplain.yml"
 
 # The good configuration loads and starts.
 accepted "the configuration, 0644 in a 0755 directory" -f "$C"
@@ -182,7 +187,7 @@ command -v setpriv >/dev/null || {
 	exit 0
 }
 mkdir "$T/nbin" "$T/nconf"
-cp "$TOP/airlockd" "$TOP/airlock-worker" "$T/nbin/"
+cp "$TOP/airlockd" "$TOP/airlock-worker" "$TOP/airlock-worker-plain" "$T/nbin/"
 chmod 0755 "$T/nbin" "$T/nconf"
 cp "$C" "$T/nconf/airlock.yml"
 chown nobody "$T/nconf" "$T/nconf/airlock.yml"

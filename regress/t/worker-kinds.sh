@@ -1,9 +1,11 @@
 # Each connection gets the worker its service needs, and no more: a
-# plaintext PostgreSQL leg (sslmode disable) is served by airlock-worker
-# without libssh and without OpenSSL set up; sslmode require by one that
-# set TLS up; an ssh service by airlock-worker-ssh, the only image linked
-# with libssh.  airlockd -t refuses a configuration with an ssh service
-# when airlock-worker-ssh is not beside the worker.
+# plaintext PostgreSQL leg (sslmode disable) is served by
+# airlock-worker-plain, which maps neither libssh nor OpenSSL's libraries;
+# sslmode require by airlock-worker, which set TLS up; an ssh service by
+# airlock-worker-ssh, the only image linked with libssh.  airlockd -t
+# refuses a configuration with an ssh service when airlock-worker-ssh is
+# not beside the worker, and any configuration when airlock-worker-plain
+# is not (health's workers are its).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
 . "$TOP/regress/ssh.sh"
@@ -52,11 +54,18 @@ no_lib()
 }
 
 session plain "$P_PLAIN"
-exe_is "$WORKER_PID" airlock-worker
+exe_is "$WORKER_PID" airlock-worker-plain
 no_lib "$WORKER_PID" libssh
-[ "$KIND" = "airlock-worker: TLS not set up" ] ||
+no_lib "$WORKER_PID" libssl
+no_lib "$WORKER_PID" libcrypto
+[ "$KIND" = "airlock-worker-plain: TLS not set up" ] ||
     fail "plain: the worker says '$KIND', not that it set no TLS up"
-ok "sslmode disable: $KIND, without libssh (pid $WORKER_PID)"
+ok "sslmode disable: $KIND, without libssh, libssl, libcrypto (pid $WORKER_PID)"
+# The same sandbox as the others' (libcommon's): a filter, no new privileges.
+[ "$(proc_field "$WORKER_PID" Seccomp)" = 2 ] &&
+    [ "$(proc_field "$WORKER_PID" NoNewPrivs)" = 1 ] ||
+    fail "plain: worker $WORKER_PID is not sandboxed"
+ok "airlock-worker-plain: seccomp filter, no_new_privs"
 kill "$SESSION_PID"
 
 session tls "$P_TLS"
@@ -81,13 +90,17 @@ grep -q libssh "/proc/$W/maps" || fail "ssh: worker $W maps no libssh"
 ok "ssh: served by airlock-worker-ssh (pid $W)"
 kill "$SSH_BG_PID"
 
-# airlockd -t: the worker given, and nothing beside it.
+# airlockd -t: the worker given, and nothing beside it but the plain one.
 mkdir -m 0755 "$T/bin" && cp "$TOP/airlock-worker" "$T/bin/" &&
     chmod 0755 "$T/bin/airlock-worker" || fail "copy the worker"
 {
 	airlock_head "worker: $T/bin/airlock-worker"
 	pg_service plain "$(free_port)" scram_user disable "$S"
 } >"$T/pg-only.yml"
+config_refused "$T/pg-only.yml" "no airlock-worker-plain beside the worker" \
+    "worker executable $T/bin/airlock-worker-plain: "
+cp "$TOP/airlock-worker-plain" "$T/bin/" &&
+    chmod 0755 "$T/bin/airlock-worker-plain" || fail "copy the plain worker"
 out=$("$AIRLOCKD" -t -f "$T/pg-only.yml" 2>&1) ||
     fail "a pg-only configuration needs no ssh worker: $out"
 ok "airlockd -t: pg only, no airlock-worker-ssh needed"

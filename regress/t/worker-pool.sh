@@ -95,7 +95,7 @@ write_config
 start_airlock "$T/airlock.yml"
 
 # (a) A hit, then the refill.
-wait_metric 'airlock_worker_pool_idle{kind="main-notls"}' 2
+wait_metric 'airlock_worker_pool_idle{kind="plain"}' 2
 before=$(idle_pids | sort -n | tr '\n' ' ')
 out=$(airlock_psql "$P" "select 'served'" 2>&1) || fail "(a) psql: $out"
 [ "$out" = served ] || fail "(a) got '$out'"
@@ -110,7 +110,7 @@ esac
 [ "$(metric airlock_worker_pool_hits_total)" = 1 ] ||
     fail "(a) hits: $(metric airlock_worker_pool_hits_total)"
 ok "(a) served by worker $w, idle before its client came; a hit"
-wait_metric 'airlock_worker_pool_idle{kind="main-notls"}' 2
+wait_metric 'airlock_worker_pool_idle{kind="plain"}' 2
 wait_metric airlock_worker_pool_spawned_total 3
 ok "(a) the pool refilled to 2 (3 started in all)"
 
@@ -154,23 +154,23 @@ done
 ok "(c) 12 connections at once: a worker each, $m miss(es); 6 sessions at" \
     "once all served ($(metric airlock_worker_pool_hits_total) hits in all)"
 t=$(curl -s --max-time 10 "http://127.0.0.1:$H/ready?full=1" |
-    sed -nE 's/.*"main-notls":\{"idle":[0-9]+,"target":([0-9]+)\}.*/\1/p')
+    sed -nE 's/.*"plain":\{"idle":[0-9]+,"target":([0-9]+)\}.*/\1/p')
 [ -n "$t" ] && [ "$t" -gt 2 ] && [ "$t" -le 6 ] ||
     fail "(c) the pool's target is '$t' after the misses (2 to 6)"
 ok "(c) the misses raised the pool's target to $t (workerPoolMaxIdle 6)"
 # It shrinks back to workerPoolMinIdle when no miss comes (POOL_TICK_MS).
-wait_metric 'airlock_worker_pool_idle{kind="main-notls"}' 2 30
+wait_metric 'airlock_worker_pool_idle{kind="plain"}' 2 30
 ok "(c) back to 2 idle workers"
 
 # (d) An idle worker killed from outside is replaced.
-wait_metric 'airlock_worker_pool_idle{kind="main-notls"}' 2 20
+wait_metric 'airlock_worker_pool_idle{kind="plain"}' 2 20
 victim=$(idle_pids | head -n 1)
 [ -n "$victim" ] || fail "(d) no idle worker"
 kill -KILL "$victim"
 wait_for_log "idle worker $victim died of signal 9" 5 ||
     fail "(d) the death of idle worker $victim was not logged"
 wait_metric airlock_worker_pool_died_total 1
-wait_metric 'airlock_worker_pool_idle{kind="main-notls"}' 2
+wait_metric 'airlock_worker_pool_idle{kind="plain"}' 2
 idle_pids | grep -qx "$victim" && fail "(d) $victim still counted"
 ok "(d) idle worker $victim killed: logged, counted, replaced"
 
@@ -189,7 +189,7 @@ wait_for_log "2 idle worker\(s\) retired" 5 || fail "(e) none retired"
 for p in $old; do
 	gone "$p" 5 "(e) old idle worker $p still runs"
 done
-wait_metric 'airlock_worker_pool_idle{kind="main-notls"}' 2
+wait_metric 'airlock_worker_pool_idle{kind="plain"}' 2
 for p in $(idle_pids); do
 	case " $old" in
 	*" $p "*) fail "(e) $p is one of the old idle workers" ;;
@@ -238,7 +238,9 @@ stop_airlock
 # (h) A worker executable that dies at start.
 mkdir -m 0755 "$T/bin"
 printf '#!/bin/sh\nexit 1\n' >"$T/bin/dies"
-chmod 0755 "$T/bin/dies"
+# Plaintext pg's image, beside it, dies the same way.
+cp "$T/bin/dies" "$T/bin/airlock-worker-plain"
+chmod 0755 "$T/bin/dies" "$T/bin/airlock-worker-plain"
 {
 	airlock_head "worker: $T/bin/dies"
 	pg_service pg-scram "$P" scram_user disable

@@ -6,16 +6,16 @@
  * MSG_ASSIGN waiting on the privsep channel (fd 3) without consuming it: for
  * a service whose name does not start with "rogue-" it executes the real
  * worker (../../airlock-worker from its own directory, or
- * ../../airlock-worker-ssh when started as that: regress/tools has a link of
- * that name to it, where airlockd looks for the ssh worker) with the channel
- * untouched, so that honest connections on the same airlockd are served as
- * usual.  A rogue service names the misbehaviour to play (see rogues[]).
- * A health worker has no service of its own to name one: it plays
- * rogue-health-WORD when the file CHROOT.rogue-health (CHROOT: the -c
- * argument) holds WORD.  An idle worker of the pool has none yet either:
- * when the file CHROOT.rogue-pool exists, it sends a DIAL at once, before
- * any assignment (which the monitor must answer with a kill), or floods
- * its stderr when the file says "stderr".
+ * ../../airlock-worker-ssh or -plain when started as that: regress/tools
+ * has links of those names to it, where airlockd looks for those workers)
+ * with the channel untouched, so that honest connections on the same
+ * airlockd are served as usual.  A rogue service names the misbehaviour
+ * to play (see rogues[]).  A health worker has no service of its own to
+ * name one: it plays rogue-health-WORD when the file CHROOT.rogue-health
+ * (CHROOT: the -c argument) holds WORD.  An idle worker of the pool has
+ * none yet either: when the file CHROOT.rogue-pool exists, it sends a DIAL
+ * at once, before any assignment (which the monitor must answer with a
+ * kill), or floods its stderr when the file says "stderr".
  *
  * Everything it sends and receives is written, one line each, to the report
  * file named by the service's `config: rogueReport:` option (else stderr):
@@ -1931,8 +1931,9 @@ exec_real_worker(char *argv[])
 	if ((slash = strrchr(self, '/')) != NULL)
 		*slash = '\0';
 	/* airlockd names the executable it meant (workers.c). */
-	if (strcmp(argv[0], "airlock-worker-ssh") == 0)
-		image = "airlock-worker-ssh";
+	if (strcmp(argv[0], "airlock-worker-ssh") == 0 ||
+	    strcmp(argv[0], "airlock-worker-plain") == 0)
+		image = argv[0];
 	/* regress/tools/ -> the repository root, where make puts it. */
 	snprintf(path, sizeof(path), "%s/../../%s", self, image);
 

@@ -2,9 +2,10 @@
  * A worker started for a plaintext connection (airlock-worker -p) has set
  * no OpenSSL up: should its connection ask for TLS all the same, the
  * handshake fails with a reason for the client and the worker exits, never
- * a crash and never OpenSSL's start inside the sandbox.  The real
- * executable, beside this one's directory (../../airlock-worker), with
- * the test as its monitor, its pg client and its backend.
+ * a crash and never OpenSSL's start inside the sandbox.  So does
+ * airlock-worker-plain, which has no OpenSSL at all (worker/notls.c).  The
+ * real executables, beside this one's directory (../../airlock-worker),
+ * with the test as their monitor, their pg client and their backend.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -25,9 +26,9 @@
 #include "msg.h"
 #include "test.h"
 
-/* The worker's path, from this executable's (regress/unit/unittest). */
+/* A worker's path, from this executable's (regress/unit/unittest). */
 static int
-worker_path(char *path, size_t len)
+worker_path(const char *image, char *path, size_t len)
 {
 	char	 self[PATH_MAX], *slash;
 	ssize_t	 n;
@@ -38,8 +39,8 @@ worker_path(char *path, size_t len)
 	if ((slash = strrchr(self, '/')) == NULL)
 		return -1;
 	*slash = '\0';
-	return (size_t)snprintf(path, len, "%s/../../airlock-worker", self) <
-	    len ? 0 : -1;
+	return (size_t)snprintf(path, len, "%s/../../%s", self, image) < len ?
+	    0 : -1;
 }
 
 /*
@@ -47,7 +48,7 @@ worker_path(char *path, size_t len)
  * nobody, in an empty root of its own (root); else unprivileged (-n).
  */
 static pid_t
-spawn_plain(int chan, char *root)
+spawn_plain(const char *image, int chan, char *root)
 {
 	posix_spawn_file_actions_t	 fa;
 	char				 path[PATH_MAX + 32];
@@ -58,8 +59,10 @@ spawn_plain(int chan, char *root)
 	pid_t				 pid;
 	int				 r;
 
-	if (worker_path(path, sizeof(path)) != 0)
+	if (worker_path(image, path, sizeof(path)) != 0)
 		return -1;
+	/* Its own name, as airlockd gives it (monitor/workers.c). */
+	argv[0] = (char *)image;
 	if (geteuid() == 0) {
 		if (mkdtemp(root) == NULL || chmod(root, 0755) == -1)
 			return -1;
@@ -114,7 +117,9 @@ read_all(int fd, char *p, size_t len)
 	return got;
 }
 
-TEST(plain_worker_refuses_tls)
+/* image -p: a pg connection whose backend says yes to SSLRequest. */
+static void
+refuses_tls(const char *image)
 {
 	/* StartupMessage, protocol 3.0 (PostgreSQL protocol, 55.7). */
 	static const char startup[] = "\0\0\0\x1b\0\x03\0\0user\0x\0"
@@ -135,7 +140,7 @@ TEST(plain_worker_refuses_tls)
 	/* A worker that is gone early is a failed check, not our death. */
 	signal(SIGPIPE, SIG_IGN);
 	fflush(stdout);
-	pid = spawn_plain(ch[1], root);
+	pid = spawn_plain(image, ch[1], root);
 	close(ch[1]);
 	REQUIRE(pid > 0);
 
@@ -175,4 +180,14 @@ TEST(plain_worker_refuses_tls)
 		rmdir(root);
 	kv_clear(&params);
 	buf_free(b);
+}
+
+TEST(plain_worker_refuses_tls)
+{
+	refuses_tls("airlock-worker");
+}
+
+TEST(plain_image_refuses_tls)
+{
+	refuses_tls("airlock-worker-plain");
 }

@@ -31,6 +31,7 @@
 #include "secret.h"
 #include "test.h"
 #include "testkeys.h"
+#include "tls.h"
 #include "tlskey.h"
 #include "tlsscheme.h"
 

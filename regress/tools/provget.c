@@ -32,7 +32,11 @@ static struct event_base	*base;
 static const char		*provider;
 static const char *const	*refs;
 static size_t			 nrefs;
-static int			 rounds = 1, wait_ms, timeout_ms = 5000;
+/*
+ * A hang is caught by a deadline, not by a figure: 20 s leaves room for a
+ * valgrind run on a busy machine (tests of a timeout pass -t).
+ */
+static int			 rounds = 1, wait_ms, timeout_ms = 20000;
 static int			 done, failed, stopped;
 static struct event		*ev_next;
 

@@ -7,7 +7,7 @@
  *	provget [-r N] [-w MS] [-t MS] PROVIDER REF...
  *
  * gets the references N times (default 1), MS milliseconds apart (-w,
- * default 0), each get with a deadline of -t MS (default 5000).  For each
+ * default 0), each get with a deadline of -t MS (default 20000).  For each
  * get it prints "get K ok", then "value I HEX" for each reference (the
  * value in lower-case hex, so that NUL and newline bytes show), or
  * "get K error NAME: MESSAGE"; a failed setup prints "setup error: ...".

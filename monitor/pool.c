@@ -345,9 +345,9 @@ spawn_idle(size_t ki)
 	nidle++;
 	kinds[ki].idle++;
 	spawned++;
+	wstderr_watch(i->p.err, idle_stderr_line, i);
 	if ((i->ev_chan = event_new(mon.base, i->p.chan, EV_READ | EV_PERSIST,
-	    idle_chan_cb, i)) == NULL || event_add(i->ev_chan, NULL) == -1 ||
-	    wstderr_watch(i->p.err, idle_stderr_line, i) != 0) {
+	    idle_chan_cb, i)) == NULL || event_add(i->ev_chan, NULL) == -1) {
 		idle_kill(i, "out of memory");
 		return ERR_NOMEM;
 	}

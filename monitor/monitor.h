@@ -301,6 +301,8 @@ int		 pool_take(const struct worker_kind *, struct wproc *);
 void		 pool_reaped(pid_t pid, int status);
 /* An on-demand start at the process cap: an idle worker makes room. */
 void		 pool_make_room(void);
+/* Every idle worker goes, for why; the pool refills. */
+void		 pool_retire(const char *why);
 /* Drain or stop: every idle worker killed, no more started. */
 void		 pool_stop(void);
 struct figures;
@@ -468,7 +470,10 @@ typedef void	 wstderr_line_cb(void *arg, struct budget *,
 /* The socket, read from now on (at start): 0, or an error and err. */
 int		 wstderr_start(char *err, size_t errlen);
 void		 wstderr_stop(void);
-/* Its writing end, for a new worker's fd 2 (close-on-exec here). */
+/*
+ * Its writing end, for a new worker's fd 2 (close-on-exec here); a new
+ * pair when a worker has shut the old one down or made it non-blocking.
+ */
 int		 wstderr_child_fd(void);
 /* A worker's stderr before its process; NULL when out of memory. */
 struct wstderr	*wstderr_new(void);

@@ -507,6 +507,21 @@ pool_make_room(void)
 	idle_free(i);
 }
 
+void
+pool_retire(const char *why)
+{
+	struct idle	*i;
+	size_t		 n = 0;
+
+	while ((i = TAILQ_FIRST(&idles)) != NULL) {
+		idle_free(i);
+		n++;
+	}
+	if (n > 0)
+		log_info("worker pool: %zu idle worker(s) retired: %s", n, why);
+	schedule();
+}
+
 int
 pool_take(const struct worker_kind *k, struct wproc *p)
 {

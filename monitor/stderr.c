@@ -89,6 +89,7 @@ static struct event		*ev;
 static unsigned char		*dgram;
 static size_t			 dgram_size;
 static uint64_t			 strangers;	/* datagrams dropped */
+static pid_t			 self;		/* our own probes' pid */
 
 static struct wstderr_list *
 bucket(pid_t pid)
@@ -109,15 +110,18 @@ lookup(pid_t pid)
 	return NULL;
 }
 
-/* Hand the line so far to the owner, which charges it (and may close). */
+/*
+ * Hand the line so far to the owner, which charges it (and may close); a
+ * line of no owner (closed, or not watched yet) is dropped.
+ */
 static void
 flush_line(struct wstderr *e)
 {
 	size_t	 len = e->len;
 
+	e->len = 0;
 	if (len == 0 || e->cb == NULL || e->closed)
 		return;
-	e->len = 0;
 	e->cb(e->arg, &e->budget, e->line, len);
 }
 
@@ -179,6 +183,8 @@ read_one(void)
 			memcpy(&uc, CMSG_DATA(c), sizeof(uc));
 			pid = uc.pid;
 		}
+	if (pid == self)
+		return 1;	/* a probe of wstderr_child_fd */
 	if ((e = lookup(pid)) == NULL) {
 		if (strangers++ == 0)
 			log_debug("stderr of process %ld, no worker of ours: "
@@ -228,6 +234,7 @@ wstderr_start(char *err, size_t errlen)
 	dgram_size = (size_t)size;
 	rfd = sv[0];
 	wfd = sv[1];
+	self = getpid();
 	return 0;
 
  fail:
@@ -255,9 +262,67 @@ wstderr_stop(void)
 	dgram = NULL;
 }
 
+/*
+ * The writing end is one open file and one socket for every worker: one
+ * that is compromised may shut it down (shutdown(2), which the relay needs,
+ * on its fd 2) or make it non-blocking (fcntl(2) F_SETFL), and so make the
+ * others' stderr fail.  0 when it has.
+ */
+static int
+sound(void)
+{
+	int	 fl;
+
+	if ((fl = fcntl(wfd, F_GETFL)) == -1 || (fl & O_NONBLOCK) != 0)
+		return 0;
+	/* An empty datagram of ours, dropped when read; EPIPE once shut. */
+	return send(wfd, "", 0, MSG_DONTWAIT | MSG_NOSIGNAL) != -1 ||
+	    errno != EPIPE;
+}
+
+/*
+ * A new pair for the workers started from now on, away from every worker
+ * so far; the pool's idle workers, which hold the old one, are retired.
+ * What is in the old one is read first.
+ */
+static void
+renew(void)
+{
+	struct event	*oev = ev;
+	unsigned char	*odgram = dgram;
+	size_t		 osize = dgram_size;
+	char		 err[256];
+	int		 orfd = rfd, owfd = wfd;
+
+	wstderr_read_all();
+	ev = NULL;
+	dgram = NULL;
+	rfd = wfd = -1;
+	if (wstderr_start(err, sizeof(err)) != 0) {
+		log_warn("the workers' stderr socket was shut down or made "
+		    "non-blocking by a worker, and no new one: %s", err);
+		ev = oev;
+		dgram = odgram;
+		dgram_size = osize;
+		rfd = orfd;
+		wfd = owfd;
+		return;
+	}
+	event_free(oev);
+	close(orfd);
+	close(owfd);
+	free(odgram);
+	log_warn("the workers' stderr socket was shut down or made "
+	    "non-blocking by a worker: a new one for the workers started "
+	    "from now on");
+	pool_retire("their stderr socket was replaced");
+}
+
 int
 wstderr_child_fd(void)
 {
+	if (wfd != -1 && !sound())
+		renew();
 	return wfd;
 }
 

@@ -18,7 +18,10 @@
 #	    spin: the starts over a few seconds are few (back-off);
 #	(i) an idle worker that sends a request before its assignment, or
 #	    floods its stderr, is killed (regress/tools/rogueworker), and the
-#	    pool starts afresh; the flood's lines are logged as that worker's.
+#	    pool starts afresh; the flood's lines are logged as that worker's;
+#	    an idle worker that shuts the workers' stderr socket down, or
+#	    makes it non-blocking, gets it replaced: the workers started
+#	    after it have their stderr logged.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
 . "$TOP/regress/residency.sh"
@@ -314,4 +317,39 @@ out=$(airlock_psql "$P" "select 'honest'" 2>&1) && [ "$out" = honest ] ||
     fail "(i) psql after the rogue: $out"
 ok "(i) an idle worker's DIAL before its assignment killed it, so did a" \
     "stderr flood; the pool backed off, and clients are served"
+
+# The workers share one stderr socket (monitor/stderr.c): one that shuts
+# it down, or makes it non-blocking, must not silence the workers after
+# it.  The next start finds out and makes a new one, and the stderr of a
+# worker started then (a flood, once the rogue has had its turn) is
+# logged and budgeted again.
+for how in shutdown nonblock; do
+	n0=$(grep -c "killed: stderr budget exceeded" "$T/rogue.log")
+	r0=$(grep -c "stderr socket was shut down or made non-blocking" \
+	    "$T/rogue.log")
+	echo "$how" >"$T/empty.rogue-pool"
+	# A client takes the idle worker, if it is an honest one: the one
+	# started for the pool then reads the file.  (It may be served by
+	# the rogue, and fail.)
+	airlock_psql "$P" "select 1" >/dev/null 2>&1 &
+	n=300
+	while [ "$(grep -c "stderr socket was shut down or made non-blocking" \
+	    "$T/rogue.log")" = "$r0" ] && [ "$n" -gt 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	[ "$n" -gt 0 ] || fail "(i) $how: the spoiled stderr socket was kept"
+	echo stderr >"$T/empty.rogue-pool"
+	n=300
+	while [ "$(grep -c "killed: stderr budget exceeded" \
+	    "$T/rogue.log")" = "$n0" ] && [ "$n" -gt 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	[ "$n" -gt 0 ] ||
+	    fail "(i) $how: no stderr of a worker started after it was logged"
+	rm -f "$T/empty.rogue-pool"
+	ok "(i) an idle worker's $how of the stderr socket: a new one, and" \
+	    "the stderr of the workers after it is logged again"
+done
 exit 0

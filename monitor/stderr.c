@@ -35,7 +35,11 @@
  * until airlockd reads; airlockd reads every turn of the loop and kills
  * the flooder at its budget, as before.  A worker may send nothing else
  * on it: a descriptor riding on a datagram finds no room in what we
- * receive, and the kernel drops it.
+ * receive, and the kernel drops it.  And the writing end is one open file
+ * in every worker: one may shut it down or make it non-blocking for all
+ * (its sandbox allows shutdown(2) and F_SETFL on any descriptor, and
+ * libseccomp cannot single fd 2 out soundly), so before each spawn the
+ * monitor checks it, and replaces a spoiled pair (wstderr_child_fd).
  *
  * The record of a worker's stderr is made before its process (workers.c,
  * worker_exec) and named by the pid once spawned; an idle worker of the

@@ -530,6 +530,8 @@ pool_take(const struct worker_kind *k, struct wproc *p)
 
 	if (!pool_on())
 		return ERR_NOTFOUND;
+	/* Its stderr too: a flood there kills it before it is handed out. */
+	wstderr_read_all();
 	for (i = TAILQ_FIRST(&idles); i != NULL; i = next) {
 		next = TAILQ_NEXT(i, entry);
 		if (!worker_kind_eq(&i->kind, k) || i->gone)

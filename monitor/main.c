@@ -500,6 +500,9 @@ main(int argc, char **argv)
 	if (signals_open(mon.base, signals,
 	    nitems(signals)) != 0)
 		fatal_errno("cannot take the signals");
+	/* The workers' stderr, before the first worker. */
+	if (wstderr_start(err, sizeof(err)) != 0)
+		fatal("cannot make the workers' stderr socket: %s", err);
 	mon_connectors_start();
 	pool_start();
 	reload_init(debug, watch);
@@ -511,6 +514,7 @@ main(int argc, char **argv)
 	pool_stop();
 	worker_kill_all();
 	worker_reap();
+	wstderr_stop();
 	listeners_close();
 	health_close();
 	metrics_free();

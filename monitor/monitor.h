@@ -111,7 +111,7 @@ struct worker {
 	uint64_t	 t_creds;	/* ... when credentials were asked */
 	/* what it may make us write (budget.c, stderr.c) */
 	struct budget	 log_budget;
-	struct wstderr	*err;		/* its stderr; NULL once closed */
+	struct wstderr	*err;		/* its stderr (stderr.c) */
 };
 
 TAILQ_HEAD(workerlist, worker);
@@ -307,6 +307,8 @@ int		 pool_take(const struct worker_kind *, struct wproc *);
 void		 pool_reaped(pid_t pid, int status);
 /* An on-demand start at the process cap: an idle worker makes room. */
 void		 pool_make_room(void);
+/* Every idle worker goes, for why; the pool refills. */
+void		 pool_retire(const char *why);
 /* Drain or stop: every idle worker killed, no more started. */
 void		 pool_stop(void);
 struct figures;
@@ -464,19 +466,35 @@ int		 evidence_add(const char *service, int method,
 void		 evidence_reset(void);
 
 /*
- * stderr.c: each worker's stderr, a pipe that the monitor reads and logs
- * as the worker's, within budget_stderr.  Its owner (a worker, or an idle
- * worker of the pool) charges each line to the budget and logs it.
+ * stderr.c: the workers' stderr, one datagram socket for all, each
+ * datagram the worker's of its pid (SCM_CREDENTIALS), logged as that
+ * worker's within budget_stderr.  Its owner (a worker, or an idle worker
+ * of the pool) charges each line to the budget and logs it.
  */
 typedef void	 wstderr_line_cb(void *arg, struct budget *,
 		    const unsigned char *line, size_t len);
-/* A new pipe, not read yet: *wfd is the write end, for the worker's fd 2. */
-struct wstderr	*wstderr_open(int *wfd);
-/* Read it from now on, its lines to cb(arg): 0, or ERR_NOMEM. */
-int		 wstderr_watch(struct wstderr *, wstderr_line_cb *, void *arg);
-/* The worker has exited: log what it left, then close. */
+/* The socket, read from now on (at start): 0, or an error and err. */
+int		 wstderr_start(char *err, size_t errlen);
+void		 wstderr_stop(void);
+/*
+ * Its writing end, for a new worker's fd 2 (close-on-exec here); a new
+ * pair when a worker has shut the old one down or made it non-blocking.
+ */
+int		 wstderr_child_fd(void);
+/* A worker's stderr before its process; NULL when out of memory. */
+struct wstderr	*wstderr_new(void);
+/* Its process is pid: its datagrams are its from now on. */
+void		 wstderr_spawned(struct wstderr *, pid_t pid);
+/* Its lines go to cb(arg) from now on. */
+void		 wstderr_watch(struct wstderr *, wstderr_line_cb *, void *arg);
+/*
+ * A process was reaped: read everything in the socket now, while the pid
+ * is still the dead process's name, before anyone forgets it.
+ */
+void		 wstderr_read_all(void);
+/* The worker has exited (after wstderr_read_all): its last line, close. */
 void		 wstderr_drain(struct wstderr *);
-/* Stop reading (killed: nothing more of its text is logged). */
+/* Stop logging it (killed: nothing more of its text is logged). */
 void		 wstderr_close(struct wstderr *);
 void		 wstderr_free(struct wstderr *);
 

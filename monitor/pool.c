@@ -346,9 +346,9 @@ spawn_idle(size_t ki)
 	nidle++;
 	kinds[ki].idle++;
 	spawned++;
+	wstderr_watch(i->p.err, idle_stderr_line, i);
 	if ((i->ev_chan = event_new(mon.base, i->p.chan, EV_READ | EV_PERSIST,
-	    idle_chan_cb, i)) == NULL || event_add(i->ev_chan, NULL) == -1 ||
-	    wstderr_watch(i->p.err, idle_stderr_line, i) != 0) {
+	    idle_chan_cb, i)) == NULL || event_add(i->ev_chan, NULL) == -1) {
 		idle_kill(i, "out of memory");
 		return ERR_NOMEM;
 	}
@@ -508,6 +508,21 @@ pool_make_room(void)
 	idle_free(i);
 }
 
+void
+pool_retire(const char *why)
+{
+	struct idle	*i;
+	size_t		 n = 0;
+
+	while ((i = TAILQ_FIRST(&idles)) != NULL) {
+		idle_free(i);
+		n++;
+	}
+	if (n > 0)
+		log_info("worker pool: %zu idle worker(s) retired: %s", n, why);
+	schedule();
+}
+
 int
 pool_take(const struct worker_kind *k, struct wproc *p)
 {
@@ -516,6 +531,8 @@ pool_take(const struct worker_kind *k, struct wproc *p)
 
 	if (!pool_on())
 		return ERR_NOTFOUND;
+	/* Its stderr too: a flood there kills it before it is handed out. */
+	wstderr_read_all();
 	for (i = TAILQ_FIRST(&idles); i != NULL; i = next) {
 		next = TAILQ_NEXT(i, entry);
 		if (!worker_kind_eq(&i->kind, k) || i->gone)

@@ -5,8 +5,8 @@
  * A worker is a fresh image (posix_spawn of airlock-worker), never a fork
  * of the monitor that would carry its memory: provider tokens, other
  * services' credentials, the configuration.  It gets an empty environment,
- * its channel at WORKER_CHANNEL_FD, its own stderr pipe (stderr.c) and
- * nothing else.
+ * its channel at WORKER_CHANNEL_FD, the workers' stderr socket (stderr.c)
+ * and nothing else.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -283,7 +283,7 @@ spawn_process(const struct worker_kind *k, const char *path, pid_t *pid,
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
 	/*
-	 * stdin and stdout lead nowhere, stderr to its pipe to the monitor,
+	 * stdin and stdout lead nowhere, stderr to the workers' socket,
 	 * the channel at its fixed number; every other fd is close-on-exec.
 	 */
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -308,7 +308,7 @@ spawn_process(const struct worker_kind *k, const char *path, pid_t *pid,
 
 /*
  * One worker process, for a client now or for the pool: its channel and
- * stderr pipe made, the executable checked (StrictModes) and spawned.  On
+ * stderr record made, the executable checked (StrictModes) and spawned.  On
  * failure nothing is left, errno says why when it is ERR_SYS (the caller
  * backs off on EMFILE, EAGAIN, ...), and so does why.
  */
@@ -316,7 +316,7 @@ int
 worker_exec(const struct worker_kind *k, struct wproc *p, char *why,
     size_t whylen)
 {
-	int	 sv[2] = { -1, -1 }, child_err = -1, r, saved_errno = 0;
+	int	 sv[2] = { -1, -1 }, r, saved_errno = 0;
 	char	 err[512], *path = NULL;
 
 	p->pid = -1;
@@ -335,11 +335,10 @@ worker_exec(const struct worker_kind *k, struct wproc *p, char *why,
 		    strerror(saved_errno));
 		goto fail;
 	}
-	if ((p->err = wstderr_open(&child_err)) == NULL) {
-		saved_errno = errno;
+	if ((p->err = wstderr_new()) == NULL) {
+		saved_errno = ENOMEM;
 		r = ERR_SYS;
-		snprintf(why, whylen, "cannot create a worker's stderr pipe: "
-		    "%s", strerror(saved_errno));
+		snprintf(why, whylen, "cannot start a worker: out of memory");
 		goto fail;
 	}
 	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) == -1) {
@@ -349,7 +348,8 @@ worker_exec(const struct worker_kind *k, struct wproc *p, char *why,
 		    strerror(saved_errno));
 		goto fail;
 	}
-	if ((r = spawn_process(k, path, &p->pid, sv[1], child_err)) != 0) {
+	if ((r = spawn_process(k, path, &p->pid, sv[1],
+	    wstderr_child_fd())) != 0) {
 		saved_errno = errno;
 		snprintf(why, whylen, "cannot start worker %s: %s", path,
 		    strerror(saved_errno));
@@ -357,8 +357,8 @@ worker_exec(const struct worker_kind *k, struct wproc *p, char *why,
 	}
 	free(path);
 	close(sv[1]);
-	close(child_err);
 	p->chan = sv[0];
+	wstderr_spawned(p->err, p->pid);
 	return 0;
 
  fail:
@@ -367,8 +367,6 @@ worker_exec(const struct worker_kind *k, struct wproc *p, char *why,
 		close(sv[0]);
 	if (sv[1] != -1)
 		close(sv[1]);
-	if (child_err != -1)
-		close(child_err);
 	wstderr_free(p->err);
 	p->err = NULL;
 	p->pid = -1;
@@ -540,9 +538,9 @@ spawn(const struct service *svc, const struct mon_connector *mc,
 	w->ev_chan = event_new(mon.base, w->chan, EV_READ | EV_PERSIST,
 	    worker_chan_cb, w);
 	w->ev_deadline = evtimer_new(mon.base, worker_deadline_cb, w);
+	wstderr_watch(w->err, worker_stderr_line, w);
 	if (w->ev_chan == NULL || w->ev_deadline == NULL ||
-	    event_add(w->ev_chan, NULL) == -1 ||
-	    wstderr_watch(w->err, worker_stderr_line, w) != 0) {
+	    event_add(w->ev_chan, NULL) == -1) {
 		r = ERR_NOMEM;
 		goto killit;
 	}
@@ -584,6 +582,8 @@ spawn(const struct service *svc, const struct mon_connector *mc,
  killit:
 	kill(w->pid, SIGKILL);
 	waitpid(w->pid, NULL, 0);
+	/* Reaped here: what it wrote is read before its pid is forgotten. */
+	wstderr_read_all();
  fail:
 	worker_proc_end(&p);
 	metrics_failed(w, FIG_SPAWN);
@@ -810,6 +810,12 @@ worker_reap(void)
 	int		 status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		/*
+		 * Whatever it wrote to its stderr is in the socket now, under
+		 * a pid that may be another process's from now on: read it
+		 * while it is still its, whoever's it was.
+		 */
+		wstderr_read_all();
 		TAILQ_FOREACH(w, &mon.workers, entry)
 			if (w->pid == pid)
 				break;
@@ -820,7 +826,8 @@ worker_reap(void)
 		}
 		/*
 		 * What it left on its channel (STATS, BYE, its last lines)
-		 * and on its stderr is read now, within its limits.  Its pid
+		 * is read now, within its limits, and its stderr's last
+		 * line without a newline is logged.  Its pid
 		 * may be another process's already: no kill(2) any more.
 		 */
 		w->reaped = 1;

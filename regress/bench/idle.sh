@@ -40,8 +40,9 @@ require_root
 command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] ||
     skip "no pgbouncer"
 
-# Per connection: the client's socket, airlockd's channel and stderr pipe
-# of the worker, PgBouncer's two sockets; and spares.
+# Per connection: the client's socket, airlockd's channel to the worker
+# (the workers share one stderr socket), PgBouncer's two sockets; and
+# spares.
 NOFILE=$((4 * N + 1024))
 [ "$NOFILE" -ge 65536 ] || NOFILE=65536
 # Without CAP_SYS_RESOURCE (a container), the hard limit is as far as it

@@ -3,8 +3,9 @@
 #
 # airlockd runs with RLIMIT_NOFILE barely above what it holds when idle
 # (measured: its open descriptors after start plus 16); each connection
-# costs it two descriptors while it lives (the worker's channel and its
-# stderr pipe), and a few more while it starts: the 5 clients of part 2
+# costs it one descriptor while it lives (the worker's channel; the
+# workers share one stderr socket), and a few more while it starts: the 5
+# clients of part 2
 # fit at once, no more.  Part 1: 30 concurrent clients; some are served, the others may
 # fail, but never silently (airlock promises a log line for each, no
 # crash, no spin, recovery).  Part 2 makes accept(2) itself fail,
@@ -61,7 +62,7 @@ stop_airlock
 N=$((base + SPARE))
 
 # A soft limit below the hard one is only a default: airlockd takes the
-# whole hard limit (each worker costs it two descriptors).
+# whole hard limit (each worker costs it up to two descriptors).
 cat >"$T/airlockd-softfd" <<EOF
 #!/bin/sh
 exec prlimit --nofile=256:4096 -- $TOP/airlockd "\$@"

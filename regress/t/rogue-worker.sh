@@ -439,8 +439,12 @@ for f in "rogue-log-flood|log budget|flood: a line that says|100|32768" \
 	[ "$lines" -le "$4" ] && [ "$bytes" -le "$5" ] ||
 	    fail "$name: $lines lines, $bytes bytes of the flood in" \
 	    "airlockd's log"
-	[ "$(grep "$what" "$AIRLOCK_LOG" | grep -Evc "\] $name#[0-9]+: ")" = 0 ] ||
-	    fail "$name: lines of the flood not labelled as its"
+	# Labelled with its service and its own connection id: the one whose
+	# worker was killed (for stderr, by the pid on each datagram).
+	id=$(sed -nE "s/.*\] $name#([0-9]+): worker [0-9]+ killed: .*/\1/p" \
+	    "$AIRLOCK_LOG" | head -n 1)
+	[ "$(grep "$what" "$AIRLOCK_LOG" | grep -Evc "\] $name#$id: ")" = 0 ] ||
+	    fail "$name: lines of the flood not labelled as its ($name#$id)"
 	ok "$name: killed once ($why); $lines lines, $bytes bytes of the" \
 	    "flood logged; the rogue: $(grep -h "flood over" \
 	    "$T/report.$name" || echo "killed while flooding")"

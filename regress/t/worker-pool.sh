@@ -12,11 +12,16 @@
 #	    reload that changes nothing of it keeps them;
 #	(f) draining kills the idle workers at once, while a session runs on;
 #	(g) workerPoolMinIdle 0: no idle worker process at all, clients served;
+#	    then raised to 4 by a reload: airlockd holds one descriptor per
+#	    idle worker (its channel; the workers share one stderr socket);
 #	(h) a worker executable that dies at start does not make airlockd
 #	    spin: the starts over a few seconds are few (back-off);
 #	(i) an idle worker that sends a request before its assignment, or
 #	    floods its stderr, is killed (regress/tools/rogueworker), and the
-#	    pool starts afresh.
+#	    pool starts afresh; the flood's lines are logged as that worker's;
+#	    an idle worker that shuts the workers' stderr socket down, or
+#	    makes it non-blocking, gets it replaced: the workers started
+#	    after it have their stderr logged.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
 . "$TOP/regress/residency.sh"
@@ -233,6 +238,28 @@ out=$(airlock_psql "$P" "select 'on demand'" 2>&1) && [ "$out" = "on demand" ] |
     fail "(g) psql: $out"
 grep -q "worker pool" "$T/nopool.log" && fail "(g) the pool started workers"
 ok "(g) workerPoolMinIdle 0: no worker before a client, and one for it"
+# Each idle worker costs airlockd its channel, and no stderr pipe
+# (monitor/stderr.c): 4 more descriptors for 4 idle workers, not 8.
+n=50
+while [ "$(children)" != 0 ] && [ "$n" -gt 0 ]; do
+	sleep 0.1
+	n=$((n - 1))
+done
+[ "$(children)" = 0 ] || fail "(g) the client's worker outlives it"
+fd0=$(ls "/proc/$AIRLOCK_PID/fd" | wc -l)
+sed -i 's/workerPoolMinIdle: 0/workerPoolMinIdle: 4/' "$T/nopool.yml"
+reload_airlock HUP || fail "(g) reload: $RELOAD_LINE"
+n=100
+while [ "$(children)" != 4 ] && [ "$n" -gt 0 ]; do
+	sleep 0.1
+	n=$((n - 1))
+done
+[ "$(children)" = 4 ] || fail "(g) $(children) idle workers, not 4"
+fd4=$(ls "/proc/$AIRLOCK_PID/fd" | wc -l)
+[ "$((fd4 - fd0))" = 4 ] ||
+    fail "(g) airlockd holds $fd0 descriptors without idle workers and" \
+    "$fd4 with 4: $(ls -l "/proc/$AIRLOCK_PID/fd")"
+ok "(g) workerPoolMinIdle 4: $fd0 descriptors, then $fd4 (one per idle worker)"
 stop_airlock
 
 # (h) A worker executable that dies at start.
@@ -271,10 +298,58 @@ wait_for_log "starting none for" 10 "$T/rogue.log" ||
 echo stderr >"$T/empty.rogue-pool"
 wait_for_log "idle worker [0-9]+ killed: stderr budget exceeded" 20 \
     "$T/rogue.log" || fail "(i) the idle worker's stderr flood went on"
+# Every idle worker started now floods: each one's lines are logged under
+# its pid, the one the kernel gave its datagrams, and within its own
+# budget (the last may still be flooding).
+pids=$(sed -nE 's/.*worker pool: worker ([0-9]+): worker stderr: flood.*/\1/p' \
+    "$T/rogue.log" | sort -u)
+[ -n "$pids" ] || fail "(i) no stderr line of an idle worker logged"
+for p in $pids; do
+	grep -q "worker pool: worker $p started" "$T/rogue.log" ||
+	    fail "(i) stderr lines logged as worker $p's, not a worker's"
+	[ "$(grep -c "worker pool: worker $p: worker stderr: " \
+	    "$T/rogue.log")" -le 400 ] ||
+	    fail "(i) more than its budget logged as worker $p's"
+done
 airlock_alive || fail "(i) airlockd died"
 rm -f "$T/empty.rogue-pool"
 out=$(airlock_psql "$P" "select 'honest'" 2>&1) && [ "$out" = honest ] ||
     fail "(i) psql after the rogue: $out"
 ok "(i) an idle worker's DIAL before its assignment killed it, so did a" \
     "stderr flood; the pool backed off, and clients are served"
+
+# The workers share one stderr socket (monitor/stderr.c): one that shuts
+# it down, or makes it non-blocking, must not silence the workers after
+# it.  The next start finds out and makes a new one, and the stderr of a
+# worker started then (a flood, once the rogue has had its turn) is
+# logged and budgeted again.
+for how in shutdown nonblock; do
+	n0=$(grep -c "killed: stderr budget exceeded" "$T/rogue.log")
+	r0=$(grep -c "stderr socket was shut down or made non-blocking" \
+	    "$T/rogue.log")
+	echo "$how" >"$T/empty.rogue-pool"
+	# A client takes the idle worker, if it is an honest one: the one
+	# started for the pool then reads the file.  (It may be served by
+	# the rogue, and fail.)
+	airlock_psql "$P" "select 1" >/dev/null 2>&1 &
+	n=300
+	while [ "$(grep -c "stderr socket was shut down or made non-blocking" \
+	    "$T/rogue.log")" = "$r0" ] && [ "$n" -gt 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	[ "$n" -gt 0 ] || fail "(i) $how: the spoiled stderr socket was kept"
+	echo stderr >"$T/empty.rogue-pool"
+	n=300
+	while [ "$(grep -c "killed: stderr budget exceeded" \
+	    "$T/rogue.log")" = "$n0" ] && [ "$n" -gt 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	[ "$n" -gt 0 ] ||
+	    fail "(i) $how: no stderr of a worker started after it was logged"
+	rm -f "$T/empty.rogue-pool"
+	ok "(i) an idle worker's $how of the stderr socket: a new one, and" \
+	    "the stderr of the workers after it is logged again"
+done
 exit 0

@@ -15,7 +15,9 @@
  * (CHROOT: the -c argument) holds WORD.  An idle worker of the pool has
  * none yet either: when the file CHROOT.rogue-pool exists, it sends a DIAL
  * at once, before any assignment (which the monitor must answer with a
- * kill), or floods its stderr when the file says "stderr".
+ * kill), or floods its stderr when the file says "stderr", or shuts its
+ * stderr (the socket all workers share) down when it says "shutdown", or
+ * makes it non-blocking when it says "nonblock".
  *
  * Everything it sends and receives is written, one line each, to the report
  * file named by the service's `config: rogueReport:` option (else stderr):
@@ -1860,7 +1862,8 @@ chroot_file(int argc, char *argv[], const char *suffix)
 
 /*
  * An idle worker of the pool that asks before it is assigned, or (when the
- * file says "stderr") floods its stderr.
+ * file says "stderr") floods its stderr, or spoils the workers' stderr
+ * socket for the others ("shutdown", "nonblock"), then waits a while.
  */
 static void
 pool_rogue(int argc, char *argv[])
@@ -1880,6 +1883,15 @@ pool_rogue(int argc, char *argv[])
 		/* Until the monitor kills it (or closes the pipe). */
 		while (write(2, line, sizeof(line) - 1) > 0)
 			;
+		_exit(1);
+	}
+	if (strncmp(word, "shutdown", 8) == 0 ||
+	    strncmp(word, "nonblock", 8) == 0) {
+		if (word[0] == 's')
+			shutdown(2, SHUT_WR);
+		else
+			fcntl(2, F_SETFL, fcntl(2, F_GETFL) | O_NONBLOCK);
+		poll(NULL, 0, WAIT_MS);
 		_exit(1);
 	}
 	if ((b = buf_new(16)) == NULL || buf_put_u8(b, DIAL_SESSION) != 0)

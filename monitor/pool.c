@@ -473,6 +473,20 @@ pool_start(void)
 	schedule();
 }
 
+/* Every idle worker killed and forgotten: how many there were. */
+static size_t
+free_all(void)
+{
+	struct idle	*i;
+	size_t		 n = 0;
+
+	while ((i = TAILQ_FIRST(&idles)) != NULL) {
+		idle_free(i);
+		n++;
+	}
+	return n;
+}
+
 void
 pool_reload(void)
 {
@@ -511,14 +525,9 @@ pool_make_room(void)
 void
 pool_retire(const char *why)
 {
-	struct idle	*i;
-	size_t		 n = 0;
+	size_t	 n;
 
-	while ((i = TAILQ_FIRST(&idles)) != NULL) {
-		idle_free(i);
-		n++;
-	}
-	if (n > 0)
+	if ((n = free_all()) > 0)
 		log_info("worker pool: %zu idle worker(s) retired: %s", n, why);
 	schedule();
 }
@@ -590,13 +599,11 @@ pool_reaped(pid_t pid, int status)
 void
 pool_stop(void)
 {
-	struct idle	*i;
+	size_t	 n;
 
 	stopped = 1;
-	if (nidle > 0)
-		log_debug("worker pool: %zu idle worker(s) killed", nidle);
-	while ((i = TAILQ_FIRST(&idles)) != NULL)
-		idle_free(i);
+	if ((n = free_all()) > 0)
+		log_debug("worker pool: %zu idle worker(s) killed", n);
 	if (ev_refill != NULL)
 		event_free(ev_refill);
 	if (ev_tick != NULL)

@@ -1,7 +1,12 @@
 /*
- * Secrets in libsodium guarded memory: mlock'd, surrounded by guard pages,
- * and zeroed when freed.  The value is always followed by a NUL so that it
- * can be handed to APIs that want a C string, but its length is authoritative.
+ * Secrets in memory that the rest of the process cannot reach by accident:
+ * in airlockd, one memfd_secret(2) arena (out of the kernel's direct map,
+ * unreadable through /proc/PID/mem and ptrace, never swapped, not in core
+ * dumps) once secret_memory_start() has mapped it; elsewhere, and where the
+ * kernel or a seccomp profile refuses memfd_secret, libsodium guarded memory
+ * (mlock'd, guard pages around each secret).  Either way zeroed when freed.
+ * The value is always followed by a NUL so that it can be handed to APIs
+ * that want a C string, but its length is authoritative.
  */
 #ifndef AIRLOCK_SECRET_H
 #define AIRLOCK_SECRET_H
@@ -15,6 +20,41 @@ struct secret {
 
 /* Library set-up (sodium_init); call once before any other function. */
 int		 secret_init(void);
+
+/* Where secret_alloc() puts secrets. */
+enum secret_backing {
+	SECRET_BACKING_SODIUM,	/* libsodium guarded memory, a mapping each */
+	SECRET_BACKING_MEMFD,	/* the memfd_secret arena */
+};
+
+/* secretMemory: what secret_memory_start() may settle for. */
+enum secret_policy {
+	SECRET_POLICY_AUTO,	/* the arena where the kernel allows it */
+	SECRET_POLICY_REQUIRE,	/* the arena, or fail */
+	SECRET_POLICY_SODIUM,	/* libsodium only, no arena */
+};
+
+/*
+ * Map the memfd_secret arena of size bytes (rounded up to pages, guard
+ * pages around it), once, after any fork (the arena is not inherited:
+ * MADV_DONTFORK).  SECRET_POLICY_AUTO falls back to libsodium and says why
+ * in why; SECRET_POLICY_REQUIRE fails with ERR_* and says why.  Secrets
+ * allocated before, and those freed after, are told apart by address.
+ * Thread-safe after it returns (pgkdf.c's threads allocate).
+ */
+int		 secret_memory_start(enum secret_policy, size_t size,
+		    char *why, size_t whylen);
+/* What the process uses, for its start-up line, /ready and /metrics. */
+struct secret_memory_stats {
+	enum secret_backing backing;
+	size_t		 size;		/* the arena's usable bytes; 0: none */
+	size_t		 used;		/* bytes allocated now, headers too */
+	size_t		 peak;		/* the most ever in use */
+	unsigned long long refused;	/* allocations the arena could not hold */
+	unsigned long long overflowed;	/* ...that went to libsodium (AUTO) */
+};
+void		 secret_memory_stats(struct secret_memory_stats *);
+const char	*secret_backing_name(enum secret_backing);
 /* A copy of the bytes in guarded memory. */
 struct secret	*secret_new(const void *, size_t);
 /* Guarded memory for len bytes, zeroed. */

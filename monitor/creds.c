@@ -11,10 +11,11 @@
  * (the trade-off of airlock.yml(5)).  Off by default.  The cache is
  * dropped at a reload, which is how an operator says that something has
  * changed, and a service's entry when its backend refused the credentials
- * (creds_cache_drop).  A hit answers from the event loop, as a provider
- * does, never from inside creds_resolve.  What a connector derived from a
- * service's credentials (SCRAM's SaltedPassword) goes when they are
- * refused, and when its entry expires (mon_connectors_forget).
+ * (creds_refused).  A hit answers from the event loop, as a provider
+ * does, never from inside creds_resolve.  What a service's credentials
+ * bought (creds_forget: what connectors derived from them, the sessions
+ * logged in with them) goes when they are refused, when their entry
+ * expires and at a reload.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -139,8 +140,7 @@ cache_entry_free(struct cache_entry *e)
 static void
 cache_expire(struct cache_entry *e)
 {
-	mon_connectors_forget(e->svc->name);
-	backpool_drop(e->svc->name);
+	creds_forget(e->svc->name);
 	cache_entry_free(e);
 }
 
@@ -168,8 +168,9 @@ cache_find(const struct service *svc)
 	return e;
 }
 
-void
-creds_cache_drop(const struct service *svc)
+/* The service's cache entry, if it has one (its expiry may forget). */
+static void
+cache_drop(const struct service *svc)
 {
 	struct cache_entry	*e;
 
@@ -177,8 +178,20 @@ creds_cache_drop(const struct service *svc)
 		log_debug("service %s: credential cache dropped", svc->name);
 		cache_entry_free(e);
 	}
-	/* Refused: no derived key of them serves again either. */
-	mon_connectors_forget(svc->name);
+}
+
+void
+creds_forget(const char *service)
+{
+	mon_connectors_forget(service);
+	backpool_drop(service);
+}
+
+void
+creds_refused(const struct service *svc)
+{
+	cache_drop(svc);
+	creds_forget(svc->name);
 }
 
 void
@@ -202,7 +215,7 @@ cache_store(const struct service *svc, const struct creds *c)
 	if (svc->cache_ttl_ms <= 0 || mon.conf == NULL ||
 	    config_service(mon.conf, svc->name) != svc)
 		return;
-	creds_cache_drop(svc);
+	cache_drop(svc);
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return;
 	e->svc = svc;

@@ -424,11 +424,12 @@ answer_authdone(struct worker *w, struct buf *b)
 		metrics_authenticated(w);
 	else {
 		metrics_failed(w, FIG_AUTH);
-		/* Cached credentials that failed are not tried again. */
-		creds_cache_drop(w->svc);
-		/* Nor are sessions logged in with them (backend reuse). */
+		/*
+		 * Credentials that failed are not tried again, nor is what
+		 * they bought; a reused session presented none.
+		 */
 		if (!w->reused)
-			backpool_drop(w->svc->name);
+			creds_refused(w->svc);
 	}
 	if (ok && w->reused)
 		wlog_info(w, "authenticated (reused backend)");

@@ -396,11 +396,15 @@ void		 creds_cancel(struct cred_req *);
 const struct secret *creds_get(const struct creds *, const char *);
 void		 creds_free(struct creds *);
 /*
- * credentialCacheTTL: forget one service's entry (its backend refused the
- * credentials; what connectors derived from them goes too), or every entry
- * (a reload, the exit).
+ * What a service's credentials bought, which goes with them: what the
+ * connectors derived (SCRAM's SaltedPassword, mon_connectors_forget) and
+ * the sessions logged in with them (backend reuse, backpool_drop); NULL:
+ * every service's.
  */
-void		 creds_cache_drop(const struct service *);
+void		 creds_forget(const char *service);
+/* The service's backend refused them: its cache entry and creds_forget. */
+void		 creds_refused(const struct service *);
+/* credentialCacheTTL: every entry (a reload, the exit). */
 void		 creds_cache_clear(void);
 
 /*

@@ -194,8 +194,12 @@ reload_config(const char *why)
 	/* Committed: nothing below can fail. */
 	log_changes(old, nc, &added, &removed, &changed);
 	old_max = old->max_workers;
-	/* A service's backend or credentials may have changed: no reuse. */
-	backpool_clear();
+	/*
+	 * A service's backend or credentials may have changed: nothing that
+	 * the old ones bought serves (idle backends point at the old
+	 * services: before config_unref).
+	 */
+	creds_forget(NULL);
 	mon.conf = nc;
 	config_unref(old);
 	/*
@@ -205,8 +209,6 @@ reload_config(const char *why)
 	evidence_reset();
 	/* So do cached credentials (credentialCacheTTL). */
 	creds_cache_clear();
-	/* And what connectors derived from credentials (SCRAM's keys). */
-	mon_connectors_forget(NULL);
 	log_set_level(cli_debug ? LOG_LVL_DEBUG : nc->log_level);
 	log_set_output(nc->log_format, nc->log_target, nc->syslog_facility);
 	/* maxWorkers may have risen above what had stopped us. */

@@ -337,13 +337,13 @@ TEST(scramcache_pg_verified_only)
 	CHECK_INT(cache_lines, 1);
 	CHECK_INT(scramcache_count("db"), 2);
 	/* Credentials refused: the service's keys go. */
-	creds_cache_drop(config_service(mon.conf, "db"));
+	creds_refused(config_service(mon.conf, "db"));
 	CHECK_INT(scramcache_count("db"), 0);
 	login("c2FsdHNhbHRzYWx0c2FsdA==", 1);
 	CHECK_INT(cache_lines, 1);
 	CHECK_INT(scramcache_count("db"), 1);
 	/* A reload's forgetting. */
-	mon_connectors_forget(NULL);
+	creds_forget(NULL);
 	CHECK_INT(scramcache_count("db"), 0);
  out:
 	log_set_sink(NULL, NULL);

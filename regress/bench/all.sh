@@ -43,5 +43,12 @@ for b in "$@"; do
 	esac >>"$TMP/results.md"
 	cat "$TMP/$b.md"
 done
+# Other work on the machine skews the ratios: say how much there was.
+{
+	echo
+	echo "Load average at the end: $(cut -d ' ' -f 1-3 /proc/loadavg)" \
+	    "(figures of runs beside other work are less comparable than" \
+	    "the CPU columns, which count only each path's own processes)."
+} >>"$TMP/results.md"
 cp "$TMP/results.md" "$OUT" && echo "wrote $OUT" >&2
 exit "$rc"

@@ -1,0 +1,203 @@
+/*
+ * The allocator of the memfd_secret arena (privsep/secret.c maps the arena
+ * and decides what goes there): first fit over 16-byte granules, two
+ * bitmaps, one mutex.
+ *
+ * The bookkeeping (which granules are in use, where each object starts)
+ * lives outside the region, in ordinary memory: it is not secret, and the
+ * region holds bytes that callers write with lengths of their own, so an
+ * overflow of one secret may spoil its neighbour's bytes but never the
+ * allocator's idea of what is free.  An object's extent is read from the
+ * bitmaps alone (up to the next object's head or the next free granule),
+ * never from the object, so free wipes exactly what alloc gave.  Freed
+ * neighbours need no coalescing step: a free run is a run of clear bits.
+ *
+ * Every free zeroes the object before its granules are free again, and
+ * the region starts zeroed (a fresh memfd), so alloc hands out zeroes
+ * without writing them.  A scan is O(region / 64) words at worst; "low",
+ * the lowest granule that may be free, lets the usual allocation skip the
+ * full prefix.
+ *
+ * Only airlockd maps an arena.  Workers keep libsodium's guarded memory:
+ * each holds a cleartext secret for microseconds, and an arena of their
+ * own would cost a slow system call per connection, RLIMIT_MEMLOCK per
+ * worker and fragments of the kernel's direct map per worker.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <sodium.h>
+
+#include "errors.h"
+#include "log.h"
+#include "secretarena.h"
+
+#define WORD_BITS	64
+
+/* The first index in [from, limit) whose bit is set (want) or clear. */
+static size_t
+bit_next(const uint64_t *map, size_t from, size_t limit, int want)
+{
+	uint64_t	 w;
+	size_t		 i, found;
+
+	for (i = from; i < limit; i = (i / WORD_BITS + 1) * WORD_BITS) {
+		w = want ? map[i / WORD_BITS] : ~map[i / WORD_BITS];
+		w &= ~(uint64_t)0 << (i % WORD_BITS);
+		if (w != 0) {
+			found = i / WORD_BITS * WORD_BITS +
+			    (size_t)__builtin_ctzll(w);
+			return found < limit ? found : limit;
+		}
+	}
+	return limit;
+}
+
+/* Set or clear the bits [from, to), a word at a time. */
+static void
+bit_range(uint64_t *map, size_t from, size_t to, int set)
+{
+	uint64_t	 mask;
+	size_t		 n;
+
+	while (from < to) {
+		n = WORD_BITS - from % WORD_BITS;
+		if (n > to - from)
+			n = to - from;
+		mask = n == WORD_BITS ? ~(uint64_t)0 :
+		    (((uint64_t)1 << n) - 1) << (from % WORD_BITS);
+		if (set)
+			map[from / WORD_BITS] |= mask;
+		else
+			map[from / WORD_BITS] &= ~mask;
+		from += n;
+	}
+}
+
+int
+sarena_init(struct sarena *a, void *base, size_t size)
+{
+	size_t	 words;
+
+	a->base = NULL;
+	a->ngran = size / SARENA_GRANULE;
+	if (base == NULL || (uintptr_t)base % SARENA_GRANULE != 0 ||
+	    a->ngran == 0)
+		return ERR_INVAL;
+	words = (a->ngran + WORD_BITS - 1) / WORD_BITS;
+	a->used = calloc(words, sizeof(*a->used));
+	a->head = calloc(words, sizeof(*a->head));
+	if (a->used == NULL || a->head == NULL) {
+		free(a->used);
+		free(a->head);
+		return ERR_NOMEM;
+	}
+	if (pthread_mutex_init(&a->mtx, NULL) != 0) {
+		free(a->used);
+		free(a->head);
+		return ERR_SYS;
+	}
+	a->low = a->inuse = a->peak = 0;
+	a->refused = 0;
+	a->base = base;
+	return 0;
+}
+
+void
+sarena_destroy(struct sarena *a)
+{
+	if (a->base == NULL)
+		return;
+	pthread_mutex_destroy(&a->mtx);
+	free(a->used);
+	free(a->head);
+	a->base = NULL;
+}
+
+/* The first run of n free granules, or ngran; a->low moves up to the first. */
+static size_t
+run_find(struct sarena *a, size_t n)
+{
+	size_t	 start, end;
+
+	start = a->low = bit_next(a->used, a->low, a->ngran, 0);
+	while (a->ngran - start >= n) {
+		end = bit_next(a->used, start, start + n, 1);
+		if (end == start + n)
+			return start;
+		start = bit_next(a->used, end, a->ngran, 0);
+	}
+	return a->ngran;
+}
+
+void *
+sarena_alloc(struct sarena *a, size_t len)
+{
+	size_t	 n, start;
+
+	n = len == 0 ? 1 : len / SARENA_GRANULE + (len % SARENA_GRANULE != 0);
+	pthread_mutex_lock(&a->mtx);
+	if (n > a->ngran || (start = run_find(a, n)) == a->ngran) {
+		a->refused++;
+		pthread_mutex_unlock(&a->mtx);
+		return NULL;
+	}
+	bit_range(a->used, start, start + n, 1);
+	bit_range(a->head, start, start + 1, 1);
+	if (start == a->low)
+		a->low = start + n;
+	a->inuse += n;
+	if (a->inuse > a->peak)
+		a->peak = a->inuse;
+	pthread_mutex_unlock(&a->mtx);
+	return a->base + start * SARENA_GRANULE;
+}
+
+void
+sarena_free(struct sarena *a, void *p)
+{
+	size_t	 i, end, nexthead;
+
+	if (!sarena_owns(a, p) ||
+	    ((unsigned char *)p - a->base) % SARENA_GRANULE != 0)
+		fatal("secret arena: free of %p, not an object", p);
+	i = (size_t)((unsigned char *)p - a->base) / SARENA_GRANULE;
+	pthread_mutex_lock(&a->mtx);
+	if (!(a->head[i / WORD_BITS] & (uint64_t)1 << (i % WORD_BITS)))
+		fatal("secret arena: free of %p, not an object", p);
+	end = bit_next(a->used, i + 1, a->ngran, 0);
+	nexthead = bit_next(a->head, i + 1, end, 1);
+	end = nexthead < end ? nexthead : end;
+	sodium_memzero(p, (end - i) * SARENA_GRANULE);
+	bit_range(a->used, i, end, 0);
+	bit_range(a->head, i, i + 1, 0);
+	a->inuse -= end - i;
+	if (i < a->low)
+		a->low = i;
+	pthread_mutex_unlock(&a->mtx);
+}
+
+int
+sarena_owns(const struct sarena *a, const void *p)
+{
+	uintptr_t	 u = (uintptr_t)p, b = (uintptr_t)a->base;
+
+	return a->base != NULL && u >= b &&
+	    u - b < a->ngran * SARENA_GRANULE;
+}
+
+void
+sarena_figures(struct sarena *a, struct sarena_figures *f)
+{
+	if (a->base == NULL) {
+		f->size = f->used = f->peak = 0;
+		f->refused = 0;
+		return;
+	}
+	pthread_mutex_lock(&a->mtx);
+	f->size = a->ngran * SARENA_GRANULE;
+	f->used = a->inuse * SARENA_GRANULE;
+	f->peak = a->peak * SARENA_GRANULE;
+	f->refused = a->refused;
+	pthread_mutex_unlock(&a->mtx);
+}

@@ -1,20 +1,205 @@
 /*
- * Secrets in libsodium guarded memory.  One allocation holds the struct
- * and the bytes, so a secret is freed (and zeroed) in one step.
+ * Secrets in guarded memory.  One allocation holds the struct and the
+ * bytes, so a secret is freed (and zeroed) in one step.  Until
+ * secret_memory_start() maps the memfd_secret arena (airlockd does, after
+ * daemon(); workers never do), and where it is full under
+ * SECRET_POLICY_AUTO, that is libsodium's guarded memory: a mapping of its
+ * own per secret, mlock'd, between guard pages.  The arena (allocator in
+ * secretarena.c) is one memfd_secret mapping between two guard pages:
+ * its pages leave the kernel's direct map, so neither /proc/PID/mem nor
+ * ptrace nor a kernel bug that reads through the direct map reaches them.
  */
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "errors.h"
 #include "secret.h"
+#include "secretarena.h"
+
+/*
+ * glibc 2.36 has no wrapper, and headers older than Linux 5.14 no number:
+ * memfd_secret is 447 in the generic table (aarch64) and on x86_64 alike.
+ */
+#if !defined(SYS_memfd_secret) && (defined(__x86_64__) || \
+    defined(__aarch64__))
+#define SYS_memfd_secret	447
+#endif
+
+/* Set once by secret_memory_start(), before any thread allocates. */
+static struct {
+	int			 started;
+	enum secret_policy	 policy;
+	struct sarena		 arena;		/* base NULL: no arena */
+	unsigned long long	 overflowed;	/* atomic */
+} smem;
 
 int
 secret_init(void)
 {
 	return sodium_init() < 0 ? ERR_SYS : 0;
+}
+
+/* why: what failed, errno's text, and what an operator can do about it. */
+static void
+arena_why(char *why, size_t whylen, const char *what, int e, size_t size)
+{
+	struct rlimit	 rl;
+	char		 hint[256] = "";
+
+	switch (e) {
+	case ENOSYS:
+		snprintf(hint, sizeof(hint), " (ENOSYS: a kernel before 5.14,"
+		    " secretmem.enable=0, or a tool that does not know the"
+		    " system call, as valgrind)");
+		break;
+	case EPERM:
+		snprintf(hint, sizeof(hint), " (EPERM: a seccomp profile"
+		    " denies memfd_secret, as Docker's default does)");
+		break;
+	case EAGAIN:
+	case ENOMEM:
+		/* Without CAP_IPC_LOCK the whole arena counts at mmap. */
+		if (strcmp(what, "mmap") != 0 ||
+		    getrlimit(RLIMIT_MEMLOCK, &rl) != 0)
+			break;
+		if (rl.rlim_cur == RLIM_INFINITY)
+			snprintf(hint, sizeof(hint), " (an arena of %zu KiB)",
+			    size / 1024);
+		else
+			snprintf(hint, sizeof(hint), " (an arena of %zu KiB,"
+			    " with what is locked already, is over"
+			    " RLIMIT_MEMLOCK of %llu KiB: raise LimitMEMLOCK="
+			    " or ulimit -l, or grant CAP_IPC_LOCK)",
+			    size / 1024,
+			    (unsigned long long)rl.rlim_cur / 1024);
+		break;
+	}
+	snprintf(why, whylen, "%s: %s%s", what, strerror(e), hint);
+}
+
+/*
+ * size bytes of memfd_secret memory between two PROT_NONE guard pages,
+ * not inherited by a child (MADV_DONTFORK: airlockd's posix_spawn), not
+ * in a core dump; NULL with why set.
+ */
+static void *
+arena_map(size_t size, size_t page, char *why, size_t whylen)
+{
+	unsigned char	*res, *p;
+	size_t		 span = size + 2 * page;
+	int		 fd, e;
+
+#ifdef SYS_memfd_secret
+	fd = (int)syscall(SYS_memfd_secret, O_CLOEXEC);
+#else
+	fd = -1;
+	errno = ENOSYS;
+#endif
+	if (fd == -1) {
+		arena_why(why, whylen, "memfd_secret", errno, size);
+		return NULL;
+	}
+	if (ftruncate(fd, (off_t)size) == -1) {
+		e = errno;
+		close(fd);
+		arena_why(why, whylen, "ftruncate", e, size);
+		return NULL;
+	}
+	res = mmap(NULL, span, PROT_NONE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (res == MAP_FAILED) {
+		e = errno;
+		close(fd);
+		arena_why(why, whylen, "mmap of the guard pages", e, size);
+		return NULL;
+	}
+	p = mmap(res + page, size, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_FIXED, fd, 0);
+	e = errno;
+	close(fd);
+	if (p == MAP_FAILED) {
+		munmap(res, span);
+		arena_why(why, whylen, "mmap", e, size);
+		return NULL;
+	}
+	if (madvise(res, span, MADV_DONTFORK) == -1) {
+		e = errno;
+		munmap(res, span);
+		arena_why(why, whylen, "madvise MADV_DONTFORK", e, size);
+		return NULL;
+	}
+	/* The kernel may refuse it; secretmem pages are not dumped anyway. */
+	(void)madvise(p, size, MADV_DONTDUMP);
+	return p;
+}
+
+int
+secret_memory_start(enum secret_policy policy, size_t size, char *why,
+    size_t whylen)
+{
+	unsigned char	*p;
+	size_t		 page;
+	int		 rc;
+
+	if (whylen > 0)
+		why[0] = '\0';
+	if (smem.started) {
+		snprintf(why, whylen, "secret memory is set up already");
+		return ERR_INVAL;
+	}
+	smem.started = 1;
+	smem.policy = policy;
+	if (policy == SECRET_POLICY_SODIUM) {
+		snprintf(why, whylen, "libsodium was asked for");
+		return 0;
+	}
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	if (size == 0 || size > SIZE_MAX / 2) {
+		snprintf(why, whylen, "an arena of %zu bytes", size);
+		return ERR_INVAL;
+	}
+	size = (size + page - 1) / page * page;
+	if ((p = arena_map(size, page, why, whylen)) == NULL)
+		return policy == SECRET_POLICY_REQUIRE ? ERR_SYS : 0;
+	if ((rc = sarena_init(&smem.arena, p, size)) != 0) {
+		munmap(p - page, size + 2 * page);
+		snprintf(why, whylen, "the arena's bookkeeping: %s",
+		    err_str(rc));
+		return policy == SECRET_POLICY_REQUIRE ? rc : 0;
+	}
+	return 0;
+}
+
+void
+secret_memory_stats(struct secret_memory_stats *st)
+{
+	struct sarena_figures	 f;
+
+	sarena_figures(&smem.arena, &f);
+	st->backing = smem.arena.base != NULL ? SECRET_BACKING_MEMFD :
+	    SECRET_BACKING_SODIUM;
+	st->size = f.size;
+	st->used = f.used;
+	st->peak = f.peak;
+	st->refused = f.refused;
+	st->overflowed = __atomic_load_n(&smem.overflowed, __ATOMIC_RELAXED);
+}
+
+const char *
+secret_backing_name(enum secret_backing b)
+{
+	return b == SECRET_BACKING_MEMFD ? "memfd_secret" : "libsodium";
 }
 
 struct secret *
@@ -30,10 +215,20 @@ secret_alloc(size_t len)
 	 * start is aligned only if the size is a multiple of the alignment.
 	 */
 	size = (sizeof(*s) + len + 1 + 15) & ~(size_t)15;
+	if (smem.arena.base != NULL) {
+		/* Zeroed already: the arena wipes every object it frees. */
+		if ((s = sarena_alloc(&smem.arena, size)) != NULL)
+			goto made;
+		if (smem.policy == SECRET_POLICY_REQUIRE)
+			return NULL;
+	}
 	if ((s = sodium_malloc(size)) == NULL)
 		return NULL;
 	/* sodium_malloc fills with 0xdb to catch uninitialised use. */
 	sodium_memzero(s, size);
+	if (smem.arena.base != NULL)
+		__atomic_add_fetch(&smem.overflowed, 1, __ATOMIC_RELAXED);
+made:
 	s->len = len;
 	s->data = (unsigned char *)(s + 1);
 	return s;
@@ -54,8 +249,13 @@ secret_new(const void *v, size_t len)
 void
 secret_free(struct secret *s)
 {
-	/* sodium_free zeroes the whole region before unmapping it. */
-	if (s != NULL)
+	/*
+	 * Both zero the whole object first.  The address tells them apart:
+	 * secrets from before the arena, and its overflow, are sodium's.
+	 */
+	if (sarena_owns(&smem.arena, s))
+		sarena_free(&smem.arena, s);
+	else if (s != NULL)
 		sodium_free(s);
 }
 

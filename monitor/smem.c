@@ -90,12 +90,24 @@ warn_later_cb(int fd, short ev, void *arg)
 	smem_check();
 }
 
+static void
+warn_full(const struct secret_memory_stats *st, unsigned long long n,
+    const char *fate)
+{
+	char	 size[32];
+
+	size_text(size, sizeof(size), st->size);
+	log_warn("secret memory: the memfd_secret arena of %s is full: %llu "
+	    "secret(s) %s since the last warning (%zu bytes in use, peak "
+	    "%zu); raise airlock.secretMemorySize", size, n, fate, st->used,
+	    st->peak);
+}
+
 void
 smem_check(void)
 {
 	struct secret_memory_stats	 st;
 	struct timeval			 tv = { 0, 0 };
-	char				 size[32];
 	time_t				 now;
 
 	secret_memory_stats(&st);
@@ -111,19 +123,12 @@ smem_check(void)
 		}
 		return;
 	}
-	size_text(size, sizeof(size), st.size);
 	if (st.overflowed > seen_overflowed)
-		log_warn("secret memory: the memfd_secret arena of %s is full: "
-		    "%llu secret(s) kept in libsodium guarded memory instead "
-		    "since the last warning (%zu bytes in use, at most %zu); "
-		    "raise airlock.secretMemorySize", size,
-		    st.overflowed - seen_overflowed, st.used, st.peak);
+		warn_full(&st, st.overflowed - seen_overflowed,
+		    "kept in libsodium guarded memory instead");
 	if (st.refused - st.overflowed > seen_refused - seen_overflowed)
-		log_warn("secret memory: the memfd_secret arena of %s is full: "
-		    "%llu secret(s) refused since the last warning (%zu bytes "
-		    "in use, at most %zu); raise airlock.secretMemorySize",
-		    size, (st.refused - st.overflowed) -
-		    (seen_refused - seen_overflowed), st.used, st.peak);
+		warn_full(&st, (st.refused - st.overflowed) -
+		    (seen_refused - seen_overflowed), "refused");
 	seen_refused = st.refused;
 	seen_overflowed = st.overflowed;
 	warned_at = now;

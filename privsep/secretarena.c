@@ -14,9 +14,9 @@
  *
  * Every free zeroes the object before its granules are free again, and
  * the region starts zeroed (a fresh memfd), so alloc hands out zeroes
- * without writing them.  A scan is O(region / 64) words at worst; "low",
- * the lowest granule that may be free, lets the usual allocation skip the
- * full prefix.
+ * without writing them.  A scan is O(region / 64) words at worst, whatever
+ * the holes it passes; "low", the lowest granule that may be free, lets
+ * the usual allocation skip the full prefix.
  *
  * Only airlockd maps an arena.  Workers keep libsodium's guarded memory:
  * each holds a cleartext secret for microseconds, and an arena of their
@@ -114,18 +114,54 @@ sarena_destroy(struct sarena *a)
 	a->base = NULL;
 }
 
-/* The first run of n free granules, or ngran; a->low moves up to the first. */
-static size_t
-run_find(struct sarena *a, size_t n)
+/* The bits i of x where x has n ones in a row from i up, in x alone. */
+static uint64_t
+ones_runs(uint64_t x, size_t n)
 {
-	size_t	 start, end;
+	size_t	 k, s;
 
-	start = a->low = bit_next(a->used, a->low, a->ngran, 0);
-	while (a->ngran - start >= n) {
-		end = bit_next(a->used, start, start + n, 1);
-		if (end == start + n)
+	/* Each step: bit i set iff bits i..i+k-1 are, for a growing k. */
+	for (k = 1; k < n && x != 0; k += s) {
+		s = k < n - k ? k : n - k;
+		x &= x >> s;
+	}
+	return x;
+}
+
+/*
+ * The first run of n free granules at or after from, or ngran: a word at
+ * a time, so that a scan costs a few operations per 64 granules however
+ * many holes too small it passes.  run counts the free granules that end
+ * the words seen so far, from start.
+ */
+static size_t
+run_find(const struct sarena *a, size_t from, size_t n)
+{
+	uint64_t	 w, fits;
+	size_t		 wi, nwords, run = 0, start = from, base;
+
+	nwords = (a->ngran + WORD_BITS - 1) / WORD_BITS;
+	for (wi = from / WORD_BITS; wi < nwords; wi++) {
+		base = wi * WORD_BITS;
+		w = a->used[wi];
+		/* What lies below from, or past the end, counts as used. */
+		if (wi == from / WORD_BITS)
+			w |= ((uint64_t)1 << (from % WORD_BITS)) - 1;
+		if (wi == nwords - 1 && a->ngran % WORD_BITS != 0)
+			w |= ~(uint64_t)0 << (a->ngran % WORD_BITS);
+		if (run == 0)
+			start = base;
+		if (w == 0) {
+			if ((run += WORD_BITS) >= n)
+				return start;
+			continue;
+		}
+		if (run + (size_t)__builtin_ctzll(w) >= n)
 			return start;
-		start = bit_next(a->used, end, a->ngran, 0);
+		if (n < WORD_BITS && (fits = ones_runs(~w, n)) != 0)
+			return base + (size_t)__builtin_ctzll(fits);
+		run = (size_t)__builtin_clzll(w);
+		start = base + WORD_BITS - run;
 	}
 	return a->ngran;
 }
@@ -137,7 +173,8 @@ sarena_alloc(struct sarena *a, size_t len)
 
 	n = len == 0 ? 1 : len / SARENA_GRANULE + (len % SARENA_GRANULE != 0);
 	pthread_mutex_lock(&a->mtx);
-	if (n > a->ngran || (start = run_find(a, n)) == a->ngran) {
+	a->low = bit_next(a->used, a->low, a->ngran, 0);
+	if (n > a->ngran || (start = run_find(a, a->low, n)) == a->ngran) {
 		a->refused++;
 		pthread_mutex_unlock(&a->mtx);
 		return NULL;

@@ -152,6 +152,70 @@ TEST(sarena_coalesces_neighbours)
 	munmap(r, REGION);
 }
 
+/*
+ * First fit, checked against the obvious scan: random allocations (runs
+ * within a word, across words, longer than a word) and frees over a
+ * region that ends within a word; every allocation must be where the
+ * first run of free granules that fits begins, or NULL where none does.
+ */
+TEST(sarena_first_fit)
+{
+	struct sarena	 a;
+	unsigned char	*r, *p, *obj[512];
+	unsigned char	 used[1000];		/* granules, the model */
+	size_t		 len[512], n, i, g, run, want, nobj = 0;
+	unsigned int	 seed = 15;
+	int		 op, mismatches = 0, nulls = 0;
+
+	REQUIRE((r = region_new(REGION)) != NULL);
+	REQUIRE(sarena_init(&a, r, sizeof(used) * 16) == 0);
+	memset(used, 0, sizeof(used));
+	for (op = 0; op < 20000; op++) {
+		if (nobj > 0 && (nobj == 512 || rand_r(&seed) % 2 == 0)) {
+			i = (size_t)rand_r(&seed) % nobj;
+			n = (len[i] + 15) / 16;
+			memset(used + (obj[i] - r) / 16, 0, n);
+			sarena_free(&a, obj[i]);
+			obj[i] = obj[nobj - 1];
+			len[i] = len[--nobj];
+			continue;
+		}
+		len[nobj] = 1 + (size_t)rand_r(&seed) % (rand_r(&seed) % 4 ?
+		    200 : 2000);
+		n = (len[nobj] + 15) / 16;
+		want = sizeof(used);
+		for (g = 0, run = 0; g < sizeof(used); g++) {
+			run = used[g] ? 0 : run + 1;
+			if (run == n) {
+				want = g + 1 - n;
+				break;
+			}
+		}
+		p = sarena_alloc(&a, len[nobj]);
+		if (want == sizeof(used) ? p != NULL :
+		    p != r + want * 16) {
+			mismatches++;
+			if (p != NULL)
+				sarena_free(&a, p);
+			continue;
+		}
+		if (p == NULL) {
+			nulls++;
+			continue;
+		}
+		memset(used + want, 1, n);
+		obj[nobj++] = p;
+	}
+	CHECK_INT(mismatches, 0);
+	CHECK(nulls > 0);		/* it ran full, too */
+	while (nobj > 0)
+		sarena_free(&a, obj[--nobj]);
+	CHECK(sarena_alloc(&a, sizeof(used) * 16) == r);
+	CHECK(sarena_alloc(&a, 1) == NULL);
+	sarena_destroy(&a);
+	munmap(r, REGION);
+}
+
 /* An allocator as the threads see it: the arena's, or secret.c's. */
 struct pair {
 	void	*(*alloc)(void *, size_t);

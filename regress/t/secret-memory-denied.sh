@@ -50,10 +50,13 @@ wrap memlock prlimit --memlock=1048576 setpriv --inh-caps=-ipc_lock \
 
 # auto: airlockd starts, warns and says why, and so do the figures.
 config
+# valgrind 3.19 answers ENOSYS itself, before any filter or limit counts:
+# there, the ENOSYS cases only.
 for c in "enosys Function not implemented (ENOSYS:" \
     "eperm Operation not permitted (EPERM: a seccomp profile"; do
 	w=${c%% *}
 	why=${c#* }
+	[ "$w" != enosys ] && [ "${AIRLOCK_SANITIZE:-}" = valgrind ] && continue
 	AIRLOCKD=$T/$w start_airlock "$T/airlock.yml"
 	grep -F -q "[WARN] secret memory: libsodium guarded memory (memfd_secret: $why" \
 	    "$AIRLOCK_LOG" || fail "$w, auto: $(grep 'secret memory' "$AIRLOCK_LOG")"
@@ -79,8 +82,7 @@ for c in "enosys memfd_secret: Function not implemented" \
     "memlock mmap: Resource temporarily unavailable (an arena of 16384 KiB"; do
 	w=${c%% *}
 	why=${c#* }
-	# valgrind answers ENOSYS before any limit counts.
-	[ "$w" = memlock ] && [ "${AIRLOCK_SANITIZE:-}" = valgrind ] && continue
+	[ "$w" != enosys ] && [ "${AIRLOCK_SANITIZE:-}" = valgrind ] && continue
 	timeout 30 "$T/$w" -d -f "$T/airlock.yml" >"$T/$w.out" 2>&1 </dev/null
 	rc=$?
 	keep_log "$T/$w.out"

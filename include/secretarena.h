@@ -11,6 +11,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * SARENA_ASAN: built with AddressSanitizer, which is told what is handed
+ * out (the rest of the region is poisoned).
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SARENA_ASAN
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(SARENA_ASAN)
+#define SARENA_ASAN
+#endif
+
 /* Every object starts at, and is a whole number of, granules. */
 #define SARENA_GRANULE	16
 

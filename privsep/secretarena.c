@@ -34,6 +34,19 @@
 
 #define WORD_BITS	64
 
+/*
+ * Under AddressSanitizer, what is not handed out is poisoned: an overflow
+ * of a secret is a report, as it was a fault at libsodium's guard page.
+ */
+#ifdef SARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n)	ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n)	ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n)	((void)(p), (void)(n))
+#define UNPOISON(p, n)	((void)(p), (void)(n))
+#endif
+
 /* The first index in [from, limit) whose bit is set (want) or clear. */
 static size_t
 bit_next(const uint64_t *map, size_t from, size_t limit, int want)
@@ -100,6 +113,7 @@ sarena_init(struct sarena *a, void *base, size_t size)
 	a->low = a->inuse = a->peak = 0;
 	a->refused = 0;
 	a->base = base;
+	POISON(a->base, a->ngran * SARENA_GRANULE);
 	return 0;
 }
 
@@ -108,6 +122,7 @@ sarena_destroy(struct sarena *a)
 {
 	if (a->base == NULL)
 		return;
+	UNPOISON(a->base, a->ngran * SARENA_GRANULE);
 	pthread_mutex_destroy(&a->mtx);
 	free(a->used);
 	free(a->head);
@@ -186,6 +201,7 @@ sarena_alloc(struct sarena *a, size_t len)
 	a->inuse += n;
 	if (a->inuse > a->peak)
 		a->peak = a->inuse;
+	UNPOISON(a->base + start * SARENA_GRANULE, len);
 	pthread_mutex_unlock(&a->mtx);
 	return a->base + start * SARENA_GRANULE;
 }
@@ -205,7 +221,9 @@ sarena_free(struct sarena *a, void *p)
 	end = bit_next(a->used, i + 1, a->ngran, 0);
 	nexthead = bit_next(a->head, i + 1, end, 1);
 	end = nexthead < end ? nexthead : end;
+	UNPOISON(p, (end - i) * SARENA_GRANULE);
 	sodium_memzero(p, (end - i) * SARENA_GRANULE);
+	POISON(p, (end - i) * SARENA_GRANULE);
 	bit_range(a->used, i, end, 0);
 	bit_range(a->head, i, i + 1, 0);
 	a->inuse -= end - i;

@@ -11,6 +11,9 @@
  *   u64 start time (seconds since the epoch), string version,
  *   u8 ready, u8 draining, u32 workers, u32 maxWorkers,
  *   u32 health workers, u32 their maximum,
+ *   secret memory (monitor/smem.c): u8 backing (enum secret_backing),
+ *	u64 size, u64 used, u64 peak, u64 refused, u64 overflowed,
+ *	string why the arena is not used ("" when it is, or not asked for),
  *   the pool (monitor/pool.c): u32 workerPoolMinIdle, u32 workerPoolMaxIdle,
  *	u8 state (FIG_POOL_*), u64 hits, u64 misses, u64 spawned, u64 died,
  *	u32 k (at most FIG_POOL_KINDS_MAX), then k times: string kind,
@@ -127,6 +130,9 @@ enum fig_pool_state {
 	FIG_POOL_NSTATES
 };
 extern const char *const fig_pool_state_names[FIG_POOL_NSTATES];
+/* Why airlockd fell back to libsodium, as decoded. */
+#define FIG_SMEM_WHY_MAX	512
+
 #define FIG_POOL_KINDS_MAX	8
 #define FIG_KIND_MAX		32	/* a kind's name, as decoded */
 
@@ -141,6 +147,11 @@ struct figures {
 	uint8_t		 ready, draining;
 	uint32_t	 workers, max_workers;
 	uint32_t	 health_workers, max_health_workers;
+	/* Where airlockd keeps its secrets (include/secret.h's figures). */
+	uint8_t		 smem_backing;	/* enum secret_backing */
+	uint64_t	 smem_size, smem_used, smem_peak;
+	uint64_t	 smem_refused, smem_overflowed;
+	char		*smem_why;	/* NULL: none */
 	uint32_t	 pool_min_idle, pool_max_idle;
 	uint8_t		 pool_state;
 	uint64_t	 pool_hits, pool_misses, pool_spawned, pool_died;

@@ -20,7 +20,9 @@
 #include "confdump.h"
 #include "log.h"
 #include "msg.h"
+#include "secret.h"
 #include "util.h"
+#include "yamlwalk.h"
 
 #define INDENT_SERVICE	2
 #define INDENT_FIELD	4
@@ -174,17 +176,12 @@ put_int(FILE *f, const char *key, long long v)
 static void
 put_size(FILE *f, const char *key, long long v)
 {
-	static const char units[] = "GMK";
-	char		 s[32];
-	int		 i;
+	char	 s[32];
 
-	snprintf(s, sizeof(s), v == 0 ? "none" : "%lld", v);
-	for (i = 0; v != 0 && units[i] != '\0'; i++)
-		if (v % (1LL << (30 - 10 * i)) == 0) {
-			snprintf(s, sizeof(s), "%lld%c", v >> (30 - 10 * i),
-			    units[i]);
-			break;
-		}
+	if (v == 0)
+		snprintf(s, sizeof(s), "none");
+	else
+		yw_size_name(s, sizeof(s), v);
 	put_kv(f, 2, key, s);
 }
 
@@ -246,6 +243,10 @@ put_airlock(FILE *f, const struct config *cf, const char *worker)
 	put_kv(f, 2, "httpCABundle", cf->http_ca_bundle != NULL ?
 	    cf->http_ca_bundle : "none");
 	put_kv(f, 2, "stateDirectory", cf->state_dir);
+	put_kv(f, 2, "secretMemory", cf->secret_memory ==
+	    SECRET_POLICY_REQUIRE ? "memfd_secret" : cf->secret_memory ==
+	    SECRET_POLICY_SODIUM ? "libsodium" : "auto");
+	put_size(f, "secretMemorySize", cf->secret_memory_size);
 }
 
 /* A config: tree (struct cfgnode): block style, one node a line. */

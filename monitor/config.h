@@ -128,6 +128,16 @@ struct service {
 #define WORKER_MEMORY_MIN	(1LL << 20)
 #define WORKER_MEMORY_MAX	(64LL << 30)
 
+/*
+ * secretMemorySize, airlockd's memfd_secret arena (monitor/smem.c): 16M
+ * holds some 100,000 secrets of the usual sizes (a password, a token, a
+ * derived key: 32 to 256 bytes each, in 16-byte units); the whole arena
+ * counts against RLIMIT_MEMLOCK at start.
+ */
+#define SECRET_MEMORY_DEFAULT	(16LL << 20)
+#define SECRET_MEMORY_MIN	(64LL << 10)
+#define SECRET_MEMORY_MAX	(1LL << 30)
+
 /* workerPoolMinIdle, workerPoolMaxIdle: idle workers per kind (pool.c). */
 #define POOL_IDLE_MAX		1000
 
@@ -178,6 +188,13 @@ struct config {
 	 * connector's generated front host key); "/var/lib/airlock".
 	 */
 	char		*state_dir;
+	/*
+	 * secretMemory (enum secret_policy, include/secret.h: auto,
+	 * memfd_secret, libsodium) and secretMemorySize: where airlockd keeps
+	 * its secrets, set once at start.
+	 */
+	int		 secret_memory;
+	long long	 secret_memory_size;
 
 	/* What the load warns of, "FILE:LINE:COLUMN: ..." each. */
 	char		**warnings;

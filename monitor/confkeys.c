@@ -24,6 +24,7 @@
 #include "errors.h"
 #include "log.h"
 #include "monitor.h"
+#include "secret.h"
 #include "util.h"
 #include "yamlwalk.h"
 #include "../providers/castore.h"
@@ -54,6 +55,7 @@ struct kw {
 };
 #define KW_NODE		0x1	/* the parser reads the node itself */
 #define KW_UNIX		0x2	/* Unix listeners only */
+#define KW_SOME		0x4	/* a size that cannot be "none" */
 
 static void *
 field(const struct kw *k, void *base)
@@ -180,7 +182,8 @@ static int
 set_size(struct yw *c, const yaml_node_t *n, const char *s, const char *what,
     const struct kw *k, void *base)
 {
-	return yw_size(c, n, s, what, k->min, k->max, 1, field(k, base));
+	return yw_size(c, n, s, what, k->min, k->max, !(k->flags & KW_SOME),
+	    field(k, base));
 }
 
 static int
@@ -375,6 +378,13 @@ static const struct kwname log_targets[] = {
 	{ NULL, 0 },
 };
 
+/* secretMemory: memfd_secret means that airlockd needs it to start. */
+static const struct kwname secret_memories[] = {
+	{ "auto", SECRET_POLICY_AUTO },
+	{ "memfd_secret", SECRET_POLICY_REQUIRE },
+	{ "libsodium", SECRET_POLICY_SODIUM }, { NULL, 0 },
+};
+
 #define CF(f)	offsetof(struct config, f)
 
 /* The "airlock:" section, in the order that its messages list it. */
@@ -422,6 +432,11 @@ static const struct kw airlock_keys[] = {
 	/* Checked and made where it is used (sshhostkey.c). */
 	{ "stateDirectory", set_path, CF(state_dir), 0, 0, NULL,
 	    "/var/lib/airlock", 0 },
+	/* Used once, at start (monitor/smem.c). */
+	{ "secretMemory", set_enum, CF(secret_memory), 0, 0, secret_memories,
+	    "auto", 0 },
+	{ "secretMemorySize", set_size, CF(secret_memory_size),
+	    SECRET_MEMORY_MIN, SECRET_MEMORY_MAX, NULL, "16M", KW_SOME },
 };
 
 /* socketMode: octal, as chmod takes it; no set-id or sticky bits. */

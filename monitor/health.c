@@ -194,6 +194,7 @@ health_answer(struct worker *w, struct buf *b)
 	f.max_health_workers = HEALTH_MAX_WORKERS;
 	if ((f.version = strdup(AIRLOCK_VERSION)) == NULL ||
 	    metrics_snapshot(&f) != 0 || pool_figures(&f) != 0 ||
+	    smem_figures(&f) != 0 ||
 	    (out = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
 	    fig_encode(out, &f, MSG_MAX_PAYLOAD, &omitted) != 0) {
 		fig_free(&f);

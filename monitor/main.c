@@ -485,6 +485,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (!foreground && daemon(0, 0) == -1)
 		fatal_errno("daemon");
+	/* After the fork (the arena is not inherited), before any secret. */
+	smem_start(mon.conf);
 	if ((mon.base = event_base_new()) == NULL)
 		fatal("cannot create the event loop");
 	if ((mon.dns = evdns_base_new(mon.base,
@@ -518,6 +520,7 @@ main(int argc, char **argv)
 	listeners_close();
 	health_close();
 	metrics_free();
+	smem_stop();
 	evidence_reset();
 	mon_connectors_stop();
 	watch_stop();

@@ -101,6 +101,8 @@ metrics_spawned(struct worker *w)
 	w->t_start = metrics_now_us();
 	if ((c = of_worker(w)) != NULL)
 		c->active++;
+	/* Secrets come and go with connections: a full arena is seen. */
+	smem_check();
 }
 
 void
@@ -216,6 +218,7 @@ metrics_reaped(struct worker *w, int status)
 {
 	struct fig_service	*c;
 
+	smem_check();
 	if ((c = of_worker(w)) == NULL)
 		return;
 	if (c->active > 0)

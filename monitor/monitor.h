@@ -558,6 +558,17 @@ void		 health_close(void);
 void		 health_worker_gone(void);
 
 /*
+ * smem.c: the memfd_secret arena (include/secret.h) as airlock.secretMemory
+ * says, mapped once after daemon(3) (fatal when required and refused); its
+ * figures for /ready?full=1 and /metrics; smem_check warns, at most once a
+ * minute, of secrets that the arena could not hold.
+ */
+void		 smem_start(const struct config *);
+void		 smem_check(void);
+int		 smem_figures(struct figures *);
+void		 smem_stop(void);
+
+/*
  * metrics.c: the counters behind /metrics, kept by service name (services
  * come and go with reloads; their counters stay).  Each call is made where
  * its event happens; calls about health workers count nothing.

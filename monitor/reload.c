@@ -39,6 +39,20 @@ static const struct {
 	{ NULL,		offsetof(struct config, health_port) },
 };
 
+/*
+ * The same for settings that are numbers: the memfd_secret arena is
+ * mapped once (monitor/smem.c).
+ */
+static const struct {
+	const char	*key;
+	size_t		 off, size;
+} fixed_values[] = {
+	{ "secretMemory", offsetof(struct config, secret_memory),
+	    sizeof(((struct config *)0)->secret_memory) },
+	{ "secretMemorySize", offsetof(struct config, secret_memory_size),
+	    sizeof(((struct config *)0)->secret_memory_size) },
+};
+
 static int	 cli_debug;	/* -d: debug logging whatever the file says */
 static int	 cli_watch;	/* -watch: watch whatever the file says */
 
@@ -48,11 +62,18 @@ fixed_field(struct config *cf, size_t i)
 	return (char **)(void *)((char *)cf + fixed[i].off);
 }
 
+static void
+at_restart(const char *key)
+{
+	log_warn("reload: airlock.%s changed; it takes effect at the next "
+	    "restart, the running value stays", key);
+}
+
 /* Give nc the running values of the settings that need a restart. */
 static int
 keep_fixed(struct config *nc, struct config *old)
 {
-	char	**nv, **ov, *copy = NULL;
+	char	**nv, **ov, *copy = NULL, *nb, *ob;
 	size_t	  i;
 
 	for (i = 0; i < nitems(fixed); i++) {
@@ -63,11 +84,17 @@ keep_fixed(struct config *nc, struct config *old)
 		if (*ov != NULL && (copy = strdup(*ov)) == NULL)
 			return ERR_NOMEM;
 		if (fixed[i].key != NULL)
-			log_warn("reload: airlock.%s changed; it takes effect "
-			    "at the next restart, the running value stays",
-			    fixed[i].key);
+			at_restart(fixed[i].key);
 		free(*nv);
 		*nv = copy;
+	}
+	for (i = 0; i < nitems(fixed_values); i++) {
+		nb = (char *)nc + fixed_values[i].off;
+		ob = (char *)old + fixed_values[i].off;
+		if (memcmp(nb, ob, fixed_values[i].size) == 0)
+			continue;
+		at_restart(fixed_values[i].key);
+		memcpy(nb, ob, fixed_values[i].size);
 	}
 	return 0;
 }

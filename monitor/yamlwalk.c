@@ -297,11 +297,27 @@ yw_duration(struct yw *c, const yaml_node_t *n, const char *s,
 	    "or 5m", what);
 }
 
+void
+yw_size_name(char *buf, size_t len, long long v)
+{
+	static const char units[] = "GMK";
+	int		 i;
+
+	snprintf(buf, len, "%lld", v);
+	for (i = 0; v != 0 && units[i] != '\0'; i++)
+		if (v % (1LL << (30 - 10 * i)) == 0) {
+			snprintf(buf, len, "%lld%c", v >> (30 - 10 * i),
+			    units[i]);
+			break;
+		}
+}
+
 int
 yw_size(struct yw *c, const yaml_node_t *n, const char *s, const char *what,
     long long min, long long max, int none_ok, long long *out)
 {
 	const char	*end;
+	char		 lo[32], hi[32];
 	long long	 v;
 
 	if (none_ok && strcmp(s, "none") == 0) {
@@ -318,9 +334,12 @@ yw_size(struct yw *c, const yaml_node_t *n, const char *s, const char *what,
 		v <<= 30;
 	else if (*end != '\0')
 		goto bad;
-	if (v < min || v > max)
-		return yw_error(c, n, "%s must lie between %lldM and %lldG",
-		    what, min >> 20, max >> 30);
+	if (v < min || v > max) {
+		yw_size_name(lo, sizeof(lo), min);
+		yw_size_name(hi, sizeof(hi), max);
+		return yw_error(c, n, "%s must lie between %s and %s", what,
+		    lo, hi);
+	}
 	*out = v;
 	return 0;
  bad:

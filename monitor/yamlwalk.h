@@ -97,6 +97,8 @@ int		 yw_duration(struct yw *, const yaml_node_t *, const char *s,
 		    int *);
 /* The same words without a node to blame: 0, or -1 (not a duration). */
 int		 yw_duration_ms(const char *, long long *ms);
+/* A size as yw_size reads it: the largest unit that is exact ("128M"). */
+void		 yw_size_name(char *, size_t, long long);
 /* "64M", "1G", "512K", a number of bytes, or "none" (0) if none_ok. */
 int		 yw_size(struct yw *, const yaml_node_t *, const char *s,
 		    const char *what, long long min, long long max,

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "errors.h"
 #include "figures.h"
+#include "secret.h"
 
 /* Seconds: 5 ms to 30 s, the span of a handshake or a provider look-up. */
 const uint64_t fig_bucket_us[FIG_NBUCKETS] = {
@@ -67,6 +68,7 @@ fig_free(struct figures *f)
 	for (i = 0; i < f->npool_kinds; i++)
 		free(f->pool_kinds[i].name);
 	free(f->version);
+	free(f->smem_why);
 	fig_init(f);
 }
 
@@ -220,6 +222,21 @@ put_pool(struct buf *b, const struct figures *f)
 }
 
 static int
+put_smem(struct buf *b, const struct figures *f)
+{
+	int	 r;
+
+	if ((r = buf_put_u8(b, f->smem_backing)) != 0 ||
+	    (r = buf_put_u64(b, f->smem_size)) != 0 ||
+	    (r = buf_put_u64(b, f->smem_used)) != 0 ||
+	    (r = buf_put_u64(b, f->smem_peak)) != 0 ||
+	    (r = buf_put_u64(b, f->smem_refused)) != 0 ||
+	    (r = buf_put_u64(b, f->smem_overflowed)) != 0)
+		return r;
+	return buf_put_cstring(b, f->smem_why != NULL ? f->smem_why : "");
+}
+
+static int
 put_providers(struct buf *b, const struct figures *f)
 {
 	size_t	 i, k;
@@ -257,6 +274,7 @@ fig_encode(struct buf *b, const struct figures *f, size_t max,
 	    (r = buf_put_u32(b, f->max_workers)) != 0 ||
 	    (r = buf_put_u32(b, f->health_workers)) != 0 ||
 	    (r = buf_put_u32(b, f->max_health_workers)) != 0 ||
+	    (r = put_smem(b, f)) != 0 ||
 	    (r = put_pool(b, f)) != 0 ||
 	    (r = put_providers(b, f)) != 0)
 		return r;
@@ -358,6 +376,23 @@ get_service(struct buf *b, struct figures *f)
 }
 
 static int
+get_smem(struct buf *b, struct figures *f)
+{
+	int	 r;
+
+	if ((r = buf_get_u8(b, &f->smem_backing)) != 0 ||
+	    (r = buf_get_u64(b, &f->smem_size)) != 0 ||
+	    (r = buf_get_u64(b, &f->smem_used)) != 0 ||
+	    (r = buf_get_u64(b, &f->smem_peak)) != 0 ||
+	    (r = buf_get_u64(b, &f->smem_refused)) != 0 ||
+	    (r = buf_get_u64(b, &f->smem_overflowed)) != 0 ||
+	    (r = buf_get_cstring(b, &f->smem_why, FIG_SMEM_WHY_MAX)) != 0)
+		return r;
+	/* The label's value is a name. */
+	return f->smem_backing > SECRET_BACKING_MEMFD ? ERR_FORMAT : 0;
+}
+
+static int
 get_pool(struct buf *b, struct figures *f)
 {
 	char		*name = NULL;
@@ -449,6 +484,7 @@ fig_decode(struct buf *b, struct figures *f)
 	    (r = buf_get_u32(b, &f->max_workers)) != 0 ||
 	    (r = buf_get_u32(b, &f->health_workers)) != 0 ||
 	    (r = buf_get_u32(b, &f->max_health_workers)) != 0 ||
+	    (r = get_smem(b, f)) != 0 ||
 	    (r = get_pool(b, f)) != 0 ||
 	    (r = get_providers(b, f)) != 0 ||
 	    (r = buf_get_u32(b, &f->omitted)) != 0 ||

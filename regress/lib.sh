@@ -392,3 +392,41 @@ proc_limit()
 	awk -v l="$2" 'index($0, l) == 1 { print $(NF - 2); exit }' \
 	    "/proc/$1/limits"
 }
+
+# secret_memory_profile ERRNO FILE: a container seccomp profile (for
+# regress/tools/seccompload) that allows every call but memfd_secret,
+# which fails with the errno numbered ERRNO (38 ENOSYS, 1 EPERM), or
+# allows it too with ERRNO 0.
+secret_memory_profile()
+{
+	_r=
+	[ "$1" -eq 0 ] || _r="{\"names\": [\"memfd_secret\"],
+	    \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": $1}"
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "archMap": [%s, %s],
+	    "syscalls": [%s]}\n' '{"architecture": "SCMP_ARCH_X86_64"}' \
+	    '{"architecture": "SCMP_ARCH_AARCH64"}' "$_r" >"$2"
+}
+
+# secret_memory_expected: what an airlockd with secretMemory auto keeps its
+# secrets in here: memfd_secret where this kernel gives it (5.14 and later,
+# secretmem enabled, no filter of ours refusing it), else libsodium; and
+# libsodium under valgrind 3.19, which does not know the call (ENOSYS).
+secret_memory_expected()
+{
+	secret_memory_profile 0 "$T/allow-all.json"
+	if [ "${AIRLOCK_SANITIZE:-}" != valgrind ] &&
+	    [ "$("$TOP/regress/tools/seccompload" -p "$T/allow-all.json" \
+	    memfd_secret 524288 2>&1)" = "memfd_secret: ok" ]; then
+		echo memfd_secret
+	else
+		echo libsodium
+	fi
+}
+
+# secret_backing: what the last airlockd started says it keeps its secrets
+# in (its start-up line): memfd_secret or libsodium.
+secret_backing()
+{
+	sed -n 's/.*\] secret memory: \(memfd_secret\|libsodium\) .*/\1/p' \
+	    "$AIRLOCK_LOG" | head -n 1
+}

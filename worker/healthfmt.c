@@ -18,6 +18,7 @@
 #include "health.h"
 #include "logfmt.h"
 #include "msg.h"
+#include "secret.h"
 #include "util.h"
 
 static int
@@ -296,6 +297,47 @@ pool_metrics(struct buf *b, const struct figures *f)
 	return 0;
 }
 
+/* Where airlockd keeps its secrets (monitor/smem.c). */
+static int
+smem_metrics(struct buf *b, const struct figures *f)
+{
+	const struct {
+		const char	*name;
+		const char	*help;
+		uint64_t	 v;
+	} c[] = {
+		{ "airlock_secret_memory_refused_total", "Secrets that the "
+		    "memfd_secret arena could not hold, refused "
+		    "(secretMemory: memfd_secret) or overflowed.",
+		    f->smem_refused },
+		{ "airlock_secret_memory_overflowed_total", "Of those, the "
+		    "secrets kept in libsodium guarded memory instead "
+		    "(secretMemory: auto).", f->smem_overflowed },
+	};
+	size_t	 i;
+
+	if (family(b, "airlock_secret_memory_info", "gauge", "Where "
+	    "airlockd keeps its secrets: memfd_secret (out of the kernel's "
+	    "direct map) or libsodium (guarded memory).") != 0 ||
+	    sample(b, "airlock_secret_memory_info", NULL, "backing",
+	    secret_backing_name(f->smem_backing), 1) != 0 ||
+	    family(b, "airlock_secret_memory_bytes", "gauge", "The "
+	    "memfd_secret arena: its size, the bytes in use and the most "
+	    "ever in use (all 0 without it).") != 0 ||
+	    sample(b, "airlock_secret_memory_bytes", NULL, "kind", "size",
+	    f->smem_size) != 0 ||
+	    sample(b, "airlock_secret_memory_bytes", NULL, "kind", "used",
+	    f->smem_used) != 0 ||
+	    sample(b, "airlock_secret_memory_bytes", NULL, "kind", "peak",
+	    f->smem_peak) != 0)
+		return ERR_TOOBIG;
+	for (i = 0; i < nitems(c); i++)
+		if (family(b, c[i].name, "counter", c[i].help) != 0 ||
+		    sample(b, c[i].name, NULL, NULL, NULL, c[i].v) != 0)
+			return ERR_TOOBIG;
+	return 0;
+}
+
 static int
 json_pool(struct buf *b, const struct figures *f)
 {
@@ -410,7 +452,7 @@ hfmt_metrics(struct buf *b, const struct figures *f)
 			    (unsigned long long)f->providers[i].outcome[k]) !=
 			    0)
 				return ERR_TOOBIG;
-	if (pool_metrics(b, f) != 0)
+	if (pool_metrics(b, f) != 0 || smem_metrics(b, f) != 0)
 		return ERR_TOOBIG;
 	if (histogram(b, f, "airlock_handshake_duration_seconds", "From "
 	    "accept to an authenticated backend connection.", 0) != 0 ||
@@ -454,6 +496,26 @@ json_checks(struct buf *b, const struct figures *f, int ready)
 	return 0;
 }
 
+static int
+json_smem(struct buf *b, const struct figures *f)
+{
+	if (put_fmt(b, "\"secretMemory\":{\"backing\":\"%s\",",
+	    secret_backing_name(f->smem_backing)) != 0 ||
+	    put_fmt(b, "\"size\":%llu,\"used\":%llu,\"peak\":%llu,",
+	    (unsigned long long)f->smem_size,
+	    (unsigned long long)f->smem_used,
+	    (unsigned long long)f->smem_peak) != 0 ||
+	    put_fmt(b, "\"refused\":%llu,\"overflowed\":%llu",
+	    (unsigned long long)f->smem_refused,
+	    (unsigned long long)f->smem_overflowed) != 0)
+		return ERR_TOOBIG;
+	if (f->smem_why != NULL && f->smem_why[0] != '\0' &&
+	    (put_str(b, ",") != 0 ||
+	    json_kv_str(b, "fallback", f->smem_why, 0) != 0))
+		return ERR_TOOBIG;
+	return put_str(b, "},");
+}
+
 int
 hfmt_json(struct buf *b, const struct figures *f, int ready)
 {
@@ -473,7 +535,8 @@ hfmt_json(struct buf *b, const struct figures *f, int ready)
 	    f->max_workers) != 0 ||
 	    put_fmt(b, "\"health\":%u,\"healthMax\":%u},",
 	    f->health_workers, f->max_health_workers) != 0 ||
-	    json_pool(b, f) != 0 || put_str(b, "\"services\":{") != 0)
+	    json_pool(b, f) != 0 || json_smem(b, f) != 0 ||
+	    put_str(b, "\"services\":{") != 0)
 		return ERR_TOOBIG;
 	for (i = 0; i < f->nservices; i++) {
 		s = &f->services[i];

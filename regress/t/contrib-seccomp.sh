@@ -5,8 +5,9 @@
 # airlockd runs under it (loaded by regress/tools/seccompload as a runtime
 # would, no_new_privs included): psql sessions over TCP and a Unix socket
 # with passwords from a file and from systemd's credentials, then a drain
-# on SIGTERM, and a password from the kernel keyring (keyctl).  Calls that
-# the profile does not allow fail with EPERM.
+# on SIGTERM, and a password from the kernel keyring (keyctl), with the
+# secrets in the memfd_secret arena.  Calls that the profile does not allow
+# fail with EPERM.
 . "$(dirname "$0")/../lib.sh"
 skip_under valgrind "it runs airlockd under the container profile, which is for airlockd's calls, not valgrind's; ran in the plain and asan runs"
 
@@ -119,6 +120,12 @@ grep -q '^Seccomp:[[:space:]]*2' "/proc/$AIRLOCK_PID/status" ||
 grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$AIRLOCK_PID/status" ||
     fail "airlockd does not have no_new_privs"
 ok "airlockd runs under the filter, with no_new_privs"
+# The profile allows the arena (memfd_secret, ftruncate): airlockd keeps
+# its secrets there, as it does without the profile.
+want=$(secret_memory_expected)
+[ "$(secret_backing)" = "$want" ] || fail "under the profile, airlockd" \
+    "does not use $want: $(grep 'secret memory' "$AIRLOCK_LOG")"
+ok "under the profile, secrets in $want memory"
 
 out=$(airlock_psql "$PT" "select current_user" 2>&1) ||
     fail "psql over TCP (TLS to the backend) under the profile: $out"

@@ -3,8 +3,9 @@
 # pages); its exposure is rated OK; airlockd works with only the unit's
 # CapabilityBoundingSet and with no_new_privs: a worker's chroot and drop,
 # a socketGroup (chown), TLS to the backend, a drain whose deadline kills
-# a worker of another user; and the unit's SystemCallFilter allows every
-# call of the measured profile in contrib/seccomp/.
+# a worker of another user; its LimitMEMLOCK carries the memfd_secret
+# arena; and the unit's SystemCallFilter allows every call of the measured
+# profile in contrib/seccomp/.
 . "$(dirname "$0")/../lib.sh"
 
 U=$TOP/contrib/systemd/airlockd.service
@@ -80,8 +81,20 @@ PU=$(free_port)
 	echo "    config:"
 	echo "      socketGroup: $(id -gn "$AIRLOCK_USER")"
 } >"$T/airlock.yml"
-printf '#!/bin/sh\nexec setpriv --no-new-privs --inh-caps=-all --bounding-set=-all,%s "%s" "$@"\n' \
-    "$caps" "$AIRLOCKD" >"$T/airlockd"
+# LimitMEMLOCK: without CAP_IPC_LOCK, the memfd_secret arena (16M by
+# default) must fit in it.  Raising the hard limit to it takes
+# CAP_SYS_RESOURCE, which a container may not give the test.
+memlock=$(sed -n 's/^LimitMEMLOCK=\([0-9]*\)M$/\1/p' "$U")
+[ -n "$memlock" ] || fail "no LimitMEMLOCK= in megabytes"
+limit=
+if prlimit --memlock=$((memlock << 20)) true 2>/dev/null; then
+	limit="prlimit --memlock=$((memlock << 20))"
+else
+	echo "note: RLIMIT_MEMLOCK cannot be raised to ${memlock}M here" \
+	    "(hard limit $(ulimit -Hl) KiB): airlockd runs under that one"
+fi
+printf '#!/bin/sh\nexec %s setpriv --no-new-privs --inh-caps=-all --bounding-set=-all,%s "%s" "$@"\n' \
+    "$limit" "$caps" "$AIRLOCKD" >"$T/airlockd"
 chmod 0755 "$T/airlockd"
 AIRLOCKD=$T/airlockd start_airlock "$T/airlock.yml"
 grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$AIRLOCK_PID/status" ||
@@ -95,6 +108,14 @@ out=$(pg_psql "host=$S port=$PU dbname=postgres" "select current_user" 2>&1) ||
     fail "psql over the Unix socket with the unit's capabilities: $out"
 [ "$out" = trust_user ] || fail "Unix: current_user is '$out'"
 ok "sessions with only $caps and no_new_privs"
+if [ -n "$limit" ]; then
+	want=$(secret_memory_expected)
+	[ "$(secret_backing)" = "$want" ] || fail "with LimitMEMLOCK=" \
+	    "${memlock}M and no CAP_IPC_LOCK, airlockd does not use $want:" \
+	    "$(grep 'secret memory' "$AIRLOCK_LOG")"
+	ok "LimitMEMLOCK=${memlock}M carries the default arena: secrets in" \
+	    "$want memory"
+fi
 
 # The drain deadline (1 s) ends a session that would take 30 s: airlockd
 # must be able to kill a worker that runs as another user.

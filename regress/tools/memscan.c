@@ -1,7 +1,7 @@
 /*
  * memscan: look for a secret in the memory of a live process.
  *
- *	memscan [-gv] PID FILE	search every readable mapping of PID
+ *	memscan [-gmv] PID FILE	search every readable mapping of PID
  *	memscan -s FILE FILE2	search the regular file FILE2 (logs)
  *
  * The bytes to look for come from FILE (one trailing newline is dropped), so
@@ -11,13 +11,21 @@
  * CAP_SYS_PTRACE, or root, since the worker is not dumpable.
  *
  * Exit: 0 not found, 1 found (one line per match on stdout), 2 on error;
- * scanning nothing at all is an error, never a pass.
+ * scanning nothing at all is an error, never a pass (3 and 4: -g, -m).
  *
  * -g tells guarded memory apart: a match in an anonymous read-write mapping
  * between two inaccessible ones, which is how libsodium's sodium_malloc
  * lays out the secrets of include/secret.h (guard pages on either side), is
  * marked "(guarded)"; the exit is then 3 when every match is guarded, 1
  * when one is not.
+ *
+ * -m tells memfd_secret(2) memory apart: a mapping of /secretmem, which
+ * the kernel keeps out of its direct map, so that /proc/PID/mem cannot
+ * read it (EIO).  Each one that cannot be read is named on stdout
+ * ("unreadable secretmem at ...") and counts as not scanned, never as
+ * memory without the needle; the exit is then 4 when the needle is found
+ * nowhere readable and at least one such mapping was there (what holds
+ * its secrets in memfd_secret shows), 0 when there was none.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* memmem */
@@ -61,11 +69,12 @@ struct region {
 
 static int	verbose;
 static int	guards;		/* -g */
+static int	secretmem;	/* -m */
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: memscan [-gv] pid file\n"
+	fprintf(stderr, "usage: memscan [-gmv] pid file\n"
 	    "       memscan -s file file2\n");
 	exit(2);
 }
@@ -257,11 +266,19 @@ is_guarded(const struct region *r, size_t n, size_t i)
 	    strcmp(r[i + 1].perms, "---p") == 0;
 }
 
+/* memfd_secret's pages: "/secretmem (deleted)" in /proc/PID/maps. */
+static int
+is_secretmem(const struct region *r)
+{
+	return strncmp(r->name, "/secretmem", 10) == 0 &&
+	    (r->name[10] == '\0' || r->name[10] == ' ');
+}
+
 static int
 scan_process(struct scan *s, const char *pidarg)
 {
 	char		 path[64], where[PATH_MAX + 64], *end;
-	unsigned long	 regions = 0, skipped = 0;
+	unsigned long	 regions = 0, skipped = 0, unreadable = 0;
 	struct region	*r;
 	size_t		 i, n;
 	long		 pid;
@@ -307,8 +324,15 @@ scan_process(struct scan *s, const char *pidarg)
 		    r[i].name[0] != '\0' ? r[i].name : "[anon]");
 		s->guarded = guards && is_guarded(r, n, i);
 		regions++;
-		if (scan_range(s, fd, r[i].start, r[i].stop, where) < 0)
+		if (scan_range(s, fd, r[i].start, r[i].stop, where) < 0) {
 			skipped++;
+			if (secretmem && is_secretmem(&r[i])) {
+				printf("unreadable secretmem at 0x%llx-0x%llx "
+				    "(%llu bytes)\n", r[i].start, r[i].stop,
+				    r[i].stop - r[i].start);
+				unreadable++;
+			}
+		}
 	}
 	for (i = 0; i < n; i++)
 		free(r[i].name);
@@ -326,6 +350,8 @@ scan_process(struct scan *s, const char *pidarg)
 	}
 	if (s->found > 0 && s->found == s->found_guarded)
 		return 3;
+	if (s->found == 0 && unreadable > 0)
+		return 4;
 	return s->found > 0 ? 1 : 0;
 }
 
@@ -362,10 +388,13 @@ main(int argc, char *argv[])
 	struct scan	 s;
 	int		 ch, filemode = 0, rv;
 
-	while ((ch = getopt(argc, argv, "gsv")) != -1) {
+	while ((ch = getopt(argc, argv, "gmsv")) != -1) {
 		switch (ch) {
 		case 'g':
 			guards = 1;
+			break;
+		case 'm':
+			secretmem = 1;
 			break;
 		case 's':
 			filemode = 1;

@@ -280,6 +280,8 @@ TEST(confdump_roundtrip)
 	    "  watch: false\n"
 	    "  httpCABundle: none\n"
 	    "  stateDirectory: /var/lib/airlock\n"
+	    "  secretMemory: auto\n"
+	    "  secretMemorySize: 16M\n"
 	    "services:\n"
 	    "  p:\n"
 	    "    connector: pg\n"

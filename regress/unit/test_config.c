@@ -17,6 +17,7 @@
 #include "conftext.h"
 #include "log.h"
 #include "dbconfig.h"
+#include "secret.h"
 #include "test.h"
 #include "util.h"
 
@@ -895,6 +896,45 @@ TEST(config_worker_memory_limit)
 	    "expected a size");
 }
 
+/*
+ * secretMemory: auto, memfd_secret (required) or libsodium; and
+ * secretMemorySize: a size from 64K to 1G, never none.
+ */
+TEST(config_secret_memory)
+{
+	struct config	*cf;
+	char		 err[1024];
+
+	cf = load(HEAD PG LOCAL CREDS, err, sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->secret_memory, SECRET_POLICY_AUTO);
+	CHECK_INT(cf->secret_memory_size, 16LL << 20);
+	config_free(cf);
+	cf = load("version: 2\nairlock: {secretMemory: memfd_secret, "
+	    "secretMemorySize: 64K}\nservices:\n  db:\n" PG LOCAL CREDS, err,
+	    sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->secret_memory, SECRET_POLICY_REQUIRE);
+	CHECK_INT(cf->secret_memory_size, 64LL << 10);
+	config_free(cf);
+	cf = load("version: 2\nairlock: {secretMemory: libsodium, "
+	    "secretMemorySize: 1G}\nservices:\n  db:\n" PG LOCAL CREDS, err,
+	    sizeof(err));
+	REQUIRE(cf != NULL);
+	CHECK_INT(cf->secret_memory, SECRET_POLICY_SODIUM);
+	CHECK_INT(cf->secret_memory_size, 1LL << 30);
+	config_free(cf);
+	expect_error("version: 2\nairlock: {secretMemory: memfd}\n", 2, 25,
+	    "airlock.secretMemory must be one of auto, memfd_secret, "
+	    "libsodium");
+	expect_error("version: 2\nairlock: {secretMemorySize: 32K}\n", 2, 29,
+	    "airlock.secretMemorySize must lie between 64K and 1G");
+	expect_error("version: 2\nairlock: {secretMemorySize: 2G}\n", 2, 29,
+	    "airlock.secretMemorySize must lie between 64K and 1G");
+	expect_error("version: 2\nairlock: {secretMemorySize: none}\n", 2, 29,
+	    "airlock.secretMemorySize: expected a size such as 64M or 1G");
+}
+
 /* perSourceMaxStartups and perSourceNetBlockSize, as OpenSSH's. */
 TEST(config_per_source)
 {
@@ -1215,7 +1255,8 @@ TEST(config_secretless_rules)
 	    "workerPoolMaxIdle, maxStartups, "
 	    "sandboxDebug, logLevel, logFormat, logTarget, syslogFacility, "
 	    "health, watch, workerMemoryLimit, perSourceMaxStartups, "
-	    "perSourceNetBlockSize, httpCABundle, stateDirectory)");
+	    "perSourceNetBlockSize, httpCABundle, stateDirectory, "
+	    "secretMemory, secretMemorySize)");
 }
 
 /*

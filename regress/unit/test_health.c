@@ -20,6 +20,7 @@
 #include "connector.h"
 #include "monitor.h"
 #include "msg.h"
+#include "secret.h"
 #include "test.h"
 #include "util.h"
 
@@ -69,6 +70,12 @@ sample_figures(struct figures *f, const char *name)
 	f->pool_died = 2;
 	fig_add_pool_kind(f, "main", 4, 6);
 	fig_add_pool_kind(f, "ssh", 1, 4);
+	f->smem_backing = SECRET_BACKING_MEMFD;
+	f->smem_size = 16 << 20;
+	f->smem_used = 4096;
+	f->smem_peak = 8192;
+	f->smem_refused = 3;
+	f->smem_overflowed = 2;
 }
 
 /* The header of the figures up to the pool: no pool, then what follows. */
@@ -83,6 +90,10 @@ put_head(struct buf *b, int pool)
 	CHECK_INT(buf_put_u8(b, 0), 0);
 	for (i = 0; i < 4; i++)		/* workers ... health maximum */
 		CHECK_INT(buf_put_u32(b, 0), 0);
+	CHECK_INT(buf_put_u8(b, SECRET_BACKING_SODIUM), 0);
+	for (i = 0; i < 5; i++)		/* size ... overflowed */
+		CHECK_INT(buf_put_u64(b, 0), 0);
+	CHECK_INT(buf_put_cstring(b, ""), 0);
 	if (!pool)
 		return;
 	CHECK_INT(buf_put_u32(b, 4), 0);
@@ -170,7 +181,38 @@ TEST(health_figures_roundtrip)
 	CHECK_STR(g.pool_kinds[1].name, "ssh");
 	CHECK_INT(g.pool_kinds[1].idle, 1);
 	CHECK_INT(g.pool_kinds[1].target, 4);
+	CHECK_INT(g.smem_backing, SECRET_BACKING_MEMFD);
+	CHECK_INT(g.smem_size, 16 << 20);
+	CHECK_INT(g.smem_used, 4096);
+	CHECK_INT(g.smem_peak, 8192);
+	CHECK_INT(g.smem_refused, 3);
+	CHECK_INT(g.smem_overflowed, 2);
+	CHECK_STR(g.smem_why, "");
 	fig_free(&g);
+	fig_free(&f);
+	buf_free(b);
+}
+
+/* Secret memory: a backing without a name is refused; why comes through. */
+TEST(health_figures_secret_memory)
+{
+	struct figures	 f, g;
+	struct buf	*b = buf_new(MSG_MAX_PAYLOAD);
+	uint32_t	 omitted;
+
+	REQUIRE(b != NULL);
+	sample_figures(&f, "db");
+	f.smem_backing = SECRET_BACKING_SODIUM;
+	REQUIRE((f.smem_why = strdup("Function not implemented")) != NULL);
+	CHECK_INT(fig_encode(b, &f, MSG_MAX_PAYLOAD, &omitted), 0);
+	REQUIRE(fig_decode(b, &g) == 0);
+	CHECK_INT(g.smem_backing, SECRET_BACKING_SODIUM);
+	CHECK_STR(g.smem_why, "Function not implemented");
+	fig_free(&g);
+	buf_reset(b);
+	f.smem_backing = SECRET_BACKING_MEMFD + 1;
+	CHECK_INT(fig_encode(b, &f, MSG_MAX_PAYLOAD, &omitted), 0);
+	CHECK_INT(fig_decode(b, &g), ERR_FORMAT);
 	fig_free(&f);
 	buf_free(b);
 }
@@ -418,6 +460,14 @@ TEST(health_prom_metrics)
 	HAS("airlock_worker_pool_misses_total 3");
 	HAS("airlock_worker_pool_spawned_total 19");
 	HAS("airlock_worker_pool_died_total 2");
+	HAS("# TYPE airlock_secret_memory_info gauge");
+	HAS("airlock_secret_memory_info{backing=\"memfd_secret\"} 1");
+	HAS("airlock_secret_memory_bytes{kind=\"size\"} 16777216");
+	HAS("airlock_secret_memory_bytes{kind=\"used\"} 4096");
+	HAS("airlock_secret_memory_bytes{kind=\"peak\"} 8192");
+	HAS("# TYPE airlock_secret_memory_refused_total counter");
+	HAS("airlock_secret_memory_refused_total 3");
+	HAS("airlock_secret_memory_overflowed_total 2");
 #undef HAS
 	/* No raw line feed inside a sample: every line is a comment or a sample. */
 	CHECK(strstr(s, "db\n\"") == NULL);
@@ -463,6 +513,9 @@ TEST(health_json)
 	    "\"minIdle\":4,\"maxIdle\":32,\"hits\":12,\"misses\":3,"
 	    "\"spawned\":19,\"died\":2,\"kinds\":{\"main\":{\"idle\":4,"
 	    "\"target\":6},\"ssh\":{\"idle\":1,\"target\":4}}},"
+	    "\"secretMemory\":{\"backing\":\"memfd_secret\","
+	    "\"size\":16777216,\"used\":4096,\"peak\":8192,"
+	    "\"refused\":3,\"overflowed\":2},"
 	    "\"services\":{\"d\\\"b\\u0001\":{"
 	    "\"listenOn\":\"tcp://127.0.0.1:5432\",\"listening\":false,"
 	    "\"active\":2,\"accepted\":7}},\"servicesOmitted\":0}\n");
@@ -473,6 +526,17 @@ TEST(health_json)
 	s = text(b);
 	CHECK(strncmp(s, "{\"status\":\"ok\",\"checks\":{\"monitor\":\"OK\"},",
 	    40) == 0);
+	free(s);
+	/* Fallen back: why, escaped as any string. */
+	buf_reset(b);
+	f.smem_backing = SECRET_BACKING_SODIUM;
+	REQUIRE((f.smem_why = strdup("memfd_secret: \"EPERM\"")) != NULL);
+	CHECK_INT(hfmt_json(b, &f, 1), 0);
+	s = text(b);
+	CHECK(strstr(s, "\"secretMemory\":{\"backing\":\"libsodium\","
+	    "\"size\":16777216,\"used\":4096,\"peak\":8192,\"refused\":3,"
+	    "\"overflowed\":2,\"fallback\":\"memfd_secret: \\\"EPERM\\\"\"},") !=
+	    NULL);
 	free(s);
 	fig_free(&f);
 	buf_free(b);

@@ -35,15 +35,26 @@ enum secret_policy {
 };
 
 /*
+ * Note the secrets made from now on until secret_memory_start(), whose
+ * bytes it moves into the arena (airlockd: before its configuration
+ * loads, since the arena's settings are in it).
+ */
+void		 secret_memory_expect(void);
+/*
  * Map the memfd_secret arena of size bytes (rounded up to pages, guard
- * pages around it), once, after any fork (the arena is not inherited:
- * MADV_DONTFORK).  SECRET_POLICY_AUTO falls back to libsodium and says why
- * in why; SECRET_POLICY_REQUIRE fails with ERR_* and says why.  Secrets
- * allocated before, and those freed after, are told apart by address.
- * Thread-safe after it returns (pgkdf.c's threads allocate).
+ * pages around it), once, and move the noted secrets' bytes into it.
+ * SECRET_POLICY_AUTO falls back to libsodium and says why in why;
+ * SECRET_POLICY_REQUIRE fails with ERR_* and says why.  Secrets allocated
+ * before, and those freed after, are told apart by address.  One thread
+ * until it returns; thread-safe after (pgkdf.c's threads allocate).
  */
 int		 secret_memory_start(enum secret_policy, size_t size,
 		    char *why, size_t whylen);
+/*
+ * After the last fork that keeps the arena (daemon(3)): no child has it
+ * (MADV_DONTFORK).
+ */
+int		 secret_memory_nofork(void);
 /* What the process uses, for its start-up line, /ready and /metrics. */
 struct secret_memory_stats {
 	enum secret_backing backing;

@@ -436,6 +436,9 @@ main(int argc, char **argv)
 		fatal_errno("cannot make the configuration path absolute");
 	if (secret_init() != 0)
 		fatal("libsodium cannot be initialised");
+	/* The configuration's secrets move into the arena at smem_start. */
+	if (!test_only)
+		secret_memory_expect();
 	if ((mon.conf = config_load(path, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\n", err);
 		free(abspath);
@@ -481,12 +484,19 @@ main(int argc, char **argv)
 	    (unsigned)mon.worker_gid, mon.conf->chroot_dir);
 	TAILQ_INIT(&mon.workers);
 
+	/*
+	 * Before daemon(3), so that a refusal under secretMemory:
+	 * memfd_secret reaches the shell; daemon's child keeps the arena,
+	 * later children (posix_spawn's) never have it.
+	 */
+	smem_start(mon.conf);
+
 	/* A write to a closed peer is an error to handle, not a death. */
 	signal(SIGPIPE, SIG_IGN);
 	if (!foreground && daemon(0, 0) == -1)
 		fatal_errno("daemon");
-	/* After the fork (the arena is not inherited), before any secret. */
-	smem_start(mon.conf);
+	if (secret_memory_nofork() != 0)
+		fatal_errno("secret memory: madvise MADV_DONTFORK");
 	if ((mon.base = event_base_new()) == NULL)
 		fatal("cannot create the event loop");
 	if ((mon.dns = evdns_base_new(mon.base,

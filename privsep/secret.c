@@ -1,8 +1,8 @@
 /*
  * Secrets in guarded memory.  One allocation holds the struct and the
  * bytes, so a secret is freed (and zeroed) in one step.  Until
- * secret_memory_start() maps the memfd_secret arena (airlockd does, after
- * daemon(); workers never do), and where it is full under
+ * secret_memory_start() maps the memfd_secret arena (airlockd does, once
+ * its configuration is loaded; workers never do), and where it is full under
  * SECRET_POLICY_AUTO, that is libsodium's guarded memory: a mapping of its
  * own per secret, mlock'd, between guard pages.  The arena (allocator in
  * secretarena.c) is one memfd_secret mapping between two guard pages:
@@ -41,8 +41,24 @@ static struct {
 	int			 started;
 	enum secret_policy	 policy;
 	struct sarena		 arena;		/* base NULL: no arena */
+	unsigned char		*span;		/* the arena and its guards */
+	size_t			 spanlen;
 	unsigned long long	 overflowed;	/* atomic */
 } smem;
+
+/*
+ * The secrets made between secret_memory_expect() and secret_memory_start()
+ * and not freed yet: airlockd's configuration reads the env provider's
+ * values and the providers' own keys and tokens as it loads, and the
+ * arena's settings are in that configuration.  Their bytes move into the
+ * arena when it starts (the struct stays where it is: its holders point at
+ * it).  Pointers only, in ordinary memory; one thread, before any other.
+ */
+static struct {
+	int		  on;
+	struct secret	**v;
+	size_t		  n, cap;
+} early;
 
 int
 secret_init(void)
@@ -90,8 +106,8 @@ arena_why(char *why, size_t whylen, const char *what, int e, size_t size)
 
 /*
  * size bytes of memfd_secret memory between two PROT_NONE guard pages,
- * not inherited by a child (MADV_DONTFORK: airlockd's posix_spawn), not
- * in a core dump; NULL with why set.
+ * not in a core dump; NULL with why set.  Inherited by a fork until
+ * secret_memory_nofork(): daemon(3) forks after it.
  */
 static void *
 arena_map(size_t size, size_t page, char *why, size_t whylen)
@@ -133,33 +149,88 @@ arena_map(size_t size, size_t page, char *why, size_t whylen)
 		arena_why(why, whylen, "mmap", e, size);
 		return NULL;
 	}
-	if (madvise(res, span, MADV_DONTFORK) == -1) {
-		e = errno;
-		munmap(res, span);
-		arena_why(why, whylen, "madvise MADV_DONTFORK", e, size);
-		return NULL;
-	}
+	smem.span = res;
+	smem.spanlen = span;
 	/* The kernel may refuse it; secretmem pages are not dumped anyway. */
 	(void)madvise(p, size, MADV_DONTDUMP);
 	return p;
 }
 
-int
-secret_memory_start(enum secret_policy policy, size_t size, char *why,
-    size_t whylen)
+void
+secret_memory_expect(void)
+{
+	early.on = 1;
+}
+
+/* Note s as made before the arena; ERR_NOMEM when the list cannot grow. */
+static int
+early_note(struct secret *s)
+{
+	struct secret	**v;
+	size_t		  cap;
+
+	if (early.n == early.cap) {
+		cap = early.cap == 0 ? 32 : early.cap * 2;
+		if ((v = reallocarray(early.v, cap, sizeof(*v))) == NULL)
+			return ERR_NOMEM;
+		early.v = v;
+		early.cap = cap;
+	}
+	early.v[early.n++] = s;
+	return 0;
+}
+
+static void
+early_forget(struct secret *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < early.n; i++)
+		if (early.v[i] == s) {
+			early.v[i] = early.v[--early.n];
+			return;
+		}
+}
+
+static void
+early_end(void)
+{
+	free(early.v);
+	memset(&early, 0, sizeof(early));
+}
+
+/*
+ * Move the early secrets' bytes into the arena, wiping where they were;
+ * the number that did not fit (they stay in libsodium's memory).
+ */
+static size_t
+early_move(void)
+{
+	struct secret	*s;
+	unsigned char	*d;
+	size_t		 i, left = 0;
+
+	for (i = 0; i < early.n; i++) {
+		s = early.v[i];
+		if ((d = sarena_alloc(&smem.arena, s->len + 1)) == NULL) {
+			left++;
+			continue;
+		}
+		memcpy(d, s->data, s->len + 1);
+		sodium_memzero(s->data, s->len + 1);
+		s->data = d;
+	}
+	return left;
+}
+
+/* secret_memory_start's work, once the list of early secrets is known. */
+static int
+start_arena(enum secret_policy policy, size_t size, char *why, size_t whylen)
 {
 	unsigned char	*p;
-	size_t		 page;
+	size_t		 page, left;
 	int		 rc;
 
-	if (whylen > 0)
-		why[0] = '\0';
-	if (smem.started) {
-		snprintf(why, whylen, "secret memory is set up already");
-		return ERR_INVAL;
-	}
-	smem.started = 1;
-	smem.policy = policy;
 	if (policy == SECRET_POLICY_SODIUM) {
 		snprintf(why, whylen, "libsodium was asked for");
 		return 0;
@@ -176,9 +247,43 @@ secret_memory_start(enum secret_policy policy, size_t size, char *why,
 		munmap(p - page, size + 2 * page);
 		snprintf(why, whylen, "the arena's bookkeeping: %s",
 		    err_str(rc));
+		smem.span = NULL;
 		return policy == SECRET_POLICY_REQUIRE ? rc : 0;
 	}
+	if ((left = early_move()) > 0 && policy == SECRET_POLICY_REQUIRE) {
+		snprintf(why, whylen, "%zu secret(s) of the configuration do "
+		    "not fit in an arena of %zu bytes", left, size);
+		return ERR_NOMEM;
+	}
 	return 0;
+}
+
+int
+secret_memory_start(enum secret_policy policy, size_t size, char *why,
+    size_t whylen)
+{
+	int	 rc;
+
+	if (whylen > 0)
+		why[0] = '\0';
+	if (smem.started) {
+		snprintf(why, whylen, "secret memory is set up already");
+		return ERR_INVAL;
+	}
+	smem.started = 1;
+	smem.policy = policy;
+	rc = start_arena(policy, size, why, whylen);
+	early_end();
+	return rc;
+}
+
+int
+secret_memory_nofork(void)
+{
+	if (smem.span == NULL)
+		return 0;
+	return madvise(smem.span, smem.spanlen, MADV_DONTFORK) == -1 ?
+	    ERR_SYS : 0;
 }
 
 void
@@ -228,6 +333,10 @@ secret_alloc(size_t len)
 	sodium_memzero(s, size);
 	if (smem.arena.base != NULL)
 		__atomic_add_fetch(&smem.overflowed, 1, __ATOMIC_RELAXED);
+	else if (early.on && early_note(s) != 0) {
+		sodium_free(s);
+		return NULL;
+	}
 made:
 	s->len = len;
 	s->data = (unsigned char *)(s + 1);
@@ -251,12 +360,20 @@ secret_free(struct secret *s)
 {
 	/*
 	 * Both zero the whole object first.  The address tells them apart:
-	 * secrets from before the arena, and its overflow, are sodium's.
+	 * secrets from before the arena, and its overflow, are sodium's; the
+	 * bytes of an early one may have moved into the arena.
 	 */
-	if (sarena_owns(&smem.arena, s))
+	if (s == NULL)
+		return;
+	if (sarena_owns(&smem.arena, s)) {
 		sarena_free(&smem.arena, s);
-	else if (s != NULL)
-		sodium_free(s);
+		return;
+	}
+	if (early.on)
+		early_forget(s);
+	if (s->data != (unsigned char *)(s + 1))
+		sarena_free(&smem.arena, s->data);
+	sodium_free(s);
 }
 
 void

@@ -13,14 +13,13 @@
 #	output once it has ended.
 # residency_found WHAT PID FILE NAME: the bytes of FILE must be in PID's
 #	memory (a control: the scan does see what the process holds).
-# residency_kept WHAT PID FILE NAME [guarded|early]: airlockd (PID) keeps
-#	the bytes of FILE (called NAME) as a secret, where its start-up line
-#	says (secret_backing): in memfd_secret memory, which no scan can read,
-#	nowhere readable with a /secretmem mapping there; in libsodium's,
-#	found (guarded: in guarded memory only).  early: a secret read with
-#	the configuration, before the arena was mapped (a provider's from
-#	the environment), which stays in guarded memory either way: found
-#	(the ASan runtime keeps a copy of the environment of its own).
+# residency_kept WHAT PID FILE NAME [guarded|environ]: airlockd (PID)
+#	keeps the bytes of FILE (called NAME) as a secret, where its start-up
+#	line says (secret_backing): in memfd_secret memory, which no scan can
+#	read, nowhere readable with a /secretmem mapping there; in
+#	libsodium's, found (guarded: in guarded memory only).  environ: a
+#	secret that airlockd took from its environment, of which the ASan
+#	runtime keeps a copy of its own: found anywhere under ASan.
 #	KEPT_WHERE says where it was.
 # residency_logs FILE...: the canary is in no line of airlockd's (debug)
 #	log, nor in the FILEs (the clients' outputs).
@@ -65,14 +64,18 @@ residency_kept()
 	"$MEMSCAN" -g -m "$2" "$3" >"$T/scan.kept" 2>&1
 	_rc=$?
 	case "$(secret_backing):${5:-}:$_rc" in
-	memfd_secret::4|memfd_secret:guarded:4)
+	memfd_secret::4|memfd_secret:guarded:4|memfd_secret:environ:4)
 		_n=$(grep -c '^unreadable secretmem' "$T/scan.kept")
 		KEPT_WHERE="nowhere readable, in memfd_secret memory ($_n"
 		KEPT_WHERE="$KEPT_WHERE unreadable /secretmem mapping(s))" ;;
 	libsodium:guarded:3)
 		_n=$(grep -c guarded "$T/scan.kept")
 		KEPT_WHERE="in guarded memory only: $_n cop(ies)" ;;
-	libsodium::1|libsodium::3|*:early:1|*:early:3)
+	libsodium::1|libsodium::3|libsodium:environ:3)
+		KEPT_WHERE="found: $(head -n 1 "$T/scan.kept")" ;;
+	*:environ:1)
+		[ "${AIRLOCK_SANITIZE:-}" = asan ] || fail "$1: $4 is outside" \
+		    "guarded memory: $(cat "$T/scan.kept")"
 		KEPT_WHERE="found: $(head -n 1 "$T/scan.kept")" ;;
 	*)
 		fail "$1: $4 is not where airlockd's secrets are" \

@@ -100,12 +100,12 @@ wait_for_log "azure-pg#[0-9]+: closed" 5 || true
 residency_scan "after the sessions" "$AIRLOCK_PID" "$T/password" \
     "the password"
 ok "the password is not in airlockd's memory after the sessions"
-# The control: the client secret, which airlockd keeps, is found by the
-# same scan.  It is taken from the environment with the configuration,
-# before airlockd maps its memfd_secret arena: it stays in guarded memory.
+# The control: the client secret, which airlockd keeps, is where its
+# secrets are.  It is taken from the environment with the configuration,
+# before airlockd maps its memfd_secret arena, and moved into it then.
 printf '%s' "$SECRET" >"$T/client-secret"
 residency_kept "after the sessions" "$AIRLOCK_PID" "$T/client-secret" \
-    "the client secret" early
+    "the client secret" environ
 ok "the control: the client secret that airlockd keeps is $KEPT_WHERE"
 stop_airlock
 

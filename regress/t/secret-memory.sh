@@ -2,7 +2,9 @@
 # arena, out of the kernel's direct map.  A canary password, kept by
 # airlockd in its credential cache (credentialCacheTTL) and as SCRAM's
 # SaltedPassword, cannot be read through /proc/PID/mem as root, while the
-# /secretmem mapping is there in /proc/PID/maps; with secretMemory:
+# /secretmem mapping is there in /proc/PID/maps; nor can the value of an
+# env provider's variable, which airlockd reads as its configuration
+# loads, before the arena exists (secret_memory_expect); with secretMemory:
 # libsodium the same scan finds it (so the scan can fail).  /metrics and
 # /ready?full=1 say which memory holds the secrets; a reload that changes
 # the settings says they wait for a restart.  An arena too small for a
@@ -24,10 +26,15 @@ pg_admin "ALTER ROLE scram_user PASSWORD '$CANARY'" >"$T/alter.log" 2>&1 ||
 # A value bigger than a 64K arena, for a trust login that fetches it.
 head -c 98304 /dev/urandom | base64 -w 0 >"$T/big"
 chmod 0600 "$T/big"
+# The env provider's value: read from airlockd's environment at load.
+printf 'envcanary%s' "$(openssl rand -hex 16)" >"$T/envcanary"
+SM_ENV_CANARY=$(cat "$T/envcanary")
+export SM_ENV_CANARY
 
 PS=$(free_port)
 PB=$(free_port)
 PH=$(free_port)
+PE=$(free_port)
 # config SETTING...: the file, with these airlock: settings.
 config()
 {
@@ -38,6 +45,8 @@ config()
 		echo "    config: {credentialCacheTTL: 1h}"
 		pg_service pg-big "$PB" trust_user disable \
 		    "password: {from: file, get: $T/big}"
+		pg_service pg-env "$PE" trust_user disable \
+		    "password: {from: env, get: SM_ENV_CANARY}"
 	} >"$T/airlock.yml"
 }
 
@@ -84,6 +93,10 @@ rc=$?
     "readable, with unreadable secretmem): $(cat "$T/scan")"
 ok "the cached canary is nowhere readable in airlockd," \
     "$(grep -c '^unreadable secretmem' "$T/scan") /secretmem mapping(s) are there"
+residency_kept "memfd_secret" "$AIRLOCK_PID" "$T/envcanary" \
+    "the env provider's value, read before the arena" environ
+ok "the env provider's value, read as the configuration loaded, moved" \
+    "into the arena: $KEPT_WHERE"
 says memfd_secret 16777216
 get /metrics
 used=$(sed -n 's/^airlock_secret_memory_bytes{kind="used"} //p' "$T/got")
@@ -111,6 +124,8 @@ grep -q ' /secretmem' "/proc/$AIRLOCK_PID/maps" &&
 rc=$?
 [ "$rc" -eq 3 ] || fail "memscan -g -m with secretMemory: libsodium, exit $rc" \
     "(3: found, in guarded memory only): $(cat "$T/scan")"
+residency_kept "libsodium" "$AIRLOCK_PID" "$T/envcanary" \
+    "the env provider's value" environ
 says libsodium 0
 ok "with secretMemory: libsodium the same scan finds it, in guarded memory" \
     "($(head -n 1 "$T/scan")), and /metrics says libsodium"

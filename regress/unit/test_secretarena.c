@@ -433,8 +433,15 @@ start_and_use(void)
 	secret_memory_stats(&st);
 	CHECK_INT(st.used, FOOTPRINT(6));
 	CHECK_INT(st.peak, FOOTPRINT(6));
-	/* Not inherited (MADV_DONTFORK): a child has no arena at all. */
+	/* daemon(3)'s child keeps it... */
 	fflush(stdout);
+	REQUIRE((pid = fork()) != -1);
+	if (pid == 0)
+		_exit(secretmem_at(NULL) == 1 ? 0 : 1);
+	REQUIRE(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* ...a later child has no arena at all (MADV_DONTFORK). */
+	CHECK_INT(secret_memory_nofork(), 0);
 	REQUIRE((pid = fork()) != -1);
 	if (pid == 0)
 		_exit(secretmem_at(NULL) == 0 ? 0 : 1);
@@ -484,6 +491,66 @@ TEST(secret_memory_free_pre_start)
 {
 	if (have_memfd_secret())
 		in_child(free_pre_start);
+}
+
+/*
+ * Noted (secret_memory_expect, as airlockd before its configuration
+ * loads): the bytes of a secret made before the arena move into it, and
+ * where they were is zero; one freed before the start is forgotten.
+ */
+static void
+move_early(void)
+{
+	struct secret_memory_stats	 st;
+	struct secret			*early, *gone;
+	unsigned char			*was;
+	char				 why[256];
+
+	secret_memory_expect();
+	REQUIRE((gone = secret_new("gone", 4)) != NULL);
+	REQUIRE((early = secret_new("early-canary", 12)) != NULL);
+	secret_free(gone);
+	was = early->data;
+	REQUIRE(secret_memory_start(SECRET_POLICY_REQUIRE, 64 * 1024, why,
+	    sizeof(why)) == 0);
+	CHECK_INT(secretmem_at(early), 0);
+	CHECK_INT(secretmem_at(early->data), 1);
+	CHECK(early->data != was);
+	CHECK_INT(early->len, 12);
+	CHECK(memcmp(early->data, "early-canary", 13) == 0);
+	CHECK(all_zero(was, 13));
+	secret_memory_stats(&st);
+	CHECK(st.used > 0);
+	secret_free(early);
+	secret_memory_stats(&st);
+	CHECK_INT(st.used, 0);
+}
+
+TEST(secret_memory_moves_early_secrets)
+{
+	if (have_memfd_secret())
+		in_child(move_early);
+}
+
+/* Under REQUIRE, noted secrets that the arena cannot hold fail the start. */
+static void
+early_too_big(void)
+{
+	struct secret	*big;
+	char		 why[256];
+
+	secret_memory_expect();
+	REQUIRE((big = secret_alloc(8192)) != NULL);
+	CHECK_INT(secret_memory_start(SECRET_POLICY_REQUIRE, 4096, why,
+	    sizeof(why)), ERR_NOMEM);
+	CHECK(strstr(why, "1 secret(s) of the configuration") != NULL);
+	secret_free(big);
+}
+
+TEST(secret_memory_early_too_big)
+{
+	if (have_memfd_secret())
+		in_child(early_too_big);
 }
 
 /*

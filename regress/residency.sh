@@ -19,7 +19,7 @@
 #	read, nowhere readable with a /secretmem mapping there; in
 #	libsodium's, found (guarded: in guarded memory only).  environ: a
 #	secret that airlockd took from its environment, of which the ASan
-#	runtime keeps a copy of its own: found anywhere under ASan.
+#	runtime and valgrind keep copies of their own: found anywhere there.
 #	KEPT_WHERE says where it was.
 # residency_logs FILE...: the canary is in no line of airlockd's (debug)
 #	log, nor in the FILEs (the clients' outputs).
@@ -74,7 +74,7 @@ residency_kept()
 	libsodium::1|libsodium::3|libsodium:environ:3)
 		KEPT_WHERE="found: $(head -n 1 "$T/scan.kept")" ;;
 	*:environ:1)
-		[ "${AIRLOCK_SANITIZE:-}" = asan ] || fail "$1: $4 is outside" \
+		[ -n "${AIRLOCK_SANITIZE:-}" ] || fail "$1: $4 is outside" \
 		    "guarded memory: $(cat "$T/scan.kept")"
 		KEPT_WHERE="found: $(head -n 1 "$T/scan.kept")" ;;
 	*)

@@ -25,6 +25,7 @@ int		 secret_init(void);
 enum secret_backing {
 	SECRET_BACKING_SODIUM,	/* libsodium guarded memory, a mapping each */
 	SECRET_BACKING_MEMFD,	/* the memfd_secret arena */
+	SECRET_BACKING_LOCKED,	/* a worker's arena of locked memory */
 };
 
 /* secretMemory: what secret_memory_start() may settle for. */
@@ -32,6 +33,14 @@ enum secret_policy {
 	SECRET_POLICY_AUTO,	/* the arena where the kernel allows it */
 	SECRET_POLICY_REQUIRE,	/* the arena, or fail */
 	SECRET_POLICY_SODIUM,	/* libsodium only, no arena */
+	/*
+	 * A worker's: an arena of anonymous memory, mlock'd, between guard
+	 * pages, else libsodium.  Its secrets are one connection's, each
+	 * held for microseconds; libsodium's three system calls to make and
+	 * three to free each one were a third of an HTTP worker's time per
+	 * request, and memfd_secret per worker is not worth its cost.
+	 */
+	SECRET_POLICY_LOCKED,
 };
 
 /*

@@ -4,10 +4,11 @@
  * its one line in the log, its figures for /ready?full=1 and /metrics, and
  * the warning when it is full.
  *
- * Only airlockd maps the arena: a worker holds a cleartext password for
- * microseconds, and an arena per worker would cost a slow system call per
- * connection, RLIMIT_MEMLOCK per process and more pages split out of the
- * kernel's direct map.  Workers keep libsodium guarded memory.
+ * Only airlockd maps a memfd_secret arena: a worker holds a cleartext
+ * password for microseconds, and memfd_secret per worker would cost a slow
+ * system call per connection, RLIMIT_MEMLOCK per process and more pages
+ * split out of the kernel's direct map.  A worker's arena is locked
+ * anonymous memory (worker/main.c, SECRET_POLICY_LOCKED).
  *
  * The warning comes from the loop, at the next worker that starts or
  * ends, or at a timer when it would come too soon after the last one:

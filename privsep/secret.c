@@ -105,6 +105,38 @@ arena_why(char *why, size_t whylen, const char *what, int e, size_t size)
 }
 
 /*
+ * A worker's arena: size bytes of anonymous memory between two PROT_NONE
+ * guard pages, locked (no swap), not dumped, not inherited; NULL with why
+ * set.
+ */
+static void *
+arena_map_locked(size_t size, size_t page, char *why, size_t whylen)
+{
+	unsigned char	*res, *p;
+	size_t		 span = size + 2 * page;
+	int		 e;
+
+	res = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED) {
+		arena_why(why, whylen, "mmap", errno, size);
+		return NULL;
+	}
+	p = res + page;
+	if (mprotect(p, size, PROT_READ | PROT_WRITE) == -1 ||
+	    mlock(p, size) == -1 ||
+	    madvise(res, span, MADV_DONTFORK) == -1) {
+		e = errno;
+		munmap(res, span);
+		arena_why(why, whylen, "mprotect, mlock or madvise", e, size);
+		return NULL;
+	}
+	(void)madvise(p, size, MADV_DONTDUMP);
+	smem.span = res;
+	smem.spanlen = span;
+	return p;
+}
+
+/*
  * size bytes of memfd_secret memory between two PROT_NONE guard pages,
  * not in a core dump; NULL with why set.  Inherited by a fork until
  * secret_memory_nofork(): daemon(3) forks after it.
@@ -241,7 +273,10 @@ start_arena(enum secret_policy policy, size_t size, char *why, size_t whylen)
 		return ERR_INVAL;
 	}
 	size = (size + page - 1) / page * page;
-	if ((p = arena_map(size, page, why, whylen)) == NULL)
+	p = policy == SECRET_POLICY_LOCKED ?
+	    arena_map_locked(size, page, why, whylen) :
+	    arena_map(size, page, why, whylen);
+	if (p == NULL)
 		return policy == SECRET_POLICY_REQUIRE ? ERR_SYS : 0;
 	if ((rc = sarena_init(&smem.arena, p, size)) != 0) {
 		munmap(p - page, size + 2 * page);
@@ -292,8 +327,9 @@ secret_memory_stats(struct secret_memory_stats *st)
 	struct sarena_figures	 f;
 
 	sarena_figures(&smem.arena, &f);
-	st->backing = smem.arena.base != NULL ? SECRET_BACKING_MEMFD :
-	    SECRET_BACKING_SODIUM;
+	st->backing = smem.arena.base == NULL ? SECRET_BACKING_SODIUM :
+	    smem.policy == SECRET_POLICY_LOCKED ? SECRET_BACKING_LOCKED :
+	    SECRET_BACKING_MEMFD;
 	st->size = f.size;
 	st->used = f.used;
 	st->peak = f.peak;
@@ -304,7 +340,14 @@ secret_memory_stats(struct secret_memory_stats *st)
 const char *
 secret_backing_name(enum secret_backing b)
 {
-	return b == SECRET_BACKING_MEMFD ? "memfd_secret" : "libsodium";
+	switch (b) {
+	case SECRET_BACKING_MEMFD:
+		return "memfd_secret";
+	case SECRET_BACKING_LOCKED:
+		return "locked";
+	default:
+		return "libsodium";
+	}
 }
 
 struct secret *

@@ -18,10 +18,11 @@
  * the holes it passes; "low", the lowest granule that may be free, lets
  * the usual allocation skip the full prefix.
  *
- * Only airlockd maps an arena.  Workers keep libsodium's guarded memory:
- * each holds a cleartext secret for microseconds, and an arena of their
- * own would cost a slow system call per connection, RLIMIT_MEMLOCK per
- * worker and fragments of the kernel's direct map per worker.
+ * Only airlockd's arena is memfd_secret memory.  A worker's is 16 KiB of
+ * locked anonymous memory (SECRET_POLICY_LOCKED): each holds a cleartext
+ * secret for microseconds, and memfd_secret per worker would cost a slow
+ * system call per connection, RLIMIT_MEMLOCK per worker and fragments of
+ * the kernel's direct map per worker.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -40,6 +40,12 @@
 
 /* channel, stdio, client, backend, a pipe pair, and spares for libraries */
 #define WORKER_MAX_FDS		16
+/*
+ * The worker's secrets (include/secret.h, SECRET_POLICY_LOCKED): one
+ * connection's passwords and header values, a few hundred bytes at a time;
+ * what does not fit goes to libsodium.  Locked at start: 4 pages of USS.
+ */
+#define WORKER_SECRET_ARENA	(16 * 1024)
 
 #ifdef AIRLOCK_SANITIZER
 /*
@@ -168,8 +174,14 @@ receive_assignment(struct wconn *c, int *handshake_ms)
 static int
 crypto_init(int tls)
 {
+	char	 why[256];
+
 	if (tls_alloc_ready() != 0 || secret_init() != 0)
 		return ERR_SYS;
+	/* Else libsodium's memory, a mapping per secret: slower, as safe. */
+	if (secret_memory_start(SECRET_POLICY_LOCKED, WORKER_SECRET_ARENA,
+	    why, sizeof(why)) != 0 || why[0] != '\0')
+		log_debug("secret memory: libsodium (%s)", why);
 	if (tls && tls_global_init() != 0)
 		return ERR_SYS;
 	if (image->init != NULL && image->init() != 0)

@@ -532,6 +532,78 @@ TEST(secret_memory_moves_early_secrets)
 		in_child(move_early);
 }
 
+/* The locked memory of this process, in kB (VmLck). */
+static long
+locked_kb(void)
+{
+	FILE	*f;
+	char	 line[256];
+	long	 kb = -1;
+
+	if ((f = fopen("/proc/self/status", "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * A worker's arena (SECRET_POLICY_LOCKED): locked anonymous memory, not
+ * secretmem, zeroed on free, its overflow libsodium's, not inherited.
+ */
+static void
+locked_arena(void)
+{
+	struct secret_memory_stats	 st;
+	struct secret			*s[5];
+	unsigned char			*data;
+	char				 why[256];
+	long				 before = locked_kb();
+	pid_t				 pid;
+	int				 i, status;
+
+	REQUIRE(before >= 0);
+	REQUIRE(secret_memory_start(SECRET_POLICY_LOCKED, 4096, why,
+	    sizeof(why)) == 0);
+	CHECK_STR(why, "");
+	secret_memory_stats(&st);
+	CHECK_INT(st.backing, SECRET_BACKING_LOCKED);
+	CHECK_STR(secret_backing_name(st.backing), "locked");
+	CHECK_INT(st.size, 4096);
+	CHECK_INT(locked_kb() - before, 4);
+	for (i = 0; i < 4; i++)
+		REQUIRE((s[i] = secret_alloc(1000)) != NULL);
+	CHECK_INT(secretmem_at(s[0]), 0);
+	secret_memory_stats(&st);
+	CHECK_INT(st.used, 4096);
+	/* The fifth goes to libsodium. */
+	REQUIRE((s[4] = secret_new("over", 4)) != NULL);
+	secret_memory_stats(&st);
+	CHECK_INT(st.overflowed, 1);
+	fflush(stdout);
+	REQUIRE((pid = fork()) != -1);
+	/* Not inherited (MADV_DONTFORK): the child has nothing mapped there. */
+	if (pid == 0)
+		_exit(msync((void *)((uintptr_t)s[0] & ~(uintptr_t)4095), 4096,
+		    MS_ASYNC) == -1 && errno == ENOMEM ? 0 : 1);
+	REQUIRE(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	memcpy(s[1]->data, "locked-canary", 13);
+	data = s[1]->data;
+	for (i = 0; i < 5; i++)
+		secret_free(s[i]);
+	CHECK(all_zero(data, 13));
+	secret_memory_stats(&st);
+	CHECK_INT(st.used, 0);
+}
+
+TEST(secret_memory_locked)
+{
+	in_child(locked_arena);
+}
+
 /* Under REQUIRE, noted secrets that the arena cannot hold fail the start. */
 static void
 early_too_big(void)

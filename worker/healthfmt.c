@@ -260,15 +260,30 @@ globals(struct buf *b, const struct figures *f)
 
 #define SVC_FIELD(f)	offsetof(struct fig_service, f)
 
+/* A counter without labels, for the tables below. */
+struct counter {
+	const char	*name;
+	const char	*help;
+	uint64_t	 v;
+};
+
+static int
+counters(struct buf *b, const struct counter *c, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (family(b, c[i].name, "counter", c[i].help) != 0 ||
+		    sample(b, c[i].name, NULL, NULL, NULL, c[i].v) != 0)
+			return ERR_TOOBIG;
+	return 0;
+}
+
 /* The pool of idle workers (monitor/pool.c). */
 static int
 pool_metrics(struct buf *b, const struct figures *f)
 {
-	const struct {
-		const char	*name;
-		const char	*help;
-		uint64_t	 v;
-	} c[] = {
+	const struct counter c[] = {
 		{ "airlock_worker_pool_hits_total", "Client connections given "
 		    "an idle worker of the pool.", f->pool_hits },
 		{ "airlock_worker_pool_misses_total", "Client connections that "
@@ -290,22 +305,14 @@ pool_metrics(struct buf *b, const struct figures *f)
 		    f->pool_kinds[i].name, NULL, NULL) != 0 ||
 		    put_fmt(b, "%u\n", f->pool_kinds[i].idle) != 0)
 			return ERR_TOOBIG;
-	for (i = 0; i < nitems(c); i++)
-		if (family(b, c[i].name, "counter", c[i].help) != 0 ||
-		    sample(b, c[i].name, NULL, NULL, NULL, c[i].v) != 0)
-			return ERR_TOOBIG;
-	return 0;
+	return counters(b, c, nitems(c));
 }
 
 /* Where airlockd keeps its secrets (monitor/smem.c). */
 static int
 smem_metrics(struct buf *b, const struct figures *f)
 {
-	const struct {
-		const char	*name;
-		const char	*help;
-		uint64_t	 v;
-	} c[] = {
+	const struct counter c[] = {
 		{ "airlock_secret_memory_refused_total", "Secrets that the "
 		    "memfd_secret arena could not hold, refused "
 		    "(secretMemory: memfd_secret) or overflowed.",
@@ -314,7 +321,6 @@ smem_metrics(struct buf *b, const struct figures *f)
 		    "secrets kept in libsodium guarded memory instead "
 		    "(secretMemory: auto).", f->smem_overflowed },
 	};
-	size_t	 i;
 
 	if (family(b, "airlock_secret_memory_info", "gauge", "Where "
 	    "airlockd keeps its secrets: memfd_secret (out of the kernel's "
@@ -331,11 +337,7 @@ smem_metrics(struct buf *b, const struct figures *f)
 	    sample(b, "airlock_secret_memory_bytes", NULL, "kind", "peak",
 	    f->smem_peak) != 0)
 		return ERR_TOOBIG;
-	for (i = 0; i < nitems(c); i++)
-		if (family(b, c[i].name, "counter", c[i].help) != 0 ||
-		    sample(b, c[i].name, NULL, NULL, NULL, c[i].v) != 0)
-			return ERR_TOOBIG;
-	return 0;
+	return counters(b, c, nitems(c));
 }
 
 static int

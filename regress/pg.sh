@@ -344,3 +344,18 @@ airlock_unharmed()
 	    fail "the password is in airlockd's log"
 	ok "airlockd runs, killed no worker, and logged no password"
 }
+
+# pg_kept SERVICE N: wait until airlockd's log has said N times that a
+# backend of SERVICE was kept idle for reuse (poolMode session; the
+# worker's BACKEND_RETURN is asynchronous).
+pg_kept()
+{
+	_n=50
+	while [ "$_n" -gt 0 ]; do
+		[ "$(grep -c "\] $1#[0-9]*: backend kept idle" \
+		    "$AIRLOCK_LOG")" -ge "$2" ] && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	fail "$1: no backend kept idle (the ${2}th)"
+}

@@ -63,6 +63,28 @@ void		 pgr_reset_tag(const char *query, char *tag, size_t);
 /* A session blob: whole 'S' messages and exactly one 'K'.  0 or ERR_FORMAT. */
 int		 pgr_blob_check(const unsigned char *, size_t);
 
+/*
+ * The answer to a reset query ("Simple Query"), one backend message at a
+ * time: CommandComplete with the reset's tag, then ReadyForQuery idle.
+ * strict (a backend taken from the pool): nothing else; otherwise what the
+ * session says on the way (ParameterStatus of reset settings, notices,
+ * notifications) may come too, but no ErrorResponse.  Zeroed to start.
+ */
+struct pgr_answer {
+	const char	*tag;		/* the CommandComplete expected */
+	int		 strict;
+	int		 tagged;	/* the CommandComplete came */
+	int		 done;		/* then ReadyForQuery idle: the end */
+	size_t		 total;		/* bytes of answer so far */
+	char		 why[64];	/* what was wrong, fit for a log */
+};
+/*
+ * One message of the answer (its type, body and body length): 0, and done
+ * set after the last; or ERR_PROTO or ERR_TOOBIG, with why.
+ */
+int		 pgr_answer_msg(struct pgr_answer *, uint8_t type,
+		    const unsigned char *body, size_t len);
+
 /* From the service's options and the client's StartupMessage. */
 int		 pgr_init(struct pgr *, const struct wconn *,
 		    const struct pgp_startup *);

@@ -27,11 +27,15 @@ P=$(free_port)
 start_airlock "$T/airlock.yml"
 
 PID_SQL="select pg_backend_pid()"
-# checks: how many times a worker said its taken backend failed the check.
-checks()
+# checked N WHY: the log says that a worker's taken backend failed its
+# check N times, the last time for WHY.
+checked()
 {
-	grep -c "\] reuse#[0-9]*: pg: a reused backend failed its reset check" \
-	    "$AIRLOCK_LOG"
+	_lines=$(grep "\] reuse#[0-9]*: pg: a reused backend failed its reset \
+check" "$AIRLOCK_LOG")
+	[ "$(echo "$_lines" | grep -c .)" = "$1" ] &&
+	    echo "$_lines" | tail -n 1 | grep -qF "check ($2);" ||
+	    fail "not $1 lines that the reset check failed ($2): $_lines"
 }
 
 # Terminated while idle, found so by the worker that took it.
@@ -50,11 +54,13 @@ kill -CONT "$a"
 wait_pid "$c" 20 || fail "terminated idle backend: $(cat "$T/term.out")"
 b=$(cat "$T/term.out")
 [ -n "$b" ] && [ "$b" != "$a" ] || fail "terminated backend $a: got '$b'"
-[ "$(checks)" = 1 ] || fail "no line that the reset check failed"
-grep -q "\] reuse#[0-9]*: authenticated (SCRAM" "$AIRLOCK_LOG" ||
-    fail "the new backend was not authenticated"
-ok "backend $a terminated while idle: the taker dialed $b ($(grep -m1 \
-    'failed its reset check' "$AIRLOCK_LOG" | sed 's/.*check //'))"
+checked 1 "an ErrorResponse, SQLSTATE 57P01"
+label=$(sed -n 's/.*\] \(reuse#[0-9]*\): pg: a reused backend failed.*/\1/p' \
+    "$AIRLOCK_LOG")
+grep -q "\] $label: authenticated (SCRAM" "$AIRLOCK_LOG" ||
+    fail "$label: no new backend authenticated"
+ok "backend $a terminated while idle: its FATAL came to $label," \
+    "which dialed $b"
 
 # A reload that changes TimeZone: the reset's answer has a ParameterStatus.
 pg_kept reuse 2
@@ -74,8 +80,9 @@ out=$(airlock_psql "$P" "select pg_backend_pid(), current_setting('TimeZone')")
 d=${out%%|*}
 [ "$out" = "$d|$new" ] && [ "$d" != "$b" ] ||
     fail "after the reload: '$out' (the idle backend was $b)"
-[ "$(checks)" = 2 ] || fail "no line that the second reset check failed"
-ok "TimeZone $tz -> $new while idle: the taker dialed $d"
+checked 2 "a ParameterStatus"
+ok "TimeZone $tz -> $new while idle: a ParameterStatus in the reset's" \
+    "answer; the taker dialed $d"
 
 # The fresh backends are kept in their turn and reused as usual.
 pg_kept reuse 3

@@ -1,15 +1,23 @@
 /*
  * Unit tests of backend reuse's framing and checks (worker/pgreuse.c):
  * Terminate found only where a message starts, whatever the reads cut;
- * whether a session was idle; the reset statement's tag; the session blob.
+ * whether a session was idle; the reset statement's tag; the session blob;
+ * the answer to a reset, and the check of a taken backend over a
+ * socketpair (nothing may follow the answer).
  */
+#include <sys/socket.h>
+
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "endpoint.h"
 #include "errors.h"
+#include "pgproto.h"
 #include "pgreuse.h"
 #include "test.h"
 #include "util.h"
+#include "worker.h"
 
 /* A string literal with its embedded NULs, without the final one. */
 #define LIT(s)	(const unsigned char *)(s), sizeof(s) - 1
@@ -144,4 +152,155 @@ TEST(pgreuse_blob)
 	    ERR_FORMAT);
 	CHECK_INT(pgr_blob_check(LIT("K\0\0\0\003")), ERR_FORMAT);
 	CHECK_INT(pgr_blob_check(NULL, 0), ERR_FORMAT);
+}
+
+/* DISCARD ALL's answer, and a ParameterStatus as a reload makes one. */
+#define DISCARD_OK	"C\0\0\0\020DISCARD ALL\0Z\0\0\0\005I"
+#define TZ_STATUS	"S\0\0\0\030TimeZone\0Asia/Tokyo\0"
+#define SESSION_BLOB	"K\0\0\0\014\0\0\0\1\0\0\0\2"
+
+/*
+ * The messages of a stream, one by one, to a fresh answer of DISCARD ALL;
+ * the first error, or 0 when all were taken (done says if it ended).
+ */
+static int
+answer(struct pgr_answer *a, int strict, const unsigned char *p, size_t n)
+{
+	size_t	 off = 0, len;
+	uint8_t	 type;
+	int	 r = 0;
+
+	memset(a, 0, sizeof(*a));
+	a->tag = "DISCARD ALL";
+	a->strict = strict;
+	while (r == 0 && off < n) {
+		if (n - off < PG_HDR_LEN || pgp_header_parse(p + off, &type,
+		    &len, n - off - PG_HDR_LEN) != 0)
+			return ERR_FORMAT;
+		r = pgr_answer_msg(a, type, p + off + PG_HDR_LEN, len);
+		off += PG_HDR_LEN + len;
+	}
+	return r;
+}
+
+TEST(pgreuse_answer)
+{
+	struct pgr_answer	 a;
+	int			 strict;
+
+	for (strict = 0; strict <= 1; strict++) {
+		CHECK_INT(answer(&a, strict, LIT(DISCARD_OK)), 0);
+		CHECK(a.done);
+		/* Cut before ReadyForQuery: not yet done. */
+		CHECK_INT(answer(&a, strict, (const unsigned char *)DISCARD_OK, 17),
+		    0);
+		CHECK(!a.done);
+		CHECK_INT(answer(&a, strict, LIT(DISCARD_OK DISCARD_OK)),
+		    ERR_PROTO);
+		CHECK_STR(a.why, "a message after ReadyForQuery");
+		CHECK_INT(answer(&a, strict, LIT("Z\0\0\0\005I")),
+		    ERR_PROTO);
+		CHECK_STR(a.why, "ReadyForQuery before the reset's "
+		    "CommandComplete");
+		CHECK_INT(answer(&a, strict,
+		    LIT("C\0\0\0\020DISCARD ALL\0Z\0\0\0\005T")), ERR_PROTO);
+		CHECK_STR(a.why, "ReadyForQuery not idle");
+		CHECK_INT(answer(&a, strict,
+		    LIT("C\0\0\0\013RESET\0Z\0\0\0\005I")), ERR_PROTO);
+		CHECK_STR(a.why, "a CommandComplete other than the reset's");
+		CHECK_INT(answer(&a, strict,
+		    LIT("C\0\0\0\020DISCARD ALL\0" DISCARD_OK)), ERR_PROTO);
+		/* pg_terminate_backend's FATAL; a SQLSTATE that is none. */
+		CHECK_INT(answer(&a, strict, LIT("E\0\0\0\030SFATAL\0"
+		    "C57P01\0Mbye\0\0")), ERR_PROTO);
+		CHECK_STR(a.why, "an ErrorResponse, SQLSTATE 57P01");
+		CHECK_INT(answer(&a, strict, LIT("E\0\0\0\026SFATAL\0"
+		    "C5%P01\0Mx\0\0")),
+		    ERR_PROTO);
+		CHECK_STR(a.why, "an ErrorResponse");
+		CHECK_INT(answer(&a, strict, LIT("D\0\0\0\006\0\0")),
+		    ERR_PROTO);
+		CHECK_STR(a.why, "message type 0x44");
+	}
+	/* What the session says on the way: only for the giver's reset. */
+	CHECK_INT(answer(&a, 0, LIT(TZ_STATUS DISCARD_OK)), 0);
+	CHECK_INT(answer(&a, 1, LIT("C\0\0\0\020DISCARD ALL\0" TZ_STATUS
+	    "Z\0\0\0\005I")), ERR_PROTO);
+	CHECK_STR(a.why, "a ParameterStatus");
+	CHECK_INT(answer(&a, 1, LIT("N\0\0\0\005\0" DISCARD_OK)), ERR_PROTO);
+	CHECK_STR(a.why, "a NoticeResponse");
+	CHECK_INT(answer(&a, 1, LIT("A\0\0\0\016\0\0\0\1ch\0\0" DISCARD_OK)),
+	    ERR_PROTO);
+	CHECK_STR(a.why, "a NotificationResponse");
+}
+
+TEST(pgreuse_answer_bounded)
+{
+	unsigned char		 notice[1024] = "N";
+	struct pgr_answer	 a;
+	size_t			 i;
+	int			 r = 0;
+
+	/* Notices of 1 KiB each, without end: cut off at 64 KiB. */
+	notice[3] = sizeof(notice) >> 8;
+	memset(&a, 0, sizeof(a));
+	a.tag = "DISCARD ALL";
+	for (i = 0; i < 100 && r == 0; i++)
+		r = pgr_answer_msg(&a, 'N', notice + PG_HDR_LEN,
+		    sizeof(notice) - PG_HDR_LEN);
+	CHECK_INT(r, ERR_TOOBIG);
+	CHECK_INT(i, 65);
+	CHECK(a.total <= 64 * 1024);
+}
+
+/*
+ * A taken backend over a socketpair: the answer written ahead (the reset
+ * query fits in the socket's buffer), then pgr_take.
+ */
+static int
+take(const unsigned char *ans, size_t n, int close_after)
+{
+	struct pgr	 p;
+	struct wconn	 c;
+	char		 q[64];
+	int		 sv[2], r;
+
+	memset(&p, 0, sizeof(p));
+	memset(&c, 0, sizeof(c));
+	snprintf(p.reset, sizeof(p.reset), "DISCARD ALL");
+	pgr_reset_tag(p.reset, p.tag, sizeof(p.tag));
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		return ERR_SYS;
+	ep_init(&c.backend, sv[0], "backend");
+	if (ep_prepare(&c.backend) != 0 ||
+	    write(sv[1], ans, n) != (ssize_t)n) {
+		close(sv[0]);
+		close(sv[1]);
+		return ERR_SYS;
+	}
+	if (close_after)
+		shutdown(sv[1], SHUT_WR);
+	r = pgr_take(&p, &c, SESSION_BLOB, sizeof(SESSION_BLOB) - 1);
+	/* The reset query went out whole. */
+	CHECK_INT(read(sv[1], q, sizeof(q)), 17);
+	CHECK_MEM(q, "Q\0\0\0\020DISCARD ALL", 17);
+	if (r == 0)
+		CHECK_INT(p.bloblen, sizeof(SESSION_BLOB) - 1);
+	ep_close(&c.backend);
+	close(sv[1]);
+	return r;
+}
+
+TEST(pgreuse_take)
+{
+	CHECK_INT(take(LIT(DISCARD_OK), 0), 0);
+	/* Trailing bytes, in the same write or as an EOF. */
+	CHECK_INT(take(LIT(DISCARD_OK "N\0\0\0\005\0"), 0), ERR_PROTO);
+	CHECK_INT(take(LIT(DISCARD_OK), 1), ERR_PROTO);
+	/* Terminated: its FATAL, or only an EOF. */
+	CHECK_INT(take(LIT("E\0\0\0\030SFATAL\0C57P01\0Mbye\0\0"),
+	    1), ERR_PROTO);
+	CHECK_INT(take(NULL, 0, 1), ERR_EOF);
+	CHECK_INT(take(LIT("C\0\0\0\020DISCARD ALL\0" TZ_STATUS
+	    "Z\0\0\0\005I"), 0), ERR_PROTO);
 }

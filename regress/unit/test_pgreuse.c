@@ -15,36 +15,13 @@
 #include "errors.h"
 #include "pgproto.h"
 #include "pgreuse.h"
+#include "pgrfeed.h"
 #include "test.h"
 #include "util.h"
 #include "worker.h"
 
 /* A string literal with its embedded NULs, without the final one. */
 #define LIT(s)	(const unsigned char *)(s), sizeof(s) - 1
-
-/*
- * Feed the stream to a fresh framing in reads of step bytes (the relay
- * passes what it has, again with what is held); how many bytes passed
- * before a stop, and whether it stopped.
- */
-static size_t
-feed(struct pgr_frames *f, int client, const unsigned char *p, size_t n,
-    size_t step, int *stop)
-{
-	size_t	 off = 0, k, passed;
-
-	memset(f, 0, sizeof(*f));
-	f->client = client;
-	*stop = 0;
-	while (off < n) {
-		k = n - off < step ? n - off : step;
-		passed = pgr_frames_look(f, p + off, k, stop);
-		off += passed;
-		if (*stop)
-			break;
-	}
-	return off;
-}
 
 /* Query "select 'X'", Sync, then Terminate: the X inside is no Terminate. */
 static const unsigned char client_stream[] =
@@ -60,7 +37,8 @@ TEST(pgreuse_terminate_at_any_cut)
 	int			 stop;
 
 	for (step = 1; step <= n; step++) {
-		CHECK_INT(feed(&f, 1, client_stream, n, step, &stop), n - 5);
+		CHECK_INT(pgr_feed(&f, 1, client_stream, n, step, &stop),
+		    n - 5);
 		CHECK(stop);
 		CHECK_INT(f.requests, 2);
 		CHECK(!f.unsynced);
@@ -82,19 +60,19 @@ TEST(pgreuse_idle)
 	int			 stop;
 
 	for (step = 1; step < sizeof(idle); step++) {
-		feed(&c, 1, client_stream, sizeof(client_stream) - 1, 64,
-		    &stop);
-		feed(&b, 0, LIT(idle), step, &stop);
+		pgr_feed(&c, 1, client_stream, sizeof(client_stream) - 1,
+		    64, &stop);
+		pgr_feed(&b, 0, LIT(idle), step, &stop);
 		CHECK(!stop);
 		CHECK_INT(b.ready, 2);
 		CHECK(pgr_frames_idle(&c, &b));
-		feed(&b, 0, LIT(intx), step, &stop);
+		pgr_feed(&b, 0, LIT(intx), step, &stop);
 		CHECK(!pgr_frames_idle(&c, &b));
 		/* One answer missing: a request still unanswered. */
-		feed(&b, 0, idle, 20, step, &stop);
+		pgr_feed(&b, 0, idle, 20, step, &stop);
 		CHECK(!pgr_frames_idle(&c, &b));
 		/* Cut inside the last message. */
-		feed(&b, 0, idle, sizeof(idle) - 2, step, &stop);
+		pgr_feed(&b, 0, idle, sizeof(idle) - 2, step, &stop);
 		CHECK(!pgr_frames_idle(&c, &b));
 	}
 }
@@ -106,12 +84,12 @@ TEST(pgreuse_unsynced_and_broken)
 
 	memset(&b, 0, sizeof(b));
 	/* Parse without Sync, then Terminate. */
-	feed(&c, 1, LIT("P\0\0\0\011\0X\0\0\0X\0\0\0\004"), 3, &stop);
+	pgr_feed(&c, 1, LIT("P\0\0\0\011\0X\0\0\0X\0\0\0\004"), 3, &stop);
 	CHECK(stop);
 	CHECK(c.unsynced);
 	CHECK(!pgr_frames_idle(&c, &b));
 	/* A length below 4: framing lost, never idle, never a stop. */
-	feed(&c, 1, LIT("Q\0\0\0\003X\0\0\0\004"), 1, &stop);
+	pgr_feed(&c, 1, LIT("Q\0\0\0\003X\0\0\0\004"), 1, &stop);
 	CHECK(c.broken);
 	CHECK(!stop);
 	CHECK(!pgr_frames_idle(&c, &b));
@@ -192,8 +170,8 @@ TEST(pgreuse_answer)
 		CHECK_INT(answer(&a, strict, LIT(DISCARD_OK)), 0);
 		CHECK(a.done);
 		/* Cut before ReadyForQuery: not yet done. */
-		CHECK_INT(answer(&a, strict, (const unsigned char *)DISCARD_OK, 17),
-		    0);
+		CHECK_INT(answer(&a, strict,
+		    (const unsigned char *)DISCARD_OK, 17), 0);
 		CHECK(!a.done);
 		CHECK_INT(answer(&a, strict, LIT(DISCARD_OK DISCARD_OK)),
 		    ERR_PROTO);

@@ -137,38 +137,33 @@ pgr_reset_tag(const char *q, char *tag, size_t len)
 	tag[n] = '\0';
 }
 
-static int
-param_cmp(const void *a, const void *b)
-{
-	const struct pgp_param	*x = a, *y = b;
-
-	return strcmp(x->key, y->key);
-}
-
 /*
  * The key: the protocol version and the client's parameters but its user
- * (the service's credentials name the user), sorted, as key NUL value NUL.
- * The credentials' startup parameters are the service's, the same for
- * every key of it.
+ * (the service's credentials name the user), in the client's order, as
+ * key NUL value NUL.  Not sorted: PostgreSQL applies a startup's settings
+ * in order, and GUC names are case-insensitive and have aliases
+ * ("DateStyle" and "datestyle", "sort_mem" and "work_mem"), so the same
+ * parameters in another order may ask for another session.  The
+ * credentials' startup parameters are the service's, the same for every
+ * key of it.
  */
 static int
 make_key(struct pgr *p, const struct pgp_startup *su)
 {
-	struct pgp_param	 v[PG_MAX_PARAMS];
+	const struct pgp_param	*v;
 	struct buf		*b;
-	size_t			 i, n = 0;
+	size_t			 i;
 	int			 r;
 
-	for (i = 0; i < su->nparams && i < PG_MAX_PARAMS; i++)
-		if (strcmp(su->params[i].key, "user") != 0)
-			v[n++] = su->params[i];
-	qsort(v, n, sizeof(v[0]), param_cmp);
 	if ((b = buf_new(sizeof(p->key))) == NULL)
 		return ERR_NOMEM;
 	r = buf_put_u32(b, su->code);
-	for (i = 0; r == 0 && i < n; i++)
-		if ((r = buf_put(b, v[i].key, v[i].keylen + 1)) == 0)
-			r = buf_put(b, v[i].val, v[i].vallen + 1);
+	for (i = 0; r == 0 && i < su->nparams && i < PG_MAX_PARAMS; i++) {
+		v = &su->params[i];
+		if (strcmp(v->key, "user") != 0 &&
+		    (r = buf_put(b, v->key, v->keylen + 1)) == 0)
+			r = buf_put(b, v->val, v->vallen + 1);
+	}
 	if (r == 0) {
 		memcpy(p->key, buf_ptr(b), buf_len(b));
 		p->keylen = buf_len(b);

@@ -7,6 +7,8 @@
  */
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -281,4 +283,56 @@ TEST(pgreuse_take)
 	CHECK_INT(take(NULL, 0, 1), ERR_EOF);
 	CHECK_INT(take(LIT("C\0\0\0\020DISCARD ALL\0" TZ_STATUS
 	    "Z\0\0\0\005I"), 0), ERR_PROTO);
+}
+
+/*
+ * The reuse key of a StartupMessage of protocol 3.0 whose parameters are
+ * params (key NUL value NUL ..., the final NUL included), for a service
+ * with poolMode session.
+ */
+static int
+key_of(const unsigned char *params, size_t n, struct pgr *p)
+{
+	unsigned char		 pkt[512];
+	struct pgp_startup	 su;
+	struct wconn		 c;
+	uint32_t		 len, code;
+	int			 r;
+
+	if (8 + n > sizeof(pkt))
+		return ERR_TOOBIG;
+	len = htonl(8 + n);
+	code = htonl(PG_PROTO_3_0);
+	memcpy(pkt, &len, 4);
+	memcpy(pkt + 4, &code, 4);
+	memcpy(pkt + 8, params, n);
+	if ((r = pgp_startup_parse(pkt, 8 + n, &su)) != 0)
+		return r;
+	memset(&c, 0, sizeof(c));
+	kv_init(&c.opts);
+	if ((r = kv_set_str(&c.opts, "poolMode", "session")) == 0)
+		r = pgr_init(p, &c, &su);
+	kv_clear(&c.opts);
+	return r;
+}
+
+TEST(pgreuse_key)
+{
+	struct pgr	 a, b;
+
+	/* The user aside (the service's credentials name it). */
+	REQUIRE(key_of(LIT("user\0ann\0database\0db\0\0"), &a) == 0);
+	REQUIRE(key_of(LIT("user\0bob\0database\0db\0\0"), &b) == 0);
+	CHECK(a.on && b.on);
+	CHECK(a.keylen == b.keylen && memcmp(a.key, b.key, a.keylen) == 0);
+	REQUIRE(key_of(LIT("user\0ann\0database\0other\0\0"), &b) == 0);
+	CHECK(a.keylen != b.keylen || memcmp(a.key, b.key, a.keylen) != 0);
+	/*
+	 * GUC names are case-insensitive and PostgreSQL applies a startup's
+	 * settings in their order: these two ask for German and for ISO, and
+	 * must not share a backend.
+	 */
+	REQUIRE(key_of(LIT("DateStyle\0ISO\0datestyle\0German\0\0"), &a) == 0);
+	REQUIRE(key_of(LIT("datestyle\0German\0DateStyle\0ISO\0\0"), &b) == 0);
+	CHECK(a.keylen != b.keylen || memcmp(a.key, b.key, a.keylen) != 0);
 }

@@ -38,6 +38,17 @@ be32(const unsigned char *p)
 	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
+/* A ParameterStatus's body is complete (or too long for param[]). */
+static void
+param_end(struct pgr_frames *f)
+{
+	f->inparam = 0;
+	if (f->paramgot > sizeof(f->param))
+		f->reuse->overflow = 1;
+	else
+		(void)pgr_blob_status(f->reuse, f->param, f->paramgot);
+}
+
 /* A message's header is complete: what it means for the session. */
 static void
 frames_header(struct pgr_frames *f)
@@ -49,6 +60,12 @@ frames_header(struct pgr_frames *f)
 		return;
 	}
 	f->body = len - 4;
+	if (!f->client && f->reuse != NULL && f->hdr[0] == 'S') {
+		f->inparam = 1;
+		f->paramgot = 0;
+		if (f->body == 0)
+			param_end(f);
+	}
 	if (f->client) {
 		switch (f->hdr[0]) {
 		case 'Q':
@@ -87,8 +104,18 @@ pgr_frames_look(void *arg, const unsigned char *p, size_t n, int *stop)
 				f->zfirst = 0;
 			}
 			k = n - i < f->body ? n - i : (size_t)f->body;
+			if (f->inparam) {
+				/* Beyond param[], counted only: too long. */
+				if (f->paramgot < sizeof(f->param))
+					memcpy(f->param + f->paramgot, p + i,
+					    k < sizeof(f->param) - f->paramgot ?
+					    k : sizeof(f->param) - f->paramgot);
+				f->paramgot += k;
+			}
 			i += k;
 			f->body -= k;
+			if (f->inparam && f->body == 0)
+				param_end(f);
 			continue;
 		}
 		if (f->hdrgot == 0 && f->client && p[i] == 'X') {
@@ -204,6 +231,54 @@ pgr_blob_add(struct pgr *p, const unsigned char *m, size_t len)
 	p->bloblen += len;
 }
 
+/*
+ * "ParameterStatus" (String name, String value) after the login: the blob
+ * keeps each name once, so the one of this name is left out and this one
+ * put at the end (a client takes them in any order before ReadyForQuery).
+ * The blob is our own: the login's messages, or one that pgr_blob_check
+ * passed.
+ */
+int
+pgr_blob_status(struct pgr *p, const unsigned char *s, size_t len)
+{
+	const unsigned char	*nul;
+	struct buf		*b;
+	size_t			 off, body, namelen;
+	uint8_t			 type;
+	int			 r = 0;
+
+	if (p->overflow)
+		return ERR_TOOBIG;
+	if (len < 3 || (nul = memchr(s, '\0', len)) == NULL || nul == s ||
+	    memchr(nul + 1, '\0', s + len - nul - 1) != s + len - 1) {
+		p->overflow = 1;
+		return ERR_FORMAT;
+	}
+	namelen = nul - s + 1;
+	if ((b = buf_new(sizeof(p->blob))) == NULL) {
+		p->overflow = 1;
+		return ERR_NOMEM;
+	}
+	for (off = 0; r == 0 && off < p->bloblen; off += PG_HDR_LEN + body) {
+		if (p->bloblen - off < PG_HDR_LEN ||
+		    pgp_header_parse(p->blob + off, &type, &body,
+		    p->bloblen - off - PG_HDR_LEN) != 0)
+			r = ERR_FORMAT;
+		else if (type != 'S' || body < namelen ||
+		    memcmp(p->blob + off + PG_HDR_LEN, s, namelen) != 0)
+			r = buf_put(b, p->blob + off, PG_HDR_LEN + body);
+	}
+	if (r == 0 && (r = buf_put_u8(b, 'S')) == 0 &&
+	    (r = buf_put_u32(b, 4 + len)) == 0 &&
+	    (r = buf_put(b, s, len)) == 0) {
+		memcpy(p->blob, buf_ptr(b), buf_len(b));
+		p->bloblen = buf_len(b);
+	} else
+		p->overflow = 1;
+	buf_free(b);
+	return r;
+}
+
 /* One backend message into m (header and body), within max bytes. */
 static int
 read_msg(struct endpoint *ep, unsigned char *m, size_t max, uint8_t *type,
@@ -317,7 +392,7 @@ pgr_answer_msg(struct pgr_answer *a, uint8_t type, const unsigned char *body,
  * and idle; else a->why says what was wrong.
  */
 static int
-reset_session(const struct pgr *p, struct endpoint *be, int strict,
+reset_session(struct pgr *p, struct endpoint *be, int strict,
     struct pgr_answer *a)
 {
 	unsigned char	 m[PG_HDR_LEN + PG_AUTH_MAX_BODY];
@@ -341,7 +416,10 @@ reset_session(const struct pgr *p, struct endpoint *be, int strict,
 	buf_free(q);
 	while (r == 0 && !a->done &&
 	    (r = read_msg(be, m, sizeof(m), &type, &len, deadline)) == 0)
-		r = pgr_answer_msg(a, type, m + PG_HDR_LEN, len);
+		/* The giver's: a reset setting's new value is the session's. */
+		if ((r = pgr_answer_msg(a, type, m + PG_HDR_LEN, len)) == 0 &&
+		    type == 'S')
+			(void)pgr_blob_status(p, m + PG_HDR_LEN, len);
 	if (r != 0) {
 		if (a->why[0] == '\0')
 			snprintf(a->why, sizeof(a->why), "%s",
@@ -445,14 +523,14 @@ give_back(struct pgr *p, struct wconn *c, const struct pgr_frames *fc,
 		    "not reused");
 		return;
 	}
-	if (p->overflow) {
-		log_debug("pg: the login said more than a session blob holds: "
-		    "not reused");
-		return;
-	}
-	if ((r = reset_session(p, &c->backend, 0, &a)) != 0) {
+	if (!p->overflow && (r = reset_session(p, &c->backend, 0, &a)) != 0) {
 		log_debug("pg: the session did not reset cleanly (%s): not "
 		    "reused", a.why);
+		return;
+	}
+	if (p->overflow) {
+		log_debug("pg: a ParameterStatus of the session was malformed "
+		    "or more than its blob holds: not reused");
 		return;
 	}
 	if ((r = wchan_backend_return(c, p->key, p->keylen, p->blob,
@@ -473,6 +551,7 @@ pgr_relay(struct pgr *p, struct wconn *c)
 	memset(&fc, 0, sizeof(fc));
 	memset(&fb, 0, sizeof(fb));
 	fc.client = 1;
+	fb.reuse = p;
 	wc.look = wb.look = pgr_frames_look;
 	wc.arg = &fc;
 	wb.arg = &fb;

@@ -18,6 +18,7 @@ struct wconn;
 
 #define PGR_RESET_MAX	1024		/* serverResetQuery (pgconfig.c) */
 #define PGR_TAG_MAX	64
+#define PGR_PARAM_MAX	512		/* a ParameterStatus's body */
 
 struct pgr {
 	int		 on;		/* poolMode session */
@@ -48,6 +49,14 @@ struct pgr_frames {
 	/* backend */
 	uint64_t	 ready;		/* ReadyForQuery seen */
 	unsigned char	 status;	/* the last one's */
+	/*
+	 * backend: a ParameterStatus's body, for pgr_blob_status, when reuse
+	 * is set (the session's blob to keep current).
+	 */
+	struct pgr	*reuse;
+	unsigned char	 param[PGR_PARAM_MAX];
+	size_t		 paramgot;
+	int		 inparam;	/* reading one's body */
 };
 /*
  * The relay's look (relay_watch): every byte passes but the client's
@@ -90,6 +99,13 @@ int		 pgr_init(struct pgr *, const struct wconn *,
 		    const struct pgp_startup *);
 /* Keep a ParameterStatus or BackendKeyData of the login (whole message). */
 void		 pgr_blob_add(struct pgr *, const unsigned char *, size_t);
+/*
+ * A ParameterStatus that the session said after its login (its body: name
+ * and value): it replaces the blob's of that name, so that the next
+ * client of the backend hears the session's current values.  0, or
+ * ERR_FORMAT or ERR_TOOBIG, and the backend is not reused (overflow).
+ */
+int		 pgr_blob_status(struct pgr *, const unsigned char *, size_t);
 /*
  * A backend taken from the pool, before any client byte: its blob well
  * formed, the reset query answered exactly (CommandComplete with its tag,

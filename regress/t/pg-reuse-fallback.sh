@@ -67,15 +67,7 @@ pg_kept reuse 2
 tz=$(pg_admin "show timezone")
 new=Pacific/Chatham
 [ "$tz" != "$new" ] || new=Asia/Kathmandu
-pg_admin "alter system set timezone = '$new'" >/dev/null &&
-    pg_admin "select pg_reload_conf()" >/dev/null || fail "reload"
-# The postmaster has signalled its children once a new session has it.
-n=100
-while [ "$n" -gt 0 ] && [ "$(pg_admin "show timezone")" != "$new" ]; do
-	sleep 0.1
-	n=$((n - 1))
-done
-[ "$n" -gt 0 ] || fail "TimeZone is not $new after the reload"
+pg_reload_setting timezone "$new"
 out=$(airlock_psql "$P" "select pg_backend_pid(), current_setting('TimeZone')")
 d=${out%%|*}
 [ "$out" = "$d|$new" ] && [ "$d" != "$b" ] ||

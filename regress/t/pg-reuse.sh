@@ -104,23 +104,14 @@ ok "no GUC, temp table, prepared statement or LISTEN left: $out"
 
 # A client that leaves mid-transaction (psql's Terminate with BEGIN open):
 # not reused.
-rm -f "$T/tx.fifo"
-mkfifo "$T/tx.fifo"
 pg_kept reuse 4
 b=$(pid "$P")
 pg_kept reuse 5
-psql -X -A -t -q -w -d "host=127.0.0.1 port=$P dbname=postgres user=x" \
-    <"$T/tx.fifo" >"$T/tx.out" 2>&1 &
-tx=$!
-at_exit "kill -KILL $tx"
-exec 9>"$T/tx.fifo"
-printf 'begin;\nselect pg_backend_pid();\n' >&9
-n=100
-while [ "$n" -gt 0 ] && [ ! -s "$T/tx.out" ]; do sleep 0.1; n=$((n - 1)); done
+pg_hold "$P" "begin; select pg_backend_pid();" "$T/tx.out"
 [ "$(cat "$T/tx.out")" = "$b" ] ||
     fail "transaction on '$(cat "$T/tx.out")', not $b"
 exec 9>&-
-wait_pid "$tx" 10
+wait_pid "$held_psql" 10
 wait_for_log "reuse#[0-9]+: pg: the client left a session that is not idle" ||
     fail "no line that the session was not idle"
 d=$(pid "$P")

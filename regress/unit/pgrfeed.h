@@ -14,19 +14,21 @@
 #include "pgreuse.h"
 
 /*
- * A fresh framing of one direction (client set for the client's) fed the
- * stream: how many bytes passed, *stop set if it stopped; SIZE_MAX if the
- * look broke its word (passed more than it was shown, or less without a
- * stop).
+ * A fresh framing of one direction (client set for the client's; reuse the
+ * session whose blob the backend's ParameterStatus keep current, or NULL)
+ * fed the stream: how many bytes passed, *stop set if it stopped; SIZE_MAX
+ * if the look broke its word (passed more than it was shown, or less
+ * without a stop).
  */
 static inline size_t
-pgr_feed(struct pgr_frames *f, int client, const unsigned char *p, size_t n,
-    size_t step, int *stop)
+pgr_feed(struct pgr_frames *f, int client, struct pgr *reuse,
+    const unsigned char *p, size_t n, size_t step, int *stop)
 {
 	size_t	 off = 0, k, passed;
 
 	memset(f, 0, sizeof(*f));
 	f->client = client;
+	f->reuse = reuse;
 	*stop = 0;
 	while (off < n) {
 		k = n - off < step ? n - off : step;

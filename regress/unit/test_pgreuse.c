@@ -39,8 +39,8 @@ TEST(pgreuse_terminate_at_any_cut)
 	int			 stop;
 
 	for (step = 1; step <= n; step++) {
-		CHECK_INT(pgr_feed(&f, 1, client_stream, n, step, &stop),
-		    n - 5);
+		CHECK_INT(pgr_feed(&f, 1, NULL, client_stream, n, step,
+		    &stop), n - 5);
 		CHECK(stop);
 		CHECK_INT(f.requests, 2);
 		CHECK(!f.unsynced);
@@ -62,19 +62,19 @@ TEST(pgreuse_idle)
 	int			 stop;
 
 	for (step = 1; step < sizeof(idle); step++) {
-		pgr_feed(&c, 1, client_stream, sizeof(client_stream) - 1,
-		    64, &stop);
-		pgr_feed(&b, 0, LIT(idle), step, &stop);
+		pgr_feed(&c, 1, NULL, client_stream,
+		    sizeof(client_stream) - 1, 64, &stop);
+		pgr_feed(&b, 0, NULL, LIT(idle), step, &stop);
 		CHECK(!stop);
 		CHECK_INT(b.ready, 2);
 		CHECK(pgr_frames_idle(&c, &b));
-		pgr_feed(&b, 0, LIT(intx), step, &stop);
+		pgr_feed(&b, 0, NULL, LIT(intx), step, &stop);
 		CHECK(!pgr_frames_idle(&c, &b));
 		/* One answer missing: a request still unanswered. */
-		pgr_feed(&b, 0, idle, 20, step, &stop);
+		pgr_feed(&b, 0, NULL, idle, 20, step, &stop);
 		CHECK(!pgr_frames_idle(&c, &b));
 		/* Cut inside the last message. */
-		pgr_feed(&b, 0, idle, sizeof(idle) - 2, step, &stop);
+		pgr_feed(&b, 0, NULL, idle, sizeof(idle) - 2, step, &stop);
 		CHECK(!pgr_frames_idle(&c, &b));
 	}
 }
@@ -86,12 +86,13 @@ TEST(pgreuse_unsynced_and_broken)
 
 	memset(&b, 0, sizeof(b));
 	/* Parse without Sync, then Terminate. */
-	pgr_feed(&c, 1, LIT("P\0\0\0\011\0X\0\0\0X\0\0\0\004"), 3, &stop);
+	pgr_feed(&c, 1, NULL, LIT("P\0\0\0\011\0X\0\0\0X\0\0\0\004"), 3,
+	    &stop);
 	CHECK(stop);
 	CHECK(c.unsynced);
 	CHECK(!pgr_frames_idle(&c, &b));
 	/* A length below 4: framing lost, never idle, never a stop. */
-	pgr_feed(&c, 1, LIT("Q\0\0\0\003X\0\0\0\004"), 1, &stop);
+	pgr_feed(&c, 1, NULL, LIT("Q\0\0\0\003X\0\0\0\004"), 1, &stop);
 	CHECK(c.broken);
 	CHECK(!stop);
 	CHECK(!pgr_frames_idle(&c, &b));
@@ -335,4 +336,80 @@ TEST(pgreuse_key)
 	REQUIRE(key_of(LIT("DateStyle\0ISO\0datestyle\0German\0\0"), &a) == 0);
 	REQUIRE(key_of(LIT("datestyle\0German\0DateStyle\0ISO\0\0"), &b) == 0);
 	CHECK(a.keylen != b.keylen || memcmp(a.key, b.key, a.keylen) != 0);
+}
+
+/* A session's blob as a login makes it. */
+static void
+login_blob(struct pgr *p)
+{
+	memset(p, 0, sizeof(*p));
+	pgr_blob_add(p, LIT("S\0\0\0\025TimeZone\0Etc/UTC\0"));
+	pgr_blob_add(p, LIT("S\0\0\0\027DateStyle\0ISO, MDY\0"));
+	pgr_blob_add(p, LIT(SESSION_BLOB));
+}
+
+TEST(pgreuse_blob_status)
+{
+	unsigned char	 big[PGR_PARAM_MAX];
+	struct pgr	 p;
+	int		 i;
+
+	/* A name's new value replaces the old, at the end. */
+	login_blob(&p);
+	CHECK_INT(pgr_blob_status(&p, LIT("TimeZone\0Asia/Tokyo\0")), 0);
+	CHECK_INT(p.bloblen, 24 + 13 + 25);
+	CHECK_MEM(p.blob, "S\0\0\0\027DateStyle\0ISO, MDY\0" SESSION_BLOB
+	    "S\0\0\0\030TimeZone\0Asia/Tokyo\0", p.bloblen);
+	CHECK_INT(pgr_blob_check(p.blob, p.bloblen), 0);
+	/* A new name is added; a name that is a prefix is another name. */
+	CHECK_INT(pgr_blob_status(&p, LIT("Time\0x\0")), 0);
+	CHECK_INT(p.bloblen, 24 + 13 + 25 + 12);
+	CHECK(!p.overflow);
+	/* Malformed: no value, an empty name, no final NUL: no reuse. */
+	login_blob(&p);
+	CHECK_INT(pgr_blob_status(&p, LIT("TimeZone\0")), ERR_FORMAT);
+	CHECK(p.overflow);
+	login_blob(&p);
+	CHECK_INT(pgr_blob_status(&p, LIT("\0x\0")), ERR_FORMAT);
+	CHECK(p.overflow);
+	login_blob(&p);
+	CHECK_INT(pgr_blob_status(&p, LIT("a\0b")), ERR_FORMAT);
+	CHECK(p.overflow);
+	/* Two strings exactly. */
+	login_blob(&p);
+	CHECK_INT(pgr_blob_status(&p, LIT("a\0b\0c\0")), ERR_FORMAT);
+	CHECK(p.overflow);
+	/* More than the blob holds: names 'a', 'b', ... of long values. */
+	login_blob(&p);
+	memset(big, 'v', sizeof(big));
+	big[1] = big[sizeof(big) - 1] = '\0';
+	for (i = 0; i < 26 && !p.overflow; i++) {
+		big[0] = 'a' + i;
+		CHECK(pgr_blob_status(&p, big, sizeof(big)) == 0 ||
+		    p.overflow);
+	}
+	CHECK(p.overflow);
+	CHECK(p.bloblen <= sizeof(p.blob));
+}
+
+TEST(pgreuse_frames_status)
+{
+	/* A query's answer with a reload's TimeZone, read in every cut. */
+	static const unsigned char answer[] =
+	    "C\0\0\0\015SELECT 1\0S\0\0\0\030TimeZone\0Asia/Tokyo\0"
+	    "Z\0\0\0\005I";
+	struct pgr_frames	 f;
+	struct pgr		 p;
+	size_t			 step;
+	int			 stop;
+
+	for (step = 1; step < sizeof(answer); step++) {
+		login_blob(&p);
+		CHECK_INT(pgr_feed(&f, 0, &p, LIT(answer), step, &stop),
+		    sizeof(answer) - 1);
+		CHECK(!p.overflow);
+		CHECK_INT(p.bloblen, 24 + 13 + 25);
+		CHECK_MEM(p.blob + 24 + 13, "S\0\0\0\030TimeZone\0Asia/Tokyo\0",
+		    25);
+	}
 }

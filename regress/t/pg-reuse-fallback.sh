@@ -13,6 +13,8 @@
 #   a reload that changes a GUC_REPORT setting (TimeZone) reaches an idle
 #   backend at its next command, which is the taker's reset, and its
 #   ParameterStatus comes before ReadyForQuery ("Asynchronous Operations").
+# Bytes after the answer are what no real server sends on cue: the unit
+# test pgreuse_take plays them over a socketpair.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
 

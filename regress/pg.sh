@@ -344,3 +344,86 @@ airlock_unharmed()
 	    fail "the password is in airlockd's log"
 	ok "airlockd runs, killed no worker, and logged no password"
 }
+
+# pg_kept SERVICE N: wait until airlockd's log has said N times that a
+# backend of SERVICE was kept idle for reuse (poolMode session; the
+# worker's BACKEND_RETURN is asynchronous).
+pg_kept()
+{
+	_n=50
+	while [ "$_n" -gt 0 ]; do
+		[ "$(grep -c "\] $1#[0-9]*: backend kept idle" \
+		    "$AIRLOCK_LOG")" -ge "$2" ] && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	fail "$1: no backend kept idle (the ${2}th)"
+}
+
+# The messages of a raw client (regress/tools/rawpg), in hex.
+# hexs TEXT: TEXT in hex.
+hexs()
+{
+	printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'
+}
+
+# pkt HEX: a startup packet: its int32 length, then HEX.
+pkt()
+{
+	printf '%08x%s' $((${#1} / 2 + 4)) "$1"
+}
+
+# startup VERSION KEY VALUE...: a StartupMessage (VERSION in hex).
+startup()
+{
+	_b=$1
+	shift
+	for _a in "$@"; do
+		_b=$_b$(hexs "$_a")00
+	done
+	pkt "${_b}00"
+}
+
+# query SQL: a simple Query message.
+query()
+{
+	_b=$(hexs "$1")00
+	printf '51%08x%s' $((${#_b} / 2 + 4)) "$_b"
+}
+
+# pg_hold PORT SQL OUT: a psql session through airlock's listener on PORT
+# that stays open, its input on fd 9 (a fifo; closing fd 9 ends it with
+# Terminate): it runs SQL, and its output goes to OUT, which has something
+# when this returns.  Its pid in $held_psql.
+pg_hold()
+{
+	rm -f "$T/hold.fifo"
+	mkfifo "$T/hold.fifo" || fail "mkfifo"
+	psql -X -A -t -q -w -d "host=127.0.0.1 port=$1 dbname=postgres user=x" \
+	    <"$T/hold.fifo" >"$3" 2>&1 &
+	held_psql=$!
+	at_exit "kill -KILL $held_psql"
+	exec 9>"$T/hold.fifo"
+	printf '%s\n' "$2" >&9
+	_n=100
+	while [ "$_n" -gt 0 ] && [ ! -s "$3" ]; do
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	[ -s "$3" ] || fail "psql through port $1: no answer to $2"
+}
+
+# pg_reload_setting NAME VALUE: ALTER SYSTEM SET and a reload, and wait
+# until a new session has it: then the postmaster has signalled every
+# backend, which takes it at its next command.
+pg_reload_setting()
+{
+	pg_admin "alter system set $1 = '$2'" >/dev/null &&
+	    pg_admin "select pg_reload_conf()" >/dev/null || fail "reload"
+	_n=100
+	while [ "$_n" -gt 0 ] && [ "$(pg_admin "show $1")" != "$2" ]; do
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	[ "$_n" -gt 0 ] || fail "$1 is not $2 after the reload"
+}

@@ -12,6 +12,7 @@
  */
 #include <ctype.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@
 #include "endpoint.h"
 #include "pgproto.h"
 #include "pgreuse.h"
+#include "util.h"
 #include "worker.h"
 
 /* The reset and its answer: a wait on the network, so it has a deadline. */
@@ -36,6 +38,17 @@ be32(const unsigned char *p)
 	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
+/* A ParameterStatus's body is complete (or too long for param[]). */
+static void
+param_end(struct pgr_frames *f)
+{
+	f->inparam = 0;
+	if (f->paramgot > sizeof(f->param))
+		f->reuse->overflow = 1;
+	else
+		(void)pgr_blob_status(f->reuse, f->param, f->paramgot);
+}
+
 /* A message's header is complete: what it means for the session. */
 static void
 frames_header(struct pgr_frames *f)
@@ -47,6 +60,12 @@ frames_header(struct pgr_frames *f)
 		return;
 	}
 	f->body = len - 4;
+	if (!f->client && f->reuse != NULL && f->hdr[0] == 'S') {
+		f->inparam = 1;
+		f->paramgot = 0;
+		if (f->body == 0)
+			param_end(f);
+	}
 	if (f->client) {
 		switch (f->hdr[0]) {
 		case 'Q':
@@ -85,8 +104,18 @@ pgr_frames_look(void *arg, const unsigned char *p, size_t n, int *stop)
 				f->zfirst = 0;
 			}
 			k = n - i < f->body ? n - i : (size_t)f->body;
+			if (f->inparam) {
+				/* Beyond param[], counted only: too long. */
+				if (f->paramgot < sizeof(f->param))
+					memcpy(f->param + f->paramgot, p + i,
+					    k < sizeof(f->param) - f->paramgot ?
+					    k : sizeof(f->param) - f->paramgot);
+				f->paramgot += k;
+			}
 			i += k;
 			f->body -= k;
+			if (f->inparam && f->body == 0)
+				param_end(f);
 			continue;
 		}
 		if (f->hdrgot == 0 && f->client && p[i] == 'X') {
@@ -135,38 +164,33 @@ pgr_reset_tag(const char *q, char *tag, size_t len)
 	tag[n] = '\0';
 }
 
-static int
-param_cmp(const void *a, const void *b)
-{
-	const struct pgp_param	*x = a, *y = b;
-
-	return strcmp(x->key, y->key);
-}
-
 /*
  * The key: the protocol version and the client's parameters but its user
- * (the service's credentials name the user), sorted, as key NUL value NUL.
- * The credentials' startup parameters are the service's, the same for
- * every key of it.
+ * (the service's credentials name the user), in the client's order, as
+ * key NUL value NUL.  Not sorted: PostgreSQL applies a startup's settings
+ * in order, and GUC names are case-insensitive and have aliases
+ * ("DateStyle" and "datestyle", "sort_mem" and "work_mem"), so the same
+ * parameters in another order may ask for another session.  The
+ * credentials' startup parameters are the service's, the same for every
+ * key of it.
  */
 static int
 make_key(struct pgr *p, const struct pgp_startup *su)
 {
-	struct pgp_param	 v[PG_MAX_PARAMS];
+	const struct pgp_param	*v;
 	struct buf		*b;
-	size_t			 i, n = 0;
+	size_t			 i;
 	int			 r;
 
-	for (i = 0; i < su->nparams && i < PG_MAX_PARAMS; i++)
-		if (strcmp(su->params[i].key, "user") != 0)
-			v[n++] = su->params[i];
-	qsort(v, n, sizeof(v[0]), param_cmp);
 	if ((b = buf_new(sizeof(p->key))) == NULL)
 		return ERR_NOMEM;
 	r = buf_put_u32(b, su->code);
-	for (i = 0; r == 0 && i < n; i++)
-		if ((r = buf_put(b, v[i].key, v[i].keylen + 1)) == 0)
-			r = buf_put(b, v[i].val, v[i].vallen + 1);
+	for (i = 0; r == 0 && i < su->nparams && i < PG_MAX_PARAMS; i++) {
+		v = &su->params[i];
+		if (strcmp(v->key, "user") != 0 &&
+		    (r = buf_put(b, v->key, v->keylen + 1)) == 0)
+			r = buf_put(b, v->val, v->vallen + 1);
+	}
 	if (r == 0) {
 		memcpy(p->key, buf_ptr(b), buf_len(b));
 		p->keylen = buf_len(b);
@@ -207,6 +231,54 @@ pgr_blob_add(struct pgr *p, const unsigned char *m, size_t len)
 	p->bloblen += len;
 }
 
+/*
+ * "ParameterStatus" (String name, String value) after the login: the blob
+ * keeps each name once, so the one of this name is left out and this one
+ * put at the end (a client takes them in any order before ReadyForQuery).
+ * The blob is our own: the login's messages, or one that pgr_blob_check
+ * passed.
+ */
+int
+pgr_blob_status(struct pgr *p, const unsigned char *s, size_t len)
+{
+	const unsigned char	*nul;
+	struct buf		*b;
+	size_t			 off, body, namelen;
+	uint8_t			 type;
+	int			 r = 0;
+
+	if (p->overflow)
+		return ERR_TOOBIG;
+	if (len < 3 || (nul = memchr(s, '\0', len)) == NULL || nul == s ||
+	    memchr(nul + 1, '\0', s + len - nul - 1) != s + len - 1) {
+		p->overflow = 1;
+		return ERR_FORMAT;
+	}
+	namelen = nul - s + 1;
+	if ((b = buf_new(sizeof(p->blob))) == NULL) {
+		p->overflow = 1;
+		return ERR_NOMEM;
+	}
+	for (off = 0; r == 0 && off < p->bloblen; off += PG_HDR_LEN + body) {
+		if (p->bloblen - off < PG_HDR_LEN ||
+		    pgp_header_parse(p->blob + off, &type, &body,
+		    p->bloblen - off - PG_HDR_LEN) != 0)
+			r = ERR_FORMAT;
+		else if (type != 'S' || body < namelen ||
+		    memcmp(p->blob + off + PG_HDR_LEN, s, namelen) != 0)
+			r = buf_put(b, p->blob + off, PG_HDR_LEN + body);
+	}
+	if (r == 0 && (r = buf_put_u8(b, 'S')) == 0 &&
+	    (r = buf_put_u32(b, 4 + len)) == 0 &&
+	    (r = buf_put(b, s, len)) == 0) {
+		memcpy(p->blob, buf_ptr(b), buf_len(b));
+		p->bloblen = buf_len(b);
+	} else
+		p->overflow = 1;
+	buf_free(b);
+	return r;
+}
+
 /* One backend message into m (header and body), within max bytes. */
 static int
 read_msg(struct endpoint *ep, unsigned char *m, size_t max, uint8_t *type,
@@ -221,30 +293,119 @@ read_msg(struct endpoint *ep, unsigned char *m, size_t max, uint8_t *type,
 }
 
 static int
-is_tag(const struct pgr *p, const unsigned char *body, size_t len)
+is_tag(const char *tag, const unsigned char *body, size_t len)
 {
-	return len == strlen(p->tag) + 1 && body[len - 1] == '\0' &&
-	    memcmp(body, p->tag, len - 1) == 0;
+	return len == strlen(tag) + 1 && body[len - 1] == '\0' &&
+	    memcmp(body, tag, len - 1) == 0;
+}
+
+/* The backend messages that a reset's answer may bring, for the log. */
+static const struct {
+	uint8_t		 type;
+	const char	*name;
+} answer_names[] = {
+	{ 'A', "NotificationResponse" },
+	{ 'C', "CommandComplete other than the reset's" },
+	{ 'E', "ErrorResponse" },
+	{ 'N', "NoticeResponse" },
+	{ 'S', "ParameterStatus" },
+};
+
+/*
+ * Why a message does not belong in the answer, in words of our own: the
+ * name of its type, and an ErrorResponse's SQLSTATE if it is one (five
+ * digits or capitals, "Error and Notice Message Fields"); never the
+ * backend's text.
+ */
+static void
+answer_why(struct pgr_answer *a, uint8_t type, const unsigned char *body,
+    size_t len)
+{
+	struct pgp_fields	 f;
+	size_t			 i;
+
+	for (i = 0; i < nitems(answer_names); i++)
+		if (answer_names[i].type == type)
+			break;
+	if (i == nitems(answer_names)) {
+		snprintf(a->why, sizeof(a->why), "message type 0x%02x", type);
+		return;
+	}
+	if (type == 'E' && pgp_fields_parse(body, len, &f) == 0 &&
+	    f.code != NULL && strlen(f.code) == 5 &&
+	    strspn(f.code, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 5)
+		snprintf(a->why, sizeof(a->why), "an ErrorResponse, SQLSTATE "
+		    "%s", f.code);
+	else
+		snprintf(a->why, sizeof(a->why), "a%s %s",
+		    type == 'E' ? "n" : "", answer_names[i].name);
+}
+
+int
+pgr_answer_msg(struct pgr_answer *a, uint8_t type, const unsigned char *body,
+    size_t len)
+{
+	if (a->done) {
+		snprintf(a->why, sizeof(a->why), "a message after "
+		    "ReadyForQuery");
+		return ERR_PROTO;
+	}
+	if (a->total > PGR_ANSWER_MAX - PG_HDR_LEN ||
+	    len > PGR_ANSWER_MAX - PG_HDR_LEN - a->total) {
+		snprintf(a->why, sizeof(a->why), "more than %d bytes of answer",
+		    PGR_ANSWER_MAX);
+		return ERR_TOOBIG;
+	}
+	a->total += PG_HDR_LEN + len;
+	switch (type) {
+	case 'C':
+		if (a->tagged || !is_tag(a->tag, body, len))
+			break;
+		a->tagged = 1;
+		return 0;
+	case 'Z':
+		if (!a->tagged)
+			snprintf(a->why, sizeof(a->why), "ReadyForQuery before "
+			    "the reset's CommandComplete");
+		else if (len != 1 || body[0] != 'I')
+			snprintf(a->why, sizeof(a->why), "ReadyForQuery not "
+			    "idle");
+		else {
+			a->done = 1;
+			return 0;
+		}
+		return ERR_PROTO;
+	case 'S':
+	case 'N':
+	case 'A':
+		if (!a->strict)
+			return 0;
+		break;
+	}
+	answer_why(a, type, body, len);
+	return ERR_PROTO;
 }
 
 /*
- * Send the reset query and read its answer.  strict (a taken backend):
- * exactly CommandComplete with the tag, ReadyForQuery idle, and nothing
- * after.  Otherwise (the session being given back) what the session says
- * on the way (ParameterStatus of reset settings, notices, notifications)
- * may come too, but no ErrorResponse.  0: the session is reset and idle.
+ * Send the reset query and read its answer (pgr_answer_msg says what is
+ * right); strict, nothing may follow it either.  0: the session is reset
+ * and idle; else a->why says what was wrong.
  */
 static int
-reset_session(const struct pgr *p, struct endpoint *be, int strict)
+reset_session(struct pgr *p, struct endpoint *be, int strict,
+    struct pgr_answer *a)
 {
 	unsigned char	 m[PG_HDR_LEN + PG_AUTH_MAX_BODY];
 	struct pollfd	 pfd;
 	struct buf	*q;
 	uint64_t	 deadline = deadline_in(PGR_RESET_MS);
-	size_t		 len, total = 0;
+	size_t		 len;
 	uint8_t		 type;
-	int		 r, tagged = 0;
+	int		 r;
 
+	memset(a, 0, sizeof(*a));
+	a->tag = p->tag;
+	a->strict = strict;
 	if ((q = buf_new(PGR_RESET_MAX + 16)) == NULL)
 		return ERR_NOMEM;
 	/* "Query": 'Q', int32 length, the string. */
@@ -253,31 +414,28 @@ reset_session(const struct pgr *p, struct endpoint *be, int strict)
 	    (r = buf_put(q, p->reset, strlen(p->reset) + 1)) == 0)
 		r = ep_write_full(be, buf_ptr(q), buf_len(q), deadline);
 	buf_free(q);
-	while (r == 0) {
-		if ((r = read_msg(be, m, sizeof(m), &type, &len,
-		    deadline)) != 0)
-			break;
-		if ((total += PG_HDR_LEN + len) > PGR_ANSWER_MAX)
-			return ERR_TOOBIG;
-		if (type == 'C' && !tagged && is_tag(p, m + PG_HDR_LEN, len))
-			tagged = 1;
-		else if (type == 'Z')
-			break;
-		else if (strict || (type != 'S' && type != 'N' &&
-		    type != 'A'))
-			return ERR_PROTO;
-	}
-	if (r != 0)
+	while (r == 0 && !a->done &&
+	    (r = read_msg(be, m, sizeof(m), &type, &len, deadline)) == 0)
+		/* The giver's: a reset setting's new value is the session's. */
+		if ((r = pgr_answer_msg(a, type, m + PG_HDR_LEN, len)) == 0 &&
+		    type == 'S')
+			(void)pgr_blob_status(p, m + PG_HDR_LEN, len);
+	if (r != 0) {
+		if (a->why[0] == '\0')
+			snprintf(a->why, sizeof(a->why), "%s",
+			    r == ERR_EOF ? "the backend closed the connection" :
+			    err_str(r));
 		return r;
-	if (!tagged || len != 1 || m[PG_HDR_LEN] != 'I')
-		return ERR_PROTO;
+	}
 	if (!strict)
 		return 0;
 	/* Stale answers left in the socket would be the next client's. */
 	pfd.fd = be->fd;
 	pfd.events = POLLIN;
-	if (ep_has_pending(be) > 0 || poll(&pfd, 1, 0) != 0)
+	if (ep_has_pending(be) > 0 || poll(&pfd, 1, 0) != 0) {
+		snprintf(a->why, sizeof(a->why), "bytes after ReadyForQuery");
 		return ERR_PROTO;
+	}
 	return 0;
 }
 
@@ -309,15 +467,16 @@ pgr_blob_check(const unsigned char *b, size_t len)
 int
 pgr_take(struct pgr *p, struct wconn *c, const void *blob, size_t bloblen)
 {
-	int	 r;
+	struct pgr_answer	 a;
+	int			 r;
 
 	if (bloblen > sizeof(p->blob) || pgr_blob_check(blob, bloblen) != 0) {
 		log_warn("pg: the session of a reused backend is malformed");
 		return ERR_FORMAT;
 	}
-	if ((r = reset_session(p, &c->backend, 1)) != 0) {
+	if ((r = reset_session(p, &c->backend, 1, &a)) != 0) {
 		log_info("pg: a reused backend failed its reset check (%s); "
-		    "dialing a new one", err_str(r));
+		    "dialing a new one", a.why);
 		return r;
 	}
 	memcpy(p->blob, blob, bloblen);
@@ -356,15 +515,22 @@ static void
 give_back(struct pgr *p, struct wconn *c, const struct pgr_frames *fc,
     const struct pgr_frames *fb)
 {
-	int	 r;
+	struct pgr_answer	 a;
+	int			 r;
 
 	if (!pgr_frames_idle(fc, fb)) {
 		log_debug("pg: the client left a session that is not idle: "
 		    "not reused");
 		return;
 	}
-	if (p->overflow || (r = reset_session(p, &c->backend, 0)) != 0) {
-		log_debug("pg: the session did not reset cleanly: not reused");
+	if (!p->overflow && (r = reset_session(p, &c->backend, 0, &a)) != 0) {
+		log_debug("pg: the session did not reset cleanly (%s): not "
+		    "reused", a.why);
+		return;
+	}
+	if (p->overflow) {
+		log_debug("pg: a ParameterStatus of the session was malformed "
+		    "or more than its blob holds: not reused");
 		return;
 	}
 	if ((r = wchan_backend_return(c, p->key, p->keylen, p->blob,
@@ -385,6 +551,7 @@ pgr_relay(struct pgr *p, struct wconn *c)
 	memset(&fc, 0, sizeof(fc));
 	memset(&fb, 0, sizeof(fb));
 	fc.client = 1;
+	fb.reuse = p;
 	wc.look = wb.look = pgr_frames_look;
 	wc.arg = &fc;
 	wb.arg = &fb;

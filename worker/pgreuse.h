@@ -18,6 +18,7 @@ struct wconn;
 
 #define PGR_RESET_MAX	1024		/* serverResetQuery (pgconfig.c) */
 #define PGR_TAG_MAX	64
+#define PGR_PARAM_MAX	512		/* a ParameterStatus's body */
 
 struct pgr {
 	int		 on;		/* poolMode session */
@@ -48,6 +49,14 @@ struct pgr_frames {
 	/* backend */
 	uint64_t	 ready;		/* ReadyForQuery seen */
 	unsigned char	 status;	/* the last one's */
+	/*
+	 * backend: a ParameterStatus's body, for pgr_blob_status, when reuse
+	 * is set (the session's blob to keep current).
+	 */
+	struct pgr	*reuse;
+	unsigned char	 param[PGR_PARAM_MAX];
+	size_t		 paramgot;
+	int		 inparam;	/* reading one's body */
 };
 /*
  * The relay's look (relay_watch): every byte passes but the client's
@@ -63,11 +72,40 @@ void		 pgr_reset_tag(const char *query, char *tag, size_t);
 /* A session blob: whole 'S' messages and exactly one 'K'.  0 or ERR_FORMAT. */
 int		 pgr_blob_check(const unsigned char *, size_t);
 
+/*
+ * The answer to a reset query ("Simple Query"), one backend message at a
+ * time: CommandComplete with the reset's tag, then ReadyForQuery idle.
+ * strict (a backend taken from the pool): nothing else; otherwise what the
+ * session says on the way (ParameterStatus of reset settings, notices,
+ * notifications) may come too, but no ErrorResponse.  Zeroed to start.
+ */
+struct pgr_answer {
+	const char	*tag;		/* the CommandComplete expected */
+	int		 strict;
+	int		 tagged;	/* the CommandComplete came */
+	int		 done;		/* then ReadyForQuery idle: the end */
+	size_t		 total;		/* bytes of answer so far */
+	char		 why[64];	/* what was wrong, fit for a log */
+};
+/*
+ * One message of the answer (its type, body and body length): 0, and done
+ * set after the last; or ERR_PROTO or ERR_TOOBIG, with why.
+ */
+int		 pgr_answer_msg(struct pgr_answer *, uint8_t type,
+		    const unsigned char *body, size_t len);
+
 /* From the service's options and the client's StartupMessage. */
 int		 pgr_init(struct pgr *, const struct wconn *,
 		    const struct pgp_startup *);
 /* Keep a ParameterStatus or BackendKeyData of the login (whole message). */
 void		 pgr_blob_add(struct pgr *, const unsigned char *, size_t);
+/*
+ * A ParameterStatus that the session said after its login (its body: name
+ * and value): it replaces the blob's of that name, so that the next
+ * client of the backend hears the session's current values.  0, or
+ * ERR_FORMAT or ERR_TOOBIG, and the backend is not reused (overflow).
+ */
+int		 pgr_blob_status(struct pgr *, const unsigned char *, size_t);
 /*
  * A backend taken from the pool, before any client byte: its blob well
  * formed, the reset query answered exactly (CommandComplete with its tag,

@@ -28,36 +28,6 @@ start_airlock "$T/airlock.yml"
 pg_admin "create table t (i int); alter table t owner to trust_user" >/dev/null ||
     fail "cannot create table t"
 
-# hexs TEXT: TEXT in hex.
-hexs()
-{
-	printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'
-}
-
-# pkt HEX: a startup packet: its int32 length, then HEX.
-pkt()
-{
-	printf '%08x%s' $((${#1} / 2 + 4)) "$1"
-}
-
-# startup VERSION KEY VALUE...: a StartupMessage (VERSION in hex).
-startup()
-{
-	_b=$1
-	shift
-	for _a in "$@"; do
-		_b=$_b$(hexs "$_a")00
-	done
-	pkt "${_b}00"
-}
-
-# query SQL: a simple Query message.
-query()
-{
-	_b=$(hexs "$1")00
-	printf '51%08x%s' $((${#_b} / 2 + 4)) "$_b"
-}
-
 # raw STEP...: play a script against airlock, print what came back.
 raw()
 {

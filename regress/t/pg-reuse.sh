@@ -66,24 +66,11 @@ reuses()
 {
 	grep -c "\] $1#[0-9]*: reusing an idle backend" "$AIRLOCK_LOG"
 }
-# kept SERVICE N: wait until the log has said N times that a backend of
-# SERVICE was kept idle (the worker's BACKEND_RETURN is asynchronous).
-kept()
-{
-	_n=50
-	while [ "$_n" -gt 0 ]; do
-		[ "$(grep -c "\] $1#[0-9]*: backend kept idle" \
-		    "$AIRLOCK_LOG")" -ge "$2" ] && return 0
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	fail "$1: no backend kept idle (the ${2}th)"
-}
 
 # One backend for two sessions, one after the other; the second asked for
 # no credential.
 a=$(pid "$P")
-kept reuse 1
+pg_kept reuse 1
 b=$(pid "$P")
 [ -n "$a" ] && [ "$a" = "$b" ] || fail "two sessions, backends $a and $b"
 [ "$(reuses reuse)" = 1 ] || fail "no reuse logged"
@@ -96,7 +83,7 @@ grep -q "\] $label: authenticated (reused backend)" "$AIRLOCK_LOG" ||
 ok "two sessions served by backend $a; the second asked for no credential"
 
 # Session state does not leak.
-kept reuse 2
+pg_kept reuse 2
 airlock_psql "$P" - <<'SQL' >"$T/state.out" 2>&1 || fail "state: $(cat "$T/state.out")"
 set work_mem = '7MB';
 create temp table leak (x int);
@@ -106,7 +93,7 @@ select pg_backend_pid();
 SQL
 c=$(tail -n 1 "$T/state.out")
 [ "$c" = "$a" ] || fail "state session on backend $c, not $a"
-kept reuse 3
+pg_kept reuse 3
 out=$(airlock_psql "$P" "select pg_backend_pid(), current_setting('work_mem'),
     (select count(*) from pg_class where relname = 'leak'
 	and relpersistence = 't'),
@@ -117,23 +104,14 @@ ok "no GUC, temp table, prepared statement or LISTEN left: $out"
 
 # A client that leaves mid-transaction (psql's Terminate with BEGIN open):
 # not reused.
-rm -f "$T/tx.fifo"
-mkfifo "$T/tx.fifo"
-kept reuse 4
+pg_kept reuse 4
 b=$(pid "$P")
-kept reuse 5
-psql -X -A -t -q -w -d "host=127.0.0.1 port=$P dbname=postgres user=x" \
-    <"$T/tx.fifo" >"$T/tx.out" 2>&1 &
-tx=$!
-at_exit "kill -KILL $tx"
-exec 9>"$T/tx.fifo"
-printf 'begin;\nselect pg_backend_pid();\n' >&9
-n=100
-while [ "$n" -gt 0 ] && [ ! -s "$T/tx.out" ]; do sleep 0.1; n=$((n - 1)); done
+pg_kept reuse 5
+pg_hold "$P" "begin; select pg_backend_pid();" "$T/tx.out"
 [ "$(cat "$T/tx.out")" = "$b" ] ||
     fail "transaction on '$(cat "$T/tx.out")', not $b"
 exec 9>&-
-wait_pid "$tx" 10
+wait_pid "$held_psql" 10
 wait_for_log "reuse#[0-9]+: pg: the client left a session that is not idle" ||
     fail "no line that the session was not idle"
 d=$(pid "$P")
@@ -141,7 +119,7 @@ d=$(pid "$P")
 ok "left mid-transaction: not reused (new backend $d)"
 
 # A client that just disconnects (killed, no Terminate): not reused.
-kept reuse 6
+pg_kept reuse 6
 airlock_psql "$P" "select pg_backend_pid(), pg_sleep(30)" >"$T/kill.out" 2>&1 &
 k=$!
 at_exit "kill -KILL $k"
@@ -160,7 +138,7 @@ e=$(pid "$P")
 ok "left without Terminate: not reused (new backend $e)"
 
 # Another database: another backend.
-kept reuse 7
+pg_kept reuse 7
 e=$(airlock_psql "$P" "$PID_SQL" | head -n 1)
 f=$(pg_psql "host=127.0.0.1 port=$P dbname=template1 user=x" "$PID_SQL")
 [ "$e" != "$f" ] || fail "database template1 got the backend of postgres"
@@ -170,7 +148,7 @@ ok "another database, another backend ($e, $f)"
 for s in "short $PS" "idle $PI"; do
 	set -- $s
 	g=$(pid "$2")
-	kept "$1" 1
+	pg_kept "$1" 1
 	sleep 1.5
 	h=$(pid "$2")
 	[ "$g" != "$h" ] || fail "$1: backend $g reused past its time"
@@ -179,7 +157,7 @@ done
 
 # A backend killed while idle is noticed; the next client gets a new one.
 i=$(pid "$P")
-kept reuse 10
+pg_kept reuse 10
 pg_admin "select pg_terminate_backend($i)" >/dev/null
 wait_for_log "reuse: an idle backend closed or spoke" 10 ||
     wait_for_log "an idle backend closed or spoke" 10 ||
@@ -189,7 +167,7 @@ j=$(pid "$P")
 ok "a backend terminated while idle is closed; next one $j"
 
 # A reload drops the idle backends.
-kept reuse 11
+pg_kept reuse 11
 reload_airlock HUP || fail "reload: $RELOAD_LINE"
 k=$(pid "$P")
 [ "$k" != "$j" ] || fail "backend $j survived the reload"
@@ -197,7 +175,7 @@ ok "reload: idle backends dropped ($j, then $k)"
 
 # A cancel from a client of a reused backend reaches that backend: it was
 # told the BackendKeyData of the backend's login.
-kept reuse 12
+pg_kept reuse 12
 psql -X -A -t -w -d "host=127.0.0.1 port=$P dbname=postgres user=x" \
     -c "select pg_sleep(30)" >"$T/cancel.out" 2>&1 &
 q=$!
@@ -218,7 +196,7 @@ ok "a reused backend's query is cancelled through airlock"
 
 # pgbench -C: a new connection per transaction, through idle backends; at
 # the end no more backends than serverPoolSize (4) stay.
-kept reuse 13
+pg_kept reuse 13
 timeout -k 5 120 pgbench -C -n -c 4 -j 2 -t 25 -h 127.0.0.1 -p "$PB" \
     -U someoneelse -f "$T/bench.sql" postgres >"$T/pgbench.log" 2>&1 ||
     fail "pgbench -C: $(tail -n 20 "$T/pgbench.log")"

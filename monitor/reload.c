@@ -73,7 +73,7 @@ at_restart(const char *key)
 static int
 keep_fixed(struct config *nc, struct config *old)
 {
-	char	**nv, **ov, *copy = NULL, *nb, *ob;
+	char	**nv, **ov, *copy, *nb, *ob;
 	size_t	  i;
 
 	for (i = 0; i < nitems(fixed); i++) {
@@ -81,6 +81,8 @@ keep_fixed(struct config *nc, struct config *old)
 		ov = fixed_field(old, i);
 		if (cfg_str_equal(*nv, *ov))
 			continue;
+		/* Each its own: an unset running value is NULL, not the last copy. */
+		copy = NULL;
 		if (*ov != NULL && (copy = strdup(*ov)) == NULL)
 			return ERR_NOMEM;
 		if (fixed[i].key != NULL)

@@ -106,8 +106,8 @@ arena_why(char *why, size_t whylen, const char *what, int e, size_t size)
 
 /*
  * A worker's arena: size bytes of anonymous memory between two PROT_NONE
- * guard pages, locked (no swap), not dumped, not inherited; NULL with why
- * set.
+ * guard pages, locked (no swap), not inherited (a worker never daemonizes);
+ * NULL with why set.
  */
 static void *
 arena_map_locked(size_t size, size_t page, char *why, size_t whylen)
@@ -130,16 +130,13 @@ arena_map_locked(size_t size, size_t page, char *why, size_t whylen)
 		arena_why(why, whylen, "mprotect, mlock or madvise", e, size);
 		return NULL;
 	}
-	(void)madvise(p, size, MADV_DONTDUMP);
-	smem.span = res;
-	smem.spanlen = span;
 	return p;
 }
 
 /*
- * size bytes of memfd_secret memory between two PROT_NONE guard pages,
- * not in a core dump; NULL with why set.  Inherited by a fork until
- * secret_memory_nofork(): daemon(3) forks after it.
+ * size bytes of memfd_secret memory between two PROT_NONE guard pages;
+ * NULL with why set.  Inherited by a fork until secret_memory_nofork():
+ * daemon(3) forks after it.
  */
 static void *
 arena_map(size_t size, size_t page, char *why, size_t whylen)
@@ -181,10 +178,6 @@ arena_map(size_t size, size_t page, char *why, size_t whylen)
 		arena_why(why, whylen, "mmap", e, size);
 		return NULL;
 	}
-	smem.span = res;
-	smem.spanlen = span;
-	/* The kernel may refuse it; secretmem pages are not dumped anyway. */
-	(void)madvise(p, size, MADV_DONTDUMP);
 	return p;
 }
 
@@ -282,9 +275,13 @@ start_arena(enum secret_policy policy, size_t size, char *why, size_t whylen)
 		munmap(p - page, size + 2 * page);
 		snprintf(why, whylen, "the arena's bookkeeping: %s",
 		    err_str(rc));
-		smem.span = NULL;
 		return policy == SECRET_POLICY_REQUIRE ? rc : 0;
 	}
+	/* Either mapping sits between its guard pages. */
+	smem.span = p - page;
+	smem.spanlen = size + 2 * page;
+	/* The kernel may refuse it; secretmem pages are not dumped anyway. */
+	(void)madvise(p, size, MADV_DONTDUMP);
 	if ((left = early_move()) > 0 && policy == SECRET_POLICY_REQUIRE) {
 		snprintf(why, whylen, "%zu secret(s) of the configuration do "
 		    "not fit in an arena of %zu bytes", left, size);

@@ -52,6 +52,23 @@
  *			of its login, at most BACKPOOL_BLOB_MAX bytes, opaque
  *			to the monitor): the session is reset and idle, keep
  *			it for the next client of the service.  No answer.
+ *   MSG_CLIENT_TLS	W->M (empty): the client leg's TLS material of the
+ *			listener's service (clientTLS, include/ctls.h), asked
+ *			when the client asks for TLS; M->W kv: "certificate"
+ *			(PEM, the leaf first, then its chain), "clientAuth"
+ *			("none" or "cert"), with cert "clientCA" (PEM) and,
+ *			when the service limits them, "allowedClients" (the
+ *			names, one per line).  Never a secret.
+ *   MSG_CLIENT_TLS_SIGN W->M string content, string scheme: the listener
+ *			key's signature of a TLS 1.3 server
+ *			CertificateVerify (as MSG_TLS_SIGN, with the server's
+ *			context string); M->W string signature.  After
+ *			MSG_CLIENT_TLS, once; the key stays in the monitor.
+ *   MSG_CLIENT_TLS_DONE W->M u8 outcome (enum ctls_outcome), string client
+ *			(the certificate's subject and names, for the log;
+ *			empty without one): how the client leg ended.  The
+ *			monitor logs and counts it, and permits no DIAL to a
+ *			service with clientTLS before CTLS_OK.  No answer.
  *
  * These are the common types, below MSG_CONNECTOR_BASE.  A connector numbers
  * its own requests from MSG_CONNECTOR_BASE up, in its own header
@@ -87,6 +104,9 @@ enum msg_type {
 	MSG_BYE,
 	MSG_TLS_SIGN,
 	MSG_BACKEND_RETURN,
+	MSG_CLIENT_TLS,
+	MSG_CLIENT_TLS_SIGN,
+	MSG_CLIENT_TLS_DONE,
 	MSG_COMMON_MAX		/* not a message; keep last */
 };
 

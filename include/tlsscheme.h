@@ -21,6 +21,8 @@
  */
 #define TLS13_CV_PAD_LEN	64
 #define TLS13_CV_CLIENT_CONTEXT	"TLS 1.3, client CertificateVerify"
+/* A server's (the client leg's listener key): as long as the client's. */
+#define TLS13_CV_SERVER_CONTEXT	"TLS 1.3, server CertificateVerify"
 #define TLS13_CV_HEAD_LEN	(TLS13_CV_PAD_LEN + \
 				 sizeof(TLS13_CV_CLIENT_CONTEXT))
 #define TLS13_CV_MAX_LEN	(TLS13_CV_HEAD_LEN + 48)

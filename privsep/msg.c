@@ -225,6 +225,9 @@ msg_type_name(uint32_t type)
 		[MSG_BYE] = "BYE",
 		[MSG_TLS_SIGN] = "TLS_SIGN",
 		[MSG_BACKEND_RETURN] = "BACKEND_RETURN",
+		[MSG_CLIENT_TLS] = "CLIENT_TLS",
+		[MSG_CLIENT_TLS_SIGN] = "CLIENT_TLS_SIGN",
+		[MSG_CLIENT_TLS_DONE] = "CLIENT_TLS_DONE",
 	};
 	static char	 other[32];
 

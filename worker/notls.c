@@ -48,3 +48,17 @@ tls_server_end_point(const struct endpoint *ep,
 	*len = 0;
 	return ERR_NOTFOUND;
 }
+
+int
+tls_server_start(struct endpoint *ep, const struct tls_server_params *p,
+    uint64_t deadline, struct tls_client_peer *peer, char *err,
+    size_t errlen)
+{
+	(void)ep;
+	(void)p;
+	(void)deadline;
+	peer->outcome = CTLS_HANDSHAKE;
+	peer->desc[0] = '\0';
+	snprintf(err, errlen, "%s", TLS_NOT_SET_UP);
+	return ERR_INVAL;
+}

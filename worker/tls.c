@@ -518,3 +518,18 @@ tls_server_end_point(const struct endpoint *ep,
 	*len = n;
 	return 0;
 }
+
+/* Being built (issue 16). */
+int
+tls_server_start(struct endpoint *ep, const struct tls_server_params *p,
+    uint64_t deadline, struct tls_client_peer *peer, char *err,
+    size_t errlen)
+{
+	(void)ep;
+	(void)p;
+	(void)deadline;
+	peer->outcome = CTLS_HANDSHAKE;
+	peer->desc[0] = '\0';
+	snprintf(err, errlen, "airlock: TLS to clients is not built yet");
+	return ERR_SYS;
+}

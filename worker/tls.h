@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctls.h"
 #include "endpoint.h"
 
 typedef struct x509_store_st X509_STORE;
@@ -55,6 +56,44 @@ X509_STORE	*tls_store_new(const unsigned char *pem, size_t len, char *err,
  */
 int		 tls_client_start(struct endpoint *, const struct tls_params *,
 		    uint64_t deadline, char *err, size_t errlen);
+
+/*
+ * The client leg's TLS server (a service's clientTLS, include/ctls.h):
+ * TLS 1.3 only, the certificate chain of the listener, whose key the
+ * signer holds (the monitor), and, with a client CA, a client certificate
+ * asked for and checked.
+ */
+struct tls_server_params {
+	const unsigned char *chain;	/* PEM: the leaf first */
+	size_t		 chainlen;
+	const unsigned char *ca;	/* PEM: client CA; NULL: none asked */
+	size_t		 calen;
+	/* allowedClients: names, or none (any certificate of the CA). */
+	const char *const *allowed;
+	size_t		 nallowed;
+	struct tlskey_signer *signer;
+};
+
+/* What tls_server_start found of the client. */
+struct tls_client_peer {
+	int		 outcome;	/* enum ctls_outcome */
+	/* Its certificate's subject and names, for the log ("" none). */
+	char		 desc[CTLS_CLIENT_MAX];
+};
+
+/*
+ * Server TLS handshake over ep->fd (no byte of it may have been read).
+ * 0 with peer->outcome CTLS_OK: ep is TLS and the client is accepted.
+ * ERR_DENIED: the handshake completed, ep is TLS, and the client is
+ * refused (peer->outcome says why, err in words for the client), so that
+ * the connector can tell it in its own protocol.  Any other error: no
+ * TLS session (peer->outcome CTLS_HANDSHAKE), err says why for the log.
+ * A client certificate that fails the CA is not failed in the handshake
+ * but after it, for that reason.
+ */
+int		 tls_server_start(struct endpoint *,
+		    const struct tls_server_params *, uint64_t deadline,
+		    struct tls_client_peer *peer, char *err, size_t errlen);
 
 /*
  * SCRAM-SHA-256-PLUS's channel binding data of a TLS endpoint: the

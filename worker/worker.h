@@ -124,4 +124,27 @@ int		 wtls_mode(struct wconn *, const char **name);
 int		 wtls_start(struct wconn *, int mode, char *err, size_t);
 int		 wchan_stats(struct wconn *, const struct relay_stats *);
 
+/*
+ * wctls.c: the client leg's TLS, when the listener's service has
+ * clientTLS (MSG_ASSIGN's option, include/ctls.h).
+ *
+ * wctls_wanted: does it?  Then the connector offers TLS (pg answers an
+ * SSLRequest 'S', MySQL's greeting has CLIENT_SSL, the HTTP listener is
+ * an HTTPS proxy) and refuses a client that goes on without it.
+ *
+ * wctls_accept: the handshake over c->client, with the material and the
+ * signature of the monitor, which is told how it ended.  0: c->client is
+ * TLS and the client accepted.  ERR_DENIED: c->client is TLS and the
+ * client refused (no certificate, another CA, a name not allowed); err is
+ * the reason for the client, which the connector sends in its protocol
+ * before it ends.  Other errors: no TLS session; err is for the log, and
+ * nothing more can be said to the client.
+ *
+ * wctls_plaintext: the client went on without TLS; the monitor is told
+ * (counted), and the connector refuses it in its protocol with err.
+ */
+int		 wctls_wanted(struct wconn *);
+int		 wctls_accept(struct wconn *, char *err, size_t);
+void		 wctls_plaintext(struct wconn *, char *err, size_t);
+
 #endif

@@ -161,11 +161,93 @@ len32(const unsigned char *p)
 }
 
 /*
+ * "SSL Session Encryption", server side, for a service with clientTLS: 'S',
+ * then the handshake at once.  Bytes that came after the request were sent
+ * before the client could know that TLS would be used, and would be read as
+ * if they had come through it: a man in the middle's (CVE-2021-23222).
+ * They are refused, as the server refuses them.
+ */
+static int
+client_tls(struct pg *pg)
+{
+	struct wconn	*c = pg->c;
+	char		 err[PG_ERRLEN];
+	int		 r;
+
+	if (ep_has_pending(&c->client) != 0)
+		return pg_fail(pg, ERR_PROTO, "08P01",
+		    "received unencrypted data after SSL request");
+	if ((r = ep_write_full(&c->client, "S", 1, c->deadline)) != 0) {
+		log_warn("pg: answering the SSLRequest: %s", err_str(r));
+		return r;
+	}
+	r = wctls_accept(c, err, sizeof(err));
+	if (r == ERR_DENIED)
+		return pg_fail(pg, r, "28000", "%s", err);
+	if (r != 0) {
+		/* No TLS session: nothing more can be said to the client. */
+		clean(err, sizeof(err), err);
+		log_warn("pg: client TLS: %s", wchan_reason(err));
+	}
+	return r;
+}
+
+/*
+ * An SSLRequest or a GSSENCRequest, each answered at most once, as the
+ * server does; a client may try GSSAPI and then SSL or the reverse.  With
+ * clientTLS an SSLRequest is answered 'S' and the rest of the start-up
+ * comes through TLS, where no encryption request has a meaning any more.
+ */
+static int
+client_encryption(struct pg *pg, int *ssl_done, int *gss_done)
+{
+	struct wconn	*c = pg->c;
+	int		 ssl = pg->su.kind == PGP_SSL, r;
+
+	if ((ssl && *ssl_done) || (!ssl && *gss_done))
+		return pg_fail(pg, ERR_PROTO, "08P01", "%s sent twice",
+		    ssl ? "SSLRequest" : "GSSENCRequest");
+	if (c->client.tls != NULL)
+		return pg_fail(pg, ERR_PROTO, "08P01",
+		    "GSSENCRequest inside an SSL session");
+	if (ssl)
+		*ssl_done = 1;
+	else
+		*gss_done = 1;
+	if (ssl && wctls_wanted(c))
+		return client_tls(pg);
+	if ((r = ep_write_full(&c->client, "N", 1, c->deadline)) != 0)
+		log_warn("pg: answering the %s: %s", ssl ? "SSLRequest" :
+		    "GSSENCRequest", err_str(r));
+	return r;
+}
+
+/*
+ * A StartupMessage without TLS to a service with clientTLS is refused in
+ * words for the client ("sslmode=disable" shows them).  A CancelRequest is
+ * not: it carries nothing but the key that the backend gave the client
+ * through TLS, and libpq's PQcancel (psql's, before and since version 17),
+ * like pgjdbc, sends it in plaintext whatever its connection used.  The
+ * server and PgBouncer take it so too.
+ */
+static int
+client_plaintext(struct pg *pg)
+{
+	struct wconn	*c = pg->c;
+	char		 err[PG_ERRLEN];
+
+	if (c->client.tls != NULL || !wctls_wanted(c) ||
+	    pg->su.kind == PGP_CANCEL)
+		return 0;
+	wctls_plaintext(c, err, sizeof(err));
+	return pg_fail(pg, ERR_DENIED, "28000", "%s", err);
+}
+
+/*
  * "Start-up", "SSL Session Encryption", "GSSAPI Session Encryption": read
- * startup packets until one that is not an encryption request.  Each
- * encryption request is answered 'N' at most once, as the server does; a
- * client may try GSSAPI and then SSL or the reverse.  Exactly the announced
- * length is read, so bytes sent after a request are the next packet.
+ * startup packets until one that is not an encryption request.  Exactly
+ * the announced length is read, so bytes sent after a request are the next
+ * packet (or, before a TLS handshake, a refusal: client_tls).
  */
 static int
 client_startup(struct pg *pg)
@@ -206,22 +288,15 @@ client_startup(struct pg *pg)
 		switch (su->kind) {
 		case PGP_SSL:
 		case PGP_GSSENC:
-			if ((su->kind == PGP_SSL && ssl_done) ||
-			    (su->kind == PGP_GSSENC && gss_done))
-				return pg_fail(pg, ERR_PROTO, "08P01",
-				    "%s sent twice", su->kind == PGP_SSL ?
-				    "SSLRequest" : "GSSENCRequest");
-			if (su->kind == PGP_SSL)
-				ssl_done = 1;
-			else
-				gss_done = 1;
-			if ((r = ep_write_full(&c->client, "N", 1,
-			    c->deadline)) != 0)
-				goto ioerr;
+			if ((r = client_encryption(pg, &ssl_done,
+			    &gss_done)) != 0)
+				return r;
 			continue;
 		case PGP_CANCEL:
-			return 0;
+			return client_plaintext(pg);
 		case PGP_STARTUP:
+			if ((r = client_plaintext(pg)) != 0)
+				return r;
 			/* The server says the same for a packet without user. */
 			if (pgp_startup_get(su, "user") == NULL)
 				return pg_fail(pg, ERR_PROTO, "28000",

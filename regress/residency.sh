@@ -23,6 +23,12 @@
 #	KEPT_WHERE says where it was.
 # residency_logs FILE...: the canary is in no line of airlockd's (debug)
 #	log, nor in the FILEs (the clients' outputs).
+# residency_key_needles KEY PREFIX: the forms of the EC P-256 private key
+#	in the PEM file KEY, each in a file: PREFIX-pem (the file's text),
+#	PREFIX-der, PREFIX-be and PREFIX-le (the private scalar, big-endian
+#	as in DER, little-endian as OpenSSL's BIGNUM keeps it).
+# RESIDENCY_WORKER_SCAN: a function that residency_hold calls with the
+#	worker's pid while the session is held, for more scans.
 
 require_root
 MEMSCAN=$TOP/regress/tools/memscan
@@ -111,6 +117,7 @@ residency_hold()
 	[ "$_rc" -eq 1 ] || fail "$1: control: the relayed marker is not" \
 	    "found in worker $_w (exit $_rc): $(cat "$T/scan.marker")"
 	residency_scan "$1 worker" "$_w"
+	[ -z "${RESIDENCY_WORKER_SCAN:-}" ] || "$RESIDENCY_WORKER_SCAN" "$_w"
 	ok "$1: the canary is not in the memory of worker $_w, which does" \
 	    "hold the query it relays ($(head -n 1 "$T/scan.marker"))"
 	residency_scan "$1 monitor" "$AIRLOCK_PID"
@@ -127,4 +134,22 @@ residency_logs()
 	done
 	ok "the canary is in no log line ($(wc -l <"$AIRLOCK_LOG") lines," \
 	    "debug) and no client output"
+}
+
+residency_key_needles()
+{
+	cp "$1" "$2-pem" || fail "cannot copy $1"
+	sed '/^-----/d' "$1" | openssl base64 -d >"$2-der" ||
+	    fail "cannot decode the PEM of $1"
+	_hex=$(openssl pkey -in "$1" -noout -text |
+	    sed -n '/^priv:/,/^pub:/{/^priv:/d;/^pub:/d;p;}' | tr -d ' :\n' |
+	    sed 's/^00\(.\{64\}\)$/\1/')
+	[ ${#_hex} -eq 64 ] ||
+	    fail "cannot read the private scalar of $1 (${#_hex} hex digits)"
+	printf '%s' "$_hex" | sed 's/../\\x&/g' | xargs -0 printf >"$2-be"
+	printf '%s' "$_hex" | sed 's/../& /g' | tr ' ' '\n' | grep . | tac |
+	    tr -d '\n' | sed 's/../\\x&/g' | xargs -0 printf >"$2-le"
+	[ "$(wc -c <"$2-be")" -eq 32 ] && [ "$(wc -c <"$2-le")" -eq 32 ] ||
+	    fail "the scalar of $1 is not 32 bytes"
+	[ "$(wc -c <"$2-der")" -gt 100 ] || fail "the DER of $1 is too short"
 }

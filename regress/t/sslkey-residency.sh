@@ -11,8 +11,8 @@
 # little-endian as OpenSSL's BIGNUM keeps it).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
+. "$TOP/regress/residency.sh"
 
-require_root
 FAKEPG=$TOP/regress/tools/fakepg
 [ -x "$FAKEPG" ] || fail "$FAKEPG not built (make)"
 pg_start
@@ -40,20 +40,8 @@ PH=$(free_port)
 start_airlock "$T/airlock.yml"
 
 # The needles, in files (memscan never takes them in argv).
-cp "$PG_CLIENT_KEY" "$T/key-pem"
 cp "$PG_CLIENT_CERT" "$T/cert-pem"
-sed '/^-----/d' "$PG_CLIENT_KEY" | openssl base64 -d >"$T/key-der" ||
-    fail "cannot decode the key's PEM"
-hex=$(openssl pkey -in "$PG_CLIENT_KEY" -noout -text |
-    sed -n '/^priv:/,/^pub:/{/^priv:/d;/^pub:/d;p;}' | tr -d ' :\n' |
-    sed 's/^00\(.\{64\}\)$/\1/')
-[ ${#hex} -eq 64 ] || fail "cannot read the private scalar (${#hex} hex digits)"
-printf '%s' "$hex" | sed 's/../\\x&/g' | xargs -0 printf >"$T/key-be"
-printf '%s' "$hex" | sed 's/../& /g' | tr ' ' '\n' | grep . | tac | tr -d '\n' |
-    sed 's/../\\x&/g' | xargs -0 printf >"$T/key-le"
-[ "$(wc -c <"$T/key-be")" -eq 32 ] && [ "$(wc -c <"$T/key-le")" -eq 32 ] ||
-    fail "the scalar is not 32 bytes"
-[ "$(wc -c <"$T/key-der")" -gt 100 ] || fail "the key's DER is too short"
+residency_key_needles "$PG_CLIENT_KEY" "$T/key"
 
 # scan PID WHEN: none of the key's forms is in the memory of worker PID,
 # where the certificate is (which shows that the scan sees its data).

@@ -1,0 +1,96 @@
+# Query cancellation with a TLS client leg (clientTLS, clientAuth cert): a
+# CancelRequest reaches the right backend whether it comes in plaintext, as
+# psql (libpq's PQcancel) sends it even for a TLS session, or over TLS with
+# a client certificate, as libpq 17's PQcancelBlocking sends it
+# (regress/tools/pgtlscancel.py).  A StartupMessage in plaintext is still
+# refused.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/regress/pg.sh"
+. "$TOP/regress/ctls.sh"
+
+pg_start
+ctls_make
+P=$(free_port)
+{
+	airlock_head
+	pg_service cert "$P" scram_user disable \
+	    "password: {from: env, get: PG_SCRAM_PASSWORD}"
+	echo "    config:"
+	ctls_yaml 6 cert
+} >"$T/airlock.yml"
+start_airlock "$T/airlock.yml"
+
+ACTIVE="select count(*) from pg_stat_activity where usename = 'scram_user'
+    and state = 'active' and query like 'select pg_sleep(30)%'"
+
+# running PID OUT: wait until the query runs (or its client PID is gone).
+running()
+{
+	_n=100
+	while [ "$_n" -gt 0 ] && [ "$(pg_admin "$ACTIVE")" != 1 ]; do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	[ "$(pg_admin "$ACTIVE")" = 1 ] ||
+	    fail "the query did not start: $(cat "$2")"
+}
+
+# ended PID: wait up to 10 s for PID to exit, then its status.
+ended()
+{
+	_n=100
+	while [ "$_n" -gt 0 ] && kill -0 "$1" 2>/dev/null; do
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill -KILL "$1"
+		wait "$1"
+		return 124
+	fi
+	wait "$1"
+}
+
+# 1. psql over TLS; its cancel comes in plaintext.
+psql -X -A -t -w -d "host=localhost hostaddr=127.0.0.1 port=$P \
+    dbname=postgres sslmode=verify-full sslrootcert=$CTLS/server-ca.crt \
+    sslcert=$CTLS/app.crt sslkey=$CTLS/app.key" \
+    -c "select pg_sleep(30)" >"$T/psql.out" 2>&1 &
+psql_pid=$!
+at_exit "kill $psql_pid"
+running "$psql_pid" "$T/psql.out"
+kill -INT "$psql_pid"
+ended "$psql_pid" && fail "psql exited 0: $(cat "$T/psql.out")"
+grep -q "canceling statement due to user request" "$T/psql.out" ||
+    fail "psql: not cancelled: $(cat "$T/psql.out")"
+ok "psql's cancel (plaintext) for a TLS session: $(tail -n 1 "$T/psql.out")"
+[ "$(pg_admin "$ACTIVE")" = 0 ] || fail "the query still runs"
+
+# 2. The CancelRequest over TLS too.
+rm -f "$T/go"
+mkfifo "$T/go" || fail "mkfifo"
+"$TOP/regress/tools/pgtlscancel.py" "$P" "$CTLS/server-ca.crt" \
+    "$CTLS/app.crt" "$CTLS/app.key" <"$T/go" >"$T/py.out" 2>&1 &
+py_pid=$!
+at_exit "kill $py_pid"
+exec 9>"$T/go"
+running "$py_pid" "$T/py.out"
+echo go >&9
+exec 9>&-
+ended "$py_pid" || fail "over TLS: $(cat "$T/py.out")"
+grep -q "^cancelled: canceling statement due to user request" "$T/py.out" ||
+    fail "over TLS: $(cat "$T/py.out")"
+ok "a CancelRequest over TLS: $(cat "$T/py.out")"
+[ "$(pg_admin "$ACTIVE")" = 0 ] || fail "the query still runs"
+
+# 3. Plaintext is for cancelling only.
+out=$(pg_psql "host=127.0.0.1 port=$P dbname=postgres sslmode=disable" \
+    "select 1" 2>&1) && fail "a plaintext login: $out"
+echo "$out" | grep -q "FATAL:  airlock: service cert accepts TLS connections only" ||
+    fail "a plaintext login: unclear error: $out"
+ok "a plaintext login is refused: $(echo "$out" | sed 's/.*FATAL: *//')"
+
+airlock_alive || fail "airlockd died"
+grep -q "killed" "$AIRLOCK_LOG" && fail "a worker was killed"
+exit 0

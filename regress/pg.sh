@@ -427,3 +427,33 @@ pg_reload_setting()
 	done
 	[ "$_n" -gt 0 ] || fail "$1 is not $2 after the reload"
 }
+
+# pg_ctls_service NAME LISTEN AUTH [ALLOWED...]: a service of scram_user
+# (sslmode disable to the server) whose client leg is TLS: ctls_yaml's
+# clientTLS (regress/ctls.sh, ctls_make first) with AUTH and ALLOWED.
+pg_ctls_service()
+{
+	pg_service "$1" "$2" scram_user disable \
+	    "password: {from: env, get: PG_SCRAM_PASSWORD}"
+	echo "    config:"
+	shift 2
+	ctls_yaml 6 "$@"
+}
+
+# pg_sleeping PID OUT WHAT: wait (10 s at most) until scram_user's
+# "select pg_sleep(30)" runs on the server, sent by the client PID (which
+# writes to OUT); fail, saying WHAT, if it does not.  PG_SLEEPING counts
+# such queries.
+PG_SLEEPING="select count(*) from pg_stat_activity where usename = 'scram_user'
+    and state = 'active' and query like 'select pg_sleep(30)%'"
+pg_sleeping()
+{
+	_n=100
+	while [ "$_n" -gt 0 ] && [ "$(pg_admin "$PG_SLEEPING")" != 1 ]; do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	[ "$(pg_admin "$PG_SLEEPING")" = 1 ] ||
+	    fail "$3: the query did not start: $(cat "$2")"
+}

@@ -27,6 +27,8 @@
 #	in the PEM file KEY, each in a file: PREFIX-pem (the file's text),
 #	PREFIX-der, PREFIX-be and PREFIX-le (the private scalar, big-endian
 #	as in DER, little-endian as OpenSSL's BIGNUM keeps it).
+# residency_key_unlogged PREFIX WHAT: the PEM and the scalar of
+#	residency_key_needles PREFIX are in no line of airlockd's log.
 # RESIDENCY_WORKER_SCAN: a function that residency_hold calls with the
 #	worker's pid while the session is held, for more scans.
 
@@ -152,4 +154,13 @@ residency_key_needles()
 	[ "$(wc -c <"$2-be")" -eq 32 ] && [ "$(wc -c <"$2-le")" -eq 32 ] ||
 	    fail "the scalar of $1 is not 32 bytes"
 	[ "$(wc -c <"$2-der")" -gt 100 ] || fail "the DER of $1 is too short"
+}
+
+residency_key_unlogged()
+{
+	for _n in pem be; do
+		"$MEMSCAN" -s "$1-$_n" "$AIRLOCK_LOG" >/dev/null ||
+		    fail "$2 ($_n) is in airlockd's log, or the scan failed"
+	done
+	ok "$2 is not in airlockd's log"
 }

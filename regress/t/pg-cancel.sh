@@ -19,22 +19,11 @@ PT=$(free_port)
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"
 
-ACTIVE="select count(*) from pg_stat_activity where usename = 'scram_user'
-    and state = 'active' and query like 'select pg_sleep(30)%'"
-
 for p in "$PP" "$PT"; do
 	psql -X -A -t -w -d "host=127.0.0.1 port=$p dbname=postgres" \
 	    -c "select pg_sleep(30)" >"$T/cancel.out" 2>&1 &
 	psql_pid=$!
-
-	n=100
-	while [ "$n" -gt 0 ] && [ "$(pg_admin "$ACTIVE")" != 1 ]; do
-		kill -0 "$psql_pid" 2>/dev/null || break
-		sleep 0.1
-		n=$((n - 1))
-	done
-	[ "$(pg_admin "$ACTIVE")" = 1 ] ||
-	    fail "port $p: the query did not start: $(cat "$T/cancel.out")"
+	pg_sleeping "$psql_pid" "$T/cancel.out" "port $p"
 
 	kill -INT "$psql_pid"
 	n=100
@@ -51,7 +40,7 @@ for p in "$PP" "$PT"; do
 	grep -q "canceling statement due to user request" "$T/cancel.out" ||
 	    fail "port $p: unexpected output: $(cat "$T/cancel.out")"
 	ok "port $p: $(tail -n 1 "$T/cancel.out")"
-	[ "$(pg_admin "$ACTIVE")" = 0 ] || fail "port $p: the query still runs"
+	[ "$(pg_admin "$PG_SLEEPING")" = 0 ] || fail "port $p: the query still runs"
 done
 
 airlock_alive || fail "airlockd died"

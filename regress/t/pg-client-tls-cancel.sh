@@ -13,44 +13,9 @@ ctls_make
 P=$(free_port)
 {
 	airlock_head
-	pg_service cert "$P" scram_user disable \
-	    "password: {from: env, get: PG_SCRAM_PASSWORD}"
-	echo "    config:"
-	ctls_yaml 6 cert
+	pg_ctls_service cert "$P" cert
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"
-
-ACTIVE="select count(*) from pg_stat_activity where usename = 'scram_user'
-    and state = 'active' and query like 'select pg_sleep(30)%'"
-
-# running PID OUT: wait until the query runs (or its client PID is gone).
-running()
-{
-	_n=100
-	while [ "$_n" -gt 0 ] && [ "$(pg_admin "$ACTIVE")" != 1 ]; do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	[ "$(pg_admin "$ACTIVE")" = 1 ] ||
-	    fail "the query did not start: $(cat "$2")"
-}
-
-# ended PID: wait up to 10 s for PID to exit, then its status.
-ended()
-{
-	_n=100
-	while [ "$_n" -gt 0 ] && kill -0 "$1" 2>/dev/null; do
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		kill -KILL "$1"
-		wait "$1"
-		return 124
-	fi
-	wait "$1"
-}
 
 # 1. psql over TLS; its cancel comes in plaintext.
 psql -X -A -t -w -d "host=localhost hostaddr=127.0.0.1 port=$P \
@@ -59,13 +24,13 @@ psql -X -A -t -w -d "host=localhost hostaddr=127.0.0.1 port=$P \
     -c "select pg_sleep(30)" >"$T/psql.out" 2>&1 &
 psql_pid=$!
 at_exit "kill $psql_pid"
-running "$psql_pid" "$T/psql.out"
+pg_sleeping "$psql_pid" "$T/psql.out" psql
 kill -INT "$psql_pid"
-ended "$psql_pid" && fail "psql exited 0: $(cat "$T/psql.out")"
+wait_pid "$psql_pid" 10 && fail "psql exited 0: $(cat "$T/psql.out")"
 grep -q "canceling statement due to user request" "$T/psql.out" ||
     fail "psql: not cancelled: $(cat "$T/psql.out")"
 ok "psql's cancel (plaintext) for a TLS session: $(tail -n 1 "$T/psql.out")"
-[ "$(pg_admin "$ACTIVE")" = 0 ] || fail "the query still runs"
+[ "$(pg_admin "$PG_SLEEPING")" = 0 ] || fail "the query still runs"
 
 # 2. The CancelRequest over TLS too.
 rm -f "$T/go"
@@ -75,14 +40,14 @@ mkfifo "$T/go" || fail "mkfifo"
 py_pid=$!
 at_exit "kill $py_pid"
 exec 9>"$T/go"
-running "$py_pid" "$T/py.out"
+pg_sleeping "$py_pid" "$T/py.out" "over TLS"
 echo go >&9
 exec 9>&-
-ended "$py_pid" || fail "over TLS: $(cat "$T/py.out")"
+wait_pid "$py_pid" 10 || fail "over TLS: $(cat "$T/py.out")"
 grep -q "^cancelled: canceling statement due to user request" "$T/py.out" ||
     fail "over TLS: $(cat "$T/py.out")"
 ok "a CancelRequest over TLS: $(cat "$T/py.out")"
-[ "$(pg_admin "$ACTIVE")" = 0 ] || fail "the query still runs"
+[ "$(pg_admin "$PG_SLEEPING")" = 0 ] || fail "the query still runs"
 
 # 3. Plaintext is for cancelling only.
 out=$(pg_psql "host=127.0.0.1 port=$P dbname=postgres sslmode=disable" \

@@ -22,10 +22,7 @@ PC=$(free_port)
 	airlock_head
 	for s in "none $PN" "cert $PC"; do
 		set -- $s
-		pg_service "$1" "$2" scram_user disable \
-		    "password: {from: env, get: PG_SCRAM_PASSWORD}"
-		echo "    config:"
-		ctls_yaml 6 "$1"
+		pg_ctls_service "$1" "$2" "$1"
 	done
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"

@@ -21,14 +21,12 @@ ctls_make
 H=$(free_port)
 {
 	airlock_head "health: 127.0.0.1:$H"
-	# svc NAME AUTH [ALLOWED...]: a service of scram_user with clientTLS.
+	# svc NAME AUTH [ALLOWED...]
 	svc()
 	{
-		pg_service "$1" "$(service_port "$1")" scram_user disable \
-		    "password: {from: env, get: PG_SCRAM_PASSWORD}"
-		echo "    config:"
+		_s=$1
 		shift
-		ctls_yaml 6 "$@"
+		pg_ctls_service "$_s" "$(service_port "$_s")" "$@"
 	}
 	svc none none
 	(CTLS_KEY=listener-rsa svc rsa none)

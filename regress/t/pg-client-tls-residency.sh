@@ -46,7 +46,7 @@ residency_hold cert "$P" "select current_user || ' ' || pg_sleep(5) ||
     '$MARKER'" "$T/psql.out"
 [ "$(cat "$T/psql.out")" = "scram_user $MARKER" ] ||
     fail "the session returned '$(cat "$T/psql.out")'"
-grep -Eq "\] cert#[0-9]+: client TLS ok" "$AIRLOCK_LOG" ||
+grep -Eq "\] cert#[0-9]+: client accepted over TLS" "$AIRLOCK_LOG" ||
     fail "the session's client leg was not TLS"
 
 for n in pem der be le; do

@@ -76,12 +76,15 @@ refused()
 	    head -n 1)"
 }
 
-# logged SERVICE OUTCOME: airlockd logged a client leg of SERVICE that
-# ended so.
+# logged SERVICE OUTCOME: airlockd logged a client of SERVICE refused for
+# OUTCOME (or, for ok, one accepted).
 logged()
 {
-	wait_for_log "\] $1#[0-9]+: client TLS $2" 10 ||
+	_l="client refused \($2\)"
+	[ "$2" != ok ] || _l="client accepted over TLS"
+	wait_for_log "\] $1#[0-9]+: $_l" 10 ||
 	    fail "$1: no log line for the outcome $2"
+	ok "logged: $(grep -Eo "\] $1#[0-9]+: $_l.*" "$AIRLOCK_LOG" | tail -n 1)"
 }
 
 accepted none "sslmode=require" "sslmode=require $NOCERT"

@@ -251,8 +251,6 @@ ctls_answer_done(struct worker *w, struct buf *b)
 int
 ctls_gate(struct worker *w, uint32_t type)
 {
-	const struct backpool_conf *pool;
-
 	if (client_tls_of(w) == NULL || w->ctls_ok)
 		return 0;
 	switch (type) {
@@ -262,13 +260,26 @@ ctls_gate(struct worker *w, uint32_t type)
 	case MSG_LOG:
 	case MSG_STATS:
 	case MSG_BYE:
+	case MSG_DIAL:		/* by its purpose: ctls_gate_dial */
 		return 0;
-	case MSG_DIAL:
-		/* MySQL greets after the backend; a reused one is a login. */
-		pool = w->conn->backpool != NULL ? w->conn->backpool(w->svc) :
-		    NULL;
-		return pool != NULL ? ERR_DENIED : 0;
 	default:
 		return ERR_DENIED;
 	}
+}
+
+/*
+ * A DIAL before the client has been accepted: MySQL greets after the
+ * backend, and a PostgreSQL CancelRequest comes without TLS (libpq's
+ * PQcancel, pgjdbc) and never reuses a backend (backpool_dial_key).  A
+ * DIAL for a session that may be handed a reused backend is a login.
+ */
+int
+ctls_gate_dial(struct worker *w, int purpose)
+{
+	const struct backpool_conf *pool;
+
+	if (client_tls_of(w) == NULL || w->ctls_ok || purpose == DIAL_CANCEL)
+		return 0;
+	pool = w->conn->backpool != NULL ? w->conn->backpool(w->svc) : NULL;
+	return pool != NULL ? ERR_DENIED : 0;
 }

@@ -294,6 +294,11 @@ answer_dial(struct worker *w, struct buf *b)
 
 	if ((r = buf_get_u8(b, &purpose)) != 0)
 		return r;
+	if (ctls_gate_dial(w, purpose) != 0) {
+		worker_kill(w, "DIAL before its client was accepted over TLS "
+		    "(clientTLS)");
+		return 0;
+	}
 	if (w->state == W_HANDSHAKE) {
 		/* Only the fallback from a reused backend, once. */
 		if (!w->reused || purpose != DIAL_SESSION) {

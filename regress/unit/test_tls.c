@@ -921,7 +921,7 @@ TEST(tlskey_signs_tls13_only)
 
 	REQUIRE(pki_setup() == 0);
 	use_client(&p, &sg, &ls, CLI_RSA);
-	REQUIRE((k = tlskey_new(pki.cli[CLI_RSA], &sg, err,
+	REQUIRE((k = tlskey_new(pki.cli[CLI_RSA], &sg, TLSKEY_CLIENT, err,
 	    sizeof(err))) != NULL);
 	CHECK(EVP_PKEY_is_a(k, "RSA"));
 	CHECK_INT(EVP_PKEY_get_bits(k), 2048);
@@ -956,7 +956,7 @@ TEST(tlskey_signs_tls13_only)
 
 	/* ECDSA on P-256 with SHA-384 is no TLS 1.3 scheme. */
 	use_client(&p, &sg, &ls, CLI_P256);
-	REQUIRE((k = tlskey_new(pki.cli[CLI_P256], &sg, err,
+	REQUIRE((k = tlskey_new(pki.cli[CLI_P256], &sg, TLSKEY_CLIENT, err,
 	    sizeof(err))) != NULL);
 	len = sizeof(sig);
 	CHECK_INT(EVP_DigestSignInit_ex(m, NULL, "SHA384", NULL, NULL, k,

@@ -64,6 +64,7 @@ int		 tls_client_start(struct endpoint *, const struct tls_params *,
  * asked for and checked.
  */
 struct tls_server_params {
+	const char	*service;	/* its name, for the client's reasons */
 	const unsigned char *chain;	/* PEM: the leaf first */
 	size_t		 chainlen;
 	const unsigned char *ca;	/* PEM: client CA; NULL: none asked */

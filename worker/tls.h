@@ -106,7 +106,7 @@ int		 tls_server_start(struct endpoint *,
 int		 tls_server_end_point(const struct endpoint *,
 		    unsigned char out[TLS_END_POINT_MAX], size_t *len);
 
-/* tlsep.c: a TLS endpoint's operations, which tls_client_start sets. */
+/* tlsep.c: a TLS endpoint's operations, which the handshakes set. */
 extern const struct ep_tls_ops tls_endpoint_ops;
 
 #endif

@@ -106,8 +106,8 @@ cli_setup(void)
 		else
 			k = EVP_PKEY_Q_keygen(NULL, NULL, cli_kinds[i].type);
 		if ((pki.clikey[i] = k) == NULL ||
-		    (pki.cli[i] = testcert_make(CLIENT_CN, k, pki.ca, pki.cakey, 0,
-		    NULL)) == NULL ||
+		    (pki.cli[i] = testcert_make(CLIENT_CN, k, pki.ca,
+		    pki.cakey, 0, NULL)) == NULL ||
 		    (pki.cli_pem[i] = to_secret(pki.cli[i], NULL)) == NULL ||
 		    (pki.clikey_pem[i] = to_secret(NULL, k)) == NULL)
 			return -1;
@@ -129,10 +129,11 @@ pki_setup(void)
 	pki.srvkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	if (!pki.cakey || !pki.otherkey || !pki.srvkey)
 		return -1;
-	pki.ca = testcert_make("airlock test CA", pki.cakey, NULL, NULL, 1, NULL);
-	/* An impostor: the same name, another key. */
-	pki.other = testcert_make("airlock test CA", pki.otherkey, NULL, NULL, 1,
+	pki.ca = testcert_make("airlock test CA", pki.cakey, NULL, NULL, 1,
 	    NULL);
+	/* An impostor: the same name, another key. */
+	pki.other = testcert_make("airlock test CA", pki.otherkey, NULL, NULL,
+	    1, NULL);
 	if (pki.ca == NULL || pki.other == NULL)
 		return -1;
 	pki.srv = testcert_make(SERVER_NAME, pki.srvkey, pki.ca, pki.cakey, 0,

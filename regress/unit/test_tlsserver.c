@@ -6,6 +6,8 @@
  * CertificateVerify.  Each outcome: accepted with and without a client
  * CA, no certificate, another CA, expired, not for client authentication,
  * not allowed, a client without TLS 1.3, the monitor's refusal, silence.
+ * ctlstest.h shares the certificates, the signer and the client with
+ * test_wctls.c.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -22,6 +24,7 @@
 #include <openssl/x509v3.h>
 
 #include "ctls.h"
+#include "ctlstest.h"
 #include "endpoint.h"
 #include "errors.h"
 #include "monitor.h"
@@ -33,30 +36,7 @@
 #include "tlskey.h"
 #include "tlsscheme.h"
 
-#define SERVICE		"svc"
-#define APP_SAN		"DNS:app.test,URI:spiffe://x/app,email:a@b.test"
-
-/* Exit codes of the client child. */
-#define CLI_OK		0
-#define CLI_HANDSHAKE	1
-#define CLI_CANAMES	2
-#define CLI_REPLY	3
-#define CLI_TICKET	4
-#define CLI_SETUP	5
-
-enum { C_APP, C_OTHER, C_STRANGER, C_EXPIRED, C_SERVERONLY, C_N };
-
-static struct {
-	int		 ready;
-	EVP_PKEY	*k;		/* every key but these two */
-	EVP_PKEY	*otherk;	/* the other CA's */
-	X509		*srvca, *cca, *otherca;
-	X509		*srv, *srv_rsa;
-	X509		*cli[C_N];
-	unsigned char	*chain, *chain_rsa, *cca_pem;
-	size_t		 chainlen, chain_rsalen, cca_len;
-	struct secret	*key_pem, *rsakey_pem, *srv_pem, *srv_rsa_pem;
-} pki;
+struct ctls_pki	cpki;
 
 static unsigned char *
 cat_pem(X509 *a, X509 *b, size_t *len)
@@ -94,7 +74,7 @@ pem_secret(X509 *x, EVP_PKEY *k)
 static int
 resign(X509 *x)
 {
-	return X509_sign(x, pki.k, EVP_sha256()) > 0;
+	return X509_sign(x, cpki.k, EVP_sha256()) > 0;
 }
 
 /* The extended key usage serverAuth only: no client authentication. */
@@ -107,81 +87,74 @@ server_only(X509 *x)
 	if ((i = X509_get_ext_by_NID(x, NID_ext_key_usage, -1)) < 0)
 		return 0;
 	X509_EXTENSION_free(X509_delete_ext(x, i));
-	X509V3_set_ctx(&v, pki.cca, x, NULL, NULL, 0);
+	X509V3_set_ctx(&v, cpki.cca, x, NULL, NULL, 0);
 	return testcert_add_ext(x, &v, NID_ext_key_usage, "serverAuth") &&
 	    resign(x);
 }
 
-static int
-setup(void)
+int
+ctlstest_setup(void)
 {
 	EVP_PKEY	*rsa;
 	X509		*x;
 
-	if (pki.ready)
+	if (cpki.ready)
 		return 0;
 	signal(SIGPIPE, SIG_IGN);
 	if (tls_global_init() != 0 ||
-	    (pki.k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL ||
+	    (cpki.k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL ||
 	    (rsa = testkey_rsa()) == NULL)
 		return -1;
 	/*
 	 * One key for all but the other CA: what tells them apart here is
 	 * who signed.  The other CA has the client CA's name.
 	 */
-	if ((pki.otherk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) ==
+	if ((cpki.otherk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) ==
 	    NULL)
 		return -1;
-	pki.srvca = testcert_make("server CA", pki.k, NULL, NULL, 1, NULL);
-	pki.cca = testcert_make("client CA", pki.k, NULL, NULL, 1, NULL);
-	pki.otherca = testcert_make("client CA", pki.otherk, NULL, NULL, 1,
+	cpki.srvca = testcert_make("server CA", cpki.k, NULL, NULL, 1, NULL);
+	cpki.cca = testcert_make("client CA", cpki.k, NULL, NULL, 1, NULL);
+	cpki.otherca = testcert_make("client CA", cpki.otherk, NULL, NULL, 1,
 	    NULL);
-	if (!pki.srvca || !pki.cca || !pki.otherca)
+	if (!cpki.srvca || !cpki.cca || !cpki.otherca)
 		return -1;
-	pki.srv = testcert_make("db.test", pki.k, pki.srvca, pki.k, 0,
+	cpki.srv = testcert_make("db.test", cpki.k, cpki.srvca, cpki.k, 0,
 	    "DNS:db.test");
-	pki.srv_rsa = testcert_make("db.test", rsa, pki.srvca, pki.k, 0,
+	cpki.srv_rsa = testcert_make("db.test", rsa, cpki.srvca, cpki.k, 0,
 	    "DNS:db.test");
-	pki.cli[C_APP] = testcert_make("app", pki.k, pki.cca, pki.k, 0,
+	cpki.cli[C_APP] = testcert_make("app", cpki.k, cpki.cca, cpki.k, 0,
 	    APP_SAN);
-	pki.cli[C_OTHER] = testcert_make("other", pki.k, pki.cca, pki.k, 0,
+	cpki.cli[C_OTHER] = testcert_make("other", cpki.k, cpki.cca, cpki.k, 0,
 	    NULL);
-	pki.cli[C_STRANGER] = testcert_make("app", pki.k, pki.otherca,
-	    pki.otherk, 0, APP_SAN);
-	pki.cli[C_EXPIRED] = x = testcert_make("app", pki.k, pki.cca, pki.k,
+	cpki.cli[C_STRANGER] = testcert_make("app", cpki.k, cpki.otherca,
+	    cpki.otherk, 0, APP_SAN);
+	cpki.cli[C_EXPIRED] = x = testcert_make("app", cpki.k, cpki.cca, cpki.k,
 	    0, APP_SAN);
 	if (x == NULL || X509_gmtime_adj(X509_getm_notBefore(x), -172800) ==
 	    NULL || X509_gmtime_adj(X509_getm_notAfter(x), -86400) == NULL ||
 	    !resign(x))
 		return -1;
-	pki.cli[C_SERVERONLY] = x = testcert_make("app", pki.k, pki.cca,
-	    pki.k, 0, APP_SAN);
-	if (x == NULL || !server_only(x) || pki.srv == NULL ||
-	    pki.srv_rsa == NULL || !pki.cli[C_APP] || !pki.cli[C_OTHER] ||
-	    !pki.cli[C_STRANGER])
+	cpki.cli[C_SERVERONLY] = x = testcert_make("app", cpki.k, cpki.cca,
+	    cpki.k, 0, APP_SAN);
+	if (x == NULL || !server_only(x) || cpki.srv == NULL ||
+	    cpki.srv_rsa == NULL || !cpki.cli[C_APP] || !cpki.cli[C_OTHER] ||
+	    !cpki.cli[C_STRANGER])
 		return -1;
-	pki.chain = cat_pem(pki.srv, pki.srvca, &pki.chainlen);
-	pki.chain_rsa = cat_pem(pki.srv_rsa, pki.srvca, &pki.chain_rsalen);
-	pki.cca_pem = testcert_pem(pki.cca, NULL, &pki.cca_len);
-	pki.key_pem = pem_secret(NULL, pki.k);
-	pki.rsakey_pem = pem_secret(NULL, rsa);
-	pki.srv_pem = pem_secret(pki.srv, NULL);
-	pki.srv_rsa_pem = pem_secret(pki.srv_rsa, NULL);
+	cpki.chain = cat_pem(cpki.srv, cpki.srvca, &cpki.chainlen);
+	cpki.chain_rsa = cat_pem(cpki.srv_rsa, cpki.srvca, &cpki.chain_rsalen);
+	cpki.cca_pem = testcert_pem(cpki.cca, NULL, &cpki.cca_len);
+	cpki.key_pem = pem_secret(NULL, cpki.k);
+	cpki.rsakey_pem = pem_secret(NULL, rsa);
+	cpki.srv_pem = pem_secret(cpki.srv, NULL);
+	cpki.srv_rsa_pem = pem_secret(cpki.srv_rsa, NULL);
 	EVP_PKEY_free(rsa);
-	if (!pki.chain || !pki.chain_rsa || !pki.cca_pem || !pki.key_pem ||
-	    !pki.rsakey_pem || !pki.srv_pem || !pki.srv_rsa_pem)
+	if (!cpki.chain || !cpki.chain_rsa || !cpki.cca_pem || !cpki.key_pem ||
+	    !cpki.rsakey_pem || !cpki.srv_pem || !cpki.srv_rsa_pem)
 		return -1;
-	pki.ready = 1;
+	cpki.ready = 1;
 	return 0;
 }
 
-/* The monitor's half of the listener key, in process. */
-struct srv_signer {
-	const struct secret	*key, *cert;
-	int			 calls, server_content;
-	char			 scheme[TLSSCHEME_NAME_MAX + 1];
-	const char		*refuse;	/* a MSG_FAILED's reason */
-};
 
 /* 64 spaces, the server's context string, its NUL, a transcript hash. */
 static int
@@ -198,8 +171,8 @@ is_server_content(const unsigned char *tbs, size_t len)
 	    sizeof(TLS13_CV_SERVER_CONTEXT)) == 0;
 }
 
-static int
-srv_sign(void *arg, const char *scheme, const unsigned char *tbs,
+int
+ctlstest_sign(void *arg, const char *scheme, const unsigned char *tbs,
     size_t tbslen, unsigned char *sig, size_t *siglen, char *err,
     size_t errlen)
 {
@@ -226,20 +199,13 @@ srv_sign(void *arg, const char *scheme, const unsigned char *tbs,
 	return 0;
 }
 
-struct cli_opts {
-	X509		*cert;		/* NULL: none */
-	int		 max_version;	/* 0: the library's */
-	int		 silent;	/* say nothing at all */
-	int		 expect_ca;	/* the client CA's name asked for */
-	const char	*reply;		/* what the server is to say */
-};
 
 /*
  * The client: the handshake, the CA names of the CertificateRequest,
  * "hello", then the server's one reply to its end; no session ticket.
  */
-static void
-client_main(int fd, const struct cli_opts *o)
+void
+ctlstest_client(int fd, const struct cli_opts *o)
 {
 	const STACK_OF(X509_NAME) *names;
 	SSL_CTX		*ctx;
@@ -256,13 +222,13 @@ client_main(int fd, const struct cli_opts *o)
 		_exit(CLI_OK);
 	}
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
-	    X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), pki.srvca) != 1)
+	    X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), cpki.srvca) != 1)
 		_exit(CLI_SETUP);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	if (o->max_version != 0)
 		SSL_CTX_set_max_proto_version(ctx, o->max_version);
 	if (o->cert != NULL && (SSL_CTX_use_certificate(ctx, o->cert) != 1 ||
-	    SSL_CTX_use_PrivateKey(ctx, pki.k) != 1))
+	    SSL_CTX_use_PrivateKey(ctx, cpki.k) != 1))
 		_exit(CLI_SETUP);
 	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1)
 		_exit(CLI_SETUP);
@@ -271,7 +237,7 @@ client_main(int fd, const struct cli_opts *o)
 	names = SSL_get0_peer_CA_list(ssl);
 	nn = names != NULL ? sk_X509_NAME_num(names) : 0;
 	if (o->expect_ca ? nn != 1 || X509_NAME_cmp(sk_X509_NAME_value(names,
-	    0), X509_get_subject_name(pki.cca)) != 0 : nn != 0)
+	    0), X509_get_subject_name(cpki.cca)) != 0 : nn != 0)
 		_exit(CLI_CANAMES);
 	if (SSL_write_ex(ssl, "hello", 5, &n) != 1)
 		_exit(CLI_REPLY);
@@ -303,14 +269,15 @@ run(const struct tls_server_params *p, const struct cli_opts *o,
 	int		 sv[2], r, w;
 
 	*status = -1;
-	if (setup() != 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+	if (ctlstest_setup() != 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
 		return -100;
 	fflush(stdout);
 	if ((pid = fork()) == -1)
 		return -100;
 	if (pid == 0) {
 		close(sv[0]);
-		client_main(sv[1], o);
+		ctlstest_client(sv[1], o);
 	}
 	close(sv[1]);
 	ep_init(&ep, sv[0], "client");
@@ -332,28 +299,28 @@ run(const struct tls_server_params *p, const struct cli_opts *o,
 }
 
 /* The listener: P-256 or RSA, with the signer ss; no client CA. */
-static void
-listener(struct tls_server_params *p, struct tlskey_signer *sg,
+void
+ctlstest_listener(struct tls_server_params *p, struct tlskey_signer *sg,
     struct srv_signer *ss, int rsa)
 {
 	memset(p, 0, sizeof(*p));
 	memset(sg, 0, sizeof(*sg));
 	memset(ss, 0, sizeof(*ss));
-	ss->key = rsa ? pki.rsakey_pem : pki.key_pem;
-	ss->cert = rsa ? pki.srv_rsa_pem : pki.srv_pem;
-	sg->sign = srv_sign;
+	ss->key = rsa ? cpki.rsakey_pem : cpki.key_pem;
+	ss->cert = rsa ? cpki.srv_rsa_pem : cpki.srv_pem;
+	sg->sign = ctlstest_sign;
 	sg->arg = ss;
 	p->service = SERVICE;
-	p->chain = rsa ? pki.chain_rsa : pki.chain;
-	p->chainlen = rsa ? pki.chain_rsalen : pki.chainlen;
+	p->chain = rsa ? cpki.chain_rsa : cpki.chain;
+	p->chainlen = rsa ? cpki.chain_rsalen : cpki.chainlen;
 	p->signer = sg;
 }
 
 static void
 with_client_ca(struct tls_server_params *p)
 {
-	p->ca = pki.cca_pem;
-	p->calen = pki.cca_len;
+	p->ca = cpki.cca_pem;
+	p->calen = cpki.cca_len;
 }
 
 /* clientAuth none: any client, one server signature of each key type. */
@@ -367,8 +334,8 @@ TEST(tlsserver_no_client_auth)
 	char			 err[512];
 	int			 st;
 
-	REQUIRE(setup() == 0);
-	listener(&p, &sg, &ss, 0);
+	REQUIRE(ctlstest_setup() == 0);
+	ctlstest_listener(&p, &sg, &ss, 0);
 	CHECK_INT(run(&p, &o, &peer, err, sizeof(err), &st, 5000), 0);
 	CHECK_INT(st, CLI_OK);
 	CHECK_INT(peer.outcome, CTLS_OK);
@@ -377,7 +344,7 @@ TEST(tlsserver_no_client_auth)
 	CHECK_INT(ss.server_content, 1);
 	CHECK_STR(ss.scheme, "ecdsa_secp256r1_sha256");
 
-	listener(&p, &sg, &ss, 1);
+	ctlstest_listener(&p, &sg, &ss, 1);
 	CHECK_INT(run(&p, &o, &peer, err, sizeof(err), &st, 5000), 0);
 	CHECK_INT(st, CLI_OK);
 	CHECK_INT(ss.calls, 1);
@@ -385,8 +352,8 @@ TEST(tlsserver_no_client_auth)
 	CHECK_STR(ss.scheme, "rsa_pss_rsae_sha256");
 
 	/* A certificate the client gives unasked is none of our business. */
-	listener(&p, &sg, &ss, 0);
-	o.cert = pki.cli[C_STRANGER];
+	ctlstest_listener(&p, &sg, &ss, 0);
+	o.cert = cpki.cli[C_STRANGER];
 	CHECK_INT(run(&p, &o, &peer, err, sizeof(err), &st, 5000), 0);
 	CHECK_INT(st, CLI_OK);
 	CHECK_INT(peer.outcome, CTLS_OK);
@@ -404,10 +371,10 @@ TEST(tlsserver_client_certificate)
 	char			 err[512];
 	int			 st;
 
-	REQUIRE(setup() == 0);
-	listener(&p, &sg, &ss, 0);
+	REQUIRE(ctlstest_setup() == 0);
+	ctlstest_listener(&p, &sg, &ss, 0);
 	with_client_ca(&p);
-	o.cert = pki.cli[C_APP];
+	o.cert = cpki.cli[C_APP];
 	CHECK_INT(run(&p, &o, &peer, err, sizeof(err), &st, 5000), 0);
 	CHECK_INT(st, CLI_OK);
 	CHECK_INT(peer.outcome, CTLS_OK);
@@ -435,7 +402,7 @@ refused(struct tls_server_params *p, int cli, int outcome,
 	char			 err[512];
 	int			 st;
 
-	o.cert = cli >= 0 ? pki.cli[cli] : NULL;
+	o.cert = cli >= 0 ? cpki.cli[cli] : NULL;
 	o.reply = reason;
 	CHECK_INT(run(p, &o, &peer, err, sizeof(err), &st, 5000),
 	    ERR_DENIED);
@@ -452,8 +419,8 @@ TEST(tlsserver_refusals)
 	struct tlskey_signer	 sg;
 	struct srv_signer	 ss;
 
-	REQUIRE(setup() == 0);
-	listener(&p, &sg, &ss, 0);
+	REQUIRE(ctlstest_setup() == 0);
+	ctlstest_listener(&p, &sg, &ss, 0);
 	with_client_ca(&p);
 	refused(&p, -1, CTLS_NO_CERT, "airlock: a client certificate is "
 	    "required to connect to service " SERVICE);
@@ -490,8 +457,8 @@ TEST(tlsserver_handshake_failures)
 	char			 err[512];
 	int			 st;
 
-	REQUIRE(setup() == 0);
-	listener(&p, &sg, &ss, 0);
+	REQUIRE(ctlstest_setup() == 0);
+	ctlstest_listener(&p, &sg, &ss, 0);
 	CHECK_INT(run(&p, &o, &peer, err, sizeof(err), &st, 5000),
 	    ERR_PROTO);
 	CHECK_STR(err, "TLS handshake with the client failed: the client "
@@ -512,7 +479,7 @@ TEST(tlsserver_handshake_failures)
 	CHECK_INT(ss.calls, 1);
 
 	/* A client that says nothing meets the deadline. */
-	listener(&p, &sg, &ss, 0);
+	ctlstest_listener(&p, &sg, &ss, 0);
 	o.silent = 1;
 	CHECK_INT(run(&p, &o, &peer, err, sizeof(err), &st, 100),
 	    ERR_TIMEOUT);
@@ -533,22 +500,22 @@ TEST(tlsserver_bad_material)
 	char			 err[512];
 	int			 sv[2];
 
-	REQUIRE(setup() == 0);
+	REQUIRE(ctlstest_setup() == 0);
 	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
 	ep_init(&ep, sv[0], "client");
-	listener(&p, &sg, &ss, 0);
+	ctlstest_listener(&p, &sg, &ss, 0);
 	p.chain = junk;
 	p.chainlen = sizeof(junk) - 1;
 	CHECK_INT(tls_server_start(&ep, &p, deadline_in(1000), &peer, err,
 	    sizeof(err)), ERR_FORMAT);
 	CHECK_STR(err, "clientTLS certificate holds no valid certificate");
-	listener(&p, &sg, &ss, 0);
+	ctlstest_listener(&p, &sg, &ss, 0);
 	p.ca = junk;
 	p.calen = sizeof(junk) - 1;
 	CHECK_INT(tls_server_start(&ep, &p, deadline_in(1000), &peer, err,
 	    sizeof(err)), ERR_FORMAT);
 	CHECK_STR(err, "clientCA holds no valid certificate");
-	listener(&p, &sg, &ss, 0);
+	ctlstest_listener(&p, &sg, &ss, 0);
 	p.signer = NULL;
 	CHECK_INT(tls_server_start(&ep, &p, deadline_in(1000), &peer, err,
 	    sizeof(err)), ERR_INVAL);

@@ -59,6 +59,7 @@ wctls_worker(int chan, int client, const char *auth)
 			_exit(WK_OTHER);
 	}
 	ep_close(&c.client);
+	kv_clear(&c.opts);
 	_exit(r == 0 ? WK_OK : r == ERR_DENIED ? WK_DENIED : r == ERR_PROTO ?
 	    WK_PROTO : WK_OTHER);
 }
@@ -127,8 +128,7 @@ wctls_run(struct wctls_case *t)
 	t->desc[0] = '\0';
 	ctlstest_listener(&p, &sg, &ss, 0);
 	if (ctlstest_setup() != 0 || msg_channel(sv) != 0 ||
-	    socketpair(AF_UNIX, SOCK_STREAM, 0, cv) != 0 ||
-	    (b = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, cv) != 0)
 		return -1;
 	fflush(stdout);
 	if ((cpid = fork()) == 0) {
@@ -145,6 +145,9 @@ wctls_run(struct wctls_case *t)
 	close(cv[0]);
 	close(cv[1]);
 	close(sv[1]);
+	/* Made after the forks, so that no child leaves it behind. */
+	if ((b = buf_new(MSG_MAX_PAYLOAD + 1)) == NULL)
+		goto out;
 	if (served_recv(sv[0], MSG_CLIENT_TLS, b) != 0 || buf_len(b) != 0)
 		goto out;
 	buf_reset(b);

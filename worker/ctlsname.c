@@ -41,20 +41,34 @@ same_name(const unsigned char *b, size_t len, const char *want, int nocase)
 	return 1;
 }
 
-/* Does a commonName of the subject read want, in UTF-8? */
+/*
+ * The subject's next commonName after entry *i (-1: the first), in UTF-8
+ * (*utf8, OPENSSL_free it): its length, or -1 when there is none left.
+ */
+static int
+next_cn(X509 *x, int *i, unsigned char **utf8)
+{
+	X509_NAME	*name = X509_get_subject_name(x);
+	int		 len;
+
+	while ((*i = X509_NAME_get_index_by_NID(name, NID_commonName, *i)) >=
+	    0) {
+		len = ASN1_STRING_to_UTF8(utf8, X509_NAME_ENTRY_get_data(
+		    X509_NAME_get_entry(name, *i)));
+		if (len >= 0)
+			return len;
+	}
+	return -1;
+}
+
+/* Does a commonName of the subject read want? */
 static int
 cn_is(X509 *x, const char *want)
 {
-	X509_NAME	*name = X509_get_subject_name(x);
 	unsigned char	*utf8;
 	int		 i = -1, len, same;
 
-	while ((i = X509_NAME_get_index_by_NID(name, NID_commonName, i)) >=
-	    0) {
-		len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(
-		    X509_NAME_get_entry(name, i)));
-		if (len < 0)
-			continue;
+	while ((len = next_cn(x, &i, &utf8)) >= 0) {
 		same = same_name(utf8, (size_t)len, want, 0);
 		OPENSSL_free(utf8);
 		if (same)
@@ -164,7 +178,6 @@ append(char *desc, size_t size, const char *prefix, const void *b,
 void
 ctls_name_describe(X509 *x, char *desc, size_t size)
 {
-	X509_NAME		*name = X509_get_subject_name(x);
 	GENERAL_NAMES		*sans;
 	const GENERAL_NAME	*gn;
 	const ASN1_STRING	*s;
@@ -175,12 +188,7 @@ ctls_name_describe(X509 *x, char *desc, size_t size)
 	if (size == 0)
 		return;
 	*desc = '\0';
-	while ((i = X509_NAME_get_index_by_NID(name, NID_commonName, i)) >=
-	    0) {
-		len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(
-		    X509_NAME_get_entry(name, i)));
-		if (len < 0)
-			continue;
+	while ((len = next_cn(x, &i, &utf8)) >= 0) {
 		append(desc, size, "CN=", utf8, (size_t)len);
 		OPENSSL_free(utf8);
 	}

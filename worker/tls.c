@@ -257,10 +257,12 @@ load_client_cert(SSL *ssl, const struct tls_params *p, char *err,
  * Drive the handshake that ssl is set up for (SSL_set_connect_state or
  * SSL_set_accept_state) until it is done or the deadline: 0 when done;
  * TLS_HS_FAILED when OpenSSL failed it (*ret for SSL_get_error, the error
- * queue and errno left as it left them); else ep_wait's error.
+ * queue and errno left as it left them); else ep_wait's error, with a
+ * reason that names the peer ("backend", "client").
  */
 int
-tls_handshake(SSL *ssl, int fd, uint64_t deadline, int *ret)
+tls_handshake(SSL *ssl, int fd, uint64_t deadline, const char *peer,
+    int *ret, char *err, size_t errlen)
 {
 	short	 want;
 	int	 r;
@@ -280,14 +282,17 @@ tls_handshake(SSL *ssl, int fd, uint64_t deadline, int *ret)
 		default:
 			return TLS_HS_FAILED;
 		}
-		if ((r = ep_wait(fd, want, deadline)) != 0)
+		if ((r = ep_wait(fd, want, deadline)) != 0) {
+			snprintf(err, errlen, r == ERR_TIMEOUT ?
+			    "TLS handshake with the %s timed out" :
+			    "TLS handshake with the %s failed", peer);
 			return r;
+		}
 	}
 }
 
-/* Did the handshake fail for want of a common protocol version? */
-static int
-version_error(unsigned long e)
+int
+tls_version_error(unsigned long e)
 {
 	if (ERR_GET_LIB(e) != ERR_LIB_SSL)
 		return 0;
@@ -308,7 +313,6 @@ handshake_error(SSL *ssl, const struct tls_params *p, int ret, char *err,
     size_t errlen)
 {
 	unsigned long	 e;
-	const char	*reason;
 	long		 v;
 	int		 saved = errno;
 
@@ -324,30 +328,41 @@ handshake_error(SSL *ssl, const struct tls_params *p, int ret, char *err,
 		snprintf(err, errlen, "%s", p->signer->err);
 		return ERR_DENIED;
 	}
-	if (p->signer != NULL && version_error(e)) {
+	if (p->signer != NULL && tls_version_error(e)) {
 		snprintf(err, errlen, "%s: %s", TLS_FAILED, TLS_13_NEEDED);
 		return ERR_PROTO;
 	}
+	return tls_handshake_failed(ssl, ret, saved, "backend", err, errlen);
+}
+
+int
+tls_handshake_failed(SSL *ssl, int ret, int saved, const char *peer,
+    char *err, size_t errlen)
+{
+	unsigned long	 e = ERR_peek_last_error();
+	const char	*reason;
+
 	switch (SSL_get_error(ssl, ret)) {
 	case SSL_ERROR_SYSCALL:
 		if (e != 0)
 			break;
 		/* No strerror(): message catalogues are files. */
 		if (saved != 0 && saved != ECONNRESET && saved != EPIPE) {
-			snprintf(err, errlen, "%s: network error (errno %d)",
-			    TLS_FAILED, saved);
+			snprintf(err, errlen, "TLS handshake with the %s failed: "
+			    "network error (errno %d)", peer, saved);
 			errno = saved;
 			return ERR_SYS;
 		}
 		/* FALLTHROUGH */
 	case SSL_ERROR_ZERO_RETURN:
-		snprintf(err, errlen, "%s: the backend closed the connection",
-		    TLS_FAILED);
+		snprintf(err, errlen, "TLS handshake with the %s failed: the %s "
+		    "closed the connection", peer, peer);
 		return ERR_EOF;
 	}
 	if ((reason = ERR_reason_error_string(e)) == NULL)
 		reason = "protocol error";
-	snprintf(err, errlen, "%s: %s", TLS_FAILED, reason);
+	snprintf(err, errlen, "TLS handshake with the %s failed: %s", peer,
+	    reason);
 	return ERR_PROTO;
 }
 
@@ -490,16 +505,11 @@ tls_client_start(struct endpoint *ep, const struct tls_params *p,
 	}
 
 	SSL_set_connect_state(ssl);
-	if ((r = tls_handshake(ssl, ep->fd, deadline, &ret)) ==
-	    TLS_HS_FAILED) {
+	if ((r = tls_handshake(ssl, ep->fd, deadline, "backend", &ret, err,
+	    errlen)) == TLS_HS_FAILED)
 		r = handshake_error(ssl, p, ret, err, errlen);
+	if (r != 0)
 		goto fail;
-	} else if (r != 0) {
-		snprintf(err, errlen, r == ERR_TIMEOUT ?
-		    "TLS handshake with the backend timed out" :
-		    "TLS handshake with the backend failed");
-		goto fail;
-	}
 
 	/* Belt and braces: SSL_VERIFY_PEER has already insisted on both. */
 	if (SSL_get_verify_mode(ssl) != SSL_VERIFY_NONE &&

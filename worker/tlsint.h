@@ -34,8 +34,19 @@ int	 tls_use_chain(SSL *, const unsigned char *pem, size_t len,
 	    struct tlskey_signer *, int role, char *err, size_t);
 /*
  * Drive the handshake until done (0) or the deadline: TLS_HS_FAILED with
- * *ret for SSL_get_error when OpenSSL failed it, else ep_wait's error.
+ * *ret for SSL_get_error when OpenSSL failed it, else ep_wait's error
+ * with a reason in err that names the peer ("backend", "client").
  */
-int	 tls_handshake(SSL *, int fd, uint64_t deadline, int *ret);
+int	 tls_handshake(SSL *, int fd, uint64_t deadline, const char *peer,
+	    int *ret, char *err, size_t);
+/* Did a handshake fail (OpenSSL's error e) for want of a common version? */
+int	 tls_version_error(unsigned long e);
+/*
+ * The reason for a handshake that OpenSSL failed (TLS_HS_FAILED), when
+ * the caller has none of its own: the peer closed, a network error (saved
+ * the errno of the failure), or OpenSSL's reason.
+ */
+int	 tls_handshake_failed(SSL *, int ret, int saved, const char *peer,
+	    char *err, size_t);
 
 #endif

@@ -127,23 +127,6 @@ make_ctx(const struct tls_server_params *p, char *err, size_t errlen,
 	return NULL;
 }
 
-/* Did the client offer no TLS 1.3? */
-static int
-version_error(unsigned long e)
-{
-	if (ERR_GET_LIB(e) != ERR_LIB_SSL)
-		return 0;
-	switch (ERR_GET_REASON(e)) {
-	case SSL_R_UNSUPPORTED_PROTOCOL:
-	case SSL_R_WRONG_VERSION_NUMBER:
-	case SSL_R_NO_PROTOCOLS_AVAILABLE:
-	case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 /* A reason for the log of a handshake that OpenSSL failed. */
 static int
 handshake_error(SSL *ssl, const struct tls_server_params *p, int ret,
@@ -161,32 +144,12 @@ handshake_error(SSL *ssl, const struct tls_server_params *p, int ret,
 		snprintf(err, errlen, "%s: %s", HS_FAILED, reason);
 		return ERR_PROTO;
 	}
-	if (version_error(e)) {
+	if (tls_version_error(e)) {
 		snprintf(err, errlen, "%s: the client does not offer TLS 1.3",
 		    HS_FAILED);
 		return ERR_PROTO;
 	}
-	switch (SSL_get_error(ssl, ret)) {
-	case SSL_ERROR_SYSCALL:
-		if (e != 0)
-			break;
-		/* No strerror(): message catalogues are files. */
-		if (saved != 0 && saved != ECONNRESET && saved != EPIPE) {
-			snprintf(err, errlen, "%s: network error (errno %d)",
-			    HS_FAILED, saved);
-			errno = saved;
-			return ERR_SYS;
-		}
-		/* FALLTHROUGH */
-	case SSL_ERROR_ZERO_RETURN:
-		snprintf(err, errlen, "%s: the client closed the connection",
-		    HS_FAILED);
-		return ERR_EOF;
-	}
-	if ((reason = ERR_reason_error_string(e)) == NULL)
-		reason = "protocol error";
-	snprintf(err, errlen, "%s: %s", HS_FAILED, reason);
-	return ERR_PROTO;
+	return tls_handshake_failed(ssl, ret, saved, "client", err, errlen);
 }
 
 /* Verification errors that say the chain leads to no CA of the service. */
@@ -287,15 +250,11 @@ tls_server_start(struct endpoint *ep, const struct tls_server_params *p,
 	    TLSKEY_SERVER, err, errlen)) != 0)
 		goto fail;
 	SSL_set_accept_state(ssl);
-	if ((r = tls_handshake(ssl, ep->fd, deadline, &ret)) ==
-	    TLS_HS_FAILED) {
+	if ((r = tls_handshake(ssl, ep->fd, deadline, "client", &ret, err,
+	    errlen)) == TLS_HS_FAILED)
 		r = handshake_error(ssl, p, ret, err, errlen);
+	if (r != 0)
 		goto fail;
-	} else if (r != 0) {
-		snprintf(err, errlen, r == ERR_TIMEOUT ?
-		    "TLS handshake with the client timed out" : HS_FAILED);
-		goto fail;
-	}
 	/*
 	 * The key signed its one CertificateVerify; TLS 1.3 has no
 	 * renegotiation to sign again for, and a KeyUpdate signs nothing.

@@ -76,21 +76,6 @@ static struct pki {
 	struct secret	*cli_pem[CLI_N], *clikey_pem[CLI_N];
 } pki;
 
-/* PEM in guarded memory, as the monitor holds credentials. */
-static struct secret *
-to_secret(X509 *x, EVP_PKEY *k)
-{
-	struct secret	*s;
-	unsigned char	*pem;
-	size_t		 len;
-
-	if ((pem = testcert_pem(x, k, &len)) == NULL)
-		return NULL;
-	s = secret_new(pem, len);
-	free(pem);
-	return s;
-}
-
 static int
 cli_setup(void)
 {
@@ -108,8 +93,8 @@ cli_setup(void)
 		if ((pki.clikey[i] = k) == NULL ||
 		    (pki.cli[i] = testcert_make(CLIENT_CN, k, pki.ca,
 		    pki.cakey, 0, NULL)) == NULL ||
-		    (pki.cli_pem[i] = to_secret(pki.cli[i], NULL)) == NULL ||
-		    (pki.clikey_pem[i] = to_secret(NULL, k)) == NULL)
+		    (pki.cli_pem[i] = testcert_secret(pki.cli[i], NULL)) == NULL ||
+		    (pki.clikey_pem[i] = testcert_secret(NULL, k)) == NULL)
 			return -1;
 	}
 	return 0;

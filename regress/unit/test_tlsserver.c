@@ -56,20 +56,6 @@ cat_pem(X509 *a, X509 *b, size_t *len)
 	return out;
 }
 
-static struct secret *
-pem_secret(X509 *x, EVP_PKEY *k)
-{
-	struct secret	*s;
-	unsigned char	*pem;
-	size_t		 len;
-
-	if ((pem = testcert_pem(x, k, &len)) == NULL)
-		return NULL;
-	s = secret_new(pem, len);
-	free(pem);
-	return s;
-}
-
 /* x, changed by the caller, signed again by the client CA. */
 static int
 resign(X509 *x)
@@ -143,10 +129,10 @@ ctlstest_setup(void)
 	cpki.chain = cat_pem(cpki.srv, cpki.srvca, &cpki.chainlen);
 	cpki.chain_rsa = cat_pem(cpki.srv_rsa, cpki.srvca, &cpki.chain_rsalen);
 	cpki.cca_pem = testcert_pem(cpki.cca, NULL, &cpki.cca_len);
-	cpki.key_pem = pem_secret(NULL, cpki.k);
-	cpki.rsakey_pem = pem_secret(NULL, rsa);
-	cpki.srv_pem = pem_secret(cpki.srv, NULL);
-	cpki.srv_rsa_pem = pem_secret(cpki.srv_rsa, NULL);
+	cpki.key_pem = testcert_secret(NULL, cpki.k);
+	cpki.rsakey_pem = testcert_secret(NULL, rsa);
+	cpki.srv_pem = testcert_secret(cpki.srv, NULL);
+	cpki.srv_rsa_pem = testcert_secret(cpki.srv_rsa, NULL);
 	EVP_PKEY_free(rsa);
 	if (!cpki.chain || !cpki.chain_rsa || !cpki.cca_pem || !cpki.key_pem ||
 	    !cpki.rsakey_pem || !cpki.srv_pem || !cpki.srv_rsa_pem)

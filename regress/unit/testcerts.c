@@ -6,6 +6,7 @@
 
 #include <openssl/pem.h>
 
+#include "secret.h"
 #include "testcerts.h"
 
 int
@@ -86,4 +87,18 @@ testcert_pem(X509 *x, EVP_PKEY *k, size_t *lenp)
 	}
 	BIO_free(bio);
 	return out;
+}
+
+struct secret *
+testcert_secret(X509 *x, EVP_PKEY *k)
+{
+	struct secret	*s;
+	unsigned char	*pem;
+	size_t		 len;
+
+	if ((pem = testcert_pem(x, k, &len)) == NULL)
+		return NULL;
+	s = secret_new(pem, len);
+	free(pem);
+	return s;
 }

@@ -11,6 +11,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+struct secret;
+
 /* Add an extension as openssl.cnf writes it ("critical,CA:TRUE"). */
 int		 testcert_add_ext(X509 *, X509V3_CTX *, int nid,
 		    const char *value);
@@ -24,5 +26,7 @@ X509		*testcert_make(const char *cn, EVP_PKEY *key, X509 *issuer,
 		    EVP_PKEY *ikey, int ca, const char *san);
 /* The certificate's PEM (or, x NULL, the key's), malloc'd; *lenp. */
 unsigned char	*testcert_pem(X509 *x, EVP_PKEY *k, size_t *lenp);
+/* The same in guarded memory, as the monitor holds credentials. */
+struct secret	*testcert_secret(X509 *x, EVP_PKEY *k);
 
 #endif

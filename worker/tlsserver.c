@@ -6,8 +6,8 @@
  * handshake, as OpenSSL would with an alert that the client reports as
  * "bad certificate" or "unknown CA" at best: the handshake completes, and
  * the connector then tells the client in its own protocol what is wrong,
- * in words a user can act on (pg's psql shows an ErrorResponse, curl
- * shows a 403's body).
+ * in words a user can act on (pg's ErrorResponse, MySQL's ERR packet, an
+ * HTTP 403).
  */
 #include <errno.h>
 #include <stdio.h>

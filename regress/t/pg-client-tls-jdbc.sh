@@ -2,7 +2,9 @@
 # TLS to airlock's listener (clientTLS): ssl=true with sslmode=verify-full
 # and the listener's CA logs in; with clientAuth cert, its client
 # certificate (sslcert, and sslkey as PKCS #8 DER, which pgjdbc reads
-# itself) is accepted and another CA's refused with SQLSTATE 28000.
+# itself) is accepted, and a client with another CA's is refused with
+# SQLSTATE 28000 (Java sends no certificate of a CA that the server's
+# CertificateRequest does not name: the refusal is for none).
 # (pgjdbc 42.5 takes a PKCS #12 file's key only under the alias "user",
 # which ctls.sh's .p12 files do not have.)  The JVM is not
 # under valgrind (airlockd is); its JIT is kept to its first tier, which
@@ -54,7 +56,7 @@ out=$(jdbc "$PC" "&sslcert=$CTLS/stranger.crt&sslkey=$T/stranger.pk8" 2>&1) &&
     fail "another CA's certificate: logged in: $out"
 echo "$out" | grep -q "^error 28000: FATAL: airlock:" ||
     fail "another CA's certificate: unclear error: $out"
-ok "another CA's certificate refused: $out"
+ok "with another CA's certificate, refused: $out"
 
 airlock_alive || fail "airlockd died"
 exit 0

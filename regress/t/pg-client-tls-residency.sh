@@ -49,18 +49,24 @@ residency_hold cert "$P" "select current_user || ' ' || pg_sleep(5) ||
 grep -Eq "\] cert#[0-9]+: client accepted over TLS" "$AIRLOCK_LOG" ||
     fail "the session's client leg was not TLS"
 
+where=
 for n in pem der be le; do
 	"$MEMSCAN" -g -m "$AIRLOCK_PID" "$T/key-$n" >"$T/scan.monitor" 2>&1
 	rc=$?
 	case "$rc" in
-	0|3|4) ;;
+	0) where="$where $n: nowhere readable;" ;;
+	3) where="$where $n: guarded only;" ;;
+	4) where="$where $n: nowhere readable, with memfd_secret memory;" ;;
 	1) fail "the listener key ($n) is in airlockd outside its secret" \
 	    "memory: $(cat "$T/scan.monitor")" ;;
 	*) fail "memscan of airlockd failed (exit $rc):" \
 	    "$(cat "$T/scan.monitor")" ;;
 	esac
 done
-ok "in airlockd, the listener key is in secret memory only, if anywhere"
+where=${where# }
+where=${where%;}
+ok "in airlockd, the listener key is in secret memory only, if anywhere:" \
+    "$where"
 
 residency_key_unlogged "$T/key" "the listener key"
 exit 0

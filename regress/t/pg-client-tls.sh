@@ -105,7 +105,7 @@ refused none "sslmode=disable" \
     "FATAL:  airlock: service none accepts TLS connections only" \
     "sslmode=disable"
 logged none plaintext
-refused none "TLS 1.2 only" "SSL" \
+refused none "TLS 1.2 only" "alert protocol version" \
     "sslmode=require $NOCERT ssl_max_protocol_version=TLSv1.2"
 logged none handshake
 airlock_alive || fail "airlockd died"

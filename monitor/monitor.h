@@ -405,6 +405,7 @@ int		 ctls_answer_material(struct worker *, struct buf *);
 int		 ctls_answer_sign(struct worker *, struct buf *);
 int		 ctls_answer_done(struct worker *, struct buf *);
 int		 ctls_gate(struct worker *, uint32_t type);
+/* ... and a DIAL's, by its purpose: a cancel passes (clienttls.c). */
 int		 ctls_gate_dial(struct worker *, int purpose);
 /* Drop what it holds for the worker (a pending look-up, the key). */
 void		 ctls_forget(struct worker *);

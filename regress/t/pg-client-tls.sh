@@ -5,7 +5,8 @@
 # with SQLSTATE 28000 and airlock's reason; a plaintext client
 # (sslmode=disable) is told that the service takes TLS only; a client that
 # insists on TLS 1.2 fails the handshake; bytes sent after the SSLRequest
-# before the answer are refused (CVE-2021-23222).  Each refusal is logged
+# before the answer are refused (CVE-2021-23222), and an SSLRequest or a
+# GSSENCRequest inside TLS is a protocol error.  Each refusal is logged
 # with its reason and counted in /metrics
 # (airlock_client_tls_total{service,outcome}).  A query of a few MB comes
 # through the TLS leg byte for byte.
@@ -121,9 +122,20 @@ grep -qx "E S=FATAL C=08P01 M=received unencrypted data after SSL request" \
 grep -qx S "$T/raw.out" && fail "bytes after the SSLRequest were answered 'S'"
 ok "bytes after the SSLRequest: $(head -n 1 "$T/raw.out")"
 
+# Inside TLS an encryption request means nothing: a protocol error.
+for r in 'SSLRequest sent twice:\000\000\000\010\004\322\026\057' \
+    'GSSENCRequest inside an SSL session:\000\000\000\010\004\322\026\060'; do
+	printf "${r#*:}" | timeout -k 2 20 openssl s_client -starttls postgres \
+	    -connect "127.0.0.1:$(port_of none)" -CAfile "$CTLS/server-ca.crt" \
+	    -verify_return_error -quiet >"$T/inside.out" 2>&1
+	tr '\000' '|' <"$T/inside.out" | grep -aq "|C08P01|M${r%%:*}|" ||
+	    fail "inside TLS, ${r%%:*}: $(tr -c '[:print:]' . <"$T/inside.out")"
+	ok "inside TLS: ${r%%:*}"
+done
+
 curl -s --max-time 10 "http://127.0.0.1:$H/metrics" >"$T/metrics" ||
     fail "cannot read /metrics"
-for c in "none ok 2" "rsa ok 1" "cert ok 1" "cert no_certificate 1" \
+for c in "none ok 4" "rsa ok 1" "cert ok 1" "cert no_certificate 1" \
     "cert unknown_ca 1" "cn not_allowed 1" "cn ok 1" "dns ok 1" \
     "none plaintext 1" "none handshake 1"; do
 	set -- $c

@@ -90,8 +90,8 @@ http_client_tls(struct wconn *c)
 	}
 	if (b != TLS_CT_HANDSHAKE && b >= 'A' && b <= 'Z') {
 		wctls_plaintext(c, err, sizeof(err));
-		snprintf(why, sizeof(why), "%s: this proxy speaks HTTPS "
-		    "(https://) only", err);
+		snprintf(why, sizeof(why), "%s: the proxy's URL is "
+		    "https://...", err);
 		(void)http_error_write(&c->client, 400, why, 0);
 		linger(&c->client);
 		return ERR_DENIED;

@@ -120,7 +120,7 @@ refused "allowedClients: other" "$PA" other not_allowed
 # 5. A plain request to the HTTPS proxy: 400, in the clear.
 from=$(($(wc -l <"$AIRLOCK_LOG") + 1))
 http_expect "a plain request to the HTTPS proxy" 400 "$P" "$U/basic"
-http_body_has "a plain request" "TLS"
+http_body_has "a plain request" "proxy's URL is https://"
 http_body_lacks "a plain request" "basic ok"
 wait_for_log plaintext 10 "$AIRLOCK_LOG" "$from" ||
     fail "the plain request is not logged: $(tail -n +"$from" "$AIRLOCK_LOG")"

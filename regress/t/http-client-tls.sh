@@ -7,7 +7,8 @@
 # allowedClients [URI:spiffe://airlock.test/app] takes app and not other.
 # A plain request (http_proxy=http://) to the TLS listener gets a 400 in
 # the clear.  Two services on one listenOn share its clientTLS (clientAuth
-# none) and each routes its own URLs.  Each refusal is logged, and every
+# none) and each routes its own URLs; two clientTLS on one listenOn are
+# refused by airlockd -t.  Each refusal is logged, and every
 # outcome is counted in /metrics (airlock_client_tls_total).  Python's
 # requests and urllib3 go through the HTTPS proxy too.
 . "$(dirname "$0")/../lib.sh"
@@ -23,6 +24,8 @@ PS=$(free_port)
 H=$(free_port)
 U=http://127.0.0.1:$HTTP_PORT
 SHARED_B=pw-$(openssl rand -hex 8)
+# services SHAREB_AUTH: the services, shareb's clientAuth as given.
+services()
 {
 	http_basic_service tlsbasic "$P" \
 	    "authenticateURLsMatching: $HTTP_PATTERN" "allowPlainHTTP: true"
@@ -43,8 +46,15 @@ SHARED_B=pw-$(openssl rand -hex 8)
       authenticateURLsMatching: ^$U/echo
       allowPlainHTTP: true
 EOF
-	ctls_yaml 6 none
-} >"$T/services.yml"
+	ctls_yaml 6 "$1"
+}
+{
+	airlock_head
+	services cert
+} >"$T/other.yml"
+config_refused "$T/other.yml" "one listenOn, two clientTLS" \
+    "shares listenOn.*clientTLS"
+services none >"$T/services.yml"
 http_airlock "health: 127.0.0.1:$H" <"$T/services.yml"
 
 # tls_curl PORT URL [CURL_OPTION...]: curl through the HTTPS proxy on

@@ -96,10 +96,10 @@ http_client_tls(struct wconn *c)
 		linger(&c->client);
 		return ERR_DENIED;
 	}
+	/* wctls_accept logs how it ended. */
 	if ((r = wctls_accept(c, err, sizeof(err))) == ERR_DENIED) {
 		(void)http_error_write(&c->client, 403, err, 0);
 		linger(&c->client);
-	} else if (r != 0)
-		log_info("client TLS: %s", err);
+	}
 	return r;
 }

@@ -89,7 +89,7 @@ refused()
 	tls_expect "$1" 403 "$2" "$3" "$U/basic"
 	http_body_has "$1" "airlock: "
 	http_body_lacks "$1" "basic ok"
-	wait_for_log "$4" 10 "$AIRLOCK_LOG" "$_from" ||
+	wait_for_log "client refused \\($4\\)" 10 "$AIRLOCK_LOG" "$_from" ||
 	    fail "$1: no '$4' in the log: $(tail -n +"$_from" "$AIRLOCK_LOG")"
 }
 
@@ -133,7 +133,7 @@ from=$(($(wc -l <"$AIRLOCK_LOG") + 1))
 http_expect "a plain request to the HTTPS proxy" 400 "$P" "$U/basic"
 http_body_has "a plain request" "proxy's URL is https://"
 http_body_lacks "a plain request" "basic ok"
-wait_for_log plaintext 10 "$AIRLOCK_LOG" "$from" ||
+wait_for_log "client refused \\(plaintext\\)" 10 "$AIRLOCK_LOG" "$from" ||
     fail "the plain request is not logged: $(tail -n +"$from" "$AIRLOCK_LOG")"
 
 # 6. Two services on one listener, its clientTLS for both (clientAuth
@@ -166,9 +166,13 @@ for c in requests urllib3; do
 	ok "$c through the HTTPS proxy: 200 with app's certificate, 403" \
 	    "without"
 done
+from=$(($(wc -l <"$AIRLOCK_LOG") + 1))
 py urllib3 client-ca app
 grep -q "^error: .*CERTIFICATE_VERIFY_FAILED" "$T/py.out" ||
     fail "urllib3 trusting another CA: $(cat "$T/py.out")"
+wait_for_log "client refused \\(handshake\\)" 10 "$AIRLOCK_LOG" "$from" ||
+    fail "the failed handshake is not logged:" \
+    "$(tail -n +"$from" "$AIRLOCK_LOG")"
 ok "urllib3 trusting another CA refuses the proxy"
 
 # 8. /metrics: every outcome, per service (a shared listener's under the

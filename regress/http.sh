@@ -315,12 +315,14 @@ http_status()
 }
 
 # http_expect WHAT STATUS PROXYPORT URL [CURL_OPTION...]: the response has
-# STATUS; its body is in $T/body.
+# STATUS; its body is in $T/body.  The client is $HTTP_CURL, a function
+# with http_curl's arguments (default http_curl).
 http_expect()
 {
 	_what=$1 _want=$2
 	shift 2
-	_got=$(http_curl "$@" -o "$T/body" -w '%{http_code}' 2>"$T/curl.err")
+	_got=$(${HTTP_CURL:-http_curl} "$@" -o "$T/body" -w '%{http_code}' \
+	    2>"$T/curl.err")
 	[ "$_got" = "$_want" ] || fail "$_what: status $_got, not $_want:" \
 	    "$(cat "$T/curl.err" "$T/body" 2>/dev/null | head -c 2000)"
 	ok "$_what: $_got $(head -n 1 "$T/body" | head -c 200)"

@@ -51,13 +51,10 @@
 
 /* No idleTimeout set: a client connection idle this long is closed. */
 #define HTTP_IDLE_DEFAULT_MS	60000
-/* An error for the client is worth a short wait. */
-#define HTTP_ANSWER_MS		5000
 /* A SigV4 request without x-amz-content-sha256: its body, hashed. */
 #define HTTP_SIGV4_BODY_MAX	(1024 * 1024)
 /* The head as it goes upstream: the client's, and what is injected. */
 #define HTTP_OUT_HEAD_MAX	(4 * HTTP_HEAD_MAX + 2 * MSG_MAX_PAYLOAD)
-#define HTTP_WHY		512
 
 /* What a step of a request says: go on, or end the connection. */
 #define GO_ON			0
@@ -123,12 +120,14 @@ const struct connector http_aws_connector = {
 	.serve = http_serve,
 };
 
-/* Nothing happens before the first request: its ROUTE starts the session. */
+/*
+ * Nothing happens before the first request, whose ROUTE starts the
+ * session; but for an HTTPS proxy (clientTLS), whose TLS comes first.
+ */
 static int
 http_handshake(struct wconn *c)
 {
-	(void)c;
-	return 0;
+	return wctls_wanted(c) ? http_client_tls(c) : 0;
 }
 
 static const char *
@@ -149,9 +148,8 @@ status_text(int status)
 	}
 }
 
-/* An error for the client, "airlock: " and why; 0 when it was written. */
-static int
-write_answer(struct http_conn *hc, int status, const char *why, int keep)
+int
+http_error_write(struct endpoint *ep, int status, const char *why, int keep)
 {
 	char	 msg[HTTP_WHY + 256], text[HTTP_WHY];
 	int	 n;
@@ -164,16 +162,29 @@ write_answer(struct http_conn *hc, int status, const char *why, int keep)
 	    keep ? "" : "Connection: close\r\n",
 	    strncmp(text, "airlock: ", 9) ? "airlock: " : "", text);
 	if (n <= 0 || (size_t)n >= sizeof(msg) ||
-	    ep_write_full(&hc->c->client, msg, n,
-	    deadline_in(HTTP_ANSWER_MS)) != 0)
+	    ep_write_full(ep, msg, n, deadline_in(HTTP_ANSWER_MS)) != 0)
+		return -1;
+	return n;
+}
+
+/* An error for the client, "airlock: " and why; 0 when it was written. */
+static int
+write_answer(struct http_conn *hc, int status, const char *why, int keep)
+{
+	char	 text[HTTP_WHY];
+	int	 n;
+
+	if ((n = http_error_write(&hc->c->client, status, why, keep)) < 0)
 		return -1;
 	hc->st->b2c += n;
 	/*
 	 * Once per connection: the monitor logs each refusal of its own,
 	 * and a worker's lines count against its log budget.
 	 */
-	if (!keep)
+	if (!keep) {
+		text_printable(text, sizeof(text), why, strlen(why));
 		log_debug("answered %d: %s", status, text);
+	}
 	return 0;
 }
 
@@ -733,6 +744,9 @@ upstream_first(struct http_conn *hc)
 			return 0;
 		if (ep_has_pending(&hc->c->backend) == 1)
 			return 1;
+		/* An HTTPS proxy's client: TLS bytes poll() cannot see. */
+		if (ep_has_pending(&hc->c->client) == 1)
+			return 0;
 		pfd[0].fd = hc->c->client.fd;
 		pfd[1].fd = hc->c->backend.fd;
 		pfd[0].events = pfd[1].events = POLLIN;

@@ -96,6 +96,24 @@ int		 http_hop_by_hop(const struct http_head *,
 		    const struct http_field *);
 
 /*
+ * http.c.  An error for the client on ep, "HTTP/1.1 NNN", text/plain,
+ * "airlock: " and why (HTTP_WHY at most); keep: the connection goes on,
+ * else the answer says "Connection: close".  The bytes written, or -1.
+ */
+#define HTTP_WHY		512
+#define HTTP_ANSWER_MS		5000	/* an error is worth a short wait */
+int		 http_error_write(struct endpoint *, int status,
+		    const char *why, int keep);
+
+/*
+ * httptls.c.  A listener with clientTLS is an HTTPS proxy: TLS from the
+ * first byte.  0: c->client is TLS and the client accepted.  Else the
+ * connection ends, the client told why where it can be (403 over TLS for
+ * a refused client, 400 in the clear for a plain request).
+ */
+int		 http_client_tls(struct wconn *);
+
+/*
  * httpbody.c.  A body's framing, decoded by the head's paused parser and
  * written out again: Content-Length as it is, chunked re-framed (chunk
  * extensions and trailers dropped), or up to the end of the connection.

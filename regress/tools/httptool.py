@@ -17,6 +17,13 @@
   urllib PORT URL      urllib.request through the proxy (http_proxy):
                        prints the status, then the body
   requests PORT URL    the same with requests (proxies from http_proxy)
+  tlsproxy CLIENT PROXY URL CA [CERT KEY]
+                       a GET of URL through the HTTPS proxy PROXY
+                       (https://HOST:PORT) with CLIENT, requests or
+                       urllib3 (its ProxyManager), trusting the CA file
+                       for the proxy and giving the client certificate
+                       CERT (PEM, key KEY) when set; prints "STATUS
+                       BODY'S FIRST LINE" or "error: WHY"
   s3 PORT ENDPOINT KEY SECRET BUCKET KEYNAME
                        botocore's S3 client through the proxy, path-style,
                        signing with KEY/SECRET: PutObject of 100 KiB, then
@@ -193,6 +200,29 @@ def cmd_oauth1(port, url, ckey, csecret, token, tsecret):
     sys.stdout.write(r.text)
 
 
+def cmd_tlsproxy(client, proxy, url, ca, cert="", key=""):
+    import requests
+    import urllib3
+    try:
+        if client == "requests":
+            s = requests.Session()
+            s.trust_env = False
+            r = s.get(url, proxies={"http": proxy}, verify=ca,
+                      cert=(cert, key) if cert else None, timeout=30)
+            status, body = r.status_code, r.content
+        else:
+            pm = urllib3.ProxyManager(proxy, cert_reqs="CERT_REQUIRED",
+                                      ca_certs=ca, cert_file=cert or None,
+                                      key_file=key or None, timeout=30,
+                                      retries=False)
+            r = pm.request("GET", url)
+            status, body = r.status, r.data
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as e:
+        print("error: %s" % e)
+        return
+    print("%s %s" % (status, body.decode(errors="replace").split("\n")[0]))
+
+
 def cmd_garbage(port):
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -215,6 +245,7 @@ def main():
     cmds = {"raw": cmd_raw, "keepalive": cmd_keepalive,
             "hold": cmd_hold, "urllib": cmd_urllib, "requests": cmd_requests, "s3": cmd_s3,
             "sigv4": cmd_sigv4, "oauth1": cmd_oauth1,
+            "tlsproxy": cmd_tlsproxy,
             "garbage": cmd_garbage}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.stderr.write(__doc__)

@@ -10,11 +10,11 @@
  * greeting offers TLS instead, and the client must take it: its SSLRequest,
  * the handshake (wctls.c), then the rest over TLS.  Whatever the client
  * answers to the greeting is thrown away: its HandshakeResponse41 gives
- * the schema, capabilities,
- * character set and connection attributes, and airlock logs in to the
- * backend as the service's user, with answers the monitor computes (the
- * password stays there).  Then bytes are relayed, and a COM_CHANGE_USER,
- * which would log in anew, is refused with an ERR packet.
+ * the schema, capabilities, character set and connection attributes, and
+ * airlock logs in to the backend as the service's user, with answers the
+ * monitor computes (the password stays there).  Then bytes are relayed,
+ * and a COM_CHANGE_USER, which would log in anew, is refused with an ERR
+ * packet.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,10 +54,10 @@
 /*
  * What the client is never offered: TLS to airlock unless the service has
  * clientTLS (the backend leg has its own, from the backend's greeting),
- * compression (the relay counts packets as they are framed
- * without it), LOAD DATA LOCAL (its file's packets can wrap to sequence id
- * 0 and look like commands; and it lets a server read the client's files),
- * and logins that airlock does not do for it.
+ * compression (the relay counts packets as they are framed without it),
+ * LOAD DATA LOCAL (its file's packets can wrap to sequence id 0 and look
+ * like commands; and it lets a server read the client's files), and logins
+ * that airlock does not do for it.
  */
 #define MY_CAPS_NEVER	(CLIENT_SSL | CLIENT_COMPRESS | CLIENT_LOCAL_FILES | \
 	CLIENT_ZSTD_COMPRESSION_ALGORITHM | MULTI_FACTOR_AUTHENTICATION | \

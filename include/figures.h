@@ -44,6 +44,7 @@
 #ifndef AIRLOCK_FIGURES_H
 #define AIRLOCK_FIGURES_H
 
+#include "ctls.h"
 #include "msg.h"
 
 #define MSG_HEALTH	(MSG_CONNECTOR_BASE + 0)
@@ -116,6 +117,8 @@ struct fig_service {
 	uint64_t	 killed_sandbox, killed_monitor;
 	/* The HTTP connectors' requests, routed and refused (mon_http.c). */
 	uint64_t	 http_routed, http_refused;
+	/* How clients' TLS ended (clientTLS), by enum ctls_outcome. */
+	uint64_t	 client_tls[CTLS_OUTCOME_MAX];
 	/* Backend reuse (poolMode session, monitor/backpool.c). */
 	uint64_t	 backend_reused;
 	uint32_t	 backend_idle;

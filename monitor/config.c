@@ -208,13 +208,21 @@ parse_listen(struct yw *c, const yaml_node_t *n, struct service *svc)
 	if ((r = yw_strdup(c, n, portbuf, &svc->listen_port)) != 0)
 		return r;
 
-	if (!svc->allow_nonloopback && !cfg_is_loopback(host))
+	/* Beyond this host, clients show a certificate, or the file says. */
+	if (cfg_is_loopback(host) || ctls_conf_certs(svc))
+		return 0;
+	if (!svc->allow_nonloopback)
 		return yw_error(c, n, "listenOn %s%s%s:%s is not a loopback "
 		    "address; clients there would get the service's "
-		    "credentials without authenticating; set "
-		    "config.allowNonLoopback: true if that is intended",
+		    "credentials without authenticating; ask them for "
+		    "certificates (config.clientTLS with clientAuth: cert), or "
+		    "set config.allowNonLoopback: true if that is intended",
 		    v6 ? "[" : "", host, v6 ? "]" : "", svc->listen_port);
-	return 0;
+	return yw_warn(c, yw_line(n), yw_col(n), "service " NAMEFMT ": "
+	    "listenOn %s%s%s:%s is not a loopback address, and its clients "
+	    "show no certificate (config.clientTLS with clientAuth: cert): "
+	    "whoever reaches it uses the service's credentials", svc->name,
+	    v6 ? "[" : "", host, v6 ? "]" : "", svc->listen_port);
 }
 
 int
@@ -248,7 +256,7 @@ service_listen_equal(const struct service *a, const struct service *b)
 	    a->socket_mode == b->socket_mode &&
 	    cfg_str_equal(a->socket_owner, b->socket_owner) &&
 	    cfg_str_equal(a->socket_group, b->socket_group) &&
-	    peers_equal(a, b);
+	    peers_equal(a, b) && ctls_conf_equal(a->client_tls, b->client_tls);
 }
 
 const struct service *
@@ -301,7 +309,7 @@ check_listen_unique(struct ctx *c, const yaml_node_t *n, size_t idx)
 				    "same settings of the listener "
 				    "(allowNonLoopback, socketMode, "
 				    "socketOwner, socketGroup, allowedUsers, "
-				    "allowedGroups)", b->name, b->listen,
+				    "allowedGroups, clientTLS)", b->name, b->listen,
 				    a->name, a->line);
 			continue;
 		}
@@ -369,10 +377,9 @@ parse_service_config(struct yw *c, yaml_node_t *node, struct service *svc,
 	return r;
 }
 
-/* One credential: a plain scalar is a literal, else {from, get}. */
-static int
-parse_credential(struct yw *c, const struct pair *cp, struct service *svc,
-    struct credential *cr)
+int
+cfg_parse_credential(struct yw *c, const struct pair *cp,
+    const struct service *svc, struct credential *cr)
 {
 	struct pairs	 ps;
 	yaml_node_t	*from = NULL, *get = NULL;
@@ -467,7 +474,7 @@ parse_credentials(struct yw *c, yaml_node_t *node, struct service *svc)
 	for (i = 0; i < ps.n && r == 0; i++) {
 		/* Counted first, so that config_free frees a partial one. */
 		svc->ncreds++;
-		r = parse_credential(c, &ps.v[i], svc, &svc->creds[i]);
+		r = cfg_parse_credential(c, &ps.v[i], svc, &svc->creds[i]);
 	}
  out:
 	yw_pairs_free(&ps);
@@ -736,6 +743,9 @@ parse_service(struct ctx *c, const struct pair *sp, size_t idx)
 	    (r = check_required(c, mc, svc)) != 0 ||
 	    (r = check_known(c, mc, svc)) != 0)
 		goto out;
+	if ((r = ctls_conf_check(&c->yw, svc,
+	    (mc->flags & MC_CLIENT_TLS) != 0)) != 0)
+		goto out;
 	if (mc->check != NULL)
 		r = mc->check(&cc, svc);
  out:
@@ -947,8 +957,8 @@ yaml_wipe(yaml_parser_t *parser, yaml_document_t *doc)
 		    parser->buffer.end - parser->buffer.start);
 }
 
-static void
-service_free(struct service *svc)
+void
+service_clear(struct service *svc)
 {
 	const struct mon_connector *mc;
 	size_t	 i;
@@ -979,6 +989,7 @@ service_free(struct service *svc)
 	free(svc->socket_group);
 	free(svc->allowed_uids);
 	free(svc->allowed_gids);
+	ctls_conf_free(svc->client_tls);
 }
 
 void
@@ -989,7 +1000,7 @@ config_free(struct config *cf)
 	if (cf == NULL)
 		return;
 	for (i = 0; i < cf->nservices; i++)
-		service_free(&cf->services[i]);
+		service_clear(&cf->services[i]);
 	free(cf->services);
 	free(cf->path);
 	free(cf->user);
@@ -1045,6 +1056,21 @@ service_credential(const struct service *svc, const char *name)
 		if (strcmp(svc->creds[i].name, name) == 0)
 			return &svc->creds[i];
 	return NULL;
+}
+
+int
+service_creds_equal(const struct service *a, const struct service *b)
+{
+	size_t	 i;
+
+	if (a->ncreds != b->ncreds)
+		return 0;
+	for (i = 0; i < a->ncreds; i++)
+		if (strcmp(a->creds[i].name, b->creds[i].name) != 0 ||
+		    strcmp(a->creds[i].provider, b->creds[i].provider) != 0 ||
+		    strcmp(a->creds[i].ref, b->creds[i].ref) != 0)
+			return 0;
+	return 1;
 }
 
 const struct service *

@@ -80,6 +80,8 @@ struct credential {
 	int		 name_line, name_col;	/* where its name is */
 };
 
+struct client_tls;
+
 struct service {
 	char		*name;
 	char		*connector;	/* its row's name ("protocol" is accepted) */
@@ -115,7 +117,36 @@ struct service {
 	 * connection serve the next ones (creds.c); 0, the default: never.
 	 */
 	int		 cache_ttl_ms;
+	/* clientTLS: the client leg's TLS (ctlsconf.c), or NULL. */
+	struct client_tls *client_tls;
 };
+
+/*
+ * A service's clientTLS (airlock.yml(5), include/ctls.h).  Its three
+ * credentials are resolved per connection as a service's are, so they
+ * are kept as a service of their own (res: its name is the service's,
+ * its credentials certificate, key and clientCA, its cache TTL the
+ * service's) that creds_resolve takes as it is.
+ */
+enum ctls_auth {
+	CTLS_AUTH_NONE_V = 0,
+	CTLS_AUTH_CERT_V,
+};
+
+struct client_tls {
+	struct service	 res;
+	enum ctls_auth	 auth;
+	char		**allowed;	/* allowedClients, or none */
+	size_t		 nallowed;
+	int		 line, col;	/* where clientTLS is */
+};
+
+/* ctlsconf.c (the parsers are in confkeys.h): the same clientTLS? */
+int		 ctls_conf_equal(const struct client_tls *,
+		    const struct client_tls *);
+void		 ctls_conf_free(struct client_tls *);
+/* Does the service ask for client certificates?  (Non-loopback rule.) */
+int		 ctls_conf_certs(const struct service *);
 
 /*
  * workerMemoryLimit, a worker's address space (RLIMIT_AS).  Measured on
@@ -231,6 +262,11 @@ const struct service *config_listener(const struct config *,
 /* The same settings of the listener (allowNonLoopback, socketMode, ...)? */
 int		 service_listen_equal(const struct service *,
 		    const struct service *);
+/* The same credentials, in the same order, from the same places? */
+int		 service_creds_equal(const struct service *,
+		    const struct service *);
+/* Free what a service holds (not the struct). */
+void		 service_clear(struct service *);
 /* The credential named name of a service, or NULL. */
 const struct credential *service_credential(const struct service *,
 		    const char *name);

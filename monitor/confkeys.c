@@ -558,6 +558,17 @@ set_peers(struct yw *c, const yaml_node_t *n, const char *s, const char *what,
 	return 0;
 }
 
+/* clientTLS: a mapping of its own (ctlsconf.c). */
+static int
+set_client_tls(struct yw *c, const yaml_node_t *n, const char *s,
+    const char *what, const struct kw *k, void *base)
+{
+	(void)s;
+	(void)what;
+	(void)k;
+	return ctls_conf_parse(c, (yaml_node_t *)n, base);
+}
+
 #define SV(f)	offsetof(struct service, f)
 
 /*
@@ -578,6 +589,7 @@ static const struct kw service_keys[] = {
 	    KW_NODE | KW_UNIX },
 	{ "credentialCacheTTL", set_duration, SV(cache_ttl_ms), 0, MS_HOUR,
 	    NULL, "0", 0 },
+	{ "clientTLS", set_client_tls, 0, 0, 0, NULL, NULL, KW_NODE },
 };
 
 const char *

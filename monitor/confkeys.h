@@ -33,4 +33,17 @@ int		 ck_service_defaults(struct yw *, struct service *);
 int		 ck_service_key(struct yw *, const struct pair *,
 		    struct service *, int *ours, yaml_node_t **unix_only);
 
+/* One credential: a plain scalar is a literal, else {from, get}. */
+struct credential;
+int		 cfg_parse_credential(struct yw *, const struct pair *,
+		    const struct service *, struct credential *);
+/*
+ * ctlsconf.c: clientTLS of a service's config: (a row of the service's
+ * keys), and its check once the whole service is read: its connector
+ * (may it serve TLS to clients?) and its listener's address.
+ */
+int		 ctls_conf_parse(struct yw *, yaml_node_t *, struct service *);
+int		 ctls_conf_check(struct yw *, struct service *,
+		    int connector_has_tls);
+
 #endif

@@ -148,6 +148,8 @@ struct mon_connector {
 #define MC_SESSION	0x2
 #define MC_HEALTH	0x4
 #define MC_SHARE	0x8
+/* MC_CLIENT_TLS: it serves TLS to its clients (a service's clientTLS). */
+#define MC_CLIENT_TLS	0x10
 
 /* connectors.c */
 void		 mon_connectors_start(void);

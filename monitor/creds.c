@@ -202,6 +202,22 @@ creds_cache_clear(void)
 }
 
 /*
+ * A service of the running configuration, or the credentials of its
+ * listener (clientTLS: config.h, struct client_tls), which are resolved as
+ * a service of their own.
+ */
+static int
+is_current(const struct service *svc)
+{
+	const struct service	*cur;
+
+	if ((cur = config_service(mon.conf, svc->name)) == NULL)
+		return 0;
+	return cur == svc ||
+	    (cur->client_tls != NULL && &cur->client_tls->res == svc);
+}
+
+/*
  * Keep a copy for the service's TTL; only for a service of the running
  * configuration (a worker of a replaced one may still be resolving).
  * Nothing kept is no error: the next connection asks the providers.
@@ -213,7 +229,7 @@ cache_store(const struct service *svc, const struct creds *c)
 	struct timeval		 tv;
 
 	if (svc->cache_ttl_ms <= 0 || mon.conf == NULL ||
-	    config_service(mon.conf, svc->name) != svc)
+	    !is_current(svc))
 		return;
 	cache_drop(svc);
 	if ((e = calloc(1, sizeof(*e))) == NULL)

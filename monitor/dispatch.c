@@ -72,7 +72,24 @@ static const struct mon_request session_rows[] = {
 	    0, 0, answer_stats },
 };
 
+/*
+ * What a worker of a connector that serves TLS to its clients
+ * (MC_CLIENT_TLS) may send besides, for a service with clientTLS
+ * (clienttls.c): before its backend's authentication, or before its first
+ * request of an HTTP session; MySQL's comes after its DIAL.
+ */
+#define CTLS_STATES	(S(W_ASSIGNED) | S(W_HANDSHAKE))
+static const struct mon_request ctls_rows[] = {
+	{ MSG_CLIENT_TLS, "CLIENT_TLS", CTLS_STATES, 1, REQ_BEFORE_AUTH, 0,
+	    ctls_answer_material },
+	{ MSG_CLIENT_TLS_SIGN, "CLIENT_TLS_SIGN", CTLS_STATES, 1,
+	    REQ_BEFORE_AUTH, MSG_CLIENT_TLS, ctls_answer_sign },
+	{ MSG_CLIENT_TLS_DONE, "CLIENT_TLS_DONE", CTLS_STATES, 1,
+	    REQ_BEFORE_AUTH, 0, ctls_answer_done },
+};
+
 #define NCOMMON		nitems(common_rows)
+#define NCTLS		nitems(ctls_rows)
 #define NBACKEND	nitems(backend_rows)
 #define NSESSION	nitems(session_rows)
 #define SESSION_ONLY(mc) (((mc)->flags & (MC_SESSION | MC_BACKEND)) == \
@@ -91,7 +108,7 @@ static const char *const state_names[] = {
 size_t
 dispatch_rows(const struct mon_connector *mc)
 {
-	return NCOMMON + NBACKEND + NSESSION + mc->nrequests;
+	return NCOMMON + NBACKEND + NSESSION + NCTLS + mc->nrequests;
 }
 
 /*
@@ -119,9 +136,14 @@ find_row(const struct mon_connector *mc, uint32_t type, size_t *idx)
 			*idx = NCOMMON + NBACKEND + i;
 			return &session_rows[i];
 		}
+	for (i = 0; (mc->flags & MC_CLIENT_TLS) && i < NCTLS; i++)
+		if (ctls_rows[i].type == type) {
+			*idx = NCOMMON + NBACKEND + NSESSION + i;
+			return &ctls_rows[i];
+		}
 	for (i = 0; type >= MSG_CONNECTOR_BASE && i < mc->nrequests; i++)
 		if (mc->requests[i].type == type) {
-			*idx = NCOMMON + NBACKEND + NSESSION + i;
+			*idx = NCOMMON + NBACKEND + NSESSION + NCTLS + i;
 			return &mc->requests[i];
 		}
 	return NULL;
@@ -180,6 +202,11 @@ dispatch_checked(struct worker *w, const struct mon_request *d, size_t i,
 	if ((d->states & S(w->state)) == 0) {
 		worker_kill(w, "%s not permitted in state %s", d->name,
 		    state_names[w->state]);
+		return;
+	}
+	if (ctls_gate(w, type) != 0) {
+		worker_kill(w, "%s before its client was accepted over TLS "
+		    "(clientTLS)", d->name);
 		return;
 	}
 	if ((d->flags & REQ_FD) && w->rfd == -1) {

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "ctls.h"
 #include "errors.h"
 #include "figures.h"
 #include "log.h"
@@ -203,6 +204,16 @@ metrics_http_request(const struct service *svc, int routed)
 }
 
 void
+metrics_client_tls(struct worker *w, int outcome)
+{
+	struct fig_service	*c;
+
+	if (outcome >= 0 && outcome < CTLS_OUTCOME_MAX &&
+	    (c = of_worker(w)) != NULL)
+		c->client_tls[outcome]++;
+}
+
+void
 metrics_killed(struct worker *w)
 {
 	struct fig_service	*c;
@@ -254,6 +265,7 @@ snapshot_one(struct figures *f, const char *name, const char *listen,
 		s->killed_monitor = c->killed_monitor;
 		s->http_routed = c->http_routed;
 		s->http_refused = c->http_refused;
+		memcpy(s->client_tls, c->client_tls, sizeof(s->client_tls));
 		s->handshake = c->handshake;
 		s->provider = c->provider;
 	}

@@ -524,7 +524,7 @@ static const char *const none[] = { NULL };
 
 const struct mon_connector mon_generic_http = {
 	.name = "generic_http",
-	.flags = MC_SHARE | MC_SESSION,
+	.flags = MC_SHARE | MC_SESSION | MC_CLIENT_TLS,
 	.check = http_check_generic,
 	.conf_free = http_conf_free,
 	.forget = http_forget,
@@ -535,7 +535,7 @@ const struct mon_connector mon_generic_http = {
 
 const struct mon_connector mon_basic_auth = {
 	.name = "basic_auth",
-	.flags = MC_SHARE | MC_SESSION,
+	.flags = MC_SHARE | MC_SESSION | MC_CLIENT_TLS,
 	.required = basic_auth_required,
 	.optional = none,
 	.check = http_check_basic_auth,
@@ -548,7 +548,7 @@ const struct mon_connector mon_basic_auth = {
 
 const struct mon_connector mon_conjur = {
 	.name = "conjur",
-	.flags = MC_SHARE | MC_SESSION,
+	.flags = MC_SHARE | MC_SESSION | MC_CLIENT_TLS,
 	.required = conjur_required,
 	.optional = none,
 	.check = http_check_conjur,
@@ -561,7 +561,7 @@ const struct mon_connector mon_conjur = {
 
 const struct mon_connector mon_aws = {
 	.name = "aws",
-	.flags = MC_SHARE | MC_SESSION,
+	.flags = MC_SHARE | MC_SESSION | MC_CLIENT_TLS,
 	.required = aws_required,
 	.optional = aws_optional,
 	.check = http_check_aws,

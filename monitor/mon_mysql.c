@@ -333,7 +333,7 @@ static const char *const my_worker_secrets[] = { "password", NULL };
 
 const struct mon_connector mon_mysql = {
 	.name = "mysql",
-	.flags = MC_BACKEND,
+	.flags = MC_BACKEND | MC_CLIENT_TLS,
 	.required = my_required,
 	.optional = my_optional,
 	.worker_secrets = my_worker_secrets,

@@ -635,7 +635,7 @@ pg_worker_kind(const struct service *svc, struct worker_kind *k)
 
 const struct mon_connector mon_pg = {
 	.name = "pg",
-	.flags = MC_BACKEND,
+	.flags = MC_BACKEND | MC_CLIENT_TLS,
 	.required = pg_required,
 	.worker_secrets = pg_worker_secrets,
 	.methods = pg_methods,

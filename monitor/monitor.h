@@ -103,6 +103,11 @@ struct worker {
 	int		 method;	/* the one this connection uses (an
 					   index of its connector's methods) */
 	int		 method_proven;	/* the server's proof was checked */
+	/* the client leg's TLS (clienttls.c) */
+	struct cred_req	*ctls_req;	/* its material being resolved */
+	struct creds	*ctls_creds;	/* ... until the one signature */
+	int		 ctls_signed;	/* the listener key signed */
+	int		 ctls_ok;	/* the client was accepted */
 	uint64_t	 bytes_c2b, bytes_b2c;
 	/* health and metrics (health.c, metrics.c) */
 	int		 health;	/* serves /live /ready /metrics */
@@ -381,6 +386,27 @@ int		 tlssign_sign(const struct secret *key,
 		    const struct secret *cert, const struct tlsscheme *,
 		    const unsigned char *, size_t, unsigned char *sig,
 		    size_t *siglen, char *why, size_t);
+/* The same for a key and certificate of these names (in why). */
+int		 tlssign_sign_as(const char *keyname, const char *certname,
+		    const struct secret *key, const struct secret *cert,
+		    const struct tlsscheme *, const unsigned char *, size_t,
+		    unsigned char *sig, size_t *siglen, char *why, size_t);
+/* The same for a TLS 1.3 context string (TLS13_CV_*_CONTEXT). */
+int		 tlssign_check_context(const unsigned char *, size_t,
+		    const char *context);
+
+/*
+ * clienttls.c: the client leg's TLS of a service with clientTLS: its
+ * requests (MSG_CLIENT_TLS, _SIGN, _DONE), and the gate that holds every
+ * other request but these, LOG, STATS, BYE and a DIAL that reuses no
+ * backend until the client has been accepted (0: permitted).
+ */
+int		 ctls_answer_material(struct worker *, struct buf *);
+int		 ctls_answer_sign(struct worker *, struct buf *);
+int		 ctls_answer_done(struct worker *, struct buf *);
+int		 ctls_gate(struct worker *, uint32_t type);
+/* Drop what it holds for the worker (a pending look-up, the key). */
+void		 ctls_forget(struct worker *);
 
 /*
  * pemkey.c: an unencrypted PEM private key (tlssign.c's, sshkey.c's),
@@ -599,6 +625,8 @@ void		 metrics_killed(struct worker *);
  * the listener's when none was).
  */
 void		 metrics_http_request(const struct service *, int routed);
+/* How a client leg's TLS ended (enum ctls_outcome; clienttls.c). */
+void		 metrics_client_tls(struct worker *, int outcome);
 void		 metrics_reaped(struct worker *, int status);
 /* Every service known, the configured ones first, with their counters. */
 int		 metrics_snapshot(struct figures *);

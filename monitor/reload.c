@@ -105,20 +105,11 @@ keep_fixed(struct config *nc, struct config *old)
 static int
 service_equal(const struct service *a, const struct service *b)
 {
-	size_t	 i;
-
-	if (strcmp(a->connector, b->connector) != 0 ||
-	    strcmp(a->listen, b->listen) != 0 ||
-	    a->ncreds != b->ncreds ||
-	    !cfgnode_equal(a->settings, b->settings) ||
-	    !service_listen_equal(a, b))
-		return 0;
-	for (i = 0; i < a->ncreds; i++)
-		if (strcmp(a->creds[i].name, b->creds[i].name) != 0 ||
-		    strcmp(a->creds[i].provider, b->creds[i].provider) != 0 ||
-		    strcmp(a->creds[i].ref, b->creds[i].ref) != 0)
-			return 0;
-	return 1;
+	return strcmp(a->connector, b->connector) == 0 &&
+	    strcmp(a->listen, b->listen) == 0 &&
+	    service_creds_equal(a, b) &&
+	    cfgnode_equal(a->settings, b->settings) &&
+	    service_listen_equal(a, b);
 }
 
 /* Connections of the service name that are still running. */

@@ -40,6 +40,13 @@
 int
 tlssign_check_content(const unsigned char *p, size_t len)
 {
+	return tlssign_check_context(p, len, TLS13_CV_CLIENT_CONTEXT);
+}
+
+int
+tlssign_check_context(const unsigned char *p, size_t len,
+    const char *context)
+{
 	size_t	 i;
 
 	if (len != TLS13_CV_HEAD_LEN + 32 && len != TLS13_CV_HEAD_LEN + 48)
@@ -48,7 +55,8 @@ tlssign_check_content(const unsigned char *p, size_t len)
 		if (p[i] != 0x20)
 			return ERR_FORMAT;
 	/* The context string and its terminating zero byte. */
-	if (memcmp(p + TLS13_CV_PAD_LEN, TLS13_CV_CLIENT_CONTEXT,
+	if (strlen(context) + 1 != sizeof(TLS13_CV_CLIENT_CONTEXT) ||
+	    memcmp(p + TLS13_CV_PAD_LEN, context,
 	    sizeof(TLS13_CV_CLIENT_CONTEXT)) != 0)
 		return ERR_FORMAT;
 	return 0;
@@ -123,19 +131,31 @@ tlssign_sign(const struct secret *keypem, const struct secret *certpem,
     const struct tlsscheme *s, const unsigned char *tbs, size_t tbslen,
     unsigned char *sig, size_t *siglen, char *why, size_t whylen)
 {
+	return tlssign_sign_as("sslkey", "sslcert", keypem, certpem, s, tbs,
+	    tbslen, sig, siglen, why, whylen);
+}
+
+int
+tlssign_sign_as(const char *keyname, const char *certname,
+    const struct secret *keypem, const struct secret *certpem,
+    const struct tlsscheme *s, const unsigned char *tbs, size_t tbslen,
+    unsigned char *sig, size_t *siglen, char *why, size_t whylen)
+{
 	EVP_PKEY	*k = NULL;
 	X509		*x = NULL;
 	int		 r;
 
 	if ((k = pem_private_key(keypem->data, keypem->len)) == NULL) {
-		snprintf(why, whylen, "sslkey is not an unencrypted PEM "
-		    "private key");
+		snprintf(why, whylen, "%s is not an unencrypted PEM "
+		    "private key", keyname);
 		r = ERR_FORMAT;
 	} else if ((x = read_cert(certpem)) == NULL) {
-		snprintf(why, whylen, "sslcert holds no valid certificate");
+		snprintf(why, whylen, "%s holds no valid certificate",
+		    certname);
 		r = ERR_FORMAT;
 	} else if (X509_check_private_key(x, k) != 1) {
-		snprintf(why, whylen, "sslkey does not match sslcert");
+		snprintf(why, whylen, "%s does not match %s", keyname,
+		    certname);
 		r = ERR_FORMAT;
 	} else if (!scheme_fits(k, s)) {
 		snprintf(why, whylen, "the key does not sign with %s",
@@ -143,7 +163,7 @@ tlssign_sign(const struct secret *keypem, const struct secret *certpem,
 		r = ERR_DENIED;
 	} else if (EVP_PKEY_get_size(k) <= 0 ||
 	    (size_t)EVP_PKEY_get_size(k) > *siglen) {
-		snprintf(why, whylen, "sslkey is too large");
+		snprintf(why, whylen, "%s is too large", keyname);
 		r = ERR_FORMAT;
 	} else if (!sign_with(k, s, tbs, tbslen, sig, siglen)) {
 		snprintf(why, whylen, "signing with sslkey failed");

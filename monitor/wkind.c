@@ -5,6 +5,7 @@
  */
 #include <sys/types.h>
 
+#include "config.h"
 #include "connector.h"
 #include "monitor.h"
 
@@ -16,6 +17,12 @@ worker_kind_of(const struct service *svc, const struct mon_connector *mc,
 	k->tls = 1;
 	if (mc->worker_kind != NULL)
 		mc->worker_kind(svc, k);
+	/* TLS to the client needs OpenSSL, whatever the backend leg has. */
+	if (svc->client_tls != NULL) {
+		if (k->image == WIMAGE_PLAIN)
+			k->image = WIMAGE_MAIN;
+		k->tls = 1;
+	}
 }
 
 void

@@ -680,6 +680,7 @@ worker_forget_secrets(struct worker *w)
 	}
 	creds_free(w->creds);
 	w->creds = NULL;
+	ctls_forget(w);
 	if (w->conn != NULL && w->conn->forget != NULL)
 		w->conn->forget(w);
 }

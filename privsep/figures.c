@@ -188,8 +188,12 @@ put_service(struct buf *b, const struct fig_service *s)
 	    (r = buf_put_u64(b, s->killed_sandbox)) != 0 ||
 	    (r = buf_put_u64(b, s->killed_monitor)) != 0 ||
 	    (r = buf_put_u64(b, s->http_routed)) != 0 ||
-	    (r = buf_put_u64(b, s->http_refused)) != 0 ||
-	    (r = buf_put_u64(b, s->backend_reused)) != 0 ||
+	    (r = buf_put_u64(b, s->http_refused)) != 0)
+		return r;
+	for (i = 0; i < CTLS_OUTCOME_MAX; i++)
+		if ((r = buf_put_u64(b, s->client_tls[i])) != 0)
+			return r;
+	if ((r = buf_put_u64(b, s->backend_reused)) != 0 ||
 	    (r = buf_put_u32(b, s->backend_idle)) != 0 ||
 	    (r = put_hist(b, &s->handshake)) != 0)
 		return r;
@@ -363,8 +367,12 @@ get_service(struct buf *b, struct figures *f)
 	    (r = buf_get_u64(b, &s->killed_sandbox)) != 0 ||
 	    (r = buf_get_u64(b, &s->killed_monitor)) != 0 ||
 	    (r = buf_get_u64(b, &s->http_routed)) != 0 ||
-	    (r = buf_get_u64(b, &s->http_refused)) != 0 ||
-	    (r = buf_get_u64(b, &s->backend_reused)) != 0 ||
+	    (r = buf_get_u64(b, &s->http_refused)) != 0)
+		goto out;
+	for (i = 0; i < CTLS_OUTCOME_MAX; i++)
+		if ((r = buf_get_u64(b, &s->client_tls[i])) != 0)
+			goto out;
+	if ((r = buf_get_u64(b, &s->backend_reused)) != 0 ||
 	    (r = buf_get_u32(b, &s->backend_idle)) != 0 ||
 	    (r = get_hist(b, &s->handshake)) != 0)
 		goto out;

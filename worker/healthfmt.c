@@ -433,6 +433,17 @@ hfmt_metrics(struct buf *b, const struct figures *f)
 		    "outcome", "refused", s->http_refused) != 0)
 			return ERR_TOOBIG;
 	}
+	if (family(b, "airlock_client_tls_total", "counter", "Client "
+	    "connections to services with clientTLS, by how their TLS "
+	    "ended: accepted (ok), or refused and why.") != 0)
+		return ERR_TOOBIG;
+	for (i = 0; i < f->nservices; i++)
+		for (k = 0; k < CTLS_OUTCOME_MAX; k++)
+			if (sample(b, "airlock_client_tls_total",
+			    f->services[i].name, "outcome",
+			    ctls_outcome_name(k),
+			    f->services[i].client_tls[k]) != 0)
+				return ERR_TOOBIG;
 	if (per_service(b, f, "airlock_backend_reuse_total", "counter",
 	    "Clients given an idle authenticated backend (poolMode "
 	    "session).", SVC_FIELD(backend_reused), 8) != 0 ||

@@ -30,7 +30,7 @@ has()
 # As written, airlock refuses them where it means to.
 check "$S/github_secretless.yml"
 [ "$rc" = 1 ] || fail "github_secretless.yml as written: exit status $rc"
-has "$S/github_secretless.yml:5:15: listenOn 0.0.0.0:8081 is not a loopback address; clients there would get the service's credentials without authenticating; set config.allowNonLoopback: true if that is intended"
+has "$S/github_secretless.yml:5:15: listenOn 0.0.0.0:8081 is not a loopback address; clients there would get the service's credentials without authenticating; ask them for certificates (config.clientTLS with clientAuth: cert), or set config.allowNonLoopback: true if that is intended"
 sed 's|tcp://0\.0\.0\.0:|tcp://127.0.0.1:|' "$S/github_secretless.yml" \
     >"$T/keychain.yml"
 check "$T/keychain.yml"

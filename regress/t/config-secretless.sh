@@ -36,7 +36,7 @@ echo "$out" | grep -F -x -q -- "$want" || fail "quick-start (pg): no warning: $o
 ok "quick-start (pg) loads: $(echo "$out" | tr '\n' ' ')"
 
 # As it is, the same file listens on every address: refused, saying why.
-refused "$S/quick-start.yml" 8:15 "listenOn 0.0.0.0:5454 is not a loopback address; clients there would get the service's credentials without authenticating; set config.allowNonLoopback: true if that is intended"
+refused "$S/quick-start.yml" 8:15 "listenOn 0.0.0.0:5454 is not a loopback address; clients there would get the service's credentials without authenticating; ask them for certificates (config.clientTLS with clientAuth: cert), or set config.allowNonLoopback: true if that is intended"
 # All of it on loopback, ssh included (its front host key made in a
 # stateDirectory of the test's).
 sed -e 's|tcp://0\.0\.0\.0:|tcp://127.0.0.1:|' "$S/quick-start.yml" \
@@ -54,8 +54,8 @@ ok "quick-start (all, ssh too) loads; the ssh host key is made"
 # sslkey and sslhost are Secretless Broker's defaults.  Listening on
 # 0.0.0.0 is refused where it is written; on loopback (and with the
 # health check's socket in a directory that exists) both files load.
-refused "$S/pg-dev.yml" 29:15 "listenOn 0.0.0.0:5432 is not a loopback address; clients there would get the service's credentials without authenticating; set config.allowNonLoopback: true if that is intended"
-refused "$S/mysql-dev.yml" 31:15 "listenOn 0.0.0.0:5555 is not a loopback address; clients there would get the service's credentials without authenticating; set config.allowNonLoopback: true if that is intended"
+refused "$S/pg-dev.yml" 29:15 "listenOn 0.0.0.0:5432 is not a loopback address; clients there would get the service's credentials without authenticating; ask them for certificates (config.clientTLS with clientAuth: cert), or set config.allowNonLoopback: true if that is intended"
+refused "$S/mysql-dev.yml" 31:15 "listenOn 0.0.0.0:5555 is not a loopback address; clients there would get the service's credentials without authenticating; ask them for certificates (config.clientTLS with clientAuth: cert), or set config.allowNonLoopback: true if that is intended"
 for f in pg-dev mysql-dev; do
 	sed -e 's|tcp://0\.0\.0\.0:|tcp://127.0.0.1:|' \
 	    -e "s|unix:///sock/|unix://$T/|" "$S/$f.yml" >"$T/$f.yml"

@@ -738,8 +738,8 @@ play_authdone_unasked(struct rogue_ctx *c)
  * byte and a hash of hashlen bytes (RFC 8446 section 4.4.3).
  */
 static void
-tls_sign(struct rogue_ctx *c, const char *context, size_t hashlen,
-    const char *scheme, const char *what, int violation)
+tls_sign_as(struct rogue_ctx *c, uint32_t type, const char *context,
+    size_t hashlen, const char *scheme, const char *what, int violation)
 {
 	unsigned char	 tbs[TLS13_CV_PAD_LEN + 64 + 64];
 	struct buf	*b;
@@ -756,8 +756,16 @@ tls_sign(struct rogue_ctx *c, const char *context, size_t hashlen,
 	    buf_put_string(b, tbs, len) != 0 ||
 	    buf_put_cstring(b, scheme) != 0)
 		_exit(2);
-	send_msg(c, MSG_TLS_SIGN, b, -1, what, violation);
+	send_msg(c, type, b, -1, what, violation);
 	buf_free(b);
+}
+
+static void
+tls_sign(struct rogue_ctx *c, const char *context, size_t hashlen,
+    const char *scheme, const char *what, int violation)
+{
+	tls_sign_as(c, MSG_TLS_SIGN, context, hashlen, scheme, what,
+	    violation);
 }
 
 static void
@@ -858,6 +866,163 @@ play_tls_sign_pkcs1(struct rogue_ctx *c)
 	/* A TLS 1.2 scheme; never one of a TLS 1.3 CertificateVerify. */
 	tls_sign(c, TLS13_CV_CLIENT_CONTEXT, 32, "rsa_pkcs1_sha256",
 	    "TLS_SIGN with rsa_pkcs1_sha256", 1);
+	listen_after(c);
+}
+
+/*
+ * The client leg's TLS (clientTLS, regress/t/rogue-client-tls.sh): its
+ * material asked where the service has none, the listener key's one
+ * signature asked for what is not a server's CertificateVerify, or twice,
+ * or before the material; a client said to be accepted without the
+ * signature; what the service's credentials buy asked for before the
+ * client was accepted.
+ */
+static void
+ctls_material(struct rogue_ctx *c, const char *what, int violation)
+{
+	send_msg(c, MSG_CLIENT_TLS, NULL, -1, what, violation);
+}
+
+static void
+ctls_sign(struct rogue_ctx *c, const char *context, const char *what,
+    int violation)
+{
+	tls_sign_as(c, MSG_CLIENT_TLS_SIGN, context, 32,
+	    "ecdsa_secp256r1_sha256", what, violation);
+}
+
+static void
+ctls_done(struct rogue_ctx *c, uint8_t outcome, const char *what,
+    int violation)
+{
+	struct buf	*b;
+
+	if ((b = buf_new(MSG_MAX_PAYLOAD)) == NULL ||
+	    buf_put_u8(b, outcome) != 0 ||
+	    buf_put_cstring(b, "CN=rogue") != 0)
+		_exit(2);
+	send_msg(c, MSG_CLIENT_TLS_DONE, b, -1, what, violation);
+	buf_free(b);
+}
+
+/* The honest way in: material, one signature, accepted. */
+static int
+ctls_accepted(struct rogue_ctx *c)
+{
+	ctls_material(c, "CLIENT_TLS", 0);
+	if (expect(c, MSG_CLIENT_TLS) != 0)
+		return -1;
+	ctls_sign(c, TLS13_CV_SERVER_CONTEXT, "CLIENT_TLS_SIGN", 0);
+	if (expect(c, MSG_CLIENT_TLS_SIGN) != 0)
+		return -1;
+	ctls_done(c, 0, "CLIENT_TLS_DONE ok", 0);
+	return 0;
+}
+
+static void
+play_ctls_ok(struct rogue_ctx *c)
+{
+	/* After it, the gate is open: the password, as the policy allows. */
+	if (ctls_accepted(c) != 0 || dial_ok(c) != 0)
+		return;
+	credential(c, "password", 0);
+	if (expect(c, MSG_CREDENTIAL) != 0)
+		return;
+	authdone(c, 1, 0);
+	listen_after(c);
+}
+
+static void
+play_ctls_unconfigured(struct rogue_ctx *c)
+{
+	ctls_material(c, "CLIENT_TLS without clientTLS", 1);
+	listen_after(c);
+}
+
+static void
+play_ctls_material_twice(struct rogue_ctx *c)
+{
+	ctls_material(c, "CLIENT_TLS", 0);
+	if (expect(c, MSG_CLIENT_TLS) != 0)
+		return;
+	ctls_material(c, "CLIENT_TLS again", 1);
+	listen_after(c);
+}
+
+static void
+play_ctls_sign_first(struct rogue_ctx *c)
+{
+	ctls_sign(c, TLS13_CV_SERVER_CONTEXT, "CLIENT_TLS_SIGN first", 1);
+	listen_after(c);
+}
+
+static void
+play_ctls_sign_client_cv(struct rogue_ctx *c)
+{
+	ctls_material(c, "CLIENT_TLS", 0);
+	if (expect(c, MSG_CLIENT_TLS) != 0)
+		return;
+	/* What a client signs: a login elsewhere with the listener's key. */
+	ctls_sign(c, TLS13_CV_CLIENT_CONTEXT, "CLIENT_TLS_SIGN of a client's "
+	    "CertificateVerify", 1);
+	listen_after(c);
+}
+
+static void
+play_ctls_sign_twice(struct rogue_ctx *c)
+{
+	ctls_material(c, "CLIENT_TLS", 0);
+	if (expect(c, MSG_CLIENT_TLS) != 0)
+		return;
+	ctls_sign(c, TLS13_CV_SERVER_CONTEXT, "CLIENT_TLS_SIGN", 0);
+	if (expect(c, MSG_CLIENT_TLS_SIGN) != 0)
+		return;
+	ctls_sign(c, TLS13_CV_SERVER_CONTEXT, "CLIENT_TLS_SIGN again", 1);
+	listen_after(c);
+}
+
+static void
+play_ctls_ok_unsigned(struct rogue_ctx *c)
+{
+	ctls_material(c, "CLIENT_TLS", 0);
+	if (expect(c, MSG_CLIENT_TLS) != 0)
+		return;
+	ctls_done(c, 0, "CLIENT_TLS_DONE ok without a signature", 1);
+	listen_after(c);
+}
+
+static void
+play_ctls_bad_outcome(struct rogue_ctx *c)
+{
+	ctls_done(c, 200, "CLIENT_TLS_DONE with outcome 200", 1);
+	listen_after(c);
+}
+
+static void
+play_ctls_cred_first(struct rogue_ctx *c)
+{
+	/* A DIAL is permitted (MySQL greets after its backend): no more. */
+	if (dial_ok(c) != 0)
+		return;
+	credential(c, "password", 1);
+	listen_after(c);
+}
+
+static void
+play_ctls_refused_then_cred(struct rogue_ctx *c)
+{
+	ctls_done(c, 1, "CLIENT_TLS_DONE plaintext", 0);
+	if (dial_ok(c) != 0)
+		return;
+	credential(c, "password", 1);
+	listen_after(c);
+}
+
+static void
+play_ctls_reuse_dial(struct rogue_ctx *c)
+{
+	/* With backend reuse, a DIAL may hand over a logged-in session. */
+	dial(c, DIAL_SESSION, "DIAL before the client's TLS", 1);
 	listen_after(c);
 }
 
@@ -1782,6 +1947,17 @@ static const struct rogue rogues[] = {
 	{ "rogue-reuse-big-blob",	play_reuse_big_blob },
 	{ "rogue-reuse-other-key",	play_reuse_other_key },
 	{ "rogue-reuse-proof",		play_reuse_proof },
+	{ "rogue-ctls-ok",		play_ctls_ok },
+	{ "rogue-ctls-unconfigured",	play_ctls_unconfigured },
+	{ "rogue-ctls-material-twice",	play_ctls_material_twice },
+	{ "rogue-ctls-sign-first",	play_ctls_sign_first },
+	{ "rogue-ctls-sign-client-cv",	play_ctls_sign_client_cv },
+	{ "rogue-ctls-sign-twice",	play_ctls_sign_twice },
+	{ "rogue-ctls-ok-unsigned",	play_ctls_ok_unsigned },
+	{ "rogue-ctls-bad-outcome",	play_ctls_bad_outcome },
+	{ "rogue-ctls-cred-first",	play_ctls_cred_first },
+	{ "rogue-ctls-refused-then-cred", play_ctls_refused_then_cred },
+	{ "rogue-ctls-reuse-dial",	play_ctls_reuse_dial },
 };
 
 /*

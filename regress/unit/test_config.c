@@ -578,8 +578,9 @@ TEST(config_errors_listen)
 	    "longer than 107 bytes");
 	expect_error(HEAD PG "    listenOn: tcp://0.0.0.0:5432\n" CREDS, 5, 15,
 	    "listenOn 0.0.0.0:5432 is not a loopback address; clients there "
-	    "would get the service's credentials without authenticating; set "
-	    "config.allowNonLoopback: true if that is intended");
+	    "would get the service's credentials without authenticating; ask "
+	    "them for certificates (config.clientTLS with clientAuth: cert), "
+	    "or set config.allowNonLoopback: true if that is intended");
 	expect_error(HEAD PG "    listenOn: tcp://[::]:5432\n" CREDS, 5, 15,
 	    "listenOn [::]:5432 is not a loopback address");
 	expect_error(HEAD PG "    listenOn: tcp://db.example.com:5432\n" CREDS,

@@ -94,19 +94,13 @@ tls()
 	ok "$_n: the client's connection is TLS"
 }
 
-# refused NAME PATTERN [OPTION...]: an ERR packet (not a dropped
-# connection) whose message matches PATTERN (extended, any case).
+# refused NAME PATTERN [OPTION...]: an ERR packet from airlock
+# (my_refused).
 refused()
 {
-	_n=$1 _pat=$2
-	shift 2
-	_out=$(mariadb "$_n" "select 1" "$@" 2>&1) &&
-	    fail "$_n: expected an error, got '$_out'"
-	echo "$_out" | grep -Eq "Lost connection|server has gone away" &&
-	    fail "$_n: no clean error: $_out"
-	echo "$_out" | grep -Eqi -- "$_pat" ||
-	    fail "$_n: the error does not say '$_pat': $_out"
-	ok "$_n refused: $_out"
+	_n=$1
+	shift
+	my_refused "$_n" "$(port "$_n")" "$@"
 }
 
 # The mariadb client, verifying the listener (its chain, IP:127.0.0.1).

@@ -36,6 +36,7 @@
 #include "errors.h"
 #include "secret.h"
 #include "tls.h"
+#include "tlsint.h"
 #include "tlskey.h"
 
 #define TLS_FAILED	"TLS handshake with the backend failed"
@@ -60,7 +61,7 @@ static int	 tls_ready;
  * Certificate validity checks call gmtime_r(), and glibc reads
  * /etc/localtime on the first time conversion of a process, even a UTC one:
  * one conversion now, or the first verify-ca handshake meets the filter.
- * The client key's provider is loaded now too.
+ * The provider of the keys that the monitor signs for is loaded now too.
  */
 int
 tls_global_init(void)
@@ -80,6 +81,10 @@ tls_global_init(void)
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
 		goto fail;
 	SSL_CTX_free(ctx);
+	/* The client leg's server (clientTLS) fetches the same, and more. */
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		goto fail;
+	SSL_CTX_free(ctx);
 	now = time(NULL);
 	if (OPENSSL_gmtime(&now, &tm) == NULL || tlskey_init() != 0)
 		goto fail;
@@ -88,6 +93,27 @@ tls_global_init(void)
  fail:
 	ERR_clear_error();
 	return ERR_SYS;
+}
+
+int
+tls_ep_ready(struct endpoint *ep, char *err, size_t errlen)
+{
+	int	 r;
+
+	if (!tls_ready) {
+		snprintf(err, errlen, "%s", TLS_NOT_SET_UP);
+		return ERR_INVAL;
+	}
+	if (ep->fd == -1 || ep->ssl != NULL) {
+		snprintf(err, errlen, "cannot set up TLS");
+		return ERR_INVAL;
+	}
+	/* The deadline holds only if no call can block. */
+	if ((r = ep_prepare(ep)) != 0) {
+		snprintf(err, errlen, "cannot set up TLS");
+		return r;
+	}
+	return 0;
 }
 
 static int
@@ -99,10 +125,13 @@ is_ip_literal(const char *host)
 	    inet_pton(AF_INET6, host, a) == 1;
 }
 
-/* Every certificate in the PEM bytes becomes a trust anchor of store. */
-static int
-add_roots(X509_STORE *store, const unsigned char *pem, size_t len,
-    char *err, size_t errlen)
+/*
+ * Every certificate in the PEM bytes becomes a trust anchor of store; what
+ * names the bytes in a reason (sslrootcert, clientCA).
+ */
+int
+tls_add_roots(X509_STORE *store, const unsigned char *pem, size_t len,
+    const char *what, char *err, size_t errlen)
 {
 	BIO		*bio;
 	X509		*x;
@@ -110,7 +139,7 @@ add_roots(X509_STORE *store, const unsigned char *pem, size_t len,
 	int		 n = 0, ok;
 
 	if (len > INT_MAX || (bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
-		snprintf(err, errlen, "cannot read sslrootcert");
+		snprintf(err, errlen, "cannot read %s", what);
 		return ERR_INVAL;
 	}
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
@@ -125,7 +154,7 @@ add_roots(X509_STORE *store, const unsigned char *pem, size_t len,
 	e = ERR_peek_last_error();
 	if (n == 0 || (e != 0 && !(ERR_GET_LIB(e) == ERR_LIB_PEM &&
 	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE))) {
-		snprintf(err, errlen, "sslrootcert holds no valid certificate");
+		snprintf(err, errlen, "%s holds no valid certificate", what);
 		return ERR_FORMAT;
 	}
 	ERR_clear_error();
@@ -136,7 +165,8 @@ static int
 load_roots(SSL_CTX *ctx, const unsigned char *pem, size_t len, char *err,
     size_t errlen)
 {
-	return add_roots(SSL_CTX_get_cert_store(ctx), pem, len, err, errlen);
+	return tls_add_roots(SSL_CTX_get_cert_store(ctx), pem, len,
+	    "sslrootcert", err, errlen);
 }
 
 X509_STORE *
@@ -148,7 +178,7 @@ tls_store_new(const unsigned char *pem, size_t len, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot set up TLS");
 		return NULL;
 	}
-	if (add_roots(store, pem, len, err, errlen) != 0) {
+	if (tls_add_roots(store, pem, len, "sslrootcert", err, errlen) != 0) {
 		X509_STORE_free(store);
 		return NULL;
 	}
@@ -156,29 +186,26 @@ tls_store_new(const unsigned char *pem, size_t len, char *err, size_t errlen)
 }
 
 /*
- * The client certificate: the first certificate in the PEM bytes is the
- * leaf, any others its chain, sent to the server as they come.  Its key is
+ * A certificate of ours: the first certificate in the PEM bytes is the
+ * leaf, any others its chain, sent to the peer as they come.  Its key is
  * a tlskey: the public key of the leaf, whose signature the signer makes.
  * They go on the SSL object, not on its context, so that SSL_certs_clear
  * can drop them once the handshake no longer needs them.
  */
-static int
-load_client_cert(SSL *ssl, const struct tls_params *p, char *err,
-    size_t errlen)
+int
+tls_use_chain(SSL *ssl, const unsigned char *pem, size_t len,
+    struct tlskey_signer *signer, int role, char *err, size_t errlen)
 {
+	const char	*what = role == TLSKEY_SERVER ?
+	    "clientTLS certificate" : "sslcert";
 	BIO		*bio;
 	X509		*x;
 	EVP_PKEY	*pkey;
 	unsigned long	 e;
 	int		 n = 0, ok;
 
-	if (p->signer == NULL) {
-		snprintf(err, errlen, "sslcert needs sslkey");
-		return ERR_INVAL;
-	}
-	if (p->certlen > INT_MAX ||
-	    (bio = BIO_new_mem_buf(p->cert, (int)p->certlen)) == NULL) {
-		snprintf(err, errlen, "cannot read sslcert");
+	if (len > INT_MAX || (bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
+		snprintf(err, errlen, "cannot read %s", what);
 		return ERR_INVAL;
 	}
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
@@ -195,27 +222,77 @@ load_client_cert(SSL *ssl, const struct tls_params *p, char *err,
 	e = ERR_peek_last_error();
 	if (n == 0 || (e != 0 && !(ERR_GET_LIB(e) == ERR_LIB_PEM &&
 	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE))) {
-		snprintf(err, errlen, "sslcert holds no valid certificate");
+		snprintf(err, errlen, "%s holds no valid certificate", what);
 		return ERR_FORMAT;
 	}
 	ERR_clear_error();
 
-	if ((pkey = tlskey_new(SSL_get_certificate(ssl), p->signer, err,
+	if ((pkey = tlskey_new(SSL_get_certificate(ssl), signer, role, err,
 	    errlen)) == NULL)
 		return ERR_FORMAT;
 	ok = SSL_use_PrivateKey(ssl, pkey) == 1 &&
 	    SSL_check_private_key(ssl) == 1;
 	EVP_PKEY_free(pkey);
 	if (!ok) {
-		snprintf(err, errlen, "cannot use sslcert's key");
+		ERR_clear_error();
+		snprintf(err, errlen, "cannot use %s's key", what);
 		return ERR_FORMAT;
 	}
 	return 0;
 }
 
-/* Did the handshake fail for want of a common protocol version? */
 static int
-version_error(unsigned long e)
+load_client_cert(SSL *ssl, const struct tls_params *p, char *err,
+    size_t errlen)
+{
+	if (p->signer == NULL) {
+		snprintf(err, errlen, "sslcert needs sslkey");
+		return ERR_INVAL;
+	}
+	return tls_use_chain(ssl, p->cert, p->certlen, p->signer,
+	    TLSKEY_CLIENT, err, errlen);
+}
+
+/*
+ * Drive the handshake that ssl is set up for (SSL_set_connect_state or
+ * SSL_set_accept_state) until it is done or the deadline: 0 when done;
+ * TLS_HS_FAILED when OpenSSL failed it (*ret for SSL_get_error, the error
+ * queue and errno left as it left them); else ep_wait's error, with a
+ * reason that names the peer ("backend", "client").
+ */
+int
+tls_handshake(SSL *ssl, int fd, uint64_t deadline, const char *peer,
+    int *ret, char *err, size_t errlen)
+{
+	short	 want;
+	int	 r;
+
+	for (;;) {
+		ERR_clear_error();
+		errno = 0;
+		if ((*ret = SSL_do_handshake(ssl)) == 1)
+			return 0;
+		switch (SSL_get_error(ssl, *ret)) {
+		case SSL_ERROR_WANT_READ:
+			want = POLLIN;
+			break;
+		case SSL_ERROR_WANT_WRITE:
+			want = POLLOUT;
+			break;
+		default:
+			return TLS_HS_FAILED;
+		}
+		if ((r = ep_wait(fd, want, deadline)) != 0) {
+			snprintf(err, errlen, r == ERR_TIMEOUT ?
+			    "TLS handshake with the %s timed out" :
+			    "TLS handshake with the %s failed", peer);
+			return r;
+		}
+	}
+}
+
+int
+tls_version_error(unsigned long e)
 {
 	if (ERR_GET_LIB(e) != ERR_LIB_SSL)
 		return 0;
@@ -236,7 +313,6 @@ handshake_error(SSL *ssl, const struct tls_params *p, int ret, char *err,
     size_t errlen)
 {
 	unsigned long	 e;
-	const char	*reason;
 	long		 v;
 	int		 saved = errno;
 
@@ -252,30 +328,41 @@ handshake_error(SSL *ssl, const struct tls_params *p, int ret, char *err,
 		snprintf(err, errlen, "%s", p->signer->err);
 		return ERR_DENIED;
 	}
-	if (p->signer != NULL && version_error(e)) {
+	if (p->signer != NULL && tls_version_error(e)) {
 		snprintf(err, errlen, "%s: %s", TLS_FAILED, TLS_13_NEEDED);
 		return ERR_PROTO;
 	}
+	return tls_handshake_failed(ssl, ret, saved, "backend", err, errlen);
+}
+
+int
+tls_handshake_failed(SSL *ssl, int ret, int saved, const char *peer,
+    char *err, size_t errlen)
+{
+	unsigned long	 e = ERR_peek_last_error();
+	const char	*reason;
+
 	switch (SSL_get_error(ssl, ret)) {
 	case SSL_ERROR_SYSCALL:
 		if (e != 0)
 			break;
 		/* No strerror(): message catalogues are files. */
 		if (saved != 0 && saved != ECONNRESET && saved != EPIPE) {
-			snprintf(err, errlen, "%s: network error (errno %d)",
-			    TLS_FAILED, saved);
+			snprintf(err, errlen, "TLS handshake with the %s failed: "
+			    "network error (errno %d)", peer, saved);
 			errno = saved;
 			return ERR_SYS;
 		}
 		/* FALLTHROUGH */
 	case SSL_ERROR_ZERO_RETURN:
-		snprintf(err, errlen, "%s: the backend closed the connection",
-		    TLS_FAILED);
+		snprintf(err, errlen, "TLS handshake with the %s failed: the %s "
+		    "closed the connection", peer, peer);
 		return ERR_EOF;
 	}
 	if ((reason = ERR_reason_error_string(e)) == NULL)
 		reason = "protocol error";
-	snprintf(err, errlen, "%s: %s", TLS_FAILED, reason);
+	snprintf(err, errlen, "TLS handshake with the %s failed: %s", peer,
+	    reason);
 	return ERR_PROTO;
 }
 
@@ -373,26 +460,13 @@ tls_client_start(struct endpoint *ep, const struct tls_params *p,
 {
 	SSL_CTX		*ctx;
 	SSL		*ssl = NULL;
-	short		 want;
 	int		 r, ret, ip;
 
 	if (errlen > 0)
 		*err = '\0';
-	if (!tls_ready) {
-		snprintf(err, errlen, "%s", TLS_NOT_SET_UP);
-		return ERR_INVAL;
-	}
-	if (ep->fd == -1 || ep->ssl != NULL) {
-		snprintf(err, errlen, "cannot set up TLS");
-		return ERR_INVAL;
-	}
-	if ((r = check_params(p, err, errlen)) != 0)
+	if ((r = tls_ep_ready(ep, err, errlen)) != 0 ||
+	    (r = check_params(p, err, errlen)) != 0)
 		return r;
-	/* The deadline holds only if no call can block. */
-	if ((r = ep_prepare(ep)) != 0) {
-		snprintf(err, errlen, "cannot set up TLS");
-		return r;
-	}
 	if ((ctx = make_ctx(p, err, errlen, &r)) == NULL)
 		return r;
 	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, ep->fd) != 1) {
@@ -430,29 +504,12 @@ tls_client_start(struct endpoint *ep, const struct tls_params *p,
 		}
 	}
 
-	for (;;) {
-		ERR_clear_error();
-		errno = 0;
-		if ((ret = SSL_connect(ssl)) == 1)
-			break;
-		switch (SSL_get_error(ssl, ret)) {
-		case SSL_ERROR_WANT_READ:
-			want = POLLIN;
-			break;
-		case SSL_ERROR_WANT_WRITE:
-			want = POLLOUT;
-			break;
-		default:
-			r = handshake_error(ssl, p, ret, err, errlen);
-			goto fail;
-		}
-		if ((r = ep_wait(ep->fd, want, deadline)) != 0) {
-			snprintf(err, errlen, r == ERR_TIMEOUT ?
-			    "TLS handshake with the backend timed out" :
-			    "TLS handshake with the backend failed");
-			goto fail;
-		}
-	}
+	SSL_set_connect_state(ssl);
+	if ((r = tls_handshake(ssl, ep->fd, deadline, "backend", &ret, err,
+	    errlen)) == TLS_HS_FAILED)
+		r = handshake_error(ssl, p, ret, err, errlen);
+	if (r != 0)
+		goto fail;
 
 	/* Belt and braces: SSL_VERIFY_PEER has already insisted on both. */
 	if (SSL_get_verify_mode(ssl) != SSL_VERIFY_NONE &&
@@ -517,19 +574,4 @@ tls_server_end_point(const struct endpoint *ep,
 	}
 	*len = n;
 	return 0;
-}
-
-/* Being built (issue 16). */
-int
-tls_server_start(struct endpoint *ep, const struct tls_server_params *p,
-    uint64_t deadline, struct tls_client_peer *peer, char *err,
-    size_t errlen)
-{
-	(void)ep;
-	(void)p;
-	(void)deadline;
-	peer->outcome = CTLS_HANDSHAKE;
-	peer->desc[0] = '\0';
-	snprintf(err, errlen, "airlock: TLS to clients is not built yet");
-	return ERR_SYS;
 }

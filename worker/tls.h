@@ -64,6 +64,7 @@ int		 tls_client_start(struct endpoint *, const struct tls_params *,
  * asked for and checked.
  */
 struct tls_server_params {
+	const char	*service;	/* its name, for the client's reasons */
 	const unsigned char *chain;	/* PEM: the leaf first */
 	size_t		 chainlen;
 	const unsigned char *ca;	/* PEM: client CA; NULL: none asked */
@@ -105,7 +106,7 @@ int		 tls_server_start(struct endpoint *,
 int		 tls_server_end_point(const struct endpoint *,
 		    unsigned char out[TLS_END_POINT_MAX], size_t *len);
 
-/* tlsep.c: a TLS endpoint's operations, which tls_client_start sets. */
+/* tlsep.c: a TLS endpoint's operations, which the handshakes set. */
 extern const struct ep_tls_ops tls_endpoint_ops;
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * A TLS endpoint's reads and writes (endpoint.h, struct ep_tls_ops): what
  * endpoint.c does with read(2) and send(2) on a plaintext socket, done
- * with OpenSSL on ep->ssl.  tls_client_start sets them once its handshake
- * is done.
+ * with OpenSSL on ep->ssl.  tls_client_start (the backend leg) and
+ * tls_server_start (the client leg) set them once their handshake is done.
  */
 #include <errno.h>
 #include <poll.h>

@@ -1,9 +1,11 @@
 /*
- * The backend leg's client key, as an OpenSSL 3 provider built into the
+ * A key the monitor holds, as an OpenSSL 3 provider built into the
  * worker: the key object holds the certificate's public key only, and its
- * one private operation, the signature of a TLS 1.3 client
- * CertificateVerify, is asked of the monitor, which keeps the private key
- * as sshd keeps its host keys (worker/wchan.c, MSG_TLS_SIGN).  libssl sees
+ * one private operation, the signature of a TLS 1.3 CertificateVerify, is
+ * asked of the monitor, which keeps the private key as sshd keeps its host
+ * keys (worker/wchan.c): the backend leg's client key (MSG_TLS_SIGN) and
+ * the client leg's listener key (MSG_CLIENT_TLS_SIGN), which libssl signs
+ * with in the same way on either side of a handshake.  libssl sees
  * an ordinary RSA, EC or Ed25519 key: what it asks of the key (its type,
  * size, security bits, curve, point format, whether it matches the
  * certificate) the public key answers.
@@ -416,9 +418,11 @@ sig_sign(void *vc, unsigned char *sig, size_t *siglen, size_t sigsize,
 		return 1;
 	}
 	if ((s = sig_scheme(c)) == NULL) {
-		snprintf(sg->err, sizeof(sg->err), "airlock: the backend's "
-		    "TLS asked for a client signature that airlock does not "
-		    "make");
+		snprintf(sg->err, sizeof(sg->err), "%s",
+		    sg->role == TLSKEY_SERVER ? "airlock: the client's TLS "
+		    "asked for a server signature that airlock does not make" :
+		    "airlock: the backend's TLS asked for a client signature "
+		    "that airlock does not make");
 		return 0;
 	}
 	if (sg->sign(sg->arg, s->name, tbs, tbslen, sig, &len, sg->err,
@@ -456,7 +460,7 @@ static const OSSL_ALGORITHM keymgmts[] = {
 
 static const OSSL_ALGORITHM signatures[] = {
 	{ SIGNATURE_NAME, PROVIDER_PROPQ, sig_funcs,
-	    "a TLS 1.3 client signature, made by airlockd" },
+	    "a TLS 1.3 CertificateVerify signature, made by airlockd" },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -539,8 +543,18 @@ tlskey_init(void)
 	return ERR_SYS;
 }
 
+/*
+ * The certificate as the configuration names it: the backend's sslcert,
+ * or the service's clientTLS certificate.
+ */
+static const char *
+cert_name(int role)
+{
+	return role == TLSKEY_SERVER ? "clientTLS certificate" : "sslcert";
+}
+
 EVP_PKEY *
-tlskey_new(X509 *cert, struct tlskey_signer *signer, char *err,
+tlskey_new(X509 *cert, struct tlskey_signer *signer, int role, char *err,
     size_t errlen)
 {
 	OSSL_PARAM	 bind[2], *pub = NULL, *all = NULL;
@@ -549,21 +563,24 @@ tlskey_new(X509 *cert, struct tlskey_signer *signer, char *err,
 	void		*sp = signer;
 	size_t		 i;
 
+	signer->role = role;
 	if (libctx == NULL || (cpk = X509_get0_pubkey(cert)) == NULL) {
-		snprintf(err, errlen, "cannot read sslcert's public key");
+		snprintf(err, errlen, "cannot read %s's public key",
+		    cert_name(role));
 		goto out;
 	}
 	for (i = 0; i < KT_N; i++)
 		if (EVP_PKEY_is_a(cpk, ktypes[i].name))
 			break;
 	if (i == KT_N) {
-		snprintf(err, errlen, "sslcert's key is of a type that "
-		    "airlock cannot sign with (RSA, EC or Ed25519)");
+		snprintf(err, errlen, "%s's key is of a type that "
+		    "airlock cannot sign with (RSA, EC or Ed25519)",
+		    cert_name(role));
 		goto out;
 	}
 	if (i == KT_EC && !tlsscheme_has_curve(curve_of(cpk))) {
-		snprintf(err, errlen, "sslcert's EC key is not on one of the "
-		    "curves P-256, P-384 or P-521");
+		snprintf(err, errlen, "%s's EC key is not on one of the "
+		    "curves P-256, P-384 or P-521", cert_name(role));
 		goto out;
 	}
 	bind[0] = OSSL_PARAM_construct_octet_ptr(PARAM_SIGNER, &sp,
@@ -575,7 +592,8 @@ tlskey_new(X509 *cert, struct tlskey_signer *signer, char *err,
 	    PROVIDER_PROPQ)) == NULL ||
 	    EVP_PKEY_fromdata_init(ctx) != 1 ||
 	    EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, all) != 1) {
-		snprintf(err, errlen, "cannot set up the client key");
+		snprintf(err, errlen, "cannot set up %s's key",
+		    cert_name(role));
 		key = NULL;
 	}
  out:

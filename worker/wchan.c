@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "ctls.h"
 #include "errors.h"
 #include "log.h"
 #include "msg.h"
@@ -216,9 +217,9 @@ wchan_credential(struct wconn *c, const char *name, struct secret **out,
 }
 
 int
-wchan_tls_sign(struct wconn *c, const char *scheme, const unsigned char *tbs,
-    size_t tbslen, unsigned char *sig, size_t *siglen, char *err,
-    size_t errlen)
+wchan_tls_sign(struct wconn *c, uint32_t type, const char *scheme,
+    const unsigned char *tbs, size_t tbslen, unsigned char *sig,
+    size_t *siglen, char *err, size_t errlen)
 {
 	struct buf	*req, *v;
 	int		 r;
@@ -229,7 +230,7 @@ wchan_tls_sign(struct wconn *c, const char *scheme, const unsigned char *tbs,
 		r = ERR_NOMEM;
 	else if ((r = buf_put_string(req, tbs, tbslen)) == 0 &&
 	    (r = buf_put_cstring(req, scheme)) == 0 &&
-	    (r = wchan_ask(c, MSG_TLS_SIGN, req, v, err, errlen)) == 0) {
+	    (r = wchan_ask(c, type, req, v, err, errlen)) == 0) {
 		if (buf_len(v) == 0) {
 			snprintf(err, errlen,
 			    "airlock: internal channel error");
@@ -249,6 +250,22 @@ static int
 notify(struct wconn *c, uint32_t type, const struct buf *b)
 {
 	return msg_send(c->chan, type, b, -1);
+}
+
+int
+wchan_client_tls_done(struct wconn *c, int outcome, const char *client)
+{
+	struct buf	*b;
+	int		 r;
+
+	if ((b = buf_new(CTLS_CLIENT_MAX + 16)) == NULL)
+		return ERR_NOMEM;
+	if ((r = buf_put_u8(b, outcome)) == 0 &&
+	    (r = buf_put_string(b, client, strnlen(client,
+	    CTLS_CLIENT_MAX - 1))) == 0)
+		r = notify(c, MSG_CLIENT_TLS_DONE, b);
+	buf_free(b);
+	return r;
 }
 
 int

@@ -107,12 +107,17 @@ int		 wchan_ask_secret(struct wconn *, uint32_t type,
 		    const struct buf *req, struct secret **, char *err,
 		    size_t);
 /*
- * The client key's signature of a TLS 1.3 CertificateVerify's content with
- * a SignatureScheme (tlsscheme.h): into sig, with room for *siglen bytes.
+ * A key's signature of a TLS 1.3 CertificateVerify's content with a
+ * SignatureScheme (tlsscheme.h), into sig, with room for *siglen bytes:
+ * the backend's client key (type MSG_TLS_SIGN) or the client leg's
+ * listener key (MSG_CLIENT_TLS_SIGN).
  */
-int		 wchan_tls_sign(struct wconn *, const char *scheme,
-		    const unsigned char *tbs, size_t tbslen, unsigned char *sig,
-		    size_t *siglen, char *err, size_t);
+int		 wchan_tls_sign(struct wconn *, uint32_t type,
+		    const char *scheme, const unsigned char *tbs, size_t tbslen,
+		    unsigned char *sig, size_t *siglen, char *err, size_t);
+/* How the client leg ended (enum ctls_outcome), and who, for the log. */
+int		 wchan_client_tls_done(struct wconn *, int outcome,
+		    const char *client);
 int		 wchan_authdone(struct wconn *, int ok);
 
 /*

@@ -28,8 +28,8 @@ monitor_sign(void *arg, const char *scheme, const unsigned char *tbs,
     size_t tbslen, unsigned char *sig, size_t *siglen, char *err,
     size_t errlen)
 {
-	return wchan_tls_sign(arg, scheme, tbs, tbslen, sig, siglen, err,
-	    errlen);
+	return wchan_tls_sign(arg, MSG_TLS_SIGN, scheme, tbs, tbslen, sig,
+	    siglen, err, errlen);
 }
 
 int

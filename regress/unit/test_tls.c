@@ -30,6 +30,7 @@
 #include "monitor.h"
 #include "secret.h"
 #include "test.h"
+#include "testcerts.h"
 #include "testkeys.h"
 #include "tls.h"
 #include "tlskey.h"
@@ -76,102 +77,6 @@ static struct pki {
 } pki;
 
 static int
-add_ext(X509 *x, X509V3_CTX *v, int nid, const char *value)
-{
-	X509_EXTENSION	*ext;
-	int		 ok;
-
-	if ((ext = X509V3_EXT_conf_nid(NULL, v, nid, value)) == NULL)
-		return 0;
-	ok = X509_add_ext(x, ext, -1);
-	X509_EXTENSION_free(ext);
-	return ok;
-}
-
-/* A certificate for key, signed by issuer (NULL: self-signed). */
-static X509 *
-make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey,
-    int ca, const char *san)
-{
-	static long	 serial = 1;
-	X509V3_CTX	 v;
-	X509_NAME	*name;
-	X509		*x;
-	int		 ok;
-
-	if ((x = X509_new()) == NULL)
-		return NULL;
-	name = X509_get_subject_name(x);
-	ok = X509_set_version(x, X509_VERSION_3) &&
-	    ASN1_INTEGER_set(X509_get_serialNumber(x), serial++) &&
-	    X509_gmtime_adj(X509_getm_notBefore(x), -3600) != NULL &&
-	    X509_gmtime_adj(X509_getm_notAfter(x), 86400) != NULL &&
-	    X509_set_pubkey(x, key) &&
-	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-	    (const unsigned char *)cn, -1, -1, 0) &&
-	    X509_set_issuer_name(x, issuer != NULL ?
-	    X509_get_subject_name(issuer) : name);
-	X509V3_set_ctx(&v, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
-	ok = ok && add_ext(x, &v, NID_basic_constraints,
-	    ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-	ok = ok && add_ext(x, &v, NID_key_usage, ca ?
-	    "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
-	if (!ca)
-		ok = ok && add_ext(x, &v, NID_ext_key_usage,
-		    "serverAuth,clientAuth");
-	/* Key identifiers tell apart two CAs of the same name. */
-	ok = ok && add_ext(x, &v, NID_subject_key_identifier, "hash");
-	if (issuer != NULL)
-		ok = ok && add_ext(x, &v, NID_authority_key_identifier,
-		    "keyid:always");
-	if (san != NULL)
-		ok = ok && add_ext(x, &v, NID_subject_alt_name, san);
-	ok = ok && X509_sign(x, ikey != NULL ? ikey : key, EVP_sha256()) > 0;
-	if (!ok) {
-		X509_free(x);
-		return NULL;
-	}
-	return x;
-}
-
-static unsigned char *
-to_pem(X509 *x, EVP_PKEY *k, size_t *lenp)
-{
-	BIO		*bio;
-	char		*data;
-	unsigned char	*out = NULL;
-	long		 n;
-	int		 ok;
-
-	if ((bio = BIO_new(BIO_s_mem())) == NULL)
-		return NULL;
-	ok = x != NULL ? PEM_write_bio_X509(bio, x) :
-	    PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL);
-	if (ok && (n = BIO_get_mem_data(bio, &data)) > 0 &&
-	    (out = malloc(n)) != NULL) {
-		memcpy(out, data, n);
-		*lenp = n;
-	}
-	BIO_free(bio);
-	return out;
-}
-
-/* PEM in guarded memory, as the monitor holds credentials. */
-static struct secret *
-to_secret(X509 *x, EVP_PKEY *k)
-{
-	struct secret	*s;
-	unsigned char	*pem;
-	size_t		 len;
-
-	if ((pem = to_pem(x, k, &len)) == NULL)
-		return NULL;
-	s = secret_new(pem, len);
-	free(pem);
-	return s;
-}
-
-static int
 cli_setup(void)
 {
 	EVP_PKEY	*k;
@@ -186,10 +91,10 @@ cli_setup(void)
 		else
 			k = EVP_PKEY_Q_keygen(NULL, NULL, cli_kinds[i].type);
 		if ((pki.clikey[i] = k) == NULL ||
-		    (pki.cli[i] = make_cert(CLIENT_CN, k, pki.ca, pki.cakey, 0,
-		    NULL)) == NULL ||
-		    (pki.cli_pem[i] = to_secret(pki.cli[i], NULL)) == NULL ||
-		    (pki.clikey_pem[i] = to_secret(NULL, k)) == NULL)
+		    (pki.cli[i] = testcert_make(CLIENT_CN, k, pki.ca,
+		    pki.cakey, 0, NULL)) == NULL ||
+		    (pki.cli_pem[i] = testcert_secret(pki.cli[i], NULL)) == NULL ||
+		    (pki.clikey_pem[i] = testcert_secret(NULL, k)) == NULL)
 			return -1;
 	}
 	return 0;
@@ -209,25 +114,26 @@ pki_setup(void)
 	pki.srvkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	if (!pki.cakey || !pki.otherkey || !pki.srvkey)
 		return -1;
-	pki.ca = make_cert("airlock test CA", pki.cakey, NULL, NULL, 1, NULL);
-	/* An impostor: the same name, another key. */
-	pki.other = make_cert("airlock test CA", pki.otherkey, NULL, NULL, 1,
+	pki.ca = testcert_make("airlock test CA", pki.cakey, NULL, NULL, 1,
 	    NULL);
+	/* An impostor: the same name, another key. */
+	pki.other = testcert_make("airlock test CA", pki.otherkey, NULL, NULL,
+	    1, NULL);
 	if (pki.ca == NULL || pki.other == NULL)
 		return -1;
-	pki.srv = make_cert(SERVER_NAME, pki.srvkey, pki.ca, pki.cakey, 0,
+	pki.srv = testcert_make(SERVER_NAME, pki.srvkey, pki.ca, pki.cakey, 0,
 	    "DNS:" SERVER_NAME ",IP:127.0.0.1");
-	pki.wild = make_cert("wildcard", pki.srvkey, pki.ca, pki.cakey, 0,
+	pki.wild = testcert_make("wildcard", pki.srvkey, pki.ca, pki.cakey, 0,
 	    "DNS:*.example.test");
-	pki.partial = make_cert("partial", pki.srvkey, pki.ca, pki.cakey, 0,
+	pki.partial = testcert_make("partial", pki.srvkey, pki.ca, pki.cakey, 0,
 	    "DNS:d*.example.test");
-	pki.selfsigned = make_cert(SERVER_NAME, pki.srvkey, NULL, NULL, 0,
+	pki.selfsigned = testcert_make(SERVER_NAME, pki.srvkey, NULL, NULL, 0,
 	    "DNS:" SERVER_NAME);
 	if (pki.srv == NULL || pki.wild == NULL || pki.partial == NULL ||
 	    pki.selfsigned == NULL || cli_setup() != 0)
 		return -1;
-	pki.ca_pem = to_pem(pki.ca, NULL, &pki.ca_len);
-	pki.other_pem = to_pem(pki.other, NULL, &pki.other_len);
+	pki.ca_pem = testcert_pem(pki.ca, NULL, &pki.ca_len);
+	pki.other_pem = testcert_pem(pki.other, NULL, &pki.other_len);
 	if (!pki.ca_pem || !pki.other_pem)
 		return -1;
 	pki.ready = 1;
@@ -921,7 +827,7 @@ TEST(tlskey_signs_tls13_only)
 
 	REQUIRE(pki_setup() == 0);
 	use_client(&p, &sg, &ls, CLI_RSA);
-	REQUIRE((k = tlskey_new(pki.cli[CLI_RSA], &sg, err,
+	REQUIRE((k = tlskey_new(pki.cli[CLI_RSA], &sg, TLSKEY_CLIENT, err,
 	    sizeof(err))) != NULL);
 	CHECK(EVP_PKEY_is_a(k, "RSA"));
 	CHECK_INT(EVP_PKEY_get_bits(k), 2048);
@@ -956,7 +862,7 @@ TEST(tlskey_signs_tls13_only)
 
 	/* ECDSA on P-256 with SHA-384 is no TLS 1.3 scheme. */
 	use_client(&p, &sg, &ls, CLI_P256);
-	REQUIRE((k = tlskey_new(pki.cli[CLI_P256], &sg, err,
+	REQUIRE((k = tlskey_new(pki.cli[CLI_P256], &sg, TLSKEY_CLIENT, err,
 	    sizeof(err))) != NULL);
 	len = sizeof(sig);
 	CHECK_INT(EVP_DigestSignInit_ex(m, NULL, "SHA384", NULL, NULL, k,

@@ -140,8 +140,8 @@ def login(s):
         sys.exit(1)
 
 
-def ssl_request(s):
-    s.sendall(packet(1, struct.pack("<IIB23x", BASE_CAPS | CLIENT_SSL,
+def ssl_request(s, seq=1):
+    s.sendall(packet(seq, struct.pack("<IIB23x", BASE_CAPS | CLIENT_SSL,
                                     1 << 24, 33)))
 
 
@@ -179,7 +179,7 @@ def run_tls(s, case, args):
     elif case == "tls-badseq":
         s.sendall(packet(1, response41(BASE_CAPS | CLIENT_SSL)))
     elif case == "tls-again":
-        ssl_request(s)
+        ssl_request(s, 2)
     return s
 
 

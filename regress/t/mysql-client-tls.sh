@@ -6,10 +6,14 @@
 # whose message the client prints: no certificate, a certificate of
 # another CA, a name not in allowedClients, and a client without TLS
 # (--skip-ssl) to a service that has it.  Each refusal is in airlockd's
-# log and counted in /metrics (airlock_client_tls_total).  Logins behind
-# the TLS client leg: mysql_native_password over a plaintext and a TLS
-# backend leg, client_ed25519, and caching_sha2_password (the MySQL 8
-# stand-in, its fast authentication).  A service without clientTLS is as before: no TLS
+# log and counted in /metrics (airlock_client_tls_total).  The raw
+# client (myraw.py): the sequence ids over TLS (SSLRequest 1, response 2,
+# its answer 3), a wrong one, an SSLRequest twice, no TLS after the
+# SSLRequest, TLS 1.2.  Logins behind the TLS client leg:
+# mysql_native_password over a plaintext and a TLS backend leg, a client
+# certificate on the backend leg too (both keys stay in airlockd),
+# client_ed25519, and caching_sha2_password (the MySQL 8 stand-in, its
+# fast authentication).  A service without clientTLS is as before: no TLS
 # offered.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/mysql.sh"
@@ -45,6 +49,10 @@ N="password: {from: file, get: $T/native.pw}"
 	service only-app native_user disable "cert CN=app" "$N"
 	service tls-back native_user verify-full cert "$N" \
 	    "sslrootcert: {from: file, get: $MY_CA}" "sslhost: localhost"
+	service both-keys cert_user verify-full cert \
+	    "sslrootcert: {from: file, get: $MY_CA}" "sslhost: localhost" \
+	    "sslcert: {from: file, get: $MY_CLIENT_CERT}" \
+	    "sslkey: {from: file, get: $MY_CLIENT_KEY}"
 	service ed ed_user disable cert "password: {from: file, get: $T/ed.pw}"
 	_p=$(free_port)
 	PORT_sha2=$_p
@@ -112,6 +120,7 @@ refused()
 	tls cert $VERIFY $APP
 	expect only-app "native_user@%" $VERIFY $APP
 	expect tls-back "native_user@%" $VERIFY $APP
+	expect both-keys "cert_user@%" $VERIFY $APP
 	expect ed "ed_user@%" $VERIFY $APP
 	expect sha2 "sha2_user@%" $VERIFY $APP
 }
@@ -119,6 +128,12 @@ grep -q "authenticated (client_ed25519)" "$AIRLOCK_LOG" ||
     fail "no client_ed25519 login in the log"
 my_standin_steps "$MY_STANDIN_LOG" | grep -q "fast authentication: success" ||
     fail "the stand-in's caching_sha2_password: $(cat "$MY_STANDIN_LOG")"
+# Both legs' keys signed in one worker: the listener's, the backend's.
+for what in "TLS server" "TLS client"; do
+	grep -Eq "\] both-keys#[0-9]+: signed the $what CertificateVerify" \
+	    "$AIRLOCK_LOG" || fail "both-keys: no $what signature in the log"
+done
+ok "both-keys: the monitor signed for the client leg and the backend leg"
 # The backend leg is TLS as its sslmode says, whatever the client's.
 out=$(mariadb tls-back "select variable_value from
     information_schema.session_status where variable_name = 'Ssl_version'" \
@@ -196,7 +211,7 @@ ok "plain: served without TLS, a TLS client refused: $out"
 # logs and counts each as it comes, so once all are logged all are counted.
 n=0
 while [ "$(grep -Ec "\] [a-z-]+#[0-9]+: client (accepted over TLS|refused)" \
-    "$AIRLOCK_LOG")" -lt 22 ] && [ "$n" -lt 100 ]; do
+    "$AIRLOCK_LOG")" -lt 23 ] && [ "$n" -lt 100 ]; do
 	sleep 0.1
 	n=$((n + 1))
 done
@@ -229,6 +244,7 @@ counted cert handshake 2
 counted only-app ok 1
 counted only-app not_allowed 1
 counted tls-back ok 2
+counted both-keys ok 1
 counted ed ok 1
 counted sha2 ok 1
 grep client_tls "$T/metrics" | grep 'service="plain"' | grep -qv ' 0$' &&

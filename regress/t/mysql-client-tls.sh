@@ -185,18 +185,21 @@ raw()
 RAW="--tls-ca $CTLS/server-ca.crt --tls-cert $CTLS/app.crt
     --tls-key $CTLS/app.key"
 # The sequence ids: SSLRequest 1, the response 2 over TLS, its answer 3.
+# The output's lines are joined by '|'.
+G="^greeting: CLIENT_SSL\|"
+GT="${G}TLS TLSv1.3\|"
+E="ERR 1043 08S01: airlock: malformed"
 # shellcheck disable=SC2086
 {
-	raw cert tls "^greeting: CLIENT_SSL\|TLS TLSv1.3\|3 OK\|ROW over tls\|EOF\|" \
-	    $RAW
-	raw cert tls-badseq "^greeting: CLIENT_SSL\|TLS TLSv1.3\|ERR 1043 08S01: airlock: malformed packet from the client\|" \
-	    $RAW
-	raw cert tls-again "^greeting: CLIENT_SSL\|TLS TLSv1.3\|ERR 1043 08S01: airlock: malformed handshake response\|" \
-	    $RAW
-	raw cert tls-garbage "^greeting: CLIENT_SSL\|closed" $RAW
-	raw cert tls "^greeting: CLIENT_SSL\|(TLS failed|closed)" $RAW --tls12
-	raw cert sslbit "^greeting: CLIENT_SSL\|ERR 1045 28000: airlock: service cert accepts TLS connections only\|"
-	raw plain ssl "^ERR 1043 08S01: airlock does not offer TLS to clients \(connect"
+	raw cert tls "${GT}3 OK\|ROW over tls\|EOF\|" $RAW
+	raw cert tls-badseq "${GT}$E packet from the client\|" $RAW
+	raw cert tls-again "${GT}$E handshake response\|" $RAW
+	raw cert tls-garbage "${G}closed" $RAW
+	raw cert tls "${G}(TLS failed|closed)" $RAW --tls12
+	raw cert sslbit \
+	    "${G}ERR 1045 28000: airlock: service cert accepts TLS connections only\|"
+	raw plain ssl \
+	    "^ERR 1043 08S01: airlock does not offer TLS to clients \(connect"
 }
 
 # Without clientTLS, nothing changed: no TLS offered, plaintext served.

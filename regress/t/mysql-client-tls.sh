@@ -55,6 +55,7 @@ N="password: {from: file, get: $T/native.pw}"
 	    "sslkey: {from: file, get: $MY_CLIENT_KEY}"
 	service ed ed_user disable cert "password: {from: file, get: $T/ed.pw}"
 	_p=$(free_port)
+	# shellcheck disable=SC2034 # read by port(), through eval
 	PORT_sha2=$_p
 	my_standin_service sha2 "$_p" disable
 	echo "    config:"
@@ -135,6 +136,7 @@ for what in "TLS server" "TLS client"; do
 done
 ok "both-keys: the monitor signed for the client leg and the backend leg"
 # The backend leg is TLS as its sslmode says, whatever the client's.
+# shellcheck disable=SC2086
 out=$(mariadb tls-back "select variable_value from
     information_schema.session_status where variable_name = 'Ssl_version'" \
     $VERIFY $APP 2>&1) || fail "tls-back: $out"

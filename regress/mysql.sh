@@ -86,6 +86,22 @@ my_pymysql()
 	    --user "$_user" "$@" -- "$_sql"
 }
 
+# my_refused LABEL WHERE PATTERN [OPTION...]: the mariadb client at WHERE
+# (OPTIONs are its own) gets an ERR packet, not a dropped connection,
+# whose message matches PATTERN (extended, any case).
+my_refused()
+{
+	_l=$1 _where=$2 _pat=$3
+	shift 3
+	_out=$(my_mariadb "$_where" nobody "select 1" "$@" 2>&1) &&
+	    fail "$_l: expected an error, got '$_out'"
+	echo "$_out" | grep -Eq "Lost connection|server has gone away" &&
+	    fail "$_l: no clean error: $_out"
+	echo "$_out" | grep -Eqi -- "$_pat" ||
+	    fail "$_l: the error does not say '$_pat': $_out"
+	ok "$_l refused: $_out"
+}
+
 # my_sql SQL: as root over the Unix socket ("-": from standard input).
 my_sql()
 {

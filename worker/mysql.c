@@ -6,12 +6,15 @@
  * greeting read; the client gets a greeting of our own with the backend's
  * version, connection id (KILL QUERY from another connection names it) and
  * capabilities, less TLS, compression and LOAD DATA LOCAL, a scramble of
- * ours and mysql_native_password.  Whatever the client answers to it is
- * thrown away: its HandshakeResponse41 gives the schema, capabilities,
- * character set and connection attributes, and airlock logs in to the
- * backend as the service's user, with answers the monitor computes (the
- * password stays there).  Then bytes are relayed, and a COM_CHANGE_USER,
- * which would log in anew, is refused with an ERR packet.
+ * ours and mysql_native_password.  With the service's clientTLS the
+ * greeting offers TLS instead, and the client must take it: its SSLRequest,
+ * the handshake (wctls.c), then the rest over TLS.  Whatever the client
+ * answers to the greeting is thrown away: its HandshakeResponse41 gives
+ * the schema, capabilities, character set and connection attributes, and
+ * airlock logs in to the backend as the service's user, with answers the
+ * monitor computes (the password stays there).  Then bytes are relayed,
+ * and a COM_CHANGE_USER, which would log in anew, is refused with an ERR
+ * packet.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,11 +52,12 @@
 #define ER_NOT_SUPPORTED_AUTH_MODE	1251	/* 08004 */
 
 /*
- * What the client is never offered: TLS to airlock (the backend leg has
- * its own), compression (the relay counts packets as they are framed
- * without it), LOAD DATA LOCAL (its file's packets can wrap to sequence id
- * 0 and look like commands; and it lets a server read the client's files),
- * and logins that airlock does not do for it.
+ * What the client is never offered: TLS to airlock unless the service has
+ * clientTLS (the backend leg has its own, from the backend's greeting),
+ * compression (the relay counts packets as they are framed without it),
+ * LOAD DATA LOCAL (its file's packets can wrap to sequence id 0 and look
+ * like commands; and it lets a server read the client's files), and logins
+ * that airlock does not do for it.
  */
 #define MY_CAPS_NEVER	(CLIENT_SSL | CLIENT_COMPRESS | CLIENT_LOCAL_FILES | \
 	CLIENT_ZSTD_COMPRESSION_ALGORITHM | MULTI_FACTOR_AUTHENTICATION | \
@@ -78,6 +82,11 @@ struct my {
 	int			 dialed;	/* the monitor has dialed */
 	int			 reported;	/* AUTHDONE was sent */
 	int			 tls;		/* the backend leg is TLS */
+	/*
+	 * clientTLS, and the client's TLS is not accepted yet: the monitor
+	 * takes no AUTHDONE then (it would end the worker).
+	 */
+	int			 held;
 	uint8_t			 cseq;		/* next id towards the client */
 	uint8_t			 bseq;		/* next id towards the backend */
 	uint32_t		 ccaps;		/* the client's, for ERR */
@@ -108,7 +117,7 @@ static struct my	*conn;
 static void
 report(struct my *my, int ok)
 {
-	if (my->dialed && !my->reported) {
+	if (my->dialed && !my->reported && !my->held) {
 		my->reported = 1;
 		(void)wchan_authdone(my->c, ok);
 	}
@@ -266,6 +275,8 @@ client_greeting(struct my *my)
 	int			 r;
 
 	g.caps = (g.caps & ~MY_CAPS_NEVER) | MY_CAPS_LOGIN;
+	if (my->held)
+		g.caps |= CLIENT_SSL;
 	g.plugin = PLUGIN_NATIVE;
 	g.pluginlen = strlen(PLUGIN_NATIVE);
 	/*
@@ -285,10 +296,51 @@ client_greeting(struct my *my)
 	return r;
 }
 
-/* The client's HandshakeResponse41: what it asks for, not who it is. */
+/*
+ * The client's TLS after its SSLRequest (sequence id 1), and its
+ * HandshakeResponse41 over it (2).  A client refused for its certificate
+ * is told so over TLS, in an ERR packet that answers that response: it
+ * sends the response without waiting, and a socket closed on bytes unread
+ * could reset the connection before the client has read the ERR.
+ */
+static int
+client_tls(struct my *my, size_t *len)
+{
+	char	 err[MY_ERRLEN], logtext[MY_ERRLEN];
+	int	 a, r;
+
+	a = wctls_accept(my->c, err, sizeof(err));
+	if (a != 0 && a != ERR_DENIED) {
+		text_printable(logtext, sizeof(logtext), err, strlen(err));
+		log_warn("mysql: the client's TLS failed: %s",
+		    wchan_reason(logtext));
+		return a;
+	}
+	r = read_packet(&my->c->client, 2, my->response, len,
+	    my->c->deadline);
+	my->cseq = 3;
+	if (a == ERR_DENIED)
+		return my_fail(my, ERR_DENIED, ER_ACCESS_DENIED_ERROR, "28000",
+		    "%s", err);
+	my->held = 0;
+	if (r == ERR_EOF) {
+		log_debug("mysql: the client closed the connection after TLS");
+		return r;
+	}
+	if (r != 0)
+		return io_fail(my, "client", r);
+	return 0;
+}
+
+/*
+ * The client's HandshakeResponse41: what it asks for, not who it is.  With
+ * clientTLS, an SSLRequest and the handshake come first, and a client that
+ * answers without TLS is refused.
+ */
 static int
 client_response(struct my *my)
 {
+	char	 err[MY_ERRLEN];
 	size_t	 len;
 	int	 r;
 
@@ -305,6 +357,22 @@ client_response(struct my *my)
 		return my_fail(my, r, ER_HANDSHAKE_ERROR, "08S01",
 		    "airlock: malformed handshake response");
 	my->ccaps = my->r.caps;
+	if (my->held && my->r.kind != MYP_SSL_REQUEST) {
+		wctls_plaintext(my->c, err, sizeof(err));
+		return my_fail(my, ERR_DENIED, ER_ACCESS_DENIED_ERROR, "28000",
+		    "%s", err);
+	}
+	if (my->held) {
+		if ((r = client_tls(my, &len)) != 0)
+			return r;
+		/* The response over TLS may not ask for TLS again. */
+		if ((r = myp_response_parse(payload(my->response), len,
+		    &my->r)) != 0 || my->r.kind == MYP_SSL_REQUEST)
+			return my_fail(my, r != 0 ? r : ERR_PROTO,
+			    ER_HANDSHAKE_ERROR, "08S01",
+			    "airlock: malformed handshake response");
+		my->ccaps = my->r.caps;
+	}
 	switch (my->r.kind) {
 	case MYP_SSL_REQUEST:
 		return my_fail(my, ERR_DENIED, ER_HANDSHAKE_ERROR, "08S01",
@@ -318,7 +386,7 @@ client_response(struct my *my)
 	if (my->r.caps & (CLIENT_COMPRESS | CLIENT_ZSTD_COMPRESSION_ALGORITHM))
 		return my_fail(my, ERR_DENIED, ER_NOT_SUPPORTED_YET, "42000",
 		    "airlock: compression is not supported");
-	if (my->r.caps & CLIENT_SSL)
+	if ((my->r.caps & CLIENT_SSL) && !wctls_wanted(my->c))
 		return my_fail(my, ERR_DENIED, ER_HANDSHAKE_ERROR, "08S01",
 		    "airlock does not offer TLS to clients");
 	return 0;
@@ -695,6 +763,7 @@ my_handshake(struct wconn *c)
 		return ERR_NOMEM;
 	}
 	my->c = c;
+	my->held = wctls_wanted(c);
 	if ((r = my_run(my)) != 0) {
 		my_free(my);
 		return r;

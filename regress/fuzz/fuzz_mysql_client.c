@@ -25,8 +25,13 @@ response(const uint8_t *data, size_t size)
 	if (myp_packet_parse(data, size, MYP_HANDSHAKE_MAX, 1, &pkt) == 0 &&
 	    pkt.payload != NULL)
 		(void)myp_response_parse(pkt.payload, pkt.paylen, &r);
-	if (myp_response_parse(data, size, &r) != 0 ||
-	    r.kind != MYP_RESPONSE_41)
+	if (myp_response_parse(data, size, &r) != 0)
+		return;
+	/* An SSLRequest is exactly its 32 bytes, TLS asked for. */
+	if (r.kind == MYP_SSL_REQUEST && (size != 32 ||
+	    !(r.caps & CLIENT_SSL) || !(r.caps & CLIENT_PROTOCOL_41)))
+		__builtin_trap();
+	if (r.kind != MYP_RESPONSE_41)
 		return;
 	if (r.userlen != strlen(r.user) || r.authlen > size)
 		__builtin_trap();

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """A raw MySQL client for the tests: the packets that no library sends.
 
-    myraw.py (--port P | --socket PATH) CASE
+    myraw.py (--port P | --socket PATH) [--tls-ca FILE [--tls-cert FILE
+        --tls-key FILE] [--tls12]] CASE
 
 It reads the greeting, answers it as CASE says and prints, one line each,
 what came back: "ERR <code> <sqlstate>: <message>", "OK", "ROW <value>",
@@ -21,10 +22,21 @@ Protocol", "Connection Phase" and "Command Phase"):
     reset        a login, COM_RESET_CONNECTION, then SELECT 'after reset'
     changeuser   a login, SELECT 'before', then COM_CHANGE_USER
     quit         a login, SELECT 'before', then COM_QUIT
+
+Cases of a service with clientTLS, which print "greeting: CLIENT_SSL" when
+the greeting offers TLS, then answer as a client that verifies the
+listener against --tls-ca (and shows --tls-cert; --tls12: TLS 1.2 at most):
+
+    tls          SSLRequest (id 1), TLS, a response (2); each packet that
+                 comes back with its id ("3 OK"); then SELECT 'over tls'
+    tls-badseq   SSLRequest, TLS, then a response with id 1, not 2
+    tls-again    SSLRequest, TLS, then an SSLRequest again (id 2)
+    tls-garbage  SSLRequest, then bytes that are no TLS handshake
 """
 
 import argparse
 import socket
+import ssl
 import struct
 import sys
 
@@ -128,11 +140,60 @@ def login(s):
         sys.exit(1)
 
 
-def run(s, case):
-    read_packet(s)				# the greeting
-    if case == "ssl":
-        s.sendall(packet(1, struct.pack("<IIB23x", BASE_CAPS | CLIENT_SSL,
-                                        1 << 24, 33)))
+def ssl_request(s, seq=1):
+    s.sendall(packet(seq, struct.pack("<IIB23x", BASE_CAPS | CLIENT_SSL,
+                                    1 << 24, 33)))
+
+
+def tls(s, args):
+    """The client leg's TLS after an SSLRequest: the wrapped socket."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(args.tls_ca)
+    if args.tls_cert:
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+    if args.tls12:
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    ssl_request(s)
+    try:
+        t = ctx.wrap_socket(s, server_hostname="127.0.0.1")
+    except ssl.SSLError as e:
+        print("TLS failed: %s" % e.reason)
+        sys.exit(0)
+    print("TLS %s" % t.version())
+    return t
+
+
+def run_tls(s, case, args):
+    if case == "tls-garbage":
+        ssl_request(s)
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        return s
+    s = tls(s, args)
+    if case == "tls":
+        s.sendall(packet(2, response41(BASE_CAPS | CLIENT_SSL)))
+        seq, p = read_packet(s)
+        print("%d %s" % (seq, describe(p)))
+        if p[:1] == b"\x00":
+            query(s, b"SELECT 'over tls'")
+            s.sendall(packet(0, bytes([COM_QUIT])))
+    elif case == "tls-badseq":
+        s.sendall(packet(1, response41(BASE_CAPS | CLIENT_SSL)))
+    elif case == "tls-again":
+        ssl_request(s, 2)
+    return s
+
+
+def run(s, case, args):
+    _, g = read_packet(s)			# the greeting
+    # Protocol::HandshakeV10: the version, the connection id, 8 bytes of
+    # scramble and a filler, then the capabilities' lower 2 bytes.
+    caps = struct.unpack("<H", g[g.index(b"\0") + 1 + 4 + 9:][:2])[0]
+    if caps & CLIENT_SSL:
+        print("greeting: CLIENT_SSL")
+    if case.startswith("tls"):
+        s = run_tls(s, case, args)
+    elif case == "ssl":
+        ssl_request(s)
     elif case == "sslbit":
         s.sendall(packet(1, response41(BASE_CAPS | CLIENT_SSL)))
     elif case == "compress":
@@ -182,6 +243,10 @@ def main():
     ap.add_argument("--port", type=int)
     ap.add_argument("--socket")
     ap.add_argument("--timeout", type=float, default=15)
+    ap.add_argument("--tls-ca")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--tls12", action="store_true")
     ap.add_argument("case")
     args = ap.parse_args()
     if args.socket:
@@ -193,11 +258,13 @@ def main():
     s.settimeout(args.timeout)
     s.connect(where)
     try:
-        run(s, args.case)
+        run(s, args.case, args)
     except Closed:
         print("closed")
     except ConnectionResetError:
         print("closed")
+    except ssl.SSLError as e:
+        print("closed (%s)" % e.reason)
     except socket.timeout:
         print("timeout")
     sys.stdout.flush()

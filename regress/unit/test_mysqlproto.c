@@ -545,6 +545,58 @@ TEST(mysqlproto_ssl_request_and_old_clients)
 	buf_free(b);
 }
 
+/*
+ * A client of a service with clientTLS: its SSLRequest is the packet of
+ * sequence id 1 and exactly 32 bytes (the TLS handshake follows it at
+ * once); anything else is a response without TLS, which is refused.
+ */
+TEST(mysqlproto_ssl_request_exact)
+{
+	struct vec		 v, t;
+	struct myp_response	 r;
+	struct myp_packet	 pkt;
+
+	REQUIRE(unhex(sslreq_hex, &v) == 0);
+	CHECK_INT(myp_packet_parse(v.pkt, v.len, MYP_HANDSHAKE_MAX, 1, &pkt),
+	    0);
+	CHECK_INT(pkt.paylen, 32);
+	CHECK_INT(pkt.next, 2);
+	CHECK_INT(myp_packet_parse(v.pkt, v.len, MYP_HANDSHAKE_MAX, 2, &pkt),
+	    ERR_PROTO);
+	/* The ClientHello that follows in the same read is not part of it. */
+	t = v;
+	memcpy(t.pkt + t.len, "\x16\x03\x01", 3);
+	CHECK_INT(myp_packet_parse(t.pkt, t.len + 3, MYP_HANDSHAKE_MAX, 1,
+	    &pkt), 0);
+	CHECK_INT(pkt.wirelen, v.len);
+	/* PyMySQL's: the 23 bytes of filler all zero, CLIENT_MYSQL set. */
+	REQUIRE(unhex(pymysql_hex, &t) == 0);
+	t.len = MYP_HDR_LEN + 32;
+	t.pkt[0] = 32;
+	t.pkt[5] |= CLIENT_SSL >> 8;
+	CHECK_INT(myp_response_parse(PAY(&t), &r), 0);
+	CHECK_INT(r.kind, MYP_SSL_REQUEST);
+	CHECK_INT(r.extcaps, 0);
+	CHECK_INT(r.maxpacket, 0xffffff);
+	CHECK_INT(r.charset, 45);
+	/* One byte short: no kind at all. */
+	t = v;
+	t.len--;
+	CHECK_INT(myp_response_parse(PAY(&t), &r), ERR_SHORT);
+	CHECK_INT(r.kind, 0);
+	/* One byte more: a response (cut short here), not an SSLRequest. */
+	t = v;
+	t.pkt[t.len++] = 0;
+	CHECK(myp_response_parse(PAY(&t), &r) != 0);
+	CHECK_INT(r.kind, 0);
+	/* A whole response that claims TLS, in plaintext: a response. */
+	REQUIRE(unhex(response_hex, &t) == 0);
+	t.pkt[5] |= CLIENT_SSL >> 8;
+	CHECK_INT(myp_response_parse(PAY(&t), &r), 0);
+	CHECK_INT(r.kind, MYP_RESPONSE_41);
+	CHECK(r.caps & CLIENT_SSL);
+}
+
 TEST(mysqlproto_auth_switch)
 {
 	struct vec		 v, t;

@@ -573,8 +573,13 @@ auth_switch(struct my *my, const unsigned char *p, size_t len)
 	if (myp_auth_switch_parse(p, len, &sw) != 0)
 		return my_fail(my, ERR_PROTO, ER_HANDSHAKE_ERROR, "08S01",
 		    "airlock: malformed auth switch request from the backend");
-	/* The scramble ends in a NUL that is not part of it. */
-	if (sw.datalen > 0 && sw.data[sw.datalen - 1] == '\0')
+	/*
+	 * The 20-byte scramble of native and caching_sha2 ends in a NUL that
+	 * is not part of it; client_ed25519's 32 random bytes have none, and
+	 * their last byte is 0 once in 256 logins.
+	 */
+	if (sw.datalen == MYP_SCRAMBLE_LEN + 1 &&
+	    sw.data[sw.datalen - 1] == '\0')
 		sw.datalen--;
 	if (sw.datalen > sizeof(my->scramble))
 		return my_fail(my, ERR_PROTO, ER_HANDSHAKE_ERROR, "08S01",

@@ -35,9 +35,6 @@
 #include "tlsscheme.h"
 #include "util.h"
 
-#define KEY_NAME	"clientTLS.key"
-#define CERT_NAME	"clientTLS.certificate"
-
 static const struct client_tls *
 client_tls_of(const struct worker *w)
 {
@@ -152,55 +149,30 @@ ctls_answer_material(struct worker *w, struct buf *b)
 	return 0;
 }
 
+/* The listener's key. */
+static const struct tlssign_role server_role = {
+	MSG_CLIENT_TLS_SIGN, TLS13_CV_SERVER_CONTEXT, "server",
+	"clientTLS.key", "clientTLS.certificate"
+};
+
 int
 ctls_answer_sign(struct worker *w, struct buf *b)
 {
-	const struct tlsscheme	*s;
-	const unsigned char	*tbs;
-	unsigned char		 sig[TLSSIGN_SIG_MAX];
-	char			*name = NULL, why[256];
-	size_t			 tbslen, siglen = sizeof(sig);
-	int			 r;
+	int	 r, signed_now = 0;
 
-	if ((r = buf_get_string_direct(b, &tbs, &tbslen)) != 0 ||
-	    (r = buf_get_cstring(b, &name, TLSSCHEME_NAME_MAX)) != 0 ||
-	    (r = buf_expect_end(b)) != 0) {
-		free(name);
-		return r;
-	}
-	if (w->ctls_creds == NULL)
+	if (w->ctls_creds == NULL) {
 		worker_kill(w, "asked for the listener key's signature before "
 		    "its certificate was given");
-	else if (tlssign_check_context(tbs, tbslen,
-	    TLS13_CV_SERVER_CONTEXT) != 0)
-		worker_kill(w, "asked for a signature of something that is "
-		    "not a TLS 1.3 server CertificateVerify");
-	else if ((s = tlsscheme_by_name(name)) == NULL)
-		worker_kill(w, "asked for a TLS signature of a scheme that "
-		    "TLS 1.3 does not have");
-	else if ((r = tlssign_sign_as(KEY_NAME, CERT_NAME,
-	    creds_get(w->ctls_creds, "key"),
-	    creds_get(w->ctls_creds, "certificate"), s, tbs, tbslen, sig,
-	    &siglen, why, sizeof(why))) == ERR_DENIED) {
-		/* An honest worker asks for what the certificate's key does. */
-		worker_kill(w, "asked for a TLS signature with %s, which the "
-		    "listener's key does not make", s->name);
-		r = 0;
-	} else if (r != 0) {
-		wlog_error(w, "service %s: %s", w->svc->name, why);
-		r = worker_fail(w, "the TLS key of service %s cannot sign "
-		    "(see airlockd's log)", w->svc->name);
-	} else {
-		w->ctls_signed = 1;
-		wlog_debug(w, "signed the TLS server CertificateVerify (%s)",
-		    s->name);
-		r = worker_reply(w, MSG_CLIENT_TLS_SIGN, sig, siglen);
+		return 0;
 	}
+	r = tlssign_answer_as(w, b, &server_role,
+	    creds_get(w->ctls_creds, "key"),
+	    creds_get(w->ctls_creds, "certificate"), &signed_now);
+	if (signed_now)
+		w->ctls_signed = 1;
 	/* One signature per connection: the key goes now. */
 	creds_free(w->ctls_creds);
 	w->ctls_creds = NULL;
-	secret_wipe(sig, sizeof(sig));
-	free(name);
 	return r;
 }
 

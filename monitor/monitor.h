@@ -391,6 +391,21 @@ int		 tlssign_sign_as(const char *keyname, const char *certname,
 		    const struct secret *key, const struct secret *cert,
 		    const struct tlsscheme *, const unsigned char *, size_t,
 		    unsigned char *sig, size_t *siglen, char *why, size_t);
+/*
+ * One side's signing request (MSG_TLS_SIGN, MSG_CLIENT_TLS_SIGN): parsed,
+ * its content checked for the side's context string and its scheme for
+ * the key, signed with key and cert and answered; *signed_now when it
+ * was.  The caller has checked that the worker may have it.
+ */
+struct tlssign_role {
+	uint32_t	 type;		/* the request's and its answer's */
+	const char	*context;	/* TLS13_CV_*_CONTEXT */
+	const char	*side;		/* "client", "server" */
+	const char	*keyname, *certname;	/* in reasons */
+};
+int		 tlssign_answer_as(struct worker *, struct buf *,
+		    const struct tlssign_role *, const struct secret *key,
+		    const struct secret *cert, int *signed_now);
 /* The same for a TLS 1.3 context string (TLS13_CV_*_CONTEXT). */
 int		 tlssign_check_context(const unsigned char *, size_t,
 		    const char *context);

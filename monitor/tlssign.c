@@ -177,10 +177,34 @@ tlssign_sign_as(const char *keyname, const char *certname,
 	return r;
 }
 
+/* The backend leg's client key. */
+static const struct tlssign_role client_role = {
+	MSG_TLS_SIGN, TLS13_CV_CLIENT_CONTEXT, "client", "sslkey", "sslcert"
+};
+
 int
 tlssign_answer(struct worker *w, struct buf *b)
 {
-	const struct secret	*key, *cert, *mode;
+	const struct secret	*key, *mode;
+	int			 signed_now;
+
+	key = creds_get(w->creds, "sslkey");
+	mode = creds_get(w->creds, "sslmode");
+	if (key == NULL || (mode != NULL &&
+	    strcmp((const char *)mode->data, "disable") == 0)) {
+		worker_kill(w, "asked for a TLS signature, and its service "
+		    "has no client key in use");
+		return 0;
+	}
+	return tlssign_answer_as(w, b, &client_role, key,
+	    creds_get(w->creds, "sslcert"), &signed_now);
+}
+
+int
+tlssign_answer_as(struct worker *w, struct buf *b,
+    const struct tlssign_role *role, const struct secret *key,
+    const struct secret *cert, int *signed_now)
+{
 	const struct tlsscheme	*s;
 	const unsigned char	*tbs;
 	unsigned char		 sig[TLSSIGN_SIG_MAX];
@@ -188,40 +212,38 @@ tlssign_answer(struct worker *w, struct buf *b)
 	size_t			 tbslen, siglen = sizeof(sig);
 	int			 r;
 
+	*signed_now = 0;
 	if ((r = buf_get_string_direct(b, &tbs, &tbslen)) != 0 ||
 	    (r = buf_get_cstring(b, &name, TLSSCHEME_NAME_MAX)) != 0 ||
 	    (r = buf_expect_end(b)) != 0) {
 		free(name);
 		return r;
 	}
-	key = creds_get(w->creds, "sslkey");
-	cert = creds_get(w->creds, "sslcert");
-	mode = creds_get(w->creds, "sslmode");
-	if (key == NULL || (mode != NULL &&
-	    strcmp((const char *)mode->data, "disable") == 0))
-		worker_kill(w, "asked for a TLS signature, and its service "
-		    "has no client key in use");
-	else if (tlssign_check_content(tbs, tbslen) != 0)
+	if (tlssign_check_context(tbs, tbslen, role->context) != 0)
 		worker_kill(w, "asked for a signature of something that is "
-		    "not a TLS 1.3 client CertificateVerify");
+		    "not a TLS 1.3 %s CertificateVerify", role->side);
 	else if ((s = tlsscheme_by_name(name)) == NULL)
 		worker_kill(w, "asked for a TLS signature of a scheme that "
-		    "TLS 1.3 does not allow for a client key");
+		    "TLS 1.3 does not allow for a %s key", role->side);
 	else if (cert == NULL)
-		r = worker_fail(w, "sslkey needs sslcert");
-	else if ((r = tlssign_sign(key, cert, s, tbs, tbslen, sig, &siglen,
-	    why, sizeof(why))) == ERR_DENIED) {
+		r = worker_fail(w, "%s needs %s", role->keyname,
+		    role->certname);
+	else if ((r = tlssign_sign_as(role->keyname, role->certname, key,
+	    cert, s, tbs, tbslen, sig, &siglen, why, sizeof(why))) ==
+	    ERR_DENIED) {
 		/* An honest worker asks for what its certificate's key does. */
-		worker_kill(w, "asked for a TLS signature with %s, which its "
-		    "service's key does not make", s->name);
+		worker_kill(w, "asked for a TLS signature with %s, which %s "
+		    "does not make", s->name, role->keyname);
 		r = 0;
 	} else if (r != 0)
 		r = worker_fail(w, "%s", why);
 	else {
-		wlog_debug(w, "signed the TLS client CertificateVerify (%s)",
-		    s->name);
-		r = worker_reply(w, MSG_TLS_SIGN, sig, siglen);
+		*signed_now = 1;
+		wlog_debug(w, "signed the TLS %s CertificateVerify (%s)",
+		    role->side, s->name);
+		r = worker_reply(w, role->type, sig, siglen);
 	}
+	secret_wipe(sig, sizeof(sig));
 	free(name);
 	return r;
 }

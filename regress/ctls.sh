@@ -21,21 +21,8 @@ ctls_make()
 {
 	CTLS=$T/ctls
 	mkdir -p "$CTLS" || fail "mkdir $CTLS"
-	cat >"$CTLS/openssl.cnf" <<'CNF'
-[ req ]
-distinguished_name = dn
-prompt = no
-[ dn ]
-CN = airlock test
-[ ca ]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[ server ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1
+	tls_openssl_cnf "$CTLS/openssl.cnf"
+	cat >>"$CTLS/openssl.cnf" <<'CNF'
 [ app ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment

@@ -430,3 +430,48 @@ secret_backing()
 	sed -n 's/.*\] secret memory: \(memfd_secret\|libsodium\) .*/\1/p' \
 	    "$AIRLOCK_LOG" | head -n 1
 }
+
+# rogue_killed NAME WHY: the rogue worker of service NAME
+# (regress/tools/rogueworker, its report in $T/report.NAME) got to its
+# violation, was killed for a reason that says WHY, and was answered
+# nothing after it; $killed is the log's reason.
+rogue_killed()
+{
+	_rep=$T/report.$1
+	grep -q "(violation)" "$_rep" ||
+	    fail "$1: the rogue never got to its violation: $(cat "$_rep")"
+	wait_for_log "\] $1#[0-9]+: worker [0-9]+ killed: " 5 ||
+	    fail "$1: not killed: $(cat "$_rep")"
+	awk 'seen { print } /\(violation\)/ { seen = 1 }' "$_rep" |
+	    grep -q "^received" && fail "$1: answered: $(cat "$_rep")"
+	killed=$(grep -E "\] $1#[0-9]+: worker [0-9]+ killed: " \
+	    "$AIRLOCK_LOG" | sed 's/.* killed: //')
+	echo "$killed" | grep -qF -- "$2" ||
+	    fail "$1: killed, but not because '$2': $killed"
+}
+
+# tls_openssl_cnf FILE: the openssl req and x509 sections that the tests'
+# certificates are made with: ca, server (localhost, 127.0.0.1), client.
+tls_openssl_cnf()
+{
+	cat >"$1" <<'CNF'
+[ req ]
+distinguished_name = dn
+prompt = no
+[ dn ]
+CN = airlock test
+[ ca ]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[ server ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+[ client ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+CNF
+}

@@ -147,26 +147,7 @@ pg_password()
 _pg_tls()
 {
 	_d=$1
-	cat >"$_d/openssl.cnf" <<'EOF'
-[ req ]
-distinguished_name = dn
-prompt = no
-[ dn ]
-CN = airlock test
-[ ca ]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[ server ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1
-[ client ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = clientAuth
-EOF
+	tls_openssl_cnf "$_d/openssl.cnf"
 	_ossl()
 	{
 		openssl "$@" >>"$_d/openssl.log" 2>&1 ||

@@ -81,18 +81,8 @@ ok "rogue-ctls-ok: material, one signature, accepted, then the password"
 echo "$ROGUES" | while IFS='	' read -r name why; do
 	[ -n "$name" ] || continue
 	why=$(echo "$why" | sed 's/^\t*//')
-	rep=$T/report.$name
 	client "$name" && fail "$name: the client succeeded"
-	grep -q "(violation)" "$rep" ||
-	    fail "$name: the rogue never got to its violation: $(cat "$rep")"
-	wait_for_log "\] $name#[0-9]+: worker [0-9]+ killed: " 5 ||
-	    fail "$name: not killed: $(cat "$rep")"
-	awk 'seen { print } /\(violation\)/ { seen = 1 }' "$rep" |
-	    grep -q "^received" && fail "$name: answered: $(cat "$rep")"
-	killed=$(grep -E "\] $name#[0-9]+: worker [0-9]+ killed: " \
-	    "$AIRLOCK_LOG" | sed 's/.* killed: //')
-	echo "$killed" | grep -qF -- "$why" ||
-	    fail "$name: killed, but not because '$why': $killed"
+	rogue_killed "$name" "$why"
 	ok "$name: killed ($killed)"
 done || exit 1
 

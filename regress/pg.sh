@@ -438,3 +438,14 @@ pg_sleeping()
 	[ "$(pg_admin "$PG_SLEEPING")" = 1 ] ||
 	    fail "$3: the query did not start: $(cat "$2")"
 }
+
+# rogue_psql NAME: a psql of the service NAME, whose port is NAME's line of
+# $T/ports, for a rogue worker (never answered: it fails), output in
+# $T/psql.NAME.
+rogue_psql()
+{
+	_port=$(awk -v n="$1" '$1 == n { print $2 }' "$T/ports")
+	timeout -k 2 20 psql -X -w -q -d "host=127.0.0.1 port=$_port \
+	    dbname=postgres user=x connect_timeout=10" -c "select 1" \
+	    >"$T/psql.$1" 2>&1
+}

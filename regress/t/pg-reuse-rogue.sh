@@ -43,20 +43,12 @@ chmod 0600 "$T/scram.pw"
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"
 
-# client NAME: a psql of the rogue's service (never answered).
-client()
-{
-	_port=$(awk -v n="$1" '$1 == n { print $2 }' "$T/ports")
-	timeout -k 2 20 psql -X -w -q -d "host=127.0.0.1 port=$_port \
-	    dbname=postgres user=x connect_timeout=10" -c "select 1" \
-	    >"$T/psql.$1" 2>&1
-}
 kept()
 {
 	grep -Ec "\] $1#[0-9]+: backend kept idle" "$AIRLOCK_LOG"
 }
 
-client rogue-reuse-ok
+rogue_psql rogue-reuse-ok
 wait_for_log "\] rogue-reuse-ok#[0-9]+: backend kept idle" 5 ||
     fail "rogue-reuse-ok: its backend was not kept: $(cat "$T/report.rogue-reuse-ok")"
 grep -Eq "\] rogue-reuse-ok#[0-9]+: worker [0-9]+ killed" "$AIRLOCK_LOG" &&
@@ -64,7 +56,7 @@ grep -Eq "\] rogue-reuse-ok#[0-9]+: worker [0-9]+ killed" "$AIRLOCK_LOG" &&
 ok "rogue-reuse-ok: its own backend, after AUTHDONE, is kept"
 
 # rogue-reuse-proof: a first connection gives a backend back.
-client rogue-reuse-proof
+rogue_psql rogue-reuse-proof
 wait_for_log "\] rogue-reuse-proof#[0-9]+: backend kept idle" 5 ||
     fail "rogue-reuse-proof: the first backend was not kept"
 mv "$T/report.rogue-reuse-proof" "$T/report.rogue-reuse-proof.1"
@@ -72,7 +64,7 @@ mv "$T/report.rogue-reuse-proof" "$T/report.rogue-reuse-proof.1"
 echo "$ROGUES" | while IFS='	' read -r name why; do
 	[ -n "$name" ] || continue
 	why=$(echo "$why" | sed 's/^\t*//')
-	client "$name" && fail "$name: the client succeeded"
+	rogue_psql "$name" && fail "$name: the client succeeded"
 	rogue_killed "$name" "$why"
 	case $name in
 	rogue-reuse-twice|rogue-reuse-proof) n=1 ;;	# the first was right

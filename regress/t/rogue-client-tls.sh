@@ -52,16 +52,8 @@ H=$(free_port)
 } >"$T/airlock.yml"
 start_airlock "$T/airlock.yml"
 
-# client NAME: a psql of the rogue's service (never answered).
-client()
-{
-	_port=$(awk -v n="$1" '$1 == n { print $2 }' "$T/ports")
-	timeout -k 2 20 psql -X -w -q -d "host=127.0.0.1 port=$_port \
-	    dbname=postgres user=x connect_timeout=10" -c "select 1" \
-	    >"$T/psql.$1" 2>&1
-}
 
-client rogue-ctls-ok
+rogue_psql rogue-ctls-ok
 rep=$T/report.rogue-ctls-ok
 n=50
 while [ "$n" -gt 0 ] && ! grep -q "^sent AUTHDONE" "$rep" 2>/dev/null; do
@@ -81,7 +73,7 @@ ok "rogue-ctls-ok: material, one signature, accepted, then the password"
 echo "$ROGUES" | while IFS='	' read -r name why; do
 	[ -n "$name" ] || continue
 	why=$(echo "$why" | sed 's/^\t*//')
-	client "$name" && fail "$name: the client succeeded"
+	rogue_psql "$name" && fail "$name: the client succeeded"
 	rogue_killed "$name" "$why"
 	ok "$name: killed ($killed)"
 done || exit 1

@@ -202,13 +202,30 @@ pg_backpool(const struct service *svc)
 	return dc != NULL && dc->pool.session ? &dc->pool : NULL;
 }
 
+/*
+ * libpq never asks for TLS over a Unix socket ("SSL is not used" there,
+ * whatever sslmode says): a pg service on one with clientTLS refuses
+ * psql and every libpq client, which only other clients can use.
+ */
+static int
+check_client_tls(struct cfgcheck *cc, const struct service *svc)
+{
+	if (svc->client_tls == NULL || svc->listen_kind != LISTEN_UNIX)
+		return 0;
+	return cfg_warn(cc, svc->client_tls->line, svc->client_tls->col,
+	    "service " NAMEFMT ": libpq (psql) never asks for TLS over a Unix "
+	    "socket, and clientTLS refuses a client without it: only clients "
+	    "that send an SSLRequest there can connect", svc->name);
+}
+
 int
 pg_check(struct cfgcheck *cc, struct service *svc)
 {
 	int	 r;
 
 	if ((r = db_check_settings(cc, svc, "pg")) != 0 ||
-	    (r = check_pool(cc, svc)) != 0)
+	    (r = check_pool(cc, svc)) != 0 ||
+	    (r = check_client_tls(cc, svc)) != 0)
 		return r;
 	return check_credentials(cc, svc);
 }

@@ -8,7 +8,7 @@ DIR=$(cd "$(dirname "$0")" && pwd)
 . "$DIR/report.sh"
 
 OUT=${BENCH_RESULTS:-$DIR/RESULTS.md}
-[ $# -gt 0 ] || set -- pg idle mysql http ssh secretmem
+[ $# -gt 0 ] || set -- pg pgtls idle mysql http ssh secretmem
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/airlock-bench.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT

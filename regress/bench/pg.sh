@@ -21,7 +21,10 @@
 #
 # Every leg is TCP on 127.0.0.1 without TLS (sslmode=disable at the
 # client: PostgreSQL here has TLS on, and libpq's default would encrypt the
-# direct path only).  The clients authenticate to no proxy: airlock ignores
+# direct path only); with BENCH_PG_TLS=1 (regress/bench/pgtls.sh) the
+# client's leg is TLS on every path (sslmode=require: to PostgreSQL
+# itself, to airlock's clientTLS, to PgBouncer's client_tls), and the
+# backend legs stay plaintext.  The clients authenticate to no proxy: airlock ignores
 # them, and PgBouncer runs with auth_type trust and the backend passwords
 # in its auth_file (its session pool keeps server connections between
 # clients).  airlockd runs at log level info (not -d).  Where this build
@@ -30,8 +33,12 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/regress/pg.sh"
 . "$TOP/regress/bench/report.sh"
+. "$TOP/regress/ctls.sh"
 
 SECS=${BENCH_SECONDS:-10}
+TLS=${BENCH_PG_TLS:-}
+SSLMODE=disable
+[ -z "$TLS" ] || SSLMODE=require
 COPY_BYTES=${BENCH_COPY_BYTES:-1073741824}
 bench_whole "BENCH_SECONDS, BENCH_COPY_BYTES" "$SECS" "$COPY_BYTES"
 require_root
@@ -41,6 +48,7 @@ REUSE=
 TICK=$(getconf CLK_TCK)
 
 pg_start "max_connections = 300"
+[ -z "$TLS" ] || ctls_make
 
 # services [REUSE]: the airlock services, one per backend user, and with
 # REUSE one more per user with backend reuse.
@@ -53,10 +61,10 @@ services()
 			    _cred="password: {from: env, get: PG_SCRAM_PASSWORD}"
 			pg_service "$_p-$_u" "$(port_of "$_p-$_u")" \
 			    "${_u}_user" disable ${_cred:+"$_cred"}
-			if [ "$_p" = reuse ]; then
-				echo "    config:"
-				echo "      $REUSE_SETTING"
-			fi
+			[ "$_p" = reuse ] || [ -n "$TLS" ] || continue
+			echo "    config:"
+			[ "$_p" != reuse ] || echo "      $REUSE_SETTING"
+			[ -z "$TLS" ] || ctls_yaml 6 none
 		done
 	done
 }
@@ -86,10 +94,20 @@ accepts "workerPoolMinIdle: 4" &&
 { airlock_head "logLevel: info"; services "$REUSE"; } >"$T/airlock.yml"
 AIRLOCK_FLAGS=-D start_airlock "$T/airlock.yml"
 
+# With TLS, PgBouncer serves the listener's certificate too (a copy it
+# may read: it runs as postgres).
+PGB_TLS=
+if [ -n "$TLS" ] && [ -n "$PGBOUNCER" ]; then
+	mkdir -p "$T/pgbouncer"
+	cp "$CTLS/listener.crt" "$CTLS/listener.key" "$T/pgbouncer/"
+	PGB_TLS="client_tls_sslmode = require
+client_tls_cert_file = $T/pgbouncer/listener.crt
+client_tls_key_file = $T/pgbouncer/listener.key"
+fi
 [ -z "$PGBOUNCER" ] || bench_pgbouncer "$(printf '"%s" "%s"\n' \
     scram_user "$PG_SCRAM_PASSWORD" trust_user "")" "pool_mode = session" \
     "max_client_conn = 200" "default_pool_size = 40" \
-    "ignore_startup_parameters = extra_float_digits"
+    "ignore_startup_parameters = extra_float_digits" ${PGB_TLS:+"$PGB_TLS"}
 
 # conninfo PATH USER: how to reach the backend as USER (trust, scram).
 conninfo()
@@ -99,7 +117,7 @@ conninfo()
 	airlock|reuse) _ci="port=$(port_of "$1-$2") user=someoneelse" ;;
 	pgbouncer) _ci="port=$PB user=$2_user" ;;
 	esac
-	echo "host=127.0.0.1 $_ci dbname=postgres sslmode=disable"
+	echo "host=127.0.0.1 $_ci dbname=postgres sslmode=$SSLMODE"
 }
 # password PATH USER: only the direct SCRAM path needs one.
 password()
@@ -265,9 +283,10 @@ row()
 	_r=$(get "$1" "$2" reuse)
 	_b=$(get "$1" "$2" pgbouncer)
 	_ar=$(bench_ratio "$_a" "$_d")
-	# What the issue asks, and whether it holds.
+	# What the issue asks, and whether it holds (its bounds are for
+	# plaintext legs).
 	_tgt=- _met=-
-	case $1-$2 in
+	case ${TLS:+tls-}$1-$2 in
 	connect-trust) _tgt="airlock/direct <= 1.15"
 		_met=$(bench_met "$_ar" "<=" 1.15) ;;
 	connect-scram) _tgt="airlock/direct <= 1.0"
@@ -289,10 +308,19 @@ row()
 	    "$_tgt" "$_met"
 }
 
-echo "## PostgreSQL (regress/bench/pg.sh)"
+if [ -n "$TLS" ]; then
+	echo "## PostgreSQL, TLS to the clients (regress/bench/pgtls.sh)"
+	LEGS="TLS 1.3 on the client's leg (sslmode=require; airlock's" \
+	    "clientTLS with clientAuth none, PgBouncer's client_tls_sslmode" \
+	    "require, both with an EC P-256 certificate), plaintext to the" \
+	    "backend"
+else
+	echo "## PostgreSQL (regress/bench/pg.sh)"
+	LEGS="no TLS on any leg"
+fi
 echo
 echo "pgbench runs of $SECS s, COPY of $COPY_BYTES bytes; TCP 127.0.0.1," \
-    "no TLS on any leg. Paths: direct, airlock, reuse (airlock with" \
+    "$LEGS. Paths: direct, airlock, reuse (airlock with" \
     "backend reuse: $([ -n "$REUSE" ] && echo "$REUSE_SETTING" ||
     echo "not in this build, n/a")), pgbouncer ($([ -n "$PGBOUNCER" ] &&
     echo "session pooling, auth_type trust" || echo "not installed, n/a"))."

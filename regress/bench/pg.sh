@@ -310,10 +310,10 @@ row()
 
 if [ -n "$TLS" ]; then
 	echo "## PostgreSQL, TLS to the clients (regress/bench/pgtls.sh)"
-	LEGS="TLS 1.3 on the client's leg (sslmode=require; airlock's" \
-	    "clientTLS with clientAuth none, PgBouncer's client_tls_sslmode" \
-	    "require, both with an EC P-256 certificate), plaintext to the" \
-	    "backend"
+	LEGS="TLS 1.3 on the client's leg (sslmode=require; airlock's"
+	LEGS="$LEGS clientTLS with clientAuth none, PgBouncer's"
+	LEGS="$LEGS client_tls_sslmode require, both with an EC P-256"
+	LEGS="$LEGS certificate), plaintext to the backend"
 else
 	echo "## PostgreSQL (regress/bench/pg.sh)"
 	LEGS="no TLS on any leg"

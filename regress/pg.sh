@@ -449,3 +449,16 @@ rogue_psql()
 	    dbname=postgres user=x connect_timeout=10" -c "select 1" \
 	    >"$T/psql.$1" 2>&1
 }
+
+# rogue_pg_service NAME: a service for a rogue worker (regress/tools/
+# rogueworker): scram_user with the password in $T/scram.pw, a port of
+# its own (NAME's line of $T/ports, for rogue_psql), its report in
+# $T/report.NAME; its config: section is open for more settings.
+rogue_pg_service()
+{
+	_port=$(free_port)
+	echo "$1 $_port" >>"$T/ports"
+	pg_service "$1" "$_port" scram_user disable \
+	    "password: {from: file, get: $T/scram.pw}"
+	printf '    config:\n      rogueReport: %s\n' "$T/report.$1"
+}

@@ -32,11 +32,7 @@ chmod 0600 "$T/scram.pw"
 {
 	airlock_head "worker: $ROGUE"
 	for r in $NAMES; do
-		p=$(free_port)
-		echo "$r $p" >>"$T/ports"
-		pg_service "$r" "$p" scram_user disable \
-		    "password: {from: file, get: $T/scram.pw}"
-		printf '    config:\n      rogueReport: %s\n' "$T/report.$r"
+		rogue_pg_service "$r"
 		[ "$r" = rogue-reuse-no-pool ] ||
 		    printf '      poolMode: session\n'
 	done

@@ -39,11 +39,7 @@ H=$(free_port)
 	airlock_head "worker: $ROGUE" "health: 127.0.0.1:$H" \
 	    "workerPoolMinIdle: 0"
 	for r in $NAMES; do
-		p=$(free_port)
-		echo "$r $p" >>"$T/ports"
-		pg_service "$r" "$p" scram_user disable \
-		    "password: {from: file, get: $T/scram.pw}"
-		printf '    config:\n      rogueReport: %s\n' "$T/report.$r"
+		rogue_pg_service "$r"
 		printf '      cleartextPassword: always\n'
 		[ "$r" = rogue-ctls-unconfigured ] || ctls_yaml 6 none
 		[ "$r" != rogue-ctls-reuse-dial ] ||

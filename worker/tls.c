@@ -366,36 +366,50 @@ tls_handshake_failed(SSL *ssl, int ret, int saved, const char *peer,
 	return ERR_PROTO;
 }
 
+SSL_CTX *
+tls_ctx_new(const SSL_METHOD *method, int min, int max, char *err,
+    size_t errlen, int *rp)
+{
+	SSL_CTX		*ctx;
+
+	if ((ctx = SSL_CTX_new(method)) == NULL) {
+		snprintf(err, errlen, "cannot set up TLS");
+		*rp = ERR_NOMEM;
+		return NULL;
+	}
+	if (SSL_CTX_set_min_proto_version(ctx, min) != 1 ||
+	    SSL_CTX_set_max_proto_version(ctx, max) != 1) {
+		snprintf(err, errlen, "cannot set up TLS");
+		*rp = ERR_SYS;
+		ERR_clear_error();
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	return ctx;
+}
+
 static SSL_CTX *
 make_ctx(const struct tls_params *p, char *err, size_t errlen, int *rp)
 {
 	SSL_CTX		*ctx;
 	int		 verify;
 
-	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
-		snprintf(err, errlen, "cannot set up TLS");
-		*rp = ERR_NOMEM;
-		return NULL;
-	}
 	/*
 	 * With a client key, TLS 1.3 only: its CertificateVerify signs a
 	 * hash of the transcript under a fixed context string (RFC 8446
 	 * section 4.4.3), a shape the monitor checks before it signs; TLS
 	 * 1.2's signs the whole handshake, which it could not check.
 	 */
-	if (SSL_CTX_set_min_proto_version(ctx, p->signer != NULL ?
-	    TLS1_3_VERSION : TLS1_2_VERSION) != 1) {
-		snprintf(err, errlen, "cannot set up TLS");
-		*rp = ERR_SYS;
-		goto fail;
-	}
+	if ((ctx = tls_ctx_new(TLS_client_method(), p->signer != NULL ?
+	    TLS1_3_VERSION : TLS1_2_VERSION, 0, err, errlen, rp)) == NULL)
+		return NULL;
 	/*
 	 * No renegotiation: PostgreSQL turned it off long ago, and a byte pump
 	 * gains nothing from a server that wants to change keys mid-stream.
 	 */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 
 	verify = p->mode == SSLMODE_VERIFY_CA ||
 	    p->mode == SSLMODE_VERIFY_FULL;

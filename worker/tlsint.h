@@ -23,6 +23,13 @@ struct tlskey_signer;
  * socket, now non-blocking?  0, or an error with a reason in err.
  */
 int	 tls_ep_ready(struct endpoint *, char *err, size_t);
+/*
+ * A context of method for one connection's byte pump: versions from min
+ * to max (0: OpenSSL's highest), partial writes from a moving buffer.
+ * NULL, with *rp and a reason in err.
+ */
+SSL_CTX	*tls_ctx_new(const SSL_METHOD *, int min, int max, char *err,
+	    size_t, int *rp);
 /* The PEM bytes' certificates as trust anchors; what names them in err. */
 int	 tls_add_roots(X509_STORE *, const unsigned char *pem, size_t len,
 	    const char *what, char *err, size_t);

@@ -96,19 +96,15 @@ make_ctx(const struct tls_server_params *p, char *err, size_t errlen,
 {
 	SSL_CTX		*ctx;
 
-	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
-		snprintf(err, errlen, "cannot set up TLS");
-		*rp = ERR_NOMEM;
-		return NULL;
-	}
 	/*
 	 * TLS 1.3 only: its CertificateVerify signs a transcript hash under
 	 * a context string that the monitor checks before it signs; a TLS
 	 * 1.2 server signs the randoms and key exchange, which it cannot.
 	 */
-	if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
-	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 ||
-	    SSL_CTX_set_num_tickets(ctx, 0) != 1) {
+	if ((ctx = tls_ctx_new(TLS_server_method(), TLS1_3_VERSION,
+	    TLS1_3_VERSION, err, errlen, rp)) == NULL)
+		return NULL;
+	if (SSL_CTX_set_num_tickets(ctx, 0) != 1) {
 		snprintf(err, errlen, "cannot set up TLS");
 		*rp = ERR_SYS;
 		goto fail;
@@ -116,8 +112,6 @@ make_ctx(const struct tls_server_params *p, char *err, size_t errlen,
 	/* A worker serves one connection: nothing to resume. */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (p->ca != NULL && (*rp = use_client_ca(ctx, p, err, errlen)) != 0)
 		goto fail;
 	return ctx;

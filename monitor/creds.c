@@ -133,14 +133,28 @@ cache_entry_free(struct cache_entry *e)
 }
 
 /*
+ * The credentials of a listener (clientTLS: config.h, struct client_tls),
+ * resolved as a service of their own under the service's name.
+ */
+static int
+is_listener_material(const struct service *cur, const struct service *svc)
+{
+	return cur->client_tls != NULL && &cur->client_tls->res == svc;
+}
+
+/*
  * The TTL has passed: the credentials, what was derived from them, and the
  * sessions logged in with them (backend reuse), for they may have been
- * rotated since.
+ * rotated since.  A listener's certificate and key bought neither.
  */
 static void
 cache_expire(struct cache_entry *e)
 {
-	creds_forget(e->svc->name);
+	const struct service	*cur;
+
+	cur = mon.conf != NULL ? config_service(mon.conf, e->svc->name) : NULL;
+	if (cur == NULL || !is_listener_material(cur, e->svc))
+		creds_forget(e->svc->name);
 	cache_entry_free(e);
 }
 
@@ -201,11 +215,7 @@ creds_cache_clear(void)
 		cache_entry_free(cache);
 }
 
-/*
- * A service of the running configuration, or the credentials of its
- * listener (clientTLS: config.h, struct client_tls), which are resolved as
- * a service of their own.
- */
+/* A service of the running configuration, or its listener's material. */
 static int
 is_current(const struct service *svc)
 {
@@ -213,8 +223,7 @@ is_current(const struct service *svc)
 
 	if ((cur = config_service(mon.conf, svc->name)) == NULL)
 		return 0;
-	return cur == svc ||
-	    (cur->client_tls != NULL && &cur->client_tls->res == svc);
+	return cur == svc || is_listener_material(cur, svc);
 }
 
 /*

@@ -26,7 +26,8 @@
  *	FIG_NREASONS x u64 failed, u64 bytes client->backend,
  *	u64 bytes backend->client, u64 killed by the sandbox,
  *	u64 killed by the monitor, u64 HTTP requests routed, u64 HTTP
- *	requests refused, u64 backends reused, u32 idle backends, then
+ *	requests refused, u64 backends reused, u64 reuse fallbacks,
+ *	u32 idle backends, then
  *	two histograms (handshake, provider):
  *	(FIG_NBUCKETS + 1) x u64 count per bucket, the last one +Inf (not
  *	cumulative), u64 sum in microseconds.
@@ -121,6 +122,7 @@ struct fig_service {
 	uint64_t	 client_tls[CTLS_OUTCOME_MAX];
 	/* Backend reuse (poolMode session, monitor/backpool.c). */
 	uint64_t	 backend_reused;
+	uint64_t	 backend_fallbacks;	/* taken, found unfit */
 	uint32_t	 backend_idle;
 	struct fig_hist	 handshake, provider;
 };

@@ -47,6 +47,7 @@ TAILQ_HEAD(idle_list, idle_backend);
 struct reuse_count {
 	char		*name;
 	uint64_t	 n;
+	uint64_t	 fallbacks;	/* of those, found unfit by the taker */
 };
 
 static struct idle_list	 idle = TAILQ_HEAD_INITIALIZER(idle);
@@ -284,6 +285,24 @@ backpool_reused(const char *service)
 	const struct reuse_count	*rc;
 
 	return (rc = byname_find(&reuses, service)) != NULL ? rc->n : 0;
+}
+
+void
+backpool_fallback(const char *service)
+{
+	struct reuse_count	*rc;
+
+	if ((rc = byname_get(&reuses, service)) != NULL)
+		rc->fallbacks++;
+}
+
+uint64_t
+backpool_fallbacks(const char *service)
+{
+	const struct reuse_count	*rc;
+
+	return (rc = byname_find(&reuses, service)) != NULL ?
+	    rc->fallbacks : 0;
 }
 
 /* The requests of a worker about reuse (dispatch.c calls them). */

@@ -308,6 +308,7 @@ answer_dial(struct worker *w, struct buf *b)
 		w->reused = 0;
 		w->redialed = 1;
 		w->backend_known = 0;
+		backpool_fallback(w->svc->name);
 		wlog_debug(w, "the reused backend failed the worker's check; "
 		    "dialing a new one");
 	}

@@ -270,6 +270,7 @@ snapshot_one(struct figures *f, const char *name, const char *listen,
 		s->provider = c->provider;
 	}
 	s->backend_reused = backpool_reused(name);
+	s->backend_fallbacks = backpool_fallbacks(name);
 	s->backend_idle = backpool_idle(name);
 	s->configured = configured;
 	s->listening = configured && listeners_is_bound(name);

@@ -735,9 +735,15 @@ int		 backpool_identify(struct worker *, int fd);
 int		 backpool_dial_key(struct worker *, struct buf *, uint8_t);
 int		 backpool_dial_reuse(struct worker *);
 int		 backpool_answer_return(struct worker *, struct buf *);
-/* For /metrics and tests: idle backends of the service, reuses so far. */
+/*
+ * A worker found the backend it was given unfit and dials anew: counted,
+ * as reuses are, by service name.
+ */
+void		 backpool_fallback(const char *service);
+/* For /metrics and tests: idle backends, reuses and fallbacks so far. */
 size_t		 backpool_idle(const char *service);
 uint64_t	 backpool_reused(const char *service);
+uint64_t	 backpool_fallbacks(const char *service);
 
 /* reload.c: SIGHUP, SIGUSR1 and the watch re-read the configuration. */
 /* What the command line fixed: -d's debug level, -watch. */

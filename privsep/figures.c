@@ -194,6 +194,7 @@ put_service(struct buf *b, const struct fig_service *s)
 		if ((r = buf_put_u64(b, s->client_tls[i])) != 0)
 			return r;
 	if ((r = buf_put_u64(b, s->backend_reused)) != 0 ||
+	    (r = buf_put_u64(b, s->backend_fallbacks)) != 0 ||
 	    (r = buf_put_u32(b, s->backend_idle)) != 0 ||
 	    (r = put_hist(b, &s->handshake)) != 0)
 		return r;
@@ -373,6 +374,7 @@ get_service(struct buf *b, struct figures *f)
 		if ((r = buf_get_u64(b, &s->client_tls[i])) != 0)
 			goto out;
 	if ((r = buf_get_u64(b, &s->backend_reused)) != 0 ||
+	    (r = buf_get_u64(b, &s->backend_fallbacks)) != 0 ||
 	    (r = buf_get_u32(b, &s->backend_idle)) != 0 ||
 	    (r = get_hist(b, &s->handshake)) != 0)
 		goto out;

@@ -447,6 +447,11 @@ hfmt_metrics(struct buf *b, const struct figures *f)
 	if (per_service(b, f, "airlock_backend_reuse_total", "counter",
 	    "Clients given an idle authenticated backend (poolMode "
 	    "session).", SVC_FIELD(backend_reused), 8) != 0 ||
+	    per_service(b, f, "airlock_backend_reuse_fallbacks_total",
+	    "counter", "Of those, the idle backends that the client's worker "
+	    "found unfit (closed, or its reset answered otherwise) and "
+	    "replaced with a new login.", SVC_FIELD(backend_fallbacks),
+	    8) != 0 ||
 	    per_service(b, f, "airlock_backend_idle", "gauge",
 	    "Authenticated backends kept idle for the next client.",
 	    SVC_FIELD(backend_idle), 4) != 0)

@@ -13,6 +13,7 @@
 #   a reload that changes a GUC_REPORT setting (TimeZone) reaches an idle
 #   backend at its next command, which is the taker's reset, and its
 #   ParameterStatus comes before ReadyForQuery ("Asynchronous Operations").
+# /metrics counts both hand-outs as reuses and as fallbacks.
 # Bytes after the answer are what no real server sends on cue: the unit
 # test pgreuse_take plays them over a socketpair.
 . "$(dirname "$0")/../lib.sh"
@@ -20,8 +21,9 @@
 
 pg_start
 P=$(free_port)
+H=$(free_port)
 {
-	airlock_head
+	airlock_head "health: 127.0.0.1:$H"
 	pg_service reuse "$P" scram_user disable \
 	    "password: {from: env, get: PG_SCRAM_PASSWORD}"
 	printf '    config:\n      poolMode: session\n'
@@ -83,6 +85,14 @@ pg_kept reuse 3
 e=$(airlock_psql "$P" "$PID_SQL")
 [ "$e" = "$d" ] || fail "backend $d was not reused: $e"
 ok "backend $d reused after the fallbacks"
+
+m=$(curl -s "http://127.0.0.1:$H/metrics") || fail "GET /metrics"
+for want in 'airlock_backend_reuse_total{service="reuse"} 3' \
+    'airlock_backend_reuse_fallbacks_total{service="reuse"} 2'; do
+	echo "$m" | grep -qxF "$want" ||
+	    fail "/metrics: not $want: $(echo "$m" | grep backend_reuse)"
+done
+ok "/metrics: 3 reuses, 2 of them fallbacks"
 
 airlock_alive || fail "airlockd died"
 grep -E "worker [0-9]+ killed" "$AIRLOCK_LOG" && fail "workers were killed"

@@ -51,6 +51,7 @@ sample_figures(struct figures *f, const char *name)
 	s->http_routed = 11;
 	s->http_refused = 5;
 	s->backend_reused = 13;
+	s->backend_fallbacks = 3;
 	s->backend_idle = 2;
 	fig_hist_observe(&s->handshake, 3000);		/* 0.005 */
 	fig_hist_observe(&s->handshake, 20000);		/* 0.025 */
@@ -161,6 +162,7 @@ TEST(health_figures_roundtrip)
 	CHECK_INT(g.services[0].http_routed, 11);
 	CHECK_INT(g.services[0].http_refused, 5);
 	CHECK_INT(g.services[0].backend_reused, 13);
+	CHECK_INT(g.services[0].backend_fallbacks, 3);
 	CHECK_INT(g.services[0].backend_idle, 2);
 	CHECK(memcmp(&g.services[0].handshake, &f.services[0].handshake,
 	    sizeof(struct fig_hist)) == 0);
@@ -424,6 +426,9 @@ TEST(health_prom_metrics)
 	    "outcome=\"refused\"} 5");
 	HAS("# TYPE airlock_backend_reuse_total counter");
 	HAS("airlock_backend_reuse_total{service=\"we\\\"ird\\\\db\\n\"} 13");
+	HAS("# TYPE airlock_backend_reuse_fallbacks_total counter");
+	HAS("airlock_backend_reuse_fallbacks_total{service=\"we\\\"ird\\\\db"
+	    "\\n\"} 3");
 	HAS("# TYPE airlock_backend_idle gauge");
 	HAS("airlock_backend_idle{service=\"we\\\"ird\\\\db\\n\"} 2");
 	/* Cumulative buckets, +Inf equal to the count. */

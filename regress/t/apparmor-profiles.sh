@@ -16,7 +16,7 @@ require_root
 command -v apparmor_parser >/dev/null || skip "no apparmor_parser (apt-get install apparmor)"
 command -v strace >/dev/null || skip "no strace"
 AA=$TOP/contrib/apparmor
-CHECK="python3 $TOP/regress/tools/aacheck.py"
+CHECK="/usr/bin/python3 $TOP/regress/tools/aacheck.py"
 
 # 1. The parser: -Q compiles without loading (no kernel needed), -K
 # leaves the cache alone; the includes come from /etc/apparmor.d.
@@ -120,5 +120,58 @@ out=$($CHECK $MAPS "$AA"/* "$T/strace.log") ||
     fail "accesses the profiles do not allow:
 $out"
 ok "every access of airlockd and its workers is allowed ($(wc -l <"$T/strace.log") lines)"
-cp "$T/strace.log" /tmp/aa-strace.log
+# Without its rule for the Unix listeners, the same trace must fail.
+grep -v '^  /run/airlock/' "$AA/usr.sbin.airlockd" >"$T/usr.sbin.airlockd"
+# shellcheck disable=SC2086
+out=$($CHECK $MAPS "$T/usr.sbin.airlockd" "$AA/usr.libexec.airlock.airlock-worker" \
+    "$T/strace.log") && fail "aacheck allowed the trace without /run/airlock"
+echo "$out" | grep -q "^denied: airlockd: /run/airlock/" ||
+    fail "without /run/airlock: $out"
+ok "and without the rule for /run/airlock it is not"
+
+# 4. What the profiles refuse, on made-up traces: airlockd starts a
+# worker (the exec moves it into its own profile), which then does LINE.
+# A worker may read its libraries; the checker must deny each of the
+# others, or the replay above proved nothing.
+trace()
+{
+	cat >"$T/synthetic.log" <<TRACE
+100 execve("/usr/sbin/airlockd", ["airlockd"], 0x0 /* 0 vars */) = 0
+100 clone3({flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD}, 88) = 101
+101 execve("/usr/libexec/airlock/airlock-worker-plain", ["w"], 0x0) = 0
+$1
+TRACE
+	$CHECK "$AA"/* "$T/synthetic.log"
+}
+out=$(trace '101 openat(AT_FDCWD</>, "/etc/ld.so.cache", O_RDONLY) = 3</etc/ld.so.cache>') ||
+    fail "a worker may not read the libraries' cache: $out"
+while IFS= read -r line; do
+	out=$(trace "101 $line") && fail "the worker's profile allows: $line"
+	case "$out" in
+	"denied: airlock-worker: "*) ;;
+	*) fail "$line: $out" ;;
+	esac
+done <<'LINES'
+openat(AT_FDCWD</>, "/etc/airlock/airlock.yml", O_RDONLY) = 3</etc/airlock/airlock.yml>
+openat(AT_FDCWD</>, "/run/secrets/db.pw", O_RDONLY) = 3</run/secrets/db.pw>
+openat(AT_FDCWD</>, "/run/credentials/airlockd.service/pw", O_RDONLY) = 3</run/credentials/airlockd.service/pw>
+openat(AT_FDCWD</>, "/etc/shadow", O_RDONLY) = 3</etc/shadow>
+openat(AT_FDCWD</>, "/var/lib/airlock/ssh_host_key", O_RDONLY) = 3</var/lib/airlock/ssh_host_key>
+openat(AT_FDCWD</>, "/var/empty/airlock/x", O_WRONLY|O_CREAT, 0600) = 3</var/empty/airlock/x>
+openat(AT_FDCWD</>, "/tmp/x", O_RDWR|O_CREAT, 0600) = 3</tmp/x>
+mkdir("/var/empty/airlock/d", 0700) = 0
+mmap(NULL, 4096, PROT_READ|PROT_EXEC, MAP_PRIVATE, 3</tmp/evil.so>, 0) = 0x7f0000000000
+execve("/bin/sh", ["sh"], 0x0) = 0
+socket(AF_INET, SOCK_DGRAM, IPPROTO_IP) = 3<UDP:[1]>
+socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) = 3<NETLINK:[1]>
+socket(AF_PACKET, SOCK_RAW, 768) = 3<PACKET:[1]>
+connect(3<UNIX:[1]>, {sa_family=AF_UNIX, sun_path="/run/airlock/x.sock"}, 110) = 0
+LINES
+ok "the worker's profile refuses the configuration, credentials, keys, writes, exec, UDP, netlink and packet sockets, Unix socket paths"
+head -n 1 "$T/synthetic.log" >"$T/own.log"
+echo '100 openat(AT_FDCWD</>, "/etc/airlock/airlock.yml", O_WRONLY|O_TRUNC) = 3</etc/airlock/airlock.yml>' \
+    >>"$T/own.log"
+out=$($CHECK "$AA"/* "$T/own.log") &&
+    fail "airlockd's profile lets it write its configuration"
+ok "airlockd's profile refuses a write to its configuration: $out"
 exit 0

@@ -156,7 +156,8 @@ def calls(log):
 
 def fdpath(arg):
     """The path strace -y printed for a descriptor argument: 3</etc>."""
-    m = re.match(r"\s*(?:\d+|AT_FDCWD)<(.*)>$", arg)
+    m = re.match(r"\s*(?:\d+|AT_FDCWD)<(.*?)(?:<(?:char|block) [^>]*>)?>",
+                 arg)
     return m.group(1) if m else None
 
 
@@ -221,13 +222,14 @@ class Checker:
             flags = a[2] if dirfd else a[1]
             if "O_PATH" in flags:
                 return
-            path = fdpath(res.split()[0]) if ok else None
+            path = fdpath(res) if ok else None
             path = path or self.join(pid, dirfd, arg0)
             perms = {"O_RDONLY": "r", "O_WRONLY": "w", "O_RDWR": "rw"}
             need = perms[re.match(r"O_\w+", flags).group(0)] \
                 if re.match(r"O_(RDONLY|WRONLY|RDWR)", flags) else "r"
             if re.search(r"O_(CREAT|TRUNC)", flags) or name == "creat":
                 need += "w"
+            need = "".join(dict.fromkeys(need))
             if "O_APPEND" in flags and need == "w":
                 need = "a"
             self.need(pid, path, need, line, "O_DIRECTORY" in flags)

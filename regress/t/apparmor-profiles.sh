@@ -31,6 +31,22 @@ apparmor_parser -Q -K "$T/broken" >/dev/null 2>&1 &&
     fail "apparmor_parser accepted a rule without its comma"
 ok "apparmor_parser refuses a broken copy"
 
+# The capabilities: airlockd's are the systemd unit's bounding set (which
+# says why each) and CAP_NET_BIND_SERVICE, the workers' those of the drop.
+caps()
+{
+	sed -n 's/^ *capability \([a-z_]*\),$/\1/p' "$1" | sort | tr '\n' ' '
+}
+unit=$(sed -n 's/^CapabilityBoundingSet=//p' "$TOP/contrib/systemd/airlockd.service" |
+    tr ' ' '\n' | sed 's/^CAP_//' | tr 'A-Z' 'a-z')
+want=$(printf '%s\nnet_bind_service\n' "$unit" | sort | tr '\n' ' ')
+[ "$(caps "$AA/usr.sbin.airlockd")" = "$want" ] ||
+    fail "airlockd's capabilities: $(caps "$AA/usr.sbin.airlockd"), the unit's: $want"
+[ "$(caps "$AA/usr.libexec.airlock.airlock-worker")" = \
+    "setgid setpcap setuid sys_chroot " ] ||
+    fail "the worker's capabilities: $(caps "$AA/usr.libexec.airlock.airlock-worker")"
+ok "capabilities: airlockd's are the unit's and net_bind_service; the workers' the drop's"
+
 # 2. The glob matcher of aacheck.py, on AppArmor's rules (apparmor.d(5)).
 glob()
 {
@@ -119,7 +135,9 @@ MAPS="--map $R= --map $T=/ --map $(dirname "$T")=/"
 out=$($CHECK $MAPS "$AA"/* "$T/strace.log") ||
     fail "accesses the profiles do not allow:
 $out"
-ok "every access of airlockd and its workers is allowed ($(wc -l <"$T/strace.log") lines)"
+echo "$out" | grep -Eq '^checked: airlock-worker [0-9]+ calls, airlockd [0-9]+ calls$' ||
+    fail "the trace did not have both airlockd and workers: $out"
+ok "every access of airlockd and its workers is allowed: $out"
 # Without its rule for the Unix listeners, the same trace must fail.
 grep -v '^  /run/airlock/' "$AA/usr.sbin.airlockd" >"$T/usr.sbin.airlockd"
 # shellcheck disable=SC2086
@@ -173,5 +191,5 @@ echo '100 openat(AT_FDCWD</>, "/etc/airlock/airlock.yml", O_WRONLY|O_TRUNC) = 3<
     >>"$T/own.log"
 out=$($CHECK "$AA"/* "$T/own.log") &&
     fail "airlockd's profile lets it write its configuration"
-ok "airlockd's profile refuses a write to its configuration: $out"
+ok "airlockd's profile refuses a write to its configuration: $(echo "$out" | head -n 1)"
 exit 0

@@ -139,7 +139,7 @@ def calls(log):
     """(pid, name, args, result) of each call, unfinished ones joined."""
     pending = {}
     for line in open(log, errors="replace"):
-        m = re.match(r"(\d+) (.*)$", line.rstrip("\n"))
+        m = re.match(r"(\d+)\s+(.*)$", line.rstrip("\n"))
         if not m:
             continue
         pid, rest = int(m.group(1)), m.group(2)
@@ -165,7 +165,7 @@ class Checker:
     def __init__(self, profiles, maps):
         self.profiles, self.maps = profiles, maps
         self.parent, self.prof, self.cwd = {}, {}, {}
-        self.denied = []
+        self.denied, self.count = [], {}
 
     def mapped(self, path, pid):
         path = re.sub(r"^/proc/(self|thread-self)(?=/|$)", "/proc/%d" % pid,
@@ -207,8 +207,13 @@ class Checker:
             if pid not in self.prof and pid in self.parent:
                 self.prof[pid] = self.prof.get(self.parent[pid])
                 self.cwd[pid] = self.cwd.get(self.parent[pid], "/")
-            if res.startswith("-1") and res.split()[1] in SKIP_ERRNO:
+            # "?": the process ended inside the call (SIGKILL).
+            if res.startswith("?") or res.startswith("-1") and \
+                    res.split()[1] in SKIP_ERRNO:
                 continue
+            prof = self.prof.get(pid)
+            if prof:
+                self.count[prof.name] = self.count.get(prof.name, 0) + 1
             self.one(pid, name, args, res, "%s(%s) = %s" % (name, args[:120],
                                                            res[:40]))
 
@@ -327,6 +332,10 @@ def main(argv):
         if key not in seen:
             seen.add(key)
             print("denied: " + d)
+    # What was checked: a log in which nothing ran under a profile
+    # proves nothing.
+    print("checked: " + ", ".join("%s %d calls" % kv for kv in
+                                  sorted(chk.count.items())))
     return 1 if chk.denied else 0
 
 

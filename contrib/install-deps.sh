@@ -25,7 +25,7 @@ PKGS="build-essential gcc make pkg-config
 	openssl procps util-linux coreutils clang libclang-rt-14-dev valgrind
 	python3 mandoc curl systemd jq
 	openssh-server openssh-sftp-server openssh-client
-	keyutils
+	keyutils apparmor strace
 	default-jdk-headless libpostgresql-jdbc-java"
 
 WORKER_USER=_airlock

@@ -75,6 +75,9 @@ PROGS		 = airlockd airlock-worker airlock-worker-ssh airlock-worker-plain
 all: $(PROGS) regress/unit/unittest $(TOOLS) $(ROGUE_SSH) $(ROGUE_PLAIN) \
 	$(PRELOADS)
 
+# What make install installs, without the tests' programs.
+programs: $(PROGS)
+
 # The worker's seccomp filter, compiled once at build time: sandboxgen runs
 # the rules (privsep/sandbox_rules.c) through libseccomp and writes the BPF
 # programs as C (privsep/gen/sandbox_bpf.c), which goes into libcommon.a and
@@ -172,7 +175,7 @@ regress/tools/preload/%.so: regress/tools/preload/%.c
 %.o: %.c $(wildcard include/*.h monitor/*.h worker/*.h providers/*.h \
     regress/unit/*.h)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -Imonitor -Iworker -c -o $@ $<
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -Imonitor -Iworker -c -o $@ $<
 
 # Everything the tests need, installed with apt-get (idempotent).
 deps:
@@ -209,7 +212,7 @@ bench: deps
 	$(MAKE) all
 	sh regress/bench/all.sh
 
-install: all
+install: programs
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 airlockd $(DESTDIR)$(SBINDIR)/airlockd
 	install -m 0755 airlock-worker $(DESTDIR)$(LIBEXECDIR)/airlock-worker
@@ -223,11 +226,16 @@ install: all
 	# The workers' empty root (airlock.chroot), as OpenSSH's /var/empty.
 	install -d -m 0755 $(DESTDIR)$(CHROOTDIR)
 
+# The Debian package (debian/), built in a copy of the tree's tracked
+# files; the .deb and its .buildinfo and .changes go to dist/.
+deb:
+	sh contrib/mkdeb.sh dist
+
 clean:
 	rm -f $(PROGS) $(TOOLS) $(ROGUE_SSH) $(ROGUE_PLAIN) $(PRELOADS) \
 	    regress/unit/unittest *.a \
 	    privsep/*.o monitor/*.o worker/*.o providers/*.o regress/unit/*.o
 
-.PHONY: all deps check check-asan check-valgrind demo demo-mysql fuzz bench \
-	install \
+.PHONY: all programs deps check check-asan check-valgrind demo demo-mysql \
+	fuzz bench install deb \
 	clean

@@ -26,6 +26,7 @@ PKGS="build-essential gcc make pkg-config
 	python3 mandoc curl systemd jq
 	openssh-server openssh-sftp-server openssh-client
 	keyutils apparmor strace
+	debhelper dh-apparmor lintian git
 	default-jdk-headless libpostgresql-jdbc-java"
 
 WORKER_USER=_airlock

@@ -1,0 +1,193 @@
+# The Debian package (debian/, `make deb`): built twice from the tree's
+# tracked files, byte for byte the same; lintian finds no error and no
+# warning that debian/airlock.lintian-overrides does not explain;
+# installed with dpkg on this machine: files, owners and modes, the
+# conffiles, the _airlock system user, the workers' empty root, the unit
+# enabled but not started, airlockd -t on the example; the installed
+# airlockd, started by hand (no systemd), runs psql's session to a
+# throwaway PostgreSQL through a worker executed from /usr/libexec, in
+# the package's chroot, as _airlock; then removed (the configuration
+# stays) and purged (it goes, the user stays).  Whatever the test changes
+# on the machine is put back at exit, whichever way it exits.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/regress/pg.sh"
+
+skip_under "asan valgrind" "the package is built with its own flags"
+require_root
+for c in dpkg-buildpackage lintian dh_apparmor git; do
+	command -v "$c" >/dev/null 2>&1 ||
+	    skip "no $c: sh contrib/install-deps.sh installs it"
+done
+git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1 ||
+    skip "$TOP is not a git checkout"
+# This machine's own airlock, if it has one, is not the test's to remove.
+if dpkg-query -W -f '${Status}' airlock 2>/dev/null |
+    grep -qv "not-installed"; then
+	skip "the package airlock is installed here: the test would purge it"
+fi
+
+# Built twice, each in its own temporary copy (contrib/mkdeb.sh).
+sh "$TOP/contrib/mkdeb.sh" "$T/a" >"$T/build-a.log" 2>&1 ||
+    fail "first build: $(tail -n 20 "$T/build-a.log")"
+sh "$TOP/contrib/mkdeb.sh" "$T/b" >"$T/build-b.log" 2>&1 ||
+    fail "second build: $(tail -n 20 "$T/build-b.log")"
+DEB=$(tail -n 1 "$T/build-a.log")
+case "$DEB" in
+"$T/a/airlock_"*"_$(dpkg --print-architecture).deb") ;;
+*) fail "make deb made '$DEB', not airlock_VERSION_ARCH.deb" ;;
+esac
+for f in "$T"/a/*.deb; do
+	g=$T/b/$(basename "$f")
+	if ! cmp -s "$f" "$g"; then
+		dpkg -c "$f" >"$T/a.list"
+		dpkg -c "$g" >"$T/b.list" 2>&1
+		fail "$(basename "$f") differs between two builds:" \
+		    "$(diff "$T/a.list" "$T/b.list" | head -n 20)"
+	fi
+done
+ok "two builds: the same .deb files, byte for byte ($(basename "$DEB"))"
+
+# lintian, on the binary packages of the build: exit 0 at warnings too,
+# and nothing said but its remark on running as root.
+out=$(lintian --pedantic -I --fail-on error,warning "$T"/a/*.changes 2>&1)
+rc=$?
+out=$(echo "$out" | grep -v "running with root privileges is not recommended")
+[ "$rc" -eq 0 ] && [ -z "$out" ] || fail "lintian (exit $rc): $out"
+ok "lintian: no error, no warning, no remark that is not overridden"
+
+# The machine as it was: the workers' root and its user.
+had_chroot=0
+[ -d /var/empty/airlock ] && had_chroot=1
+restore()
+{
+	dpkg -P airlock >/dev/null 2>&1
+	if [ "$had_chroot" = 1 ] && [ ! -d /var/empty/airlock ]; then
+		mkdir -p /var/empty/airlock
+		chown root:root /var/empty/airlock
+		chmod 0755 /var/empty/airlock
+	fi
+}
+at_exit restore
+
+# dpkg, NAME ARGS...: run dpkg, waiting while another dpkg holds its lock.
+dpkg_run()
+{
+	_n=30
+	while ! dpkg "$@" >"$T/dpkg.out" 2>&1; do
+		grep -q "lock" "$T/dpkg.out" && [ "$_n" -gt 0 ] ||
+		    fail "dpkg $*: $(tail -n 20 "$T/dpkg.out")"
+		_n=$((_n - 1))
+		sleep 1
+	done
+}
+
+dpkg_run -i "$DEB"
+[ "$(dpkg-query -W -f '${Status}' airlock)" = "install ok installed" ] ||
+    fail "dpkg -i: $(dpkg-query -W -f '${Status}' airlock)"
+
+# mode WANT PATH: owner, group and mode of PATH.
+mode()
+{
+	_got=$(stat -c '%U:%G %a' "$2" 2>&1)
+	[ "$_got" = "$1" ] || fail "$2: $_got, not $1"
+}
+mode "root:root 755" /usr/sbin/airlockd
+for w in airlock-worker airlock-worker-plain airlock-worker-ssh; do
+	mode "root:root 755" "/usr/libexec/airlock/$w"
+done
+mode "root:root 640" /etc/airlock/airlock.yml
+mode "root:root 644" /lib/systemd/system/airlockd.service
+for p in usr.sbin.airlockd usr.libexec.airlock.airlock-worker; do
+	mode "root:root 644" "/etc/apparmor.d/$p"
+	cmp -s "/etc/apparmor.d/$p" "$TOP/contrib/apparmor/$p" ||
+	    fail "/etc/apparmor.d/$p is not contrib/apparmor/$p"
+done
+for p in usr.sbin.airlockd usr.libexec.airlock.airlock-worker; do
+	[ -f "/etc/apparmor.d/local/$p" ] ||
+	    fail "no /etc/apparmor.d/local/$p for the site's rules"
+done
+for m in man5/airlock.yml.5.gz man8/airlockd.8.gz; do
+	mode "root:root 644" "/usr/share/man/$m"
+done
+mode "root:root 755" /var/empty/airlock
+[ -z "$(ls -A /var/empty/airlock)" ] || fail "/var/empty/airlock is not empty"
+dpkg-query -W -f '${Conffiles}\n' airlock | awk 'NF { print $1 }' | sort \
+    >"$T/conffiles"
+printf '%s\n' /etc/airlock/airlock.yml \
+    /etc/apparmor.d/usr.libexec.airlock.airlock-worker \
+    /etc/apparmor.d/usr.sbin.airlockd >"$T/conffiles.want"
+cmp -s "$T/conffiles" "$T/conffiles.want" ||
+    fail "conffiles: $(cat "$T/conffiles")"
+uid=$(id -u _airlock 2>/dev/null) || fail "no _airlock user"
+[ "$uid" -lt 1000 ] || fail "_airlock has uid $uid: not a system user"
+ok "installed: programs, workers in /usr/libexec/airlock, man pages," \
+    "unit, AppArmor profiles, the configuration (0640, a conffile)," \
+    "_airlock (uid $uid), /var/empty/airlock"
+
+# The unit: the package's paths; enabled, not started.
+grep -q '^ExecStart=/usr/sbin/airlockd ' /lib/systemd/system/airlockd.service ||
+    fail "the unit does not start /usr/sbin/airlockd"
+WANTS=/etc/systemd/system/multi-user.target.wants/airlockd.service
+[ "$(readlink "$WANTS")" = /lib/systemd/system/airlockd.service ] ||
+    fail "the unit is not enabled: $(ls -l "$WANTS" 2>&1)"
+pgrep -x airlockd -a | grep -q " /usr/sbin/airlockd" &&
+    fail "installing started airlockd"
+ok "the unit runs /usr/sbin/airlockd and is enabled, not started"
+
+out=$(/usr/sbin/airlockd -t -f /etc/airlock/airlock.yml 2>&1) ||
+    fail "airlockd -t on the example: $out"
+ok "airlockd -t: $out"
+
+# The installed airlockd in front of a throwaway PostgreSQL, with the
+# package's defaults for the workers: their user, root and executable.
+pg_start
+P=$(free_port)
+{
+	airlock_head | sed -e '/^  user:/d' -e '/^  chroot:/d'
+	pg_service pkg "$P" trust_user disable
+} >"$T/airlock.yml"
+AIRLOCKD=/usr/sbin/airlockd start_airlock "$T/airlock.yml"
+airlock_session "$P" pkg "select 'through ' || current_user, pg_sleep(1)" \
+    "$T/session.out"
+exe=$(readlink "/proc/$WORKER_PID/exe")
+[ "$exe" = /usr/libexec/airlock/airlock-worker-plain ] ||
+    fail "the worker runs $exe"
+[ "$(readlink "/proc/$WORKER_PID/root")" = /var/empty/airlock ] ||
+    fail "the worker's root is $(readlink "/proc/$WORKER_PID/root")"
+[ "$(stat -c %U "/proc/$WORKER_PID")" = _airlock ] ||
+    fail "the worker runs as $(stat -c %U "/proc/$WORKER_PID")"
+wait_pid "$SESSION_PID" 10 || fail "psql did not finish"
+grep -q "^through trust_user|" "$T/session.out" ||
+    fail "psql through the installed airlockd: $(cat "$T/session.out")"
+stop_airlock
+ok "psql through /usr/sbin/airlockd: its worker $exe, as _airlock," \
+    "in /var/empty/airlock"
+
+# Removed: the programs go, the configuration stays.
+dpkg_run -r airlock
+for f in /usr/sbin/airlockd /usr/libexec/airlock \
+    /lib/systemd/system/airlockd.service /usr/share/man/man8/airlockd.8.gz; do
+	[ ! -e "$f" ] || fail "dpkg -r left $f"
+done
+for f in /etc/airlock/airlock.yml /etc/apparmor.d/usr.sbin.airlockd; do
+	[ -e "$f" ] || fail "dpkg -r removed the conffile $f"
+done
+ok "dpkg -r: the programs are gone, the configuration is kept"
+
+# Purged: the configuration, the enabled unit, the workers' root and the
+# package's state go; the user stays (debian/postrm says why).
+dpkg_run -P airlock
+for f in /etc/airlock /etc/apparmor.d/usr.sbin.airlockd \
+    /etc/apparmor.d/usr.libexec.airlock.airlock-worker \
+    /etc/apparmor.d/local/usr.sbin.airlockd "$WANTS" /var/empty/airlock \
+    /var/lib/airlock; do
+	[ ! -e "$f" ] && [ ! -L "$f" ] || fail "dpkg -P left $f"
+done
+st=$(dpkg-query -W -f '${Status}' airlock 2>/dev/null)
+case "$st" in
+""|*not-installed) ;;
+*) fail "dpkg -P: the package's status is $st" ;;
+esac
+id -u _airlock >/dev/null 2>&1 || fail "dpkg -P removed the _airlock user"
+ok "dpkg -P: nothing of the package is left but the _airlock user"
+exit 0

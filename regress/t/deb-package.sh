@@ -146,7 +146,19 @@ P=$(free_port)
 	airlock_head | sed -e '/^  user:/d' -e '/^  chroot:/d'
 	pg_service pkg "$P" trust_user disable
 } >"$T/airlock.yml"
-AIRLOCKD=/usr/sbin/airlockd start_airlock "$T/airlock.yml"
+# Under strace, for the package's AppArmor profiles below.
+cat >"$T/traced" <<EOF
+#!/bin/sh
+exec strace -f -yy -qq -s 256 -o "$T/strace.log" \\
+    -e trace=%file,%process,%network,fchdir,mmap /usr/sbin/airlockd "\$@"
+EOF
+chmod 0755 "$T/traced"
+cd / || fail "cd /"	# as under systemd
+AIRLOCKD=$T/traced start_airlock "$T/airlock.yml"
+STRACE_PID=$AIRLOCK_PID
+AIRLOCK_PID=$(pgrep -P "$STRACE_PID" -x airlockd) ||
+    fail "no airlockd under strace $STRACE_PID"
+AIRLOCK_PIDS="$AIRLOCK_PID $AIRLOCK_PIDS"
 airlock_session "$P" pkg "select 'through ' || current_user, pg_sleep(1)" \
     "$T/session.out"
 exe=$(readlink "/proc/$WORKER_PID/exe")
@@ -160,8 +172,22 @@ wait_pid "$SESSION_PID" 10 || fail "psql did not finish"
 grep -q "^through trust_user|" "$T/session.out" ||
     fail "psql through the installed airlockd: $(cat "$T/session.out")"
 stop_airlock
+wait "$STRACE_PID"
 ok "psql through /usr/sbin/airlockd: its worker $exe, as _airlock," \
     "in /var/empty/airlock"
+
+# What the installed airlockd and its worker did, against the installed
+# profiles (regress/tools/aacheck.py): the test's directory stands for
+# /etc/airlock, its state directory for /var/lib/airlock.
+out=$(/usr/bin/python3 "$TOP/regress/tools/aacheck.py" \
+    --map "$T/state=/var/lib/airlock" --map "$T=/etc/airlock" \
+    --map "$(dirname "$T")=/etc" /etc/apparmor.d/usr.sbin.airlockd \
+    /etc/apparmor.d/usr.libexec.airlock.airlock-worker "$T/strace.log") ||
+    fail "accesses the installed profiles do not allow:
+$out"
+echo "$out" | grep -Eq '^checked: airlock-worker [0-9]+ calls, airlockd [0-9]+ calls$' ||
+    fail "the trace did not have both airlockd and a worker: $out"
+ok "the installed profiles allow what the installed airlockd did: $out"
 
 # Removed: the programs go, the configuration stays.
 dpkg_run -r airlock

@@ -5,6 +5,7 @@
 # git does not know never reaches the package: mkdeb.sh OUTDIR.  The
 # .deb (with its -dbgsym), .buildinfo and .changes go to OUTDIR; the last
 # line printed is the path of the .deb.  `make deb` runs it with dist/.
+# MKDEB_JOBS: how many compilers at once (default: one per CPU).
 
 set -eu
 
@@ -33,7 +34,7 @@ mkdir "$src"
 sde=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Timestamp)
 find "$src" -exec touch -h -d "@$sde" {} +
 
-if ! (cd "$src" && dpkg-buildpackage -us -uc -b -j"$(nproc)") \
+if ! (cd "$src" && dpkg-buildpackage -us -uc -b -j"${MKDEB_JOBS:-$(nproc)}") \
     >"$tmp/build.log" 2>&1; then
 	tail -n 40 "$tmp/build.log" >&2
 	echo "mkdeb.sh: dpkg-buildpackage failed" >&2

@@ -47,14 +47,16 @@ echo "$out" | grep -q "(1045, .*a client certificate is required" ||
     fail "root without a certificate: not the certificate's refusal: $out"
 ok "root without a certificate is refused by the certificate check: $out"
 
-# nobody, with a copy of the certificate it may read.
-cp "$CTLS/app.key" "$T/nobody.key" && chown nobody "$T/nobody.key" ||
-    fail "copy the key for nobody"
+# nobody, with a copy of the certificate it may read, and of the client:
+# the tree may lie in a directory that only root can enter (mktemp -d).
+cp "$CTLS/app.key" "$T/nobody.key" && chown nobody "$T/nobody.key" &&
+    cp "$TOP/regress/tools/pymysql_query.py" "$T/" ||
+    fail "copy the key and the client for nobody"
 workers=$(grep -c "worker [0-9]* started" "$AIRLOCK_LOG")
 # shellcheck disable=SC2086
 out=$(cd "$T" && setpriv --reuid=nobody --regid="$(id -g nobody)" \
     --clear-groups -- env MYSQL_PWD="$MYSQL_PWD" timeout -k 5 60 \
-    "$MY_PYTHON" "$TOP/regress/tools/pymysql_query.py" --socket "$SOCK" \
+    "$MY_PYTHON" "$T/pymysql_query.py" --socket "$SOCK" \
     --user nobody $TLSOPT --ssl-cert "$CTLS/app.crt" \
     --ssl-key "$T/nobody.key" -- "select 1" 2>&1) &&
     fail "nobody got in: $out"
